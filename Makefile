@@ -1,0 +1,48 @@
+SHELL := /bin/bash
+# Usher's two set-up commands (`make run`, `make test`) and their helpers.
+# Both install what a fresh Debian 12 machine lacks (apt-get, sudo if not root),
+# then build with SwiftPM. `make bench` runs the benchmarks in bench/.
+
+SWIFT      ?= swift
+SUDO       := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+APT_PKGS   := libsystemd-dev pkg-config
+BUILD_LOG  := .build/usher-build.log
+UNITS      ?= units
+
+.PHONY: run test deps build release check-warnings bench clean
+
+deps:
+	@missing=""; for p in $(APT_PKGS); do \
+	  dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q "install ok installed" || missing="$$missing $$p"; \
+	done; \
+	if [ -n "$$missing" ]; then \
+	  echo "make: installing$$missing"; \
+	  $(SUDO) apt-get update && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y $$missing; \
+	fi
+
+build: deps
+	@mkdir -p .build
+	$(SWIFT) build 2>&1 | tee $(BUILD_LOG)
+	@$(MAKE) --no-print-directory check-warnings
+
+# Zero warnings in our own code: fail the build if Sources/ or Tests/ warn.
+check-warnings:
+	@if grep -E '(Sources|Tests)/.*: warning:' $(BUILD_LOG); then echo "make: warnings in the build"; exit 1; fi
+
+release: deps
+	$(SWIFT) build -c release
+
+run: build
+	.build/debug/usherd --unit-dir $(UNITS)
+
+test: deps
+	@mkdir -p .build
+	$(SWIFT) build --build-tests 2>&1 | tee $(BUILD_LOG); test $${PIPESTATUS[0]} -eq 0
+	@$(MAKE) --no-print-directory check-warnings
+	$(SWIFT) test --skip-build
+
+bench: release
+	$(MAKE) -C bench
+
+clean:
+	rm -rf .build

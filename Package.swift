@@ -1,0 +1,47 @@
+// swift-tools-version:5.10
+// Usher: a socket-activation supervisor that reads systemd unit files.
+// Module map: CSpawn (fork→exec only), CSystemd (libsystemd), UsherSys (the
+// one thin syscall layer), UnitModel (typed units), UnitFile (parser/loader),
+// Binder, Activation (state machines), ControlProtocol, UsherDaemon.
+import PackageDescription
+
+let package = Package(
+    name: "Usher",
+    platforms: [.macOS(.v13)],
+    products: [
+        .executable(name: "usherd", targets: ["usherd"]),
+        .executable(name: "usherctl", targets: ["usherctl"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.6.0"),
+    ],
+    targets: [
+        .target(name: "CSpawn"),
+        .systemLibrary(name: "CSystemd", pkgConfig: "libsystemd", providers: [.apt(["libsystemd-dev"])]),
+        .target(name: "UsherSys"),
+        .target(name: "UnitModel"),
+        .target(name: "UnitFile", dependencies: ["UnitModel"]),
+        .target(name: "Binder", dependencies: ["UnitModel", "UsherSys"]),
+        .target(name: "Activation", dependencies: ["UnitModel"]),
+        .target(name: "ControlProtocol"),
+        .target(name: "UsherDaemon", dependencies: [
+            "CSpawn", "CSystemd", "UsherSys", "UnitModel", "UnitFile", "Binder", "Activation", "ControlProtocol",
+            .product(name: "Logging", package: "swift-log"),
+        ]),
+        .executableTarget(name: "usherd", dependencies: [
+            "UsherDaemon",
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            .product(name: "Logging", package: "swift-log"),
+        ]),
+        .executableTarget(name: "usherctl", dependencies: [
+            "UnitModel", "UnitFile", "Binder", "UsherSys", "ControlProtocol",
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        ]),
+        .executableTarget(name: "usher-probe", dependencies: ["CSystemd", "UsherSys"]),
+        .testTarget(name: "UnitFileTests", dependencies: ["UnitFile", "UnitModel"]),
+        .testTarget(name: "BinderTests", dependencies: ["Binder", "UnitFile", "UnitModel", "UsherSys"]),
+        .testTarget(name: "ActivationTests", dependencies: ["Activation", "UnitModel"]),
+        .testTarget(name: "IntegrationTests", dependencies: ["UsherSys"]),
+    ]
+)

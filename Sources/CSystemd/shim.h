@@ -1,0 +1,9 @@
+/* CSystemd: the parts of libsystemd that Usher uses — sd-event for the
+ * daemon's loop, sd-daemon for notify and inherited fds, sd-journal for
+ * logging where journald runs. Nothing else is wrapped here. */
+#ifndef USHER_CSYSTEMD_SHIM_H
+#define USHER_CSYSTEMD_SHIM_H
+#include <systemd/sd-daemon.h>
+#include <systemd/sd-event.h>
+#include <systemd/sd-journal.h>
+#endif

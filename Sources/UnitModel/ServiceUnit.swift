@@ -1,0 +1,107 @@
+// The typed, immutable result of loading a `.service` unit (or an instance of
+// a template): what to run, how, as whom, with what environment, and how to
+// stop and restart it. Defaults are systemd's.
+
+public enum ServiceType: String, Sendable, Equatable, Hashable, CaseIterable {
+    case simple, exec, forking, oneshot, dbus, notify, idle
+}
+
+public enum RestartPolicy: String, Sendable, Equatable, Hashable, CaseIterable {
+    case no, always
+    case onSuccess = "on-success", onFailure = "on-failure", onAbnormal = "on-abnormal"
+    case onWatchdog = "on-watchdog", onAbort = "on-abort"
+}
+
+public enum KillMode: String, Sendable, Equatable, Hashable, CaseIterable {
+    case controlGroup = "control-group", process, mixed, none
+}
+
+public enum NotifyAccess: String, Sendable, Equatable, Hashable, CaseIterable {
+    case none, main, exec, all
+}
+
+public enum StandardInput: Sendable, Equatable, Hashable {
+    case null, tty, ttyForce, ttyFail, socket, data
+    case file(String)
+    case fd(String)
+}
+
+public enum StandardOutput: Sendable, Equatable, Hashable {
+    case inherit, null, tty, journal, kmsg, socket
+    /// journal+console / kmsg+console: treated as journal.
+    case journalConsole
+    case file(String), append(String), truncate(String)
+    case fd(String)
+}
+
+public struct ExecContext: Sendable, Equatable {
+    public var user: String?
+    public var group: String?
+    public var supplementaryGroups: [String] = []
+    public var workingDirectory: String?
+    /// `-` prefix on WorkingDirectory=: missing directory is not an error.
+    public var workingDirectoryOptional = false
+    public var environment: [(String, String)] = []
+    public var environmentFiles: [EnvironmentFileSpec] = []
+    public var passEnvironment: [String] = []
+    public var unsetEnvironment: [String] = []
+    public var umask: UInt32 = 0o022
+    public var nice: Int32?
+    public var limits: [String: ResourceLimit] = [:]
+    public var standardInput: StandardInput = .null
+    /// nil: systemd's default (journal; `socket` for StandardInput=socket stdout).
+    public var standardOutput: StandardOutput?
+    public var standardError: StandardOutput?
+    public var syslogIdentifier: String?
+    public var ignoreSIGPIPE = true
+    public init() {}
+
+    public static func == (a: ExecContext, b: ExecContext) -> Bool {
+        a.user == b.user && a.group == b.group && a.supplementaryGroups == b.supplementaryGroups
+            && a.workingDirectory == b.workingDirectory && a.workingDirectoryOptional == b.workingDirectoryOptional
+            && a.environment.map { "\($0.0)=\($0.1)" } == b.environment.map { "\($0.0)=\($0.1)" }
+            && a.environmentFiles == b.environmentFiles && a.passEnvironment == b.passEnvironment
+            && a.unsetEnvironment == b.unsetEnvironment && a.umask == b.umask && a.nice == b.nice
+            && a.limits == b.limits && a.standardInput == b.standardInput && a.standardOutput == b.standardOutput
+            && a.standardError == b.standardError && a.syslogIdentifier == b.syslogIdentifier
+            && a.ignoreSIGPIPE == b.ignoreSIGPIPE
+    }
+}
+
+public struct KillContext: Sendable, Equatable {
+    public var killMode: KillMode = .controlGroup
+    public var killSignal: Int32 = 15
+    public var sendSIGKILL = true
+    public init() {}
+}
+
+public struct ServiceUnit: Sendable, Equatable {
+    public var name: UnitName
+    public var type: ServiceType = .simple
+    public var execStartPre: [CommandLine] = []
+    public var execStart: [CommandLine] = []
+    public var execStartPost: [CommandLine] = []
+    public var execStop: [CommandLine] = []
+    public var execStopPost: [CommandLine] = []
+    public var execReload: [CommandLine] = []
+    public var restart: RestartPolicy = .no
+    public var restartSec: TimeSpan = .milliseconds(100)
+    public var timeoutStartSec: TimeSpan = .seconds(90)
+    public var timeoutStopSec: TimeSpan = .seconds(90)
+    public var timeoutAbortSec: TimeSpan?
+    public var runtimeMaxSec: TimeSpan = .infinity
+    public var remainAfterExit = false
+    public var successExitStatus: [Int32] = []
+    public var restartPreventExitStatus: [Int32] = []
+    public var sockets: [UnitName] = []
+    public var nonBlocking = false
+    public var fileDescriptorStoreMax: UInt32 = 0
+    public var notifyAccess: NotifyAccess?
+    public var watchdogSec: TimeSpan?
+    public var startLimitInterval: TimeSpan = .seconds(10)
+    public var startLimitBurst: UInt32 = 5
+    public var exec = ExecContext()
+    public var kill = KillContext()
+    public var unit = UnitSection()
+    public init(name: UnitName) { self.name = name }
+}

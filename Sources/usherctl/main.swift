@@ -1,0 +1,2 @@
+// usherctl: the control CLI. Placeholder until the offline verbs land.
+print("usherctl: not implemented yet")
