@@ -19,7 +19,8 @@ let package = Package(
     targets: [
         .target(name: "CSpawn"),
         .systemLibrary(name: "CSystemd", pkgConfig: "libsystemd", providers: [.apt(["libsystemd-dev"])]),
-        .target(name: "UsherSys"),
+        .target(name: "CSysShims"),
+        .target(name: "UsherSys", dependencies: ["CSysShims"]),
         .target(name: "UnitModel"),
         .target(name: "UnitFile", dependencies: ["UnitModel"]),
         .target(name: "Binder", dependencies: ["UnitModel", "UsherSys"]),
