@@ -3,7 +3,11 @@
 #include <fcntl.h>
 #include <unistd.h>
 #include <sys/socket.h>
+#include <string.h>
+#include <signal.h>
+#include <sys/prctl.h>
 #include <sys/syscall.h>
+#include <sys/wait.h>
 #include "csysshims.h"
 
 int usher_pipe2(int fds[2], int flags) { return pipe2(fds, flags); }
@@ -16,4 +20,66 @@ int usher_pidfd_open(pid_t pid, unsigned int flags) { return (int)syscall(SYS_pi
 
 int usher_pidfd_send_signal(int pidfd, int sig) {
     return (int)syscall(SYS_pidfd_send_signal, pidfd, sig, NULL, 0);
+}
+
+/* Reaps one exited child if any: returns 1 and fills pid/code/status, 0 when
+ * none is waiting, -1 with errno (ECHILD when there are no children). */
+int usher_reap_any(pid_t *pid, int *code, int *status) {
+    siginfo_t info;
+    memset(&info, 0, sizeof info);
+    if (waitid(P_ALL, 0, &info, WEXITED | WNOHANG) < 0) return -1;
+    if (info.si_pid == 0) return 0;
+    *pid = info.si_pid;
+    *code = info.si_code;
+    *status = info.si_status;
+    return 1;
+}
+
+/* 1 while any child exists (running or unreaped), 0 when none: ECHILD. */
+int usher_has_children(void) {
+    siginfo_t info;
+    memset(&info, 0, sizeof info);
+    return waitid(P_ALL, 0, &info, WEXITED | WNOHANG | WNOWAIT) == 0 ? 1 : 0;
+}
+
+int usher_set_child_subreaper(void) { return prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0); }
+
+int usher_enable_passcred(int fd) {
+    int on = 1;
+    return setsockopt(fd, SOL_SOCKET, SO_PASSCRED, &on, sizeof on);
+}
+
+/* One datagram with its sender's credentials. Any fds passed along
+ * (SCM_RIGHTS) are closed: usherd keeps no fd store. Returns the length, or
+ * -1 with errno; *pid is 0 when no credentials came. */
+ssize_t usher_recv_with_credentials(int fd, void *buffer, size_t length, pid_t *pid, uid_t *uid) {
+    char control[CMSG_SPACE(sizeof(struct ucred)) + CMSG_SPACE(sizeof(int) * 253)];
+    struct iovec iov = { buffer, length };
+    struct msghdr msg;
+    memset(&msg, 0, sizeof msg);
+    msg.msg_iov = &iov;
+    msg.msg_iovlen = 1;
+    msg.msg_control = control;
+    msg.msg_controllen = sizeof control;
+    ssize_t got = recvmsg(fd, &msg, MSG_DONTWAIT | MSG_CMSG_CLOEXEC | MSG_TRUNC);
+    if (got < 0) return -1;
+    *pid = 0;
+    *uid = (uid_t)-1;
+    for (struct cmsghdr *c = CMSG_FIRSTHDR(&msg); c != NULL; c = CMSG_NXTHDR(&msg, c)) {
+        if (c->cmsg_level != SOL_SOCKET) continue;
+        if (c->cmsg_type == SCM_CREDENTIALS && c->cmsg_len == CMSG_LEN(sizeof(struct ucred))) {
+            struct ucred cred;
+            memcpy(&cred, CMSG_DATA(c), sizeof cred);
+            *pid = cred.pid;
+            *uid = cred.uid;
+        } else if (c->cmsg_type == SCM_RIGHTS) {
+            size_t count = (c->cmsg_len - CMSG_LEN(0)) / sizeof(int);
+            for (size_t i = 0; i < count; i++) {
+                int passed;
+                memcpy(&passed, CMSG_DATA(c) + i * sizeof(int), sizeof passed);
+                close(passed);
+            }
+        }
+    }
+    return got;
 }

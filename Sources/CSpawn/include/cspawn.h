@@ -1,9 +1,83 @@
 /* CSpawn: the fork→exec window of usherd, and nothing else. The caller
  * prepares argv, envp and the fd plan; this code moves fds into place,
  * resets process state, drops privileges and execs, reporting failures over a
- * CLOEXEC pipe. No allocation, no policy, no Swift in the child. */
+ * CLOEXEC pipe. No allocation, no policy, no Swift in the child. Safe to call
+ * from any thread (the Accept=yes spawner thread included). */
 #ifndef USHER_CSPAWN_H
 #define USHER_CSPAWN_H
 #include <sys/types.h>
-int cspawn_placeholder(void);
+
+/* The stage that failed in the child. Each value is the exit status systemd
+ * uses for the same setup failure (systemd.exec(5), "Process exit codes"), so
+ * the child _exits with it and the parent can name it. */
+enum cspawn_stage {
+    CSPAWN_OK = 0,
+    CSPAWN_STAGE_CHDIR = 200,
+    CSPAWN_STAGE_NICE = 201,
+    CSPAWN_STAGE_FDS = 202,
+    CSPAWN_STAGE_EXEC = 203,
+    CSPAWN_STAGE_LIMITS = 205,
+    CSPAWN_STAGE_SIGNAL_MASK = 207,
+    CSPAWN_STAGE_STDIN = 208,
+    CSPAWN_STAGE_STDOUT = 209,
+    CSPAWN_STAGE_GROUP = 216,
+    CSPAWN_STAGE_USER = 217,
+    CSPAWN_STAGE_SETSID = 220,
+    CSPAWN_STAGE_STDERR = 222,
+};
+
+/* Room a LISTEN_PID-style slot needs after its "NAME=": a pid has at most 10
+ * digits, plus the NUL. */
+#define CSPAWN_PID_DIGITS 12
+
+struct cspawn_rlimit {
+    int resource;                 /* RLIMIT_* */
+    unsigned long long soft, hard; /* RLIM_INFINITY for infinity */
+};
+
+/* Everything the child does, prepared by the parent. Arrays are borrowed for
+ * the duration of the call only. */
+struct cspawn_request {
+    const char *path;             /* program to execve */
+    char *const *argv;            /* NULL-terminated */
+    char *const *envp;            /* NULL-terminated */
+    /* Index in envp of a "NAME=" entry followed by CSPAWN_PID_DIGITS writable
+     * bytes; the child writes its own pid there (LISTEN_PID). -1: none. The
+     * buffer lives in the parent's memory (CLONE_VM), so it must belong to
+     * this request alone. */
+    int pid_slot;
+    const int *fds;               /* sources placed at 3, 4, …, 3+n_fds-1 */
+    int n_fds;
+    int *scratch;                 /* n_fds + 4 ints of caller memory for the child */
+    int stdio[3];                 /* sources for 0, 1, 2; must be valid fds */
+    int nonblock;                 /* passed fds: 1 set O_NONBLOCK, 0 clear it, -1 leave */
+    int ignore_sigpipe;           /* 1: SIGPIPE SIG_IGN (IgnoreSIGPIPE=yes) */
+    int new_session;              /* 1: setsid() */
+    int set_credentials;          /* 1: setgroups, setgid, setuid below */
+    uid_t uid;
+    gid_t gid;
+    const gid_t *groups;
+    int n_groups;
+    mode_t umask;
+    const char *cwd;              /* NULL: stay in "/" (the parent chdirs nowhere) */
+    int cwd_optional;             /* 1: a failing chdir is ignored (WorkingDirectory=-) */
+    const struct cspawn_rlimit *rlimits;
+    int n_rlimits;
+    int set_nice;
+    int nice;
+};
+
+struct cspawn_result {
+    pid_t pid;                    /* > 0 when a child was created */
+    int pidfd;                    /* CLOEXEC pidfd of the child, or -1 */
+    int failed_stage;             /* enum cspawn_stage; CSPAWN_OK when exec succeeded */
+    int failed_errno;
+};
+
+/* Starts the child. Returns 0 when a child was created: it either exec'd
+ * (result->failed_stage == CSPAWN_OK) or already _exited with failed_stage
+ * as its status, to be reaped like any child. Returns -1 with errno set when
+ * no child could be created (pipe or clone failed). */
+int cspawn(const struct cspawn_request *request, struct cspawn_result *result);
+
 #endif

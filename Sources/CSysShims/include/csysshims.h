@@ -11,4 +11,9 @@ int usher_pipe2(int fds[2], int flags);
 int usher_accept4(int fd, struct sockaddr *addr, socklen_t *len, int flags);
 int usher_pidfd_open(pid_t pid, unsigned int flags);
 int usher_pidfd_send_signal(int pidfd, int sig);
+int usher_reap_any(pid_t *pid, int *code, int *status);
+int usher_has_children(void);
+int usher_set_child_subreaper(void);
+int usher_enable_passcred(int fd);
+ssize_t usher_recv_with_credentials(int fd, void *buffer, size_t length, pid_t *pid, uid_t *uid);
 #endif

@@ -1,0 +1,149 @@
+// The environment a service gets, in systemd 252's order: LANG, PATH,
+// [NOTIFY_SOCKET], LISTEN_PID, LISTEN_FDS, LISTEN_FDNAMES, [HOME, LOGNAME,
+// USER, SHELL], INVOCATION_ID, then PassEnvironment=, Environment= and
+// EnvironmentFile= merged (a later assignment replaces the value in place),
+// then UnsetEnvironment=. Also parses EnvironmentFile= text. Pure.
+
+public struct ServiceIdentity: Sendable, Equatable {
+    public var user: String
+    public var home: String
+    public var shell: String
+    public init(user: String, home: String, shell: String) {
+        self.user = user
+        self.home = home
+        self.shell = shell
+    }
+}
+
+public struct EnvironmentInputs: Sendable {
+    public var lang = "C.UTF-8"
+    public var path = ServiceEnvironment.defaultPath
+    public var notifySocket: String?
+    public var listenFDNames: [String] = []
+    public var identity: ServiceIdentity?
+    public var invocationID = ""
+    /// PassEnvironment= names resolved against usherd's own environment.
+    public var passed: [(String, String)] = []
+    public var unitEnvironment: [(String, String)] = []
+    public var fileEnvironment: [(String, String)] = []
+    public var unset: [String] = []
+    public init() {}
+}
+
+public struct ServiceEnvironment: Sendable, Equatable {
+    /// systemd's default service PATH on Debian (split-usr order).
+    public static let defaultPath = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
+    /// The LISTEN_PID entry before the child writes its pid after the `=`.
+    public static let listenPIDPlaceholder = "LISTEN_PID="
+
+    /// `NAME=value` entries in order.
+    public private(set) var entries: [String]
+    /// Index of the `LISTEN_PID=` entry the child completes; nil without fds.
+    public private(set) var listenPIDIndex: Int?
+
+    public init(_ inputs: EnvironmentInputs) {
+        var pairs: [(String, String)] = [("LANG", inputs.lang), ("PATH", inputs.path)]
+        if let notify = inputs.notifySocket { pairs.append(("NOTIFY_SOCKET", notify)) }
+        if !inputs.listenFDNames.isEmpty {
+            pairs.append(("LISTEN_PID", ""))
+            pairs.append(("LISTEN_FDS", String(inputs.listenFDNames.count)))
+            pairs.append(("LISTEN_FDNAMES", inputs.listenFDNames.joined(separator: ":")))
+        }
+        if let identity = inputs.identity {
+            pairs += [("HOME", identity.home), ("LOGNAME", identity.user), ("USER", identity.user),
+                      ("SHELL", identity.shell)]
+        }
+        if !inputs.invocationID.isEmpty { pairs.append(("INVOCATION_ID", inputs.invocationID)) }
+        for (name, value) in inputs.passed + inputs.unitEnvironment + inputs.fileEnvironment {
+            if let index = pairs.firstIndex(where: { $0.0 == name }) {
+                pairs[index].1 = value
+            } else {
+                pairs.append((name, value))
+            }
+        }
+        pairs.removeAll { pair in inputs.unset.contains { ServiceEnvironment.unsetMatches($0, pair) } }
+        entries = pairs.map { "\($0.0)=\($0.1)" }
+        listenPIDIndex = entries.firstIndex(of: ServiceEnvironment.listenPIDPlaceholder)
+    }
+
+    /// UnsetEnvironment= takes `NAME` (any value) or `NAME=VALUE` (exact).
+    static func unsetMatches(_ rule: String, _ pair: (String, String)) -> Bool {
+        if rule.contains("=") { return rule == "\(pair.0)=\(pair.1)" }
+        return rule == pair.0
+    }
+
+    /// EnvironmentFile= text: `KEY=VALUE` lines, `#`/`;` comments, optional
+    /// `export `, single or double quotes around the value, backslash line
+    /// continuations. Lines without `=` or with a bad name are skipped.
+    public static func parseFile(_ text: String) -> [(String, String)] {
+        var result: [(String, String)] = []
+        for raw in joinContinuations(text).split(whereSeparator: { $0 == "\n" || $0 == "\r" }) {
+            var line = raw.drop(while: { $0 == " " || $0 == "\t" })
+            if line.isEmpty || line.first == "#" || line.first == ";" { continue }
+            if line.hasPrefix("export ") { line = line.dropFirst(7).drop(while: { $0 == " " }) }
+            guard let equals = line.firstIndex(of: "=") else { continue }
+            let name = line[..<equals].trimmingCharacters(in: " \t")
+            guard isValidName(name) else { continue }
+            result.append((name, unquote(line[line.index(after: equals)...].trimmingCharacters(in: " \t"))))
+        }
+        return result
+    }
+
+    static func joinContinuations(_ text: String) -> String {
+        var out = ""
+        var pendingBackslash = false
+        for character in text {
+            if pendingBackslash {
+                pendingBackslash = false
+                if character == "\n" { continue }
+                out.append("\\")
+            }
+            if character == "\\" {
+                pendingBackslash = true
+            } else {
+                out.append(character)
+            }
+        }
+        if pendingBackslash { out.append("\\") }
+        return out
+    }
+
+    static func isValidName(_ name: String) -> Bool {
+        guard let first = name.unicodeScalars.first, !("0"..."9").contains(first) else { return false }
+        return name.unicodeScalars.allSatisfy { $0 == "_" || ("a"..."z").contains($0) || ("A"..."Z").contains($0)
+            || ("0"..."9").contains($0) }
+    }
+
+    static func unquote(_ value: String) -> String {
+        guard value.count >= 2, let first = value.first, first == "\"" || first == "'", value.last == first else {
+            return value
+        }
+        let inner = value.dropFirst().dropLast()
+        guard first == "\"" else { return String(inner) }
+        var out = ""
+        var escaped = false
+        for character in inner {
+            if escaped {
+                out.append(character)
+                escaped = false
+            } else if character == "\\" {
+                escaped = true
+            } else {
+                out.append(character)
+            }
+        }
+        return out
+    }
+}
+
+extension StringProtocol {
+    func trimmingCharacters(in set: String) -> String {
+        let scalars = Set(set)
+        let trimmedFront = drop(while: { scalars.contains($0) })
+        var end = trimmedFront.endIndex
+        while end > trimmedFront.startIndex, scalars.contains(trimmedFront[trimmedFront.index(before: end)]) {
+            end = trimmedFront.index(before: end)
+        }
+        return String(trimmedFront[..<end])
+    }
+}

@@ -1,0 +1,101 @@
+// Processes as usherd handles them once they exist: reaping with waitid,
+// signals to a pid, a pidfd or a process group, child-subreaper mode, the
+// children of a pid from /proc. User lookup is in Users.swift.
+// Creating processes is CSpawn's job (see UsherDaemon's Spawner).
+import Glibc
+import CSysShims
+
+/// One reaped child, as waitid reports it: exited with `status`, or killed
+/// by signal `status` (with a core dump when `coreDumped`).
+public struct ReapedChild: Sendable, Equatable {
+    public var pid: Int32
+    public var killedBySignal: Bool
+    public var coreDumped: Bool
+    public var status: Int32
+}
+
+public enum Processes {
+    public static var currentPID: Int32 { getpid() }
+
+    /// Reaps every exited child without blocking (our own and adopted orphans).
+    public static func reapAll() -> [ReapedChild] {
+        var reaped: [ReapedChild] = []
+        while true {
+            var pid: pid_t = 0
+            var code: Int32 = 0
+            var status: Int32 = 0
+            let got = usher_reap_any(&pid, &code, &status)
+            if got < 0 && errno == EINTR { continue }
+            guard got == 1 else { return reaped }
+            let killed = code == Int32(CLD_KILLED) || code == Int32(CLD_DUMPED)
+            reaped.append(ReapedChild(pid: pid, killedBySignal: killed, coreDumped: code == Int32(CLD_DUMPED),
+                                      status: status))
+        }
+    }
+
+    /// Whether any child (ours or adopted) is still alive or unreaped.
+    public static var hasChildren: Bool { usher_has_children() == 1 }
+
+    /// Signals a whole process group; ESRCH (group already gone) is not an error.
+    public static func signalGroup(_ pgid: Int32, _ signal: Int32) throws {
+        guard pgid > 1 else { return }
+        if kill(-pgid, signal) < 0 && errno != ESRCH {
+            throw SystemError(call: "kill", object: "process group \(pgid)", errno: errno)
+        }
+    }
+
+    /// Signals one process through its pidfd, immune to pid reuse.
+    public static func signal(pidfd: OwnedFD, _ signal: Int32) throws {
+        if usher_pidfd_send_signal(pidfd.raw, signal) < 0 && errno != ESRCH {
+            throw SystemError(call: "pidfd_send_signal", object: pidfd.description, errno: errno)
+        }
+    }
+
+    public static func signal(pid: Int32, _ signal: Int32) {
+        guard pid > 1 else { return }
+        _ = kill(pid, signal)
+    }
+
+    /// Orphans of our services become our children to reap (not PID 1's).
+    public static func becomeChildSubreaper() throws {
+        _ = try sysCall("prctl(PR_SET_CHILD_SUBREAPER)") { usher_set_child_subreaper() }
+    }
+
+    /// Pids whose parent is `parent`, read from /proc/PID/stat.
+    public static func children(of parent: Int32) -> [Int32] {
+        guard let dir = opendir("/proc") else { return [] }
+        defer { closedir(dir) }
+        var result: [Int32] = []
+        while let entry = readdir(dir) {
+            let name = withUnsafeBytes(of: entry.pointee.d_name) { raw in
+                String(decoding: raw.prefix(while: { $0 != 0 }), as: UTF8.self)
+            }
+            guard let pid = Int32(name), parentPID(of: pid) == parent else { continue }
+            result.append(pid)
+        }
+        return result
+    }
+
+    /// The ppid field of /proc/PID/stat (after the parenthesised command name).
+    public static func parentPID(of pid: Int32) -> Int32? {
+        guard let text = try? readSmallFile("/proc/\(pid)/stat"), let close = text.lastIndex(of: ")") else {
+            return nil
+        }
+        let fields = text[text.index(after: close)...].split(separator: " ")
+        guard fields.count > 1 else { return nil }
+        return Int32(fields[1])
+    }
+}
+
+/// Reads a small text file (procfs, environment files) in one go.
+public func readSmallFile(_ path: String, limit: Int = 1 << 20) throws -> String {
+    let fd = try OwnedFD.open(path, O_RDONLY)
+    var bytes: [UInt8] = []
+    var chunk = [UInt8](repeating: 0, count: 16384)
+    while bytes.count < limit {
+        let got = try sysCall("read", path) { chunk.withUnsafeMutableBytes { read(fd.raw, $0.baseAddress, $0.count) } }
+        if got == 0 { break }
+        bytes.append(contentsOf: chunk[0..<got])
+    }
+    return String(decoding: bytes, as: UTF8.self)
+}

@@ -1,0 +1,34 @@
+// Signal set-up for a daemon whose loop takes signals from a signalfd
+// (sd-event): the handled signals are blocked on every thread before any
+// thread starts, and SIGPIPE is ignored so a closed peer never kills usherd.
+// Children reset both in the spawn shim.
+import Glibc
+
+public enum Signals {
+    public static let terminate = SIGTERM
+    public static let interrupt = SIGINT
+    public static let hangup = SIGHUP
+    public static let child = SIGCHLD
+    public static let kill = SIGKILL
+    public static let continue_ = SIGCONT
+
+    /// Blocks `signals` in the calling thread (and so in threads it starts later).
+    public static func block(_ signals: [Int32]) throws {
+        var set = sigset_t()
+        sigemptyset(&set)
+        for signal in signals { sigaddset(&set, signal) }
+        let code = pthread_sigmask(SIG_BLOCK, &set, nil)
+        if code != 0 { throw SystemError(call: "pthread_sigmask", errno: code) }
+    }
+
+    public static func ignore(_ signal: Int32) {
+        _ = Glibc.signal(signal, SIG_IGN)
+    }
+}
+
+/// CLOCK_MONOTONIC in microseconds, the clock sd-event's timers use.
+public func monotonicMicroseconds() -> UInt64 {
+    var now = timespec()
+    clock_gettime(CLOCK_MONOTONIC, &now)
+    return UInt64(now.tv_sec) * 1_000_000 + UInt64(now.tv_nsec) / 1_000
+}

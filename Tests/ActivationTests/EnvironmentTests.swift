@@ -1,0 +1,104 @@
+// The service environment's order and merging rules, EnvironmentFile= text,
+// notify message parsing, exit-status names, and the bounded output ring.
+import XCTest
+@testable import Activation
+
+final class EnvironmentTests: XCTestCase {
+    private func inputs() -> EnvironmentInputs {
+        var inputs = EnvironmentInputs()
+        inputs.lang = "C.UTF-8"
+        inputs.listenFDNames = ["web", "web"]
+        inputs.invocationID = "0123456789abcdef0123456789abcdef"
+        return inputs
+    }
+
+    func testOrderIsLangPathNotifyListenInvocationThenUnitVariables() {
+        var values = inputs()
+        values.notifySocket = "/run/usher/notify"
+        values.unitEnvironment = [("A", "1")]
+        let environment = ServiceEnvironment(values)
+        XCTAssertEqual(environment.entries, [
+            "LANG=C.UTF-8", "PATH=\(ServiceEnvironment.defaultPath)", "NOTIFY_SOCKET=/run/usher/notify",
+            "LISTEN_PID=", "LISTEN_FDS=2", "LISTEN_FDNAMES=web:web",
+            "INVOCATION_ID=0123456789abcdef0123456789abcdef", "A=1",
+        ])
+        XCTAssertEqual(environment.listenPIDIndex, 3)
+    }
+
+    func testUserAddsHomeLognameUserShellBeforeInvocationID() {
+        var values = inputs()
+        values.identity = ServiceIdentity(user: "nobody", home: "/nonexistent", shell: "/usr/sbin/nologin")
+        let entries = ServiceEnvironment(values).entries
+        XCTAssertEqual(Array(entries[5...9]), ["HOME=/nonexistent", "LOGNAME=nobody", "USER=nobody",
+                                               "SHELL=/usr/sbin/nologin", "INVOCATION_ID=0123456789abcdef0123456789abcdef"])
+    }
+
+    func testLaterAssignmentsReplaceInPlaceAndFilesWin() {
+        var values = inputs()
+        values.passed = [("TERM", "xterm")]
+        values.unitEnvironment = [("PATH", "/opt/bin"), ("X", "unit")]
+        values.fileEnvironment = [("X", "file")]
+        let entries = ServiceEnvironment(values).entries
+        XCTAssertEqual(entries[1], "PATH=/opt/bin")
+        XCTAssertEqual(Array(entries.suffix(2)), ["TERM=xterm", "X=file"])
+    }
+
+    func testUnsetEnvironmentRemovesByNameOrExactAssignment() {
+        var values = inputs()
+        values.unitEnvironment = [("A", "1"), ("B", "2")]
+        values.unset = ["A", "B=3", "LANG"]
+        let entries = ServiceEnvironment(values).entries
+        XCTAssertFalse(entries.contains("A=1"))
+        XCTAssertTrue(entries.contains("B=2"))
+        XCTAssertFalse(entries.contains { $0.hasPrefix("LANG=") })
+    }
+
+    func testNoFdsMeansNoListenVariables() {
+        var values = inputs()
+        values.listenFDNames = []
+        let environment = ServiceEnvironment(values)
+        XCTAssertNil(environment.listenPIDIndex)
+        XCTAssertFalse(environment.entries.contains { $0.hasPrefix("LISTEN_") })
+    }
+
+    func testEnvironmentFileHandlesCommentsQuotesExportAndContinuations() {
+        let text = "# comment\n; other\nexport A=1\nB=\"two words\"\nC='x y'\nD=a\\\nb\nbad line\n9X=no\n E = spaced \n"
+        let pairs = ServiceEnvironment.parseFile(text).map { "\($0.0)=\($0.1)" }
+        XCTAssertEqual(pairs, ["A=1", "B=two words", "C=x y", "D=ab", "E=spaced"])
+    }
+
+    func testNotifyMessageParsesTheKeysUsherdActsOn() {
+        let message = NotifyMessage("READY=1\nSTATUS=Serving 3 clients\nMAINPID=42\nX_CUSTOM=y\n")
+        XCTAssertTrue(message.ready)
+        XCTAssertFalse(message.stopping)
+        XCTAssertEqual(message.status, "Serving 3 clients")
+        XCTAssertEqual(message.mainPID, 42)
+        XCTAssertEqual(message.assignments.count, 4)
+    }
+
+    func testExitStatusPrintsSystemdNames() {
+        XCTAssertEqual(ExitStatus.exited(203).description, "code=exited, status=203/EXEC")
+        XCTAssertEqual(ExitStatus.killed(signal: 9).description, "code=killed, signal=KILL")
+        XCTAssertEqual(ExitStatus.signalNumber("SIGTERM"), 15)
+        XCTAssertEqual(ExitStatus.signalNumber("HUP"), 1)
+        XCTAssertTrue(ExitStatus.killed(signal: 15).isClean(successStatuses: []))
+        XCTAssertFalse(ExitStatus.exited(3).isClean(successStatuses: []))
+        XCTAssertTrue(ExitStatus.exited(3).isClean(successStatuses: [3]))
+    }
+
+    func testOutputRingSplitsLinesAndKeepsOnlyTheNewest() {
+        var ring = OutputRing(capacity: 3, maxLineLength: 8)
+        XCTAssertEqual(ring.append(Array("a\nb\nc".utf8)), ["a", "b"])
+        XCTAssertEqual(ring.append(Array("c\nd\n".utf8)), ["cc", "d"])
+        XCTAssertEqual(ring.contents, ["b", "cc", "d"])
+        XCTAssertEqual(ring.dropped, 1)
+    }
+
+    func testOutputRingCutsEndlessLinesSoMemoryStaysBounded() {
+        var ring = OutputRing(capacity: 2, maxLineLength: 4)
+        let lines = ring.append([UInt8](repeating: UInt8(ascii: "x"), count: 10_000))
+        XCTAssertEqual(lines.count, 2500)
+        XCTAssertEqual(ring.contents, ["xxxx", "xxxx"])
+        XCTAssertNil(ring.finish())
+    }
+}

@@ -1,0 +1,134 @@
+// The service machine: start, readiness for Type=notify, exit results, the
+// start limit, and the stop sequence ExecStop= → KillSignal= → SIGKILL.
+import XCTest
+import UnitModel
+@testable import Activation
+
+final class ServiceMachineTests: XCTestCase {
+    private func service(_ configure: (inout ServiceUnit) -> Void = { _ in }) -> ServiceMachine {
+        var unit = ServiceUnit(name: UnitName("web.service"))
+        unit.timeoutStopSec = .seconds(1)
+        configure(&unit)
+        return ServiceMachine(config: ServiceConfig(unit: unit))
+    }
+
+    private func running(_ configure: (inout ServiceUnit) -> Void = { _ in }) -> ServiceMachine {
+        var machine = service(configure)
+        _ = machine.handle(.startRequested(now: 0))
+        _ = machine.handle(.spawned(pid: 100))
+        return machine
+    }
+
+    func testStartRequestSpawnsAndTellsSocketsFirst() {
+        var machine = service()
+        XCTAssertEqual(machine.handle(.startRequested(now: 0)), [.becameActive, .spawnMain])
+        XCTAssertEqual(machine.handle(.spawned(pid: 100)), [])
+        XCTAssertEqual(machine.state, .running)
+        XCTAssertEqual(machine.mainPID, 100)
+    }
+
+    func testStartRequestWhileActiveOnlyReassuresSockets() {
+        var machine = running()
+        XCTAssertEqual(machine.handle(.startRequested(now: 1)), [.becameActive])
+    }
+
+    func testCleanExitDeactivatesAndRearms() {
+        var machine = running()
+        let actions = machine.handle(.childExited(pid: 100, status: .exited(0)))
+        XCTAssertEqual(machine.state, .inactive)
+        XCTAssertEqual(actions.last, .becameInactive)
+        XCTAssertTrue(actions.contains(.log(Note(.info, "Main process exited, code=exited, status=0/SUCCESS"))))
+    }
+
+    func testExecFailureStatusFailsWithExitCode() {
+        var machine = running()
+        let actions = machine.handle(.childExited(pid: 100, status: .exited(203)))
+        XCTAssertEqual(machine.state, .failed(result: "exit-code"))
+        XCTAssertTrue(actions.contains(.log(Note(.warning, "Main process exited, code=exited, status=203/EXEC"))))
+        XCTAssertEqual(actions.last, .becameInactive)
+    }
+
+    func testSIGKILLedServiceFailsWithSignalResult() {
+        var machine = running()
+        _ = machine.handle(.childExited(pid: 100, status: .killed(signal: 9)))
+        XCTAssertEqual(machine.state, .failed(result: "signal"))
+    }
+
+    func testExitOfAnUnknownPidIsIgnored() {
+        var machine = running()
+        XCTAssertEqual(machine.handle(.childExited(pid: 555, status: .exited(1))), [])
+        XCTAssertEqual(machine.state, .running)
+    }
+
+    func testSixthStartWithinTenSecondsHitsTheStartLimit() {
+        var machine = service()
+        for step in 0..<5 {
+            XCTAssertEqual(machine.handle(.startRequested(now: UInt64(step))).last, .spawnMain)
+            _ = machine.handle(.spawned(pid: 100))
+            _ = machine.handle(.childExited(pid: 100, status: .exited(0)))
+        }
+        XCTAssertEqual(machine.handle(.startRequested(now: 9)).last, .startLimitHit)
+        XCTAssertEqual(machine.state, .failed(result: "start-limit-hit"))
+    }
+
+    func testNotifyServiceStaysStartingUntilReady() {
+        var machine = service { $0.type = .notify; $0.timeoutStartSec = .seconds(5) }
+        _ = machine.handle(.startRequested(now: 0))
+        XCTAssertEqual(machine.handle(.spawned(pid: 100)), [.armTimer(.seconds(5))])
+        XCTAssertEqual(machine.state, .starting)
+        XCTAssertEqual(machine.handle(.notify(NotifyMessage("READY=1"), senderPID: 999)).count, 1,
+                       "only the main pid may notify")
+        XCTAssertEqual(machine.state, .starting)
+        let actions = machine.handle(.notify(NotifyMessage("READY=1\nSTATUS=serving"), senderPID: 100))
+        XCTAssertEqual(actions.first, .cancelTimer)
+        XCTAssertEqual(machine.state, .running)
+        XCTAssertEqual(machine.statusText, "serving")
+    }
+
+    func testMainPIDNotificationMovesTheMainProcess() {
+        var machine = service { $0.type = .notify }
+        _ = machine.handle(.startRequested(now: 0))
+        _ = machine.handle(.spawned(pid: 100))
+        _ = machine.handle(.notify(NotifyMessage("MAINPID=200\nREADY=1"), senderPID: 100))
+        XCTAssertEqual(machine.mainPID, 200)
+        XCTAssertEqual(machine.handle(.childExited(pid: 100, status: .exited(0))), [])
+        XCTAssertEqual(machine.handle(.childExited(pid: 200, status: .exited(0))).last, .becameInactive)
+    }
+
+    func testStopSendsKillSignalThenSIGKILLAfterTheTimeout() {
+        var machine = running()
+        XCTAssertEqual(machine.handle(.stopRequested),
+                       [.cancelTimer, .signalGroup(pid: 100, signal: 15), .signalGroup(pid: 100, signal: 18),
+                        .armTimer(.seconds(1))])
+        let actions = machine.handle(.timerFired)
+        XCTAssertTrue(actions.contains(.signalGroup(pid: 100, signal: 9)))
+        XCTAssertEqual(machine.state, .stopping(.killed))
+        _ = machine.handle(.childExited(pid: 100, status: .killed(signal: 9)))
+        XCTAssertEqual(machine.state, .failed(result: "timeout"))
+    }
+
+    func testStopBySIGTERMIsASuccess() {
+        var machine = running()
+        _ = machine.handle(.stopRequested)
+        _ = machine.handle(.childExited(pid: 100, status: .killed(signal: 15)))
+        XCTAssertEqual(machine.state, .inactive)
+    }
+
+    func testExecStopRunsBeforeTheKillSignal() {
+        var machine = running { $0.execStop = [CommandLine(path: "/bin/true", arguments: ["/bin/true"])] }
+        XCTAssertEqual(machine.handle(.stopRequested), [.cancelTimer, .spawnStop, .armTimer(.seconds(1))])
+        _ = machine.handle(.controlSpawned(pid: 300))
+        let actions = machine.handle(.childExited(pid: 300, status: .exited(0)))
+        XCTAssertTrue(actions.contains(.signalGroup(pid: 100, signal: 15)))
+        XCTAssertEqual(machine.state, .stopping(.signalled))
+    }
+
+    func testNotifyServiceThatNeverGetsReadyIsTerminated() {
+        var machine = service { $0.type = .notify; $0.timeoutStartSec = .seconds(1) }
+        _ = machine.handle(.startRequested(now: 0))
+        _ = machine.handle(.spawned(pid: 100))
+        XCTAssertTrue(machine.handle(.timerFired).contains(.signalGroup(pid: 100, signal: 15)))
+        _ = machine.handle(.childExited(pid: 100, status: .killed(signal: 15)))
+        XCTAssertEqual(machine.state, .failed(result: "timeout"))
+    }
+}
