@@ -87,6 +87,8 @@ ssize_t usher_recv_with_credentials(int fd, void *buffer, size_t length, pid_t *
         }
     }
     return got;
+}
+
 int usher_peer_credentials(int fd, pid_t *pid, uid_t *uid, gid_t *gid) {
     struct ucred cred;
     socklen_t len = sizeof(cred);

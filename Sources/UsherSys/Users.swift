@@ -11,7 +11,7 @@ public struct UserRecord: Sendable, Equatable {
     public var shell: String
 }
 
-public enum LookupError: Error, Equatable, CustomStringConvertible {
+public enum UserLookupError: Error, Equatable, CustomStringConvertible {
     case noSuchUser(String)
     case noSuchGroup(String)
 
@@ -37,7 +37,7 @@ public enum Users {
         } else {
             code = getpwnam_r(name, &entry, &buffer, buffer.count, &result)
         }
-        guard code == 0, let found = result?.pointee else { throw LookupError.noSuchUser(name) }
+        guard code == 0, let found = result?.pointee else { throw UserLookupError.noSuchUser(name) }
         return UserRecord(name: String(cString: found.pw_name), uid: found.pw_uid, gid: found.pw_gid,
                           home: String(cString: found.pw_dir), shell: String(cString: found.pw_shell))
     }
@@ -48,7 +48,7 @@ public enum Users {
         var result: UnsafeMutablePointer<Glibc.group>?
         var buffer = [CChar](repeating: 0, count: 16384)
         guard getgrnam_r(name, &entry, &buffer, buffer.count, &result) == 0, let found = result?.pointee else {
-            throw LookupError.noSuchGroup(name)
+            throw UserLookupError.noSuchGroup(name)
         }
         return found.gr_gid
     }
