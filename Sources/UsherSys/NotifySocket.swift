@@ -13,30 +13,15 @@ public final class NotifySocket {
     public let path: String
     public let fd: OwnedFD
 
-    /// Binds `path` (replacing a stale node left by a crashed usherd).
+    /// Binds `path` (replacing a stale node left by a crashed usherd),
+    /// creating its parent directories.
     public init(path: String) throws {
         self.path = path
-        let raw = try sysCall("socket(AF_UNIX, SOCK_DGRAM)", path) {
-            socket(AF_UNIX, Int32(SOCK_DGRAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue) | Int32(SOCK_NONBLOCK.rawValue), 0)
-        }
-        fd = OwnedFD(adopting: raw)
-        var address = sockaddr_un()
-        address.sun_family = sa_family_t(AF_UNIX)
-        let bytes = Array(path.utf8)
-        guard bytes.count < MemoryLayout.size(ofValue: address.sun_path) else {
-            throw SystemError(call: "bind", object: path, errno: ENAMETOOLONG)
-        }
-        withUnsafeMutableBytes(of: &address.sun_path) { raw in
-            for (index, byte) in bytes.enumerated() { raw[index] = byte }
-        }
-        unlink(path)
-        let length = socklen_t(MemoryLayout<sa_family_t>.size + bytes.count + 1)
-        _ = try sysCall("bind", path) {
-            withUnsafePointer(to: &address) {
-                $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(raw, $0, length) }
-            }
-        }
-        _ = try sysCall("setsockopt(SO_PASSCRED)", path) { usher_enable_passcred(raw) }
+        try FileNodes.makeParents(of: path, mode: 0o755)
+        fd = try Socket.open(family: AF_UNIX, kind: .datagram, nonBlocking: true, object: path)
+        _ = Glibc.unlink(path)
+        try Socket.bind(fd, to: try SocketAddress.unixPath(path))
+        _ = try sysCall("setsockopt(SO_PASSCRED)", path) { usher_enable_passcred(fd.raw) }
     }
 
     /// The next pending datagram, or nil when none is waiting.
@@ -57,19 +42,46 @@ public final class NotifySocket {
 
     /// Removes the node; the fd closes with this object.
     public func remove() {
-        unlink(path)
+        _ = Glibc.unlink(path)
     }
 }
 
-/// Creates a directory and its parents with `mode` (existing ones are kept).
-public func makeDirectories(_ path: String, mode: mode_t = 0o755) throws {
-    var current = path.hasPrefix("/") ? "" : "."
-    for component in path.split(separator: "/") {
-        current += "/" + component
-        if mkdir(current, mode) < 0 && errno != EEXIST {
-            throw SystemError(call: "mkdir", object: current, errno: errno)
+/// The result of one non-blocking read.
+public enum ReadOutcome: Equatable {
+    case data([UInt8])
+    case wouldBlock
+    case endOfFile
+}
+
+extension OwnedFD {
+    /// Reads at most `limit` bytes without blocking (the fd is O_NONBLOCK).
+    public func readAvailable(limit: Int) -> ReadOutcome {
+        var buffer = [UInt8](repeating: 0, count: limit)
+        while true {
+            let got = buffer.withUnsafeMutableBytes { Glibc.read(raw, $0.baseAddress, $0.count) }
+            if got > 0 { return .data(Array(buffer[0..<got])) }
+            if got == 0 { return .endOfFile }
+            if errno == EINTR { continue }
+            return errno == EAGAIN ? .wouldBlock : .endOfFile
         }
     }
+
+    /// Opens /dev/null (the daemon keeps one for stdin and one for null output).
+    public static func devNull(writable: Bool) throws -> OwnedFD {
+        try OwnedFD.open("/dev/null", writable ? O_WRONLY : O_RDONLY)
+    }
+
+    /// Opens a StandardOutput= file: `append` adds O_APPEND, `truncate` O_TRUNC.
+    public static func openOutputFile(_ path: String, append: Bool, truncate: Bool) throws -> OwnedFD {
+        let flags = O_WRONLY | O_CREAT | O_NOCTTY | (append ? O_APPEND : 0) | (truncate ? O_TRUNC : 0)
+        return try OwnedFD.open(path, flags, mode: 0o644)
+    }
 }
 
-public func fileExists(_ path: String) -> Bool { access(path, F_OK) == 0 }
+extension Processes {
+    /// The process group of `pid`, or nil when it is gone.
+    public static func processGroup(of pid: Int32) -> Int32? {
+        let group = getpgid(pid)
+        return group < 0 ? nil : group
+    }
+}

@@ -99,3 +99,6 @@ public func readSmallFile(_ path: String, limit: Int = 1 << 20) throws -> String
     }
     return String(decoding: bytes, as: UTF8.self)
 }
+
+/// errno as the last failed C call left it (for C shims outside UsherSys).
+public func lastErrno() -> Int32 { errno }

@@ -64,3 +64,8 @@ public enum Users {
         return Array(list.prefix(Int(count)))
     }
 }
+
+extension Users {
+    /// Whether `path` names an executable file for us (ExecStart= PATH search).
+    public static func isExecutable(_ path: String) -> Bool { access(path, X_OK) == 0 }
+}

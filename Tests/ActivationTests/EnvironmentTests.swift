@@ -102,3 +102,16 @@ final class EnvironmentTests: XCTestCase {
         XCTAssertNil(ring.finish())
     }
 }
+
+final class CommandExpansionTests: XCTestCase {
+    func testWholeWordDollarNameSplitsAndBracedNameDoesNot() {
+        let environment = ["ARGS": "-a  -b", "DIR": "/srv/my dir"]
+        XCTAssertEqual(CommandExpansion.expand(["/bin/x", "$ARGS", "--dir=${DIR}", "$$HOME", "$MISSING"],
+                                               environment: environment),
+                       ["/bin/x", "-a", "-b", "--dir=/srv/my dir", "$HOME"])
+    }
+
+    func testDictionaryKeepsTheLastAssignment() {
+        XCTAssertEqual(CommandExpansion.dictionary(["A=1", "B=x=y", "A=2"]), ["A": "2", "B": "x=y"])
+    }
+}

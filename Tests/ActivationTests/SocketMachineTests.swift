@@ -83,3 +83,40 @@ final class SocketMachineTests: XCTestCase {
         XCTAssertTrue((0..<1000).allSatisfy { limit.allow(now: UInt64($0)) })
     }
 }
+
+final class SocketPairingTests: XCTestCase {
+    private func socket(_ name: String, service: String? = nil) -> SocketUnit {
+        var unit = SocketUnit(name: UnitName(name))
+        if let service { unit.service = UnitName(service) }
+        return unit
+    }
+
+    func testSocketsListFirstInItsOrderThenServicePointersByName() {
+        var service = ServiceUnit(name: UnitName("shared.service"))
+        service.sockets = [UnitName("two.socket"), UnitName("one.socket")]
+        let units = [socket("one.socket", service: "shared.service"), socket("zeta.socket", service: "shared.service"),
+                     socket("alpha.socket", service: "shared.service"), socket("two.socket", service: "shared.service"),
+                     socket("other.socket")]
+        XCTAssertEqual(SocketPairing.sockets(feeding: service, from: units).map(\.name.full),
+                       ["two.socket", "one.socket", "alpha.socket", "zeta.socket"])
+    }
+
+    func testDefaultPairingAndFileDescriptorNames() {
+        var named = socket("web.socket")
+        named.fileDescriptorName = "web"
+        let plain = socket("alpha.socket", service: "web.service")
+        let service = ServiceUnit(name: UnitName("web.service"))
+        let fed = SocketPairing.sockets(feeding: service, from: [named, plain])
+        XCTAssertEqual(fed.map(\.name.full), ["alpha.socket", "web.socket"])
+        XCTAssertEqual(SocketPairing.fdNames([(plain, 1), (named, 2)]), ["alpha.socket", "web", "web"])
+    }
+
+    func testWantedByMultiUserOrDefaultTargetStartsAtBoot() {
+        var service = ServiceUnit(name: UnitName("plain.service"))
+        XCTAssertFalse(SocketPairing.startsAtBoot(service))
+        service.unit.wantedBy = ["default.target"]
+        XCTAssertTrue(SocketPairing.startsAtBoot(service))
+        service.unit.wantedBy = ["sockets.target"]
+        XCTAssertFalse(SocketPairing.startsAtBoot(service))
+    }
+}

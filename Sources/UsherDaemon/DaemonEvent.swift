@@ -1,0 +1,24 @@
+// Everything that can happen to usherd, as one enum. Every sd-event source
+// delivers one of these, and Daemon.handle(_:) is the one place that reacts.
+import UnitModel
+
+public enum DaemonEvent: Sendable, Equatable {
+    /// A listener of this Accept=no socket unit became readable.
+    case listenerReadable(UnitName)
+    /// SIGTERM, SIGINT, SIGHUP or SIGCHLD arrived.
+    case signal(Int32)
+    /// The service's start or stop timeout passed.
+    case serviceTimer(UnitName)
+    /// TriggerLimitCooldownSec= passed for a failed socket unit.
+    case cooldownElapsed(UnitName)
+    /// A service's stdout/stderr pipe has data or hit EOF.
+    case outputReadable(OutputID)
+    /// The sd_notify socket has datagrams.
+    case notifyReadable
+}
+
+/// Identifies one captured output pipe (a service may have had several runs).
+public struct OutputID: Sendable, Hashable, CustomStringConvertible {
+    public var serial: UInt64
+    public var description: String { "output #\(serial)" }
+}

@@ -1,0 +1,113 @@
+// The daemon's single-threaded loop: libsystemd's sd-event with io, time and
+// signal sources. Each source carries the DaemonEvent it reports and hands it
+// to one dispatch closure; sources are owned by Swift objects and go away
+// (sd_event_source_unref) when those are dropped.
+import CSystemd
+import UnitModel
+import UsherSys
+
+/// EPOLLIN and CLOCK_MONOTONIC as sd-event takes them (Linux ABI constants).
+private let epollIn: UInt32 = 0x001
+private let clockMonotonic: clockid_t = 1
+
+/// Userdata for a C callback: the event to report and the loop to report to.
+private final class SourceContext {
+    let event: DaemonEvent
+    weak var loop: EventLoop?
+    init(event: DaemonEvent, loop: EventLoop) {
+        self.event = event
+        self.loop = loop
+    }
+    func fire() { loop?.dispatch(event) }
+}
+
+public final class EventSource {
+    private var source: OpaquePointer?
+    private let context: SourceContext
+
+    fileprivate init(source: OpaquePointer?, context: SourceContext) {
+        self.source = source
+        self.context = context
+    }
+
+    deinit { cancel() }
+
+    /// Turns an io source on or off (listeners stop being watched this way).
+    public func setEnabled(_ on: Bool) {
+        guard let source else { return }
+        _ = sd_event_source_set_enabled(source, on ? Int32(SD_EVENT_ON) : Int32(SD_EVENT_OFF))
+    }
+
+    public func cancel() {
+        guard let source else { return }
+        _ = sd_event_source_set_enabled(source, Int32(SD_EVENT_OFF))
+        sd_event_source_unref(source)
+        self.source = nil
+    }
+}
+
+public final class EventLoop {
+    private var event: OpaquePointer?
+    fileprivate var dispatch: (DaemonEvent) -> Void = { _ in }
+
+    public init() throws {
+        var created: OpaquePointer?
+        let code = sd_event_new(&created)
+        guard code >= 0, let created else { throw SystemError(call: "sd_event_new", errno: -code) }
+        event = created
+    }
+
+    deinit { sd_event_unref(event) }
+
+    /// Where every event goes; set once by the daemon before `run()`.
+    public func setHandler(_ handler: @escaping (DaemonEvent) -> Void) { dispatch = handler }
+
+    public func addIO(fd: Int32, reporting report: DaemonEvent, object: String) throws -> EventSource {
+        let context = SourceContext(event: report, loop: self)
+        var source: OpaquePointer?
+        let code = sd_event_add_io(event, &source, fd, epollIn, { _, _, _, userdata in
+            EventLoop.fire(userdata)
+        }, Unmanaged.passUnretained(context).toOpaque())
+        guard code >= 0 else { throw SystemError(call: "sd_event_add_io", object: object, errno: -code) }
+        return EventSource(source: source, context: context)
+    }
+
+    /// A one-shot timer `after` from now on CLOCK_MONOTONIC.
+    public func addTimer(after: TimeSpan, reporting report: DaemonEvent) throws -> EventSource {
+        let context = SourceContext(event: report, loop: self)
+        var source: OpaquePointer?
+        let code = sd_event_add_time_relative(event, &source, clockMonotonic, after.microseconds, 1_000, { _, _, userdata in
+            EventLoop.fire(userdata)
+        }, Unmanaged.passUnretained(context).toOpaque())
+        guard code >= 0 else { throw SystemError(call: "sd_event_add_time_relative", errno: -code) }
+        return EventSource(source: source, context: context)
+    }
+
+    /// The signal must already be blocked (sd-event reads it from a signalfd).
+    public func addSignal(_ signal: Int32) throws -> EventSource {
+        let context = SourceContext(event: .signal(signal), loop: self)
+        var source: OpaquePointer?
+        let code = sd_event_add_signal(event, &source, signal, { _, _, userdata in
+            EventLoop.fire(userdata)
+        }, Unmanaged.passUnretained(context).toOpaque())
+        guard code >= 0 else { throw SystemError(call: "sd_event_add_signal", object: "\(signal)", errno: -code) }
+        return EventSource(source: source, context: context)
+    }
+
+    private static func fire(_ userdata: UnsafeMutableRawPointer?) -> Int32 {
+        guard let userdata else { return 0 }
+        Unmanaged<SourceContext>.fromOpaque(userdata).takeUnretainedValue().fire()
+        return 0
+    }
+
+    /// Runs until `exit(code:)`; returns that code.
+    public func run() throws -> Int32 {
+        let code = sd_event_loop(event)
+        guard code >= 0 else { throw SystemError(call: "sd_event_loop", errno: -code) }
+        return code
+    }
+
+    public func exit(code: Int32) {
+        _ = sd_event_exit(event, code)
+    }
+}

@@ -1,0 +1,146 @@
+// Prepares the spawn of a service's main or ExecStop= process: argv with
+// environment expansion, the environment in systemd's order, credentials for
+// User=/Group=, stdio (null, files, the capture pipe, the journal), limits.
+// The result is a complete SpawnPlan plus the fds it borrows; no policy on
+// when to spawn (that is the service machine's).
+import Activation
+import CSystemd
+import Foundation
+import UnitModel
+import UsherSys
+
+/// Why a service could not even be spawned, in systemd's words where it has them.
+public struct LaunchError: Error, CustomStringConvertible {
+    public var description: String
+}
+
+/// A plan plus the fds it refers to, which must stay open until after the spawn.
+public struct PreparedLaunch {
+    public var plan: SpawnPlan
+    /// Read ends of capture pipes, to hand to OutputCapture after the spawn.
+    public var captures: [(stream: String, fd: OwnedFD)] = []
+    /// Everything the plan's fd numbers point at (closed in the parent after spawn).
+    public var borrowed: [OwnedFD] = []
+}
+
+public struct DaemonContext {
+    public var notifySocketPath: String?
+    public var lang: String
+    public var daemonEnvironment: [String: String]
+    public let devNullRead: OwnedFD
+    public let devNullWrite: OwnedFD
+    public var journalAvailable: Bool
+
+    public init(notifySocketPath: String?) throws {
+        self.notifySocketPath = notifySocketPath
+        daemonEnvironment = ProcessInfo.processInfo.environment
+        lang = daemonEnvironment["LANG"] ?? "C.UTF-8"
+        devNullRead = try OwnedFD.devNull(writable: false)
+        devNullWrite = try OwnedFD.devNull(writable: true)
+        journalAvailable = FileNodes.exists("/run/systemd/journal/socket")
+    }
+}
+
+public enum ServiceLauncher {
+    /// The main process: `listeners` are placed at 3… with `fdNames`.
+    public static func prepareMain(_ service: ServiceUnit, listeners: [Int32], fdNames: [String],
+                                   context: DaemonContext) throws -> PreparedLaunch {
+        guard let command = service.execStart.first else {
+            throw LaunchError(description: "Service has no ExecStart= setting, which is only allowed for RemainAfterExit=yes services. Refusing.")
+        }
+        var inputs = EnvironmentInputs()
+        inputs.notifySocket = service.type == .notify ? context.notifySocketPath : nil
+        inputs.listenFDNames = fdNames
+        return try prepare(service, command: command, inputs: inputs, fds: listeners, context: context)
+    }
+
+    /// An ExecStop= command: no listeners, MAINPID= set as systemd does.
+    public static func prepareStop(_ service: ServiceUnit, command: CommandLine, mainPID: Int32?,
+                                   context: DaemonContext) throws -> PreparedLaunch {
+        var inputs = EnvironmentInputs()
+        if let mainPID { inputs.unitEnvironment.append(("MAINPID", String(mainPID))) }
+        return try prepare(service, command: command, inputs: inputs, fds: [], context: context)
+    }
+
+    private static func prepare(_ service: ServiceUnit, command: CommandLine, inputs base: EnvironmentInputs,
+                                fds: [Int32], context: DaemonContext) throws -> PreparedLaunch {
+        let exec = service.exec
+        let credentials = try resolveCredentials(exec, privileged: command.fullPrivileges || command.elevate)
+        var inputs = base
+        inputs.lang = context.lang
+        inputs.identity = credentials?.identity
+        inputs.invocationID = newInvocationID()
+        inputs.passed = exec.passEnvironment.compactMap { name in context.daemonEnvironment[name].map { (name, $0) } }
+        inputs.unitEnvironment = base.unitEnvironment + exec.environment
+        inputs.fileEnvironment = try readEnvironmentFiles(exec.environmentFiles)
+        inputs.unset = exec.unsetEnvironment
+        let environment = ServiceEnvironment(inputs)
+        let arguments = command.noEnvironmentExpansion ? command.arguments
+            : CommandExpansion.expand(command.arguments, environment: CommandExpansion.dictionary(environment.entries))
+        var launch = try prepareStdio(service, context: context)
+        launch.plan.path = resolveProgram(command.path)
+        launch.plan.arguments = arguments
+        launch.plan.environment = environment.entries
+        launch.plan.listenPIDIndex = environment.listenPIDIndex
+        launch.plan.fds = fds
+        launch.plan.nonBlocking = service.nonBlocking
+        launch.plan.ignoreSIGPIPE = exec.ignoreSIGPIPE
+        launch.plan.credentials = credentials?.spawn
+        launch.plan.umask = exec.umask
+        launch.plan.workingDirectory = resolveWorkingDirectory(exec.workingDirectory, home: credentials?.identity.home)
+        launch.plan.workingDirectoryOptional = exec.workingDirectoryOptional
+        launch.plan.limits = exec.limits.compactMap(spawnLimit)
+        launch.plan.nice = exec.nice
+        return launch
+    }
+
+    /// 128 random bits as 32 hex digits, version-4 style like sd_id128_randomize.
+    static func newInvocationID() -> String {
+        var generator = SystemRandomNumberGenerator()
+        var bytes = (0..<16).map { _ in UInt8.random(in: 0...255, using: &generator) }
+        bytes[6] = (bytes[6] & 0x0F) | 0x40
+        bytes[8] = (bytes[8] & 0x3F) | 0x80
+        return bytes.map { String($0, radix: 16).count == 1 ? "0" + String($0, radix: 16) : String($0, radix: 16) }
+            .joined()
+    }
+
+    /// A bare program name is searched in the default service PATH (newer systemd does).
+    static func resolveProgram(_ path: String) -> String {
+        guard !path.hasPrefix("/") else { return path }
+        for directory in ServiceEnvironment.defaultPath.split(separator: ":") {
+            let candidate = "\(directory)/\(path)"
+            if Users.isExecutable(candidate) { return candidate }
+        }
+        return path
+    }
+
+    /// WorkingDirectory=~ means the user's home; otherwise the path, or "/" by default.
+    static func resolveWorkingDirectory(_ directory: String?, home: String?) -> String {
+        guard let directory else { return "/" }
+        if directory == "~" { return home ?? "/root" }
+        return directory
+    }
+
+    static func readEnvironmentFiles(_ files: [EnvironmentFileSpec]) throws -> [(String, String)] {
+        var pairs: [(String, String)] = []
+        for file in files {
+            do {
+                pairs += ServiceEnvironment.parseFile(try readSmallFile(file.path))
+            } catch {
+                if file.optional { continue }
+                throw LaunchError(description: "Failed to load environment files: \(error)")
+            }
+        }
+        return pairs
+    }
+
+    /// LimitNOFILE= and friends, by the resource's name (with or without "Limit").
+    static func spawnLimit(_ entry: (key: String, value: ResourceLimit)) -> SpawnLimit? {
+        let name = entry.key.uppercased().replacingOccurrences(of: "LIMIT", with: "")
+        let resources = ["CPU", "FSIZE", "DATA", "STACK", "CORE", "RSS", "NPROC", "NOFILE", "MEMLOCK", "AS",
+                         "LOCKS", "SIGPENDING", "MSGQUEUE", "NICE", "RTPRIO", "RTTIME"]
+        guard let resource = resources.firstIndex(of: name) else { return nil }
+        return SpawnLimit(resource: Int32(resource), soft: entry.value.soft ?? UInt64.max,
+                          hard: entry.value.hard ?? UInt64.max)
+    }
+}

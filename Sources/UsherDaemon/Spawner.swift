@@ -1,0 +1,132 @@
+// Swift's side of CSpawn: turns a SpawnPlan into the C request (NUL-terminated
+// strings, the LISTEN_PID slot with room for the child to write its pid, fd
+// arrays), calls cspawn, and frees everything after. No policy here: the plan
+// is complete when it arrives.
+import CSpawn
+import UsherSys
+
+public struct SpawnCredentials: Sendable, Equatable {
+    public var uid: UInt32
+    public var gid: UInt32
+    public var groups: [UInt32]
+}
+
+public struct SpawnLimit: Sendable, Equatable {
+    public var resource: Int32
+    public var soft: UInt64
+    public var hard: UInt64
+}
+
+public struct SpawnPlan {
+    public var path: String
+    public var arguments: [String]
+    public var environment: [String]
+    /// Index of the `LISTEN_PID=` entry the child completes.
+    public var listenPIDIndex: Int?
+    /// Placed at 3, 4, … in this order.
+    public var fds: [Int32] = []
+    public var stdio: (Int32, Int32, Int32)
+    /// nil leaves O_NONBLOCK as it is on the passed fds.
+    public var nonBlocking: Bool? = false
+    public var ignoreSIGPIPE = true
+    public var credentials: SpawnCredentials?
+    public var umask: UInt32 = 0o022
+    public var workingDirectory: String?
+    public var workingDirectoryOptional = false
+    public var limits: [SpawnLimit] = []
+    public var nice: Int32?
+}
+
+public struct SpawnOutcome {
+    public var pid: Int32
+    public var pidfd: OwnedFD?
+    /// The systemd exit status of the failed setup step (203 EXEC, …) and errno.
+    public var failure: (status: Int32, errno: Int32)?
+}
+
+public enum Spawner {
+    /// Starts the process; throws only when no child could be created at all.
+    public static func spawn(_ plan: SpawnPlan) throws -> SpawnOutcome {
+        let strings = CStringArena()
+        defer { strings.free() }
+        let argv = strings.array(plan.arguments)
+        let envp = strings.array(plan.environment, slotIndex: plan.listenPIDIndex,
+                                 slotRoom: Int(CSPAWN_PID_DIGITS))
+        let path = strings.string(plan.path)
+        let cwd = plan.workingDirectory.map { strings.string($0) }
+        let groups = plan.credentials?.groups ?? []
+        var scratch = [Int32](repeating: -1, count: plan.fds.count + 4)
+        var limits = plan.limits.map { cspawn_rlimit(resource: $0.resource, soft: $0.soft, hard: $0.hard) }
+        var result = cspawn_result()
+        let code: Int32 = plan.fds.withUnsafeBufferPointer { fds in
+            groups.withUnsafeBufferPointer { groupList in
+                scratch.withUnsafeMutableBufferPointer { scratchList in
+                    limits.withUnsafeMutableBufferPointer { limitList in
+                        var request = cspawn_request()
+                        request.path = UnsafePointer(path)
+                        request.argv = UnsafePointer(argv)
+                        request.envp = UnsafePointer(envp)
+                        request.pid_slot = Int32(plan.listenPIDIndex ?? -1)
+                        request.fds = fds.baseAddress
+                        request.n_fds = Int32(fds.count)
+                        request.scratch = scratchList.baseAddress
+                        request.stdio = plan.stdio
+                        request.nonblock = plan.nonBlocking.map { $0 ? 1 : 0 } ?? -1
+                        request.ignore_sigpipe = plan.ignoreSIGPIPE ? 1 : 0
+                        request.new_session = 1
+                        request.set_credentials = plan.credentials == nil ? 0 : 1
+                        request.uid = plan.credentials?.uid ?? 0
+                        request.gid = plan.credentials?.gid ?? 0
+                        request.groups = groupList.baseAddress
+                        request.n_groups = Int32(groupList.count)
+                        request.umask = plan.umask
+                        request.cwd = cwd.map { UnsafePointer($0) }
+                        request.cwd_optional = plan.workingDirectoryOptional ? 1 : 0
+                        request.rlimits = UnsafePointer(limitList.baseAddress)
+                        request.n_rlimits = Int32(limitList.count)
+                        request.set_nice = plan.nice == nil ? 0 : 1
+                        request.nice = plan.nice ?? 0
+                        return cspawn(&request, &result)
+                    }
+                }
+            }
+        }
+        guard code == 0 else { throw SystemError(call: "clone", object: plan.path, errno: lastErrno()) }
+        let pidfd = result.pidfd >= 0 ? OwnedFD(adopting: result.pidfd) : nil
+        let failure = result.failed_stage == 0 ? nil : (result.failed_stage, result.failed_errno)
+        return SpawnOutcome(pid: result.pid, pidfd: pidfd, failure: failure)
+    }
+}
+
+/// C strings allocated for one spawn and freed together after it.
+private final class CStringArena {
+    private var strings: [UnsafeMutablePointer<CChar>] = []
+    private var arrays: [UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>] = []
+
+    /// A copy of `text` with `room` spare bytes after its NUL.
+    func string(_ text: String, room: Int = 0) -> UnsafeMutablePointer<CChar> {
+        let bytes = Array(text.utf8)
+        let buffer = UnsafeMutablePointer<CChar>.allocate(capacity: bytes.count + 1 + room)
+        for (index, byte) in bytes.enumerated() { buffer[index] = CChar(bitPattern: byte) }
+        for index in bytes.count..<(bytes.count + 1 + room) { buffer[index] = 0 }
+        strings.append(buffer)
+        return buffer
+    }
+
+    /// A NULL-terminated array; the entry at `slotIndex` gets `slotRoom` spare bytes.
+    func array(_ texts: [String], slotIndex: Int? = nil, slotRoom: Int = 0)
+        -> UnsafeMutablePointer<UnsafeMutablePointer<CChar>?> {
+        let list = UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>.allocate(capacity: texts.count + 1)
+        for (index, text) in texts.enumerated() {
+            list[index] = string(text, room: index == slotIndex ? slotRoom : 0)
+        }
+        list[texts.count] = nil
+        arrays.append(list)
+        return list
+    }
+
+    func free() {
+        strings.forEach { $0.deallocate() }
+        arrays.forEach { $0.deallocate() }
+    }
+}
