@@ -102,3 +102,24 @@ public func readSmallFile(_ path: String, limit: Int = 1 << 20) throws -> String
 
 /// errno as the last failed C call left it (for C shims outside UsherSys).
 public func lastErrno() -> Int32 { errno }
+
+extension Processes {
+    /// SIGKILLs every remaining child (and its process group) and reaps until
+    /// none is left or the timeout passes; returns how many are still there.
+    public static func killAndReapAllChildren(timeoutMicroseconds: UInt64) -> Int {
+        let deadline = monotonicMicroseconds() + timeoutMicroseconds
+        let me = currentPID
+        while hasChildren {
+            for child in children(of: me) {
+                _ = kill(-child, SIGKILL)
+                _ = kill(child, SIGKILL)
+            }
+            _ = reapAll()
+            guard hasChildren else { break }
+            if monotonicMicroseconds() >= deadline { return children(of: me).count }
+            var pause = timespec(tv_sec: 0, tv_nsec: 5_000_000)
+            _ = nanosleep(&pause, nil)
+        }
+        return 0
+    }
+}

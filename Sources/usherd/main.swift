@@ -1,3 +1,66 @@
-// usherd: the daemon's entry point. Parses flags and runs UsherDaemon.
-// Placeholder until the daemon lands.
-print("usherd: not implemented yet")
+// usherd: the daemon's entry point. Blocks the signals the loop handles
+// before anything else runs, parses flags, bootstraps logging (only here),
+// and runs UsherDaemon until SIGTERM/SIGINT. Exit codes: 0 stopped cleanly,
+// 64 usage, 1 could not start.
+import ArgumentParser
+import Logging
+import UsherDaemon
+import UsherSys
+
+struct Usherd: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "usherd",
+        abstract: "Bind every socket unit up front and start services on first traffic, as systemd does.")
+
+    @Option(name: .customLong("unit-dir"), help: "A unit directory (repeatable; earlier ones win). Default: the search path.")
+    var unitDirectories: [String] = []
+
+    @Flag(name: .customLong("user"), help: "Run as a user manager: user unit paths, $XDG_RUNTIME_DIR/usher.")
+    var userManager = false
+
+    @Option(name: .customLong("runtime-dir"), help: "Directory for usherd's own sockets (default /run/usher).")
+    var runtimeDirectory: String?
+
+    @Option(name: .customLong("log-level"), help: "trace, debug, info, notice, warning, error or critical.")
+    var logLevel: String = "info"
+
+    @Option(name: .customLong("log-format"), help: "text or json.")
+    var logFormat: String = "text"
+
+    func validate() throws {
+        guard Logger.Level(rawValue: logLevel) != nil else {
+            throw ValidationError("--log-level must be one of trace, debug, info, notice, warning, error, critical")
+        }
+        guard logFormat == "text" || logFormat == "json" else {
+            throw ValidationError("--log-format must be text or json")
+        }
+    }
+
+    func run() throws {
+        let level = Logger.Level(rawValue: logLevel) ?? .info
+        let json = logFormat == "json"
+        LoggingSystem.bootstrap { label in StderrLogHandler(label: label, level: level, json: json) }
+        let logger = Logger(label: "usherd")
+        let options = DaemonOptions(unitDirectories: unitDirectories, userManager: userManager,
+                                    runtimeDirectory: runtimeDirectory)
+        do {
+            let daemon = try Daemon(options: options, logger: logger)
+            let code = try daemon.run()
+            throw ExitCode(code)
+        } catch let exit as ExitCode {
+            throw exit
+        } catch {
+            logger.critical("Cannot run: \(error)")
+            throw ExitCode(1)
+        }
+    }
+}
+
+// Before any thread exists, so every thread inherits the mask and the loop's
+// signalfd gets these signals.
+do {
+    try Signals.block([Signals.terminate, Signals.interrupt, Signals.hangup, Signals.child])
+} catch {
+    print("usherd: fatal: unable to block signals: \(error)")
+}
+Usherd.main()

@@ -1,0 +1,159 @@
+// Services in the daemon: start requests, spawning the main and ExecStop=
+// processes, reaping (our children and adopted orphans), sd_notify messages,
+// and performing the service machine's actions.
+import Activation
+import UnitModel
+import UsherSys
+
+extension Daemon {
+    func startBootServices() {
+        let boot = services.values.filter { SocketPairing.startsAtBoot($0.unit) }.map(\.unit.name).sorted()
+        for name in boot {
+            log(Note(.info, "Starting at startup ([Install] WantedBy=)."), unit: name)
+            requestStart(name, triggeredBy: nil)
+        }
+    }
+
+    func requestStart(_ name: UnitName, triggeredBy socket: UnitName?) {
+        guard !shuttingDown else { return }
+        guard services[name] != nil || ensureServiceLoaded(name) else {
+            if let socket { log(Note(.error, "Socket service \(name) not loaded, refusing."), unit: socket) }
+            return
+        }
+        deliver(.startRequested(now: monotonicMicroseconds()), toService: name)
+    }
+
+    func deliver(_ event: ServiceEvent, toService name: UnitName) {
+        guard var runtime = services[name] else { return }
+        let actions = runtime.machine.handle(event)
+        services[name] = runtime
+        perform(actions, service: name)
+    }
+
+    func perform(_ actions: [ServiceAction], service name: UnitName) {
+        for action in actions {
+            switch action {
+            case .spawnMain: spawnMain(name)
+            case .spawnStop: spawnStop(name)
+            case .signalGroup(let pid, let signal): signalService(name, pid: pid, signal: signal)
+            case .armTimer(let span):
+                services[name]?.timer = try? loop.addTimer(after: span, reporting: .serviceTimer(name))
+            case .cancelTimer: services[name]?.timer = nil
+            case .becameActive: serviceBecameActive(name)
+            case .becameInactive: serviceBecameInactive(name)
+            case .startLimitHit:
+                forEachSocket(feeding: name) { deliver(.serviceStartLimitHit, to: $0) }
+            case .log(let note): log(note, unit: name)
+            }
+        }
+    }
+
+    private func serviceBecameActive(_ name: UnitName) {
+        startOrder.removeAll { $0 == name }
+        startOrder.append(name)
+        forEachSocket(feeding: name) { deliver(.serviceActive, to: $0) }
+    }
+
+    private func serviceBecameInactive(_ name: UnitName) {
+        services[name]?.pidfd = nil
+        forEachSocket(feeding: name) { deliver(.serviceInactive, to: $0) }
+        if shuttingDown { stopNextService() }
+    }
+
+    private func forEachSocket(feeding name: UnitName, _ body: (UnitName) -> Void) {
+        guard let unit = services[name]?.unit else { return }
+        for socket in socketsFeeding(unit) { body(socket.unit.name) }
+    }
+
+    /// The main process's group gets the signal; the main process itself also
+    /// through its pidfd, in case it moved to another group.
+    private func signalService(_ name: UnitName, pid: Int32, signal: Int32) {
+        do {
+            try Processes.signalGroup(pid, signal)
+            if let pidfd = services[name]?.pidfd, services[name]?.machine.mainPID == pid {
+                try Processes.signal(pidfd: pidfd, signal)
+            }
+        } catch {
+            log(Note(.warning, "Failed to send signal \(ExitStatus.signalName(signal)): \(error)"), unit: name)
+        }
+    }
+
+    private func spawnMain(_ name: UnitName) {
+        guard let unit = services[name]?.unit else { return }
+        let fed = socketsFeeding(unit)
+        let fds = fed.flatMap { $0.bound.listeners.map(\.fd.raw) }
+        let names = SocketPairing.fdNames(fed.map { ($0.unit, $0.bound.listeners.count) })
+        do {
+            let launch = try ServiceLauncher.prepareMain(unit, listeners: fds, fdNames: names, context: context)
+            let spawned = try spawn(launch, for: name)
+            services[name]?.pidfd = spawned.pidfd
+            deliver(.spawned(pid: spawned.pid), toService: name)
+        } catch {
+            deliver(.spawnFailed(reason: "\(error)"), toService: name)
+        }
+    }
+
+    private func spawnStop(_ name: UnitName) {
+        guard let runtime = services[name], let command = runtime.unit.execStop.first else { return }
+        do {
+            let launch = try ServiceLauncher.prepareStop(runtime.unit, command: command,
+                                                         mainPID: runtime.machine.mainPID, context: context)
+            let spawned = try spawn(launch, for: name)
+            deliver(.controlSpawned(pid: spawned.pid), toService: name)
+        } catch {
+            log(Note(.warning, "Failed to run ExecStop=: \(error)"), unit: name)
+            deliver(.childExited(pid: -1, status: .exited(1)), toService: name)
+        }
+    }
+
+    /// Spawns, registers the pid and the capture pipes, logs a setup failure.
+    private func spawn(_ launch: PreparedLaunch, for name: UnitName) throws -> (pid: Int32, pidfd: OwnedFD?) {
+        let outcome = try Spawner.spawn(launch.plan)
+        pidOwners[outcome.pid] = name
+        for capture in launch.captures {
+            do {
+                try output.attach(capture.fd, stream: capture.stream, unit: name, loop: loop)
+            } catch {
+                log(Note(.warning, "Cannot watch \(capture.stream): \(error)"), unit: name)
+            }
+        }
+        if let failure = outcome.failure {
+            log(Note(.error, "Failed at step \(ExitStatus.stepName(failure.status)) spawning \(launch.plan.path): \(SystemError.describe(failure.errno))"), unit: name)
+        } else {
+            log(Note(.info, "Started \(launch.plan.path), PID \(outcome.pid)."), unit: name)
+        }
+        return (outcome.pid, outcome.pidfd)
+    }
+
+    func reapChildren() {
+        for child in Processes.reapAll() {
+            guard let owner = pidOwners.removeValue(forKey: child.pid) else {
+                logger.debug("Reaped orphan process \(child.pid).")
+                continue
+            }
+            let status: ExitStatus = child.coreDumped ? .dumped(signal: child.status)
+                : child.killedBySignal ? .killed(signal: child.status) : .exited(child.status)
+            deliver(.childExited(pid: child.pid, status: status), toService: owner)
+        }
+    }
+
+    func receiveNotifications() {
+        guard let notify else { return }
+        for _ in 0..<64 {
+            guard let datagram = notify.receive() else { return }
+            guard let name = serviceOwning(pid: datagram.senderPID) else {
+                logger.debug("Notification from PID \(datagram.senderPID) of no service, ignoring.")
+                continue
+            }
+            deliver(.notify(NotifyMessage(datagram.text), senderPID: datagram.senderPID), toService: name)
+            if let main = services[name]?.machine.mainPID, pidOwners[main] == nil { pidOwners[main] = name }
+        }
+    }
+
+    /// The service a pid belongs to: a known pid, or a member of a main process's group.
+    private func serviceOwning(pid: Int32) -> UnitName? {
+        if let owner = pidOwners[pid] { return owner }
+        guard let group = Processes.processGroup(of: pid) else { return nil }
+        return services.first { $0.value.machine.mainPID == group }?.key
+    }
+}

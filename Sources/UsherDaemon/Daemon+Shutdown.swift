@@ -1,0 +1,45 @@
+// Stopping usherd on SIGTERM/SIGINT: listeners stop triggering, services stop
+// one at a time in reverse start order (ExecStop=, KillSignal=, SIGKILL after
+// TimeoutStopSec=), then listeners close (RemoveOnStop= unlinks), every
+// remaining child is killed and reaped, and the loop exits 0.
+import Activation
+import UnitModel
+import UsherSys
+
+extension Daemon {
+    func beginShutdown(signal: Int32) {
+        guard !shuttingDown else {
+            logger.notice("Received SIG\(ExitStatus.signalName(signal)) while stopping; still stopping.")
+            return
+        }
+        shuttingDown = true
+        logger.notice("Received SIG\(ExitStatus.signalName(signal)), stopping.")
+        for runtime in sockets.values { runtime.sources.forEach { $0.setEnabled(false) } }
+        stopNextService()
+    }
+
+    /// Stops the most recently started active service; the next one follows
+    /// when it has become inactive (serviceBecameInactive calls back here).
+    func stopNextService() {
+        while let name = startOrder.popLast() {
+            guard let runtime = services[name], runtime.machine.isActive else { continue }
+            log(Note(.info, "Stopping."), unit: name)
+            deliver(.stopRequested, toService: name)
+            if services[name]?.machine.isActive == true {
+                startOrder.append(name)
+                return
+            }
+        }
+        finishShutdown()
+    }
+
+    private func finishShutdown() {
+        guard startOrder.isEmpty else { return }
+        for name in sockets.keys.sorted() { deliver(.stop, to: name) }
+        let leftovers = Processes.killAndReapAllChildren(timeoutMicroseconds: 5_000_000)
+        if leftovers > 0 { logger.warning("\(leftovers) process(es) could not be reaped before exit.") }
+        notify?.remove()
+        logger.notice("Stopped.")
+        loop.exit(code: 0)
+    }
+}

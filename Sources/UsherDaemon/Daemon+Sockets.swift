@@ -1,0 +1,115 @@
+// Socket units in the daemon: loading the unit set, binding every socket up
+// front (a unit that fails is logged and left out, the others go on),
+// watching listeners, and performing the socket machine's actions.
+import Activation
+import Binder
+import UnitFile
+import UnitModel
+import UsherSys
+
+extension Daemon {
+    func loadAndBind() {
+        let set = loader.loadAll()
+        for diagnostic in set.diagnostics {
+            let note = Note(diagnostic.severity == .error ? .error : .warning, diagnostic.text)
+            logger.log(level: note.level == .error ? .error : .warning, "\(note.text)",
+                       metadata: ["unit": "\(diagnostic.unit)"])
+        }
+        for name in set.refused { brokenUnits[name] = "refused" }
+        for name in set.masked { logger.info("Unit \(name) is masked.") }
+        for service in set.services {
+            services[service.name] = ServiceRuntime(unit: service, machine: ServiceMachine(config: ServiceConfig(unit: service)))
+        }
+        for socket in set.sockets {
+            bindSocket(socket)
+        }
+    }
+
+    private func bindSocket(_ unit: SocketUnit) {
+        if unit.accept {
+            log(Note(.warning, "Accept=yes is not supported by this usherd yet, ignoring the unit."), unit: unit.name)
+            brokenUnits[unit.name] = "unsupported"
+            return
+        }
+        guard ensureServiceLoaded(unit.service) else {
+            log(Note(.error, "Socket service \(unit.service) not loaded, refusing."), unit: unit.name)
+            brokenUnits[unit.name] = "service-not-loaded"
+            return
+        }
+        switch Binder.bind(unit) {
+        case .failure(let failure):
+            logger.error("\(failure.description)", metadata: ["unit": "\(unit.name)"])
+            log(Note(.error, "Failed with result 'resources'."), unit: unit.name)
+            brokenUnits[unit.name] = "resources"
+        case .success(let bound):
+            for warning in bound.warnings { logger.warning("\(warning)", metadata: ["unit": "\(unit.name)"]) }
+            do {
+                let sources = try bound.listeners.map { listener in
+                    try loop.addIO(fd: listener.fd.raw, reporting: .listenerReadable(unit.name),
+                                   object: "\(unit.name) \(listener.localDescription)")
+                }
+                sources.forEach { $0.setEnabled(false) }
+                let machine = SocketMachine(unit: unit)
+                sockets[unit.name] = SocketRuntime(unit: unit, machine: machine, bound: bound, sources: sources)
+                perform(machine.startActions(), socket: unit.name)
+                let addresses = bound.listeners.map(\.localDescription).joined(separator: ", ")
+                log(Note(.info, "Listening on \(addresses)."), unit: unit.name)
+            } catch {
+                logger.error("\(error)", metadata: ["unit": "\(unit.name)"])
+                Binder.release(bound)
+                brokenUnits[unit.name] = "resources"
+            }
+        }
+    }
+
+    /// Loads an instance or a service outside the unit set on demand.
+    func ensureServiceLoaded(_ name: UnitName) -> Bool {
+        if services[name] != nil { return true }
+        let (loaded, diagnostics) = loader.loadService(name)
+        for diagnostic in diagnostics {
+            logger.warning("\(diagnostic.text)", metadata: ["unit": "\(diagnostic.unit)"])
+        }
+        guard let loaded else { return false }
+        services[name] = ServiceRuntime(unit: loaded, machine: ServiceMachine(config: ServiceConfig(unit: loaded)))
+        return true
+    }
+
+    func deliver(_ event: SocketEvent, to name: UnitName) {
+        guard var runtime = sockets[name] else { return }
+        let actions = runtime.machine.handle(event)
+        sockets[name] = runtime
+        perform(actions, socket: name)
+    }
+
+    func perform(_ actions: [SocketAction], socket name: UnitName) {
+        for action in actions {
+            switch action {
+            case .watch:
+                if !shuttingDown { sockets[name]?.sources.forEach { $0.setEnabled(true) } }
+            case .unwatch:
+                sockets[name]?.sources.forEach { $0.setEnabled(false) }
+            case .activate(let service):
+                requestStart(service, triggeredBy: name)
+            case .armCooldown(let span):
+                sockets[name]?.cooldown = try? loop.addTimer(after: span, reporting: .cooldownElapsed(name))
+            case .close:
+                closeSocket(name)
+            case .log(let note):
+                log(note, unit: name)
+            }
+        }
+    }
+
+    private func closeSocket(_ name: UnitName) {
+        guard let runtime = sockets[name] else { return }
+        runtime.sources.forEach { $0.cancel() }
+        Binder.release(runtime.bound)
+        sockets[name]?.sources = []
+    }
+
+    /// The socket units whose fds a service gets, in LISTEN_FDS order.
+    func socketsFeeding(_ service: ServiceUnit) -> [SocketRuntime] {
+        let units = sockets.values.map(\.unit)
+        return SocketPairing.sockets(feeding: service, from: units).compactMap { sockets[$0.name] }
+    }
+}

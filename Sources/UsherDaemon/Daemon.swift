@@ -1,0 +1,140 @@
+// usherd's core: owns the loop, the socket and service runtimes and the pid
+// table, and reacts to every DaemonEvent in handle(_:), the one dispatch
+// point. Policy comes from the Activation machines; this class performs
+// their actions (watch, spawn, signal, arm timers, log). One thread only.
+import Activation
+import Binder
+import CSystemd
+import Logging
+import UnitFile
+import UnitModel
+import UsherSys
+
+public final class Daemon {
+    struct SocketRuntime {
+        var unit: SocketUnit
+        var machine: SocketMachine
+        var bound: BoundSocket
+        var sources: [EventSource]
+        var cooldown: EventSource?
+    }
+
+    struct ServiceRuntime {
+        var unit: ServiceUnit
+        var machine: ServiceMachine
+        var timer: EventSource?
+        var pidfd: OwnedFD?
+    }
+
+    let options: DaemonOptions
+    let logger: Logger
+    let loop: EventLoop
+    let loader: UnitLoader
+    var context: DaemonContext
+    var notify: NotifySocket?
+    var fixedSources: [EventSource] = []
+    var sockets: [UnitName: SocketRuntime] = [:]
+    var services: [UnitName: ServiceRuntime] = [:]
+    /// Units that could not be loaded or bound, with the reason (for status).
+    var brokenUnits: [UnitName: String] = [:]
+    var pidOwners: [Int32: UnitName] = [:]
+    var startOrder: [UnitName] = []
+    let output: OutputCapture
+    var shuttingDown = false
+
+    public init(options: DaemonOptions, logger: Logger) throws {
+        self.options = options
+        self.logger = logger
+        loop = try EventLoop()
+        loader = UnitLoader(directories: options.unitDirectories, specifiers: options.specifierContext())
+        context = try DaemonContext(notifySocketPath: nil)
+        output = OutputCapture(logger: logger)
+    }
+
+    /// Sets up, serves until SIGTERM/SIGINT has stopped everything, returns the exit code.
+    public func run() throws -> Int32 {
+        loop.setHandler { [unowned self] event in self.handle(event) }
+        try setUpProcessState()
+        openNotifySocket()
+        loadAndBind()
+        startBootServices()
+        logger.info("Listening on \(sockets.count) socket unit(s); \(services.count) service unit(s) loaded.")
+        _ = sd_notify(0, "READY=1\nSTATUS=Listening on \(sockets.count) socket unit(s)")
+        let code = try loop.run()
+        return code
+    }
+
+    /// The one dispatch point.
+    func handle(_ event: DaemonEvent) {
+        switch event {
+        case .listenerReadable(let name):
+            guard var runtime = sockets[name] else { return }
+            let actions = runtime.machine.handle(.readable(now: monotonicMicroseconds()))
+            sockets[name] = runtime
+            perform(actions, socket: name)
+        case .signal(let signal):
+            handleSignal(signal)
+        case .serviceTimer(let name):
+            services[name]?.timer = nil
+            deliver(.timerFired, toService: name)
+        case .cooldownElapsed(let name):
+            sockets[name]?.cooldown = nil
+            deliver(.cooldownElapsed, to: name)
+        case .outputReadable(let id):
+            output.readable(id)
+        case .notifyReadable:
+            receiveNotifications()
+        }
+    }
+
+    private func handleSignal(_ signal: Int32) {
+        switch signal {
+        case Signals.child:
+            reapChildren()
+        case Signals.terminate, Signals.interrupt:
+            beginShutdown(signal: signal)
+        case Signals.hangup:
+            logger.notice("Received SIGHUP; reloading is not supported yet, ignoring.")
+        default:
+            break
+        }
+    }
+
+    private func setUpProcessState() throws {
+        Signals.ignore(SIGPIPE)
+        for signal in [Signals.terminate, Signals.interrupt, Signals.hangup, Signals.child] {
+            fixedSources.append(try loop.addSignal(signal))
+        }
+        guard Processes.currentPID != 1 else { return }
+        do {
+            try Processes.becomeChildSubreaper()
+        } catch {
+            logger.warning("Cannot become child subreaper, orphans of services go to init: \(error)")
+        }
+    }
+
+    private func openNotifySocket() {
+        let path = options.runtimeDirectory + "/notify"
+        do {
+            let socket = try NotifySocket(path: path)
+            fixedSources.append(try loop.addIO(fd: socket.fd.raw, reporting: .notifyReadable, object: path))
+            notify = socket
+            context.notifySocketPath = path
+        } catch {
+            logger.warning("Cannot open the notify socket, Type=notify services will not get NOTIFY_SOCKET: \(error)")
+        }
+    }
+
+    /// Logs with the unit name as metadata and as the message prefix, once.
+    func log(_ note: Note, unit: UnitName) {
+        let level: Logger.Level
+        switch note.level {
+        case .debug: level = .debug
+        case .info: level = .info
+        case .notice: level = .notice
+        case .warning: level = .warning
+        case .error: level = .error
+        }
+        logger.log(level: level, "\(note.text)", metadata: ["unit": "\(unit)"])
+    }
+}

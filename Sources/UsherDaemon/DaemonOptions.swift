@@ -1,0 +1,44 @@
+// What usherd was asked to run: unit directories, system or user mode, and
+// the runtime directory for its notify socket. Also builds the loader's
+// specifier context for this host and user.
+import Foundation
+import UnitFile
+import UsherSys
+
+public struct DaemonOptions: Sendable {
+    public var unitDirectories: [String]
+    public var userManager: Bool
+    /// Where usherd keeps its sockets: /run/usher, or $XDG_RUNTIME_DIR/usher with --user.
+    public var runtimeDirectory: String
+
+    public init(unitDirectories: [String], userManager: Bool, runtimeDirectory: String? = nil) {
+        self.userManager = userManager
+        self.unitDirectories = unitDirectories.isEmpty ? UnitSearchPath.defaults(userManager: userManager)
+            : unitDirectories
+        self.runtimeDirectory = runtimeDirectory ?? DaemonOptions.defaultRuntimeDirectory(userManager: userManager)
+    }
+
+    public static func defaultRuntimeDirectory(userManager: Bool) -> String {
+        let environment = ProcessInfo.processInfo.environment
+        if userManager, let runtime = environment["XDG_RUNTIME_DIR"] { return runtime + "/usher" }
+        if userManager { return "/tmp/usher-\(Users.effectiveUID)" }
+        return "/run/usher"
+    }
+
+    /// %u, %h, %t and friends for the unit loader, from this process's identity.
+    func specifierContext() -> SpecifierContext {
+        let environment = ProcessInfo.processInfo.environment
+        let me = try? Users.user(String(Users.effectiveUID))
+        let runtime = userManager ? (environment["XDG_RUNTIME_DIR"] ?? runtimeDirectory) : "/run"
+        return SpecifierContext(hostname: ProcessInfo.processInfo.hostName,
+                                machineID: (try? readSmallFile("/etc/machine-id"))?.trimmed ?? "",
+                                bootID: (try? readSmallFile("/proc/sys/kernel/random/boot_id"))?.trimmed ?? "",
+                                userName: me?.name ?? "root", uid: me?.uid ?? 0, groupName: me?.name ?? "root",
+                                gid: me?.gid ?? 0, home: me?.home ?? "/root", shell: me?.shell ?? "/bin/sh",
+                                userManager: userManager, runtimeDirectory: runtime)
+    }
+}
+
+extension String {
+    var trimmed: String { trimmingCharacters(in: .whitespacesAndNewlines) }
+}

@@ -1,0 +1,52 @@
+// usherd's log output on stderr: `usherd[PID]: <level> UNIT: message` lines,
+// or one JSON object per line with --log-format=json. The unit comes from the
+// "unit" metadata key, so every line says which unit it is about.
+import Foundation
+import Logging
+import UsherSys
+
+struct StderrLogHandler: LogHandler {
+    let label: String
+    var logLevel: Logger.Level
+    let json: Bool
+    var metadata: Logger.Metadata = [:]
+    static let pid = Processes.currentPID
+
+    init(label: String, level: Logger.Level, json: Bool) {
+        self.label = label
+        self.logLevel = level
+        self.json = json
+    }
+
+    subscript(metadataKey key: String) -> Logger.Metadata.Value? {
+        get { metadata[key] }
+        set { metadata[key] = newValue }
+    }
+
+    func log(event: LogEvent) {
+        let level = event.level
+        let message = event.message
+        var merged = metadata
+        event.metadata?.forEach { merged[$0.key] = $0.value }
+        let unit = merged.removeValue(forKey: "unit").map { "\($0)" }
+        let text = json ? jsonLine(level: level, message: "\(message)", unit: unit, metadata: merged)
+            : textLine(level: level, message: "\(message)", unit: unit)
+        FileHandle.standardError.write(Data((text + "\n").utf8))
+    }
+
+    private func textLine(level: Logger.Level, message: String, unit: String?) -> String {
+        let prefix = unit.map { "\($0): " } ?? ""
+        return "usherd[\(StderrLogHandler.pid)]: <\(level)> \(prefix)\(message)"
+    }
+
+    private func jsonLine(level: Logger.Level, message: String, unit: String?, metadata: Logger.Metadata) -> String {
+        var object: [String: String] = ["time": ISO8601DateFormatter().string(from: Date()), "level": "\(level)",
+                                        "message": message]
+        if let unit { object["unit"] = unit }
+        for (key, value) in metadata { object[key] = "\(value)" }
+        guard let data = try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys]) else {
+            return message
+        }
+        return String(decoding: data, as: UTF8.self)
+    }
+}
