@@ -33,7 +33,8 @@ release: deps
 	$(SWIFT) build -c release
 
 run: build
-	.build/debug/usherd --unit-dir $(UNITS)
+	$(MAKE) --no-print-directory -C examples
+	.build/debug/usherd --unit-dir $(UNITS) --unit-dir .build/examples/units
 
 test: deps
 	@mkdir -p .build

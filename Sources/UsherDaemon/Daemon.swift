@@ -58,7 +58,7 @@ public final class Daemon {
         openNotifySocket()
         loadAndBind()
         startBootServices()
-        logger.info("Listening on \(sockets.count) socket unit(s); \(services.count) service unit(s) loaded.")
+        logger.notice("Listening on \(sockets.count) socket unit(s); \(services.count) service unit(s) loaded.")
         _ = sd_notify(0, "READY=1\nSTATUS=Listening on \(sockets.count) socket unit(s)")
         let code = try loop.run()
         return code

@@ -1,0 +1,182 @@
+// Supervision under a real usherd: re-arming after exit and after SIGKILL,
+// the trigger limit and TriggerLimitCooldownSec=, graceful stop with a
+// SIGTERM-ignoring service, exec failure (203), broken units beside good
+// ones, WantedBy= start-up, and a flooding service.
+import XCTest
+import UsherSys
+
+final class SupervisionIntegrationTests: XCTestCase {
+    private func pid(_ report: [String: Any]) -> Int32 { Int32(report["pid"] as? Int ?? -1) }
+
+    func testServiceIsStartedAgainAfterItExits() throws {
+        let harness = try UsherdHarness()
+        let port = try freePort()
+        try harness.write("again.socket", "[Socket]\nListenStream=127.0.0.1:\(port)\n")
+        try harness.write("again.service", "[Service]\nExecStart=\(harness.probeCommand(label: "again"))\n")
+        try harness.start()
+
+        XCTAssertEqual(try Client.tcp(port: port), "ok 3 again.socket\n")
+        try harness.waitForLog("again.service: Deactivated successfully.")
+        XCTAssertEqual(try Client.tcp(port: port), "ok 3 again.socket\n")
+        try harness.waitForLog("again.service: Deactivated successfully.", count: 2)
+        let pids = harness.reports(label: "again").map(pid)
+        XCTAssertEqual(Set(pids).count, 2, "two runs, two processes")
+        XCTAssertEqual(harness.zombieChildren(), [])
+        XCTAssertEqual(try harness.stop(), 0)
+    }
+
+    func testServiceIsReactivatedAfterSIGKILL() throws {
+        let harness = try UsherdHarness()
+        let port = try freePort()
+        try harness.write("crash.socket", "[Socket]\nListenStream=127.0.0.1:\(port)\n")
+        try harness.write("crash.service", "[Service]\nExecStart=\(harness.probeCommand(label: "crash", "--wait-ms 60000"))\n")
+        try harness.start()
+
+        XCTAssertEqual(try Client.tcp(port: port), "ok 3 crash.socket\n")
+        let first = pid(try harness.waitForReport(label: "crash"))
+        kill(first, SIGKILL)
+        try harness.waitForLog("crash.service: Main process exited, code=killed, signal=KILL")
+        XCTAssertEqual(try Client.tcp(port: port), "ok 3 crash.socket\n")
+        let second = pid(try harness.waitForReport(label: "crash", count: 2))
+        XCTAssertNotEqual(first, second)
+        XCTAssertEqual(harness.zombieChildren(), [])
+        XCTAssertEqual(try harness.stop(), 0)
+    }
+
+    func testTriggerLimitFailsTheSocketOnceAndCooldownBringsItBack() throws {
+        let harness = try UsherdHarness()
+        let stuck = try freePort(), cooled = try freePort()
+        let limit = "TriggerLimitIntervalSec=30s\nTriggerLimitBurst=3\n"
+        try harness.write("stuck.socket", "[Socket]\nListenStream=127.0.0.1:\(stuck)\n\(limit)")
+        try harness.write("cooled.socket", "[Socket]\nListenStream=127.0.0.1:\(cooled)\n\(limit)TriggerLimitCooldownSec=1s\n")
+        for name in ["stuck", "cooled"] {
+            try harness.write("\(name).service", """
+                [Unit]
+                StartLimitIntervalSec=0
+                [Service]
+                ExecStart=\(harness.probeCommand(label: name, "--no-serve"))
+                """)
+        }
+        try harness.start()
+
+        let pending = [try Client.connectOnly(port: stuck), try Client.connectOnly(port: cooled)]
+        try harness.waitForLog("stuck.socket: Failed with result 'trigger-limit-hit'.")
+        try harness.waitForLog("cooled.socket: Failed with result 'trigger-limit-hit'.")
+        XCTAssertEqual(harness.reports(label: "stuck").count, 3, "three starts, then the socket failed")
+        try harness.waitForLog("cooled.socket: Trigger limit cooldown elapsed, listening again.")
+        _ = try harness.waitForReport(label: "cooled", count: 4)
+        let cpuBefore = cpuTicks(harness.pid)
+        usleep(300_000)
+        XCTAssertLessThanOrEqual(cpuTicks(harness.pid) - cpuBefore, 3, "a failed socket leaves usherd idle")
+        XCTAssertEqual(harness.reports(label: "stuck").count, 3, "without the cooldown it stays failed")
+        XCTAssertEqual(harness.log.components(separatedBy: "stuck.socket: Trigger limit hit").count - 1, 1)
+        XCTAssertEqual(pending.count, 2)
+        XCTAssertEqual(try harness.stop(), 0)
+    }
+
+    func testGracefulStopKillsATermIgnoringServiceAfterTimeoutAndExitsZero() throws {
+        let harness = try UsherdHarness()
+        let port = try freePort()
+        try harness.write("stubborn.socket", "[Socket]\nListenStream=127.0.0.1:\(port)\n")
+        try harness.write("stubborn.service", """
+            [Service]
+            TimeoutStopSec=1
+            ExecStart=\(harness.probeCommand(label: "stubborn", "--ignore-term --hold-ms 60000"))
+            """)
+        try harness.start()
+
+        XCTAssertEqual(try Client.tcp(port: port), "ok 3 stubborn.socket\n")
+        let child = pid(try harness.waitForReport(label: "stubborn"))
+        XCTAssertEqual(try harness.stop(timeout: 10), 0)
+        XCTAssertTrue(harness.log.contains("stubborn.service: State 'stop-sigterm' timed out. Killing."))
+        XCTAssertTrue(harness.log.contains("stubborn.service: Main process exited, code=killed, signal=KILL"))
+        XCTAssertNil(Processes.parentPID(of: child), "the service does not outlive usherd")
+    }
+
+    func testMissingBinaryLogsExecFailureWithStatus203AndUsherdKeepsServing() throws {
+        let harness = try UsherdHarness()
+        let bad = try freePort(), good = try freePort()
+        try harness.write("bad.socket", "[Socket]\nListenStream=127.0.0.1:\(bad)\n")
+        try harness.write("bad.service", "[Unit]\nStartLimitBurst=1\n[Service]\nExecStart=/nonexistent/usher-test-binary\n")
+        try harness.write("good.socket", "[Socket]\nListenStream=127.0.0.1:\(good)\n")
+        try harness.write("good.service", "[Service]\nExecStart=\(harness.probeCommand(label: "good"))\n")
+        try harness.start()
+
+        let pending = try Client.connectOnly(port: bad)
+        try harness.waitForLog("bad.service: Failed at step EXEC spawning /nonexistent/usher-test-binary: No such file or directory")
+        try harness.waitForLog("bad.service: Main process exited, code=exited, status=203/EXEC")
+        XCTAssertEqual(try Client.tcp(port: good), "ok 3 good.socket\n")
+        XCTAssertTrue(pending.isOpen)
+        XCTAssertEqual(try harness.stop(), 0)
+    }
+
+    func testBrokenUnitsBesideGoodOnesDoNotStopTheGoodOnes() throws {
+        let harness = try UsherdHarness()
+        let good = try freePort()
+        let occupied = try Socket.open(family: AF_INET, kind: .stream, object: "occupier")
+        let taken = try freePort()
+        if let address = SocketAddress.ipv4("127.0.0.1", port: taken) { try Socket.bind(occupied, to: address) }
+        try Socket.listen(occupied, backlog: 1, object: "occupier")
+        try harness.write("nolisten.socket", "[Socket]\nBacklog=5\n")
+        try harness.write("busy.socket", "[Socket]\nListenStream=127.0.0.1:\(taken)\n")
+        try harness.write("busy.service", "[Service]\nExecStart=\(harness.probeCommand(label: "busy"))\n")
+        try harness.write("good.socket", "[Socket]\nListenStream=127.0.0.1:\(good)\n")
+        try harness.write("good.service", "[Service]\nExecStart=\(harness.probeCommand(label: "good"))\n")
+        try harness.start()
+
+        XCTAssertEqual(try Client.tcp(port: good), "ok 3 good.socket\n")
+        XCTAssertTrue(harness.log.contains("nolisten.socket: Unit has no Listen setting"))
+        XCTAssertTrue(harness.log.contains("busy.socket: Failed to listen on 127.0.0.1:\(taken)"))
+        XCTAssertEqual(try harness.stop(), 0)
+    }
+
+    func testServiceWantedByMultiUserTargetStartsAtStartup() throws {
+        let harness = try UsherdHarness()
+        try harness.write("plain.service", """
+            [Service]
+            ExecStart=\(harness.probeCommand(label: "plain", "--hold-ms 30000"))
+            [Install]
+            WantedBy=multi-user.target
+            """)
+        try harness.write("idle.service", "[Service]\nExecStart=\(harness.probeCommand(label: "idle"))\n")
+        try harness.start()
+
+        let report = try harness.waitForReport(label: "plain")
+        XCTAssertEqual(report["sd_listen_fds"] as? Int, 0)
+        XCTAssertEqual(harness.reports(label: "idle").count, 0, "without WantedBy= nothing starts it")
+        XCTAssertEqual(try harness.stop(), 0)
+    }
+
+    func testFloodingServiceNeitherStallsUsherdNorGrowsItsMemory() throws {
+        let harness = try UsherdHarness()
+        let flood = try freePort(), other = try freePort()
+        try harness.write("flood.socket", "[Socket]\nListenStream=127.0.0.1:\(flood)\n")
+        try harness.write("flood.service", "[Service]\nExecStart=\(harness.probeCommand(label: "flood", "--flood-bytes 8000000"))\n")
+        try harness.write("other.socket", "[Socket]\nListenStream=127.0.0.1:\(other)\n")
+        try harness.write("other.service", "[Service]\nExecStart=\(harness.probeCommand(label: "other"))\n")
+        try harness.start()
+
+        let pending = try Client.connectOnly(port: flood)
+        _ = try harness.waitForReport(label: "flood")
+        let started = Date()
+        XCTAssertEqual(try Client.tcp(port: other), "ok 3 other.socket\n")
+        XCTAssertLessThan(Date().timeIntervalSince(started), 5, "the other service is served during the flood")
+        try harness.waitForLog("flood.service: Deactivated successfully.", timeout: 60)
+        XCTAssertTrue(harness.log.contains("flood.service: flood line 100000 "), "every line is logged")
+        XCTAssertLessThan(residentKiB(harness.pid), 100_000, "usherd's memory stays bounded")
+        XCTAssertTrue(pending.isOpen)
+        XCTAssertEqual(try harness.stop(timeout: 30), 0)
+    }
+
+    private func cpuTicks(_ pid: Int32) -> Int {
+        guard let stat = try? readSmallFile("/proc/\(pid)/stat"), let close = stat.lastIndex(of: ")") else { return 0 }
+        let fields = stat[stat.index(after: close)...].split(separator: " ")
+        return (Int(fields[11]) ?? 0) + (Int(fields[12]) ?? 0)
+    }
+
+    private func residentKiB(_ pid: Int32) -> Int {
+        let status = (try? readSmallFile("/proc/\(pid)/status")) ?? ""
+        let line = status.split(separator: "\n").first { $0.hasPrefix("VmRSS:") } ?? ""
+        return Int(line.split(separator: " ").dropFirst().first ?? "") ?? Int.max
+    }
+}

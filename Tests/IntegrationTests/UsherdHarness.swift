@@ -1,0 +1,133 @@
+// Test support: a temp directory with units/, out/ (probe reports) and run/
+// (AF_UNIX nodes), a real usherd process started on it, loopback clients,
+// probe report reading, and polling with deadlines (never sleep-and-hope).
+import Foundation
+import XCTest
+import UsherSys
+
+final class UsherdHarness {
+    let root: String
+    let unitDirectory: String
+    let outDirectory: String
+    let runDirectory: String
+    let logPath: String
+    private(set) var process: Process?
+
+    init() throws {
+        root = NSTemporaryDirectory() + "usher-it-" + UUID().uuidString.prefix(8).lowercased()
+        unitDirectory = root + "/units"
+        outDirectory = root + "/out"
+        runDirectory = root + "/run"
+        logPath = root + "/usherd.log"
+        for directory in [unitDirectory, outDirectory, runDirectory] {
+            try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        }
+    }
+
+    deinit {
+        if let process, process.isRunning {
+            kill(process.processIdentifier, SIGKILL)
+            process.waitUntilExit()
+        }
+        try? FileManager.default.removeItem(atPath: root)
+    }
+
+    /// The directory holding the built executables (next to the test bundle).
+    static var productsDirectory: String {
+        let bundle = Bundle(for: UsherdHarness.self).bundleURL.deletingLastPathComponent().path
+        if FileManager.default.fileExists(atPath: bundle + "/usherd") { return bundle }
+        let packageRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent().path
+        return packageRoot + "/.build/debug"
+    }
+
+    static var probePath: String { productsDirectory + "/usher-probe" }
+
+    /// `ExecStart=` for the probe with a label and extra flags.
+    func probeCommand(label: String, _ flags: String = "") -> String {
+        "\(UsherdHarness.probePath) --dir \(outDirectory) --label \(label) \(flags)"
+    }
+
+    func write(_ name: String, _ text: String) throws {
+        try text.write(toFile: unitDirectory + "/" + name, atomically: true, encoding: .utf8)
+    }
+
+    /// Starts usherd and waits until it says it is listening.
+    func start(extraArguments: [String] = []) throws {
+        _ = FileManager.default.createFile(atPath: logPath, contents: nil)
+        let log = try FileHandle(forWritingTo: URL(fileURLWithPath: logPath))
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: UsherdHarness.productsDirectory + "/usherd")
+        process.arguments = ["--unit-dir", unitDirectory, "--runtime-dir", root + "/rt", "--log-level", "debug"]
+            + extraArguments
+        process.standardOutput = log
+        process.standardError = log
+        process.standardInput = FileHandle.nullDevice
+        try process.run()
+        self.process = process
+        try waitForLog("socket unit(s);", timeout: 10)
+    }
+
+    var pid: Int32 { process?.processIdentifier ?? -1 }
+    var log: String { (try? String(contentsOfFile: logPath, encoding: .utf8)) ?? "" }
+
+    func waitForLog(_ text: String, count: Int = 1, timeout: Double = 10) throws {
+        try eventually("log to contain \(count)× '\(text)'", timeout: timeout) {
+            self.log.components(separatedBy: text).count - 1 >= count
+        }
+    }
+
+    /// SIGTERM, then waits for exit; returns the exit status.
+    func stop(timeout: Double = 15) throws -> Int32 {
+        guard let process else { return -1 }
+        kill(process.processIdentifier, SIGTERM)
+        try eventually("usherd to exit", timeout: timeout) { !process.isRunning }
+        return process.terminationStatus
+    }
+
+    /// Probe reports written so far for `label`, oldest first by pid order of appearance.
+    func reports(label: String) -> [[String: Any]] {
+        let files = (try? FileManager.default.contentsOfDirectory(atPath: outDirectory)) ?? []
+        return files.filter { $0.hasPrefix(label + ".") && $0.hasSuffix(".json") }.sorted().compactMap { file in
+            guard let data = FileManager.default.contents(atPath: outDirectory + "/" + file) else { return nil }
+            return (try? JSONSerialization.jsonObject(with: data)) as? [String: Any]
+        }
+    }
+
+    @discardableResult
+    func waitForReport(label: String, count: Int = 1, timeout: Double = 10) throws -> [String: Any] {
+        try eventually("\(count) report(s) from \(label)", timeout: timeout) { self.reports(label: label).count >= count }
+        return reports(label: label).last ?? [:]
+    }
+
+    /// The child processes of usherd in the zombie state.
+    func zombieChildren() -> [Int32] {
+        Processes.children(of: pid).filter { child in
+            guard let stat = try? readSmallFile("/proc/\(child)/stat"), let close = stat.lastIndex(of: ")") else {
+                return false
+            }
+            return stat[stat.index(close, offsetBy: 2)] == "Z"
+        }
+    }
+}
+
+/// Polls `condition` every 10 ms until it holds or `timeout` seconds pass.
+func eventually(_ what: String, timeout: Double, _ condition: () -> Bool) throws {
+    let deadline = Date().addingTimeInterval(timeout)
+    while !condition() {
+        if Date() >= deadline { throw HarnessError(description: "timed out after \(timeout)s waiting for \(what)") }
+        usleep(10_000)
+    }
+}
+
+struct HarnessError: Error, CustomStringConvertible {
+    var description: String
+}
+
+/// A loopback TCP port that was free a moment ago (bound to port 0, then closed).
+func freePort() throws -> UInt16 {
+    let fd = try Socket.open(family: AF_INET, kind: .stream, object: "port probe")
+    guard let any = SocketAddress.ipv4("127.0.0.1", port: 0) else { throw HarnessError(description: "address") }
+    try Socket.bind(fd, to: any)
+    return try Socket.localAddress(fd.raw).port ?? 0
+}
