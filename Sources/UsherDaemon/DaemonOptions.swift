@@ -18,11 +18,12 @@ public struct DaemonOptions: Sendable {
         self.runtimeDirectory = runtimeDirectory ?? DaemonOptions.defaultRuntimeDirectory(userManager: userManager)
     }
 
+    /// /run/usher for root; otherwise (or with --user) $XDG_RUNTIME_DIR/usher,
+    /// falling back to /tmp/usher-UID, so `make run` works without root.
     public static func defaultRuntimeDirectory(userManager: Bool) -> String {
-        let environment = ProcessInfo.processInfo.environment
-        if userManager, let runtime = environment["XDG_RUNTIME_DIR"] { return runtime + "/usher" }
-        if userManager { return "/tmp/usher-\(Users.effectiveUID)" }
-        return "/run/usher"
+        if !userManager && Users.effectiveUID == 0 { return "/run/usher" }
+        if let runtime = ProcessInfo.processInfo.environment["XDG_RUNTIME_DIR"] { return runtime + "/usher" }
+        return "/tmp/usher-\(Users.effectiveUID)"
     }
 
     /// %u, %h, %t and friends for the unit loader, from this process's identity.
