@@ -180,3 +180,45 @@ final class SupervisionIntegrationTests: XCTestCase {
         return Int(line.split(separator: " ").dropFirst().first ?? "") ?? Int.max
     }
 }
+
+final class StopIntegrationTests: XCTestCase {
+    func testExecStopRunsWithMainPIDAndRemoveOnStopUnlinksOnlyItsNode() throws {
+        let harness = try UsherdHarness()
+        let removed = harness.runDirectory + "/removed.sock", kept = harness.runDirectory + "/kept.sock"
+        let marker = harness.root + "/stopped"
+        try harness.write("removed.socket", "[Socket]\nListenStream=\(removed)\nRemoveOnStop=yes\n")
+        try harness.write("removed.service", """
+            [Service]
+            ExecStart=\(harness.probeCommand(label: "removed", "--wait-ms 60000"))
+            ExecStop=/bin/sh -c 'echo "$MAINPID" > \(marker)'
+            """)
+        try harness.write("kept.socket", "[Socket]\nListenStream=\(kept)\n")
+        try harness.write("kept.service", "[Service]\nExecStart=\(harness.probeCommand(label: "kept"))\n")
+        try harness.start()
+
+        XCTAssertEqual(try Client.unix(path: removed), "ok 3 removed.socket\n")
+        let main = try harness.waitForReport(label: "removed")["pid"] as? Int
+        XCTAssertEqual(try harness.stop(), 0)
+        let written = try String(contentsOfFile: marker, encoding: .utf8)
+        XCTAssertEqual(written.trimmingCharacters(in: .whitespacesAndNewlines), main.map(String.init))
+        XCTAssertFalse(FileManager.default.fileExists(atPath: removed))
+        XCTAssertTrue(FileManager.default.fileExists(atPath: kept))
+    }
+
+    func testJSONLogLinesCarryTheUnit() throws {
+        let harness = try UsherdHarness()
+        let port = try freePort()
+        try harness.write("json.socket", "[Socket]\nListenStream=127.0.0.1:\(port)\n")
+        try harness.write("json.service", "[Service]\nExecStart=\(harness.probeCommand(label: "json"))\n")
+        try harness.start(extraArguments: ["--log-format", "json"])
+
+        XCTAssertEqual(try Client.tcp(port: port), "ok 3 json.socket\n")
+        try harness.waitForLog("Deactivated successfully.")
+        let objects = harness.log.split(separator: "\n").compactMap { line in
+            (try? JSONSerialization.jsonObject(with: Data(line.utf8))) as? [String: String]
+        }
+        XCTAssertEqual(objects.count, harness.log.split(separator: "\n").count, "every line is one JSON object")
+        XCTAssertTrue(objects.contains { $0["unit"] == "json.service" && $0["message"] == "Deactivated successfully." })
+        XCTAssertEqual(try harness.stop(), 0)
+    }
+}
