@@ -82,6 +82,19 @@ final class ListenFDsIntegrationTests: XCTestCase {
         XCTAssertEqual(try harness.stop(), 0)
     }
 
+    func testNonBlockingYesSetsONonblockOnPassedFds() throws {
+        let harness = try UsherdHarness()
+        let port = try freePort()
+        try harness.write("nb.socket", "[Socket]\nListenStream=127.0.0.1:\(port)\n")
+        try harness.write("nb.service", "[Service]\nNonBlocking=yes\nExecStart=\(harness.probeCommand(label: "nb"))\n")
+        try harness.start()
+
+        XCTAssertEqual(try Client.tcp(port: port), "ok 3 nb.socket\n")
+        let report = try harness.waitForReport(label: "nb")
+        XCTAssertEqual(fds(report).last?["O_NONBLOCK"] as? Bool, true)
+        XCTAssertEqual(try harness.stop(), 0)
+    }
+
     func testEnvironmentOrderAndProcessStateMatchSystemd() throws {
         let harness = try UsherdHarness()
         let port = try freePort()

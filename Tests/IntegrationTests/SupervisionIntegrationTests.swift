@@ -8,21 +8,35 @@ import UsherSys
 final class SupervisionIntegrationTests: XCTestCase {
     private func pid(_ report: [String: Any]) -> Int32 { Int32(report["pid"] as? Int ?? -1) }
 
-    func testServiceIsStartedAgainAfterItExits() throws {
+    func testServiceIsStartedAgainAfterItExitsWithoutLeakingFds() throws {
         let harness = try UsherdHarness()
         let port = try freePort()
         try harness.write("again.socket", "[Socket]\nListenStream=127.0.0.1:\(port)\n")
-        try harness.write("again.service", "[Service]\nExecStart=\(harness.probeCommand(label: "again"))\n")
+        // Ten starts in a row would hit systemd's default start limit (5 per 10 s).
+        try harness.write("again.service", """
+            [Unit]
+            StartLimitIntervalSec=0
+            [Service]
+            ExecStart=\(harness.probeCommand(label: "again"))
+            """)
         try harness.start()
 
         XCTAssertEqual(try Client.tcp(port: port), "ok 3 again.socket\n")
         try harness.waitForLog("again.service: Deactivated successfully.")
-        XCTAssertEqual(try Client.tcp(port: port), "ok 3 again.socket\n")
-        try harness.waitForLog("again.service: Deactivated successfully.", count: 2)
+        let fdsAfterFirstRun = openFDCount(harness.pid)
+        for round in 2...10 {
+            XCTAssertEqual(try Client.tcp(port: port), "ok 3 again.socket\n")
+            try harness.waitForLog("again.service: Deactivated successfully.", count: round)
+        }
         let pids = harness.reports(label: "again").map(pid)
-        XCTAssertEqual(Set(pids).count, 2, "two runs, two processes")
+        XCTAssertEqual(Set(pids).count, 10, "ten runs, ten processes")
+        try eventually("capture pipes to close", timeout: 5) { self.openFDCount(harness.pid) == fdsAfterFirstRun }
         XCTAssertEqual(harness.zombieChildren(), [])
         XCTAssertEqual(try harness.stop(), 0)
+    }
+
+    private func openFDCount(_ pid: Int32) -> Int {
+        ((try? FileManager.default.contentsOfDirectory(atPath: "/proc/\(pid)/fd")) ?? []).count
     }
 
     func testServiceIsReactivatedAfterSIGKILL() throws {

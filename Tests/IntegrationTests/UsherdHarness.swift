@@ -29,7 +29,9 @@ final class UsherdHarness {
             kill(process.processIdentifier, SIGKILL)
             process.waitUntilExit()
         }
-        try? FileManager.default.removeItem(atPath: root)
+        if ProcessInfo.processInfo.environment["USHER_KEEP_TEST_DIRS"] == nil {
+            try? FileManager.default.removeItem(atPath: root)
+        }
     }
 
     /// The directory holding the built executables (next to the test bundle).
