@@ -58,7 +58,7 @@ enum Derive {
         if let interval = draft.startLimitInterval { unit.startLimitInterval = interval }
         if let burst = draft.startLimitBurst { unit.startLimitBurst = burst }
         if !draft.serviceTypeSet && unit.execStart.isEmpty { unit.type = .oneshot }
-        if let reason = refusal(of: unit) {
+        if let reason = refusal(of: unit, successAction: draft.successActionSet) {
             diagnostics.append(Diagnostic(severity: .error, unit: unit.name.full, message: reason))
             return nil
         }
@@ -69,14 +69,14 @@ enum Derive {
         return unit
     }
 
-    static func refusal(of unit: ServiceUnit) -> String? {
-        if unit.execStart.isEmpty && unit.execStop.isEmpty {
+    static func refusal(of unit: ServiceUnit, successAction: Bool) -> String? {
+        if unit.execStart.isEmpty && unit.execStop.isEmpty && !successAction {
             return "Service has no ExecStart=, ExecStop=, or SuccessAction=. Refusing."
         }
         if unit.type != .oneshot && unit.execStart.isEmpty {
             return "Service has no ExecStart= setting, which is only allowed for Type=oneshot services. Refusing."
         }
-        if !unit.remainAfterExit && unit.execStart.isEmpty {
+        if !unit.remainAfterExit && unit.execStart.isEmpty && !successAction {
             return "Service has no ExecStart= and no SuccessAction= settings and does not have RemainAfterExit=yes set. Refusing."
         }
         if unit.type != .oneshot && unit.execStart.count > 1 {

@@ -34,19 +34,22 @@ enum ExecRows {
     }
 
     /// User=/Group=/SocketUser=/SocketGroup=: a name or numeric id; a malformed one is fatal as in systemd.
-    static func userOrGroup(_ section: String, _ key: String, _ dest: String, fatal: Bool,
+    static func userOrGroup(_ section: String, _ key: String, _ dest: String,
                             _ set: @escaping Setter<String?>) -> OptionRow {
         OptionRow(section, key, "user or group", dest, flags: .specifiers) { s, a in
             if a.value.isEmpty { return set(&s.draft, nil) }
             guard let name = s.expand(a) else { return }
             guard UserNames.isValid(name) else { return s.fail(a, "Invalid user/group name or numeric ID: \(name)") }
+            if name == "nobody" && (key == "User" || key == "SocketUser") {
+                s.warn(a, "Special user nobody configured, this is not safe!")
+            }
             set(&s.draft, name)
         }
     }
 
     static let credentialRows: [OptionRow] = [
-        userOrGroup(v, "User", "ServiceUnit.exec.user", fatal: true) { $0.service.exec.user = $1 },
-        userOrGroup(v, "Group", "ServiceUnit.exec.group", fatal: true) { $0.service.exec.group = $1 },
+        userOrGroup(v, "User", "ServiceUnit.exec.user") { $0.service.exec.user = $1 },
+        userOrGroup(v, "Group", "ServiceUnit.exec.group") { $0.service.exec.group = $1 },
         OptionRow(v, "SupplementaryGroups", "user or group list", "ServiceUnit.exec.supplementaryGroups",
                   flags: [.list, .specifiers]) { s, a in
             if a.value.isEmpty { return s.draft.service.exec.supplementaryGroups = [] }

@@ -23,6 +23,8 @@ public struct UnitDraft: Sendable {
     public var timeoutStopSet = false
     /// Type= was written; without it and without ExecStart= systemd makes the service oneshot.
     public var serviceTypeSet = false
+    /// SuccessAction= was set (usherd ignores it, but it exempts a service from needing ExecStart=).
+    public var successActionSet = false
 
     public init(name: UnitName, type: UnitType) {
         self.name = name

@@ -99,6 +99,8 @@ enum ServiceRows {
                     codes.append(Int32(code))
                 } else if word.hasPrefix("SIG"), let sig = ValueParsers.signal(word) {
                     signals.append(sig)
+                } else if let code = ExitStatusNames.codes[word] {
+                    codes.append(code)
                 } else {
                     s.warn(a, "Failed to parse value, ignoring: \(word)")
                 }

@@ -85,3 +85,16 @@ public struct ServiceTemplate: Sendable {
         return (result.service, result.diagnostics)
     }
 }
+
+/// Parses one unit from memory (no search path, no drop-ins): for tests, fuzzing and editors.
+public enum UnitFileParser {
+    public static func parse(_ bytes: [UInt8], as name: UnitName, specifiers: SpecifierContext)
+        -> (socket: SocketUnit?, service: ServiceUnit?, diagnostics: [Diagnostic]) {
+        let type: UnitType = name.kind == .socket ? .socket : .service
+        let source = SourceFile(unit: name.full, path: nil, label: name.full)
+        let lexed = LexedSources(sources: [source],
+                                 files: [UnitFileLexer.lex(bytes, knownSections: type.sections, source: source, fileIndex: 0)])
+        let result = UnitBuilder.build(name: name, fragmentPath: nil, sources: lexed, specifiers: specifiers)
+        return (result.socket, result.service, result.diagnostics)
+    }
+}

@@ -42,6 +42,11 @@ enum UnitSectionRows {
         Rows.timeSpan(u, "StartLimitIntervalSec", "ServiceUnit.startLimitInterval") { $0.startLimitInterval = $1 }
             .alias("StartLimitInterval"),
         Rows.unsigned(u, "StartLimitBurst", "ServiceUnit.startLimitBurst") { $0.startLimitBurst = $1 },
+        // Not implemented, but systemd's verify counts it as a reason to have no ExecStart=.
+        OptionRow(u, "SuccessAction", "-", "UnitDraft.successActionSet", flags: .unsupported) { s, a in
+            s.warn(a, "Key 'SuccessAction' in section [Unit]: Unsupported by usherd, ignoring.")
+            s.draft.successActionSet = !a.value.isEmpty && a.value != "none"
+        },
     ]
 
     static let conditionRows: [OptionRow] = ConditionKind.allCases.flatMap { kind in
