@@ -1,6 +1,5 @@
 // What usherd was asked to run: unit directories, system or user mode, and
-// the runtime directory for its notify socket. Also builds the loader's
-// specifier context for this host and user.
+// the runtime directory for its notify socket.
 import Foundation
 import UnitFile
 import UsherSys
@@ -26,20 +25,6 @@ public struct DaemonOptions: Sendable {
         return "/tmp/usher-\(Users.effectiveUID)"
     }
 
-    /// %u, %h, %t and friends for the unit loader, from this process's identity.
-    func specifierContext() -> SpecifierContext {
-        let environment = ProcessInfo.processInfo.environment
-        let me = try? Users.user(String(Users.effectiveUID))
-        let runtime = userManager ? (environment["XDG_RUNTIME_DIR"] ?? runtimeDirectory) : "/run"
-        return SpecifierContext(hostname: ProcessInfo.processInfo.hostName,
-                                machineID: (try? readSmallFile("/etc/machine-id"))?.trimmed ?? "",
-                                bootID: (try? readSmallFile("/proc/sys/kernel/random/boot_id"))?.trimmed ?? "",
-                                userName: me?.name ?? "root", uid: me?.uid ?? 0, groupName: me?.name ?? "root",
-                                gid: me?.gid ?? 0, home: me?.home ?? "/root", shell: me?.shell ?? "/bin/sh",
-                                userManager: userManager, runtimeDirectory: runtime)
-    }
-}
-
-extension String {
-    var trimmed: String { trimmingCharacters(in: .whitespacesAndNewlines) }
+    /// %u, %h, %t and friends for the unit loader (UnitFile reads the host facts).
+    func specifierContext() -> SpecifierContext { SpecifierContext.current(userManager: userManager) }
 }
