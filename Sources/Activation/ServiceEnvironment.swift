@@ -1,6 +1,6 @@
 // The environment a service gets, in systemd 252's order: LANG, PATH,
 // [NOTIFY_SOCKET], LISTEN_PID, LISTEN_FDS, LISTEN_FDNAMES, [HOME, LOGNAME,
-// USER, SHELL], INVOCATION_ID, then PassEnvironment=, Environment= and
+// USER, SHELL], INVOCATION_ID, [JOURNAL_STREAM], then PassEnvironment=, Environment= and
 // EnvironmentFile= merged (a later assignment replaces the value in place),
 // then UnsetEnvironment=. Also parses EnvironmentFile= text. Pure.
 
@@ -22,6 +22,8 @@ public struct EnvironmentInputs: Sendable {
     public var listenFDNames: [String] = []
     public var identity: ServiceIdentity?
     public var invocationID = ""
+    /// `DEV:INO` when stdout goes to journald.
+    public var journalStream: String?
     /// PassEnvironment= names resolved against usherd's own environment.
     public var passed: [(String, String)] = []
     public var unitEnvironment: [(String, String)] = []
@@ -54,6 +56,7 @@ public struct ServiceEnvironment: Sendable, Equatable {
                       ("SHELL", identity.shell)]
         }
         if !inputs.invocationID.isEmpty { pairs.append(("INVOCATION_ID", inputs.invocationID)) }
+        if let stream = inputs.journalStream { pairs.append(("JOURNAL_STREAM", stream)) }
         for (name, value) in inputs.passed + inputs.unitEnvironment + inputs.fileEnvironment {
             if let index = pairs.firstIndex(where: { $0.0 == name }) {
                 pairs[index].1 = value

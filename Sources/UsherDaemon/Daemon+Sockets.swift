@@ -18,9 +18,11 @@ extension Daemon {
         for name in set.refused { brokenUnits[name] = "refused" }
         for name in set.masked { logger.info("Unit \(name) is masked.") }
         for service in set.services {
+            UnsupportedSettings.notes(for: service).forEach { log($0, unit: service.name) }
             services[service.name] = ServiceRuntime(unit: service, machine: ServiceMachine(config: ServiceConfig(unit: service)))
         }
         for socket in set.sockets {
+            UnsupportedSettings.notes(for: socket).forEach { log($0, unit: socket.name) }
             bindSocket(socket)
         }
     }

@@ -74,7 +74,12 @@ extension ServiceLauncher {
         case .append(let path): return try borrow(OwnedFD.openOutputFile(path, append: true, truncate: false), &launch)
         case .truncate(let path): return try borrow(OwnedFD.openOutputFile(path, append: false, truncate: true), &launch)
         case .journal, .journalConsole:
-            if context.journalAvailable, let fd = journalStream(identifier: identifier) { return borrow(fd, &launch) }
+            if context.journalAvailable, let fd = journalStream(identifier: identifier) {
+                if stream == "stdout", let identity = try? FileIdentity.of(fd.raw) {
+                    launch.journalStream = "\(identity.device):\(identity.inode)"
+                }
+                return borrow(fd, &launch)
+            }
             return try capture(stream: stream, &launch)
         default:
             return try capture(stream: stream, &launch)

@@ -21,6 +21,8 @@ public struct PreparedLaunch {
     public var captures: [(stream: String, fd: OwnedFD)] = []
     /// Everything the plan's fd numbers point at (closed in the parent after spawn).
     public var borrowed: [OwnedFD] = []
+    /// `DEV:INO` of stdout when it is a journald stream (JOURNAL_STREAM=).
+    public var journalStream: String?
 }
 
 public struct DaemonContext {
@@ -66,8 +68,10 @@ public enum ServiceLauncher {
                                 fds: [Int32], context: DaemonContext) throws -> PreparedLaunch {
         let exec = service.exec
         let credentials = try resolveCredentials(exec, privileged: command.fullPrivileges || command.elevate)
+        var launch = try prepareStdio(service, context: context)
         var inputs = base
         inputs.lang = context.lang
+        inputs.journalStream = launch.journalStream
         inputs.identity = credentials?.identity
         inputs.invocationID = newInvocationID()
         inputs.passed = exec.passEnvironment.compactMap { name in context.daemonEnvironment[name].map { (name, $0) } }
@@ -77,7 +81,6 @@ public enum ServiceLauncher {
         let environment = ServiceEnvironment(inputs)
         let arguments = command.noEnvironmentExpansion ? command.arguments
             : CommandExpansion.expand(command.arguments, environment: CommandExpansion.dictionary(environment.entries))
-        var launch = try prepareStdio(service, context: context)
         launch.plan.path = resolveProgram(command.path)
         launch.plan.arguments = arguments
         launch.plan.environment = environment.entries

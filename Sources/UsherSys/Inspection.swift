@@ -141,3 +141,15 @@ public enum ProcessEnvironment {
         return result
     }
 }
+
+/// st_dev and st_ino of an open file (JOURNAL_STREAM= names stdout this way).
+public struct FileIdentity: Sendable, Equatable {
+    public var device: UInt64
+    public var inode: UInt64
+
+    public static func of(_ fd: Int32) throws -> FileIdentity {
+        var status = stat()
+        _ = try sysCall("fstat", "fd \(fd)") { fstat(fd, &status) }
+        return FileIdentity(device: UInt64(status.st_dev), inode: UInt64(status.st_ino))
+    }
+}

@@ -33,6 +33,14 @@ final class EnvironmentTests: XCTestCase {
                                                "SHELL=/usr/sbin/nologin", "INVOCATION_ID=0123456789abcdef0123456789abcdef"])
     }
 
+    func testJournalStreamFollowsInvocationID() {
+        var values = inputs()
+        values.journalStream = "8:1234"
+        values.unitEnvironment = [("A", "1")]
+        XCTAssertEqual(Array(ServiceEnvironment(values).entries.suffix(3)),
+                       ["INVOCATION_ID=0123456789abcdef0123456789abcdef", "JOURNAL_STREAM=8:1234", "A=1"])
+    }
+
     func testLaterAssignmentsReplaceInPlaceAndFilesWin() {
         var values = inputs()
         values.passed = [("TERM", "xterm")]

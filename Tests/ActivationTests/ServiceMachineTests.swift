@@ -132,3 +132,18 @@ final class ServiceMachineTests: XCTestCase {
         XCTAssertEqual(machine.state, .failed(result: "timeout"))
     }
 }
+
+final class UnsupportedSettingsTests: XCTestCase {
+    func testSettingsUsherdDoesNotRunYetAreNamedOnce() {
+        var service = ServiceUnit(name: UnitName("x.service"))
+        XCTAssertEqual(UnsupportedSettings.notes(for: service), [])
+        service.execStartPre = [CommandLine(path: "/bin/true", arguments: ["/bin/true"])]
+        service.restart = .always
+        service.type = .forking
+        XCTAssertEqual(UnsupportedSettings.notes(for: service).map(\.text), [
+            "ExecStartPre= is not supported by usherd yet, ignoring.",
+            "Restart= is not supported by usherd yet, ignoring.",
+            "Type=forking is supervised like Type=simple by usherd.",
+        ])
+    }
+}

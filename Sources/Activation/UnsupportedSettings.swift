@@ -1,0 +1,35 @@
+// Settings the loader accepts (systemd knows them) but this usherd does not
+// act on yet: each gets one warning when the unit is loaded, so nobody
+// relies on them silently. Pure.
+import UnitModel
+
+public enum UnsupportedSettings {
+    public static func notes(for service: ServiceUnit) -> [Note] {
+        var notes: [Note] = []
+        if !service.execStartPre.isEmpty { notes.append(ignoring("ExecStartPre=")) }
+        if !service.execStartPost.isEmpty { notes.append(ignoring("ExecStartPost=")) }
+        if !service.execStopPost.isEmpty { notes.append(ignoring("ExecStopPost=")) }
+        if !service.execReload.isEmpty { notes.append(ignoring("ExecReload=")) }
+        if service.restart != .no { notes.append(ignoring("Restart=")) }
+        if service.execStart.count > 1 {
+            notes.append(Note(.warning, "Only the first ExecStart= command is run by usherd, ignoring the others."))
+        }
+        if service.type == .forking || service.type == .dbus {
+            notes.append(Note(.warning, "Type=\(service.type.rawValue) is supervised like Type=simple by usherd."))
+        }
+        return notes
+    }
+
+    public static func notes(for socket: SocketUnit) -> [Note] {
+        var notes: [Note] = []
+        if !socket.execStartPre.isEmpty { notes.append(ignoring("ExecStartPre=")) }
+        if !socket.execStartPost.isEmpty { notes.append(ignoring("ExecStartPost=")) }
+        if !socket.execStopPre.isEmpty { notes.append(ignoring("ExecStopPre=")) }
+        if !socket.execStopPost.isEmpty { notes.append(ignoring("ExecStopPost=")) }
+        return notes
+    }
+
+    private static func ignoring(_ key: String) -> Note {
+        Note(.warning, "\(key) is not supported by usherd yet, ignoring.")
+    }
+}
