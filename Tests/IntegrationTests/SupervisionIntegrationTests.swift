@@ -161,6 +161,26 @@ final class SupervisionIntegrationTests: XCTestCase {
         XCTAssertEqual(try harness.stop(), 0)
     }
 
+    func testOrphansOfAServiceAreAdoptedAndReaped() throws {
+        let harness = try UsherdHarness()
+        let marker = harness.root + "/grandchild"
+        try harness.write("parent.service", """
+            [Service]
+            ExecStart=/bin/sh -c 'setsid /bin/sh -c "echo \\$\\$ > \(marker); sleep 0.2" & sleep 0.1'
+            [Install]
+            WantedBy=default.target
+            """)
+        try harness.start()
+
+        try eventually("the grandchild to write its pid", timeout: 10) {
+            ((try? String(contentsOfFile: marker, encoding: .utf8)) ?? "").hasSuffix("\n")
+        }
+        let grandchild = Int32((try String(contentsOfFile: marker, encoding: .utf8)).trimmingCharacters(in: .whitespacesAndNewlines)) ?? -1
+        try harness.waitForLog("Reaped orphan process \(grandchild).")
+        XCTAssertEqual(harness.zombieChildren(), [])
+        XCTAssertEqual(try harness.stop(), 0)
+    }
+
     func testFloodingServiceNeitherStallsUsherdNorGrowsItsMemory() throws {
         let harness = try UsherdHarness()
         let flood = try freePort(), other = try freePort()
