@@ -11,6 +11,8 @@ public enum ServiceEvent: Sendable, Equatable {
     /// No process could be created (user lookup, pipe, clone); `reason` says why.
     case spawnFailed(reason: String)
     case controlSpawned(pid: Int32)
+    /// ExecStop= could not be started; stopping goes on with the kill signal.
+    case controlSpawnFailed(reason: String)
     case childExited(pid: Int32, status: ExitStatus)
     case notify(NotifyMessage, senderPID: Int32)
     case stopRequested
@@ -75,6 +77,9 @@ public struct ServiceMachine: Sendable, Equatable {
         case .controlSpawned(let pid):
             controlPID = pid
             return []
+        case .controlSpawnFailed(let reason):
+            let note = ServiceAction.log(Note(.warning, "Failed to run ExecStop=: \(reason)"))
+            return state == .stopping(.execStop) ? [note] + afterExecStop() : [note]
         case .childExited(let pid, let status): return childExited(pid: pid, status: status)
         case .notify(let message, let sender): return notify(message, sender: sender)
         case .stopRequested: return requestStop()

@@ -101,8 +101,7 @@ extension Daemon {
             let spawned = try spawn(launch, for: name)
             deliver(.controlSpawned(pid: spawned.pid), toService: name)
         } catch {
-            log(Note(.warning, "Failed to run ExecStop=: \(error)"), unit: name)
-            deliver(.childExited(pid: -1, status: .exited(1)), toService: name)
+            deliver(.controlSpawnFailed(reason: "\(error)"), toService: name)
         }
     }
 

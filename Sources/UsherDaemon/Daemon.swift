@@ -58,6 +58,9 @@ public final class Daemon {
         openNotifySocket()
         loadAndBind()
         startBootServices()
+        if sockets.isEmpty && services.isEmpty {
+            logger.warning("No units found in \(options.unitDirectories.joined(separator: ", ")).")
+        }
         logger.notice("Listening on \(sockets.count) socket unit(s); \(services.count) service unit(s) loaded.")
         _ = sd_notify(0, "READY=1\nSTATUS=Listening on \(sockets.count) socket unit(s)")
         let code = try loop.run()

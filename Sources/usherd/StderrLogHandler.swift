@@ -11,6 +11,8 @@ struct StderrLogHandler: LogHandler {
     let json: Bool
     var metadata: Logger.Metadata = [:]
     static let pid = Processes.currentPID
+    /// One formatter for every line; logging happens on the loop's one thread.
+    private static let timestamps = ISO8601DateFormatter()
 
     init(label: String, level: Logger.Level, json: Bool) {
         self.label = label
@@ -40,7 +42,7 @@ struct StderrLogHandler: LogHandler {
     }
 
     private func jsonLine(level: Logger.Level, message: String, unit: String?, metadata: Logger.Metadata) -> String {
-        var object: [String: String] = ["time": ISO8601DateFormatter().string(from: Date()), "level": "\(level)",
+        var object: [String: String] = ["time": StderrLogHandler.timestamps.string(from: Date()), "level": "\(level)",
                                         "message": message]
         if let unit { object["unit"] = unit }
         for (key, value) in metadata { object[key] = "\(value)" }

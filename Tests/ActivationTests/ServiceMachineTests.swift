@@ -123,6 +123,14 @@ final class ServiceMachineTests: XCTestCase {
         XCTAssertEqual(machine.state, .stopping(.signalled))
     }
 
+    func testExecStopThatCannotStartFallsThroughToTheKillSignal() {
+        var machine = running { $0.execStop = [CommandLine(path: "/missing", arguments: ["/missing"])] }
+        _ = machine.handle(.stopRequested)
+        let actions = machine.handle(.controlSpawnFailed(reason: "no such file"))
+        XCTAssertTrue(actions.contains(.signalGroup(pid: 100, signal: 15)))
+        XCTAssertEqual(machine.state, .stopping(.signalled))
+    }
+
     func testNotifyServiceThatNeverGetsReadyIsTerminated() {
         var machine = service { $0.type = .notify; $0.timeoutStartSec = .seconds(1) }
         _ = machine.handle(.startRequested(now: 0))
