@@ -1,6 +1,6 @@
 // The environment a service gets, in systemd 252's order: LANG, PATH,
 // [NOTIFY_SOCKET], LISTEN_PID, LISTEN_FDS, LISTEN_FDNAMES, [HOME, LOGNAME,
-// USER, SHELL], INVOCATION_ID, [JOURNAL_STREAM], then PassEnvironment=, Environment= and
+// USER, SHELL], INVOCATION_ID, [JOURNAL_STREAM], SYSTEMD_EXEC_PID, then PassEnvironment=, Environment= and
 // EnvironmentFile= merged (a later assignment replaces the value in place),
 // then UnsetEnvironment=. Also parses EnvironmentFile= text. Pure.
 
@@ -35,13 +35,13 @@ public struct EnvironmentInputs: Sendable {
 public struct ServiceEnvironment: Sendable, Equatable {
     /// systemd's default service PATH on Debian (split-usr order).
     public static let defaultPath = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
-    /// The LISTEN_PID entry before the child writes its pid after the `=`.
-    public static let listenPIDPlaceholder = "LISTEN_PID="
+    /// Entries whose value is the service's own pid, written by the child after the `=`.
+    public static let pidPlaceholders = ["LISTEN_PID=", "SYSTEMD_EXEC_PID="]
 
     /// `NAME=value` entries in order.
     public private(set) var entries: [String]
-    /// Index of the `LISTEN_PID=` entry the child completes; nil without fds.
-    public private(set) var listenPIDIndex: Int?
+    /// Indices of the entries the child completes with its pid (LISTEN_PID only with fds).
+    public private(set) var pidSlots: [Int]
 
     public init(_ inputs: EnvironmentInputs) {
         var pairs: [(String, String)] = [("LANG", inputs.lang), ("PATH", inputs.path)]
@@ -57,6 +57,7 @@ public struct ServiceEnvironment: Sendable, Equatable {
         }
         if !inputs.invocationID.isEmpty { pairs.append(("INVOCATION_ID", inputs.invocationID)) }
         if let stream = inputs.journalStream { pairs.append(("JOURNAL_STREAM", stream)) }
+        pairs.append(("SYSTEMD_EXEC_PID", ""))
         for (name, value) in inputs.passed + inputs.unitEnvironment + inputs.fileEnvironment {
             if let index = pairs.firstIndex(where: { $0.0 == name }) {
                 pairs[index].1 = value
@@ -65,8 +66,9 @@ public struct ServiceEnvironment: Sendable, Equatable {
             }
         }
         pairs.removeAll { pair in inputs.unset.contains { ServiceEnvironment.unsetMatches($0, pair) } }
-        entries = pairs.map { "\($0.0)=\($0.1)" }
-        listenPIDIndex = entries.firstIndex(of: ServiceEnvironment.listenPIDPlaceholder)
+        let built = pairs.map { "\($0.0)=\($0.1)" }
+        entries = built
+        pidSlots = built.indices.filter { ServiceEnvironment.pidPlaceholders.contains(built[$0]) }
     }
 
     /// UnsetEnvironment= takes `NAME` (any value) or `NAME=VALUE` (exact).

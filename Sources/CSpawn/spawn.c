@@ -168,7 +168,8 @@ static int child_main(void *argument) {
 
     error_pipe = child_lift_sources(r, error_pipe);
     child_place_fds(r, error_pipe);
-    if (r->pid_slot >= 0) child_write_pid(r->envp[r->pid_slot], (pid_t)syscall(SYS_getpid));
+    pid_t self = (pid_t)syscall(SYS_getpid);
+    for (int i = 0; i < r->n_pid_slots; i++) child_write_pid(r->envp[r->pid_slots[i]], self);
     child_cloexec_rest(3 + r->n_fds, error_pipe);
 
     execve(r->path, r->argv, r->envp);

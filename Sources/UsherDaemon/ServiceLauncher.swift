@@ -84,7 +84,7 @@ public enum ServiceLauncher {
         launch.plan.path = resolveProgram(command.path)
         launch.plan.arguments = arguments
         launch.plan.environment = environment.entries
-        launch.plan.listenPIDIndex = environment.listenPIDIndex
+        launch.plan.pidSlots = environment.pidSlots
         launch.plan.fds = fds
         launch.plan.nonBlocking = service.nonBlocking
         launch.plan.ignoreSIGPIPE = exec.ignoreSIGPIPE

@@ -21,8 +21,8 @@ public struct SpawnPlan {
     public var path: String
     public var arguments: [String]
     public var environment: [String]
-    /// Index of the `LISTEN_PID=` entry the child completes.
-    public var listenPIDIndex: Int?
+    /// Indices of the `LISTEN_PID=`/`SYSTEMD_EXEC_PID=` entries the child completes.
+    public var pidSlots: [Int] = []
     /// Placed at 3, 4, … in this order.
     public var fds: [Int32] = []
     public var stdio: (Int32, Int32, Int32)
@@ -50,15 +50,15 @@ public enum Spawner {
         let strings = CStringArena()
         defer { strings.free() }
         let argv = strings.array(plan.arguments)
-        let envp = strings.array(plan.environment, slotIndex: plan.listenPIDIndex,
-                                 slotRoom: Int(CSPAWN_PID_DIGITS))
+        let envp = strings.array(plan.environment, slots: Set(plan.pidSlots), slotRoom: Int(CSPAWN_PID_DIGITS))
+        let slots = plan.pidSlots.map(Int32.init)
         let path = strings.string(plan.path)
         let cwd = plan.workingDirectory.map { strings.string($0) }
         let groups = plan.credentials?.groups ?? []
         var scratch = [Int32](repeating: -1, count: plan.fds.count + 4)
         var limits = plan.limits.map { cspawn_rlimit(resource: $0.resource, soft: $0.soft, hard: $0.hard) }
         var result = cspawn_result()
-        let code: Int32 = plan.fds.withUnsafeBufferPointer { fds in
+        let code: Int32 = plan.fds.withUnsafeBufferPointer { fds in slots.withUnsafeBufferPointer { slotList in
             groups.withUnsafeBufferPointer { groupList in
                 scratch.withUnsafeMutableBufferPointer { scratchList in
                     limits.withUnsafeMutableBufferPointer { limitList in
@@ -66,7 +66,8 @@ public enum Spawner {
                         request.path = UnsafePointer(path)
                         request.argv = UnsafePointer(argv)
                         request.envp = UnsafePointer(envp)
-                        request.pid_slot = Int32(plan.listenPIDIndex ?? -1)
+                        request.pid_slots = slotList.baseAddress
+                        request.n_pid_slots = Int32(slotList.count)
                         request.fds = fds.baseAddress
                         request.n_fds = Int32(fds.count)
                         request.scratch = scratchList.baseAddress
@@ -90,7 +91,7 @@ public enum Spawner {
                     }
                 }
             }
-        }
+        } }
         guard code == 0 else { throw SystemError(call: "clone", object: plan.path, errno: lastErrno()) }
         let pidfd = result.pidfd >= 0 ? OwnedFD(adopting: result.pidfd) : nil
         let failure = result.failed_stage == 0 ? nil : (result.failed_stage, result.failed_errno)
@@ -113,12 +114,12 @@ private final class CStringArena {
         return buffer
     }
 
-    /// A NULL-terminated array; the entry at `slotIndex` gets `slotRoom` spare bytes.
-    func array(_ texts: [String], slotIndex: Int? = nil, slotRoom: Int = 0)
+    /// A NULL-terminated array; the entries at `slots` get `slotRoom` spare bytes.
+    func array(_ texts: [String], slots: Set<Int> = [], slotRoom: Int = 0)
         -> UnsafeMutablePointer<UnsafeMutablePointer<CChar>?> {
         let list = UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>.allocate(capacity: texts.count + 1)
         for (index, text) in texts.enumerated() {
-            list[index] = string(text, room: index == slotIndex ? slotRoom : 0)
+            list[index] = string(text, room: slots.contains(index) ? slotRoom : 0)
         }
         list[texts.count] = nil
         arrays.append(list)

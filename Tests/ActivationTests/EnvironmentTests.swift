@@ -20,9 +20,9 @@ final class EnvironmentTests: XCTestCase {
         XCTAssertEqual(environment.entries, [
             "LANG=C.UTF-8", "PATH=\(ServiceEnvironment.defaultPath)", "NOTIFY_SOCKET=/run/usher/notify",
             "LISTEN_PID=", "LISTEN_FDS=2", "LISTEN_FDNAMES=web:web",
-            "INVOCATION_ID=0123456789abcdef0123456789abcdef", "A=1",
+            "INVOCATION_ID=0123456789abcdef0123456789abcdef", "SYSTEMD_EXEC_PID=", "A=1",
         ])
-        XCTAssertEqual(environment.listenPIDIndex, 3)
+        XCTAssertEqual(environment.pidSlots, [3, 7])
     }
 
     func testUserAddsHomeLognameUserShellBeforeInvocationID() {
@@ -38,7 +38,7 @@ final class EnvironmentTests: XCTestCase {
         values.journalStream = "8:1234"
         values.unitEnvironment = [("A", "1")]
         XCTAssertEqual(Array(ServiceEnvironment(values).entries.suffix(3)),
-                       ["INVOCATION_ID=0123456789abcdef0123456789abcdef", "JOURNAL_STREAM=8:1234", "A=1"])
+                       ["JOURNAL_STREAM=8:1234", "SYSTEMD_EXEC_PID=", "A=1"])
     }
 
     func testLaterAssignmentsReplaceInPlaceAndFilesWin() {
@@ -65,7 +65,7 @@ final class EnvironmentTests: XCTestCase {
         var values = inputs()
         values.listenFDNames = []
         let environment = ServiceEnvironment(values)
-        XCTAssertNil(environment.listenPIDIndex)
+        XCTAssertEqual(environment.pidSlots, [3], "only SYSTEMD_EXEC_PID")
         XCTAssertFalse(environment.entries.contains { $0.hasPrefix("LISTEN_") })
     }
 

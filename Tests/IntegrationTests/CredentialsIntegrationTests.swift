@@ -22,7 +22,7 @@ final class CredentialsIntegrationTests: XCTestCase {
         let environ = report["environ"] as? [String] ?? []
         let names = environ.map { String($0.prefix(while: { $0 != "=" })) }
         XCTAssertEqual(names, ["LANG", "PATH", "LISTEN_PID", "LISTEN_FDS", "LISTEN_FDNAMES", "HOME", "LOGNAME",
-                               "USER", "SHELL", "INVOCATION_ID"])
+                               "USER", "SHELL", "INVOCATION_ID", "SYSTEMD_EXEC_PID"])
         XCTAssertTrue(environ.contains("USER=nobody"))
         XCTAssertTrue(environ.contains("HOME=\(nobody.home)"))
         XCTAssertEqual(try harness.stop(), 0)

@@ -115,7 +115,8 @@ final class ListenFDsIntegrationTests: XCTestCase {
         let environ = report["environ"] as? [String] ?? []
         let names = environ.map { String($0.prefix(while: { $0 != "=" })) }
         XCTAssertEqual(names, ["LANG", "PATH", "LISTEN_PID", "LISTEN_FDS", "LISTEN_FDNAMES", "INVOCATION_ID",
-                               "FIRST", "SHARED", "FROM_FILE"])
+                               "SYSTEMD_EXEC_PID", "FIRST", "SHARED", "FROM_FILE"])
+        XCTAssertTrue(environ.contains("SYSTEMD_EXEC_PID=\(report["pid"] as? Int ?? -1)"))
         XCTAssertTrue(environ.contains("SHARED=file"), "EnvironmentFile= overrides Environment=")
         let invocation = environ.first { $0.hasPrefix("INVOCATION_ID=") }?.dropFirst(14) ?? ""
         XCTAssertEqual(invocation.count, 32)

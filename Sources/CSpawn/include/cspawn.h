@@ -41,11 +41,12 @@ struct cspawn_request {
     const char *path;             /* program to execve */
     char *const *argv;            /* NULL-terminated */
     char *const *envp;            /* NULL-terminated */
-    /* Index in envp of a "NAME=" entry followed by CSPAWN_PID_DIGITS writable
-     * bytes; the child writes its own pid there (LISTEN_PID). -1: none. The
-     * buffer lives in the parent's memory (CLONE_VM), so it must belong to
-     * this request alone. */
-    int pid_slot;
+    /* Indices in envp of "NAME=" entries each followed by CSPAWN_PID_DIGITS
+     * writable bytes; the child writes its own pid there (LISTEN_PID,
+     * SYSTEMD_EXEC_PID). The buffers live in the parent's memory (CLONE_VM),
+     * so they must belong to this request alone. */
+    const int *pid_slots;
+    int n_pid_slots;
     const int *fds;               /* sources placed at 3, 4, …, 3+n_fds-1 */
     int n_fds;
     int *scratch;                 /* n_fds + 4 ints of caller memory for the child */
