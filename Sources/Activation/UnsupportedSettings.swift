@@ -14,6 +14,7 @@ public enum UnsupportedSettings {
         if service.execStart.count > 1 {
             notes.append(Note(.warning, "Only the first ExecStart= command is run by usherd, ignoring the others."))
         }
+        notes += streamNotes(service.exec)
         if service.type == .forking || service.type == .dbus {
             notes.append(Note(.warning, "Type=\(service.type.rawValue) is supervised like Type=simple by usherd."))
         }
@@ -26,6 +27,23 @@ public enum UnsupportedSettings {
         if !socket.execStartPost.isEmpty { notes.append(ignoring("ExecStartPost=")) }
         if !socket.execStopPre.isEmpty { notes.append(ignoring("ExecStopPre=")) }
         if !socket.execStopPost.isEmpty { notes.append(ignoring("ExecStopPost=")) }
+        return notes
+    }
+
+    /// stdin other than null/file: gets /dev/null; tty, kmsg, socket or fd: output goes to the log pipe.
+    static func streamNotes(_ exec: ExecContext) -> [Note] {
+        var notes: [Note] = []
+        switch exec.standardInput {
+        case .null, .file: break
+        default: notes.append(Note(.warning, "StandardInput=\(exec.standardInput) is not supported by usherd yet, using /dev/null."))
+        }
+        for (key, output) in [("StandardOutput", exec.standardOutput), ("StandardError", exec.standardError)] {
+            switch output {
+            case .tty?, .kmsg?, .socket?, .fd?:
+                notes.append(Note(.warning, "\(key)=\(output.map { "\($0)" } ?? "") is not supported by usherd yet, using the log pipe."))
+            default: break
+            }
+        }
         return notes
     }
 

@@ -154,4 +154,12 @@ final class UnsupportedSettingsTests: XCTestCase {
             "Type=forking is supervised like Type=simple by usherd.",
         ])
     }
+
+    func testStreamsUsherdCannotProvideFallBackWithAWarning() {
+        var service = ServiceUnit(name: UnitName("x.service"))
+        service.exec.standardOutput = .kmsg
+        service.exec.standardError = .append("/tmp/log")
+        XCTAssertEqual(UnsupportedSettings.notes(for: service).map(\.text),
+                       ["StandardOutput=kmsg is not supported by usherd yet, using the log pipe."])
+    }
 }
