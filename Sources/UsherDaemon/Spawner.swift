@@ -55,7 +55,7 @@ public enum Spawner {
         let path = strings.string(plan.path)
         let cwd = plan.workingDirectory.map { strings.string($0) }
         let groups = plan.credentials?.groups ?? []
-        var scratch = [Int32](repeating: -1, count: plan.fds.count + 4)
+        var scratch = [Int32](repeating: -1, count: plan.fds.count + 3)
         var limits = plan.limits.map { cspawn_rlimit(resource: $0.resource, soft: $0.soft, hard: $0.hard) }
         var result = cspawn_result()
         let code: Int32 = plan.fds.withUnsafeBufferPointer { fds in slots.withUnsafeBufferPointer { slotList in

@@ -49,7 +49,7 @@ struct cspawn_request {
     int n_pid_slots;
     const int *fds;               /* sources placed at 3, 4, …, 3+n_fds-1 */
     int n_fds;
-    int *scratch;                 /* n_fds + 4 ints of caller memory for the child */
+    int *scratch;                 /* n_fds + 3 ints of caller memory for the child */
     int stdio[3];                 /* sources for 0, 1, 2; must be valid fds */
     int nonblock;                 /* passed fds: 1 set O_NONBLOCK, 0 clear it, -1 leave */
     int ignore_sigpipe;           /* 1: SIGPIPE SIG_IGN (IgnoreSIGPIPE=yes) */
