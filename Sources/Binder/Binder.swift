@@ -1,3 +1,177 @@
-// Binder: placeholder so the package builds; its owner replaces this file.
-// See Package.swift for what this module is responsible for.
-public enum BinderModule {}
+// The Binder's public face: turn a SocketUnit into open, configured listener
+// fds all-or-nothing, release them, and decide on reload whether an open fd
+// still matches its Listen line. Creation details live in ListenerFactory,
+// option order in OptionPlan, AF_UNIX/FIFO nodes in NodePolicy.
+import UnitModel
+import UsherSys
+
+/// What a listener left in the filesystem, removed on release with RemoveOnStop=yes.
+public enum ListenerNode: Sendable, Equatable {
+    case path(String)
+    case messageQueue(String)
+}
+
+/// One open listener fd, as created (or kept) for one `Listen*=` line.
+/// A host-name listener (Usher extension) may yield several, all with the same spec.
+public struct BoundListener: Sendable {
+    public let spec: ListenSpec
+    /// CLOEXEC and blocking, as the service must see it (see README "Binder").
+    public let fd: OwnedFD
+    /// `127.0.0.1:8085`, `::1:8086` (no brackets), `/run/x.sock`, `@abstract`, or the path.
+    public let localDescription: String
+    /// The bound address of a socket listener; nil for FIFO, special file, message queue.
+    public let address: SocketAddress?
+    /// The options this fd was created (or last updated) with.
+    public let options: SocketOptions
+    public let node: ListenerNode?
+
+    public init(spec: ListenSpec, fd: OwnedFD, localDescription: String, address: SocketAddress?,
+                options: SocketOptions, node: ListenerNode?) {
+        self.spec = spec
+        self.fd = fd
+        self.localDescription = localDescription
+        self.address = address
+        self.options = options
+        self.node = node
+    }
+}
+
+/// Every listener of one socket unit, in Listen line order, plus best-effort warnings.
+public struct BoundSocket: Sendable {
+    public let unit: SocketUnit
+    public let listeners: [BoundListener]
+    /// `web.socket: SO_PASSCRED failed: Operation not supported, ignoring`
+    public let warnings: [String]
+    /// Symlinks= this binding created (removed on release with RemoveOnStop=yes).
+    public let symlinks: [String]
+}
+
+/// A unit that could not be bound: names the unit, the address and the reason.
+public struct BindFailure: Error, CustomStringConvertible, Sendable {
+    public let unit: UnitName
+    /// The listener as written (`127.0.0.1:80`, `/run/x.sock`).
+    public let address: String
+    /// The failing call, when a system call failed.
+    public let systemError: SystemError?
+    public let reason: String
+
+    public init(unit: UnitName, address: String, systemError: SystemError) {
+        self.unit = unit
+        self.address = address
+        self.systemError = systemError
+        self.reason = systemError.reason
+    }
+
+    public init(unit: UnitName, address: String, reason: String) {
+        self.unit = unit
+        self.address = address
+        self.systemError = nil
+        self.reason = reason
+    }
+
+    /// `web.socket: Failed to listen on 127.0.0.1:80: Address already in use`
+    public var description: String { "\(unit.full): Failed to listen on \(address): \(reason)" }
+}
+
+public enum Binder {
+    /// Binds every listener of `unit` in Listen line order, all-or-nothing: on failure
+    /// everything created by this call is released and nothing leaks. `reusable`
+    /// (reload) offers open listeners; one that still matches is kept, not rebound.
+    public static func bind(_ unit: SocketUnit, keeping reusable: [BoundListener] = []) -> Result<BoundSocket, BindFailure> {
+        var context = BindContext(unit: unit)
+        var listeners: [BoundListener] = []
+        for spec in unit.listens {
+            do {
+                listeners += try bindOne(spec, unit: unit, reusable: reusable, context: &context)
+            } catch let failure as BindFailure {
+                releaseCreated(listeners, reusable: reusable, options: unit.options)
+                return .failure(failure)
+            } catch {
+                releaseCreated(listeners, reusable: reusable, options: unit.options)
+                return .failure(BindFailure(unit: unit.name, address: spec.text, reason: "\(error)"))
+            }
+        }
+        let symlinks = NodePolicy.createSymlinks(for: unit, listeners: listeners, warnings: &context.warnings)
+        return .success(BoundSocket(unit: unit, listeners: listeners, warnings: context.warnings, symlinks: symlinks))
+    }
+
+    private static func bindOne(_ spec: ListenSpec, unit: SocketUnit, reusable: [BoundListener],
+                                context: inout BindContext) throws -> [BoundListener] {
+        let endpoints = try ListenerFactory.endpoints(for: spec, options: unit.options, unit: unit.name)
+        var result: [BoundListener] = []
+        do {
+            for endpoint in endpoints {
+                if let kept = reuse(endpoint, unit: unit, from: reusable, context: &context) {
+                    result.append(kept)
+                } else {
+                    result.append(try ListenerFactory.create(endpoint, unit: unit, context: &context))
+                }
+            }
+        } catch {
+            releaseCreated(result, reusable: reusable, options: unit.options)
+            throw error
+        }
+        return result
+    }
+
+    /// Closes every listener; with RemoveOnStop=yes also unlinks AF_UNIX/FIFO nodes,
+    /// message queues and Symlinks=. Listeners whose fd is shared with `sparing`
+    /// (kept across a reload) stay open and in place.
+    public static func release(_ bound: BoundSocket, sparing kept: BoundSocket? = nil) {
+        let keptFDs = Set((kept?.listeners ?? []).map { ObjectIdentifier($0.fd) })
+        for listener in bound.listeners where !keptFDs.contains(ObjectIdentifier(listener.fd)) {
+            NodePolicy.release(listener, options: bound.unit.options)
+        }
+        if bound.unit.options.removeOnStop {
+            let keptLinks = Set(kept?.symlinks ?? [])
+            for link in bound.symlinks where !keptLinks.contains(link) {
+                NodePolicy.removeSymlink(link)
+            }
+        }
+    }
+
+    /// Whether `existing` can serve `spec` with `options` without rebinding: same
+    /// listener (kind, family, type, address), the same options that are fixed at
+    /// bind time, and no in-place option that would have to be switched back off.
+    public static func matches(_ existing: BoundListener, _ spec: ListenSpec, _ options: SocketOptions) -> Bool {
+        guard existing.fd.isOpen, existing.spec.kind == spec.kind, existing.spec.target == spec.target else {
+            return false
+        }
+        return OptionPlan.bindTimeOptionsEqual(existing.options, options)
+            && OptionPlan.inPlaceOptionsCanMove(from: existing.options, to: options)
+    }
+
+    private static func reuse(_ endpoint: Endpoint, unit: SocketUnit, from reusable: [BoundListener],
+                              context: inout BindContext) -> BoundListener? {
+        guard let old = reusable.first(where: {
+            matches($0, endpoint.spec, unit.options) && $0.address == endpoint.address
+        }) else { return nil }
+        OptionPlan.applyInPlace(unit.options, to: old, context: &context)
+        return BoundListener(spec: endpoint.spec, fd: old.fd, localDescription: old.localDescription,
+                             address: old.address, options: unit.options, node: old.node)
+    }
+
+    /// Undo for a failed bind: close what this call created, never what it kept.
+    private static func releaseCreated(_ listeners: [BoundListener], reusable: [BoundListener], options: SocketOptions) {
+        let keptFDs = Set(reusable.map { ObjectIdentifier($0.fd) })
+        for listener in listeners where !keptFDs.contains(ObjectIdentifier(listener.fd)) {
+            NodePolicy.release(listener, options: options)
+        }
+    }
+}
+
+/// Per-bind scratch state: the unit's name for messages and the warnings so far.
+struct BindContext {
+    let unit: SocketUnit
+    var warnings: [String] = []
+
+    /// `web.socket: SO_X failed: reason, ignoring`
+    mutating func warn(_ label: String, _ error: Error) {
+        let reason = (error as? SystemError)?.reason ?? "\(error)"
+        warnings.append("\(unit.name.full): \(label) failed: \(reason), ignoring")
+    }
+
+    mutating func warn(message: String) {
+        warnings.append("\(unit.name.full): \(message)")
+    }
+}

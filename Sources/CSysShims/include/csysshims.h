@@ -11,4 +11,19 @@ int usher_pipe2(int fds[2], int flags);
 int usher_accept4(int fd, struct sockaddr *addr, socklen_t *len, int flags);
 int usher_pidfd_open(pid_t pid, unsigned int flags);
 int usher_pidfd_send_signal(int pidfd, int sig);
+
+/* Sockets and nodes for the Binder (GNU-only or variadic in glibc). */
+int usher_peer_credentials(int fd, pid_t *pid, uid_t *uid, gid_t *gid);
+int usher_set_pipe_size(int fd, int size);
+int usher_get_pipe_size(int fd);
+/* mq_open with O_CREAT; max_messages/message_size <= 0 leave the kernel default. */
+int usher_mq_open(const char *name, int flags, mode_t mode, long max_messages, long message_size);
+int usher_mq_unlink(const char *name);
+/* The listen backlog of a TCP listener as the kernel holds it (tcpi_sacked). */
+int usher_tcp_listen_backlog(int fd);
+/* AF_VSOCK and AF_NETLINK addresses (their headers are not in Swift's Glibc). */
+socklen_t usher_fill_sockaddr_vm(struct sockaddr_storage *ss, unsigned int cid, unsigned int port);
+socklen_t usher_fill_sockaddr_nl(struct sockaddr_storage *ss, unsigned int groups);
+void usher_read_sockaddr_vm(const struct sockaddr_storage *ss, unsigned int *cid, unsigned int *port);
+unsigned int usher_read_sockaddr_nl_groups(const struct sockaddr_storage *ss);
 #endif

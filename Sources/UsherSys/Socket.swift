@@ -1,0 +1,136 @@
+// Socket system calls for the binder and the daemon's accept path: socket,
+// bind, listen, getsockname, accept4 with peer formatting. Each wrapper throws
+// a SystemError naming the call and the address. Every fd is CLOEXEC from birth.
+import Glibc
+import CSysShims
+
+public enum SocketKind: Sendable, Equatable {
+    case stream, datagram, sequentialPacket, raw
+
+    var rawValue: Int32 {
+        switch self {
+        case .stream: return Int32(SOCK_STREAM.rawValue)
+        case .datagram: return Int32(SOCK_DGRAM.rawValue)
+        case .sequentialPacket: return Int32(SOCK_SEQPACKET.rawValue)
+        case .raw: return Int32(SOCK_RAW.rawValue)
+        }
+    }
+
+    /// Kinds that take listen(2) and accept(2).
+    public var isConnectionOriented: Bool { self == .stream || self == .sequentialPacket }
+}
+
+public enum Socket {
+    /// socket(2) with SOCK_CLOEXEC; blocking unless asked. `object` names it in errors.
+    public static func open(family: Int32, kind: SocketKind, protocol proto: Int32 = 0,
+                            nonBlocking: Bool = false, object: String) throws -> OwnedFD {
+        let flags = Int32(SOCK_CLOEXEC.rawValue) | (nonBlocking ? Int32(SOCK_NONBLOCK.rawValue) : 0)
+        let fd = try sysCall("socket", object) { Glibc.socket(family, kind.rawValue | flags, proto) }
+        return OwnedFD(adopting: fd)
+    }
+
+    public static func bind(_ fd: OwnedFD, to address: SocketAddress) throws {
+        _ = try sysCall("bind", address.description) {
+            address.withSockaddr { Glibc.bind(fd.raw, $0, $1) }
+        }
+    }
+
+    public static func listen(_ fd: OwnedFD, backlog: Int32, object: String) throws {
+        _ = try sysCall("listen", object) { Glibc.listen(fd.raw, backlog) }
+    }
+
+    public static func connect(_ fd: OwnedFD, to address: SocketAddress) throws {
+        _ = try sysCall("connect", address.description) {
+            address.withSockaddr { Glibc.connect(fd.raw, $0, $1) }
+        }
+    }
+
+    /// The address the kernel bound `fd` to (the real port after port 0).
+    public static func localAddress(_ fd: Int32) throws -> SocketAddress {
+        var storage = sockaddr_storage()
+        var length = socklen_t(MemoryLayout<sockaddr_storage>.size)
+        _ = try withUnsafeMutablePointer(to: &storage) { pointer in
+            try pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) { sa in
+                try sysCall("getsockname", "fd \(fd)") { getsockname(fd, sa, &length) }
+            }
+        }
+        return SocketAddress(storage: storage, length: length)
+    }
+
+    /// The socket's domain, type and protocol as the kernel reports them.
+    public static func identity(_ fd: Int32) throws -> (family: Int32, type: Int32, protocol: Int32) {
+        let family = try SocketOptionName.domain.get(fd)
+        let type = try SocketOptionName.type.get(fd)
+        let proto = try SocketOptionName.protocolNumber.get(fd)
+        return (family, type, proto)
+    }
+}
+
+/// SO_PEERCRED of an AF_UNIX peer.
+public struct PeerCredentials: Sendable, Equatable {
+    public var pid: Int32
+    public var uid: UInt32
+    public var gid: UInt32
+
+    public static func of(_ fd: Int32) throws -> PeerCredentials {
+        var pid: pid_t = 0
+        var uid: uid_t = 0
+        var gid: gid_t = 0
+        _ = try sysCall("getsockopt(SO_PEERCRED)", "fd \(fd)") { usher_peer_credentials(fd, &pid, &uid, &gid) }
+        return PeerCredentials(pid: pid, uid: uid, gid: gid)
+    }
+}
+
+/// One accepted connection: the fd, both ends, and for AF_UNIX the peer's credentials.
+public struct AcceptedConnection {
+    public let fd: OwnedFD
+    public let peer: SocketAddress
+    public let local: SocketAddress
+    public let credentials: PeerCredentials?
+
+    /// systemd 252's instance string `N-LOCAL-REMOTE` (`0-127.0.0.1:8085-127.0.0.1:55210`,
+    /// `1-::1:8086-::1:46286`); AF_UNIX peers are `N-PID-UID`. When the local end is an
+    /// IPv4-mapped address both ends print as IPv4, as systemd does.
+    public func instanceName(number: UInt64) -> String {
+        if local.isIP {
+            let unmap = local.isIPv4Mapped
+            return "\(number)-\(local.instanceText(unmapping: unmap))-\(peer.instanceText(unmapping: unmap))"
+        }
+        if let credentials {
+            return "\(number)-\(credentials.pid)-\(credentials.uid)"
+        }
+        return "\(number)-\(local.instanceText())-\(peer.instanceText())"
+    }
+
+    /// REMOTE_ADDR/REMOTE_PORT values for IP peers (IPv4-mapped shown as IPv4,
+    /// as systemd's sockaddr_pretty does); nil for other families.
+    public var remoteAddressAndPort: (address: String, port: String)? {
+        guard peer.isIP, let host = peer.hostText(unmapping: true), let port = peer.port else { return nil }
+        return (host, String(port))
+    }
+}
+
+extension Socket {
+    /// accept4 with CLOEXEC (and NONBLOCK if asked) for the new fd; nil when
+    /// nothing is pending (EAGAIN) or the client already went away (ECONNABORTED).
+    public static func accept(_ listener: Int32, nonBlocking: Bool = false) throws -> AcceptedConnection? {
+        var storage = sockaddr_storage()
+        var length = socklen_t(MemoryLayout<sockaddr_storage>.size)
+        let flags = Int32(SOCK_CLOEXEC.rawValue) | (nonBlocking ? Int32(SOCK_NONBLOCK.rawValue) : 0)
+        let fd: Int32
+        do {
+            fd = try withUnsafeMutablePointer(to: &storage) { pointer in
+                try pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) { sa in
+                    try sysCall("accept4", "fd \(listener)") { usher_accept4(listener, sa, &length, flags) }
+                }
+            }
+        } catch let error as SystemError where error.errno == EAGAIN || error.errno == ECONNABORTED {
+            return nil
+        }
+        let owned = OwnedFD(adopting: fd)
+        let peer = SocketAddress(storage: storage, length: length)
+        let local = try localAddress(fd)
+        let credentials = local.family == AF_UNIX ? try? PeerCredentials.of(fd) : nil
+        return AcceptedConnection(fd: owned, peer: peer, local: local, credentials: credentials)
+    }
+}

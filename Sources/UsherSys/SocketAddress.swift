@@ -1,0 +1,209 @@
+// A concrete socket address (sockaddr_storage + length) for every family the
+// binder uses: IPv4, IPv6, AF_UNIX path/abstract, AF_VSOCK, AF_NETLINK. Builds
+// them from typed parts, refuses what does not fit (never truncates a path),
+// and formats them the way systemd 252 prints them in instance names and env.
+import Glibc
+import CSysShims
+
+public struct SocketAddress: @unchecked Sendable, Equatable, CustomStringConvertible {
+    public private(set) var storage = sockaddr_storage()
+    public private(set) var length: socklen_t = 0
+
+    public init() {}
+
+    /// Wraps an address the kernel filled in (getsockname, accept).
+    public init(storage: sockaddr_storage, length: socklen_t) {
+        self.storage = storage
+        self.length = length
+    }
+
+    public var family: Int32 { Int32(storage.ss_family) }
+    public var isIP: Bool { family == AF_INET || family == AF_INET6 }
+
+    public static func == (a: SocketAddress, b: SocketAddress) -> Bool {
+        guard a.length == b.length else { return false }
+        return withUnsafeBytes(of: a.storage) { x in
+            withUnsafeBytes(of: b.storage) { y in x.prefix(Int(a.length)).elementsEqual(y.prefix(Int(b.length))) }
+        }
+    }
+
+    // MARK: building
+
+    /// IPv4 from dotted text; nil when the text is not an IPv4 literal.
+    public static func ipv4(_ text: String, port: UInt16) -> SocketAddress? {
+        var sin = sockaddr_in()
+        sin.sin_family = sa_family_t(AF_INET)
+        sin.sin_port = port.bigEndian
+        guard inet_pton(AF_INET, text, &sin.sin_addr) == 1 else { return nil }
+        return SocketAddress(copying: sin)
+    }
+
+    /// IPv6 from text without brackets; nil when not an IPv6 literal.
+    public static func ipv6(_ text: String, port: UInt16, scopeID: UInt32 = 0) -> SocketAddress? {
+        var sin6 = sockaddr_in6()
+        sin6.sin6_family = sa_family_t(AF_INET6)
+        sin6.sin6_port = port.bigEndian
+        sin6.sin6_scope_id = scopeID
+        guard inet_pton(AF_INET6, text, &sin6.sin6_addr) == 1 else { return nil }
+        return SocketAddress(copying: sin6)
+    }
+
+    /// A filesystem AF_UNIX path. Throws ENAMETOOLONG when it does not fit in
+    /// sun_path with its NUL: Linux would silently cut it, we refuse instead.
+    public static func unixPath(_ path: String) throws -> SocketAddress {
+        let bytes = Array(path.utf8)
+        return try unix(bytes: bytes, name: path, abstract: false)
+    }
+
+    /// An abstract AF_UNIX name (given without the leading `@`); the length
+    /// covers exactly the name, as the abstract namespace has no terminator.
+    public static func abstract(_ name: String) throws -> SocketAddress {
+        try unix(bytes: [0] + Array(name.utf8), name: "@" + name, abstract: true)
+    }
+
+    private static func unix(bytes: [UInt8], name: String, abstract: Bool) throws -> SocketAddress {
+        var sun = sockaddr_un()
+        let capacity = MemoryLayout.size(ofValue: sun.sun_path)
+        // A path needs room for its NUL; an abstract name does not.
+        guard bytes.count <= capacity - (abstract ? 0 : 1), !bytes.isEmpty else {
+            throw SystemError(call: "sockaddr_un", object: name, errno: ENAMETOOLONG)
+        }
+        sun.sun_family = sa_family_t(AF_UNIX)
+        withUnsafeMutableBytes(of: &sun.sun_path) { raw in
+            for (index, byte) in bytes.enumerated() { raw[index] = byte }
+        }
+        let pathOffset = MemoryLayout<sockaddr_un>.offset(of: \sockaddr_un.sun_path) ?? 2
+        let used = abstract ? bytes.count : bytes.count + 1
+        var address = SocketAddress(copying: sun)
+        address.length = socklen_t(pathOffset + used)
+        return address
+    }
+
+    /// AF_VSOCK; a nil cid means VMADDR_CID_ANY.
+    public static func vsock(cid: UInt32?, port: UInt32) -> SocketAddress {
+        var address = SocketAddress()
+        address.length = usher_fill_sockaddr_vm(&address.storage, cid ?? UInt32.max, port)
+        return address
+    }
+
+    /// AF_NETLINK bound to a multicast group mask (pid 0: the kernel picks).
+    public static func netlink(groups: UInt32) -> SocketAddress {
+        var address = SocketAddress()
+        address.length = usher_fill_sockaddr_nl(&address.storage, groups)
+        return address
+    }
+
+    private init<T>(copying value: T) {
+        var storage = sockaddr_storage()
+        withUnsafeMutableBytes(of: &storage) { target in
+            withUnsafeBytes(of: value) { source in target.copyMemory(from: source) }
+        }
+        self.init(storage: storage, length: socklen_t(MemoryLayout<T>.size))
+    }
+
+    /// Runs `body` with the address as `sockaddr *` and its length.
+    public func withSockaddr<R>(_ body: (UnsafePointer<sockaddr>, socklen_t) throws -> R) rethrows -> R {
+        try withUnsafeBytes(of: storage) { raw in
+            let pointer = raw.baseAddress!.assumingMemoryBound(to: sockaddr.self)
+            return try body(pointer, length)
+        }
+    }
+
+    private func reinterpreted<T>(as type: T.Type) -> T {
+        withUnsafeBytes(of: storage) { $0.loadUnaligned(as: T.self) }
+    }
+}
+
+// MARK: formatting
+
+extension SocketAddress {
+    /// The port of an IP address, nil for other families.
+    public var port: UInt16? {
+        switch family {
+        case AF_INET: return UInt16(bigEndian: reinterpreted(as: sockaddr_in.self).sin_port)
+        case AF_INET6: return UInt16(bigEndian: reinterpreted(as: sockaddr_in6.self).sin6_port)
+        default: return nil
+        }
+    }
+
+    /// IPv6 `::ffff:a.b.c.d`: an IPv4 peer seen through a dual-stack listener.
+    public var isIPv4Mapped: Bool {
+        guard family == AF_INET6 else { return false }
+        let bytes = withUnsafeBytes(of: reinterpreted(as: sockaddr_in6.self).sin6_addr) { Array($0) }
+        return bytes[0..<10].allSatisfy { $0 == 0 } && bytes[10] == 0xff && bytes[11] == 0xff
+    }
+
+    /// The host part as inet_ntop prints it; `unmapping` shows an
+    /// IPv4-mapped IPv6 address as plain IPv4 (what systemd does for REMOTE_ADDR).
+    public func hostText(unmapping: Bool = false) -> String? {
+        switch family {
+        case AF_INET:
+            var addr = reinterpreted(as: sockaddr_in.self).sin_addr
+            return Self.ntop(AF_INET, &addr)
+        case AF_INET6:
+            var addr = reinterpreted(as: sockaddr_in6.self).sin6_addr
+            if unmapping && isIPv4Mapped {
+                var v4 = in_addr()
+                withUnsafeMutableBytes(of: &v4) { target in
+                    withUnsafeBytes(of: addr) { source in target.copyMemory(from: UnsafeRawBufferPointer(rebasing: source[12..<16])) }
+                }
+                return Self.ntop(AF_INET, &v4)
+            }
+            return Self.ntop(AF_INET6, &addr)
+        default:
+            return nil
+        }
+    }
+
+    private static func ntop(_ family: Int32, _ addr: UnsafeRawPointer) -> String? {
+        var buffer = [CChar](repeating: 0, count: Int(INET6_ADDRSTRLEN))
+        guard inet_ntop(family, addr, &buffer, socklen_t(buffer.count)) != nil else { return nil }
+        return String(cString: buffer)
+    }
+
+    /// systemd 252's instance-string form: `127.0.0.1:8085`, IPv6 without
+    /// brackets `::1:8086`, IPv4-mapped shown as IPv4 when `unmapping`,
+    /// `/path`, `@abstract`, `vsock:CID:PORT`, `netlink:GROUPS`.
+    public func instanceText(unmapping: Bool = false) -> String {
+        switch family {
+        case AF_INET, AF_INET6:
+            return "\(hostText(unmapping: unmapping) ?? "?"):\(port ?? 0)"
+        case AF_UNIX:
+            return unixText
+        case AF_VSOCK:
+            var cid: UInt32 = 0
+            var port: UInt32 = 0
+            var copy = storage
+            usher_read_sockaddr_vm(&copy, &cid, &port)
+            return "vsock:\(cid):\(port)"
+        case AF_NETLINK:
+            var copy = storage
+            return "netlink:\(usher_read_sockaddr_nl_groups(&copy))"
+        default:
+            return "family \(family)"
+        }
+    }
+
+    /// Bracketed form for messages and reports: `[::]:8088`, `127.0.0.1:80`, `/run/x.sock`.
+    public var description: String {
+        guard family == AF_INET6, let host = hostText() else { return instanceText() }
+        return "[\(host)]:\(port ?? 0)"
+    }
+
+    /// `/path`, `@name` (abstract) or `(unnamed)`.
+    public var unixText: String {
+        let pathOffset = MemoryLayout<sockaddr_un>.offset(of: \sockaddr_un.sun_path) ?? 2
+        let count = Int(length) - pathOffset
+        guard count > 0 else { return "(unnamed)" }
+        let bytes = withUnsafeBytes(of: storage) { Array($0[pathOffset..<(pathOffset + count)]) }
+        if bytes[0] == 0 { return "@" + String(decoding: bytes.dropFirst(), as: UTF8.self) }
+        return String(decoding: bytes.prefix(while: { $0 != 0 }), as: UTF8.self)
+    }
+
+    /// The filesystem path of an AF_UNIX address, nil for abstract/unnamed/other.
+    public var unixPath: String? {
+        guard family == AF_UNIX else { return nil }
+        let text = unixText
+        return text.hasPrefix("/") ? text : nil
+    }
+}
