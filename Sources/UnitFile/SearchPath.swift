@@ -28,6 +28,8 @@ struct UnitDirectoryIndex {
     var orderedNames: [String] = []
     /// `NAME.d` → the drop-in directories of that name, highest priority first.
     var dropInDirectories: [String: [String]] = [:]
+    /// Drop-in directory path → its `.conf` entries (listed once, here).
+    var dropInListings: [String: [String]] = [:]
 
     init(directories: [String]) {
         let fm = FileManager.default
@@ -37,12 +39,20 @@ struct UnitDirectoryIndex {
                 let path = directory.hasSuffix("/") ? directory + entry : directory + "/" + entry
                 if entry.hasSuffix(".d") {
                     dropInDirectories[entry, default: []].append(path)
+                    dropInListings[path] = ((try? fm.contentsOfDirectory(atPath: path)) ?? []).filter { $0.hasSuffix(".conf") }
                 } else if entry.hasSuffix(".socket") || entry.hasSuffix(".service"), files[entry] == nil {
                     files[entry] = path
                     orderedNames.append(entry)
                 }
             }
         }
+    }
+
+    /// Whether `name` (or, for an instance, its template) has a unit file, without reading it.
+    func hasUnitFile(_ name: UnitName) -> Bool {
+        if files[name.full] != nil { return true }
+        guard let instance = name.instance, !instance.isEmpty, let kind = name.kind else { return false }
+        return files[name.prefix + "@." + kind.rawValue] != nil
     }
 
     /// Drop-in `.conf` files for `name`, deduplicated by file name (higher priority wins), in file-name order.
@@ -53,11 +63,9 @@ struct UnitDirectoryIndex {
         }
         if let kind = name.kind { dirNames.append(kind.rawValue + ".d") }
         var chosen: [String: String] = [:]
-        let fm = FileManager.default
         for dirName in dirNames.reversed() {
             for directory in (dropInDirectories[dirName] ?? []).reversed() {
-                guard let entries = try? fm.contentsOfDirectory(atPath: directory) else { continue }
-                for entry in entries where entry.hasSuffix(".conf") {
+                for entry in dropInListings[directory] ?? [] {
                     chosen[entry] = directory + "/" + entry
                 }
             }

@@ -17,123 +17,149 @@ public enum TimeSpanParser {
         ("usec", 1), ("us", 1), ("µs", 1), ("μs", 1),
         ("nsec", 0), ("ns", 0),
     ]
+    static let unitBytes: [([UInt8], UInt64)] = units.map { (Array($0.0.utf8), $0.1) }
 
     /// Parses a span; `defaultUnit` is the multiplier of a bare number (seconds for `*Sec=`).
     public static func parse(_ text: String, defaultUnit: UInt64 = 1_000_000) -> Result<TimeSpan, ValueError> {
-        let trimmed = text.trimmingWhitespace()
-        if trimmed == "infinity" { return .success(.infinity) }
-        var rest = Substring(trimmed)
-        guard !rest.isEmpty else { return .failure(.invalid) }
+        let bytes = Array(text.utf8)
+        var i = skipBlanks(bytes, 0)
+        var end = bytes.count
+        while end > i && NumberScanner.isBlank(bytes[end - 1]) { end -= 1 }
+        if bytes[i..<end].elementsEqual("infinity".utf8) { return .success(.infinity) }
+        guard i < end else { return .failure(.invalid) }
         var total: UInt64 = 0
-        while !rest.isEmpty {
-            guard let (value, after) = component(rest, defaultUnit: defaultUnit) else { return .failure(.invalid) }
-            guard let v = value else { return .failure(.outOfRange) }
-            let (sum, overflow) = total.addingReportingOverflow(v)
+        while i < end {
+            guard let number = NumberScanner.scan(bytes, i, end) else { return .failure(.invalid) }
+            var j = skipBlanks(bytes, number.end)
+            var multiplier = defaultUnit
+            if let (unitLength, unitMultiplier) = unit(bytes, j, end) {
+                multiplier = unitMultiplier
+                j += unitLength
+            } else {
+                j = number.end
+            }
+            if j < end && isLetter(bytes[j]) { return .failure(.invalid) }
+            guard let value = number.value(times: multiplier, nanoseconds: multiplier == 0) else { return .failure(.outOfRange) }
+            let (sum, overflow) = total.addingReportingOverflow(value)
             if overflow || sum == UInt64.max { return .failure(.outOfRange) }
             total = sum
-            rest = after.drop(while: { $0 == " " || $0 == "\t" })
+            i = skipBlanks(bytes, j)
         }
         return .success(TimeSpan(microseconds: total))
     }
 
-    /// One `NUMBER[.FRACTION] [UNIT]`; returns nil value on overflow, nil tuple on junk.
-    static func component(_ text: Substring, defaultUnit: UInt64) -> (UInt64?, Substring)? {
-        guard let (whole, fraction, fractionDigits, afterNumber) = NumberScanner.scan(text) else { return nil }
-        let afterSpace = afterNumber.drop(while: { $0 == " " || $0 == "\t" })
-        var multiplier = defaultUnit
-        var rest = afterNumber
-        for (name, mult) in units where afterSpace.hasPrefix(name) {
-            let tail = afterSpace.dropFirst(name.count)
-            if let next = tail.first, next.isLetter { continue }
-            multiplier = mult
-            rest = tail
-            break
+    /// The longest unit name at `i` that is not followed by another letter.
+    static func unit(_ bytes: [UInt8], _ i: Int, _ end: Int) -> (Int, UInt64)? {
+        for (name, multiplier) in unitBytes where i + name.count <= end && bytes[i..<(i + name.count)].elementsEqual(name) {
+            if i + name.count < end && isLetter(bytes[i + name.count]) { continue }
+            return (name.count, multiplier)
         }
-        if rest.first?.isLetter == true { return nil }
-        if multiplier == 0 {
-            return ((whole / 1000), rest)
-        }
-        let (base, o1) = whole.multipliedReportingOverflow(by: multiplier)
-        if o1 { return (nil, rest) }
-        let fractional = NumberScanner.scaleFraction(fraction, digits: fractionDigits, by: multiplier)
-        let (sum, o2) = base.addingReportingOverflow(fractional)
-        return (o2 ? nil : sum, rest)
+        return nil
+    }
+
+    static func isLetter(_ b: UInt8) -> Bool {
+        (b >= UInt8(ascii: "a") && b <= UInt8(ascii: "z")) || (b >= UInt8(ascii: "A") && b <= UInt8(ascii: "Z")) || b >= 0x80
+    }
+
+    static func skipBlanks(_ bytes: [UInt8], _ from: Int) -> Int {
+        var i = from
+        while i < bytes.count && NumberScanner.isBlank(bytes[i]) { i += 1 }
+        return i
     }
 }
 
 public enum SizeParser {
-    static let suffixes: [(Character, UInt64)] = [
-        ("E", 1 << 60), ("P", 1 << 50), ("T", 1 << 40), ("G", 1 << 30), ("M", 1 << 20), ("K", 1 << 10), ("B", 1),
+    static let suffixes: [UInt8: UInt64] = [
+        UInt8(ascii: "E"): 1 << 60, UInt8(ascii: "P"): 1 << 50, UInt8(ascii: "T"): 1 << 40, UInt8(ascii: "G"): 1 << 30,
+        UInt8(ascii: "M"): 1 << 20, UInt8(ascii: "K"): 1 << 10, UInt8(ascii: "B"): 1,
     ]
 
     /// Parses `64K`, `1.5M`, `1G 512M`, `1024` with base 1024.
     public static func parse(_ text: String) -> Result<UInt64, ValueError> {
-        var rest = Substring(text.trimmingWhitespace())
-        if rest.hasPrefix("-") { return .failure(.outOfRange) }
-        guard !rest.isEmpty else { return .failure(.invalid) }
+        let bytes = Array(text.utf8)
+        var i = TimeSpanParser.skipBlanks(bytes, 0)
+        var end = bytes.count
+        while end > i && NumberScanner.isBlank(bytes[end - 1]) { end -= 1 }
+        if i < end && bytes[i] == UInt8(ascii: "-") { return .failure(.outOfRange) }
+        guard i < end else { return .failure(.invalid) }
         var total: UInt64 = 0
-        while !rest.isEmpty {
-            guard let (whole, fraction, digits, after) = NumberScanner.scan(rest) else { return .failure(.invalid) }
-            var tail = after.drop(while: { $0 == " " })
+        while i < end {
+            guard let number = NumberScanner.scan(bytes, i, end) else { return .failure(.invalid) }
+            var j = TimeSpanParser.skipBlanks(bytes, number.end)
             var multiplier: UInt64 = 1
-            if let c = tail.first, let match = suffixes.first(where: { $0.0 == c }) {
-                multiplier = match.1
-                tail = tail.dropFirst()
-            } else if let c = tail.first, !c.isNumber {
+            if j < end, let m = suffixes[bytes[j]] {
+                multiplier = m
+                j += 1
+            } else if j < end && !NumberScanner.isDigit(bytes[j]) {
                 return .failure(.invalid)
             }
-            if multiplier == 1 && digits > 0 { return .failure(.invalid) }
-            let (base, o1) = whole.multipliedReportingOverflow(by: multiplier)
-            let (sum, o2) = base.addingReportingOverflow(NumberScanner.scaleFraction(fraction, digits: digits, by: multiplier))
-            let (t, o3) = total.addingReportingOverflow(sum)
-            if o1 || o2 || o3 { return .failure(.outOfRange) }
-            total = t
-            rest = tail.drop(while: { $0 == " " })
+            if multiplier == 1 && number.fractionDigits > 0 { return .failure(.invalid) }
+            guard let value = number.value(times: multiplier, nanoseconds: false) else { return .failure(.outOfRange) }
+            let (sum, overflow) = total.addingReportingOverflow(value)
+            if overflow { return .failure(.outOfRange) }
+            total = sum
+            i = TimeSpanParser.skipBlanks(bytes, j)
         }
         return .success(total)
     }
 }
 
-/// Scans `123.45` at the start of a substring.
+/// Scans `123.45` in a byte buffer.
 enum NumberScanner {
-    static func scan(_ text: Substring) -> (UInt64, UInt64, Int, Substring)? {
-        var whole: UInt64 = 0
-        var index = text.startIndex
-        var sawDigit = false
-        var overflow = false
-        while index < text.endIndex, let d = text[index].wholeNumberValue, text[index].isASCII {
-            sawDigit = true
-            let (m, o1) = whole.multipliedReportingOverflow(by: 10)
-            let (s, o2) = m.addingReportingOverflow(UInt64(d))
-            overflow = overflow || o1 || o2
-            whole = s
-            index = text.index(after: index)
+    struct Number {
+        var whole: UInt64
+        var overflow: Bool
+        var fraction: UInt64
+        var fractionDigits: Int
+        var end: Int
+
+        /// whole.fraction × multiplier; `nanoseconds` divides by 1000 instead (multiplier 0 marks ns).
+        func value(times multiplier: UInt64, nanoseconds: Bool) -> UInt64? {
+            if overflow { return nil }
+            if nanoseconds { return whole / 1000 }
+            let (base, o1) = whole.multipliedReportingOverflow(by: multiplier)
+            if o1 { return nil }
+            let (sum, o2) = base.addingReportingOverflow(scaledFraction(multiplier))
+            return o2 ? nil : sum
         }
-        var fraction: UInt64 = 0
-        var digits = 0
-        if index < text.endIndex, text[index] == "." {
-            index = text.index(after: index)
-            while index < text.endIndex, let d = text[index].wholeNumberValue, text[index].isASCII {
-                if digits < 18 {
-                    fraction = fraction * 10 + UInt64(d)
-                    digits += 1
-                }
-                sawDigit = true
-                index = text.index(after: index)
-            }
+
+        func scaledFraction(_ multiplier: UInt64) -> UInt64 {
+            guard fractionDigits > 0 else { return 0 }
+            var divisor: UInt64 = 1
+            for _ in 0..<fractionDigits { divisor *= 10 }
+            let (product, overflow) = fraction.multipliedReportingOverflow(by: multiplier)
+            return overflow ? fraction / max(1, divisor / multiplier) : product / divisor
         }
-        guard sawDigit else { return nil }
-        return (overflow ? UInt64.max : whole, fraction, digits, text[index...])
     }
 
-    /// fraction / 10^digits * multiplier, without overflowing for sane inputs.
-    static func scaleFraction(_ fraction: UInt64, digits: Int, by multiplier: UInt64) -> UInt64 {
-        guard digits > 0 else { return 0 }
-        var divisor: UInt64 = 1
-        for _ in 0..<digits { divisor *= 10 }
-        let (product, overflow) = fraction.multipliedReportingOverflow(by: multiplier)
-        if !overflow { return product / divisor }
-        return (fraction / max(1, divisor / multiplier))
+    static func isDigit(_ b: UInt8) -> Bool { b >= UInt8(ascii: "0") && b <= UInt8(ascii: "9") }
+    static func isBlank(_ b: UInt8) -> Bool { b == 0x20 || b == 0x09 || b == 0x0A || b == 0x0D }
+
+    static func scan(_ bytes: [UInt8], _ start: Int, _ end: Int) -> Number? {
+        var n = Number(whole: 0, overflow: false, fraction: 0, fractionDigits: 0, end: start)
+        var i = start
+        var sawDigit = false
+        while i < end && isDigit(bytes[i]) {
+            sawDigit = true
+            let (m, o1) = n.whole.multipliedReportingOverflow(by: 10)
+            let (s, o2) = m.addingReportingOverflow(UInt64(bytes[i] - UInt8(ascii: "0")))
+            n.overflow = n.overflow || o1 || o2
+            n.whole = s
+            i += 1
+        }
+        if i < end && bytes[i] == UInt8(ascii: ".") {
+            i += 1
+            while i < end && isDigit(bytes[i]) {
+                if n.fractionDigits < 18 {
+                    n.fraction = n.fraction * 10 + UInt64(bytes[i] - UInt8(ascii: "0"))
+                    n.fractionDigits += 1
+                }
+                sawDigit = true
+                i += 1
+            }
+        }
+        n.end = i
+        return sawDigit ? n : nil
     }
 }
 

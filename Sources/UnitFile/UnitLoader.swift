@@ -99,7 +99,7 @@ public struct UnitLoader: Sendable {
 
     /// Warns (as systemd-analyze does, at error level) when a socket's service is nowhere on the path.
     func checkPairing(_ set: inout UnitSet, _ index: UnitDirectoryIndex) {
-        for socket in set.sockets where locate(socket.service, index) == nil {
+        for socket in set.sockets where !index.hasUnitFile(socket.service) {
             set.diagnostics.append(Diagnostic(severity: .error, unit: socket.name.full,
                                               message: "service \(socket.service.full) not loaded, socket cannot be started."))
         }

@@ -23,6 +23,14 @@ struct LexedSources: Sendable {
     var lexDiagnostics: [Diagnostic] { files.flatMap(\.diagnostics) }
 }
 
+/// Cheap path-suffix labels for diagnostics (`bad.socket`, `bad.socket.d/10-x.conf`).
+enum PathLabels {
+    static func lastComponents(_ path: String, count: Int) -> String {
+        let parts = path.split(separator: "/", omittingEmptySubsequences: true)
+        return parts.suffix(count).joined(separator: "/")
+    }
+}
+
 extension UnitLoader {
     func locate(_ name: UnitName, _ index: UnitDirectoryIndex) -> LocatedUnit? {
         if let path = index.files[name.full] {
@@ -65,10 +73,9 @@ extension UnitLoader {
         var lexed = LexedSources()
         let type: UnitType = located.canonicalName.kind == .socket ? .socket : .service
         let unitLabel = located.canonicalName.full
-        var paths = [(located.path, (located.path as NSString).lastPathComponent)]
+        var paths = [(located.path, PathLabels.lastComponents(located.path, count: 1))]
         for dropIn in index.dropIns(for: located.canonicalName) {
-            let parent = ((dropIn as NSString).deletingLastPathComponent as NSString).lastPathComponent
-            paths.append((dropIn, parent + "/" + (dropIn as NSString).lastPathComponent))
+            paths.append((dropIn, PathLabels.lastComponents(dropIn, count: 2)))
         }
         for (fileIndex, (path, label)) in paths.enumerated() {
             let source = SourceFile(unit: unitLabel, path: path, label: label)
