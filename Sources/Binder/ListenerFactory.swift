@@ -143,7 +143,7 @@ extension ListenerFactory {
             node = .path(path)
         }
         return BoundListener(spec: endpoint.spec, fd: fd, localDescription: local.instanceText(), address: local,
-                             options: options, node: node)
+                             requestedAddress: address, options: options, node: node)
     }
 }
 

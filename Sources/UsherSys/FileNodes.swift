@@ -168,4 +168,26 @@ public enum Identity {
     }
 
     public static var isRoot: Bool { geteuid() == 0 }
+
+    /// Runs `body` with this thread's filesystem uid set to `uid`. Leaving uid 0
+    /// drops CAP_DAC_OVERRIDE and friends for the thread, so root can check how a
+    /// permission failure looks; they come back when the fsuid returns to 0.
+    public static func withFilesystemUser<R>(_ uid: UInt32, _ body: () throws -> R) rethrows -> R {
+        let previous = usher_setfsuid(uid)
+        defer { _ = usher_setfsuid(uid_t(previous)) }
+        return try body()
+    }
+}
+
+/// mq_getattr's sizes, for listen-check and tests.
+public struct MessageQueueAttributes: Sendable, Equatable {
+    public var maxMessages: Int
+    public var messageSize: Int
+
+    public static func of(_ fd: Int32) throws -> MessageQueueAttributes {
+        var maxMessages = 0
+        var messageSize = 0
+        _ = try sysCall("mq_getattr", "fd \(fd)") { usher_mq_getattr(fd, &maxMessages, &messageSize) }
+        return MessageQueueAttributes(maxMessages: maxMessages, messageSize: messageSize)
+    }
 }
