@@ -17,10 +17,6 @@ struct Verify: ParsableCommand {
     @Argument(help: "Unit files (paths) or unit names.")
     var units: [String]
 
-    func validate() throws {
-        if units.isEmpty { throw ValidationError("Give at least one unit file or unit name.") }
-    }
-
     func run() throws {
         let (loader, names) = UnitLoader.forArguments(units, directories: options.directories, specifiers: options.specifiers)
         let outcome = loader.verify(names)
