@@ -85,6 +85,19 @@ final class UsherctlTests: XCTestCase {
         XCTAssertGreaterThan(all.count, supported.count)
     }
 
+    func testJSONOutputOfVerifyAndShow() throws {
+        let dir = TestPaths.golden + "/j-malformed"
+        let verify = try usherctl(["verify", "--json", "--unit-dir", dir, "nolisten.socket"])
+        XCTAssertEqual(verify.status, 1)
+        let diagnostics = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(verify.stdout.utf8)) as? [[String: Any]])
+        XCTAssertEqual(diagnostics.first?["severity"] as? String, "error")
+        XCTAssertEqual(diagnostics.first?["unit"] as? String, "nolisten.socket")
+        let show = try usherctl(["show", "--json", "--unit-dir", TestPaths.golden + "/show", "every-socket-key.socket"])
+        let units = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(show.stdout.utf8)) as? [[String: Any]])
+        XCTAssertEqual(units.first?["Backlog"] as? String, "17")
+        XCTAssertEqual((units.first?["Listen"] as? [String])?.count, 11)
+    }
+
     func testMissingArgumentIsAUsageError() throws {
         let run = try usherctl(["verify"])
         XCTAssertEqual(run.status, 64)
