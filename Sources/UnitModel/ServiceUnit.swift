@@ -93,10 +93,15 @@ public struct ServiceUnit: Sendable, Equatable {
     public var remainAfterExit = false
     public var successExitStatus: [Int32] = []
     public var restartPreventExitStatus: [Int32] = []
+    /// Signal names in SuccessExitStatus= (e.g. SIGTERM) and RestartPreventExitStatus=.
+    public var successExitSignals: [Int32] = []
+    public var restartPreventExitSignals: [Int32] = []
     public var sockets: [UnitName] = []
     public var nonBlocking = false
     public var fileDescriptorStoreMax: UInt32 = 0
     public var notifyAccess: NotifyAccess?
+    /// BusName= (Type=dbus needs it; usherd does not watch the bus).
+    public var busName: String?
     public var watchdogSec: TimeSpan?
     public var startLimitInterval: TimeSpan = .seconds(10)
     public var startLimitBurst: UInt32 = 5

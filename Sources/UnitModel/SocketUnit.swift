@@ -71,6 +71,8 @@ public struct SocketUnit: Sendable, Equatable {
     public var maxConnectionsPerSource: UInt32 = 0
     /// Usher extension `MaxConnectionsPolicy=`; systemd's behaviour by default.
     public var maxConnectionsPolicy: MaxConnectionsPolicy = .refuse
+    /// Usher extension `ResolveHostNames=`: Listen lines may name hosts/services (SocketAddressSpec.hostName).
+    public var resolveHostNames = false
     /// `Service=` as written; nil when absent.
     public var explicitService: UnitName?
     /// Derived pairing: `Service=`, or `NAME.service`, or `NAME@.service` with Accept=yes.

@@ -1,0 +1,53 @@
+// The eight Listen*= rows. An empty assignment drops every listener so far
+// (systemd resets all ports, not just those of one kind); a bad address warns
+// with systemd's errno text and is skipped, so the rest of the unit loads.
+
+import UnitModel
+
+extension SocketRows {
+    static func listen(_ kind: ListenKind) -> OptionRow {
+        OptionRow(s, kind.rawValue, listenValueType(kind), "SocketUnit.listens", flags: [.list, .specifiers]) { ss, a in
+            if a.value.isEmpty { return ss.draft.socket.listens.removeAll() }
+            guard let value = ss.expand(a) else { return }
+            switch listenTarget(kind, value, resolveHostNames: ss.draft.resolveHostNames) {
+            case .success(let target):
+                ss.draft.socket.listens.append(ListenSpec(kind: kind, target: target, text: value))
+            case .failure(let failure):
+                ss.warn(a, failure.message)
+            }
+        }
+    }
+
+    static func listenValueType(_ kind: ListenKind) -> String {
+        switch kind {
+        case .stream, .datagram, .sequentialPacket: return "socket address"
+        case .netlink: return "netlink family [group]"
+        default: return "absolute path"
+        }
+    }
+
+    struct ListenFailure: Error { var message: String }
+
+    static func listenTarget(_ kind: ListenKind, _ value: String, resolveHostNames: Bool)
+        -> Result<ListenSpec.Target, ListenFailure> {
+        switch kind {
+        case .stream, .datagram, .sequentialPacket:
+            switch ListenAddressParser.socketAddress(value, resolveHostNames: resolveHostNames) {
+            case .success(let address): return .success(.socket(address))
+            case .failure(let e):
+                return .failure(ListenFailure(message: "Failed to parse address value in '\(value)', ignoring: \(e.errnoText)"))
+            }
+        case .netlink:
+            switch ListenAddressParser.netlink(value) {
+            case .success(let spec): return .success(.netlink(spec))
+            case .failure(let e):
+                return .failure(ListenFailure(message: "Failed to parse address value in '\(value)', ignoring: \(e.errnoText)"))
+            }
+        case .fifo, .special, .messageQueue, .usbFunction:
+            guard value.hasPrefix("/") else {
+                return .failure(ListenFailure(message: "\(kind.rawValue)= path is not absolute, ignoring: \(value)"))
+            }
+            return .success(.path(value))
+        }
+    }
+}

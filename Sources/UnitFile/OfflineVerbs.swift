@@ -1,0 +1,93 @@
+// The logic behind usherctl's offline verbs, kept here so it is tested with
+// the library: `verify` (like systemd-analyze verify: diagnostics, failure
+// when a unit is refused or missing), `cat` (files headed by their path), and
+// `show` (Key=value lines).
+
+import Foundation
+import UnitModel
+
+public struct VerifyOutcome: Sendable {
+    public var diagnostics: [Diagnostic] = []
+    /// A unit was refused, missing, masked, or its socket's service is missing.
+    public var failed: Bool { diagnostics.contains { $0.severity == .error } }
+}
+
+extension UnitLoader {
+    /// Loads each unit (a socket also checks its service exists) and gathers the diagnostics in order.
+    public func verify(_ names: [UnitName]) -> VerifyOutcome {
+        var outcome = VerifyOutcome()
+        for name in names {
+            switch name.kind {
+            case .socket:
+                let (socket, diagnostics) = loadSocket(name)
+                outcome.diagnostics += diagnostics
+                if let socket, !serviceExists(socket.service) {
+                    outcome.diagnostics.append(Diagnostic(severity: .error, unit: socket.name.full,
+                        message: "service \(socket.service.full) not loaded, socket cannot be started."))
+                }
+            case .service:
+                outcome.diagnostics += loadService(name).1
+            case nil:
+                outcome.diagnostics.append(Diagnostic(severity: .error, unit: name.full,
+                                                      message: "Unit type not supported by usherd (only .socket and .service)."))
+            }
+        }
+        return outcome
+    }
+
+    func serviceExists(_ name: UnitName) -> Bool {
+        locate(name, UnitDirectoryIndex(directories: directories)) != nil
+    }
+
+    /// `systemctl cat` output: each file headed by `# PATH`, files separated by a blank line.
+    public func cat(_ name: UnitName) -> String? {
+        let files = sourceFiles(name)
+        guard !files.isEmpty else { return nil }
+        return files.map { path in
+            let text = FileManager.default.contents(atPath: path).map { String(decoding: $0, as: UTF8.self) } ?? ""
+            return "# \(path)\n" + text + (text.hasSuffix("\n") || text.isEmpty ? "" : "\n")
+        }.joined(separator: "\n")
+    }
+
+    /// `show` lines for a socket or service; nil with diagnostics when it does not load.
+    public func show(_ name: UnitName) -> ([String]?, [Diagnostic]) {
+        if name.kind == .socket {
+            let (unit, diagnostics) = loadSocket(name)
+            return (unit.map { UnitProperties.socket($0).map { "\($0.0)=\($0.1)" } }, diagnostics)
+        }
+        let (unit, diagnostics) = loadService(name)
+        return (unit.map { UnitProperties.service($0).map { "\($0.0)=\($0.1)" } }, diagnostics)
+    }
+
+    /// Resolves command-line arguments: a path adds its directory in front of the search path.
+    public static func forArguments(_ arguments: [String], directories: [String], specifiers: SpecifierContext)
+        -> (UnitLoader, [UnitName]) {
+        var extra: [String] = []
+        var names: [UnitName] = []
+        for argument in arguments {
+            if argument.contains("/") {
+                let directory = (argument as NSString).deletingLastPathComponent
+                if !extra.contains(directory) { extra.append(directory.isEmpty ? "/" : directory) }
+                names.append(UnitName((argument as NSString).lastPathComponent))
+            } else {
+                names.append(UnitName(argument))
+            }
+        }
+        return (UnitLoader(directories: extra + directories, specifiers: specifiers), names)
+    }
+}
+
+extension OptionTable {
+    /// One line per row: `[Section] Key  value-type  destination  flags`, for `usherctl list-keys`.
+    public static func listing() -> [String] {
+        rows.map { row in
+            var flags: [String] = []
+            if row.flags.contains(.list) { flags.append("list") }
+            if row.flags.contains(.specifiers) { flags.append("specifiers") }
+            if row.flags.contains(.unsupported) { flags.append("unsupported") }
+            if row.flags.contains(.usherExtension) { flags.append("usher-extension") }
+            if let alias = row.aliasOf { flags.append("alias-of=\(alias)") }
+            return "[\(row.section)] \(row.key)\t\(row.valueType)\t\(row.destination)\t\(flags.joined(separator: ","))"
+        }
+    }
+}

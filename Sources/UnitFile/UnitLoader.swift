@@ -1,0 +1,128 @@
+// Loads units from the search path: finds the unit file (following aliases,
+// honouring masks), applies drop-ins in file-name order, instantiates
+// templates, and runs parse → derive → verify. Returns values and
+// diagnostics; never logs, never stops on one broken unit.
+
+import Foundation
+import UnitModel
+
+/// Everything the loader found on the search path.
+public struct UnitSet: Sendable {
+    public var sockets: [SocketUnit] = []
+    public var services: [ServiceUnit] = []
+    /// Units that failed verification (each has an error diagnostic).
+    public var refused: [UnitName] = []
+    public var masked: [UnitName] = []
+    public var diagnostics: [Diagnostic] = []
+    public init() {}
+}
+
+public struct UnitLoader: Sendable {
+    public let directories: [String]
+    public let specifiers: SpecifierContext
+
+    public init(directories: [String], specifiers: SpecifierContext) {
+        self.directories = directories
+        self.specifiers = specifiers
+    }
+
+    /// Every non-template `.socket` and `.service` on the path (aliases and masked units excluded).
+    /// Units are parsed in parallel; results and diagnostics keep the search path's name order.
+    public func loadAll() -> UnitSet {
+        let index = UnitDirectoryIndex(directories: directories)
+        let candidates: [LocatedUnit] = index.orderedNames.compactMap { fileName in
+            let name = UnitName(fileName)
+            guard !name.isTemplate, UnitNameRules.isValid(fileName) else { return nil }
+            guard let located = locate(name, index), located.canonicalName == name else { return nil }
+            return located
+        }
+        let results = loadConcurrently(candidates, index)
+        var set = UnitSet()
+        for (located, result) in zip(candidates, results) {
+            if result.masked {
+                set.masked.append(located.canonicalName)
+                continue
+            }
+            set.diagnostics += result.diagnostics
+            if let socket = result.socket { set.sockets.append(socket) }
+            if let service = result.service { set.services.append(service) }
+            if result.socket == nil && result.service == nil { set.refused.append(located.canonicalName) }
+        }
+        checkPairing(&set, index)
+        return set
+    }
+
+    /// Loads each unit on all cores; every slot of the result is written by exactly one iteration.
+    func loadConcurrently(_ units: [LocatedUnit], _ index: UnitDirectoryIndex) -> [LoadResult] {
+        var results = [LoadResult](repeating: LoadResult(), count: units.count)
+        let stripes = max(1, min(units.count, ProcessInfo.processInfo.activeProcessorCount * 4))
+        results.withUnsafeMutableBufferPointer { slots in
+            DispatchQueue.concurrentPerform(iterations: stripes) { stripe in
+                for i in stride(from: stripe, to: units.count, by: stripes) {
+                    slots[i] = load(units[i], index)
+                }
+            }
+        }
+        return results
+    }
+
+    public func loadSocket(_ name: UnitName) -> (SocketUnit?, [Diagnostic]) {
+        let result = loadOne(name)
+        return (result.socket, result.diagnostics)
+    }
+
+    /// Also loads instances (`foo@bar.service`) through their template.
+    public func loadService(_ name: UnitName) -> (ServiceUnit?, [Diagnostic]) {
+        let result = loadOne(name)
+        return (result.service, result.diagnostics)
+    }
+
+    /// Parses `foo@.service` (and its drop-ins) once, for cheap per-connection instances.
+    public func loadTemplate(_ name: UnitName) -> (ServiceTemplate?, [Diagnostic]) {
+        let index = UnitDirectoryIndex(directories: directories)
+        guard let located = locate(name, index) else { return (nil, [missing(name)]) }
+        if located.masked { return (nil, [maskedDiagnostic(name)]) }
+        let sources = read(located, index)
+        if sources.mainFileEmpty { return (nil, [maskedDiagnostic(name)]) }
+        let template = ServiceTemplate(name: located.canonicalName, fragmentPath: located.path, sources: sources,
+                                       specifiers: specifiers)
+        return (template, sources.lexDiagnostics)
+    }
+
+    /// The unit file and its drop-ins in application order (for `usherctl cat`).
+    public func sourceFiles(_ name: UnitName) -> [String] {
+        let index = UnitDirectoryIndex(directories: directories)
+        guard let located = locate(name, index), !located.masked else { return [] }
+        return [located.path] + index.dropIns(for: located.canonicalName)
+    }
+
+    func loadOne(_ name: UnitName) -> LoadResult {
+        let index = UnitDirectoryIndex(directories: directories)
+        guard let located = locate(name, index) else { return LoadResult(diagnostics: [missing(name)]) }
+        if located.masked { return LoadResult(diagnostics: [maskedDiagnostic(name)]) }
+        return load(located, index)
+    }
+
+    func missing(_ name: UnitName) -> Diagnostic {
+        Diagnostic(severity: .error, unit: name.full, message: "Unit \(name.full) not found.")
+    }
+
+    func maskedDiagnostic(_ name: UnitName) -> Diagnostic {
+        Diagnostic(severity: .error, unit: name.full, message: "Unit \(name.full) is masked.")
+    }
+
+    /// Warns (as systemd-analyze does, at error level) when a socket's service is nowhere on the path.
+    func checkPairing(_ set: inout UnitSet, _ index: UnitDirectoryIndex) {
+        for socket in set.sockets where !index.hasUnitFile(socket.service) {
+            set.diagnostics.append(Diagnostic(severity: .error, unit: socket.name.full,
+                                              message: "service \(socket.service.full) not loaded, socket cannot be started."))
+        }
+    }
+}
+
+struct LoadResult {
+    var socket: SocketUnit?
+    var service: ServiceUnit?
+    var masked = false
+    var diagnostics: [Diagnostic] = []
+}

@@ -1,0 +1,97 @@
+// Finding and reading a unit's files: the unit file (or the template of an
+// instance), alias symlinks resolved to the real unit name, masks (empty file
+// or /dev/null), and the lexed contents of the file plus its drop-ins.
+
+import Foundation
+import UnitModel
+
+/// Where a unit's main file is and under which name it loads.
+struct LocatedUnit {
+    var requested: UnitName
+    /// The unit's own name after alias resolution (an instance keeps its instance name).
+    var canonicalName: UnitName
+    var path: String
+    var masked: Bool
+}
+
+/// Lexed unit file plus drop-ins, ready to be applied (possibly many times for a template).
+struct LexedSources: Sendable {
+    var sources: [SourceFile] = []
+    var files: [LexedFile] = []
+    /// The unit file itself is empty: systemd treats that as masked.
+    var mainFileEmpty = false
+    var lexDiagnostics: [Diagnostic] { files.flatMap(\.diagnostics) }
+}
+
+/// Cheap path-suffix labels for diagnostics (`bad.socket`, `bad.socket.d/10-x.conf`).
+enum PathLabels {
+    static func lastComponents(_ path: String, count: Int) -> String {
+        let parts = path.split(separator: "/", omittingEmptySubsequences: true)
+        return parts.suffix(count).joined(separator: "/")
+    }
+}
+
+extension UnitLoader {
+    func locate(_ name: UnitName, _ index: UnitDirectoryIndex) -> LocatedUnit? {
+        if let path = index.files[name.full] {
+            return resolve(name, path: path, index)
+        }
+        if let instance = name.instance, !instance.isEmpty {
+            let template = UnitName(name.prefix + "@." + (name.kind?.rawValue ?? "service"))
+            guard let path = index.files[template.full], var located = resolve(template, path: path, index) else {
+                return nil
+            }
+            located.requested = name
+            located.canonicalName = UnitName(located.canonicalName.prefix + "@" + instance + "."
+                                             + (name.kind?.rawValue ?? "service"))
+            return located
+        }
+        return nil
+    }
+
+    /// Follows a symlink: to /dev/null masks; to a differently named unit makes `name` an alias.
+    func resolve(_ name: UnitName, path: String, _ index: UnitDirectoryIndex) -> LocatedUnit? {
+        var located = LocatedUnit(requested: name, canonicalName: name, path: path, masked: false)
+        guard let destination = try? FileManager.default.destinationOfSymbolicLink(atPath: path) else {
+            return located
+        }
+        if destination == "/dev/null" {
+            located.masked = true
+            return located
+        }
+        let target = UnitName((destination as NSString).lastPathComponent)
+        if target != name, target.kind == name.kind, UnitNameRules.isValid(target.full) {
+            located.canonicalName = target
+            if let targetPath = index.files[target.full], targetPath != path {
+                located.path = targetPath
+            }
+        }
+        return located
+    }
+
+    func read(_ located: LocatedUnit, _ index: UnitDirectoryIndex) -> LexedSources {
+        var lexed = LexedSources()
+        let type: UnitType = located.canonicalName.kind == .socket ? .socket : .service
+        let unitLabel = located.canonicalName.full
+        var paths = [(located.path, PathLabels.lastComponents(located.path, count: 1))]
+        for dropIn in index.dropIns(for: located.canonicalName) {
+            paths.append((dropIn, PathLabels.lastComponents(dropIn, count: 2)))
+        }
+        for (fileIndex, (path, label)) in paths.enumerated() {
+            let source = SourceFile(unit: unitLabel, path: path, label: label)
+            let bytes = FileManager.default.contents(atPath: path).map { [UInt8]($0) } ?? []
+            if fileIndex == 0 && bytes.isEmpty { lexed.mainFileEmpty = true }
+            lexed.sources.append(source)
+            lexed.files.append(UnitFileLexer.lex(bytes, knownSections: type.sections, source: source, fileIndex: fileIndex))
+        }
+        return lexed
+    }
+
+    func load(_ located: LocatedUnit, _ index: UnitDirectoryIndex) -> LoadResult {
+        if located.masked { return LoadResult(masked: true, diagnostics: [maskedDiagnostic(located.requested)]) }
+        let sources = read(located, index)
+        if sources.mainFileEmpty { return LoadResult(masked: true, diagnostics: [maskedDiagnostic(located.requested)]) }
+        return UnitBuilder.build(name: located.canonicalName, fragmentPath: located.path, sources: sources,
+                                 specifiers: specifiers)
+    }
+}

@@ -1,2 +1,0 @@
-// usherctl: the control CLI. Placeholder until the offline verbs land.
-print("usherctl: not implemented yet")
