@@ -122,6 +122,7 @@ final class UnixListenerTests: XCTestCase {
         XCTAssertEqual(try option(bound.listeners[0], .acceptConnections), 1)
         XCTAssertEqual(try Socket.identity(bound.listeners[1].fd.raw).type, 2) // SOCK_DGRAM
         XCTAssertEqual(try option(bound.listeners[1], .passCredentials), 1)
+        XCTAssertEqual(try option(bound.listeners[1], .passSecurity), 1)
         XCTAssertEqual(try option(bound.listeners[1], .reuseAddress), 1)
         XCTAssertEqual(bound.warnings, [])
     }
