@@ -118,10 +118,14 @@ public enum FileNodes {
         _ = try sysCall("mkfifo", path) { mkfifo(path, mode_t(mode)) }
     }
 
-    /// Opens a FIFO or special file for a listener: CLOEXEC, no controlling tty, no symlinks.
+    /// Opens a FIFO or special file for a listener: CLOEXEC, no controlling tty, no
+    /// symlinks. Opened O_NONBLOCK so a FIFO without writers cannot hang the open,
+    /// then switched back to blocking, which is what the service must see.
     public static func openNode(_ path: String, writable: Bool) throws -> OwnedFD {
         let access = writable ? O_RDWR : O_RDONLY
-        return try OwnedFD.open(path, access | O_NOCTTY | O_NOFOLLOW)
+        let fd = try OwnedFD.open(path, access | O_NOCTTY | O_NOFOLLOW | O_NONBLOCK)
+        try fd.setNonBlocking(false)
+        return fd
     }
 
     public static func setPipeSize(_ fd: Int32, _ size: Int32) throws {

@@ -47,6 +47,28 @@ final class OtherListenerTests: XCTestCase {
         XCTAssertEqual(try FileNodes.status(fd: writable.fd.raw).kind, .characterDevice)
     }
 
+    func testExistingFIFOIsReusedWithSameModeAndRefusedWithAnother() throws {
+        let path = try temporaryDirectory(self) + "/fifo"
+        let spec = ListenSpec(kind: .fifo, target: .path(path), text: path)
+        XCTAssertEqual(mkfifo(path, 0o600), 0)
+        try FileNodes.chmod(path, mode: 0o600)
+        _ = try bindOrFail(socketUnit("f.socket", [spec]) { $0.socketMode = 0o600 })
+        try assertNoFDLeak {
+            XCTAssertEqual(try bindFailure(socketUnit("f.socket", [spec])).description,
+                           "f.socket: Failed to listen on \(path): File exists")
+        }
+    }
+
+    func testSpecialFIFOWithoutWritersDoesNotHangAndIsRefused() throws {
+        let path = try temporaryDirectory(self) + "/fifo"
+        XCTAssertEqual(mkfifo(path, 0o600), 0)
+        try assertNoFDLeak {
+            let unit = socketUnit("s.socket", [ListenSpec(kind: .special, target: .path(path), text: path)])
+            XCTAssertEqual(try bindFailure(unit).description,
+                           "s.socket: Failed to listen on \(path): \(path) is not a character device or regular file")
+        }
+    }
+
     func testSpecialFileThatIsADirectoryFailsTheUnit() throws {
         let dir = try temporaryDirectory(self)
         try assertNoFDLeak {
