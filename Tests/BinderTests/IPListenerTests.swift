@@ -146,6 +146,23 @@ final class IPListenerTests: XCTestCase {
         XCTAssertNil(connection.credentials)
     }
 
+    func testAcceptedConnectionsInheritKeepAliveNoDelayAndBuffers() throws {
+        let unit = socketUnit("inherit.socket", [stream(.ipv4(address: "127.0.0.1", port: 0))]) {
+            $0.keepAlive = true
+            $0.keepAliveTime = .seconds(30)
+            $0.noDelay = true
+            $0.receiveBuffer = 262_144
+        }
+        let listener = try XCTUnwrap(try bindOrFail(unit).listeners.first)
+        let client = try connectClient(try XCTUnwrap(listener.address))
+        let connection = try acceptPending(listener)
+        XCTAssertEqual(try SocketOptionName.keepAlive.get(connection.fd.raw), 1)
+        XCTAssertEqual(try SocketOptionName.tcpKeepIdle.get(connection.fd.raw), 30)
+        XCTAssertEqual(try SocketOptionName.tcpNoDelay.get(connection.fd.raw), 1)
+        XCTAssertEqual(try SocketOptionName.receiveBuffer.get(connection.fd.raw), 524_288)
+        _ = client
+    }
+
     func testAcceptOnNonBlockingListenerWithNothingPendingReturnsNil() throws {
         let listener = try XCTUnwrap(try bindOrFail(socketUnit("idle.socket", [stream(.ipv4(address: "127.0.0.1", port: 0))])).listeners.first)
         let copy = try listener.fd.duplicate()
