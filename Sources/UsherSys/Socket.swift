@@ -90,7 +90,7 @@ public struct PeerCredentials: Sendable, Equatable {
 }
 
 /// One accepted connection: the fd, both ends, and for AF_UNIX the peer's credentials.
-public struct AcceptedConnection {
+public struct AcceptedConnection: Sendable {
     public let fd: OwnedFD
     public let peer: SocketAddress
     public let local: SocketAddress
