@@ -2,7 +2,7 @@
 // options of conformance cases e/g/h read back from the kernel, and the
 // accept helper's systemd-style instance strings and REMOTE_* values.
 import XCTest
-import Binder
+@testable import Binder
 import UnitModel
 import UsherSys
 
@@ -88,6 +88,11 @@ final class IPListenerTests: XCTestCase {
         XCTAssertEqual(connection.remoteAddressAndPort?.address, "127.0.0.1")
         XCTAssertEqual(connection.remoteAddressAndPort?.port, String(clientPort))
         XCTAssertEqual(connection.instanceName(number: 4), "4-127.0.0.1:\(address.port ?? 0)-127.0.0.1:\(clientPort)")
+    }
+
+    func testBarePortFallsBackToIPv4WildcardWithoutIPv6() {
+        XCTAssertEqual(ListenerFactory.wildcard(port: 8088, ipv6Supported: false).description, "0.0.0.0:8088")
+        XCTAssertEqual(ListenerFactory.wildcard(port: 8088, ipv6Supported: true).description, "[::]:8088")
     }
 
     func testBindIPv6OnlySetsV6OnlyAndRefusesIPv4Clients() throws {
