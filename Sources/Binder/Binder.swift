@@ -19,18 +19,22 @@ public struct BoundListener: Sendable {
     public let fd: OwnedFD
     /// `127.0.0.1:8085`, `::1:8086` (no brackets), `/run/x.sock`, `@abstract`, or the path.
     public let localDescription: String
-    /// The bound address of a socket listener; nil for FIFO, special file, message queue.
+    /// The bound address as the kernel reports it (the real port after port 0);
+    /// nil for FIFO, special file, message queue.
     public let address: SocketAddress?
+    /// The address the Listen line asked for (port 0 stays 0); reload compares this.
+    public let requestedAddress: SocketAddress?
     /// The options this fd was created (or last updated) with.
     public let options: SocketOptions
     public let node: ListenerNode?
 
     public init(spec: ListenSpec, fd: OwnedFD, localDescription: String, address: SocketAddress?,
-                options: SocketOptions, node: ListenerNode?) {
+                requestedAddress: SocketAddress? = nil, options: SocketOptions, node: ListenerNode?) {
         self.spec = spec
         self.fd = fd
         self.localDescription = localDescription
         self.address = address
+        self.requestedAddress = requestedAddress ?? address
         self.options = options
         self.node = node
     }
@@ -144,11 +148,12 @@ public enum Binder {
     private static func reuse(_ endpoint: Endpoint, unit: SocketUnit, from reusable: [BoundListener],
                               context: inout BindContext) -> BoundListener? {
         guard let old = reusable.first(where: {
-            matches($0, endpoint.spec, unit.options) && $0.address == endpoint.address
+            matches($0, endpoint.spec, unit.options) && $0.requestedAddress == endpoint.address
         }) else { return nil }
         OptionPlan.applyInPlace(unit.options, to: old, context: &context)
         return BoundListener(spec: endpoint.spec, fd: old.fd, localDescription: old.localDescription,
-                             address: old.address, options: unit.options, node: old.node)
+                             address: old.address, requestedAddress: old.requestedAddress, options: unit.options,
+                             node: old.node)
     }
 
     /// Undo for a failed bind: close what this call created, never what it kept.

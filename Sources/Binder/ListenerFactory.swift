@@ -61,9 +61,7 @@ enum ListenerFactory {
         do {
             switch socketSpec {
             case .anyPort(let port):
-                // systemd: `[::]:PORT`, or `0.0.0.0:PORT` where the kernel has no IPv6.
-                let any = AddressLookup.ipv6Supported ? SocketAddress.ipv6("::", port: port) : .ipv4("0.0.0.0", port: port)
-                return try [any].map { try $0.orThrow(refuse("Invalid address")) }
+                return [wildcard(port: port, ipv6Supported: AddressLookup.ipv6Supported)]
             case .ipv4(let text, let port):
                 return [try SocketAddress.ipv4(text, port: port).orThrow(refuse("Invalid IPv4 address"))]
             case .ipv6(let text, let port, let scope):
@@ -86,6 +84,14 @@ enum ListenerFactory {
         } catch let error as LookupError {
             throw refuse(error.reason)
         }
+    }
+}
+
+extension ListenerFactory {
+    /// systemd: a bare port is `[::]:PORT`, or `0.0.0.0:PORT` where the kernel has no IPv6.
+    static func wildcard(port: UInt16, ipv6Supported: Bool) -> SocketAddress {
+        let any = ipv6Supported ? SocketAddress.ipv6("::", port: port) : SocketAddress.ipv4("0.0.0.0", port: port)
+        return any ?? SocketAddress()
     }
 }
 
@@ -143,7 +149,7 @@ extension ListenerFactory {
             node = .path(path)
         }
         return BoundListener(spec: endpoint.spec, fd: fd, localDescription: local.instanceText(), address: local,
-                             options: options, node: node)
+                             requestedAddress: address, options: options, node: node)
     }
 }
 

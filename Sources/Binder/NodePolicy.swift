@@ -40,8 +40,9 @@ enum NodePolicy {
         return (uid, gid)
     }
 
-    /// mkfifo at SocketMode= (an existing FIFO is reused), opened read-write so it
-    /// never blocks and never sees EOF; PipeSize= is best-effort.
+    /// mkfifo at SocketMode=, opened read-write so it never sees EOF; PipeSize= is
+    /// best-effort. An existing FIFO is reused only with the same mode, as systemd
+    /// does; anything else at the path fails the unit with "File exists".
     static func createFIFO(_ spec: ListenSpec, options: SocketOptions, context: inout BindContext) throws -> BoundListener {
         let path = try nodePath(spec)
         _ = try? FileNodes.makeParents(of: path, mode: options.directoryMode)
@@ -52,8 +53,9 @@ enum NodePolicy {
             }
         }
         let fd = try FileNodes.openNode(path, writable: true)
-        guard try FileNodes.status(fd: fd.raw).kind == .fifo else {
-            throw SystemError(call: "mkfifo", object: path, errno: 17) // EEXIST: not a FIFO
+        let status = try FileNodes.status(fd: fd.raw)
+        guard status.kind == .fifo, status.mode == options.socketMode & 0o777 else {
+            throw SystemError(call: "mkfifo", object: path, errno: 17) // EEXIST: not our FIFO
         }
         if let size = options.pipeSize {
             do {

@@ -11,6 +11,7 @@
 #include <mqueue.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
+#include <sys/fsuid.h>
 #include <linux/netlink.h>
 #include <linux/vm_sockets.h>
 #include "csysshims.h"
@@ -115,6 +116,14 @@ int usher_mq_open(const char *name, int flags, mode_t mode, long max_messages, l
 
 int usher_mq_unlink(const char *name) { return mq_unlink(name); }
 
+int usher_mq_getattr(int fd, long *max_messages, long *message_size) {
+    struct mq_attr attr;
+    if (mq_getattr((mqd_t)fd, &attr) < 0) return -1;
+    *max_messages = attr.mq_maxmsg;
+    *message_size = attr.mq_msgsize;
+    return 0;
+}
+
 int usher_tcp_listen_backlog(int fd) {
     struct tcp_info info;
     socklen_t len = sizeof(info);
@@ -149,3 +158,5 @@ void usher_read_sockaddr_vm(const struct sockaddr_storage *ss, unsigned int *cid
 unsigned int usher_read_sockaddr_nl_groups(const struct sockaddr_storage *ss) {
     return ((const struct sockaddr_nl *)ss)->nl_groups;
 }
+
+int usher_setfsuid(uid_t uid) { return setfsuid(uid); }

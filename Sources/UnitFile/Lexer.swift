@@ -25,7 +25,7 @@ public enum UnitFileLexer {
     /// systemd's LONG_LINE_MAX: a longer line makes the file unreadable.
     public static let maximumLineLength = 1 << 20
 
-    /// Lexes `bytes`; `where` supplies the unit name and file label for diagnostics.
+    /// Lexes `bytes`; `source` names the unit and file in diagnostics, `fileIndex` orders files of one unit.
     public static func lex(_ bytes: [UInt8], knownSections: Set<String>, source: SourceFile, fileIndex: Int) -> LexedFile {
         var state = LexState(knownSections: knownSections, source: source, fileIndex: fileIndex)
         var continuation: [UInt8] = []

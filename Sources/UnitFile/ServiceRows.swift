@@ -47,24 +47,9 @@ enum ServiceRows {
         Rows.timeSpan(v, "RuntimeMaxSec", "ServiceUnit.runtimeMaxSec") { $0.service.runtimeMaxSec = $1 },
         Rows.timeSpan(v, "WatchdogSec", "ServiceUnit.watchdogSec") { $0.service.watchdogSec = $1.microseconds == 0 ? nil : $1 },
         Rows.boolean(v, "RemainAfterExit", "ServiceUnit.remainAfterExit") { $0.service.remainAfterExit = $1 },
-        exitStatus("SuccessExitStatus", "ServiceUnit.successExitStatus") { d, codes, signals in
-            if let codes, let signals {
-                d.service.successExitStatus += codes
-                d.service.successExitSignals += signals
-            } else {
-                d.service.successExitStatus = []
-                d.service.successExitSignals = []
-            }
-        },
-        exitStatus("RestartPreventExitStatus", "ServiceUnit.restartPreventExitStatus") { d, codes, signals in
-            if let codes, let signals {
-                d.service.restartPreventExitStatus += codes
-                d.service.restartPreventExitSignals += signals
-            } else {
-                d.service.restartPreventExitStatus = []
-                d.service.restartPreventExitSignals = []
-            }
-        },
+        exitStatus("SuccessExitStatus", "ServiceUnit.successExitStatus", \.successExitStatus, \.successExitSignals),
+        exitStatus("RestartPreventExitStatus", "ServiceUnit.restartPreventExitStatus",
+                   \.restartPreventExitStatus, \.restartPreventExitSignals),
         compat(Rows.unsigned(v, "StartLimitBurst", "ServiceUnit.startLimitBurst") { $0.startLimitBurst = $1 }),
         compat(Rows.timeSpan(v, "StartLimitInterval", "ServiceUnit.startLimitInterval") { $0.startLimitInterval = $1 }),
     ]
@@ -88,10 +73,14 @@ enum ServiceRows {
     }
 
     /// Exit codes 0…255 and signal names; each bad word warns on its own.
-    static func exitStatus(_ key: String, _ dest: String,
-                           _ update: @escaping @Sendable (inout UnitDraft, [Int32]?, [Int32]?) -> Void) -> OptionRow {
+    static func exitStatus(_ key: String, _ dest: String, _ codesPath: WritableKeyPath<ServiceUnit, [Int32]>,
+                           _ signalsPath: WritableKeyPath<ServiceUnit, [Int32]>) -> OptionRow {
         OptionRow(v, key, "exit codes and signal names", dest, flags: .list) { s, a in
-            if a.value.isEmpty { return update(&s.draft, nil, nil) }
+            if a.value.isEmpty {
+                s.draft.service[keyPath: codesPath] = []
+                s.draft.service[keyPath: signalsPath] = []
+                return
+            }
             var codes: [Int32] = []
             var signals: [Int32] = []
             for word in a.value.split(whereSeparator: { $0 == " " || $0 == "\t" }).map(String.init) {
@@ -105,7 +94,8 @@ enum ServiceRows {
                     s.warn(a, "Failed to parse value, ignoring: \(word)")
                 }
             }
-            update(&s.draft, codes, signals)
+            s.draft.service[keyPath: codesPath] += codes
+            s.draft.service[keyPath: signalsPath] += signals
         }
     }
 }

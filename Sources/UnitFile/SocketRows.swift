@@ -154,10 +154,10 @@ enum SocketRows {
     }
 }
 
-/// LISTEN_FDNAMES entries: printable ASCII without `:`, at most 255 bytes.
+/// LISTEN_FDNAMES entries: printable ASCII (space included) without `:`, at most 255 bytes.
 public enum FileDescriptorNames {
     public static func isValid(_ name: String) -> Bool {
         !name.isEmpty && name.utf8.count <= 255
-            && name.utf8.allSatisfy { $0 > 0x20 && $0 < 0x7F && $0 != UInt8(ascii: ":") }
+            && name.utf8.allSatisfy { $0 >= 0x20 && $0 < 0x7F && $0 != UInt8(ascii: ":") }
     }
 }

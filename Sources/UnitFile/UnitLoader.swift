@@ -27,29 +27,43 @@ public struct UnitLoader: Sendable {
     }
 
     /// Every non-template `.socket` and `.service` on the path (aliases and masked units excluded).
+    /// Units are parsed in parallel; results and diagnostics keep the search path's name order.
     public func loadAll() -> UnitSet {
         let index = UnitDirectoryIndex(directories: directories)
-        var set = UnitSet()
-        for fileName in index.orderedNames {
+        let candidates: [LocatedUnit] = index.orderedNames.compactMap { fileName in
             let name = UnitName(fileName)
-            guard !name.isTemplate, UnitNameRules.isValid(fileName) else { continue }
-            guard let located = locate(name, index), located.canonicalName == name else { continue }
-            if located.masked {
-                set.masked.append(name)
-                continue
-            }
-            let result = load(located, index)
+            guard !name.isTemplate, UnitNameRules.isValid(fileName) else { return nil }
+            guard let located = locate(name, index), located.canonicalName == name else { return nil }
+            return located
+        }
+        let results = loadConcurrently(candidates, index)
+        var set = UnitSet()
+        for (located, result) in zip(candidates, results) {
             if result.masked {
-                set.masked.append(name)
+                set.masked.append(located.canonicalName)
                 continue
             }
             set.diagnostics += result.diagnostics
             if let socket = result.socket { set.sockets.append(socket) }
             if let service = result.service { set.services.append(service) }
-            if result.socket == nil && result.service == nil { set.refused.append(name) }
+            if result.socket == nil && result.service == nil { set.refused.append(located.canonicalName) }
         }
         checkPairing(&set, index)
         return set
+    }
+
+    /// Loads each unit on all cores; every slot of the result is written by exactly one iteration.
+    func loadConcurrently(_ units: [LocatedUnit], _ index: UnitDirectoryIndex) -> [LoadResult] {
+        var results = [LoadResult](repeating: LoadResult(), count: units.count)
+        let stripes = max(1, min(units.count, ProcessInfo.processInfo.activeProcessorCount * 4))
+        results.withUnsafeMutableBufferPointer { slots in
+            DispatchQueue.concurrentPerform(iterations: stripes) { stripe in
+                for i in stride(from: stripe, to: units.count, by: stripes) {
+                    slots[i] = load(units[i], index)
+                }
+            }
+        }
+        return results
     }
 
     public func loadSocket(_ name: UnitName) -> (SocketUnit?, [Diagnostic]) {

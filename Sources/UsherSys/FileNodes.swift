@@ -118,10 +118,14 @@ public enum FileNodes {
         _ = try sysCall("mkfifo", path) { mkfifo(path, mode_t(mode)) }
     }
 
-    /// Opens a FIFO or special file for a listener: CLOEXEC, no controlling tty, no symlinks.
+    /// Opens a FIFO or special file for a listener: CLOEXEC, no controlling tty, no
+    /// symlinks. Opened O_NONBLOCK so a FIFO without writers cannot hang the open,
+    /// then switched back to blocking, which is what the service must see.
     public static func openNode(_ path: String, writable: Bool) throws -> OwnedFD {
         let access = writable ? O_RDWR : O_RDONLY
-        return try OwnedFD.open(path, access | O_NOCTTY | O_NOFOLLOW)
+        let fd = try OwnedFD.open(path, access | O_NOCTTY | O_NOFOLLOW | O_NONBLOCK)
+        try fd.setNonBlocking(false)
+        return fd
     }
 
     public static func setPipeSize(_ fd: Int32, _ size: Int32) throws {
@@ -168,4 +172,26 @@ public enum Identity {
     }
 
     public static var isRoot: Bool { geteuid() == 0 }
+
+    /// Runs `body` with this thread's filesystem uid set to `uid`. Leaving uid 0
+    /// drops CAP_DAC_OVERRIDE and friends for the thread, so root can check how a
+    /// permission failure looks; they come back when the fsuid returns to 0.
+    public static func withFilesystemUser<R>(_ uid: UInt32, _ body: () throws -> R) rethrows -> R {
+        let previous = usher_setfsuid(uid)
+        defer { _ = usher_setfsuid(uid_t(previous)) }
+        return try body()
+    }
+}
+
+/// mq_getattr's sizes, for listen-check and tests.
+public struct MessageQueueAttributes: Sendable, Equatable {
+    public var maxMessages: Int
+    public var messageSize: Int
+
+    public static func of(_ fd: Int32) throws -> MessageQueueAttributes {
+        var maxMessages = 0
+        var messageSize = 0
+        _ = try sysCall("mq_getattr", "fd \(fd)") { usher_mq_getattr(fd, &maxMessages, &messageSize) }
+        return MessageQueueAttributes(maxMessages: maxMessages, messageSize: messageSize)
+    }
 }

@@ -57,6 +57,14 @@ public enum Socket {
         return SocketAddress(storage: storage, length: length)
     }
 
+    /// Waits until `fd` is readable (a connection or datagram is pending) or the
+    /// timeout passes; false on timeout.
+    public static func waitReadable(_ fd: Int32, timeoutMilliseconds: Int32) throws -> Bool {
+        var entry = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
+        let ready = try sysCall("poll", "fd \(fd)") { poll(&entry, 1, timeoutMilliseconds) }
+        return ready > 0
+    }
+
     /// The socket's domain, type and protocol as the kernel reports them.
     public static func identity(_ fd: Int32) throws -> (family: Int32, type: Int32, protocol: Int32) {
         let family = try SocketOptionName.domain.get(fd)
@@ -82,7 +90,7 @@ public struct PeerCredentials: Sendable, Equatable {
 }
 
 /// One accepted connection: the fd, both ends, and for AF_UNIX the peer's credentials.
-public struct AcceptedConnection {
+public struct AcceptedConnection: Sendable {
     public let fd: OwnedFD
     public let peer: SocketAddress
     public let local: SocketAddress

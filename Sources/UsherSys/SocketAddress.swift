@@ -103,9 +103,8 @@ public struct SocketAddress: @unchecked Sendable, Equatable, CustomStringConvert
 
     /// Runs `body` with the address as `sockaddr *` and its length.
     public func withSockaddr<R>(_ body: (UnsafePointer<sockaddr>, socklen_t) throws -> R) rethrows -> R {
-        try withUnsafeBytes(of: storage) { raw in
-            let pointer = raw.baseAddress!.assumingMemoryBound(to: sockaddr.self)
-            return try body(pointer, length)
+        try withUnsafePointer(to: storage) { pointer in
+            try pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) { try body($0, length) }
         }
     }
 

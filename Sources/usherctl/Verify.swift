@@ -1,6 +1,6 @@
 // `usherctl verify PATH|UNIT…`: like `systemd-analyze verify`. Prints each
-// diagnostic in systemd's form on stderr; exits 1 when a unit is refused or
-// missing, 0 when there are only warnings.
+// diagnostic in systemd's form on stderr (or JSON on stdout with --json);
+// exits 1 when a unit is refused or missing, 0 when there are only warnings.
 
 import ArgumentParser
 import Foundation
@@ -14,16 +14,20 @@ struct Verify: ParsableCommand {
     @Flag(name: .long, help: "Prefix each line with its syslog priority, as in the journal (<4> warning, <3> error).")
     var priority = false
 
+    @Flag(name: .long, help: "Print the diagnostics as a JSON array on stdout.")
+    var json = false
+
     @Argument(help: "Unit files (paths) or unit names.")
     var units: [String]
-
-    func validate() throws {
-        if units.isEmpty { throw ValidationError("Give at least one unit file or unit name.") }
-    }
 
     func run() throws {
         let (loader, names) = UnitLoader.forArguments(units, directories: options.directories, specifiers: options.specifiers)
         let outcome = loader.verify(names)
+        if json {
+            try JSONOutput.print(outcome.diagnostics.map(JSONOutput.diagnostic))
+            if outcome.failed { throw ExitCode(1) }
+            return
+        }
         for diagnostic in outcome.diagnostics {
             FileHandle.standardError.write(Data(((priority ? diagnostic.prioritizedText : diagnostic.text) + "\n").utf8))
         }

@@ -74,3 +74,12 @@ func connectClient(_ address: SocketAddress, kind: SocketKind = .stream) throws 
     try Socket.connect(fd, to: address)
     return fd
 }
+
+/// Accepts one pending connection, waiting at most two seconds for it (never hangs).
+func acceptPending(_ listener: BoundListener, file: StaticString = #filePath, line: UInt = #line) throws -> AcceptedConnection {
+    guard try Socket.waitReadable(listener.fd.raw, timeoutMilliseconds: 2_000) else {
+        XCTFail("no connection pending on \(listener.localDescription)", file: file, line: line)
+        throw XCTSkip("no connection")
+    }
+    return try XCTUnwrap(try Socket.accept(listener.fd.raw), file: file, line: line)
+}

@@ -2,7 +2,7 @@
 // options of conformance cases e/g/h read back from the kernel, and the
 // accept helper's systemd-style instance strings and REMOTE_* values.
 import XCTest
-import Binder
+@testable import Binder
 import UnitModel
 import UsherSys
 
@@ -82,12 +82,17 @@ final class IPListenerTests: XCTestCase {
         XCTAssertEqual(address.description, "[::]:\(address.port ?? 0)")
         XCTAssertEqual(try option(listener, .ipv6Only), 0)
         let client = try connectClient(try XCTUnwrap(SocketAddress.ipv4("127.0.0.1", port: address.port ?? 0)))
-        let connection = try XCTUnwrap(try Socket.accept(listener.fd.raw))
+        let connection = try acceptPending(listener)
         XCTAssertEqual(connection.peer.hostText(), "::ffff:127.0.0.1")
         let clientPort = try XCTUnwrap(try Socket.localAddress(client.raw).port)
         XCTAssertEqual(connection.remoteAddressAndPort?.address, "127.0.0.1")
         XCTAssertEqual(connection.remoteAddressAndPort?.port, String(clientPort))
         XCTAssertEqual(connection.instanceName(number: 4), "4-127.0.0.1:\(address.port ?? 0)-127.0.0.1:\(clientPort)")
+    }
+
+    func testBarePortFallsBackToIPv4WildcardWithoutIPv6() {
+        XCTAssertEqual(ListenerFactory.wildcard(port: 8088, ipv6Supported: false).description, "0.0.0.0:8088")
+        XCTAssertEqual(ListenerFactory.wildcard(port: 8088, ipv6Supported: true).description, "[::]:8088")
     }
 
     func testBindIPv6OnlySetsV6OnlyAndRefusesIPv4Clients() throws {
@@ -116,7 +121,7 @@ final class IPListenerTests: XCTestCase {
         XCTAssertEqual(listener.localDescription, "::1:\(port)")
         let client = try connectClient(try XCTUnwrap(SocketAddress.ipv6("::1", port: port)))
         let clientPort = try XCTUnwrap(try Socket.localAddress(client.raw).port)
-        let connection = try XCTUnwrap(try Socket.accept(listener.fd.raw))
+        let connection = try acceptPending(listener)
         XCTAssertEqual(connection.instanceName(number: 1), "1-::1:\(port)-::1:\(clientPort)")
         XCTAssertEqual(connection.remoteAddressAndPort?.address, "::1")
         XCTAssertTrue(connection.fd.isCloseOnExec)
@@ -137,12 +142,30 @@ final class IPListenerTests: XCTestCase {
         let port = try XCTUnwrap(listener.address?.port)
         let client = try connectClient(try XCTUnwrap(SocketAddress.ipv4("127.0.0.1", port: port)))
         let clientPort = try XCTUnwrap(try Socket.localAddress(client.raw).port)
+        _ = try Socket.waitReadable(listener.fd.raw, timeoutMilliseconds: 2_000)
         let connection = try XCTUnwrap(try Socket.accept(listener.fd.raw, nonBlocking: true))
         XCTAssertEqual(connection.instanceName(number: 0), "0-127.0.0.1:\(port)-127.0.0.1:\(clientPort)")
         XCTAssertEqual(connection.remoteAddressAndPort?.address, "127.0.0.1")
         XCTAssertEqual(connection.remoteAddressAndPort?.port, String(clientPort))
         XCTAssertTrue(connection.fd.isNonBlocking)
         XCTAssertNil(connection.credentials)
+    }
+
+    func testAcceptedConnectionsInheritKeepAliveNoDelayAndBuffers() throws {
+        let unit = socketUnit("inherit.socket", [stream(.ipv4(address: "127.0.0.1", port: 0))]) {
+            $0.keepAlive = true
+            $0.keepAliveTime = .seconds(30)
+            $0.noDelay = true
+            $0.receiveBuffer = 262_144
+        }
+        let listener = try XCTUnwrap(try bindOrFail(unit).listeners.first)
+        let client = try connectClient(try XCTUnwrap(listener.address))
+        let connection = try acceptPending(listener)
+        XCTAssertEqual(try SocketOptionName.keepAlive.get(connection.fd.raw), 1)
+        XCTAssertEqual(try SocketOptionName.tcpKeepIdle.get(connection.fd.raw), 30)
+        XCTAssertEqual(try SocketOptionName.tcpNoDelay.get(connection.fd.raw), 1)
+        XCTAssertEqual(try SocketOptionName.receiveBuffer.get(connection.fd.raw), 524_288)
+        _ = client
     }
 
     func testAcceptOnNonBlockingListenerWithNothingPendingReturnsNil() throws {

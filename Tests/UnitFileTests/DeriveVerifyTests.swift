@@ -112,4 +112,12 @@ final class DeriveVerifyTests: XCTestCase {
         XCTAssertEqual(service?.startLimitInterval, .seconds(30))
         XCTAssertEqual(service?.startLimitBurst, 2)
     }
+
+    func testFileDescriptorNamesFollowLibsystemdRules() {
+        XCTAssertTrue(FileDescriptorNames.isValid("web"))
+        XCTAssertTrue(FileDescriptorNames.isValid("with space"))
+        XCTAssertTrue(FileDescriptorNames.isValid(String(repeating: "n", count: 255)))
+        XCTAssertFalse(FileDescriptorNames.isValid(String(repeating: "n", count: 256)))
+        for bad in ["a:b", "tab\t", "", "é"] { XCTAssertFalse(FileDescriptorNames.isValid(bad), bad) }
+    }
 }

@@ -26,8 +26,11 @@ int usher_get_pipe_size(int fd);
 /* mq_open with O_CREAT; max_messages/message_size <= 0 leave the kernel default. */
 int usher_mq_open(const char *name, int flags, mode_t mode, long max_messages, long message_size);
 int usher_mq_unlink(const char *name);
+int usher_mq_getattr(int fd, long *max_messages, long *message_size);
 /* The listen backlog of a TCP listener as the kernel holds it (tcpi_sacked). */
 int usher_tcp_listen_backlog(int fd);
+/* setfsuid: the calling thread's filesystem uid; returns the previous one. */
+int usher_setfsuid(uid_t uid);
 /* AF_VSOCK and AF_NETLINK addresses (their headers are not in Swift's Glibc). */
 socklen_t usher_fill_sockaddr_vm(struct sockaddr_storage *ss, unsigned int cid, unsigned int port);
 socklen_t usher_fill_sockaddr_nl(struct sockaddr_storage *ss, unsigned int groups);

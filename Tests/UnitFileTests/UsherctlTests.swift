@@ -1,0 +1,107 @@
+// usherctl's offline verbs run as a real process (the binary built next to
+// this test bundle): exit codes of verify, systemd's diagnostics on stderr,
+// cat and show output, repeatable --unit-dir, list-keys. Skips when the
+// binary is not built.
+
+import Foundation
+import XCTest
+
+final class UsherctlTests: XCTestCase {
+    struct Run {
+        var status: Int32
+        var stdout: String
+        var stderr: String
+    }
+
+    func usherctl(_ arguments: [String]) throws -> Run {
+        let bundle = Bundle(for: Self.self).bundleURL
+        let candidates = [bundle, bundle.deletingLastPathComponent()].map { $0.appendingPathComponent("usherctl") }
+        guard let binary = candidates.first(where: { FileManager.default.isExecutableFile(atPath: $0.path) }) else {
+            throw XCTSkip("usherctl is not built next to \(bundle.path)")
+        }
+        let process = Process()
+        process.executableURL = binary
+        process.arguments = arguments
+        let out = Pipe(), err = Pipe()
+        process.standardOutput = out
+        process.standardError = err
+        try process.run()
+        let stdout = out.fileHandleForReading.readDataToEndOfFile()
+        let stderr = err.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        return Run(status: process.terminationStatus, stdout: String(decoding: stdout, as: UTF8.self),
+                   stderr: String(decoding: stderr, as: UTF8.self))
+    }
+
+    func testVerifyPrintsSystemdsDiagnosticsAndFailsOnRefusedUnits() throws {
+        let dir = TestPaths.golden + "/j-malformed"
+        let expected = try String(contentsOfFile: dir + "/expected-diagnostics.txt", encoding: .utf8)
+        let run = try usherctl(["verify", "--priority", "--unit-dir", dir, "bad.socket", "nolisten.socket", "onlybad.socket"])
+        XCTAssertEqual(run.status, 1)
+        XCTAssertEqual(run.stderr, expected)
+    }
+
+    func testVerifyExitsZeroOnWarningsOnly() throws {
+        let run = try usherctl(["verify", TestPaths.golden + "/j-malformed/bad.socket"])
+        XCTAssertEqual(run.status, 0)
+        XCTAssertTrue(run.stderr.hasPrefix("bad.socket:1: Assignment outside of section. Ignoring.\n"))
+        XCTAssertEqual(try usherctl(["verify", "--unit-dir", TestPaths.golden + "/j-malformed", "ghost.service"]).status, 1)
+    }
+
+    func testUnitDirIsRepeatableAndEarlierWins() throws {
+        let high = try UnitDirectory(), low = try UnitDirectory()
+        try high.write("x.service", "[Service]\nExecStart=/bin/high\n")
+        try low.write("x.service", "[Service]\nExecStart=/bin/low\n")
+        try low.write("y.service", "[Service]\nExecStart=/bin/y\n")
+        let run = try usherctl(["show", "--unit-dir", high.path, "--unit-dir", low.path, "x.service", "y.service"])
+        XCTAssertEqual(run.status, 0)
+        XCTAssertTrue(run.stdout.contains("ExecStart={ path=/bin/high ; argv[]=/bin/high ; flags= }"))
+        XCTAssertTrue(run.stdout.contains("\n\nId=y.service\n"))
+    }
+
+    func testCatPrintsFilesHeadedByTheirPaths() throws {
+        let dir = try UnitDirectory()
+        let main = try dir.write("c.socket", "[Socket]\nListenStream=1\n")
+        let dropIn = try dir.write("c.socket.d/a.conf", "[Socket]\nBacklog=3\n")
+        let run = try usherctl(["cat", "--unit-dir", dir.path, "c.socket"])
+        XCTAssertEqual(run.status, 0)
+        XCTAssertEqual(run.stdout, "# \(main)\n[Socket]\nListenStream=1\n\n# \(dropIn)\n[Socket]\nBacklog=3\n")
+        XCTAssertEqual(try usherctl(["cat", "--unit-dir", dir.path, "none.socket"]).status, 1)
+    }
+
+    func testShowFailsForARefusedUnit() throws {
+        let run = try usherctl(["show", "--unit-dir", TestPaths.golden + "/j-malformed", "nolisten.socket"])
+        XCTAssertEqual(run.status, 1)
+        XCTAssertEqual(run.stdout, "")
+        XCTAssertTrue(run.stderr.contains("Refusing."))
+    }
+
+    func testListKeysPrintsTheTableAndCanHideUnsupportedRows() throws {
+        let all = try usherctl(["list-keys"]).stdout.split(separator: "\n")
+        let supported = try usherctl(["list-keys", "--supported"]).stdout.split(separator: "\n")
+        XCTAssertTrue(all.contains("[Service] MemoryMax\t-\t-\tunsupported"))
+        XCTAssertFalse(supported.contains { $0.hasSuffix("unsupported") })
+        XCTAssertTrue(supported.contains { $0.hasPrefix("[Socket] Accept\tboolean\tSocketUnit.accept") })
+        XCTAssertGreaterThan(all.count, supported.count)
+    }
+
+    func testJSONOutputOfVerifyAndShow() throws {
+        let dir = TestPaths.golden + "/j-malformed"
+        let verify = try usherctl(["verify", "--json", "--unit-dir", dir, "nolisten.socket"])
+        XCTAssertEqual(verify.status, 1)
+        let diagnostics = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(verify.stdout.utf8)) as? [[String: Any]])
+        XCTAssertEqual(diagnostics.first?["severity"] as? String, "error")
+        XCTAssertEqual(diagnostics.first?["unit"] as? String, "nolisten.socket")
+        let show = try usherctl(["show", "--json", "--unit-dir", TestPaths.golden + "/show", "every-socket-key.socket"])
+        let units = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(show.stdout.utf8)) as? [[String: Any]])
+        XCTAssertEqual(units.first?["Backlog"] as? String, "17")
+        XCTAssertEqual((units.first?["Listen"] as? [String])?.count, 11)
+    }
+
+    func testMissingArgumentIsAUsageError() throws {
+        let run = try usherctl(["verify"])
+        XCTAssertEqual(run.status, 64)
+        XCTAssertTrue(run.stderr.contains("Missing expected argument '<units> ...'"))
+        XCTAssertFalse(run.stderr.contains("OVERVIEW:"), "a mistake must not reprint the whole help")
+    }
+}
