@@ -3,10 +3,22 @@
 // (\n \t \xNN \NNN \uNNNN …). Unbalanced quotes make the whole value invalid.
 
 public enum WordSplitter {
-    public enum Failure: Error, Equatable { case unbalancedQuotes }
+    public enum Failure: Error, Equatable { case unbalancedQuotes, unknownEscape }
 
-    /// Splits `text` into words. With `cUnescape` false, backslashes only protect the next byte.
-    public static func split(_ text: String, cUnescape: Bool = true) -> Result<[String], Failure> {
+    /// Splits `text` into words. With `cUnescape` false, backslashes only protect the next byte;
+    /// with `unquote` false, quotes are ordinary characters (systemd's extract_first_word flags).
+    /// With `strictEscapes`, an unknown C escape fails the whole value (Environment=) instead of staying as written.
+    public static func split(_ text: String, cUnescape: Bool = true, unquote: Bool = true,
+                             strictEscapes: Bool = false) -> Result<[String], Failure> {
+        let (words, failure) = splitPartially(text, cUnescape: cUnescape, unquote: unquote, strictEscapes: strictEscapes)
+        if let failure { return .failure(failure) }
+        return .success(words)
+    }
+
+    /// Like `split`, but also returns the words before a failure: systemd handles them one at a time,
+    /// so the ones before a bad escape have already been applied.
+    public static func splitPartially(_ text: String, cUnescape: Bool = true, unquote: Bool = true,
+                                      strictEscapes: Bool = false) -> ([String], Failure?) {
         var words: [String] = []
         var current: [UInt8] = []
         var inWord = false
@@ -26,19 +38,23 @@ public enum WordSplitter {
             if b == quote {
                 quote = 0
                 i += 1
-            } else if quote == 0 && (b == UInt8(ascii: "\"") || b == UInt8(ascii: "'")) {
+            } else if unquote && quote == 0 && (b == UInt8(ascii: "\"") || b == UInt8(ascii: "'")) {
                 quote = b
                 i += 1
             } else if b == UInt8(ascii: "\\") && i + 1 < bytes.count {
+                let before = current.count
                 i = cUnescape ? unescape(bytes, i, into: &current) : { current.append(bytes[i + 1]); return i + 2 }()
+                if strictEscapes && current.count == before + 2 && current[before] == UInt8(ascii: "\\") {
+                    return (words, .unknownEscape)
+                }
             } else {
                 current.append(b)
                 i += 1
             }
         }
-        if quote != 0 { return .failure(.unbalancedQuotes) }
+        if quote != 0 { return (words, .unbalancedQuotes) }
         if inWord { words.append(String(decoding: current, as: UTF8.self)) }
-        return .success(words)
+        return (words, nil)
     }
 
     static func isSeparator(_ b: UInt8) -> Bool { b == 0x20 || b == 0x09 || b == 0x0A || b == 0x0D }
