@@ -136,6 +136,8 @@ enum NumberScanner {
 
     static func scan(_ bytes: [UInt8], _ start: Int, _ end: Int) -> Number? {
         var n = Number(whole: 0, overflow: false, fraction: 0, fractionDigits: 0, end: start)
+        // Every component starts with a digit: "127.0.0.1" must not read as 127.0 + .0 + .1.
+        guard start < end, isDigit(bytes[start]) else { return nil }
         var i = start
         var sawDigit = false
         while i < end && isDigit(bytes[i]) {
