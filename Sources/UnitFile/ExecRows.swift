@@ -14,9 +14,10 @@ enum ExecRows {
                          _ update: @escaping @Sendable (inout UnitDraft, [CommandLine]?) -> Void) -> OptionRow {
         OptionRow(section, key, "command line", dest, flags: [.list, .specifiers]) { s, a in
             if a.value.isEmpty { return update(&s.draft, nil) }
-            guard case .success(let words) = WordSplitter.split(a.value) else {
-                return s.fail(a, "Unbalanced quoting, ignoring: \"\(a.value)\"")
-            }
+            let split = WordSplitter.splitPartially(a.value)
+            for word in split.wordsWithUnknownEscapes { s.warn(a, "Ignoring unknown escape sequences: \"\(word)\"") }
+            guard split.failure == nil else { return s.fail(a, "Unbalanced quoting, ignoring: \"\(a.value)\"") }
+            let words = split.words
             var expanded: [String] = []
             for word in words {
                 switch s.expander.expand(word) {

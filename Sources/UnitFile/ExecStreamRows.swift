@@ -8,8 +8,8 @@ extension ExecRows {
     static let environmentRows: [OptionRow] = [
         OptionRow(v, "Environment", "NAME=value words", "ServiceUnit.exec.environment", flags: [.list, .specifiers]) { s, a in
             if a.value.isEmpty { return s.draft.service.exec.environment = [] }
-            let (words, failure) = WordSplitter.splitPartially(a.value, strictEscapes: true)
-            for word in words {
+            let split = WordSplitter.splitPartially(a.value, strictEscapes: true)
+            for word in split.words {
                 guard let expanded = s.expand(a, word, failure: .environment) else { continue }
                 guard let eq = expanded.firstIndex(of: "="), EnvironmentNames.isValid(expanded[..<eq]) else {
                     s.warn(a, "Invalid environment assignment, ignoring: \(expanded)")
@@ -17,7 +17,7 @@ extension ExecRows {
                 }
                 setVariable(&s.draft.service.exec.environment, String(expanded[..<eq]), String(expanded[expanded.index(after: eq)...]))
             }
-            if failure != nil { s.warn(a, "Invalid syntax, ignoring: \(a.value)") }
+            if split.failure != nil { s.warn(a, "Invalid syntax, ignoring: \(a.value)") }
         },
         OptionRow(v, "EnvironmentFile", "path (-optional)", "ServiceUnit.exec.environmentFiles", flags: [.list, .specifiers]) { s, a in
             if a.value.isEmpty { return s.draft.service.exec.environmentFiles = [] }
@@ -46,9 +46,10 @@ extension ExecRows {
                          _ update: @escaping @Sendable (inout UnitDraft, [String]?) -> Void) -> OptionRow {
         OptionRow(v, key, "variable names", dest, flags: [.list, .specifiers]) { s, a in
             if a.value.isEmpty { return update(&s.draft, nil) }
-            guard case .success(let words) = WordSplitter.split(a.value, cUnescape: false) else { return s.warn(a, "Invalid syntax, ignoring: \(a.value)") }
+            // UnsetEnvironment= decodes C escapes strictly; PassEnvironment= only lets a backslash protect a byte.
+            let split = WordSplitter.splitPartially(a.value, cUnescape: allowAssignment, strictEscapes: allowAssignment)
             var names: [String] = []
-            for word in words {
+            for word in split.words {
                 guard let expanded = s.expand(a, word, failure: allowAssignment ? .bare : .environment) else { continue }
                 let name = allowAssignment ? Substring(expanded.prefix(while: { $0 != "=" })) : Substring(expanded)
                 guard EnvironmentNames.isValid(name) else {
@@ -58,6 +59,7 @@ extension ExecRows {
                 names.append(expanded)
             }
             update(&s.draft, names)
+            if split.failure != nil { s.warn(a, "Trailing garbage in \(key), ignoring: \(a.value)") }
         }
     }
 

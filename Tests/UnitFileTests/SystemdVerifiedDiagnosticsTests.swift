@@ -284,4 +284,20 @@ final class SystemdVerifiedDiagnosticsTests: XCTestCase {
                 "t.service:6: Failed to parse service type, ignoring: bo gus",
             ])
     }
+
+    func testEscapesFollowEachSettingsRules() throws {
+        try assertSystemdDiagnostics(
+            "t.service",
+            "[Service]\nExecStart=/bin/true\nEnvironment=/bin/echo \\;\nEnvironment=A=\\q B=1\nPassEnvironment=X \\; \\q Y\nUnsetEnvironment=X \\; \\q Y\nExecStartPre=/bin/echo \\q \\w \"\\z\"\n",
+            [
+                "t.service:3: Invalid environment assignment, ignoring: /bin/echo",
+                "t.service:3: Invalid syntax, ignoring: /bin/echo \\;",
+                "t.service:4: Invalid syntax, ignoring: A=\\q B=1",
+                "t.service:5: Invalid environment name for PassEnvironment, ignoring: ;",
+                "t.service:6: Trailing garbage in UnsetEnvironment, ignoring: X \\; \\q Y",
+                "t.service:7: Ignoring unknown escape sequences: \"\\q\"",
+                "t.service:7: Ignoring unknown escape sequences: \"\\w\"",
+                "t.service:7: Ignoring unknown escape sequences: \"\\z\"",
+            ])
+    }
 }
