@@ -69,7 +69,10 @@ enum ExecRows {
                 return
             }
             let optional = a.value.hasPrefix("-")
-            guard let path = s.expand(a, optional ? String(a.value.dropFirst()) : a.value) else { return }
+            let raw = optional ? String(a.value.dropFirst()) : a.value
+            guard case .success(let path) = s.expander.expand(raw) else {
+                return s.fail(a, "Failed to resolve unit specifiers in working directory path '\(raw)': Invalid slot")
+            }
             guard path.hasPrefix("/") || path == "~" else {
                 if optional { return s.warn(a, "WorkingDirectory= path is not absolute, ignoring: \(path)") }
                 return s.fail(a, "WorkingDirectory= path is not absolute: \(path)")

@@ -300,4 +300,14 @@ final class SystemdVerifiedDiagnosticsTests: XCTestCase {
                 "t.service:7: Ignoring unknown escape sequences: \"\\z\"",
             ])
     }
+
+    func testWorkingDirectorySpecifierFailureIsFatal() throws {
+        try assertSystemdDiagnostics(
+            "t.service",
+            "[Service]\nExecStart=/bin/true\nWorkingDirectory=/srv/%z\nUMask=0999\n",
+            [
+                "t.service:3: Failed to resolve unit specifiers in working directory path '/srv/%z': Invalid slot",
+                "t.service: Unit configuration has fatal error, unit will not be started.",
+            ])
+    }
 }
