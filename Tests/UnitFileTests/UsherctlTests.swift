@@ -98,6 +98,19 @@ final class UsherctlTests: XCTestCase {
         XCTAssertEqual((units.first?["Listen"] as? [String])?.count, 11)
     }
 
+    func testSubcommandHelpMatchesSavedText() throws {
+        for verb in ["verify", "cat", "show", "list-keys"] {
+            let run = try usherctl([verb, "--help"])
+            XCTAssertEqual(run.status, 0)
+            let path = TestPaths.golden + "/usherctl/\(verb)-help.txt"
+            if ProcessInfo.processInfo.environment["UPDATE_GOLDEN"] == "1" {
+                try Data(run.stdout.utf8).write(to: URL(fileURLWithPath: path))
+                continue
+            }
+            XCTAssertEqual(run.stdout, try String(contentsOfFile: path, encoding: .utf8), "\(verb): UPDATE_GOLDEN=1 regenerates")
+        }
+    }
+
     func testMissingArgumentIsAUsageError() throws {
         let run = try usherctl(["verify"])
         XCTAssertEqual(run.status, 64)
