@@ -22,6 +22,8 @@ final class UsherctlTests: XCTestCase {
         let process = Process()
         process.executableURL = binary
         process.arguments = arguments
+        // Help text wraps at the terminal width; pin it so saved help matches everywhere.
+        process.environment = ProcessInfo.processInfo.environment.merging(["COLUMNS": "80"]) { $1 }
         let out = Pipe(), err = Pipe()
         process.standardOutput = out
         process.standardError = err
