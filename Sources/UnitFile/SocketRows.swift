@@ -108,7 +108,10 @@ enum SocketRows {
             d.socket.triggerLimitBurst = v
             d.triggerLimitBurstSet = true
         },
-        Rows.timeSpan(s, "TimeoutSec", "SocketUnit.timeout", what: "time value") { $0.socket.timeout = $1 },
+        // systemd's sec_fix_0: 0 disables the timeout.
+        Rows.timeSpan(s, "TimeoutSec", "SocketUnit.timeout", what: "time value") {
+            $0.socket.timeout = $1.microseconds == 0 ? .infinity : $1
+        },
     ]
 
     static let execRows: [OptionRow] = [
