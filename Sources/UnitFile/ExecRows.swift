@@ -14,9 +14,10 @@ enum ExecRows {
                          _ update: @escaping @Sendable (inout UnitDraft, [CommandLine]?) -> Void) -> OptionRow {
         OptionRow(section, key, "command line", dest, flags: [.list, .specifiers]) { s, a in
             if a.value.isEmpty { return update(&s.draft, nil) }
-            guard case .success(let words) = WordSplitter.split(a.value) else {
-                return s.fail(a, "Unbalanced quoting, ignoring: \"\(a.value)\"")
-            }
+            let split = WordSplitter.splitPartially(a.value)
+            for word in split.wordsWithUnknownEscapes { s.warn(a, "Ignoring unknown escape sequences: \"\(word)\"") }
+            guard split.failure == nil else { return s.fail(a, "Unbalanced quoting, ignoring: \"\(a.value)\"") }
+            let words = split.words
             var expanded: [String] = []
             for word in words {
                 switch s.expander.expand(word) {
@@ -38,9 +39,10 @@ enum ExecRows {
                             _ set: @escaping Setter<String?>) -> OptionRow {
         OptionRow(section, key, "user or group", dest, flags: .specifiers) { s, a in
             if a.value.isEmpty { return set(&s.draft, nil) }
-            guard let name = s.expand(a) else { return }
+            guard let name = s.expand(a, failure: .fatal) else { return }
             guard UserNames.isValid(name) else { return s.fail(a, "Invalid user/group name or numeric ID: \(name)") }
             if name == "nobody" && (key == "User" || key == "SocketUser") {
+                // systemd warns because files owned by nobody are shared with every other unit using it.
                 s.warn(a, "Special user nobody configured, this is not safe!")
             }
             set(&s.draft, name)
@@ -55,7 +57,7 @@ enum ExecRows {
             if a.value.isEmpty { return s.draft.service.exec.supplementaryGroups = [] }
             guard case .success(let words) = WordSplitter.split(a.value) else { return s.warn(a, "Invalid syntax, ignoring: \(a.value)") }
             for word in words {
-                guard let name = s.expand(a, word) else { continue }
+                guard let name = s.expand(a, word, failure: .fatal) else { return }
                 guard UserNames.isValid(name) else { return s.fail(a, "Invalid user/group name or numeric ID: \(name)") }
                 s.draft.service.exec.supplementaryGroups.append(name)
             }
@@ -67,8 +69,12 @@ enum ExecRows {
                 return
             }
             let optional = a.value.hasPrefix("-")
-            guard let path = s.expand(a, optional ? String(a.value.dropFirst()) : a.value) else { return }
+            let raw = optional ? String(a.value.dropFirst()) : a.value
+            guard case .success(let path) = s.expander.expand(raw) else {
+                return s.fail(a, "Failed to resolve unit specifiers in working directory path '\(raw)': Invalid slot")
+            }
             guard path.hasPrefix("/") || path == "~" else {
+                if optional { return s.warn(a, "WorkingDirectory= path is not absolute, ignoring: \(path)") }
                 return s.fail(a, "WorkingDirectory= path is not absolute: \(path)")
             }
             s.draft.service.exec.workingDirectory = path
@@ -76,6 +82,7 @@ enum ExecRows {
         },
         Rows.mode(v, "UMask", "ServiceUnit.exec.umask") { $0.service.exec.umask = $1 },
         OptionRow(v, "Nice", "nice level -20…19", "ServiceUnit.exec.nice") { s, a in
+            if a.value.isEmpty { return s.draft.service.exec.nice = nil }
             switch ValueParsers.nice(a.value) {
             case .success(let n): s.draft.service.exec.nice = n
             case .failure(.outOfRange): s.warn(a, "Nice priority out of range, ignoring: \(a.value)")
@@ -87,7 +94,8 @@ enum ExecRows {
     ]
 
     static let killRows: [OptionRow] = [
-        Rows.enumeration(v, "KillMode", "ServiceUnit.kill.killMode", KillMode.self, what: "kill mode specification") {
+        Rows.enumeration(v, "KillMode", "ServiceUnit.kill.killMode", KillMode.self, what: "kill mode specification",
+                         resetTo: .controlGroup) {
             $0.service.kill.killMode = $1
         },
         Rows.choice(v, "KillSignal", "ServiceUnit.kill.killSignal", values: ["SIGNAME", "1…64"], what: "signal name",
@@ -96,13 +104,18 @@ enum ExecRows {
     ]
 }
 
-/// User and group names as systemd 252 accepts them in unit files (relaxed rules) or numeric ids.
+/// User and group names as systemd 252 accepts them in unit files (its relaxed rules) or numeric ids.
 public enum UserNames {
     public static func isValid(_ name: String) -> Bool {
-        if case .success(let id) = ValueParsers.unsigned(name, max: UInt64(UInt32.max)) {
-            return id != UInt64(UInt32.max) && id != 65535
+        guard !name.isEmpty else { return false }
+        if name.allSatisfy(\.isASCIIDigit) {
+            // A uid/gid in decimal without leading zeros; other all-digit strings could be confused with ids.
+            guard name == "0" || !name.hasPrefix("0"), let id = UInt64(name) else { return false }
+            return id < UInt64(UInt32.max) && id != 65535
         }
-        guard !name.isEmpty, name.utf8.count <= 256, name != ".", name != "..", !name.hasPrefix("-") else { return false }
-        return !name.utf8.contains(where: { $0 <= 0x20 || $0 == 0x7F || $0 == UInt8(ascii: ":") || $0 == UInt8(ascii: "/") })
+        if name.hasPrefix("-") && name.dropFirst().allSatisfy(\.isASCIIDigit) { return false }
+        guard name != ".", name != "..", name.first != " ", name.last != " " else { return false }
+        // ':' separates /etc/passwd fields and '/' would escape the home directory; control bytes never pass.
+        return !name.utf8.contains(where: { $0 < 0x20 || $0 == 0x7F || $0 == UInt8(ascii: ":") || $0 == UInt8(ascii: "/") })
     }
 }

@@ -8,15 +8,16 @@ extension ExecRows {
     static let environmentRows: [OptionRow] = [
         OptionRow(v, "Environment", "NAME=value words", "ServiceUnit.exec.environment", flags: [.list, .specifiers]) { s, a in
             if a.value.isEmpty { return s.draft.service.exec.environment = [] }
-            guard case .success(let words) = WordSplitter.split(a.value) else { return s.warn(a, "Invalid syntax, ignoring: \(a.value)") }
-            for word in words {
-                guard let expanded = s.expand(a, word) else { continue }
+            let split = WordSplitter.splitPartially(a.value, strictEscapes: true)
+            for word in split.words {
+                guard let expanded = s.expand(a, word, failure: .environment) else { continue }
                 guard let eq = expanded.firstIndex(of: "="), EnvironmentNames.isValid(expanded[..<eq]) else {
                     s.warn(a, "Invalid environment assignment, ignoring: \(expanded)")
                     continue
                 }
                 setVariable(&s.draft.service.exec.environment, String(expanded[..<eq]), String(expanded[expanded.index(after: eq)...]))
             }
+            if split.failure != nil { s.warn(a, "Invalid syntax, ignoring: \(a.value)") }
         },
         OptionRow(v, "EnvironmentFile", "path (-optional)", "ServiceUnit.exec.environmentFiles", flags: [.list, .specifiers]) { s, a in
             if a.value.isEmpty { return s.draft.service.exec.environmentFiles = [] }
@@ -28,7 +29,7 @@ extension ExecRows {
         nameList("PassEnvironment", "ServiceUnit.exec.passEnvironment", allowAssignment: false,
                  message: "Invalid environment name for PassEnvironment, ignoring: ") { appendOrReset(&$0.service.exec.passEnvironment, $1) },
         nameList("UnsetEnvironment", "ServiceUnit.exec.unsetEnvironment", allowAssignment: true,
-                 message: "Invalid environment name or assignment for UnsetEnvironment, ignoring: ") {
+                 message: "Invalid environment name or assignment UnsetEnvironment, ignoring: ") {
             appendOrReset(&$0.service.exec.unsetEnvironment, $1)
         },
     ]
@@ -45,10 +46,11 @@ extension ExecRows {
                          _ update: @escaping @Sendable (inout UnitDraft, [String]?) -> Void) -> OptionRow {
         OptionRow(v, key, "variable names", dest, flags: [.list, .specifiers]) { s, a in
             if a.value.isEmpty { return update(&s.draft, nil) }
-            guard case .success(let words) = WordSplitter.split(a.value) else { return s.warn(a, "Invalid syntax, ignoring: \(a.value)") }
+            // UnsetEnvironment= decodes C escapes strictly; PassEnvironment= only lets a backslash protect a byte.
+            let split = WordSplitter.splitPartially(a.value, cUnescape: allowAssignment, strictEscapes: allowAssignment)
             var names: [String] = []
-            for word in words {
-                guard let expanded = s.expand(a, word) else { continue }
+            for word in split.words {
+                guard let expanded = s.expand(a, word, failure: allowAssignment ? .bare : .environment) else { continue }
                 let name = allowAssignment ? Substring(expanded.prefix(while: { $0 != "=" })) : Substring(expanded)
                 guard EnvironmentNames.isValid(name) else {
                     s.warn(a, message + expanded)
@@ -57,16 +59,16 @@ extension ExecRows {
                 names.append(expanded)
             }
             update(&s.draft, names)
+            if split.failure != nil { s.warn(a, "Trailing garbage in \(key), ignoring: \(a.value)") }
         }
     }
 
     static let streamRows: [OptionRow] = [
         OptionRow(v, "StandardInput", "null|tty|tty-force|tty-fail|socket|data|file:PATH|fd:NAME",
                   "ServiceUnit.exec.standardInput", flags: .specifiers) { s, a in
-            guard let text = s.expand(a) else { return }
-            switch StreamParsers.input(text) {
-            case .success(let v): s.draft.service.exec.standardInput = v
-            case .failure(let p): s.warn(a, p.message(key: "StandardInput", text))
+            switch StreamParsers.input(a.value, expand: { s.expand(a, $0, failure: .bare) }) {
+            case .success(let v): if let v { s.draft.service.exec.standardInput = v }
+            case .failure(let p): s.warn(a, p.message(key: "StandardInput", a.value))
             }
         },
         output("StandardOutput") { $0.service.exec.standardOutput = $1 },
@@ -76,10 +78,9 @@ extension ExecRows {
     static func output(_ key: String, _ set: @escaping Setter<StandardOutput>) -> OptionRow {
         OptionRow(v, key, "inherit|null|tty|journal|kmsg|journal+console|kmsg+console|socket|file:|append:|truncate:|fd:",
                   "ServiceUnit.exec.\(key.prefix(1).lowercased() + key.dropFirst())", flags: .specifiers) { s, a in
-            guard let text = s.expand(a) else { return }
-            switch StreamParsers.output(text) {
-            case .success(let v): set(&s.draft, v)
-            case .failure(let p): s.warn(a, p.message(key: key, text))
+            switch StreamParsers.output(a.value, expand: { s.expand(a, $0, failure: .bare) }) {
+            case .success(let v): if let v { set(&s.draft, v) }
+            case .failure(let p): s.warn(a, p.message(key: key, a.value))
             }
         }
     }

@@ -44,7 +44,8 @@ public enum UnitFileLexer {
                 state.fail(line: lineNumber, "Line too long")
                 break
             }
-            if inContinuation && isCommentLine(bytes, start, lineEnd) { continue }
+            // Comment lines are dropped before continuation is looked at: they never continue, nor end one.
+            if isCommentLine(bytes, start, lineEnd) { continue }
             let endsEscaped = endsWithOddBackslash(bytes, start, lineEnd)
             if endsEscaped {
                 continuation.append(contentsOf: bytes[start..<(lineEnd - 1)])
@@ -62,7 +63,8 @@ public enum UnitFileLexer {
             }
         }
         if inContinuation && !state.result.fatal {
-            state.logicalLine(continuation, 0, continuation.count, line: lineNumber)
+            // systemd counts one more line when the file ends inside a continuation.
+            state.logicalLine(continuation, 0, continuation.count, line: lineNumber + 1)
         }
         return state.result
     }
@@ -159,6 +161,10 @@ private struct LexState {
         }
         var keyEnd = eq
         while keyEnd > start && UnitFileLexer.isWhitespace(bytes[keyEnd - 1]) { keyEnd -= 1 }
+        guard keyEnd > start else {
+            warn(line: line, "Missing key name before '=', ignoring line.")
+            return
+        }
         var valueStart = eq + 1
         while valueStart < end && UnitFileLexer.isWhitespace(bytes[valueStart]) { valueStart += 1 }
         let key = String(decoding: bytes[start..<keyEnd], as: UTF8.self)

@@ -50,16 +50,15 @@ public enum ListenAddressParser {
         return port(String(text[text.index(after: colon)...])).map { .ipv4(address: address, port: $0) }
     }
 
-    /// parse_ip_port: junk is invalid, a sign or > 65535 is out of range, 0 is invalid.
+    /// parse_ip_port (strtoul base 0): junk is invalid, a sign or > 65535 is out of range, 0 is invalid.
     static func port(_ text: String) -> Result<UInt16, ValueError> {
-        var digits = Substring(text)
-        if digits.hasPrefix("-") {
-            return digits.dropFirst().allSatisfy(\.isASCIIDigit) && digits.count > 1 ? .failure(.outOfRange) : .failure(.invalid)
+        if text.hasPrefix("-") {
+            return text.count > 1 && text.dropFirst().allSatisfy(\.isASCIIDigit) ? .failure(.outOfRange) : .failure(.invalid)
         }
-        if digits.hasPrefix("+") { digits = digits.dropFirst() }
-        guard !digits.isEmpty, digits.allSatisfy(\.isASCIIDigit) else { return .failure(.invalid) }
-        guard digits.count <= 6, let value = Int(digits), value <= 65535 else { return .failure(.outOfRange) }
-        return value == 0 ? .failure(.invalid) : .success(UInt16(value))
+        switch ValueParsers.unsigned(text, max: 65535) {
+        case .success(let value): return value == 0 ? .failure(.invalid) : .success(UInt16(value))
+        case .failure(let error): return .failure(error)
+        }
     }
 
     static func splitScope(_ text: String) -> (String, String?) {
@@ -69,7 +68,11 @@ public enum ListenAddressParser {
 
     /// Interface names as the kernel accepts them: 1…15 bytes, no `/`, `:` or whitespace.
     public static func isValidInterfaceName(_ name: String) -> Bool {
-        guard !name.isEmpty, name.utf8.count < 16, name != ".", name != ".." else { return false }
+        // A name that parses as a number would be taken for an ifindex, so systemd refuses it.
+        guard !name.isEmpty, name.utf8.count < 16, name != ".", name != "..",
+              !name.allSatisfy(\.isASCIIDigit), !ValueParsers.unsigned(name).isSuccess else {
+            return false
+        }
         return !name.utf8.contains(where: { $0 <= 0x20 || $0 == UInt8(ascii: "/") || $0 == UInt8(ascii: ":") || $0 >= 0x7F })
     }
 
@@ -115,7 +118,9 @@ public enum ListenAddressParser {
     /// `kobject-uevent 1` or `route`: family name and optional multicast group.
     public static func netlink(_ text: String) -> Result<NetlinkSpec, ValueError> {
         let words = text.split(whereSeparator: { $0 == " " || $0 == "\t" })
-        guard let family = words.first, words.count <= 2, netlinkFamilies.contains(String(family)) else {
+        // A family is a name or, as in systemd, any protocol number.
+        guard let family = words.first, words.count <= 2,
+              netlinkFamilies.contains(String(family)) || ValueParsers.unsigned(String(family)).isSuccess else {
             return .failure(.invalid)
         }
         var group: UInt32 = 0

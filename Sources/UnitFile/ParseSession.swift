@@ -52,6 +52,11 @@ public struct ParseSession: Sendable {
         append(a, message, .warning)
     }
 
+    /// A warning about the unit as a whole (no file or line), e.g. a dropped self-dependency.
+    mutating func unitWarning(_ message: String) {
+        diagnostics.append(Diagnostic(severity: .warning, unit: draft.name.full, message: message))
+    }
+
     /// A fatal problem: logged as an error and the unit is refused.
     mutating func fail(_ a: Assignment, _ message: String) {
         append(a, message, .error)
@@ -64,13 +69,31 @@ public struct ParseSession: Sendable {
                                       fileLabel: source?.label, line: a.line, message: message))
     }
 
-    /// Expands specifiers; on failure warns with systemd's text and returns nil.
-    mutating func expand(_ a: Assignment, _ text: String? = nil) -> String? {
+    /// How a parser reports a specifier it cannot expand; systemd's parsers differ in quoting and severity.
+    enum ExpandFailure {
+        /// `Failed to resolve unit specifiers in 'X', ignoring: Invalid slot`
+        case quoted
+        /// `Failed to resolve unit specifiers in X, ignoring: Invalid slot`
+        case bare
+        /// `Failed to resolve specifiers in X, ignoring: Invalid slot` (environment settings)
+        case environment
+        /// `Failed to resolve unit specifiers in X: Invalid slot`, and the unit is refused (credentials)
+        case fatal
+    }
+
+    /// Expands specifiers; on failure reports in the parser's style and returns nil.
+    mutating func expand(_ a: Assignment, _ text: String? = nil, unitNameOnly: Bool = false,
+                         failure: ExpandFailure = .quoted) -> String? {
         let raw = text ?? a.value
-        switch expander.expand(raw) {
+        switch expander.expand(raw, unitNameOnly: unitNameOnly) {
         case .success(let s): return s
         case .failure(let e):
-            warn(a, "Failed to resolve unit specifiers in '\(raw)', ignoring: \(e.errnoText)")
+            switch failure {
+            case .quoted: warn(a, "Failed to resolve unit specifiers in '\(raw)', ignoring: \(e.errnoText)")
+            case .bare: warn(a, "Failed to resolve unit specifiers in \(raw), ignoring: \(e.errnoText)")
+            case .environment: warn(a, "Failed to resolve specifiers in \(raw), ignoring: \(e.errnoText)")
+            case .fatal: fail(a, "Failed to resolve unit specifiers in \(raw): \(e.errnoText)")
+            }
             return nil
         }
     }

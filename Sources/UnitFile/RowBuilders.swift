@@ -86,19 +86,27 @@ enum Rows {
         }
     }
 
-    /// One of a fixed set of words, mapped by `parse`.
+    /// One of a fixed set of words, mapped by `parse`. `onEmpty`, when given, makes an empty value a silent reset.
     static func choice<T>(_ section: String, _ key: String, _ dest: String, values: [String], what: String,
-                          parse: @escaping @Sendable (String) -> T?, _ set: @escaping Setter<T>) -> OptionRow {
+                          parse: @escaping @Sendable (String) -> T?, onEmpty: (@Sendable (inout UnitDraft) -> Void)? = nil,
+                          _ set: @escaping Setter<T>) -> OptionRow {
         OptionRow(section, key, "one of " + values.joined(separator: "|"), dest) { s, a in
+            if a.value.isEmpty, let onEmpty { return onEmpty(&s.draft) }
             guard let v = parse(a.value) else { return s.warn(a, "Failed to parse \(what), ignoring: \(a.value)") }
             set(&s.draft, v)
         }
     }
 
-    static func enumeration<E: RawRepresentable & CaseIterable>(
-        _ section: String, _ key: String, _ dest: String, _ type: E.Type, what: String, _ set: @escaping Setter<E>
+    /// `resetTo`, when given, is the value an empty assignment restores silently (as for KillMode=).
+    static func enumeration<E: RawRepresentable & CaseIterable & Sendable>(
+        _ section: String, _ key: String, _ dest: String, _ type: E.Type, what: String, resetTo: E? = nil,
+        _ set: @escaping Setter<E>
     ) -> OptionRow where E.RawValue == String {
-        choice(section, key, dest, values: E.allCases.map(\.rawValue), what: what, parse: { E(rawValue: $0) }, set)
+        let onEmpty: (@Sendable (inout UnitDraft) -> Void)? = resetTo.map { value in
+            { @Sendable (draft: inout UnitDraft) in set(&draft, value) }
+        }
+        return choice(section, key, dest, values: E.allCases.map(\.rawValue), what: what, parse: { E(rawValue: $0) },
+                      onEmpty: onEmpty, set)
     }
 
     /// Whitespace-separated unit names of one type; empty resets. `mismatch` is systemd's wrong-type text.
@@ -106,12 +114,12 @@ enum Rows {
                           _ update: @escaping @Sendable (inout UnitDraft, [UnitName]?) -> Void) -> OptionRow {
         OptionRow(section, key, "unit names (\(suffix))", dest, flags: [.list, .specifiers]) { s, a in
             if a.value.isEmpty { return update(&s.draft, nil) }
-            guard case .success(let words) = WordSplitter.split(a.value, cUnescape: false) else {
+            guard case .success(let words) = WordSplitter.split(a.value, cUnescape: false, unquote: false) else {
                 return s.warn(a, "Invalid syntax, ignoring: \(a.value)")
             }
             var names: [UnitName] = []
             for word in words {
-                guard let expanded = s.expand(a, word) else { continue }
+                guard let expanded = s.expand(a, word, unitNameOnly: true) else { continue }
                 guard UnitNameRules.isValid(expanded), expanded.hasSuffix(suffix) else {
                     s.warn(a, "\(mismatch), ignoring: \(expanded)")
                     continue
@@ -127,15 +135,16 @@ enum Rows {
                       _ update: @escaping @Sendable (inout UnitDraft, [String]?) -> Void) -> OptionRow {
         OptionRow(section, key, "absolute paths", dest, flags: [.list, .specifiers]) { s, a in
             if a.value.isEmpty { return update(&s.draft, nil) }
-            guard case .success(let words) = WordSplitter.split(a.value) else {
+            guard case .success(let words) = WordSplitter.split(a.value, cUnescape: false) else {
                 return s.warn(a, "Invalid syntax, ignoring: \(a.value)")
             }
             var paths: [String] = []
             for word in words {
-                guard let expanded = s.expand(a, word) else { continue }
+                guard let expanded = s.expand(a, word) else { break }
                 guard expanded.hasPrefix("/") else {
+                    // systemd stops at the first bad path and keeps the ones before it.
                     s.warn(a, "\(key)= path is not absolute, ignoring: \(expanded)")
-                    continue
+                    break
                 }
                 paths.append(expanded)
             }

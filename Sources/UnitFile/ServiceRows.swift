@@ -23,7 +23,11 @@ enum ServiceRows {
             d.service.type = t
             d.serviceTypeSet = true
         },
-        Rows.string(v, "BusName", "ServiceUnit.busName") { $0.service.busName = $1 },
+        OptionRow(v, "BusName", "D-Bus well-known name", "ServiceUnit.busName", flags: .specifiers) { s, a in
+            guard let name = s.expand(a, failure: .bare) else { return }
+            guard BusNames.isValid(name) else { return s.warn(a, "Invalid bus name, ignoring: \(name)") }
+            s.draft.service.busName = name
+        },
         Rows.enumeration(v, "Restart", "ServiceUnit.restart", RestartPolicy.self, what: "service restart specifier") {
             $0.service.restart = $1
         },
@@ -41,8 +45,12 @@ enum ServiceRows {
             d.service.timeoutStopSec = t.microseconds == 0 ? .infinity : t
             d.timeoutStopSet = true
         },
-        Rows.timeSpan(v, "TimeoutAbortSec", "ServiceUnit.timeoutAbortSec", what: "TimeoutAbortSec= setting") {
-            $0.service.timeoutAbortSec = $1.microseconds == 0 ? .infinity : $1
+        OptionRow(v, "TimeoutAbortSec", "time span (empty: use TimeoutStopSec=)", "ServiceUnit.timeoutAbortSec") { s, a in
+            if a.value.isEmpty { return s.draft.service.timeoutAbortSec = nil }
+            guard case .success(let t) = TimeSpanParser.parse(a.value) else {
+                return s.warn(a, "Failed to parse TimeoutAbortSec= setting, ignoring: \(a.value)")
+            }
+            s.draft.service.timeoutAbortSec = t.microseconds == 0 ? .infinity : t
         },
         Rows.timeSpan(v, "RuntimeMaxSec", "ServiceUnit.runtimeMaxSec") { $0.service.runtimeMaxSec = $1 },
         Rows.timeSpan(v, "WatchdogSec", "ServiceUnit.watchdogSec") { $0.service.watchdogSec = $1.microseconds == 0 ? nil : $1 },
@@ -83,19 +91,34 @@ enum ServiceRows {
             }
             var codes: [Int32] = []
             var signals: [Int32] = []
-            for word in a.value.split(whereSeparator: { $0 == " " || $0 == "\t" }).map(String.init) {
+            guard case .success(let words) = WordSplitter.split(a.value, cUnescape: false, unquote: false) else {
+                return s.warn(a, "Invalid syntax, ignoring: \(a.value)")
+            }
+            for word in words {
                 if case .success(let code) = ValueParsers.unsigned(word, max: 255) {
                     codes.append(Int32(code))
-                } else if word.hasPrefix("SIG"), let sig = ValueParsers.signal(word) {
-                    signals.append(sig)
                 } else if let code = ExitStatusNames.codes[word] {
                     codes.append(code)
+                } else if let sig = ValueParsers.signal(word) {
+                    signals.append(sig)
                 } else {
                     s.warn(a, "Failed to parse value, ignoring: \(word)")
                 }
             }
             s.draft.service[keyPath: codesPath] += codes
             s.draft.service[keyPath: signalsPath] += signals
+        }
+    }
+}
+
+/// D-Bus well-known names: dot-separated elements of [A-Za-z0-9_-], none empty or starting with a digit, ≤ 255 bytes.
+enum BusNames {
+    static func isValid(_ name: String) -> Bool {
+        let elements = name.split(separator: ".", omittingEmptySubsequences: false)
+        guard name.utf8.count <= 255, elements.count >= 2 else { return false }
+        return elements.allSatisfy { element in
+            guard let first = element.first, !first.isNumber else { return false }
+            return element.allSatisfy { $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "_" || $0 == "-") }
         }
     }
 }

@@ -20,11 +20,12 @@ enum SocketRows {
         Rows.choice(s, "BindIPv6Only", "SocketUnit.options.bindIPv6Only", values: ["default", "both", "ipv6-only"],
                     what: "bind IPv6 only value", parse: { bindIPv6Only($0) }) { $0.socket.options.bindIPv6Only = $1 },
         Rows.unsigned(s, "Backlog", "SocketUnit.options.backlog") { $0.socket.options.backlog = $1 },
-        OptionRow(s, "BindToDevice", "interface name", "SocketUnit.options.bindToDevice", flags: .specifiers) { ss, a in
+        OptionRow(s, "BindToDevice", "interface name", "SocketUnit.options.bindToDevice") { ss, a in
             if a.value.isEmpty { return ss.draft.socket.options.bindToDevice = nil }
-            guard let v = ss.expand(a) else { return }
-            guard ListenAddressParser.isValidInterfaceName(v) else { return ss.warn(a, "Invalid interface name, ignoring: \(v)") }
-            ss.draft.socket.options.bindToDevice = v
+            guard ListenAddressParser.isValidInterfaceName(a.value) else {
+                return ss.warn(a, "Invalid interface name, ignoring: \(a.value)")
+            }
+            ss.draft.socket.options.bindToDevice = a.value
         },
         Rows.boolean(s, "FreeBind", "SocketUnit.options.freeBind") { $0.socket.options.freeBind = $1 },
         Rows.boolean(s, "Transparent", "SocketUnit.options.transparent") { $0.socket.options.transparent = $1 },
@@ -53,7 +54,9 @@ enum SocketRows {
         Rows.size(s, "ReceiveBuffer", "SocketUnit.options.receiveBuffer") { $0.socket.options.receiveBuffer = $1 },
         Rows.size(s, "SendBuffer", "SocketUnit.options.sendBuffer") { $0.socket.options.sendBuffer = $1 },
         Rows.choice(s, "IPTOS", "SocketUnit.options.ipTOS", values: ["low-delay", "throughput", "reliability", "low-cost", "0…255"],
-                    what: "IP TOS value", parse: { ipTOS($0) }) { $0.socket.options.ipTOS = $1 },
+                    what: "IP TOS value", parse: { ipTOS($0) }, onEmpty: { $0.socket.options.ipTOS = nil }) {
+            $0.socket.options.ipTOS = $1
+        },
         Rows.integer(s, "IPTTL", "SocketUnit.options.ipTTL") { $0.socket.options.ipTTL = $1 },
         Rows.integer(s, "Mark", "SocketUnit.options.mark") { $0.socket.options.mark = $1 },
         Rows.boolean(s, "PassCredentials", "SocketUnit.options.passCredentials") { $0.socket.options.passCredentials = $1 },
@@ -88,9 +91,9 @@ enum SocketRows {
             $0.socket.maxConnectionsPerSource = $1
         },
         OptionRow(s, "Service", "unit name (.service)", "SocketUnit.explicitService", flags: .specifiers) { ss, a in
-            guard let v = ss.expand(a) else { return }
+            guard let v = ss.expand(a, unitNameOnly: true, failure: .bare) else { return }
             guard UnitNameRules.isValid(v), v.hasSuffix(".service"), UnitName(v).instance?.isEmpty != true else {
-                return ss.warn(a, "Unit must be of type service, ignoring: \(v)")
+                return ss.warn(a, "Unit must be of type service, ignoring: \(a.value)")
             }
             ss.draft.socket.explicitService = UnitName(v)
         },
@@ -105,7 +108,10 @@ enum SocketRows {
             d.socket.triggerLimitBurst = v
             d.triggerLimitBurstSet = true
         },
-        Rows.timeSpan(s, "TimeoutSec", "SocketUnit.timeout", what: "time value") { $0.socket.timeout = $1 },
+        // systemd's sec_fix_0: 0 disables the timeout.
+        Rows.timeSpan(s, "TimeoutSec", "SocketUnit.timeout", what: "time value") {
+            $0.socket.timeout = $1.microseconds == 0 ? .infinity : $1
+        },
     ]
 
     static let execRows: [OptionRow] = [
@@ -142,7 +148,7 @@ enum SocketRows {
         case "off": return .off
         case "us", "usec", "microseconds": return .us
         case "ns", "nsec", "nanoseconds": return .ns
-        default: return nil
+        default: return ValueParsers.boolean(text).map { $0 ? .us : .off }
         }
     }
 

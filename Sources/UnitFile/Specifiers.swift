@@ -76,8 +76,12 @@ public struct SpecifierExpander: Sendable {
         self.fragmentPath = fragmentPath
     }
 
-    /// Expands every `%X`; fails on an unknown specifier.
-    public func expand(_ text: String) -> Result<String, InvalidSlot> {
+    /// What systemd's unit_name_printf allows in unit-name settings (Sockets=, Service=, dependencies).
+    static let unitNameSpecifiers: Set<Character> = ["%", "i", "j", "n", "N", "p", "a", "b", "B", "H", "l", "m", "M",
+                                                     "o", "v", "w", "W", "g", "G", "u", "U"]
+
+    /// Expands every `%X`; fails on an unknown specifier (or one not allowed in a unit name).
+    public func expand(_ text: String, unitNameOnly: Bool = false) -> Result<String, InvalidSlot> {
         guard text.utf8.contains(UInt8(ascii: "%")) else { return .success(text) }
         var out = ""
         var percent = false
@@ -87,6 +91,7 @@ public struct SpecifierExpander: Sendable {
                 continue
             }
             percent = false
+            if unitNameOnly && !Self.unitNameSpecifiers.contains(ch) { return .failure(InvalidSlot()) }
             guard let value = value(for: ch) else { return .failure(InvalidSlot()) }
             out += value
         }

@@ -7,18 +7,25 @@ import UnitModel
 enum StreamParsers {
     enum Problem: Error {
         case unknown(input: Bool)
-        case relativePath
+        case relativePath(String)
 
         func message(key: String, _ text: String) -> String {
             switch self {
             case .unknown(let input): return "Failed to parse \(input ? "input" : "output") specifier, ignoring: \(text)"
-            case .relativePath:
-                return "\(key)= path is not absolute: \(text.drop(while: { $0 != ":" }).dropFirst())"
+            case .relativePath(let path): return "\(key)= path is not absolute: \(path)"
             }
         }
     }
 
-    static func input(_ text: String) -> Result<StandardInput, Problem> {
+    /// Only the path or fd name after `file:`/`fd:`… has specifiers; nil path means expansion failed (already warned).
+    typealias Expand = (String) -> String?
+
+    static func path(_ raw: Substring, _ expand: Expand) -> Result<String?, Problem> {
+        guard let path = expand(String(raw)) else { return .success(nil) }
+        return path.hasPrefix("/") ? .success(path) : .failure(.relativePath(path))
+    }
+
+    static func input(_ text: String, expand: Expand) -> Result<StandardInput?, Problem> {
         switch text {
         case "null": return .success(.null)
         case "tty": return .success(.tty)
@@ -29,15 +36,12 @@ enum StreamParsers {
         case "fd": return .success(.fd(""))
         default: break
         }
-        if text.hasPrefix("file:") {
-            let path = String(text.dropFirst(5))
-            return path.hasPrefix("/") ? .success(.file(path)) : .failure(.relativePath)
-        }
-        if text.hasPrefix("fd:") { return .success(.fd(String(text.dropFirst(3)))) }
+        if text.hasPrefix("file:") { return path(text.dropFirst(5), expand).map { $0.map(StandardInput.file) } }
+        if text.hasPrefix("fd:") { return .success(expand(String(text.dropFirst(3))).map(StandardInput.fd)) }
         return .failure(.unknown(input: true))
     }
 
-    static func output(_ text: String) -> Result<StandardOutput, Problem> {
+    static func output(_ text: String, expand: Expand) -> Result<StandardOutput?, Problem> {
         switch text {
         case "inherit": return .success(.inherit)
         case "null": return .success(.null)
@@ -51,10 +55,9 @@ enum StreamParsers {
         }
         for (prefix, make) in [("file:", StandardOutput.file), ("append:", StandardOutput.append),
                                ("truncate:", StandardOutput.truncate)] where text.hasPrefix(prefix) {
-            let path = String(text.dropFirst(prefix.count))
-            return path.hasPrefix("/") ? .success(make(path)) : .failure(.relativePath)
+            return path(text.dropFirst(prefix.count), expand).map { $0.map(make) }
         }
-        if text.hasPrefix("fd:") { return .success(.fd(String(text.dropFirst(3)))) }
+        if text.hasPrefix("fd:") { return .success(expand(String(text.dropFirst(3))).map(StandardOutput.fd)) }
         return .failure(.unknown(input: false))
     }
 }

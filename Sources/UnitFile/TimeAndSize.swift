@@ -80,7 +80,7 @@ public enum SizeParser {
         var i = TimeSpanParser.skipBlanks(bytes, 0)
         var end = bytes.count
         while end > i && NumberScanner.isBlank(bytes[end - 1]) { end -= 1 }
-        if i < end && bytes[i] == UInt8(ascii: "-") { return .failure(.outOfRange) }
+        if i + 1 < end && bytes[i] == UInt8(ascii: "-") && NumberScanner.isDigit(bytes[i + 1]) { return .failure(.outOfRange) }
         guard i < end else { return .failure(.invalid) }
         var total: UInt64 = 0
         while i < end {
@@ -93,7 +93,6 @@ public enum SizeParser {
             } else if j < end && !NumberScanner.isDigit(bytes[j]) {
                 return .failure(.invalid)
             }
-            if multiplier == 1 && number.fractionDigits > 0 { return .failure(.invalid) }
             guard let value = number.value(times: multiplier, nanoseconds: false) else { return .failure(.outOfRange) }
             let (sum, overflow) = total.addingReportingOverflow(value)
             if overflow { return .failure(.outOfRange) }
@@ -137,6 +136,8 @@ enum NumberScanner {
 
     static func scan(_ bytes: [UInt8], _ start: Int, _ end: Int) -> Number? {
         var n = Number(whole: 0, overflow: false, fraction: 0, fractionDigits: 0, end: start)
+        // Every component starts with a digit: "127.0.0.1" must not read as 127.0 + .0 + .1.
+        guard start < end, isDigit(bytes[start]) else { return nil }
         var i = start
         var sawDigit = false
         while i < end && isDigit(bytes[i]) {

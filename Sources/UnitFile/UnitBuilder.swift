@@ -14,10 +14,14 @@ enum UnitBuilder {
         let expander = SpecifierExpander(host: specifiers, unitName: name, fragmentPath: fragmentPath)
         var session = ParseSession(draft: UnitDraft(name: name, type: type), expander: expander, sources: sources.sources)
         session.draft.resolveHostNames = resolveHostNamesRequested(sources)
+        let lexerFatal = sources.files.contains(where: \.fatal)
         apply(sources, to: &session)
         var result = LoadResult()
         if session.fatal {
-            session.diagnostics.append(Diagnostic(severity: .error, unit: name.full, message: fatalMessage))
+            // A broken file (e.g. a bad section header) is explained by its own error line, as in systemd.
+            if !lexerFatal {
+                session.diagnostics.append(Diagnostic(severity: .error, unit: name.full, message: fatalMessage))
+            }
             result.diagnostics = session.diagnostics
             return result
         }

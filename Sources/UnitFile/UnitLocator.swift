@@ -59,7 +59,11 @@ extension UnitLoader {
             located.masked = true
             return located
         }
-        let target = UnitName((destination as NSString).lastPathComponent)
+        var target = UnitName(PathLabels.lastComponents(destination, count: 1))
+        if target.isTemplate, let instance = name.instance, !instance.isEmpty, let kind = name.kind {
+            // foo@bar.service → foo@.service: an instance of the linked template, not an alias of it.
+            target = UnitName(target.prefix + "@" + instance + "." + kind.rawValue)
+        }
         if target != name, target.kind == name.kind, UnitNameRules.isValid(target.full) {
             located.canonicalName = target
             if let targetPath = index.files[target.full], targetPath != path {

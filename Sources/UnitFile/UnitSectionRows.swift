@@ -14,8 +14,9 @@ enum UnitSectionRows {
         Rows.string(u, "Description", "UnitSection.description") { $0.unit.description = $1 },
         OptionRow(u, "Documentation", "URLs", "UnitSection.documentation", flags: [.list, .specifiers]) { s, a in
             if a.value.isEmpty { return s.draft.unit.documentation = [] }
-            for word in a.value.split(whereSeparator: { $0 == " " || $0 == "\t" }).map(String.init) {
-                guard let url = s.expand(a, word) else { continue }
+            // The whole value is expanded first, then split (systemd's strv_printf order).
+            guard let expanded = s.expand(a), case .success(let urls) = WordSplitter.split(expanded) else { return }
+            for url in urls {
                 guard isDocumentationURL(url) else {
                     s.warn(a, "Invalid URL, ignoring: \(url)")
                     continue
@@ -66,14 +67,17 @@ enum UnitSectionRows {
                            _ update: @escaping @Sendable (inout UnitDraft, [UnitName]?) -> Void) -> OptionRow {
         OptionRow(u, key, "unit names", dest, flags: [.list, .specifiers]) { s, a in
             if a.value.isEmpty { return update(&s.draft, nil) }
-            guard case .success(let words) = WordSplitter.split(a.value, cUnescape: false) else {
-                return s.warn(a, "Invalid syntax, ignoring: \(a.value)")
-            }
+            // systemd splits dependency lists on whitespace only: quotes stay part of the name.
             var names: [UnitName] = []
-            for word in words {
-                guard let name = s.expand(a, word) else { continue }
+            for word in a.value.split(whereSeparator: { $0 == " " || $0 == "\t" }) {
+                guard let name = s.expand(a, String(word), unitNameOnly: true) else { continue }
                 guard UnitNameRules.isValid(name) else {
                     s.warn(a, "Failed to add dependency on \(name), ignoring: Invalid argument")
+                    continue
+                }
+                if name == s.draft.name.full {
+                    // A unit cannot depend on itself; systemd only reports it for ordering.
+                    if key == "After" || key == "Before" { s.unitWarning("Dependency \(key)=\(name) is dropped.") }
                     continue
                 }
                 names.append(UnitName(name))
@@ -94,7 +98,7 @@ enum UnitSectionRows {
             if triggering { text = text.dropFirst().drop(while: { $0 == " " }) }
             let negated = text.hasPrefix("!")
             if negated { text = text.dropFirst().drop(while: { $0 == " " }) }
-            guard let path = s.expand(a, String(text)) else { return }
+            guard let path = s.expand(a, String(text), failure: .bare) else { return }
             guard path.hasPrefix("/") else { return s.warn(a, "\(key)= path is not absolute, ignoring: \(path)") }
             s.draft.unit.conditions.append(Condition(kind: kind, isAssert: isAssert, negated: negated,
                                                      triggering: triggering, path: path))
@@ -102,7 +106,8 @@ enum UnitSectionRows {
     }
 
     static func isDocumentationURL(_ url: String) -> Bool {
-        for scheme in ["http://", "https://", "file:", "info:", "man:"] where url.hasPrefix(scheme) {
+        if url.hasPrefix("file:") { return url.dropFirst(5).hasPrefix("/") }
+        for scheme in ["http://", "https://", "info:", "man:"] where url.hasPrefix(scheme) {
             return url.count > scheme.count
         }
         return false

@@ -29,13 +29,17 @@ public enum ValueParsers {
         return nil
     }
 
-    /// Unsigned decimal (or 0x hex) within `max`; a sign is rejected.
+    /// Unsigned integer within `max`, strtoul base 0 like systemd's safe_atou: `0x` hex, leading `0` octal.
+    /// A sign is rejected.
     public static func unsigned(_ text: String, max: UInt64 = UInt64(UInt32.max)) -> Result<UInt64, ValueError> {
         var digits = Substring(text)
         var radix: UInt64 = 10
         if digits.hasPrefix("0x") || digits.hasPrefix("0X") {
             digits = digits.dropFirst(2)
             radix = 16
+        } else if digits.count > 1 && digits.hasPrefix("0") {
+            digits = digits.dropFirst()
+            radix = 8
         }
         guard !digits.isEmpty else { return .failure(.invalid) }
         var value: UInt64 = 0
@@ -55,8 +59,10 @@ public enum ValueParsers {
         var body = Substring(text)
         var negative = false
         if body.hasPrefix("-") { negative = true; body = body.dropFirst() } else if body.hasPrefix("+") { body = body.dropFirst() }
-        guard case .success(let magnitude) = unsigned(String(body), max: UInt64(Int64.max) + 1) else {
-            return body.isEmpty || body.utf8.contains(where: { digitValue($0) == nil }) ? .failure(.invalid) : .failure(.outOfRange)
+        let magnitude: UInt64
+        switch unsigned(String(body), max: UInt64(Int64.max) + 1) {
+        case .success(let m): magnitude = m
+        case .failure(let e): return .failure(e)
         }
         if negative {
             if magnitude > UInt64(Int64.max) + 1 { return .failure(.outOfRange) }
@@ -116,5 +122,12 @@ public enum ValueParsers {
             return 64 - Int32(k)
         }
         return nil
+    }
+}
+
+extension Result {
+    var isSuccess: Bool {
+        if case .success = self { return true }
+        return false
     }
 }

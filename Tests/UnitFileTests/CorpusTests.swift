@@ -1,5 +1,5 @@
 // Real-world corpus: every *.socket and *.service shipped in this machine's
-// /lib/systemd/system and /usr/lib/systemd/system loads (templates through a
+// /lib/systemd/system, /usr/lib/systemd/system (and /usr/lib/systemd/user) loads (templates through a
 // test instance) with no diagnostic other than "Unsupported by usherd"
 // warnings and masks. Skips with a message when the folders are absent.
 
@@ -9,7 +9,8 @@ import XCTest
 @testable import UnitFile
 
 final class CorpusTests: XCTestCase {
-    static let directories = ["/lib/systemd/system", "/usr/lib/systemd/system"]
+    /// The issue names the two system folders; the user-manager folder is read as well when present.
+    static let directories = ["/lib/systemd/system", "/usr/lib/systemd/system", "/usr/lib/systemd/user"]
 
     /// Diagnostics that reflect the machine, not the parser: masked units (e.g. Debian's sysv shims).
     func isAcceptable(_ d: Diagnostic) -> Bool {

@@ -107,6 +107,11 @@ final class DeriveVerifyTests: XCTestCase {
         XCTAssertEqual(try loadService("[Service]\nExecStart=/bin/true\nTimeoutStartSec=0\n").0?.timeoutStartSec, .infinity)
     }
 
+    func testSocketTimeoutZeroMeansNoTimeout() throws {
+        XCTAssertEqual(try loadSocket("[Socket]\nListenStream=1\nTimeoutSec=0\n").0?.timeout, .infinity)
+        XCTAssertEqual(try loadSocket("[Socket]\nListenStream=1\nTimeoutSec=20\n").0?.timeout, .seconds(20))
+    }
+
     func testStartLimitFromUnitSectionReachesTheService() throws {
         let (service, _) = try loadService("[Unit]\nStartLimitIntervalSec=30\nStartLimitBurst=2\n[Service]\nExecStart=/bin/true\n")
         XCTAssertEqual(service?.startLimitInterval, .seconds(30))

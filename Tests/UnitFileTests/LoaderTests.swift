@@ -47,6 +47,15 @@ final class LoaderTests: XCTestCase {
         XCTAssertEqual(dir.loader.loadAll().services.map(\.name.full), ["real.service"])
     }
 
+    func testInstanceSymlinkToTemplateLoadsAsThatInstance() throws {
+        let dir = try UnitDirectory()
+        try dir.write("getty@.service", "[Service]\nExecStart=/sbin/agetty %I\n")
+        try dir.symlink("getty@tty1.service", to: "getty@.service")
+        let set = dir.loader.loadAll()
+        XCTAssertEqual(set.services.map(\.name.full), ["getty@tty1.service"])
+        XCTAssertEqual(set.services.first?.execStart.first?.arguments, ["/sbin/agetty", "tty1"])
+    }
+
     func testMissingUnitIsReported() throws {
         let dir = try UnitDirectory()
         let (unit, diagnostics) = dir.loader.loadSocket(UnitName("ghost.socket"))

@@ -22,6 +22,8 @@ final class UsherctlTests: XCTestCase {
         let process = Process()
         process.executableURL = binary
         process.arguments = arguments
+        // Help text wraps at the terminal width; pin it so saved help matches everywhere.
+        process.environment = ProcessInfo.processInfo.environment.merging(["COLUMNS": "80"]) { $1 }
         let out = Pipe(), err = Pipe()
         process.standardOutput = out
         process.standardError = err
@@ -96,6 +98,19 @@ final class UsherctlTests: XCTestCase {
         let units = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(show.stdout.utf8)) as? [[String: Any]])
         XCTAssertEqual(units.first?["Backlog"] as? String, "17")
         XCTAssertEqual((units.first?["Listen"] as? [String])?.count, 11)
+    }
+
+    func testSubcommandHelpMatchesSavedText() throws {
+        for verb in ["verify", "cat", "show", "list-keys"] {
+            let run = try usherctl([verb, "--help"])
+            XCTAssertEqual(run.status, 0)
+            let path = TestPaths.golden + "/usherctl/\(verb)-help.txt"
+            if ProcessInfo.processInfo.environment["UPDATE_GOLDEN"] == "1" {
+                try Data(run.stdout.utf8).write(to: URL(fileURLWithPath: path))
+                continue
+            }
+            XCTAssertEqual(run.stdout, try String(contentsOfFile: path, encoding: .utf8), "\(verb): UPDATE_GOLDEN=1 regenerates")
+        }
     }
 
     func testMissingArgumentIsAUsageError() throws {

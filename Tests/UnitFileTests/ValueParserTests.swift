@@ -40,7 +40,7 @@ final class ValueParserTests: XCTestCase {
         ]
         for (text, micros) in cases { XCTAssertEqual(try TimeSpanParser.parse(text).get().microseconds, micros, text) }
         XCTAssertEqual(try TimeSpanParser.parse("infinity").get(), .infinity)
-        for junk in ["", "abc", "5x", "1h 3x", "-5", "s"] { XCTAssertEqual(TimeSpanParser.parse(junk), .failure(.invalid), junk) }
+        for junk in ["", "abc", "5x", "1h 3x", "-5", "s", "127.0.0.1", ".5s"] { XCTAssertEqual(TimeSpanParser.parse(junk), .failure(.invalid), junk) }
         XCTAssertEqual(TimeSpanParser.parse("999999999999999y"), .failure(.outOfRange))
     }
 
