@@ -9,7 +9,7 @@ APT_PKGS   := libsystemd-dev pkg-config
 BUILD_LOG  := .build/usher-build.log
 UNITS      ?= units
 
-.PHONY: run test deps build release check-warnings bench clean
+.PHONY: run test deps build release check-warnings bench bench-unitload fuzz-unitfile clean
 
 deps:
 	@missing=""; for p in $(APT_PKGS); do \
@@ -42,8 +42,16 @@ test: deps
 	@$(MAKE) --no-print-directory check-warnings
 	$(SWIFT) test --skip-build
 
-bench: release
+bench: release bench-unitload
 	$(MAKE) -C bench
+
+bench-unitload: deps
+	$(SWIFT) run -c release unitload-bench
+
+fuzz-unitfile: deps
+	fuzz/unitfile/build.sh
+	mkdir -p .build/fuzz/corpus && cp -n fuzz/unitfile/corpus/* .build/fuzz/corpus/
+	.build/fuzz/fuzz-unitfile -max_total_time=$(or $(FUZZ_SECONDS),60) -max_len=4096 .build/fuzz/corpus
 
 clean:
 	rm -rf .build
