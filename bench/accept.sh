@@ -1,0 +1,119 @@
+#!/usr/bin/env bash
+# accept.sh: the Accept=yes benchmark. Runs every contender × handler ×
+# concurrency cell ROUNDS times (rounds interleaved, so load drift on a shared
+# machine hits all contenders alike), each cell on a fresh supervisor and a
+# fresh 127.0.0.1 port; writes raw lines, logs and a markdown table with ratios
+# to refloop from the same run into out/. --long: the 100,000-connection RSS check.
+set -u
+BENCH_DIR=$(cd "$(dirname "$0")" && pwd)
+# shellcheck source=contenders.sh
+source "$BENCH_DIR/contenders.sh"
+
+MODE=short
+[ "${1:-}" = --long ] && MODE=long
+if [ $MODE = long ]; then
+    CONTENDERS=${CONTENDERS:-"refloop usherd"}
+    HANDLERS=${HANDLERS:-raw}
+    CONCURRENCY=${CONCURRENCY:-16}
+    COUNT=${COUNT:-100000}
+    WARMUP=${WARMUP:-1000}
+    ROUNDS=${ROUNDS:-1}
+    MAX_SECONDS=${MAX_SECONDS:-240}
+else
+    CONTENDERS=${CONTENDERS:-"refloop refloop-fork tcpserver xinetd socket-activate usherd"}
+    HANDLERS=${HANDLERS:-"raw glibc"}
+    CONCURRENCY=${CONCURRENCY:-"1 16"}
+    COUNT=${COUNT:-4000}
+    WARMUP=${WARMUP:-300}
+    ROUNDS=${ROUNDS:-3}
+    MAX_SECONDS=${MAX_SECONDS:-60}
+fi
+PORT_BASE=${PORT_BASE:-24000}
+PROBE_SECONDS=${PROBE_SECONDS:-5}
+LOADGEN=$BENCH_DIR/bin/loadgen
+OUT=$BENCH_DIR/out/accept-$MODE-$(date -u +%Y%m%d-%H%M%S)
+RAW=$OUT/raw.txt
+SKIPPED=$OUT/skipped.txt
+declare -A SKIP_REASON=()
+NEXT_PORT=$PORT_BASE
+
+handler_path() {
+    echo "$BENCH_DIR/bin/hello-$1"
+}
+
+skip() {
+    SKIP_REASON[$1]=$2
+    printf '%s\t%s\n' "$1" "$2" >>"$SKIPPED"
+    echo "accept: $1 skipped: $2" >&2
+}
+
+# The last line a supervisor wrote, to explain why it did not serve.
+last_log_line() {
+    tail -n 1 "$1" 2>/dev/null | tr -d '\r' | cut -c1-160
+}
+
+# run_cell CONTENDER HANDLER CONCURRENCY ROUND: one measured run, one raw line.
+run_cell() {
+    local contender=$1 handler=$2 concurrency=$3 round=$4 port line
+    local tag=$contender-$handler-c$concurrency-r$round
+    local work=$OUT/work/$tag log=$OUT/logs/$tag.log
+    port=$("$LOADGEN" -F "$NEXT_PORT") || { skip "$contender" "no free loopback port"; return; }
+    NEXT_PORT=$((port + 1))
+    mkdir -p "$work"
+    contender_start "$contender" "$port" "$(handler_path "$handler")" "$log" "$work"
+    if ! "$LOADGEN" -P -p "$port" -t "$PROBE_SECONDS" 2>/dev/null; then
+        if process_exited "$SUP_PID"; then
+            skip "$contender" "exited at once without serving 127.0.0.1:$port ($(last_log_line "$log"))"
+        else
+            skip "$contender" "no answer on 127.0.0.1:$port within ${PROBE_SECONDS}s (Accept=yes not served yet?)"
+        fi
+        contender_stop "$SUP_PID"
+        return
+    fi
+    line=$("$LOADGEN" -p "$port" -c "$concurrency" -n "$COUNT" -w "$WARMUP" -t "$MAX_SECONDS" \
+        -s "$SUP_PID" -l "$tag" -x hello)
+    contender_stop "$SUP_PID"
+    [ -n "$line" ] || { echo "accept: $tag: loadgen reported nothing" >&2; return; }
+    echo "contender=$contender handler=$handler round=$round $line" >>"$RAW"
+    echo "accept: $tag: $(echo "$line" | grep -o 'cps=[^ ]*\|p99_us=[^ ]*\|errors=[^ ]*\|zombies=[^ ]*' | tr '\n' ' ')" >&2
+}
+
+write_header() {
+    echo "# Accept=yes benchmark ($MODE), $(date -u '+%Y-%m-%d %H:%M UTC')"
+    echo
+    echo "- machine: $(nproc) cores, kernel $(uname -r), load average at start $(cut -d' ' -f1-3 /proc/loadavg)"
+    echo "- per cell: $WARMUP warm-up + $COUNT measured connections, $ROUNDS round(s) interleaved, bound ${MAX_SECONDS}s"
+    echo "- peers: xinetd $(dpkg-query -W -f='${Version}' xinetd 2>/dev/null), ucspi-tcp $(dpkg-query -W -f='${Version}' ucspi-tcp 2>/dev/null), systemd $(dpkg-query -W -f='${Version}' systemd 2>/dev/null); usherd: $USHERD"
+    echo
+}
+
+main() {
+    local round contender handler concurrency reason
+    mkdir -p "$OUT/logs" "$OUT/work"
+    : >"$RAW"
+    : >"$SKIPPED"
+    for contender in $CONTENDERS; do
+        reason=$(contender_check "$contender") || skip "$contender" "$reason"
+    done
+    for round in $(seq 1 "$ROUNDS"); do
+        for contender in $CONTENDERS; do
+            for handler in $HANDLERS; do
+                for concurrency in $CONCURRENCY; do
+                    [ -n "${SKIP_REASON[$contender]:-}" ] && continue
+                    run_cell "$contender" "$handler" "$concurrency" "$round"
+                done
+            done
+        done
+    done
+    {
+        write_header
+        awk -v mode="$MODE" -v order="$CONTENDERS" -v handlers="$HANDLERS" -v levels="$CONCURRENCY" \
+            -f "$BENCH_DIR/table.awk" "$RAW" "$SKIPPED"
+    } >"$OUT/table.md"
+    ln -sfn "$(basename "$OUT")" "$BENCH_DIR/out/accept-$MODE-latest"
+    cat "$OUT/table.md"
+    echo
+    echo "raw numbers: $RAW; logs: $OUT/logs"
+}
+
+main

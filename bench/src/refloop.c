@@ -1,0 +1,149 @@
+/* refloop: the C reference for Accept=yes — a blocking accept loop that starts
+ * one handler per connection with the connection as fd 0 and 1, and reaps in a
+ * SIGCHLD handler. Default: posix_spawn (glibc's clone(CLONE_VM|CLONE_VFORK));
+ * -f: fork + dup2 + execv. Listens on a loopback address only. */
+#define _GNU_SOURCE /* accept4 */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <signal.h>
+#include <spawn.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+extern char **environ;
+
+static void usage(void)
+{
+    fprintf(stderr, "usage: refloop [-f] [-b backlog] ADDRESS PORT PROGRAM [ARG...]\n"
+                    "  ADDRESS must be 127.x.y.z; -f uses fork+exec instead of posix_spawn\n");
+    exit(100);
+}
+
+static void fatal(const char *what)
+{
+    fprintf(stderr, "refloop: fatal: %s: %s\n", what, strerror(errno));
+    exit(111);
+}
+
+/* Signal handlers only reap; errno is saved because accept may be interrupted. */
+static void reap_children(int signo)
+{
+    int saved_errno = errno;
+    (void)signo;
+    while (waitpid(-1, NULL, WNOHANG) > 0) {
+    }
+    errno = saved_errno;
+}
+
+static void install_reaper(void)
+{
+    struct sigaction action;
+
+    memset(&action, 0, sizeof action);
+    action.sa_handler = reap_children;
+    action.sa_flags = SA_RESTART | SA_NOCLDSTOP;
+    sigemptyset(&action.sa_mask);
+    if (sigaction(SIGCHLD, &action, NULL) < 0) fatal("sigaction SIGCHLD");
+}
+
+/* fds 0-2 must be taken, or accept could hand out fd 0 and dup2 would be a no-op. */
+static void ensure_standard_fds(void)
+{
+    for (int fd = 0; fd < 3; fd++) {
+        if (fcntl(fd, F_GETFD) < 0 && open("/dev/null", O_RDWR) < 0) fatal("open /dev/null");
+    }
+}
+
+static int listen_loopback(const char *address, const char *port, int backlog)
+{
+    struct sockaddr_in sin;
+    int one = 1;
+    int fd;
+
+    memset(&sin, 0, sizeof sin);
+    sin.sin_family = AF_INET;
+    sin.sin_port = htons((unsigned short)atoi(port));
+    if (inet_pton(AF_INET, address, &sin.sin_addr) != 1 || (ntohl(sin.sin_addr.s_addr) >> 24) != 127) usage();
+    fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    if (fd < 0) fatal("socket");
+    if (setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one) < 0) fatal("setsockopt SO_REUSEADDR");
+    if (bind(fd, (struct sockaddr *)&sin, sizeof sin) < 0) fatal("bind");
+    if (listen(fd, backlog) < 0) fatal("listen");
+    return fd;
+}
+
+/* File actions depend only on the connection's fd number, which accept's
+ * lowest-free rule keeps constant; rebuild them only when it changes. */
+static int spawn_handler(int connection, char **argv)
+{
+    static posix_spawn_file_actions_t actions;
+    static int actions_fd = -1;
+    pid_t pid;
+    int error;
+
+    if (actions_fd != connection) {
+        if (actions_fd >= 0) posix_spawn_file_actions_destroy(&actions);
+        posix_spawn_file_actions_init(&actions);
+        posix_spawn_file_actions_adddup2(&actions, connection, 0);
+        posix_spawn_file_actions_adddup2(&actions, connection, 1);
+        actions_fd = connection;
+    }
+    error = posix_spawn(&pid, argv[0], &actions, NULL, argv, environ);
+    if (error != 0) {
+        fprintf(stderr, "refloop: warning: posix_spawn %s: %s\n", argv[0], strerror(error));
+        return -1;
+    }
+    return 0;
+}
+
+static int fork_handler(int connection, char **argv)
+{
+    pid_t pid = fork();
+
+    if (pid < 0) {
+        fprintf(stderr, "refloop: warning: fork: %s\n", strerror(errno));
+        return -1;
+    }
+    if (pid == 0) {
+        /* dup2 onto 0 and 1 clears CLOEXEC there; the original closes at exec. */
+        if (dup2(connection, 0) < 0 || dup2(connection, 1) < 0) _exit(111);
+        execve(argv[0], argv, environ);
+        _exit(111);
+    }
+    return 0;
+}
+
+int main(int argc, char **argv)
+{
+    int use_fork = 0;
+    int backlog = 1024;
+    int option;
+    int listener;
+
+    while ((option = getopt(argc, argv, "+fb:")) != -1) {
+        if (option == 'f') use_fork = 1;
+        else if (option == 'b') backlog = atoi(optarg);
+        else usage();
+    }
+    if (argc - optind < 3) usage();
+    ensure_standard_fds();
+    install_reaper();
+    listener = listen_loopback(argv[optind], argv[optind + 1], backlog);
+    for (;;) {
+        int connection = accept4(listener, NULL, NULL, SOCK_CLOEXEC);
+
+        if (connection < 0) {
+            if (errno == EINTR || errno == ECONNABORTED) continue;
+            fatal("accept4");
+        }
+        if (use_fork) fork_handler(connection, argv + optind + 2);
+        else spawn_handler(connection, argv + optind + 2);
+        close(connection);
+    }
+}
