@@ -3,7 +3,7 @@
 # runs HANDLER with the connection on fd 0 and 1; contender_start sets SUP_PID
 # to the supervisor process itself (never a wrapper shell), for /proc sampling.
 
-USHERD=${USHERD:-$BENCH_DIR/../.build/release/usherd}
+USHERD=$(realpath -m "${USHERD:-$BENCH_DIR/../.build/release/usherd}")
 # @UNITS@ is replaced by the generated unit directory.
 USHERD_ARGS=${USHERD_ARGS:-"--unit-dir @UNITS@"}
 MAX_CONNECTIONS=1024

@@ -13,6 +13,17 @@ function median(list,    n, parts, i, j, tmp) {
     return n % 2 ? parts[(n + 1) / 2] : (parts[n / 2] + parts[n / 2 + 1]) / 2
 }
 
+function spread(list,    n, parts, i, low, high) {
+    n = split(list, parts, " ")
+    if (n < 2) return ""
+    low = high = parts[1] + 0
+    for (i = 2; i <= n; i++) {
+        if (parts[i] + 0 < low) low = parts[i] + 0
+        if (parts[i] + 0 > high) high = parts[i] + 0
+    }
+    return sprintf(" (%.0f–%.0f)", low, high)
+}
+
 function ratio(value, reference) {
     return reference > 0 ? sprintf("%.2f×", value / reference) : "–"
 }
@@ -59,7 +70,7 @@ function short_tables(    nh, nl, nc, hs, ls, cs, h, l, c, key, ref) {
     for (h = 1; h <= nh; h++) for (l = 1; l <= nl; l++) {
         ref = "refloop" SUBSEP hs[h] SUBSEP ls[l]
         printf "\n### handler hello-%s, concurrency %s\n\n", hs[h], ls[l]
-        print "| contender | conn/s | × refloop | p50 µs | p99 µs | sup CPU µs/conn | × refloop | (stat) | children CPU µs/conn | sup RSS KiB before → after | zombies | errors |"
+        print "| contender | conn/s (min–max) | × refloop | p50 µs | p99 µs | sup CPU µs/conn | × refloop | (stat) | children CPU µs/conn | sup RSS KiB before → after | zombies | errors |"
         print "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"
         for (c = 1; c <= nc; c++) {
             key = cs[c] SUBSEP hs[h] SUBSEP ls[l]
@@ -67,8 +78,8 @@ function short_tables(    nh, nl, nc, hs, ls, cs, h, l, c, key, ref) {
                 if (cs[c] in skipped) printf "| %s | skipped | | | | | | | | | | |\n", cs[c]
                 continue
             }
-            printf "| %s | %.0f | %s | %.0f | %.0f | %.1f | %s | %.0f | %.0f | %d → %d | %d | %d |\n", cs[c],
-                median(cps[key]), ratio(median(cps[key]), median(cps[ref])), median(p50[key]), median(p99[key]),
+            printf "| %s | %.0f%s | %s | %.0f | %.0f | %.1f | %s | %.0f | %.0f | %d → %d | %d | %d |\n", cs[c],
+                median(cps[key]), spread(cps[key]), ratio(median(cps[key]), median(cps[ref])), median(p50[key]), median(p99[key]),
                 per_conn(oncpu[key], key), ratio(per_conn(oncpu[key], key), per_conn(oncpu[ref], ref)),
                 per_conn(statcpu[key], key), per_conn(childcpu[key], key),
                 median(rss_before[key]), median(rss_after[key]), zombies[key], errors[key]
