@@ -20,12 +20,12 @@ if [ $MODE = long ]; then
     ROUNDS=${ROUNDS:-1}
     MAX_SECONDS=${MAX_SECONDS:-240}
 else
-    CONTENDERS=${CONTENDERS:-"refloop refloop-fork tcpserver xinetd socket-activate usherd"}
+    CONTENDERS=${CONTENDERS:-"refloop refloop-fork refloop-thread tcpserver xinetd socket-activate usherd"}
     HANDLERS=${HANDLERS:-"raw glibc"}
     CONCURRENCY=${CONCURRENCY:-"1 16"}
     COUNT=${COUNT:-2500}
     WARMUP=${WARMUP:-300}
-    ROUNDS=${ROUNDS:-7}
+    ROUNDS=${ROUNDS:-5}
     MAX_SECONDS=${MAX_SECONDS:-60}
 fi
 PORT_BASE=${PORT_BASE:-24000}
@@ -34,7 +34,7 @@ PROBE_SECONDS=${PROBE_SECONDS:-5}
 # machine's CPUs are at most QUIET_BUSY % busy (other work shares this machine).
 QUIET_BUSY=${QUIET_BUSY:-25}
 QUIET_WAIT=${QUIET_WAIT:-3}
-QUIET_BUDGET=${QUIET_BUDGET:-90} # seconds of such waiting in the whole run, at most
+QUIET_BUDGET=${QUIET_BUDGET:-60} # seconds of such waiting in the whole run, at most
 QUIET_BUDGET_TOTAL=$QUIET_BUDGET
 LOADGEN=$BENCH_DIR/bin/loadgen
 OUT=$BENCH_DIR/out/accept-$MODE-$(date -u +%Y%m%d-%H%M%S)

@@ -24,7 +24,7 @@ find_xinetd() {
 # Prints why NAME cannot run here and fails, or succeeds silently.
 contender_check() {
     case $1 in
-    refloop | refloop-fork) [ -x "$BENCH_DIR/bin/refloop" ] || { echo "bin/refloop missing (make -C bench)"; return 1; } ;;
+    refloop | refloop-fork | refloop-thread) [ -x "$BENCH_DIR/bin/refloop" ] || { echo "bin/refloop missing (make -C bench)"; return 1; } ;;
     tcpserver) command -v tcpserver >/dev/null || { echo "tcpserver not installed (Debian package ucspi-tcp)"; return 1; } ;;
     xinetd) find_xinetd >/dev/null || { echo "xinetd not installed (Debian package xinetd)"; return 1; } ;;
     socket-activate) find_socket_activate >/dev/null || { echo "systemd-socket-activate not found (ships with systemd)"; return 1; } ;;
@@ -87,6 +87,7 @@ contender_start() {
     case $name in
     refloop) "$BENCH_DIR/bin/refloop" 127.0.0.1 "$port" "$handler" </dev/null >"$log" 2>&1 & ;;
     refloop-fork) "$BENCH_DIR/bin/refloop" -f 127.0.0.1 "$port" "$handler" </dev/null >"$log" 2>&1 & ;;
+    refloop-thread) "$BENCH_DIR/bin/refloop" -t 127.0.0.1 "$port" "$handler" </dev/null >"$log" 2>&1 & ;;
     tcpserver)
         # -H -R -l 0: no DNS or ident lookups; -c/-b: no concurrency or backlog cap in the way.
         tcpserver -q -H -R -l 0 -c "$MAX_CONNECTIONS" -b "$MAX_CONNECTIONS" 127.0.0.1 "$port" "$handler" \
@@ -95,7 +96,9 @@ contender_start() {
         write_xinetd_conf "$port" "$handler" "$work/xinetd.conf"
         "$(find_xinetd)" -dontfork -f "$work/xinetd.conf" -filelog "$log" </dev/null >>"$log" 2>&1 & ;;
     socket-activate)
-        "$(find_socket_activate)" --accept --inetd -l "127.0.0.1:$port" "$handler" </dev/null >"$log" 2>&1 & ;;
+        # Per-connection logging off, as for xinetd and tcpserver; its stock
+        # level (info) writes 5 lines per connection: SOCKET_ACTIVATE_LOG_LEVEL=info.
+        SYSTEMD_LOG_LEVEL=${SOCKET_ACTIVATE_LOG_LEVEL:-notice} "$(find_socket_activate)" --accept --inetd -l "127.0.0.1:$port" "$handler" </dev/null >"$log" 2>&1 & ;;
     usherd)
         write_usherd_units "$port" "$handler" "$work/units"
         # shellcheck disable=SC2086 # USHERD_ARGS is a word list on purpose

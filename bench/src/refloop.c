@@ -1,12 +1,15 @@
 /* refloop: the C reference for Accept=yes — a blocking accept loop that starts
  * one handler per connection with the connection as fd 0 and 1, and reaps in a
- * SIGCHLD handler. Default: posix_spawn (glibc's clone(CLONE_VM|CLONE_VFORK));
- * -f: fork + dup2 + execv. Listens on a loopback address only. */
+ * SIGCHLD handler. Default: posix_spawn (glibc's clone(CLONE_VM|CLONE_VFORK))
+ * from the accept loop; -f: fork + dup2 + execve; -t: posix_spawn on a second
+ * thread fed through a pipe, so accepting goes on while a child starts (the
+ * design issue 5 asks of usherd). Listens on a loopback address only. */
 #define _GNU_SOURCE /* accept4 */
 #include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <netinet/in.h>
+#include <pthread.h>
 #include <signal.h>
 #include <spawn.h>
 #include <stdio.h>
@@ -20,8 +23,9 @@ extern char **environ;
 
 static void usage(void)
 {
-    fprintf(stderr, "usage: refloop [-f] [-b backlog] ADDRESS PORT PROGRAM [ARG...]\n"
-                    "  ADDRESS must be 127.x.y.z; -f uses fork+exec instead of posix_spawn\n");
+    fprintf(stderr, "usage: refloop [-f|-t] [-b backlog] ADDRESS PORT PROGRAM [ARG...]\n"
+                    "  ADDRESS must be 127.x.y.z; -f: fork+exec instead of posix_spawn;\n"
+                    "  -t: posix_spawn on a dedicated spawner thread\n");
     exit(100);
 }
 
@@ -119,22 +123,47 @@ static int fork_handler(int connection, char **argv)
     return 0;
 }
 
-int main(int argc, char **argv)
-{
-    int use_fork = 0;
-    int backlog = 1024;
-    int option;
-    int listener;
+enum mode { MODE_SPAWN, MODE_FORK, MODE_THREAD };
 
-    while ((option = getopt(argc, argv, "+fb:")) != -1) {
-        if (option == 'f') use_fork = 1;
-        else if (option == 'b') backlog = atoi(optarg);
-        else usage();
+struct spawner {
+    int queue; /* read end of the pipe carrying accepted fds */
+    char **argv;
+};
+
+/* The spawner thread: one posix_spawn per fd read from the pipe. A full pipe
+ * blocks the accept loop, which is the back-pressure we want. */
+static void *spawner_main(void *argument)
+{
+    struct spawner *spawner = argument;
+    int connection;
+
+    for (;;) {
+        ssize_t n = read(spawner->queue, &connection, sizeof connection);
+        if (n < 0 && errno == EINTR) continue;
+        if (n != (ssize_t)sizeof connection) fatal("read spawn queue");
+        spawn_handler(connection, spawner->argv);
+        close(connection);
     }
-    if (argc - optind < 3) usage();
-    ensure_standard_fds();
-    install_reaper();
-    listener = listen_loopback(argv[optind], argv[optind + 1], backlog);
+    return NULL;
+}
+
+static int start_spawner(char **argv)
+{
+    static struct spawner spawner;
+    pthread_t thread;
+    int queue[2];
+
+    if (pipe2(queue, O_CLOEXEC) < 0) fatal("pipe2");
+    spawner = (struct spawner){queue[0], argv};
+    errno = pthread_create(&thread, NULL, spawner_main, &spawner);
+    if (errno != 0) fatal("pthread_create");
+    return queue[1];
+}
+
+static void serve(int listener, enum mode mode, char **argv)
+{
+    int queue = mode == MODE_THREAD ? start_spawner(argv) : -1;
+
     for (;;) {
         int connection = accept4(listener, NULL, NULL, SOCK_CLOEXEC);
 
@@ -142,8 +171,33 @@ int main(int argc, char **argv)
             if (errno == EINTR || errno == ECONNABORTED) continue;
             fatal("accept4");
         }
-        if (use_fork) fork_handler(connection, argv + optind + 2);
-        else spawn_handler(connection, argv + optind + 2);
+        if (mode == MODE_THREAD) {
+            /* Ownership of the fd passes to the spawner thread. */
+            while (write(queue, &connection, sizeof connection) < 0) {
+                if (errno != EINTR) fatal("write spawn queue");
+            }
+            continue;
+        }
+        if (mode == MODE_FORK) fork_handler(connection, argv);
+        else spawn_handler(connection, argv);
         close(connection);
     }
+}
+
+int main(int argc, char **argv)
+{
+    enum mode mode = MODE_SPAWN;
+    int backlog = 1024;
+    int option;
+
+    while ((option = getopt(argc, argv, "+ftb:")) != -1) {
+        if (option == 'f') mode = MODE_FORK;
+        else if (option == 't') mode = MODE_THREAD;
+        else if (option == 'b') backlog = atoi(optarg);
+        else usage();
+    }
+    if (argc - optind < 3) usage();
+    ensure_standard_fds();
+    install_reaper();
+    serve(listen_loopback(argv[optind], argv[optind + 1], backlog), mode, argv + optind + 2);
 }
