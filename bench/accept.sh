@@ -136,6 +136,8 @@ their child does between fork and exec (fd shuffling, environment, xinetd's
 per-service setup) lands on the child, not in "sup CPU"; posix_spawn's child
 likewise, but the parent waits (off-CPU) until it has exec'd. Total cost per
 connection is sup + children. RSS "before" is sampled after the warm-up.
+"CPUs busy %" is the whole machine during the measured phase (everyone's
+work, other tenants included): under 100 means idle CPU was left.
 NOTES
 }
 

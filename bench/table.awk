@@ -45,6 +45,7 @@ FILENAME ~ /skipped/ {
     cps[key] = cps[key] " " kv["cps"]
     p50[key] = p50[key] " " kv["p50_us"]
     p99[key] = p99[key] " " kv["p99_us"]
+    busy[key] = busy[key] " " kv["machine_busy_pct"]
     rss_before[key] = rss_before[key] " " kv["rss_before_kib"]
     rss_after[key] = rss_after[key] " " kv["rss_after_kib"]
     ok[key] += kv["ok"]
@@ -70,19 +71,19 @@ function short_tables(    nh, nl, nc, hs, ls, cs, h, l, c, key, ref) {
     for (h = 1; h <= nh; h++) for (l = 1; l <= nl; l++) {
         ref = "refloop" SUBSEP hs[h] SUBSEP ls[l]
         printf "\n### handler hello-%s, concurrency %s\n\n", hs[h], ls[l]
-        print "| contender | conn/s (min–max) | × refloop | p50 µs | p99 µs | sup CPU µs/conn | × refloop | (stat) | children CPU µs/conn | sup RSS KiB before → after | zombies | errors |"
-        print "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"
+        print "| contender | conn/s (min–max) | × refloop | p50 µs | p99 µs | sup CPU µs/conn | × refloop | (stat) | children CPU µs/conn | sup RSS KiB before → after | zombies | errors | CPUs busy % |"
+        print "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"
         for (c = 1; c <= nc; c++) {
             key = cs[c] SUBSEP hs[h] SUBSEP ls[l]
             if (!(key in seen)) {
-                if (cs[c] in skipped) printf "| %s | skipped | | | | | | | | | | |\n", cs[c]
+                if (cs[c] in skipped) printf "| %s | skipped | | | | | | | | | | | |\n", cs[c]
                 continue
             }
-            printf "| %s | %.0f%s | %s | %.0f | %.0f | %.1f | %s | %.0f | %.0f | %d → %d | %d | %d |\n", cs[c],
+            printf "| %s | %.0f%s | %s | %.0f | %.0f | %.1f | %s | %.0f | %.0f | %d → %d | %d | %d | %.0f |\n", cs[c],
                 median(cps[key]), spread(cps[key]), ratio(median(cps[key]), median(cps[ref])), median(p50[key]), median(p99[key]),
                 per_conn(oncpu[key], key), ratio(per_conn(oncpu[key], key), per_conn(oncpu[ref], ref)),
                 per_conn(statcpu[key], key), per_conn(childcpu[key], key),
-                median(rss_before[key]), median(rss_after[key]), zombies[key], errors[key]
+                median(rss_before[key]), median(rss_after[key]), zombies[key], errors[key], median(busy[key])
         }
     }
 }

@@ -153,6 +153,7 @@ static void *worker_main(void *argument)
 struct phase_result {
     double elapsed;
     long rss_peak_kib;
+    double machine_busy_pct; /* all CPUs, everyone's work, during the phase */
 };
 
 /* Runs one phase; the calling thread samples the supervisor's RSS meanwhile. */
@@ -161,7 +162,8 @@ static struct phase_result run_phase(struct phase *phase, const struct options *
     int n = options->concurrency;
     pthread_t threads[n];
     struct worker workers[n];
-    struct phase_result result = {0, 0};
+    struct phase_result result = {0, 0, 0};
+    unsigned long long busy_before, total_before, busy_after, total_after;
     double started;
 
     pthread_barrier_init(&phase->start, NULL, (unsigned)n + 1);
@@ -172,6 +174,7 @@ static struct phase_result run_phase(struct phase *phase, const struct options *
             exit(111);
         }
     }
+    machine_cpu_read(&busy_before, &total_before);
     pthread_barrier_wait(&phase->start);
     started = now_seconds();
     while (atomic_load(&phase->finished_workers) < n) {
@@ -181,6 +184,9 @@ static struct phase_result run_phase(struct phase *phase, const struct options *
             sample.rss_kib > result.rss_peak_kib)
             result.rss_peak_kib = sample.rss_kib;
     }
+    machine_cpu_read(&busy_after, &total_after);
+    if (total_after > total_before)
+        result.machine_busy_pct = 100.0 * (double)(busy_after - busy_before) / (double)(total_after - total_before);
     for (int i = 0; i < n; i++) {
         pthread_join(threads[i], NULL);
         if (phase->finish_times[i] - started > result.elapsed) result.elapsed = phase->finish_times[i] - started;
@@ -253,12 +259,13 @@ static void print_report(const struct options *options, const struct phase *phas
     double tick_us = 1e6 / (double)sysconf(_SC_CLK_TCK);
 
     printf("label=%s concurrency=%d requested=%ld ok=%ld errors=%ld err_connect=%ld err_read=%ld err_reply=%ld "
-           "deadline_hit=%d seconds=%.3f cps=%.1f p50_us=%.1f p99_us=%.1f max_us=%.1f",
+           "deadline_hit=%d seconds=%.3f cps=%.1f p50_us=%.1f p99_us=%.1f max_us=%.1f machine_busy_pct=%.0f",
            options->label, options->concurrency, options->count, ok, failures,
            atomic_load(&phase->failures[FAIL_CONNECT]), atomic_load(&phase->failures[FAIL_READ]),
            atomic_load(&phase->failures[FAIL_REPLY]), attempted < options->count, run->elapsed,
            run->elapsed > 0 ? (double)ok / run->elapsed : 0, percentile_us(latencies, ok, 0.50),
-           percentile_us(latencies, ok, 0.99), ok > 0 ? (double)latencies[ok - 1] / 1000.0 : 0);
+           percentile_us(latencies, ok, 0.99), ok > 0 ? (double)latencies[ok - 1] / 1000.0 : 0,
+           run->machine_busy_pct);
     if (options->supervisor > 0) {
         printf(" sup_ticks=%llu child_ticks=%llu sup_oncpu_ns=%llu sup_cpu_us_per_conn=%.2f "
                "sup_oncpu_us_per_conn=%.2f child_cpu_us_per_conn=%.2f rss_before_kib=%ld rss_peak_kib=%ld "

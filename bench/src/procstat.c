@@ -91,6 +91,20 @@ static unsigned long long read_oncpu_ns(pid_t pid)
     return total;
 }
 
+void machine_cpu_read(unsigned long long *busy, unsigned long long *total)
+{
+    unsigned long long user, nice, system, idle, iowait, irq, softirq, steal;
+    char buffer[512];
+
+    *busy = *total = 0;
+    if (read_small_file("/proc/stat", buffer, sizeof buffer) < 0) return;
+    if (sscanf(buffer, "cpu %llu %llu %llu %llu %llu %llu %llu %llu", &user, &nice, &system, &idle, &iowait, &irq,
+               &softirq, &steal) != 8)
+        return;
+    *busy = user + nice + system + irq + softirq + steal;
+    *total = *busy + idle + iowait;
+}
+
 void proc_count_children(pid_t pid, long *zombies, long *live)
 {
     DIR *proc = opendir("/proc");

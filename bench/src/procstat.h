@@ -19,6 +19,9 @@ struct proc_sample {
 /* Returns 0 on success, -1 if the process is gone or /proc cannot be read. */
 int proc_sample_read(pid_t pid, struct proc_sample *sample);
 
+/* Machine-wide jiffies from /proc/stat: busy (not idle or iowait) and total. */
+void machine_cpu_read(unsigned long long *busy, unsigned long long *total);
+
 /* Counts only children (zombie and live), for polling while they drain. */
 void proc_count_children(pid_t pid, long *zombies, long *live);
 

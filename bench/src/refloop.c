@@ -3,7 +3,9 @@
  * SIGCHLD handler. Default: posix_spawn (glibc's clone(CLONE_VM|CLONE_VFORK))
  * from the accept loop; -f: fork + dup2 + execve; -t: posix_spawn on a second
  * thread fed through a pipe, so accepting goes on while a child starts (the
- * design issue 5 asks of usherd). Listens on a loopback address only. */
+ * design issue 5 asks of usherd); -j N: N threads each running the plain
+ * accept + posix_spawn loop on the shared listener (a pool sized to the cores).
+ * Listens on a loopback address only. */
 #define _GNU_SOURCE /* accept4 */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -23,9 +25,9 @@ extern char **environ;
 
 static void usage(void)
 {
-    fprintf(stderr, "usage: refloop [-f|-t] [-b backlog] ADDRESS PORT PROGRAM [ARG...]\n"
+    fprintf(stderr, "usage: refloop [-f|-t|-j threads] [-b backlog] ADDRESS PORT PROGRAM [ARG...]\n"
                     "  ADDRESS must be 127.x.y.z; -f: fork+exec instead of posix_spawn;\n"
-                    "  -t: posix_spawn on a dedicated spawner thread\n");
+                    "  -t: posix_spawn on a dedicated spawner thread; -j N: N accept+spawn threads\n");
     exit(100);
 }
 
@@ -83,11 +85,12 @@ static int listen_loopback(const char *address, const char *port, int backlog)
 }
 
 /* File actions depend only on the connection's fd number, which accept's
- * lowest-free rule keeps constant; rebuild them only when it changes. */
+ * lowest-free rule keeps mostly constant; rebuild them only when it changes.
+ * Per thread, for the -j pool. */
 static int spawn_handler(int connection, char **argv)
 {
-    static posix_spawn_file_actions_t actions;
-    static int actions_fd = -1;
+    static __thread posix_spawn_file_actions_t actions;
+    static __thread int actions_fd = -1;
     pid_t pid;
     int error;
 
@@ -123,7 +126,7 @@ static int fork_handler(int connection, char **argv)
     return 0;
 }
 
-enum mode { MODE_SPAWN, MODE_FORK, MODE_THREAD };
+enum mode { MODE_SPAWN, MODE_FORK, MODE_THREAD, MODE_POOL };
 
 struct spawner {
     int queue; /* read end of the pipe carrying accepted fds */
@@ -184,20 +187,52 @@ static void serve(int listener, enum mode mode, char **argv)
     }
 }
 
+struct pool_member {
+    int listener;
+    char **argv;
+};
+
+static void *pool_member_main(void *argument)
+{
+    struct pool_member *member = argument;
+    serve(member->listener, MODE_SPAWN, member->argv);
+    return NULL;
+}
+
+/* Blocking accept wakes one waiter per connection, so the threads share the
+ * listener without a thundering herd. */
+static void serve_with_pool(int listener, int threads, char **argv)
+{
+    static struct pool_member member;
+
+    member = (struct pool_member){listener, argv};
+    for (int i = 1; i < threads; i++) {
+        pthread_t thread;
+        errno = pthread_create(&thread, NULL, pool_member_main, &member);
+        if (errno != 0) fatal("pthread_create");
+    }
+    serve(listener, MODE_SPAWN, argv);
+}
+
 int main(int argc, char **argv)
 {
     enum mode mode = MODE_SPAWN;
     int backlog = 1024;
+    int threads = 1;
     int option;
+    int listener;
 
-    while ((option = getopt(argc, argv, "+ftb:")) != -1) {
+    while ((option = getopt(argc, argv, "+ftj:b:")) != -1) {
         if (option == 'f') mode = MODE_FORK;
         else if (option == 't') mode = MODE_THREAD;
+        else if (option == 'j') mode = MODE_POOL, threads = atoi(optarg);
         else if (option == 'b') backlog = atoi(optarg);
         else usage();
     }
-    if (argc - optind < 3) usage();
+    if (argc - optind < 3 || threads < 1 || threads > 64) usage();
     ensure_standard_fds();
     install_reaper();
-    serve(listen_loopback(argv[optind], argv[optind + 1], backlog), mode, argv + optind + 2);
+    listener = listen_loopback(argv[optind], argv[optind + 1], backlog);
+    if (mode == MODE_POOL) serve_with_pool(listener, threads, argv + optind + 2);
+    else serve(listener, mode, argv + optind + 2);
 }
