@@ -20,7 +20,7 @@ if [ $MODE = long ]; then
     ROUNDS=${ROUNDS:-1}
     MAX_SECONDS=${MAX_SECONDS:-240}
 else
-    CONTENDERS=${CONTENDERS:-"refloop refloop-fork refloop-thread tcpserver xinetd socket-activate usherd"}
+    CONTENDERS=${CONTENDERS:-"refloop refloop-fork refloop-thread refloop-pool tcpserver xinetd socket-activate usherd"}
     HANDLERS=${HANDLERS:-"raw glibc"}
     CONCURRENCY=${CONCURRENCY:-"1 16"}
     COUNT=${COUNT:-2500}
