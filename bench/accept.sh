@@ -53,9 +53,11 @@ skip() {
     echo "accept: $1 skipped: $2" >&2
 }
 
-# The last line a supervisor wrote, to explain why it did not serve.
-last_log_line() {
-    tail -n 1 "$1" 2>/dev/null | tr -d '\r' | cut -c1-160
+# The line of a supervisor's log that best explains why it did not serve:
+# its first warning or error, else its last line.
+telling_log_line() {
+    { grep -m 1 -i -E 'warn|error|fatal|not supported|unknown' "$1" || tail -n 1 "$1"; } 2>/dev/null |
+        tr -d '\r' | cut -c1-200
 }
 
 # Percent of all CPUs busy over 0.2 s, from /proc/stat (idle + iowait = not busy).
@@ -96,11 +98,10 @@ run_cell() {
     if ! "$LOADGEN" -P -p "$port" -t "$PROBE_SECONDS" 2>/dev/null; then
         if process_exited "$SUP_PID"; then
             wait "$SUP_PID"
-            skip "$contender" "exited with status $? without serving 127.0.0.1:$port; last log line: '$(last_log_line "$log")'"
+            skip "$contender" "exited with status $? without serving 127.0.0.1:$port; its log: '$(telling_log_line "$log")'"
             return
-        else
-            skip "$contender" "no answer on 127.0.0.1:$port within ${PROBE_SECONDS}s (Accept=yes not served yet?)"
         fi
+        skip "$contender" "no answer on 127.0.0.1:$port within ${PROBE_SECONDS}s; its log: '$(telling_log_line "$log")'"
         contender_stop "$SUP_PID"
         return
     fi

@@ -4,8 +4,9 @@
 # to the supervisor process itself (never a wrapper shell), for /proc sampling.
 
 USHERD=$(realpath -m "${USHERD:-$BENCH_DIR/../.build/release/usherd}")
-# @UNITS@ is replaced by the generated unit directory.
-USHERD_ARGS=${USHERD_ARGS:-"--unit-dir @UNITS@"}
+# @UNITS@ becomes the generated unit directory, @RUN@ a private runtime
+# directory (so that the run never touches /run/usher).
+USHERD_ARGS=${USHERD_ARGS:-"--unit-dir @UNITS@ --runtime-dir @RUN@"}
 MAX_CONNECTIONS=1024
 
 find_socket_activate() {
@@ -102,8 +103,10 @@ contender_start() {
         SYSTEMD_LOG_LEVEL=${SOCKET_ACTIVATE_LOG_LEVEL:-notice} "$(find_socket_activate)" --accept --inetd -l "127.0.0.1:$port" "$handler" </dev/null >"$log" 2>&1 & ;;
     usherd)
         write_usherd_units "$port" "$handler" "$work/units"
+        mkdir -p "$work/run"
+        local args=${USHERD_ARGS//@UNITS@/$work/units}
         # shellcheck disable=SC2086 # USHERD_ARGS is a word list on purpose
-        "$USHERD" ${USHERD_ARGS//@UNITS@/$work/units} </dev/null >"$log" 2>&1 & ;;
+        "$USHERD" ${args//@RUN@/$work/run} </dev/null >"$log" 2>&1 & ;;
     esac
     SUP_PID=$!
 }
