@@ -1,9 +1,8 @@
 #!/usr/bin/env bash
-# accept.sh: the Accept=yes benchmark. Runs every contender × handler ×
-# concurrency cell ROUNDS times (rounds interleaved, so load drift on a shared
-# machine hits all contenders alike), each cell on a fresh supervisor and a
-# fresh 127.0.0.1 port; writes raw lines, logs and a markdown table with ratios
-# to refloop from the same run into out/. --long: the 100,000-connection RSS check.
+# accept.sh: the Accept=yes benchmark. Every contender × handler × concurrency
+# cell, ROUNDS times interleaved (load drift hits all alike), each on a fresh
+# supervisor and 127.0.0.1 port; raw lines, logs and a markdown table with
+# ratios to refloop of the same run go to out/. --long: the 100,000-connection RSS check.
 set -u
 BENCH_DIR=$(cd "$(dirname "$0")" && pwd)
 # shellcheck source=contenders.sh

@@ -1,11 +1,7 @@
-/* refloop: the C reference for Accept=yes — a blocking accept loop that starts
- * one handler per connection with the connection as fd 0 and 1, and reaps in a
- * SIGCHLD handler. Default: posix_spawn (glibc's clone(CLONE_VM|CLONE_VFORK))
- * from the accept loop; -f: fork + dup2 + execve; -t: posix_spawn on a second
- * thread fed through a pipe, so accepting goes on while a child starts (the
- * design issue 5 asks of usherd); -j N: N threads each running the plain
- * accept + posix_spawn loop on the shared listener (a pool sized to the cores).
- * Listens on a loopback address only. */
+/* refloop: the C reference for Accept=yes — accept, then posix_spawn the handler
+ * with the connection as fd 0 and 1; reap in a SIGCHLD handler; loopback only.
+ * Variants: -f fork+dup2+execve; -t spawn on a thread fed fds through a pipe
+ * (issue 5's proposed design); -j N, N threads each running the plain loop. */
 #define _GNU_SOURCE /* accept4 */
 #include <arpa/inet.h>
 #include <errno.h>
