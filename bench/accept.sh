@@ -27,7 +27,7 @@ else
     ROUNDS=${ROUNDS:-5}
     MAX_SECONDS=${MAX_SECONDS:-60}
 fi
-PORT_BASE=${PORT_BASE:-24000}
+PORT_BASE=${PORT_BASE:-21700}
 PROBE_SECONDS=${PROBE_SECONDS:-5}
 # Before each cell, wait up to QUIET_WAIT s for a 0.2 s window in which the
 # machine's CPUs are at most QUIET_BUSY % busy (other work shares this machine).
@@ -39,7 +39,10 @@ LOADGEN=$BENCH_DIR/bin/loadgen
 OUT=$BENCH_DIR/out/accept-$MODE-$(date -u +%Y%m%d-%H%M%S)
 RAW=$OUT/raw.txt
 SKIPPED=$OUT/skipped.txt
-declare -A SKIP_REASON=()
+declare -A SKIP_REASON=() SERVED=()
+PORT=0
+SUP_PID=0
+FAILURE=""
 NEXT_PORT=$PORT_BASE
 
 handler_path() {
@@ -82,33 +85,57 @@ wait_for_quiet() {
     echo "$busy"
 }
 
-# run_cell CONTENDER HANDLER CONCURRENCY ROUND: one measured run, one raw line.
-run_cell() {
-    local contender=$1 handler=$2 concurrency=$3 round=$4 port line busy
-    local tag=$contender-$handler-c$concurrency-r$round
-    local work=$OUT/work/$tag log=$OUT/logs/$tag.log
-    port=$("$LOADGEN" -F "$NEXT_PORT") || { skip "$contender" "no free loopback port"; return; }
-    NEXT_PORT=$((port + 1))
-    mkdir -p "$work"
-    local waited_from=$SECONDS
-    busy=$(wait_for_quiet $((QUIET_BUDGET < QUIET_WAIT ? QUIET_BUDGET : QUIET_WAIT)))
-    QUIET_BUDGET=$((QUIET_BUDGET - (SECONDS - waited_from)))
-    contender_start "$contender" "$port" "$(handler_path "$handler")" "$log" "$work"
-    if ! "$LOADGEN" -P -p "$port" -t "$PROBE_SECONDS" 2>/dev/null; then
+# start_serving CONTENDER HANDLER LOG WORK: starts the contender on a free
+# port and waits until it answers, itself (not another program on the port).
+# Another tenant may bind the port between our check and the contender's bind:
+# then it retries on the next port, 3 tries in all. Sets PORT and SUP_PID, or
+# FAILURE when it fails.
+start_serving() {
+    local contender=$1 handler=$2 log=$3 work=$4 attempt
+    for attempt in 1 2 3; do
+        PORT=$("$LOADGEN" -F "$NEXT_PORT") || { FAILURE="no free loopback port"; return 1; }
+        NEXT_PORT=$((PORT + 1))
+        : >"$log"
+        contender_start "$contender" "$PORT" "$(handler_path "$handler")" "$log" "$work"
+        "$LOADGEN" -P -p "$PORT" -t "$PROBE_SECONDS" -s "$SUP_PID" -x hello 2>/dev/null && return 0
         if process_exited "$SUP_PID"; then
             wait "$SUP_PID"
-            skip "$contender" "exited with status $? without serving 127.0.0.1:$port; its log: '$(telling_log_line "$log")'"
-            return
+            FAILURE="exited with status $? without serving 127.0.0.1:$PORT; its log: '$(telling_log_line "$log")'"
+        else
+            contender_stop "$SUP_PID"
+            FAILURE="no answer on 127.0.0.1:$PORT within ${PROBE_SECONDS}s; its log: '$(telling_log_line "$log")'"
         fi
-        skip "$contender" "no answer on 127.0.0.1:$port within ${PROBE_SECONDS}s; its log: '$(telling_log_line "$log")'"
-        contender_stop "$SUP_PID"
+        grep -qi 'address already in use' "$log" || return 1
+        echo "accept: $contender: 127.0.0.1:$PORT was taken by another program (try $attempt of 3)" >&2
+    done
+    return 1
+}
+
+# run_cell CONTENDER HANDLER CONCURRENCY ROUND: one measured run, one raw line.
+# A contender that never served is skipped for the run; a later failure loses
+# only that cell (the table's medians use the rounds that ran).
+run_cell() {
+    local contender=$1 handler=$2 concurrency=$3 round=$4 line busy waited_from
+    local tag=$contender-$handler-c$concurrency-r$round
+    local work=$OUT/work/$tag log=$OUT/logs/$tag.log
+    mkdir -p "$work"
+    waited_from=$SECONDS
+    busy=$(wait_for_quiet $((QUIET_BUDGET < QUIET_WAIT ? QUIET_BUDGET : QUIET_WAIT)))
+    QUIET_BUDGET=$((QUIET_BUDGET - (SECONDS - waited_from)))
+    if ! start_serving "$contender" "$handler" "$log" "$work"; then
+        if [ -n "${SERVED[$contender]:-}" ]; then
+            echo "accept: $tag: cell lost: $FAILURE" >&2
+        else
+            skip "$contender" "$FAILURE"
+        fi
         return
     fi
-    line=$("$LOADGEN" -p "$port" -c "$concurrency" -n "$COUNT" -w "$WARMUP" -t "$MAX_SECONDS" \
+    SERVED[$contender]=1
+    line=$("$LOADGEN" -p "$PORT" -c "$concurrency" -n "$COUNT" -w "$WARMUP" -t "$MAX_SECONDS" \
         -s "$SUP_PID" -l "$tag" -x hello)
     contender_stop "$SUP_PID"
     [ -n "$line" ] || { echo "accept: $tag: loadgen reported nothing" >&2; return; }
-    echo "contender=$contender handler=$handler round=$round busy_before=$busy $line" >>"$RAW"
+    echo "contender=$contender handler=$handler round=$round port=$PORT busy_before=$busy $line" >>"$RAW"
     echo "accept: $tag: $(echo "$line" | grep -o 'cps=[^ ]*\|p99_us=[^ ]*\|errors=[^ ]*\|zombies=[^ ]*' | tr '\n' ' ')" >&2
 }
 

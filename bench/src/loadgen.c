@@ -309,7 +309,10 @@ static int measure(const struct options *options)
     return 0;
 }
 
-/* Tries one connection at a time until a handler answers or the time is up. */
+/* Tries one connection at a time until a handler answers or the time is up.
+ * With -s, the supervisor must be alive and hold the listener itself, so that
+ * another program on the same port is never measured. Exit: 0 ready, 1 no
+ * answer, 2 the supervisor is gone. */
 static int probe(const struct options *options)
 {
     struct phase phase;
@@ -318,7 +321,16 @@ static int probe(const struct options *options)
     phase_init(&phase, options, 1, NULL);
     while (now_seconds() < deadline) {
         uint64_t latency;
-        if (one_connection(&phase, &latency) == FAIL_NONE) return 0;
+        struct proc_sample sample;
+
+        if (options->supervisor > 0 &&
+            (proc_sample_read(options->supervisor, &sample) < 0 || sample.state == 'Z')) {
+            fprintf(stderr, "loadgen: supervisor %d is gone\n", (int)options->supervisor);
+            return 2;
+        }
+        if ((options->supervisor <= 0 || proc_listens_on(options->supervisor, options->port)) &&
+            one_connection(&phase, &latency) == FAIL_NONE)
+            return 0;
         usleep(50000);
     }
     fprintf(stderr, "loadgen: no answer on %s port %d within %.0f s\n", options->address, options->port,

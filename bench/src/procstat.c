@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 static int read_small_file(const char *path, char *buffer, size_t size)
 {
@@ -39,8 +40,8 @@ static int read_cpu_ticks(pid_t pid, struct proc_sample *sample)
     snprintf(path, sizeof path, "/proc/%d/stat", (int)pid);
     fields = stat_fields(path, buffer, sizeof buffer);
     if (fields == NULL) return -1;
-    if (sscanf(fields, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %llu %llu %llu %llu",
-               &utime, &stime, &cutime, &cstime) != 4)
+    if (sscanf(fields, "%c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %llu %llu %llu %llu", &sample->state,
+               &utime, &stime, &cutime, &cstime) != 5)
         return -1;
     sample->self_ticks = utime + stime;
     sample->children_ticks = cutime + cstime;
@@ -103,6 +104,54 @@ void machine_cpu_read(unsigned long long *busy, unsigned long long *total)
         return;
     *busy = user + nice + system + irq + softirq + steal;
     *total = *busy + idle + iowait;
+}
+
+/* Inode of the socket listening on PORT in PID's network namespace, or 0. */
+static unsigned long listening_inode(pid_t pid, int port)
+{
+    char path[64], line[512];
+    unsigned long inode = 0;
+    FILE *table;
+
+    snprintf(path, sizeof path, "/proc/%d/net/tcp", (int)pid);
+    table = fopen(path, "re");
+    if (table == NULL) return 0;
+    while (inode == 0 && fgets(line, sizeof line, table) != NULL) {
+        unsigned int local_port, state;
+        unsigned long candidate;
+        /* sl local_address(hex ip:hex port) rem_address st tx:rx tr:when retrnsmt uid timeout inode */
+        if (sscanf(line, " %*d: %*x:%x %*x:%*x %x %*x:%*x %*x:%*x %*x %*u %*u %lu", &local_port, &state,
+                   &candidate) == 3 &&
+            (int)local_port == port && state == 0x0A)
+            inode = candidate;
+    }
+    fclose(table);
+    return inode;
+}
+
+int proc_listens_on(pid_t pid, int port)
+{
+    unsigned long inode = listening_inode(pid, port);
+    char path[96], target[64], wanted[64];
+    struct dirent *entry;
+    DIR *fds;
+    int found = 0;
+
+    if (inode == 0) return 0;
+    snprintf(wanted, sizeof wanted, "socket:[%lu]", inode);
+    snprintf(path, sizeof path, "/proc/%d/fd", (int)pid);
+    fds = opendir(path);
+    if (fds == NULL) return 0;
+    while (!found && (entry = readdir(fds)) != NULL) {
+        ssize_t length;
+        snprintf(path, sizeof path, "/proc/%d/fd/%.20s", (int)pid, entry->d_name);
+        length = readlink(path, target, sizeof target - 1);
+        if (length <= 0) continue;
+        target[length] = '\0';
+        found = strcmp(target, wanted) == 0;
+    }
+    closedir(fds);
+    return found;
 }
 
 void proc_count_children(pid_t pid, long *zombies, long *live)

@@ -14,6 +14,7 @@ struct proc_sample {
     long open_fds;                     /* entries in /proc/PID/fd */
     long zombie_children;              /* children in state Z */
     long live_children;                /* children in any other state */
+    char state;                        /* R, S, Z… of the process itself */
 };
 
 /* Returns 0 on success, -1 if the process is gone or /proc cannot be read. */
@@ -21,6 +22,10 @@ int proc_sample_read(pid_t pid, struct proc_sample *sample);
 
 /* Machine-wide jiffies from /proc/stat: busy (not idle or iowait) and total. */
 void machine_cpu_read(unsigned long long *busy, unsigned long long *total);
+
+/* 1 if PID itself holds a socket listening on TCP PORT (IPv4), else 0: tells
+ * our supervisor apart from another tenant that happens to use the port. */
+int proc_listens_on(pid_t pid, int port);
 
 /* Counts only children (zombie and live), for polling while they drain. */
 void proc_count_children(pid_t pid, long *zombies, long *live);
