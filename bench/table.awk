@@ -49,6 +49,7 @@ FILENAME ~ /skipped/ {
     rss_before[key] = rss_before[key] " " kv["rss_before_kib"]
     rss_after[key] = rss_after[key] " " kv["rss_after_kib"]
     ok[key] += kv["ok"]
+    if (kv["supervisor_gone"] != 1) cpu_ok[key] += kv["ok"]
     requested[key] += kv["requested"]
     seconds[key] += kv["seconds"]
     oncpu[key] += kv["sup_oncpu_us_per_conn"] * kv["ok"]
@@ -60,10 +61,11 @@ FILENAME ~ /skipped/ {
     if (kv["rss_peak_kib"] + 0 > rss_peak[key] + 0) rss_peak[key] = kv["rss_peak_kib"]
     fds[key] = kv["fds_before"] " → " kv["fds_after"]
     rounds[key]++
+    if (kv["supervisor_gone"] == 1) died[key]++
 }
 
 function per_conn(total, key) {
-    return ok[key] > 0 ? total / ok[key] : 0
+    return cpu_ok[key] > 0 ? total / cpu_ok[key] : 0
 }
 
 function short_tables(    nh, nl, nc, hs, ls, cs, h, l, c, key, ref) {
@@ -79,7 +81,8 @@ function short_tables(    nh, nl, nc, hs, ls, cs, h, l, c, key, ref) {
                 if (cs[c] in skipped) printf "| %s | skipped | | | | | | | | | | | |\n", cs[c]
                 continue
             }
-            printf "| %s | %.0f%s | %s | %.0f | %.0f | %.1f | %s | %.0f | %.0f | %d → %d | %d | %d | %.0f |\n", cs[c],
+            if (key in died) any_died = 1
+            printf "| %s%s | %.0f%s | %s | %.0f | %.0f | %.1f | %s | %.0f | %.0f | %d → %d | %d | %d | %.0f |\n", cs[c], (key in died) ? " †" : "",
                 median(cps[key]), spread(cps[key]), ratio(median(cps[key]), median(cps[ref])), median(p50[key]), median(p99[key]),
                 per_conn(oncpu[key], key), ratio(per_conn(oncpu[key], key), per_conn(oncpu[ref], ref)),
                 per_conn(statcpu[key], key), per_conn(childcpu[key], key),
@@ -104,6 +107,7 @@ function long_table(    key, parts, growth) {
 END {
     if (mode == "long") long_table()
     else short_tables()
+    if (any_died) print "\n† its supervisor died during a measured run (CPU and RSS of that round are missing)."
     first = 1
     for (name in skipped) {
         if (first) { print "\nSkipped:\n"; first = 0 }

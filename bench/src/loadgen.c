@@ -233,8 +233,9 @@ static double percentile_us(const uint64_t *sorted, long n, double fraction)
     return (double)sorted[rank] / 1000.0;
 }
 
-/* Waits (bounded) until the supervisor has reaped every child, then samples it. */
-static void settle_and_sample(pid_t pid, struct proc_sample *after)
+/* Waits (bounded) until the supervisor has reaped every child, then samples
+ * it; returns -1 if the supervisor is gone (exited, or a zombie). */
+static int settle_and_sample(pid_t pid, struct proc_sample *after)
 {
     double deadline = now_seconds() + 2.0;
     long zombies, live;
@@ -244,7 +245,11 @@ static void settle_and_sample(pid_t pid, struct proc_sample *after)
         if ((zombies == 0 && live == 0) || now_seconds() > deadline) break;
         usleep(10000);
     }
-    if (proc_sample_read(pid, after) < 0) memset(after, 0, sizeof *after);
+    if (proc_sample_read(pid, after) < 0 || after->state == 'Z') {
+        memset(after, 0, sizeof *after);
+        return -1;
+    }
+    return 0;
 }
 
 static void print_report(const struct options *options, const struct phase *phase, uint64_t *latencies,
@@ -266,7 +271,9 @@ static void print_report(const struct options *options, const struct phase *phas
            run->elapsed > 0 ? (double)ok / run->elapsed : 0, percentile_us(latencies, ok, 0.50),
            percentile_us(latencies, ok, 0.99), ok > 0 ? (double)latencies[ok - 1] / 1000.0 : 0,
            run->machine_busy_pct);
-    if (options->supervisor > 0) {
+    if (options->supervisor > 0 && after->self_ticks == 0 && after->rss_kib == 0) {
+        printf(" supervisor_gone=1");
+    } else if (options->supervisor > 0) {
         printf(" sup_ticks=%llu child_ticks=%llu sup_oncpu_ns=%llu sup_cpu_us_per_conn=%.2f "
                "sup_oncpu_us_per_conn=%.2f child_cpu_us_per_conn=%.2f rss_before_kib=%ld rss_peak_kib=%ld "
                "rss_after_kib=%ld fds_before=%ld fds_after=%ld zombies=%ld live_children=%ld",
@@ -293,16 +300,14 @@ static int measure(const struct options *options)
         run_phase(&phase, options);
         free(phase.finish_times);
     }
-    if (options->supervisor > 0) {
-        settle_and_sample(options->supervisor, &before);
-        if (before.self_ticks == 0 && before.rss_kib <= 0) {
-            fprintf(stderr, "loadgen: fatal: cannot read /proc/%d\n", (int)options->supervisor);
-            return 111;
-        }
+    if (options->supervisor > 0 && settle_and_sample(options->supervisor, &before) < 0) {
+        fprintf(stderr, "loadgen: fatal: supervisor %d is gone\n", (int)options->supervisor);
+        return 111;
     }
     phase_init(&phase, options, options->count, latencies);
     run = run_phase(&phase, options);
-    if (options->supervisor > 0) settle_and_sample(options->supervisor, &after);
+    if (options->supervisor > 0 && settle_and_sample(options->supervisor, &after) < 0)
+        fprintf(stderr, "loadgen: supervisor %d died during the run\n", (int)options->supervisor);
     print_report(options, &phase, latencies, &run, &before, &after);
     free(phase.finish_times);
     free(latencies);
