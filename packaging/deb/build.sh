@@ -27,9 +27,16 @@ build_binaries() {
     bin=$("$SWIFT" build -c release --static-swift-stdlib --show-bin-path)
 }
 
-# Every shared library the binaries load, as resolved paths.
+# The libraries the binaries link directly (their DT_NEEDED entries), as the
+# paths ldd resolves them to; libraries those pull in are their packages' job.
 linked_libraries() {
-    ldd "$@" | awk '$2 == "=>" && $3 ~ /^\// { print $3 }' | sort -u
+    local binary needed
+    for binary in "$@"; do
+        needed=$(readelf -d "$binary" | sed -n 's/.*(NEEDED).*\[\(.*\)\]/\1/p')
+        ldd "$binary" | awk -v needed="$needed" '
+            BEGIN { split(needed, names, "\n"); for (i in names) wanted[names[i]] = 1 }
+            $2 == "=>" && ($1 in wanted) && $3 ~ /^\// { print $3 }'
+    done | sort -u
 }
 
 # The Debian package owning a library; tries the path as given, its
@@ -104,6 +111,8 @@ Description: socket-activation supervisor that reads systemd unit files
  neither enables nor starts it.
 EOF
     echo /etc/usher/units/README > "$stage/DEBIAN/conffiles"
+    (cd "$stage" && find . -path ./DEBIAN -prune -o -type f ! -path ./etc/\* -printf '%P\0' | sort -z \
+        | xargs -0 md5sum) > "$stage/DEBIAN/md5sums"
     install -m 0755 packaging/deb/postinst "$stage/DEBIAN/postinst"
     install -m 0755 packaging/deb/postrm "$stage/DEBIAN/postrm"
 }
