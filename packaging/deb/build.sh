@@ -32,6 +32,7 @@ build_binaries() {
 linked_libraries() {
     local binary needed
     for binary in "$@"; do
+        ! ldd "$binary" | grep -F 'not found' || die "$binary needs a library this system does not have"
         needed=$(readelf -d "$binary" | sed -n 's/.*(NEEDED).*\[\(.*\)\]/\1/p')
         ldd "$binary" | awk -v needed="$needed" '
             BEGIN { split(needed, names, "\n"); for (i in names) wanted[names[i]] = 1 }
@@ -117,6 +118,9 @@ EOF
     install -m 0755 packaging/deb/postrm "$stage/DEBIAN/postrm"
 }
 
+for tool in dpkg-deb readelf ldd strip gzip md5sum; do
+    command -v "$tool" > /dev/null || die "$tool is missing"
+done
 build_binaries
 stage_files
 write_metadata
