@@ -9,7 +9,7 @@ APT_PKGS   := libsystemd-dev pkg-config
 BUILD_LOG  := .build/usher-build.log
 UNITS      ?= units
 
-.PHONY: run test deps build release check-warnings bench bench-unitload fuzz-unitfile clean
+.PHONY: run test deps build release check-warnings bench bench-unitload fuzz-unitfile deb clean
 
 deps:
 	@missing=""; for p in $(APT_PKGS); do \
@@ -52,6 +52,11 @@ fuzz-unitfile: deps
 	fuzz/unitfile/build.sh
 	mkdir -p .build/fuzz/corpus && cp -n fuzz/unitfile/corpus/* .build/fuzz/corpus/
 	.build/fuzz/fuzz-unitfile -max_total_time=$(or $(FUZZ_SECONDS),60) -max_len=4096 .build/fuzz/corpus
+
+# The .deb (.build/deb/usher_VERSION_ARCH.deb). build.sh does its own release
+# build with --static-swift-stdlib, so it depends on deps, not release.
+deb: deps
+	packaging/deb/build.sh
 
 clean:
 	rm -rf .build
