@@ -26,7 +26,7 @@ public struct AcceptCounters: Sendable, Equatable {
 public enum Admission: Sendable, Equatable {
     /// Spawn instance `number`; `pause` asks to stop polling (defer policy at the cap).
     case spawn(number: UInt64, pause: Bool)
-    /// Close it at once; `needsText` says the log line wants the source's text.
+    /// Close it at once (and log the refusal text, if any).
     case refuse(Refusal)
     /// The trigger limit was hit: close it and perform these actions (the unit failed).
     case fail([SocketAction])

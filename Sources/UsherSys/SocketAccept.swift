@@ -120,3 +120,10 @@ extension OwnedFD {
         if fd >= 0 { _ = Glibc.close(fd) }
     }
 }
+
+extension Socket {
+    /// shutdown(SHUT_WR): the peer reads EOF after what was sent (inetd clients).
+    public static func shutdownWrite(_ fd: OwnedFD) throws {
+        _ = try sysCall("shutdown", fd.description) { Glibc.shutdown(fd.raw, Int32(SHUT_WR)) }
+    }
+}
