@@ -36,10 +36,16 @@ struct AcceptClient {
         return readToEnd(timeout: timeout)
     }
 
-    func readToEnd(timeout: Double = 10) -> String {
+    /// Sends `line` and reads one reply line (or what came before EOF), leaving the connection open.
+    func request(_ line: String = "hello\n", timeout: Double = 10) throws -> String {
+        try BlockingIO.writeAll(fd.raw, Array(line.utf8))
+        return readToEnd(timeout: timeout, stopAtNewline: true)
+    }
+
+    func readToEnd(timeout: Double = 10, stopAtNewline: Bool = false) -> String {
         var bytes: [UInt8] = []
         let deadline = Date().addingTimeInterval(timeout)
-        while Date() < deadline {
+        while Date() < deadline && !(stopAtNewline && bytes.last == 10) {
             guard BlockingIO.waitReadable(fd.raw, milliseconds: 50) else { continue }
             let chunk = BlockingIO.readSome(fd.raw, milliseconds: 0)
             if chunk.isEmpty { break }
