@@ -1,8 +1,9 @@
 // The Accept=yes spawner: a small pool of threads (one per core, at most
 // four) that run only CSpawn for requests the loop prepared, so accepting and
 // reaping go on while a vfork-style spawn holds its thread. Requests go in
-// through a mutex + condition; results come back through a list and a
-// non-blocking wake-up pipe the loop watches. Each request's connection fd
+// through a mutex + condition; results come back through a list the loop
+// collects when it reaps (a pid is only needed then), and a non-blocking
+// wake-up pipe is written only when the loop asked for it or no child was created. Each request's connection fd
 // and string block belong to the spawner once submitted; it closes and frees them.
 import CSpawn
 import Foundation
@@ -32,6 +33,7 @@ final class AcceptSpawner {
     private let resultsLock = NSLock()
     private var results: [InstanceSpawnResult] = []
     private var loopNotified = false
+    private var wakeWanted = false
     let wakeRead: OwnedFD
     private let wakeWrite: OwnedFD
 
@@ -63,7 +65,17 @@ final class AcceptSpawner {
         resultsLock.lock()
         swap(&buffer, &results)
         loopNotified = false
+        wakeWanted = false
         resultsLock.unlock()
+    }
+
+    /// Asks for a wake-up at the next result (or now, if one is waiting).
+    func wakeWhenResultsArrive() {
+        resultsLock.lock()
+        let now = !results.isEmpty && !loopNotified
+        if now { loopNotified = true } else { wakeWanted = true }
+        resultsLock.unlock()
+        if now { wakeWrite.signalWakeup() }
     }
 
     private func nextRequest() -> InstanceSpawnRequest {
@@ -82,8 +94,8 @@ final class AcceptSpawner {
     private func publish(_ result: InstanceSpawnResult) {
         resultsLock.lock()
         results.append(result)
-        let wake = !loopNotified
-        loopNotified = true
+        let wake = !loopNotified && (wakeWanted || result.pid < 0)
+        if wake { loopNotified = true }
         resultsLock.unlock()
         if wake { wakeWrite.signalWakeup() }
     }

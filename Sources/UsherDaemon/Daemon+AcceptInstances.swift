@@ -21,8 +21,9 @@ final class AcceptState {
     var nextToken: UInt64 = 0
     var pending: [UInt64: PendingInstance] = [:]
     var instances: [Int32: PendingInstance] = [:]
-    /// Exits reaped before the spawner's result named their pid (only while spawns are pending).
-    var earlyExits: [Int32: ReapedChild] = [:]
+    /// Exits reaped before the spawner's result named their pid (only while spawns are
+    /// pending), with the last token submitted then: only spawns up to it can own them.
+    var earlyExits: [Int32: (child: ReapedChild, lastToken: UInt64)] = [:]
     var results: [InstanceSpawnResult] = []
     var random = SystemRandomNumberGenerator()
     var stopTimer: EventSource?
@@ -67,14 +68,18 @@ extension Daemon {
     func collectSpawnResults() {
         guard let spawner = accept.spawner else { return }
         spawner.collect(into: &accept.results)
-        guard !accept.results.isEmpty else { return }
         for result in accept.results { finishSpawn(result) }
+        let processed = !accept.results.isEmpty
         accept.results.removeAll(keepingCapacity: true)
-        if accept.pending.isEmpty && !accept.earlyExits.isEmpty {
-            for pid in accept.earlyExits.keys { logger.debug("Reaped orphan process \(pid).") }
-            accept.earlyExits.removeAll()
+        if !accept.earlyExits.isEmpty {
+            let oldestPending = accept.pending.keys.min() ?? UInt64.max
+            for (pid, early) in accept.earlyExits where early.lastToken < oldestPending {
+                logger.debug("Reaped orphan process \(pid).")
+                accept.earlyExits[pid] = nil
+            }
         }
-        if shuttingDown { finishShutdown() }
+        if !accept.pending.isEmpty && (shuttingDown || !accept.earlyExits.isEmpty) { spawner.wakeWhenResultsArrive() }
+        if processed && shuttingDown { finishShutdown() }
     }
 
     private func finishSpawn(_ result: InstanceSpawnResult) {
@@ -92,7 +97,7 @@ extension Daemon {
             logger.debug("Started PID \(result.pid).", metadata: ["unit": "\(name)"])
         }
         if let early = accept.earlyExits.removeValue(forKey: result.pid) {
-            instanceExited(pending, early)
+            instanceExited(pending, early.child)
             return
         }
         accept.instances[result.pid] = pending
@@ -106,7 +111,8 @@ extension Daemon {
             return true
         }
         guard !accept.pending.isEmpty else { return false }
-        accept.earlyExits[child.pid] = child
+        accept.earlyExits[child.pid] = (child, accept.nextToken)
+        accept.spawner?.wakeWhenResultsArrive()
         return true
     }
 
@@ -140,6 +146,7 @@ extension Daemon {
         for runtime in accept.sockets.values { runtime.sources.forEach { $0.setEnabled(false) } }
         guard !accept.instances.isEmpty || !accept.pending.isEmpty else { return }
         for (pid, instance) in accept.instances { signalInstance(pid, instance) }
+        if !accept.pending.isEmpty { accept.spawner?.wakeWhenResultsArrive() }
         let timeout = accept.sockets.values.map(\.templateUnit.timeoutStopSec).min() ?? .seconds(90)
         accept.stopTimer = try? loop.addTimer(after: timeout, reporting: .instancesStopTimeout)
     }
