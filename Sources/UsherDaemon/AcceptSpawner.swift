@@ -36,6 +36,8 @@ final class AcceptSpawner {
     private var wakeWanted = false
     let wakeRead: OwnedFD
     private let wakeWrite: OwnedFD
+    /// What children must reset: the dispositions usherd changed (taken once, at start).
+    private let resetSignals: UnsafeMutablePointer<sigset_t>
 
     static var defaultThreadCount: Int { min(4, max(1, ProcessInfo.processInfo.activeProcessorCount)) }
 
@@ -43,11 +45,13 @@ final class AcceptSpawner {
         let pipe = try OwnedFD.pipe(nonBlocking: true)
         wakeRead = pipe.read
         wakeWrite = pipe.write
+        resetSignals = UnsafeMutablePointer<sigset_t>.allocate(capacity: 1)
+        resetSignals.initialize(to: Signals.nonDefaultDispositions())
         requests.reserveCapacity(256)
         results.reserveCapacity(256)
         for _ in 0..<threads {
             try Threads.startDetached { [self] in
-                while true { publish(Self.spawn(nextRequest())) }
+                while true { publish(Self.spawn(nextRequest(), resetSignals: resetSignals)) }
             }
         }
     }
@@ -101,7 +105,8 @@ final class AcceptSpawner {
     }
 
     /// Runs CSpawn for one request, then closes the parent's copy of the connection.
-    private static func spawn(_ request: InstanceSpawnRequest) -> InstanceSpawnResult {
+    private static func spawn(_ request: InstanceSpawnRequest,
+                              resetSignals: UnsafeMutablePointer<sigset_t>) -> InstanceSpawnResult {
         let template = request.template
         var connection = request.connection
         var result = cspawn_result()
@@ -136,13 +141,14 @@ final class AcceptSpawner {
                         c.n_rlimits = Int32(limitList.count)
                         c.set_nice = template.plan.nice == nil ? 0 : 1
                         c.nice = template.plan.nice ?? 0
+                        c.reset_signals = UnsafePointer(resetSignals)
+                        c.no_pidfd = 1
                         return cspawn(&c, &result)
                     }
                 }
             }
         }
         let cloneErrno = code == 0 ? 0 : lastErrno()
-        OwnedFD.closeRaw(result.pidfd)
         OwnedFD.closeRaw(request.connection)
         request.strings.free()
         guard code == 0 else { return InstanceSpawnResult(token: request.token, pid: -1, failedStage: 0, errno: cloneErrno) }

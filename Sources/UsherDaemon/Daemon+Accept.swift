@@ -23,6 +23,8 @@ final class AcceptRuntime {
     /// nil when settings other than argv/env depend on the instance: built per connection then.
     let launch: InstanceLaunchTemplate?
     let stdio: ResolvedInstanceStdio
+    /// Each listener's own address when it is not a wildcard: every connection's local end.
+    let fixedLocals: [SocketAddress?]
 
     init(unit: SocketUnit, bound: BoundSocket, sources: [EventSource], template: ServiceTemplate,
          templateUnit: ServiceUnit, launch: InstanceLaunchTemplate?, stdio: ResolvedInstanceStdio) {
@@ -34,6 +36,10 @@ final class AcceptRuntime {
         self.templateUnit = templateUnit
         self.launch = launch
         self.stdio = stdio
+        fixedLocals = bound.listeners.map { listener in
+            guard let local = try? Socket.localAddress(listener.fd.raw), local.isIP, !local.isWildcard else { return nil }
+            return local
+        }
     }
 }
 
@@ -137,9 +143,10 @@ extension Daemon {
     func drainListener(_ name: UnitName, index: Int) {
         guard let runtime = accept.sockets[name], index < runtime.bound.listeners.count else { return }
         let listener = runtime.bound.listeners[index].fd.raw
+        let local = runtime.fixedLocals[index]
         for _ in 0..<Daemon.acceptBatch {
             guard runtime.machine.state == .listening, !shuttingDown else { return }
-            switch Socket.acceptNext(listener) {
+            switch Socket.acceptNext(listener, knownLocal: local) {
             case .drained:
                 return
             case .peerGone:

@@ -25,7 +25,7 @@ final class AcceptState {
     /// pending), with the last token submitted then: only spawns up to it can own them.
     var earlyExits: [Int32: (child: ReapedChild, lastToken: UInt64)] = [:]
     var results: [InstanceSpawnResult] = []
-    var random = SystemRandomNumberGenerator()
+    let random = RandomPool()
     var stopTimer: EventSource?
     var stopDeadlinePassed = false
     var finished = false
@@ -39,7 +39,7 @@ extension Daemon {
         let remote = connection.remoteAddressAndPort
         let values = InstanceValues(instance: instance, remoteAddress: remote?.address ?? "",
                                     remotePort: remote?.port ?? "",
-                                    invocationID: InvocationIDs.next(&accept.random))
+                                    invocationID: InvocationIDs.next(accept.random))
         let launch: InstanceLaunchTemplate
         do {
             launch = try runtime.launch ?? instanceLaunch(runtime, instance: instance)

@@ -86,9 +86,8 @@ struct InstanceStrings {
 
 enum InvocationIDs {
     /// 128 random bits as 32 hex digits, version-4 style like sd_id128_randomize.
-    static func next(_ generator: inout SystemRandomNumberGenerator) -> String {
-        var high = generator.next()
-        var low = generator.next()
+    static func next(_ pool: RandomPool) -> String {
+        var (high, low) = pool.next128()
         high = (high & ~0x0000_0000_0000_F000) | 0x0000_0000_0000_4000
         low = (low & ~0xC000_0000_0000_0000) | 0x8000_0000_0000_0000
         return hex(high) + hex(low)

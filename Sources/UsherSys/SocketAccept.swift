@@ -21,7 +21,9 @@ extension Socket {
                                              EHOSTUNREACH, EOPNOTSUPP, ENETUNREACH, ECONNRESET, ENOTCONN]
 
     /// accept4 (CLOEXEC, blocking fd) plus both addresses and, for AF_UNIX, SO_PEERCRED.
-    public static func acceptNext(_ listener: Int32, nonBlocking: Bool = false) -> AcceptOutcome {
+    /// `knownLocal`: the listener's own address when it is not a wildcard (saves getsockname).
+    public static func acceptNext(_ listener: Int32, knownLocal: SocketAddress? = nil,
+                                  nonBlocking: Bool = false) -> AcceptOutcome {
         var storage = sockaddr_storage()
         var length = socklen_t(MemoryLayout<sockaddr_storage>.size)
         let flags = Int32(SOCK_CLOEXEC.rawValue) | (nonBlocking ? Int32(SOCK_NONBLOCK.rawValue) : 0)
@@ -39,7 +41,7 @@ extension Socket {
         }
         let owned = OwnedFD(adopting: fd)
         let peer = SocketAddress(storage: storage, length: length)
-        guard let local = try? localAddress(fd) else { return .peerGone }
+        guard let local = knownLocal ?? (try? localAddress(fd)) else { return .peerGone }
         let credentials = local.family == AF_UNIX ? try? PeerCredentials.of(fd) : nil
         return .connection(AcceptedConnection(fd: owned, peer: peer, local: local, credentials: credentials))
     }
@@ -125,5 +127,48 @@ extension Socket {
     /// shutdown(SHUT_WR): the peer reads EOF after what was sent (inetd clients).
     public static func shutdownWrite(_ fd: OwnedFD) throws {
         _ = try sysCall("shutdown", fd.description) { Glibc.shutdown(fd.raw, Int32(SHUT_WR)) }
+    }
+}
+
+extension SocketAddress {
+    /// 0.0.0.0 or :: — a listener bound there has a different local address per connection.
+    public var isWildcard: Bool {
+        guard isIP else { return false }
+        return hostText() == "0.0.0.0" || hostText() == "::"
+    }
+}
+
+/// Random bytes from getrandom(2) in 4 KiB refills, handed out 16 at a time
+/// (INVOCATION_ID per Accept=yes instance without a system call each time).
+public final class RandomPool {
+    private var buffer = [UInt8](repeating: 0, count: 4096)
+    private var used = 4096
+
+    public init() {}
+
+    /// 128 random bits.
+    public func next128() -> (UInt64, UInt64) {
+        if used + 16 > buffer.count { refill() }
+        let value = buffer.withUnsafeBytes { raw in
+            (raw.loadUnaligned(fromByteOffset: used, as: UInt64.self),
+             raw.loadUnaligned(fromByteOffset: used + 8, as: UInt64.self))
+        }
+        used += 16
+        return value
+    }
+
+    private func refill() {
+        var filled = 0
+        while filled < buffer.count {
+            let got = buffer.withUnsafeMutableBytes { raw in
+                raw.baseAddress.map { usher_getrandom($0 + filled, raw.count - filled) } ?? -1
+            }
+            if got > 0 { filled += got } else if errno != EINTR { break }
+        }
+        if filled < buffer.count {
+            var generator = SystemRandomNumberGenerator()
+            for index in filled..<buffer.count { buffer[index] = generator.next() }
+        }
+        used = 0
     }
 }
