@@ -59,8 +59,9 @@ final class AcceptSpawner {
     func submit(_ request: InstanceSpawnRequest) {
         requestsCondition.lock()
         requests.append(request)
-        requestsCondition.signal()
         requestsCondition.unlock()
+        // Signalled after unlocking, so the woken thread does not block on the lock we still hold.
+        requestsCondition.signal()
     }
 
     /// Moves the finished spawns into `buffer` (which should be empty) and re-arms the wake-up.

@@ -25,6 +25,8 @@ final class AcceptRuntime {
     let stdio: ResolvedInstanceStdio
     /// Each listener's own address when it is not a wildcard: every connection's local end.
     let fixedLocals: [SocketAddress?]
+    /// Their instance-string form, formatted once.
+    let fixedLocalTexts: [String?]
 
     init(unit: SocketUnit, bound: BoundSocket, sources: [EventSource], template: ServiceTemplate,
          templateUnit: ServiceUnit, launch: InstanceLaunchTemplate?, stdio: ResolvedInstanceStdio) {
@@ -40,6 +42,7 @@ final class AcceptRuntime {
             guard let local = try? Socket.localAddress(listener.fd.raw), local.isIP, !local.isWildcard else { return nil }
             return local
         }
+        fixedLocalTexts = fixedLocals.map { $0.map { $0.instanceText(unmapping: $0.isIPv4Mapped) } }
     }
 }
 
@@ -155,12 +158,12 @@ extension Daemon {
                 pauseAfterAcceptError(runtime, error)
                 return
             case .connection(let connection):
-                admit(connection, runtime)
+                admit(connection, runtime, localText: runtime.fixedLocalTexts[index])
             }
         }
     }
 
-    private func admit(_ connection: AcceptedConnection, _ runtime: AcceptRuntime) {
+    private func admit(_ connection: AcceptedConnection, _ runtime: AcceptRuntime, localText: String?) {
         let source = runtime.machine.countsSources ? Self.source(of: connection) : .unknown
         switch runtime.machine.admit(source: source, now: monotonicMicroseconds()) {
         case .refuse(let refusal):
@@ -170,7 +173,7 @@ extension Daemon {
             performAccept(actions, socket: runtime.unit.name)
         case .spawn(let number, let pause):
             if pause { runtime.sources.forEach { $0.setEnabled(false) } }
-            launchInstance(connection, number: number, source: source, runtime)
+            launchInstance(connection, number: number, source: source, runtime, localText: localText)
         }
     }
 

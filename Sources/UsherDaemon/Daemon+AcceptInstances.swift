@@ -33,10 +33,9 @@ final class AcceptState {
 
 extension Daemon {
     func launchInstance(_ connection: AcceptedConnection, number: UInt64, source: ConnectionSource,
-                        _ runtime: AcceptRuntime) {
+                        _ runtime: AcceptRuntime, localText: String?) {
         guard let spawner = accept.spawner else { return }
-        let instance = connection.instanceName(number: number)
-        let remote = connection.remoteAddressAndPort
+        let (instance, remote) = connection.describe(number: number, localText: localText)
         let values = InstanceValues(instance: instance, remoteAddress: remote?.address ?? "",
                                     remotePort: remote?.port ?? "",
                                     invocationID: InvocationIDs.next(accept.random))

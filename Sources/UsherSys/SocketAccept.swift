@@ -172,3 +172,18 @@ public final class RandomPool {
         used = 0
     }
 }
+
+extension AcceptedConnection {
+    /// The instance string and REMOTE_ADDR/REMOTE_PORT together, formatting the
+    /// peer once; `localText` is the listener's cached instanceText when known.
+    /// Same results as instanceName(number:) and remoteAddressAndPort.
+    public func describe(number: UInt64, localText: String?) -> (instance: String, remote: (address: String, port: String)?) {
+        guard local.isIP, let host = peer.hostText(unmapping: true), let port = peer.port else {
+            return (instanceName(number: number), remoteAddressAndPort)
+        }
+        let localPart = localText ?? local.instanceText(unmapping: local.isIPv4Mapped)
+        let portText = String(port)
+        let peerPart = peer.isIPv4Mapped && !local.isIPv4Mapped ? peer.instanceText() : host + ":" + portText
+        return (String(number) + "-" + localPart + "-" + peerPart, (host, portText))
+    }
+}
