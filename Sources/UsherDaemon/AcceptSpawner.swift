@@ -65,13 +65,17 @@ final class AcceptSpawner {
     }
 
     /// Moves the finished spawns into `buffer` (which should be empty) and re-arms the wake-up.
-    func collect(into buffer: inout [InstanceSpawnResult]) {
-        wakeRead.drainWakeups()
+    /// `woken`: called because the wake-up pipe polled readable (it is emptied then).
+    func collect(into buffer: inout [InstanceSpawnResult], woken: Bool = false) {
         resultsLock.lock()
         swap(&buffer, &results)
+        let notified = loopNotified
         loopNotified = false
         wakeWanted = false
         resultsLock.unlock()
+        // Reaping collects too: read the pipe only when a byte was (or is about to be)
+        // written; a byte that lands after this read makes one empty wake-up later.
+        if notified || woken { wakeRead.drainWakeups() }
     }
 
     /// Asks for a wake-up at the next result (or now, if one is waiting).

@@ -64,9 +64,9 @@ extension Daemon {
         return try InstanceLaunchTemplate(unit: unit, context: context, stdio: runtime.stdio)
     }
 
-    func collectSpawnResults() {
+    func collectSpawnResults(woken: Bool = false) {
         guard let spawner = accept.spawner else { return }
-        spawner.collect(into: &accept.results)
+        spawner.collect(into: &accept.results, woken: woken)
         for result in accept.results { finishSpawn(result) }
         let processed = !accept.results.isEmpty
         accept.results.removeAll(keepingCapacity: true)

@@ -94,7 +94,7 @@ public final class Daemon {
         case .acceptReadable(let name, let index):
             drainListener(name, index: index)
         case .spawnResults:
-            collectSpawnResults()
+            collectSpawnResults(woken: true)
         case .acceptResume(let name):
             resumeAfterAcceptError(name)
         case .instancesStopTimeout:
