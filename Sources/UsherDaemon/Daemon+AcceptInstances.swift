@@ -6,8 +6,8 @@ import Activation
 import UnitModel
 import UsherSys
 
-/// A connection handed to the spawner, not yet known by pid.
-struct PendingInstance {
+/// One connection's instance: handed to the spawner (pending), then running under a pid.
+struct InstanceRecord {
     var socket: UnitName
     var source: ConnectionSource
     var instance: String
@@ -19,8 +19,8 @@ final class AcceptState {
     var spawner: AcceptSpawner?
     var spawnerSource: EventSource?
     var nextToken: UInt64 = 0
-    var pending: [UInt64: PendingInstance] = [:]
-    var instances: [Int32: PendingInstance] = [:]
+    var pending: [UInt64: InstanceRecord] = [:]
+    var instances: [Int32: InstanceRecord] = [:]
     /// Exits reaped before the spawner's result named their pid (only while spawns are
     /// pending), with the last token submitted then: only spawns up to it can own them.
     var earlyExits: [Int32: (child: ReapedChild, lastToken: UInt64)] = [:]
@@ -49,7 +49,7 @@ extension Daemon {
             return
         }
         accept.nextToken += 1
-        accept.pending[accept.nextToken] = PendingInstance(socket: runtime.unit.name, source: source, instance: instance)
+        accept.pending[accept.nextToken] = InstanceRecord(socket: runtime.unit.name, source: source, instance: instance)
         let strings = InstanceStrings(launch, ip: remote != nil, values: values)
         spawner.submit(InstanceSpawnRequest(token: accept.nextToken, template: launch, ip: remote != nil,
                                             strings: strings, connection: connection.fd.release()))
@@ -115,7 +115,7 @@ extension Daemon {
         return true
     }
 
-    private func instanceExited(_ instance: PendingInstance, _ child: ReapedChild) {
+    private func instanceExited(_ instance: InstanceRecord, _ child: ReapedChild) {
         if child.killedBySignal || child.status != 0 {
             let status: ExitStatus = child.coreDumped ? .dumped(signal: child.status)
                 : child.killedBySignal ? .killed(signal: child.status) : .exited(child.status)
@@ -130,7 +130,7 @@ extension Daemon {
         performAccept(runtime.machine.release(source: source), socket: socket)
     }
 
-    private func instanceUnitName(_ instance: PendingInstance) -> UnitName {
+    private func instanceUnitName(_ instance: InstanceRecord) -> UnitName {
         let prefix = accept.sockets[instance.socket]?.template.name.prefix ?? instance.socket.stem
         return UnitName(prefix + "@" + instance.instance + ".service")
     }
@@ -150,7 +150,7 @@ extension Daemon {
         accept.stopTimer = try? loop.addTimer(after: timeout, reporting: .instancesStopTimeout)
     }
 
-    private func signalInstance(_ pid: Int32, _ instance: PendingInstance) {
+    private func signalInstance(_ pid: Int32, _ instance: InstanceRecord) {
         let signal = accept.sockets[instance.socket]?.templateUnit.kill.killSignal ?? Signals.terminate
         try? Processes.signalGroup(pid, signal)
         try? Processes.signalGroup(pid, Signals.continue_)

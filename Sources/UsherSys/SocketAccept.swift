@@ -1,8 +1,9 @@
 // The Accept=yes accept path's system calls: one accept4 that tells "drained"
 // (EAGAIN) from "peer already gone" (ECONNABORTED and the network errors
-// accept(2) says to treat as a retry), so a listener can be drained in a loop;
-// the key MaxConnectionsPerSource= counts by; and threads started with every
-// signal blocked (usherd takes signals from a signalfd only).
+// accept(2) says to treat as a retry), the instance string and REMOTE_* in one
+// pass, the key MaxConnectionsPerSource= counts by, threads started with every
+// signal blocked (usherd takes signals from a signalfd only), wake-up pipes and
+// a getrandom pool for INVOCATION_ID.
 import Glibc
 import CSysShims
 

@@ -1,8 +1,8 @@
 // Accept=yes under a real usherd, as systemd 252 did it (conformance cases d
 // and d2): the inetd echo round trip over IPv4, IPv6 and AF_UNIX; what an
 // inetd-style instance sees (connection on 0, 1, 2, REMOTE_*, no LISTEN_*);
-// the fd 3 variant with LISTEN_FDS=1/connection; instance names and %i;
-// non-accepting listeners refused.
+// the fd 3 variant with LISTEN_FDS=1/connection; instance names and %i (also
+// outside argv); exec failures; non-accepting listeners refused.
 import XCTest
 import UsherSys
 
@@ -139,5 +139,43 @@ final class AcceptIntegrationTests: XCTestCase {
                       harness.log)
         XCTAssertEqual(try AcceptClient.ipv4(v4).exchange("still\n", halfClose: true), "still\n")
         XCTAssertEqual(try harness.stop(), 0)
+    }
+
+    func testTemplateUsingTheInstanceOutsideArgvIsInstantiatedPerConnection() throws {
+        let harness = try UsherdHarness()
+        let port = try freePort()
+        try harness.write("slow.socket", "[Socket]\nListenStream=127.0.0.1:\(port)\nAccept=yes\n")
+        try harness.write("slow@.service", """
+            [Service]
+            WorkingDirectory=-\(harness.runDirectory)/%i
+            Environment=WHO=%i
+            ExecStart=\(harness.probeCommand(label: "slow-%i"))
+            """)
+        try harness.start()
+
+        let client = try AcceptClient.ipv4(port)
+        XCTAssertEqual(try client.request(), "ok\n")
+        let instance = "0-127.0.0.1:\(port)-127.0.0.1:\(client.port)"
+        let report = try XCTUnwrap(try harness.waitForReports(labelPrefix: "slow-", count: 1)["slow-" + instance])
+        XCTAssertTrue(nonBoringEnvironment(report).contains("WHO=\(instance)"), "\(nonBoringEnvironment(report))")
+        XCTAssertTrue(harness.log.contains("Listening on 127.0.0.1:\(port)."), harness.log)
+        XCTAssertEqual(try harness.stop(), 0)
+    }
+
+    func testHandlerThatCannotExecIsLoggedAndReleasesItsSlot() throws {
+        let harness = try UsherdHarness()
+        let port = try freePort()
+        try harness.write("gone.socket", "[Socket]\nListenStream=127.0.0.1:\(port)\nAccept=yes\nMaxConnections=1\n")
+        try harness.write("gone@.service", "[Service]\nStandardInput=socket\nExecStart=/nonexistent/handler\n")
+        try harness.start()
+
+        for attempt in 1...3 {
+            XCTAssertEqual(try AcceptClient.ipv4(port).exchange("x\n", halfClose: true), "")
+            try harness.waitForLog("Failed at step EXEC spawning /nonexistent/handler: No such file or directory",
+                                   count: attempt)
+        }
+        XCTAssertFalse(harness.log.contains("Too many incoming connections"), "each failed handler released its slot")
+        XCTAssertEqual(try harness.stop(), 0)
+        XCTAssertTrue(harness.log.contains("gone.socket: Accepted 3 connection(s), 0 active, 0 refused."), harness.log)
     }
 }
