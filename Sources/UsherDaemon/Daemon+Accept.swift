@@ -75,7 +75,11 @@ extension Daemon {
             }
         }
         for capture in stdio.captures {
-            try? output.attach(capture.fd, stream: capture.stream, unit: unit.service, loop: loop)
+            do {
+                try output.attach(capture.fd, stream: capture.stream, unit: unit.service, loop: loop)
+            } catch {
+                log(Note(.warning, "Cannot watch \(capture.stream) of \(unit.service): \(error)"), unit: unit.name)
+            }
         }
         let runtime = AcceptRuntime(unit: unit, bound: bound, sources: sources, template: template,
                                     templateUnit: templateUnit, launch: launch, stdio: stdio)

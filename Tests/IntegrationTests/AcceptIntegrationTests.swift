@@ -178,4 +178,18 @@ final class AcceptIntegrationTests: XCTestCase {
         XCTAssertEqual(try harness.stop(), 0)
         XCTAssertTrue(harness.log.contains("gone.socket: Accepted 3 connection(s), 0 active, 0 refused."), harness.log)
     }
+
+    func testOutputOfFD3InstancesGoesToUsherdsLog() throws {
+        let harness = try UsherdHarness()
+        let port = try freePort()
+        try harness.write("talk.socket", "[Socket]\nListenStream=127.0.0.1:\(port)\nAccept=yes\n")
+        try harness.write("talk@.service", "[Service]\nExecStart=/bin/sh -c 'echo said by $$REMOTE_PORT; echo complained >&2'\n")
+        try harness.start()
+
+        let client = try AcceptClient.ipv4(port)
+        XCTAssertEqual(client.readToEnd(), "", "the handler closed fd 3 without writing to it")
+        try harness.waitForLog("said by \(client.port)")
+        try harness.waitForLog("complained")
+        XCTAssertEqual(try harness.stop(), 0)
+    }
 }
