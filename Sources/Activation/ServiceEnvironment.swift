@@ -1,5 +1,5 @@
 // The environment a service gets, in systemd 252's order: LANG, PATH,
-// [NOTIFY_SOCKET], LISTEN_PID, LISTEN_FDS, LISTEN_FDNAMES, [HOME, LOGNAME,
+// [NOTIFY_SOCKET], [REMOTE_ADDR, REMOTE_PORT], LISTEN_PID, LISTEN_FDS, LISTEN_FDNAMES, [HOME, LOGNAME,
 // USER, SHELL], INVOCATION_ID, [JOURNAL_STREAM], SYSTEMD_EXEC_PID, then PassEnvironment=, Environment= and
 // EnvironmentFile= merged (a later assignment replaces the value in place),
 // then UnsetEnvironment=. Also parses EnvironmentFile= text. Pure.
@@ -19,6 +19,8 @@ public struct EnvironmentInputs: Sendable {
     public var lang = "C.UTF-8"
     public var path = ServiceEnvironment.defaultPath
     public var notifySocket: String?
+    /// REMOTE_ADDR and REMOTE_PORT of an Accept=yes instance's IP peer.
+    public var remote: (address: String, port: String)?
     public var listenFDNames: [String] = []
     public var identity: ServiceIdentity?
     public var invocationID = ""
@@ -46,6 +48,7 @@ public struct ServiceEnvironment: Sendable, Equatable {
     public init(_ inputs: EnvironmentInputs) {
         var pairs: [(String, String)] = [("LANG", inputs.lang), ("PATH", inputs.path)]
         if let notify = inputs.notifySocket { pairs.append(("NOTIFY_SOCKET", notify)) }
+        if let remote = inputs.remote { pairs += [("REMOTE_ADDR", remote.address), ("REMOTE_PORT", remote.port)] }
         if !inputs.listenFDNames.isEmpty {
             pairs.append(("LISTEN_PID", ""))
             pairs.append(("LISTEN_FDS", String(inputs.listenFDNames.count)))

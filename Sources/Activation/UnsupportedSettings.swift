@@ -21,6 +21,17 @@ public enum UnsupportedSettings {
         return notes
     }
 
+    /// An Accept=yes template: socket stdio is supported there; ExecStop= is not run per instance.
+    public static func notes(forInstanceOf service: ServiceUnit) -> [Note] {
+        var plain = service
+        if plain.exec.standardInput == .socket { plain.exec.standardInput = .null }
+        if plain.exec.standardOutput == .socket { plain.exec.standardOutput = nil }
+        if plain.exec.standardError == .socket { plain.exec.standardError = nil }
+        var notes = notes(for: plain)
+        if !service.execStop.isEmpty { notes.append(ignoring("ExecStop= of an Accept=yes instance")) }
+        return notes
+    }
+
     public static func notes(for socket: SocketUnit) -> [Note] {
         var notes: [Note] = []
         if !socket.execStartPre.isEmpty { notes.append(ignoring("ExecStartPre=")) }

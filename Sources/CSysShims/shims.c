@@ -5,6 +5,7 @@
 #include <sys/socket.h>
 #include <string.h>
 #include <signal.h>
+#include <sys/random.h>
 #include <sys/prctl.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
@@ -160,3 +161,13 @@ unsigned int usher_read_sockaddr_nl_groups(const struct sockaddr_storage *ss) {
 }
 
 int usher_setfsuid(uid_t uid) { return setfsuid(uid); }
+
+int usher_signal_is_default(int sig) {
+    struct sigaction current;
+    if (sigaction(sig, NULL, &current) < 0) return -1;
+    return current.sa_handler == SIG_DFL ? 1 : 0;
+}
+
+ssize_t usher_getrandom(void *buffer, size_t length) {
+    return getrandom(buffer, length, 0);
+}

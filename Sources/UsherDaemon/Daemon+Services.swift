@@ -125,8 +125,10 @@ extension Daemon {
     }
 
     func reapChildren() {
+        collectSpawnResults()
         for child in Processes.reapAll() {
             guard let owner = pidOwners.removeValue(forKey: child.pid) else {
+                if claimInstanceExit(child) { continue }
                 logger.debug("Reaped orphan process \(child.pid).")
                 continue
             }

@@ -15,6 +15,7 @@ extension Daemon {
         shuttingDown = true
         logger.notice("Received SIG\(ExitStatus.signalName(signal)), stopping.")
         for runtime in sockets.values { runtime.sources.forEach { $0.setEnabled(false) } }
+        beginStoppingInstances()
         stopNextService()
     }
 
@@ -33,8 +34,9 @@ extension Daemon {
         finishShutdown()
     }
 
-    private func finishShutdown() {
-        guard startOrder.isEmpty else { return }
+    func finishShutdown() {
+        guard startOrder.isEmpty, instancesStopped() else { return }
+        stopAcceptSockets()
         for name in sockets.keys.sorted() { deliver(.stop, to: name) }
         let leftovers = Processes.killAndReapAllChildren(timeoutMicroseconds: 5_000_000)
         if leftovers > 0 { logger.warning("\(leftovers) process(es) could not be reaped before exit.") }

@@ -29,8 +29,7 @@ extension Daemon {
 
     private func bindSocket(_ unit: SocketUnit) {
         if unit.accept {
-            log(Note(.warning, "Accept=yes is not supported by this usherd yet, ignoring the unit."), unit: unit.name)
-            brokenUnits[unit.name] = "unsupported"
+            bindAcceptSocket(unit)
             return
         }
         guard ensureServiceLoaded(unit.service) else {
@@ -38,28 +37,37 @@ extension Daemon {
             brokenUnits[unit.name] = "service-not-loaded"
             return
         }
+        guard let (bound, sources) = bindListeners(unit, reporting: { _ in .listenerReadable(unit.name) }) else { return }
+        let machine = SocketMachine(unit: unit)
+        sockets[unit.name] = SocketRuntime(unit: unit, machine: machine, bound: bound, sources: sources)
+        perform(machine.startActions(), socket: unit.name)
+    }
+
+    /// Binds every listener of `unit` and adds a disabled io source for each
+    /// (listener index → event); logs and records the unit as broken on failure.
+    func bindListeners(_ unit: SocketUnit, reporting event: (Int) -> DaemonEvent) -> (BoundSocket, [EventSource])? {
         switch Binder.bind(unit) {
         case .failure(let failure):
             logger.error("\(failure.description)", metadata: ["unit": "\(unit.name)"])
             log(Note(.error, "Failed with result 'resources'."), unit: unit.name)
             brokenUnits[unit.name] = "resources"
+            return nil
         case .success(let bound):
             for warning in bound.warnings { logger.warning("\(warning)", metadata: ["unit": "\(unit.name)"]) }
             do {
-                let sources = try bound.listeners.map { listener in
-                    try loop.addIO(fd: listener.fd.raw, reporting: .listenerReadable(unit.name),
-                                   object: "\(unit.name) \(listener.localDescription)")
+                let sources = try bound.listeners.indices.map { index in
+                    try loop.addIO(fd: bound.listeners[index].fd.raw, reporting: event(index),
+                                   object: "\(unit.name) \(bound.listeners[index].localDescription)")
                 }
                 sources.forEach { $0.setEnabled(false) }
-                let machine = SocketMachine(unit: unit)
-                sockets[unit.name] = SocketRuntime(unit: unit, machine: machine, bound: bound, sources: sources)
-                perform(machine.startActions(), socket: unit.name)
                 let addresses = bound.listeners.map(\.localDescription).joined(separator: ", ")
                 log(Note(.info, "Listening on \(addresses)."), unit: unit.name)
+                return (bound, sources)
             } catch {
                 logger.error("\(error)", metadata: ["unit": "\(unit.name)"])
                 Binder.release(bound)
                 brokenUnits[unit.name] = "resources"
+                return nil
             }
         }
     }

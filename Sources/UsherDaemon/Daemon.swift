@@ -41,6 +41,8 @@ public final class Daemon {
     var startOrder: [UnitName] = []
     let output: OutputCapture
     var shuttingDown = false
+    /// Accept=yes socket units, their instances and the spawner (Daemon+Accept).
+    let accept = AcceptState()
 
     public init(options: DaemonOptions, logger: Logger) throws {
         self.options = options
@@ -58,11 +60,12 @@ public final class Daemon {
         openNotifySocket()
         loadAndBind()
         startBootServices()
-        if sockets.isEmpty && services.isEmpty {
+        let socketCount = sockets.count + accept.sockets.count
+        if socketCount == 0 && services.isEmpty {
             logger.warning("No units found in \(options.unitDirectories.joined(separator: ", ")).")
         }
-        logger.notice("Listening on \(sockets.count) socket unit(s); \(services.count) service unit(s) loaded.")
-        _ = sd_notify(0, "READY=1\nSTATUS=Listening on \(sockets.count) socket unit(s)")
+        logger.notice("Listening on \(socketCount) socket unit(s); \(services.count) service unit(s) loaded.")
+        _ = sd_notify(0, "READY=1\nSTATUS=Listening on \(socketCount) socket unit(s)")
         let code = try loop.run()
         return code
     }
@@ -83,10 +86,19 @@ public final class Daemon {
         case .cooldownElapsed(let name):
             sockets[name]?.cooldown = nil
             deliver(.cooldownElapsed, to: name)
+            acceptCooldownElapsed(name)
         case .outputReadable(let id):
             output.readable(id)
         case .notifyReadable:
             receiveNotifications()
+        case .acceptReadable(let name, let index):
+            drainListener(name, index: index)
+        case .spawnResults:
+            collectSpawnResults(woken: true)
+        case .acceptResume(let name):
+            resumeAfterAcceptError(name)
+        case .instancesStopTimeout:
+            instancesStopTimedOut()
         }
     }
 

@@ -15,6 +15,14 @@ public enum DaemonEvent: Sendable, Equatable {
     case outputReadable(OutputID)
     /// The sd_notify socket has datagrams.
     case notifyReadable
+    /// Listener number `index` of this Accept=yes socket unit became readable.
+    case acceptReadable(UnitName, index: Int)
+    /// The Accept=yes spawner finished one or more spawns.
+    case spawnResults
+    /// An Accept=yes listener paused after an accept error may be polled again.
+    case acceptResume(UnitName)
+    /// Accept=yes instances had their stop timeout at shutdown.
+    case instancesStopTimeout
 }
 
 /// Identifies one captured output pipe (a service may have had several runs).

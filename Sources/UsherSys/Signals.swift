@@ -3,6 +3,7 @@
 // thread starts, and SIGPIPE is ignored so a closed peer never kills usherd.
 // Children reset both in the spawn shim.
 import Glibc
+import CSysShims
 
 public enum Signals {
     public static let terminate = SIGTERM
@@ -31,4 +32,17 @@ public func monotonicMicroseconds() -> UInt64 {
     var now = timespec()
     clock_gettime(CLOCK_MONOTONIC, &now)
     return UInt64(now.tv_sec) * 1_000_000 + UInt64(now.tv_nsec) / 1_000
+}
+
+extension Signals {
+    /// Signals whose disposition is not SIG_DFL (handled or ignored) right now:
+    /// the only ones a spawned child has to reset before it unblocks signals.
+    public static func nonDefaultDispositions() -> sigset_t {
+        var set = sigset_t()
+        sigemptyset(&set)
+        for signal in 1..<Int32(NSIG) where signal != SIGKILL && signal != SIGSTOP {
+            if usher_signal_is_default(signal) == 0 { sigaddset(&set, signal) }
+        }
+        return set
+    }
 }

@@ -120,25 +120,12 @@ public struct AcceptedConnection: Sendable {
 
 extension Socket {
     /// accept4 with CLOEXEC (and NONBLOCK if asked) for the new fd; nil when
-    /// nothing is pending (EAGAIN) or the client already went away (ECONNABORTED).
+    /// nothing is pending (EAGAIN) or the client already went away.
     public static func accept(_ listener: Int32, nonBlocking: Bool = false) throws -> AcceptedConnection? {
-        var storage = sockaddr_storage()
-        var length = socklen_t(MemoryLayout<sockaddr_storage>.size)
-        let flags = Int32(SOCK_CLOEXEC.rawValue) | (nonBlocking ? Int32(SOCK_NONBLOCK.rawValue) : 0)
-        let fd: Int32
-        do {
-            fd = try withUnsafeMutablePointer(to: &storage) { pointer in
-                try pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) { sa in
-                    try sysCall("accept4", "fd \(listener)") { usher_accept4(listener, sa, &length, flags) }
-                }
-            }
-        } catch let error as SystemError where error.errno == EAGAIN || error.errno == ECONNABORTED {
-            return nil
+        switch acceptNext(listener, nonBlocking: nonBlocking) {
+        case .connection(let connection): return connection
+        case .drained, .peerGone: return nil
+        case .failed(let error): throw error
         }
-        let owned = OwnedFD(adopting: fd)
-        let peer = SocketAddress(storage: storage, length: length)
-        let local = try localAddress(fd)
-        let credentials = local.family == AF_UNIX ? try? PeerCredentials.of(fd) : nil
-        return AcceptedConnection(fd: owned, peer: peer, local: local, credentials: credentials)
     }
 }

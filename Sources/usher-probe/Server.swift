@@ -1,6 +1,7 @@
 // The probe's serving loop: waits on every passed fd until the deadline (or
 // just what is pending when the deadline has passed), accepting stream
-// connections and answering "ok <fd> <name>\n", echoing "ok\n" to datagrams.
+// connections and answering "ok <fd> <name>\n", echoing "ok\n" to datagrams,
+// or answering "ok\n" on fd 0 when started inetd style.
 // Also the --flood-bytes writer used to test output capture under load.
 import Foundation
 import UsherSys
@@ -19,6 +20,16 @@ struct Server {
             if !served && Date() >= deadline { return }
             if !served { _ = waitAny(fds, milliseconds: 20) }
         } while true
+    }
+
+    /// Inetd style (StandardInput=socket): fd 0 is the connection; read the
+    /// request and answer "ok\n" on it. nil when fd 0 is not a connected socket.
+    static func answerInetdConnection() -> [String: Any]? {
+        guard (try? SocketOptionName.acceptConnections.get(0)) == 0 else { return nil }
+        let request = BlockingIO.readSome(0, milliseconds: 200)
+        let written = (try? BlockingIO.writeAll(0, Array("ok\n".utf8))) != nil
+        return ["action": "write-ok-to-connection", "fd": 0, "result": written ? 3 : -1,
+                "request": String(decoding: request, as: UTF8.self)]
     }
 
     private func waitAny(_ fds: [Int32], milliseconds: Int32) -> Bool {

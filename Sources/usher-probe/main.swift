@@ -58,7 +58,10 @@ report.write(to: options.directory)
 
 if options.notify { _ = sd_notify(0, "READY=1\nSTATUS=probe ready") }
 if options.floodBytes > 0 { Flood.write(bytes: options.floodBytes) }
-if options.serve {
+if options.serve && listenCount <= 0, let action = Server.answerInetdConnection() {
+    report.record(action)
+    report.write(to: options.directory)
+} else if options.serve {
     let deadline = Date().addingTimeInterval(Double(options.waitMilliseconds) / 1000)
     Server(names: listenNames).serve(until: deadline, report: &report)
     report.write(to: options.directory)

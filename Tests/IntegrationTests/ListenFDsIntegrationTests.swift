@@ -130,6 +130,28 @@ final class ListenFDsIntegrationTests: XCTestCase {
         XCTAssertEqual(try harness.stop(), 0)
     }
 
+    func testWorkingDirectoryIsHonouredAndAMissingOptionalOneFallsBackToRoot() throws {
+        let harness = try UsherdHarness()
+        let (present, missing) = (try freePort(), try freePort())
+        try FileManager.default.createDirectory(atPath: harness.root + "/wd", withIntermediateDirectories: true)
+        for (name, port, directory) in [("present", present, harness.root + "/wd"),
+                                        ("missing", missing, "-" + harness.root + "/no-such-dir")] {
+            try harness.write("\(name).socket", "[Socket]\nListenStream=127.0.0.1:\(port)\n")
+            try harness.write("\(name).service", """
+                [Service]
+                WorkingDirectory=\(directory)
+                ExecStart=\(harness.probeCommand(label: name))
+                """)
+        }
+        try harness.start()
+
+        XCTAssertEqual(try Client.tcp(port: present), "ok 3 present.socket\n")
+        XCTAssertEqual(try harness.waitForReport(label: "present")["cwd"] as? String, harness.root + "/wd")
+        XCTAssertEqual(try Client.tcp(port: missing), "ok 3 missing.socket\n")
+        XCTAssertEqual(try harness.waitForReport(label: "missing")["cwd"] as? String, "/")
+        XCTAssertEqual(try harness.stop(), 0)
+    }
+
     func testNotifyServiceGetsNotifySocketBeforeListenVariablesAndBecomesReady() throws {
         let harness = try UsherdHarness()
         let port = try freePort()

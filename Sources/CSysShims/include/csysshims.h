@@ -17,6 +17,9 @@ int usher_reap_any(pid_t *pid, int *code, int *status);
 int usher_has_children(void);
 int usher_set_child_subreaper(void);
 int usher_enable_passcred(int fd);
+/* 1 when the signal's disposition is SIG_DFL, 0 when handled or ignored, -1 on error. */
+int usher_signal_is_default(int sig);
+ssize_t usher_getrandom(void *buffer, size_t length);
 ssize_t usher_recv_with_credentials(int fd, void *buffer, size_t length, pid_t *pid, uid_t *uid);
 
 /* Sockets and nodes for the Binder (GNU-only or variadic in glibc). */

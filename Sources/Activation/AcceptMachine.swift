@@ -1,0 +1,147 @@
+// The policy of one Accept=yes socket unit, per connection: the trigger limit
+// (checked first, as systemd does), MaxConnections= and
+// MaxConnectionsPerSource= with systemd's refusal texts, Usher's
+// MaxConnectionsPolicy=defer (stop polling at the cap, resume below it), the
+// instance number N and the NAccepted/NConnections/NRefused counters. Pure value.
+import UnitModel
+
+/// Whom MaxConnectionsPerSource= counts: an IP address (IPv4 kept as the
+/// IPv4-mapped IPv6 form so both listeners of a dual-stack unit agree) or,
+/// for AF_UNIX peers, the peer's UID.
+public enum ConnectionSource: Hashable, Sendable {
+    case address(high: UInt64, low: UInt64)
+    case user(UInt32)
+    case unknown
+}
+
+/// systemd's NAccepted, NConnections and NRefused.
+public struct AcceptCounters: Sendable, Equatable {
+    public var accepted: UInt64 = 0
+    public var connections: UInt32 = 0
+    public var refused: UInt64 = 0
+    public init() {}
+}
+
+/// What to do with one accepted connection.
+public enum Admission: Sendable, Equatable {
+    /// Spawn instance `number`; `pause` asks to stop polling (defer policy at the cap).
+    case spawn(number: UInt64, pause: Bool)
+    /// Close it at once (and log the refusal text, if any).
+    case refuse(Refusal)
+    /// The trigger limit was hit: close it and perform these actions (the unit failed).
+    case fail([SocketAction])
+}
+
+public enum Refusal: Sendable, Equatable {
+    case tooMany(UInt32)
+    case tooManyFromSource(UInt32)
+    /// The unit is not taking connections (failed, stopped, or paused with events still queued).
+    case notListening
+
+    /// systemd 252's wording; `source` is the peer as text (only for tooManyFromSource).
+    public func note(source: String) -> Note? {
+        switch self {
+        case .tooMany(let count):
+            return Note(.warning, "Too many incoming connections (\(count)), dropping connection.")
+        case .tooManyFromSource(let count):
+            return Note(.warning, "Too many incoming connections (\(count)) from source \(source), dropping connection.")
+        case .notListening:
+            return nil
+        }
+    }
+}
+
+public struct AcceptMachine: Sendable, Equatable {
+    public enum State: Sendable, Equatable {
+        case listening
+        /// MaxConnectionsPolicy=defer at the cap: listeners not polled.
+        case paused
+        case failed(result: String)
+        case stopped
+    }
+
+    public let maxConnections: UInt32
+    public let maxConnectionsPerSource: UInt32
+    public let policy: MaxConnectionsPolicy
+    public let cooldown: TimeSpan?
+    public private(set) var state: State = .listening
+    public private(set) var counters = AcceptCounters()
+    private var triggerLimit: RateLimit
+    private var perSource: [ConnectionSource: UInt32] = [:]
+
+    public init(unit: SocketUnit) {
+        maxConnections = max(1, unit.maxConnections)
+        maxConnectionsPerSource = unit.maxConnectionsPerSource
+        policy = unit.maxConnectionsPolicy
+        cooldown = unit.triggerLimitCooldown
+        triggerLimit = RateLimit(interval: unit.triggerLimitInterval, burst: unit.triggerLimitBurst)
+    }
+
+    public func startActions() -> [SocketAction] { state == .listening ? [.watch] : [] }
+
+    /// Whether MaxConnectionsPerSource= needs the connection's source at all.
+    public var countsSources: Bool { maxConnectionsPerSource > 0 }
+
+    /// One accepted connection at monotonic `now` (µs), from `source`.
+    public mutating func admit(source: ConnectionSource, now: UInt64) -> Admission {
+        guard state == .listening || state == .paused else { return refuse(.notListening) }
+        guard triggerLimit.allow(now: now) else {
+            counters.refused += 1
+            return .fail(fail(result: "trigger-limit-hit",
+                              Note(.warning, "Trigger limit hit, refusing further activation.")))
+        }
+        if counters.connections >= maxConnections { return refuse(.tooMany(counters.connections)) }
+        if countsSources {
+            let count = perSource[source, default: 0] + 1
+            if count > maxConnectionsPerSource { return refuse(.tooManyFromSource(count)) }
+            perSource[source] = count
+        }
+        let number = counters.accepted
+        counters.accepted += 1
+        counters.connections += 1
+        let pause = policy == .defer_ && counters.connections >= maxConnections && state == .listening
+        if pause { state = .paused }
+        return .spawn(number: number, pause: pause)
+    }
+
+    /// An instance admitted from `source` is gone (exited, killed, or never started).
+    public mutating func release(source: ConnectionSource) -> [SocketAction] {
+        if counters.connections > 0 { counters.connections -= 1 }
+        if countsSources, let count = perSource[source] {
+            perSource[source] = count > 1 ? count - 1 : nil
+        }
+        guard state == .paused, counters.connections < maxConnections else { return [] }
+        state = .listening
+        return [.watch]
+    }
+
+    /// Cooldown and stop; the other SocketEvents do not concern Accept=yes units.
+    public mutating func handle(_ event: SocketEvent) -> [SocketAction] {
+        switch (state, event) {
+        case (.failed, .cooldownElapsed) where cooldown != nil:
+            state = counters.connections >= maxConnections && policy == .defer_ ? .paused : .listening
+            triggerLimit.reset()
+            let note = SocketAction.log(Note(.notice, "Trigger limit cooldown elapsed, listening again."))
+            return state == .listening ? [note, .watch] : [note]
+        case (.stopped, _):
+            return []
+        case (_, .stop):
+            state = .stopped
+            return [.unwatch, .close]
+        default:
+            return []
+        }
+    }
+
+    private mutating func refuse(_ refusal: Refusal) -> Admission {
+        counters.refused += 1
+        return .refuse(refusal)
+    }
+
+    private mutating func fail(result: String, _ reason: Note) -> [SocketAction] {
+        state = .failed(result: result)
+        var actions: [SocketAction] = [.unwatch, .log(reason), .log(Note(.error, "Failed with result '\(result)'."))]
+        if let cooldown { actions.append(.armCooldown(cooldown)) }
+        return actions
+    }
+}

@@ -1,0 +1,170 @@
+// The Accept=yes spawner: a small pool of threads (one per core, at most
+// four) that run only CSpawn for requests the loop prepared, so accepting and
+// reaping go on while a vfork-style spawn holds its thread. Requests go in
+// through a mutex + condition; results come back through a list the loop
+// collects when it reaps (a pid is only needed then), and a non-blocking
+// wake-up pipe is written only when the loop asked for it or no child was created. Each request's connection fd
+// and string block belong to the spawner once submitted; it closes and frees them.
+import CSpawn
+import Foundation
+import UsherSys
+
+struct InstanceSpawnRequest {
+    let token: UInt64
+    let template: InstanceLaunchTemplate
+    let ip: Bool
+    let strings: InstanceStrings
+    let connection: Int32
+}
+
+struct InstanceSpawnResult {
+    let token: UInt64
+    /// -1 when no child was created (then `errno` is clone's).
+    let pid: Int32
+    /// The systemd exit status of the failed setup step (203 EXEC, …), 0 when exec'd.
+    let failedStage: Int32
+    let errno: Int32
+}
+
+final class AcceptSpawner {
+    private let requestsCondition = NSCondition()
+    private var requests: [InstanceSpawnRequest] = []
+    private var head = 0
+    private let resultsLock = NSLock()
+    private var results: [InstanceSpawnResult] = []
+    private var loopNotified = false
+    private var wakeWanted = false
+    let wakeRead: OwnedFD
+    private let wakeWrite: OwnedFD
+    /// What children must reset: the dispositions usherd changed (taken once, at start).
+    private let resetSignals: UnsafeMutablePointer<sigset_t>
+
+    static var defaultThreadCount: Int { min(4, max(1, ProcessInfo.processInfo.activeProcessorCount)) }
+
+    init(threads: Int = AcceptSpawner.defaultThreadCount) throws {
+        let pipe = try OwnedFD.pipe(nonBlocking: true)
+        wakeRead = pipe.read
+        wakeWrite = pipe.write
+        resetSignals = UnsafeMutablePointer<sigset_t>.allocate(capacity: 1)
+        resetSignals.initialize(to: Signals.nonDefaultDispositions())
+        requests.reserveCapacity(256)
+        results.reserveCapacity(256)
+        for _ in 0..<threads {
+            try Threads.startDetached { [self] in
+                while true { publish(Self.spawn(nextRequest(), resetSignals: resetSignals)) }
+            }
+        }
+    }
+
+    func submit(_ request: InstanceSpawnRequest) {
+        requestsCondition.lock()
+        requests.append(request)
+        requestsCondition.unlock()
+        // Signalled after unlocking, so the woken thread does not block on the lock we still hold.
+        requestsCondition.signal()
+    }
+
+    /// Moves the finished spawns into `buffer` (which should be empty) and re-arms the wake-up.
+    /// `woken`: called because the wake-up pipe polled readable (it is emptied then).
+    func collect(into buffer: inout [InstanceSpawnResult], woken: Bool = false) {
+        resultsLock.lock()
+        swap(&buffer, &results)
+        let notified = loopNotified
+        loopNotified = false
+        wakeWanted = false
+        resultsLock.unlock()
+        // Reaping collects too: read the pipe only when a byte was (or is about to be)
+        // written; a byte that lands after this read makes one empty wake-up later.
+        if notified || woken { wakeRead.drainWakeups() }
+    }
+
+    /// Asks for a wake-up at the next result (or now, if one is waiting).
+    func wakeWhenResultsArrive() {
+        resultsLock.lock()
+        let now = !results.isEmpty && !loopNotified
+        if now { loopNotified = true } else { wakeWanted = true }
+        resultsLock.unlock()
+        if now { wakeWrite.signalWakeup() }
+    }
+
+    private func nextRequest() -> InstanceSpawnRequest {
+        requestsCondition.lock()
+        defer { requestsCondition.unlock() }
+        while head == requests.count { requestsCondition.wait() }
+        let request = requests[head]
+        head += 1
+        if head == requests.count {
+            requests.removeAll(keepingCapacity: true)
+            head = 0
+        }
+        return request
+    }
+
+    private func publish(_ result: InstanceSpawnResult) {
+        resultsLock.lock()
+        results.append(result)
+        let wake = !loopNotified && (wakeWanted || result.pid < 0)
+        if wake { loopNotified = true }
+        resultsLock.unlock()
+        if wake { wakeWrite.signalWakeup() }
+    }
+
+    /// Runs CSpawn for one request, then closes the parent's copy of the connection.
+    private static func spawn(_ request: InstanceSpawnRequest,
+                              resetSignals: UnsafeMutablePointer<sigset_t>) -> InstanceSpawnResult {
+        let template = request.template
+        var connection = request.connection
+        var result = cspawn_result()
+        let stdio = (fd(template.stdio.0, connection), fd(template.stdio.1, connection), fd(template.stdio.2, connection))
+        let slots = request.ip ? template.pidSlotsIP : template.pidSlotsLocal
+        let code: Int32 = slots.withUnsafeBufferPointer { slotList in
+            template.groups.withUnsafeBufferPointer { groupList in
+                template.limits.withUnsafeBufferPointer { limitList in
+                    withUnsafePointer(to: &connection) { connectionPointer in
+                        var c = cspawn_request()
+                        c.path = UnsafePointer(template.path)
+                        c.argv = UnsafePointer(request.strings.argv)
+                        c.envp = UnsafePointer(request.strings.envp)
+                        c.pid_slots = slotList.baseAddress
+                        c.n_pid_slots = Int32(slotList.count)
+                        c.fds = template.passesConnectionAsFD3 ? connectionPointer : nil
+                        c.n_fds = template.passesConnectionAsFD3 ? 1 : 0
+                        c.scratch = request.strings.scratch
+                        c.stdio = stdio
+                        c.nonblock = template.plan.nonBlocking.map { $0 ? 1 : 0 } ?? -1
+                        c.ignore_sigpipe = template.plan.ignoreSIGPIPE ? 1 : 0
+                        c.new_session = 1
+                        c.set_credentials = template.plan.credentials == nil ? 0 : 1
+                        c.uid = template.plan.credentials?.uid ?? 0
+                        c.gid = template.plan.credentials?.gid ?? 0
+                        c.groups = groupList.baseAddress
+                        c.n_groups = Int32(groupList.count)
+                        c.umask = template.plan.umask
+                        c.cwd = template.workingDirectory.map { UnsafePointer($0) }
+                        c.cwd_optional = template.plan.workingDirectoryOptional ? 1 : 0
+                        c.rlimits = limitList.baseAddress
+                        c.n_rlimits = Int32(limitList.count)
+                        c.set_nice = template.plan.nice == nil ? 0 : 1
+                        c.nice = template.plan.nice ?? 0
+                        c.reset_signals = UnsafePointer(resetSignals)
+                        c.no_pidfd = 1
+                        return cspawn(&c, &result)
+                    }
+                }
+            }
+        }
+        let cloneErrno = code == 0 ? 0 : lastErrno()
+        OwnedFD.closeRaw(request.connection)
+        request.strings.free()
+        guard code == 0 else { return InstanceSpawnResult(token: request.token, pid: -1, failedStage: 0, errno: cloneErrno) }
+        return InstanceSpawnResult(token: request.token, pid: result.pid, failedStage: result.failed_stage,
+                                   errno: result.failed_errno)
+    }
+
+    private static func fd(_ choice: InstanceStdio, _ connection: Int32) -> Int32 {
+        switch choice {
+        case .connection: return connection
+        case .fixed(let fd): return fd
+        }
+    }
+}

@@ -1,0 +1,203 @@
+// Accept=yes socket units in the daemon: loading the template once, binding
+// (usherd's copies of these listeners are non-blocking: they are never passed
+// to a service), draining a readable listener in bounded batches, and asking
+// the AcceptMachine about each connection before handing a prepared spawn to
+// the AcceptSpawner. Instances, reaping and shutdown: Daemon+AcceptInstances.
+import Activation
+import Binder
+import UnitFile
+import UnitModel
+import UsherSys
+
+/// One Accept=yes socket unit at run time (a class: the accept path mutates it in place).
+final class AcceptRuntime {
+    let unit: SocketUnit
+    var machine: AcceptMachine
+    let bound: BoundSocket
+    var sources: [EventSource]
+    var cooldown: EventSource?
+    var errorPause: EventSource?
+    let template: ServiceTemplate
+    /// The template instantiated with the marker instance (kill settings, slow path).
+    let templateUnit: ServiceUnit
+    /// nil when settings other than argv/env depend on the instance: built per connection then.
+    let launch: InstanceLaunchTemplate?
+    let stdio: ResolvedInstanceStdio
+    /// Each listener's own address when it is not a wildcard: every connection's local end.
+    let fixedLocals: [SocketAddress?]
+    /// Their instance-string form, formatted once.
+    let fixedLocalTexts: [String?]
+
+    init(unit: SocketUnit, bound: BoundSocket, sources: [EventSource], template: ServiceTemplate,
+         templateUnit: ServiceUnit, launch: InstanceLaunchTemplate?, stdio: ResolvedInstanceStdio) {
+        self.unit = unit
+        machine = AcceptMachine(unit: unit)
+        self.bound = bound
+        self.sources = sources
+        self.template = template
+        self.templateUnit = templateUnit
+        self.launch = launch
+        self.stdio = stdio
+        fixedLocals = bound.listeners.map { listener in
+            guard let local = try? Socket.localAddress(listener.fd.raw), local.isIP, !local.isWildcard else { return nil }
+            return local
+        }
+        fixedLocalTexts = fixedLocals.map { $0.map { $0.instanceText(unmapping: $0.isIPv4Mapped) } }
+    }
+}
+
+extension Daemon {
+    /// Connections taken per listener and wakeup, so other events get their turn.
+    static let acceptBatch = 64
+
+    func bindAcceptSocket(_ unit: SocketUnit) {
+        guard let (template, templateUnit) = loadAcceptTemplate(unit) else { return }
+        let stdio: ResolvedInstanceStdio
+        let launch: InstanceLaunchTemplate?
+        do {
+            try startSpawner()
+            stdio = try ServiceLauncher.resolveInstanceStdio(templateUnit, context: context)
+            launch = InstanceLaunchTemplate.dependsOnInstanceElsewhere(templateUnit) ? nil
+                : try InstanceLaunchTemplate(unit: templateUnit, context: context, stdio: stdio)
+        } catch {
+            log(Note(.error, "Cannot prepare \(unit.service): \(error)"), unit: unit.name)
+            brokenUnits[unit.name] = "resources"
+            return
+        }
+        guard let (bound, sources) = bindListeners(unit, reporting: { .acceptReadable(unit.name, index: $0) }) else {
+            return
+        }
+        for listener in bound.listeners {
+            do {
+                try listener.fd.setNonBlocking(true)
+            } catch {
+                logger.warning("\(error)", metadata: ["unit": "\(unit.name)"])
+            }
+        }
+        for capture in stdio.captures {
+            do {
+                try output.attach(capture.fd, stream: capture.stream, unit: unit.service, loop: loop)
+            } catch {
+                log(Note(.warning, "Cannot watch \(capture.stream) of \(unit.service): \(error)"), unit: unit.name)
+            }
+        }
+        let runtime = AcceptRuntime(unit: unit, bound: bound, sources: sources, template: template,
+                                    templateUnit: templateUnit, launch: launch, stdio: stdio)
+        accept.sockets[unit.name] = runtime
+        performAccept(runtime.machine.startActions(), socket: unit.name)
+    }
+
+    /// `foo@.service` parsed once and instantiated with the marker instance; logs why not.
+    private func loadAcceptTemplate(_ unit: SocketUnit) -> (ServiceTemplate, ServiceUnit)? {
+        let (template, diagnostics) = loader.loadTemplate(unit.service)
+        var all = diagnostics
+        var instantiated: ServiceUnit?
+        if let template {
+            let (service, more) = template.instantiate(InstanceLaunchTemplate.instanceMarker)
+            instantiated = service
+            all += more
+        }
+        for diagnostic in all {
+            let text = diagnostic.text.replacingOccurrences(of: InstanceLaunchTemplate.instanceMarker, with: "%i")
+            logger.log(level: diagnostic.severity == .error ? .error : .warning, "\(text)",
+                       metadata: ["unit": "\(unit.service)"])
+        }
+        guard let template, let instantiated else {
+            log(Note(.error, "Socket service \(unit.service) not loaded, refusing."), unit: unit.name)
+            brokenUnits[unit.name] = "service-not-loaded"
+            return nil
+        }
+        UnsupportedSettings.notes(forInstanceOf: instantiated).forEach { log($0, unit: unit.service) }
+        return (template, instantiated)
+    }
+
+    private func startSpawner() throws {
+        guard accept.spawner == nil else { return }
+        let spawner = try AcceptSpawner()
+        accept.spawnerSource = try loop.addIO(fd: spawner.wakeRead.raw, reporting: .spawnResults, object: "spawner")
+        accept.spawner = spawner
+    }
+
+    func performAccept(_ actions: [SocketAction], socket name: UnitName) {
+        guard let runtime = accept.sockets[name] else { return }
+        for action in actions {
+            switch action {
+            case .watch:
+                if !shuttingDown { runtime.sources.forEach { $0.setEnabled(true) } }
+            case .unwatch:
+                runtime.sources.forEach { $0.setEnabled(false) }
+            case .armCooldown(let span):
+                runtime.cooldown = try? loop.addTimer(after: span, reporting: .cooldownElapsed(name))
+            case .close:
+                runtime.sources.forEach { $0.cancel() }
+                runtime.sources = []
+                Binder.release(runtime.bound)
+            case .log(let note):
+                log(note, unit: name)
+            case .activate:
+                break
+            }
+        }
+    }
+
+    func acceptCooldownElapsed(_ name: UnitName) {
+        guard let runtime = accept.sockets[name] else { return }
+        runtime.cooldown = nil
+        performAccept(runtime.machine.handle(.cooldownElapsed), socket: name)
+    }
+
+    /// Accepts until the listener is drained, the batch is used up, or the unit stops taking connections.
+    func drainListener(_ name: UnitName, index: Int) {
+        guard let runtime = accept.sockets[name], index < runtime.bound.listeners.count else { return }
+        let listener = runtime.bound.listeners[index].fd.raw
+        let local = runtime.fixedLocals[index]
+        for _ in 0..<Daemon.acceptBatch {
+            guard runtime.machine.state == .listening, !shuttingDown else { return }
+            switch Socket.acceptNext(listener, knownLocal: local) {
+            case .drained:
+                return
+            case .peerGone:
+                continue
+            case .failed(let error):
+                pauseAfterAcceptError(runtime, error)
+                return
+            case .connection(let connection):
+                admit(connection, runtime, localText: runtime.fixedLocalTexts[index])
+            }
+        }
+    }
+
+    private func admit(_ connection: AcceptedConnection, _ runtime: AcceptRuntime, localText: String?) {
+        let source = runtime.machine.countsSources ? Self.source(of: connection) : .unknown
+        switch runtime.machine.admit(source: source, now: monotonicMicroseconds()) {
+        case .refuse(let refusal):
+            let text = connection.peer.hostText(unmapping: true) ?? connection.credentials.map { "UID \($0.uid)" } ?? "?"
+            if let note = refusal.note(source: text) { log(note, unit: runtime.unit.name) }
+        case .fail(let actions):
+            performAccept(actions, socket: runtime.unit.name)
+        case .spawn(let number, let pause):
+            if pause { runtime.sources.forEach { $0.setEnabled(false) } }
+            launchInstance(connection, number: number, source: source, runtime, localText: localText)
+        }
+    }
+
+    static func source(of connection: AcceptedConnection) -> ConnectionSource {
+        if let bits = connection.peerAddressBits { return .address(high: bits.high, low: bits.low) }
+        if let credentials = connection.credentials { return .user(credentials.uid) }
+        return .unknown
+    }
+
+    /// EMFILE and the like: stop polling this unit for 100 ms instead of spinning on a readable listener.
+    private func pauseAfterAcceptError(_ runtime: AcceptRuntime, _ error: SystemError) {
+        guard runtime.errorPause == nil else { return }
+        log(Note(.warning, "Failed to accept connection, pausing for 100ms: \(error)"), unit: runtime.unit.name)
+        runtime.sources.forEach { $0.setEnabled(false) }
+        runtime.errorPause = try? loop.addTimer(after: .milliseconds(100), reporting: .acceptResume(runtime.unit.name))
+    }
+
+    func resumeAfterAcceptError(_ name: UnitName) {
+        guard let runtime = accept.sockets[name] else { return }
+        runtime.errorPause = nil
+        if runtime.machine.state == .listening { performAccept([.watch], socket: name) }
+    }
+}

@@ -1,0 +1,187 @@
+// Accept=yes instances in the daemon: preparing one connection's spawn
+// (instance name, REMOTE_*, INVOCATION_ID) for the spawner, taking its result
+// back, reaping (an instance's exit releases its connection counters however
+// it ended), the per-unit counters, and stopping instances at shutdown.
+import Activation
+import UnitModel
+import UsherSys
+
+/// One connection's instance: handed to the spawner (pending), then running under a pid.
+struct InstanceRecord {
+    var socket: UnitName
+    var source: ConnectionSource
+    var instance: String
+}
+
+/// Accept=yes state owned by the daemon (a class so the extensions can mutate it).
+final class AcceptState {
+    var sockets: [UnitName: AcceptRuntime] = [:]
+    var spawner: AcceptSpawner?
+    var spawnerSource: EventSource?
+    var nextToken: UInt64 = 0
+    var pending: [UInt64: InstanceRecord] = [:]
+    var instances: [Int32: InstanceRecord] = [:]
+    /// Exits reaped before the spawner's result named their pid (only while spawns are
+    /// pending), with the last token submitted then: only spawns up to it can own them.
+    var earlyExits: [Int32: (child: ReapedChild, lastToken: UInt64)] = [:]
+    var results: [InstanceSpawnResult] = []
+    let random = RandomPool()
+    var stopTimer: EventSource?
+    var stopDeadlinePassed = false
+    var finished = false
+}
+
+extension Daemon {
+    func launchInstance(_ connection: AcceptedConnection, number: UInt64, source: ConnectionSource,
+                        _ runtime: AcceptRuntime, localText: String?) {
+        guard let spawner = accept.spawner else { return }
+        let (instance, remote) = connection.describe(number: number, localText: localText)
+        let values = InstanceValues(instance: instance, remoteAddress: remote?.address ?? "",
+                                    remotePort: remote?.port ?? "",
+                                    invocationID: InvocationIDs.next(accept.random))
+        let launch: InstanceLaunchTemplate
+        do {
+            launch = try runtime.launch ?? instanceLaunch(runtime, instance: instance)
+        } catch {
+            log(Note(.error, "Failed to start \(runtime.template.name.prefix)@\(instance).service: \(error)"),
+                unit: runtime.unit.name)
+            release(source: source, socket: runtime.unit.name)
+            return
+        }
+        accept.nextToken += 1
+        accept.pending[accept.nextToken] = InstanceRecord(socket: runtime.unit.name, source: source, instance: instance)
+        let strings = InstanceStrings(launch, ip: remote != nil, values: values)
+        spawner.submit(InstanceSpawnRequest(token: accept.nextToken, template: launch, ip: remote != nil,
+                                            strings: strings, connection: connection.fd.release()))
+    }
+
+    /// The slow path: the template depends on the instance beyond argv and env.
+    private func instanceLaunch(_ runtime: AcceptRuntime, instance: String) throws -> InstanceLaunchTemplate {
+        let (unit, diagnostics) = runtime.template.instantiate(instance)
+        guard let unit else {
+            throw LaunchError(description: diagnostics.map(\.text).joined(separator: "; "))
+        }
+        return try InstanceLaunchTemplate(unit: unit, context: context, stdio: runtime.stdio)
+    }
+
+    func collectSpawnResults(woken: Bool = false) {
+        guard let spawner = accept.spawner else { return }
+        spawner.collect(into: &accept.results, woken: woken)
+        for result in accept.results { finishSpawn(result) }
+        let processed = !accept.results.isEmpty
+        accept.results.removeAll(keepingCapacity: true)
+        if !accept.earlyExits.isEmpty {
+            let oldestPending = accept.pending.keys.min() ?? UInt64.max
+            for (pid, early) in accept.earlyExits where early.lastToken < oldestPending {
+                logger.debug("Reaped orphan process \(pid).")
+                accept.earlyExits[pid] = nil
+            }
+        }
+        if !accept.pending.isEmpty && (shuttingDown || !accept.earlyExits.isEmpty) { spawner.wakeWhenResultsArrive() }
+        if processed && shuttingDown { finishShutdown() }
+    }
+
+    private func finishSpawn(_ result: InstanceSpawnResult) {
+        guard let pending = accept.pending.removeValue(forKey: result.token) else { return }
+        let name = instanceUnitName(pending)
+        guard result.pid > 0 else {
+            log(Note(.error, "Failed to fork: \(SystemError.describe(result.errno))"), unit: name)
+            release(source: pending.source, socket: pending.socket)
+            return
+        }
+        if result.failedStage != 0 {
+            let path = accept.sockets[pending.socket]?.templateUnit.execStart.first?.path ?? "?"
+            log(Note(.error, "Failed at step \(ExitStatus.stepName(result.failedStage)) spawning \(path): \(SystemError.describe(result.errno))"), unit: name)
+        } else {
+            logger.debug("Started PID \(result.pid).", metadata: ["unit": "\(name)"])
+        }
+        if let early = accept.earlyExits.removeValue(forKey: result.pid) {
+            instanceExited(pending, early.child)
+            return
+        }
+        accept.instances[result.pid] = pending
+        if shuttingDown { signalInstance(result.pid, pending) }
+    }
+
+    /// Whether `child` was an instance (or may be one whose spawn result is still on its way).
+    func claimInstanceExit(_ child: ReapedChild) -> Bool {
+        if let instance = accept.instances.removeValue(forKey: child.pid) {
+            instanceExited(instance, child)
+            return true
+        }
+        guard !accept.pending.isEmpty else { return false }
+        accept.earlyExits[child.pid] = (child, accept.nextToken)
+        accept.spawner?.wakeWhenResultsArrive()
+        return true
+    }
+
+    private func instanceExited(_ instance: InstanceRecord, _ child: ReapedChild) {
+        if child.killedBySignal || child.status != 0 {
+            let status: ExitStatus = child.coreDumped ? .dumped(signal: child.status)
+                : child.killedBySignal ? .killed(signal: child.status) : .exited(child.status)
+            log(Note(.notice, "Main process exited, \(status)"), unit: instanceUnitName(instance))
+        }
+        release(source: instance.source, socket: instance.socket)
+        if shuttingDown { finishShutdown() }
+    }
+
+    private func release(source: ConnectionSource, socket: UnitName) {
+        guard let runtime = accept.sockets[socket] else { return }
+        performAccept(runtime.machine.release(source: source), socket: socket)
+    }
+
+    private func instanceUnitName(_ instance: InstanceRecord) -> UnitName {
+        let prefix = accept.sockets[instance.socket]?.template.name.prefix ?? instance.socket.stem
+        return UnitName(prefix + "@" + instance.instance + ".service")
+    }
+
+    /// NAccepted, NConnections, NRefused of an Accept=yes socket unit (nil for others).
+    func acceptCounters(_ name: UnitName) -> AcceptCounters? { accept.sockets[name]?.machine.counters }
+
+    // MARK: shutdown
+
+    /// Stops polling Accept=yes listeners and sends each instance its KillSignal= (and SIGCONT).
+    func beginStoppingInstances() {
+        for runtime in accept.sockets.values { runtime.sources.forEach { $0.setEnabled(false) } }
+        guard !accept.instances.isEmpty || !accept.pending.isEmpty else { return }
+        for (pid, instance) in accept.instances { signalInstance(pid, instance) }
+        if !accept.pending.isEmpty { accept.spawner?.wakeWhenResultsArrive() }
+        let timeout = accept.sockets.values.map(\.templateUnit.timeoutStopSec).min() ?? .seconds(90)
+        accept.stopTimer = try? loop.addTimer(after: timeout, reporting: .instancesStopTimeout)
+    }
+
+    private func signalInstance(_ pid: Int32, _ instance: InstanceRecord) {
+        let signal = accept.sockets[instance.socket]?.templateUnit.kill.killSignal ?? Signals.terminate
+        try? Processes.signalGroup(pid, signal)
+        try? Processes.signalGroup(pid, Signals.continue_)
+    }
+
+    /// True once no instance runs (or their stop timeout passed); then only once.
+    func instancesStopped() -> Bool {
+        guard !accept.finished else { return false }
+        guard accept.stopDeadlinePassed || (accept.instances.isEmpty && accept.pending.isEmpty) else { return false }
+        accept.finished = true
+        accept.stopTimer = nil
+        return true
+    }
+
+    func instancesStopTimedOut() {
+        accept.stopTimer = nil
+        accept.stopDeadlinePassed = true
+        if !accept.instances.isEmpty {
+            logger.warning("\(accept.instances.count) Accept=yes instance(s) still running after the stop timeout, killing.")
+        }
+        finishShutdown()
+    }
+
+    /// Closes the Accept=yes listeners and logs each unit's counters.
+    func stopAcceptSockets() {
+        for name in accept.sockets.keys.sorted() {
+            guard let runtime = accept.sockets[name] else { continue }
+            let counters = runtime.machine.counters
+            log(Note(.info, "Accepted \(counters.accepted) connection(s), \(counters.connections) active, \(counters.refused) refused."),
+                unit: name)
+            performAccept(runtime.machine.handle(.stop), socket: name)
+        }
+    }
+}

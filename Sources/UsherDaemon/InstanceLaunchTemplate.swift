@@ -1,0 +1,178 @@
+// The prebuilt launch of one Accept=yes template (`foo@.service`): the
+// template is instantiated once with a marker instance, and argv and envp are
+// kept as C strings, constant ones shared by every connection and the few that
+// vary (instance, REMOTE_*, INVOCATION_ID, pid slots) as segment lists filled
+// per connection into one malloc'ed block (InstanceStrings). Stdio and the
+// output fds are resolved once per unit too.
+import Activation
+import CSpawn
+import Foundation
+import UnitFile
+import UnitModel
+import UsherSys
+
+/// Which fd goes to 0, 1 or 2 of an instance.
+enum InstanceStdio {
+    case connection
+    case fixed(Int32)
+}
+
+/// One argv or envp entry: shared constant text, or segments filled per connection.
+enum LaunchPiece {
+    case constant(UnsafeMutablePointer<CChar>)
+    /// `room` spare bytes after the NUL (pid slots the child completes).
+    case variable([LaunchSegment], room: Int)
+}
+
+enum LaunchSegment: Equatable {
+    case literal([UInt8])
+    case instance, remoteAddress, remotePort, invocationID
+}
+
+/// The per-connection values the variable pieces take.
+struct InstanceValues {
+    var instance: String
+    var remoteAddress: String
+    var remotePort: String
+    var invocationID: String
+}
+
+final class InstanceLaunchTemplate {
+    /// Stands in for the instance while the template is instantiated once; only
+    /// characters valid in a unit name, so %i, %I, %n and %N carry it unchanged.
+    static let instanceMarker = "usher7instance7marker"
+    static let addressMarker = "\u{1}REMOTE_ADDR\u{1}"
+    static let portMarker = "\u{1}REMOTE_PORT\u{1}"
+    static let invocationMarker = "\u{1}INVOCATION_ID\u{1}"
+
+    let unit: ServiceUnit
+    let path: UnsafeMutablePointer<CChar>
+    let argv: [LaunchPiece]
+    /// Environments for IP peers (with REMOTE_*) and for the others.
+    let environmentIP: [LaunchPiece]
+    let environmentLocal: [LaunchPiece]
+    let pidSlotsIP: [Int32]
+    let pidSlotsLocal: [Int32]
+    let stdio: (InstanceStdio, InstanceStdio, InstanceStdio)
+    /// The connection goes to fd 3 with LISTEN_FDS=1 (not inetd style).
+    let passesConnectionAsFD3: Bool
+    let plan: SpawnPlan
+    /// The plan's arrays in CSpawn's types, converted once.
+    let groups: [gid_t]
+    let limits: [cspawn_rlimit]
+    let workingDirectory: UnsafeMutablePointer<CChar>?
+    /// Output and input fds the stdio refers to, open as long as the unit is.
+    let held: [OwnedFD]
+    private var owned: [UnsafeMutablePointer<CChar>] = []
+
+    init(unit: ServiceUnit, context: DaemonContext, stdio resolved: ResolvedInstanceStdio) throws {
+        guard let command = unit.execStart.first else {
+            throw LaunchError(description: "Service has no ExecStart= setting. Refusing.")
+        }
+        self.unit = unit
+        let credentials = try ServiceLauncher.resolveCredentials(unit.exec, privileged: command.fullPrivileges || command.elevate)
+        passesConnectionAsFD3 = unit.exec.standardInput != .socket
+        stdio = resolved.stdio
+        held = resolved.held
+        let ip = try Self.environment(unit, remote: true, credentials: credentials, journal: resolved.journalStream,
+                                      context: context, fd3: passesConnectionAsFD3)
+        let local = try Self.environment(unit, remote: false, credentials: credentials, journal: resolved.journalStream,
+                                         context: context, fd3: passesConnectionAsFD3)
+        let arguments = command.noEnvironmentExpansion ? command.arguments
+            : CommandExpansion.expand(command.arguments, environment: CommandExpansion.dictionary(ip.entries))
+        var plan = SpawnPlan(path: ServiceLauncher.resolveProgram(command.path), arguments: [], environment: [],
+                             stdio: (-1, -1, -1))
+        plan.nonBlocking = unit.nonBlocking
+        plan.ignoreSIGPIPE = unit.exec.ignoreSIGPIPE
+        plan.credentials = credentials?.spawn
+        plan.umask = unit.exec.umask
+        plan.workingDirectory = ServiceLauncher.resolveWorkingDirectory(unit.exec.workingDirectory,
+                                                                       home: credentials?.identity.home)
+        plan.workingDirectoryOptional = unit.exec.workingDirectoryOptional
+        plan.limits = unit.exec.limits.compactMap(ServiceLauncher.spawnLimit)
+        plan.nice = unit.exec.nice
+        self.plan = plan
+        groups = plan.credentials?.groups ?? []
+        limits = plan.limits.map { cspawn_rlimit(resource: $0.resource, soft: $0.soft, hard: $0.hard) }
+        path = Self.cString(plan.path)
+        workingDirectory = plan.workingDirectory.map(Self.cString)
+        pidSlotsIP = ip.pidSlots.map(Int32.init)
+        pidSlotsLocal = local.pidSlots.map(Int32.init)
+        var constants: [UnsafeMutablePointer<CChar>] = [path] + (workingDirectory.map { [$0] } ?? [])
+        argv = arguments.map { Self.piece($0, room: 0, constants: &constants) }
+        environmentIP = ip.entries.indices.map {
+            Self.piece(ip.entries[$0], room: ip.pidSlots.contains($0) ? Int(CSPAWN_PID_DIGITS) : 0, constants: &constants)
+        }
+        environmentLocal = local.entries.indices.map {
+            Self.piece(local.entries[$0], room: local.pidSlots.contains($0) ? Int(CSPAWN_PID_DIGITS) : 0,
+                       constants: &constants)
+        }
+        owned = constants
+    }
+
+    deinit { owned.forEach { $0.deallocate() } }
+
+    /// Where the unit's settings depend on the instance beyond argv, the
+    /// environment and the name, the prebuilt launch cannot be reused.
+    static func dependsOnInstanceElsewhere(_ unit: ServiceUnit) -> Bool {
+        var stripped = unit
+        stripped.name = UnitName("")
+        stripped.execStart = []
+        stripped.exec.environment = []
+        return String(reflecting: stripped).contains(instanceMarker)
+    }
+
+    private static func environment(_ unit: ServiceUnit, remote: Bool, credentials: ResolvedCredentials?,
+                                    journal: String?, context: DaemonContext, fd3: Bool) throws -> ServiceEnvironment {
+        let exec = unit.exec
+        var inputs = EnvironmentInputs()
+        inputs.lang = context.lang
+        inputs.notifySocket = unit.type == .notify ? context.notifySocketPath : nil
+        inputs.remote = remote ? (addressMarker, portMarker) : nil
+        inputs.listenFDNames = fd3 ? ["connection"] : []
+        inputs.identity = credentials?.identity
+        inputs.invocationID = invocationMarker
+        inputs.journalStream = journal
+        inputs.passed = exec.passEnvironment.compactMap { name in context.daemonEnvironment[name].map { (name, $0) } }
+        inputs.unitEnvironment = exec.environment
+        inputs.fileEnvironment = try ServiceLauncher.readEnvironmentFiles(exec.environmentFiles)
+        inputs.unset = exec.unsetEnvironment
+        return ServiceEnvironment(inputs)
+    }
+
+    private static func piece(_ text: String, room: Int, constants: inout [UnsafeMutablePointer<CChar>]) -> LaunchPiece {
+        let segments = segmentsOf(text)
+        if room == 0, segments.count <= 1, case .literal = segments.first ?? .literal([]) {
+            let pointer = cString(text)
+            constants.append(pointer)
+            return .constant(pointer)
+        }
+        return .variable(segments, room: room)
+    }
+
+    /// Splits `text` at the markers, in order of appearance.
+    static func segmentsOf(_ text: String) -> [LaunchSegment] {
+        let markers: [(String, LaunchSegment)] = [(instanceMarker, .instance), (addressMarker, .remoteAddress),
+                                                  (portMarker, .remotePort), (invocationMarker, .invocationID)]
+        var segments: [LaunchSegment] = []
+        var rest = Substring(text)
+        while !rest.isEmpty {
+            let found = markers.compactMap { marker in rest.range(of: marker.0).map { ($0, marker.1) } }
+                .min { $0.0.lowerBound < $1.0.lowerBound }
+            guard let (range, segment) = found else { break }
+            if range.lowerBound > rest.startIndex { segments.append(.literal(Array(rest[..<range.lowerBound].utf8))) }
+            segments.append(segment)
+            rest = rest[range.upperBound...]
+        }
+        if !rest.isEmpty || segments.isEmpty { segments.append(.literal(Array(rest.utf8))) }
+        return segments
+    }
+
+    private static func cString(_ text: String) -> UnsafeMutablePointer<CChar> {
+        let bytes = Array(text.utf8)
+        let buffer = UnsafeMutablePointer<CChar>.allocate(capacity: bytes.count + 1)
+        for (index, byte) in bytes.enumerated() { buffer[index] = CChar(bitPattern: byte) }
+        buffer[bytes.count] = 0
+        return buffer
+    }
+}

@@ -1,0 +1,190 @@
+// The Accept=yes accept path's system calls: one accept4 that tells "drained"
+// (EAGAIN) from "peer already gone" (ECONNABORTED and the network errors
+// accept(2) says to treat as a retry), the instance string and REMOTE_* in one
+// pass, the key MaxConnectionsPerSource= counts by, threads started with every
+// signal blocked (usherd takes signals from a signalfd only), wake-up pipes and
+// a getrandom pool for INVOCATION_ID.
+import Glibc
+import CSysShims
+
+public enum AcceptOutcome {
+    case connection(AcceptedConnection)
+    /// Nothing pending: stop draining until the listener polls readable again.
+    case drained
+    /// The client left before we got to it: drop it silently and go on.
+    case peerGone
+    case failed(SystemError)
+}
+
+extension Socket {
+    /// Errors accept(2) reports for one pending connection, not for the listener.
+    static let peerGoneErrors: Set<Int32> = [ECONNABORTED, EPROTO, ENETDOWN, ENOPROTOOPT, EHOSTDOWN, ENONET,
+                                             EHOSTUNREACH, EOPNOTSUPP, ENETUNREACH, ECONNRESET, ENOTCONN]
+
+    /// accept4 (CLOEXEC, blocking fd) plus both addresses and, for AF_UNIX, SO_PEERCRED.
+    /// `knownLocal`: the listener's own address when it is not a wildcard (saves getsockname).
+    public static func acceptNext(_ listener: Int32, knownLocal: SocketAddress? = nil,
+                                  nonBlocking: Bool = false) -> AcceptOutcome {
+        var storage = sockaddr_storage()
+        var length = socklen_t(MemoryLayout<sockaddr_storage>.size)
+        let flags = Int32(SOCK_CLOEXEC.rawValue) | (nonBlocking ? Int32(SOCK_NONBLOCK.rawValue) : 0)
+        var fd: Int32 = -1
+        repeat {
+            fd = withUnsafeMutablePointer(to: &storage) { pointer in
+                pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) { usher_accept4(listener, $0, &length, flags) }
+            }
+        } while fd < 0 && errno == EINTR
+        guard fd >= 0 else {
+            let code = errno
+            if code == EAGAIN || code == EWOULDBLOCK { return .drained }
+            if peerGoneErrors.contains(code) { return .peerGone }
+            return .failed(SystemError(call: "accept4", object: "fd \(listener)", errno: code))
+        }
+        let owned = OwnedFD(adopting: fd)
+        let peer = SocketAddress(storage: storage, length: length)
+        guard let local = knownLocal ?? (try? localAddress(fd)) else { return .peerGone }
+        let credentials = local.family == AF_UNIX ? try? PeerCredentials.of(fd) : nil
+        return .connection(AcceptedConnection(fd: owned, peer: peer, local: local, credentials: credentials))
+    }
+}
+
+extension AcceptedConnection {
+    /// The peer's IP address as 128 bits, IPv4 in its IPv4-mapped form; nil for other families.
+    public var peerAddressBits: (high: UInt64, low: UInt64)? {
+        var bytes = [UInt8](repeating: 0, count: 16)
+        switch peer.family {
+        case AF_INET:
+            bytes[10] = 0xff
+            bytes[11] = 0xff
+            withUnsafeBytes(of: peer.storage) { raw in
+                let offset = MemoryLayout<sockaddr_in>.offset(of: \sockaddr_in.sin_addr) ?? 4
+                for index in 0..<4 { bytes[12 + index] = raw[offset + index] }
+            }
+        case AF_INET6:
+            withUnsafeBytes(of: peer.storage) { raw in
+                let offset = MemoryLayout<sockaddr_in6>.offset(of: \sockaddr_in6.sin6_addr) ?? 8
+                for index in 0..<16 { bytes[index] = raw[offset + index] }
+            }
+        default:
+            return nil
+        }
+        let high = bytes[0..<8].reduce(UInt64(0)) { $0 << 8 | UInt64($1) }
+        let low = bytes[8..<16].reduce(UInt64(0)) { $0 << 8 | UInt64($1) }
+        return (high, low)
+    }
+}
+
+public enum Threads {
+    /// Starts a detached thread running `body` with every signal blocked, so
+    /// signals keep going to usherd's signalfd. The mask is set in the creating
+    /// thread around pthread_create, because the new thread inherits it.
+    public static func startDetached(_ body: @escaping () -> Void) throws {
+        var all = sigset_t()
+        var saved = sigset_t()
+        sigfillset(&all)
+        pthread_sigmask(SIG_SETMASK, &all, &saved)
+        defer { pthread_sigmask(SIG_SETMASK, &saved, nil) }
+        let box = Unmanaged.passRetained(ThreadBody(body)).toOpaque()
+        var thread = pthread_t()
+        let code = pthread_create(&thread, nil, { argument in
+            guard let argument else { return nil }
+            let body = Unmanaged<ThreadBody>.fromOpaque(argument).takeRetainedValue()
+            body.run()
+            return nil
+        }, box)
+        guard code == 0 else {
+            Unmanaged<ThreadBody>.fromOpaque(box).release()
+            throw SystemError(call: "pthread_create", errno: code)
+        }
+        pthread_detach(thread)
+    }
+}
+
+private final class ThreadBody {
+    let run: () -> Void
+    init(_ run: @escaping () -> Void) { self.run = run }
+}
+
+extension OwnedFD {
+    /// Reads and discards whatever is buffered (a non-blocking wake-up pipe).
+    public func drainWakeups() {
+        var buffer = (UInt64(0), UInt64(0), UInt64(0), UInt64(0), UInt64(0), UInt64(0), UInt64(0), UInt64(0))
+        while withUnsafeMutableBytes(of: &buffer, { read(raw, $0.baseAddress, $0.count) }) == 64 {}
+    }
+
+    /// Writes one byte to a wake-up pipe; a full pipe already means "wake up".
+    public func signalWakeup() {
+        var byte: UInt8 = 1
+        _ = write(raw, &byte, 1)
+    }
+
+    /// close(2) of a raw number this object does not own (handed over by another thread).
+    public static func closeRaw(_ fd: Int32) {
+        if fd >= 0 { _ = Glibc.close(fd) }
+    }
+}
+
+extension Socket {
+    /// shutdown(SHUT_WR): the peer reads EOF after what was sent (inetd clients).
+    public static func shutdownWrite(_ fd: OwnedFD) throws {
+        _ = try sysCall("shutdown", fd.description) { Glibc.shutdown(fd.raw, Int32(SHUT_WR)) }
+    }
+}
+
+extension SocketAddress {
+    /// 0.0.0.0 or :: — a listener bound there has a different local address per connection.
+    public var isWildcard: Bool {
+        guard isIP else { return false }
+        return hostText() == "0.0.0.0" || hostText() == "::"
+    }
+}
+
+/// Random bytes from getrandom(2) in 4 KiB refills, handed out 16 at a time
+/// (INVOCATION_ID per Accept=yes instance without a system call each time).
+public final class RandomPool {
+    private var buffer = [UInt8](repeating: 0, count: 4096)
+    private var used = 4096
+
+    public init() {}
+
+    /// 128 random bits.
+    public func next128() -> (UInt64, UInt64) {
+        if used + 16 > buffer.count { refill() }
+        let value = buffer.withUnsafeBytes { raw in
+            (raw.loadUnaligned(fromByteOffset: used, as: UInt64.self),
+             raw.loadUnaligned(fromByteOffset: used + 8, as: UInt64.self))
+        }
+        used += 16
+        return value
+    }
+
+    private func refill() {
+        var filled = 0
+        while filled < buffer.count {
+            let got = buffer.withUnsafeMutableBytes { raw in
+                raw.baseAddress.map { usher_getrandom($0 + filled, raw.count - filled) } ?? -1
+            }
+            if got > 0 { filled += got } else if errno != EINTR { break }
+        }
+        if filled < buffer.count {
+            var generator = SystemRandomNumberGenerator()
+            for index in filled..<buffer.count { buffer[index] = generator.next() }
+        }
+        used = 0
+    }
+}
+
+extension AcceptedConnection {
+    /// The instance string and REMOTE_ADDR/REMOTE_PORT together, formatting the
+    /// peer once; `localText` is the listener's cached instanceText when known.
+    /// Same results as instanceName(number:) and remoteAddressAndPort.
+    public func describe(number: UInt64, localText: String?) -> (instance: String, remote: (address: String, port: String)?) {
+        guard local.isIP, let host = peer.hostText(unmapping: true), let port = peer.port else {
+            return (instanceName(number: number), remoteAddressAndPort)
+        }
+        let localPart = localText ?? local.instanceText(unmapping: local.isIPv4Mapped)
+        let portText = String(port)
+        let peerPart = peer.isIPv4Mapped && !local.isIPv4Mapped ? peer.instanceText() : host + ":" + portText
+        return (String(number) + "-" + localPart + "-" + peerPart, (host, portText))
+    }
+}

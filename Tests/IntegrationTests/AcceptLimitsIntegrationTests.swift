@@ -1,0 +1,164 @@
+// Accept=yes limits and lifetimes under a real usherd (conformance case i):
+// MaxConnections= with systemd's refusal and with MaxConnectionsPolicy=defer,
+// MaxConnectionsPerSource=, the counter released after SIGKILL, the trigger
+// limit with its cooldown, 2,000 connections without fd growth or zombies,
+// and no handler surviving usherd's stop.
+import XCTest
+import UsherSys
+
+final class AcceptLimitsIntegrationTests: XCTestCase {
+    private func pid(_ report: [String: Any]) -> Int32 { Int32(report["pid"] as? Int ?? -1) }
+
+    /// A client that connected, was answered, and keeps its connection (and so its slot).
+    private func servedClient(_ port: UInt16) throws -> AcceptClient {
+        let client = try AcceptClient.ipv4(port)
+        XCTAssertEqual(try client.request(), "ok\n")
+        return client
+    }
+
+    private func startHolding(_ harness: UsherdHarness, port: UInt16, socketExtra: String, holdMs: Int,
+                              serviceExtra: String = "") throws {
+        try harness.write("mc.socket", "[Socket]\nListenStream=127.0.0.1:\(port)\nAccept=yes\n\(socketExtra)\n")
+        try harness.write("mc@.service", """
+            [Service]
+            ExecStart=\(harness.probeCommand(label: "mc-%i", "--hold-ms \(holdMs)"))
+            \(serviceExtra)
+            """)
+        try harness.start()
+    }
+
+    func testThirdClientOverMaxConnectionsIsDroppedWithSystemdMessage() throws {
+        let harness = try UsherdHarness()
+        let port = try freePort()
+        try startHolding(harness, port: port, socketExtra: "MaxConnections=2", holdMs: 1500)
+
+        let held = try (0..<2).map { _ in try servedClient(port) }
+        XCTAssertEqual(try AcceptClient.ipv4(port).request(), "", "accepted and closed at once")
+        try harness.waitForLog("mc.socket: Too many incoming connections (2), dropping connection.")
+        for client in held { XCTAssertEqual(client.readToEnd(), "", "EOF once the handler exits") }
+        try eventually("both handlers to be reaped", timeout: 10) { Processes.children(of: harness.pid).isEmpty }
+        XCTAssertEqual(try AcceptClient.ipv4(port).request(), "ok\n", "a slot is free again")
+        XCTAssertEqual(try harness.stop(), 0)
+        XCTAssertTrue(harness.log.contains("mc.socket: Accepted 3 connection(s), 0 active, 1 refused."), harness.log)
+    }
+
+    func testDeferPolicyQueuesTheThirdClientInsteadOfDroppingIt() throws {
+        let harness = try UsherdHarness()
+        let port = try freePort()
+        try startHolding(harness, port: port, socketExtra: "MaxConnections=2\nMaxConnectionsPolicy=defer", holdMs: 800)
+
+        let held = try (0..<2).map { _ in try servedClient(port) }
+        let third = try AcceptClient.ipv4(port)
+        XCTAssertEqual(try third.request(), "ok\n", "served once a slot is free")
+        let reports = try harness.waitForReports(labelPrefix: "mc-", count: 3)
+        XCTAssertNotNil(reports["mc-2-127.0.0.1:\(port)-127.0.0.1:\(third.port)"], "\(reports.keys)")
+        XCTAssertFalse(harness.log.contains("Too many incoming connections"), harness.log)
+        for client in held { XCTAssertEqual(client.readToEnd(), "", "EOF once the handler exits") }
+        XCTAssertEqual(try harness.stop(), 0)
+    }
+
+    func testMaxConnectionsPerSourceDropsTheSecondConnectionFromOneAddress() throws {
+        let harness = try UsherdHarness()
+        let port = try freePort(), v6 = try freePort()
+        try startHolding(harness, port: port, socketExtra: "ListenStream=[::1]:\(v6)\nMaxConnectionsPerSource=1",
+                         holdMs: 1500)
+
+        let first = try AcceptClient.ipv4(port)
+        XCTAssertEqual(try first.request(), "ok\n")
+        XCTAssertEqual(try AcceptClient.ipv4(port).request(), "")
+        try harness.waitForLog("mc.socket: Too many incoming connections (2) from source 127.0.0.1, dropping connection.")
+        XCTAssertEqual(try AcceptClient.ipv6(v6).request(), "ok\n", "another source is counted apart")
+        XCTAssertEqual(try harness.stop(), 0)
+    }
+
+    func testSlotIsReleasedWhenTheHandlerIsKilled() throws {
+        let harness = try UsherdHarness()
+        let port = try freePort()
+        try startHolding(harness, port: port, socketExtra: "MaxConnections=1", holdMs: 60_000)
+
+        let first = try AcceptClient.ipv4(port)
+        XCTAssertEqual(try first.request(), "ok\n")
+        let handler = try XCTUnwrap(try harness.waitForReports(labelPrefix: "mc-0-", count: 1).values.first)
+        XCTAssertEqual(try AcceptClient.ipv4(port).request(), "", "the one slot is taken")
+        kill(pid(handler), SIGKILL)
+        try harness.waitForLog("Main process exited, code=killed, signal=KILL")
+        XCTAssertEqual(try AcceptClient.ipv4(port).request(), "ok\n", "the killed handler's slot is free again")
+        XCTAssertEqual(try harness.stop(), 0)
+    }
+
+    func testTriggerLimitFailsTheSocketAndCooldownRevivesIt() throws {
+        let harness = try UsherdHarness()
+        let port = try freePort()
+        try harness.write("tl.socket", """
+            [Socket]
+            ListenStream=127.0.0.1:\(port)
+            Accept=yes
+            TriggerLimitIntervalSec=30
+            TriggerLimitBurst=3
+            TriggerLimitCooldownSec=1
+            """)
+        try harness.write("tl@.service", "[Service]\nStandardInput=socket\nExecStart=/bin/cat\n")
+        try harness.start()
+
+        for _ in 0..<3 { XCTAssertEqual(try AcceptClient.ipv4(port).exchange("x\n", halfClose: true), "x\n") }
+        XCTAssertEqual(try AcceptClient.ipv4(port).exchange("x\n", halfClose: true), "")
+        try harness.waitForLog("tl.socket: Trigger limit hit, refusing further activation.")
+        try harness.waitForLog("tl.socket: Failed with result 'trigger-limit-hit'.")
+        try harness.waitForLog("tl.socket: Trigger limit cooldown elapsed, listening again.", timeout: 10)
+        XCTAssertEqual(try AcceptClient.ipv4(port).exchange("y\n", halfClose: true), "y\n")
+        XCTAssertEqual(try harness.stop(), 0)
+    }
+
+    func testTwoThousandSequentialConnectionsLeaveNoFdsAndNoZombies() throws {
+        let harness = try UsherdHarness()
+        let port = try freePort()
+        try harness.write("seq.socket", "[Socket]\nListenStream=127.0.0.1:\(port)\nAccept=yes\nTriggerLimitBurst=0\n")
+        try harness.write("seq@.service", "[Service]\nStandardInput=socket\nExecStart=/bin/cat\n")
+        try harness.start()
+
+        XCTAssertEqual(try AcceptClient.ipv4(port).exchange("warm\n", halfClose: true), "warm\n")
+        try eventually("the warm-up handler to be reaped", timeout: 10) { Processes.children(of: harness.pid).isEmpty }
+        let fdsBefore = harness.usherdFDCount
+        for index in 0..<2000 {
+            let line = "line \(index)\n"
+            let echoed = try AcceptClient.ipv4(port).exchange(line, halfClose: true)
+            if echoed != line { return XCTFail("connection \(index) got \(echoed.debugDescription)") }
+        }
+        try eventually("every handler to be reaped", timeout: 20) { Processes.children(of: harness.pid).isEmpty }
+        XCTAssertEqual(harness.zombieChildren(), [])
+        XCTAssertEqual(harness.usherdFDCount, fdsBefore, "usherd's fd count after 2,000 connections")
+        XCTAssertEqual(try harness.stop(), 0)
+        XCTAssertTrue(harness.log.contains("seq.socket: Accepted 2001 connection(s), 0 active, 0 refused."), harness.log)
+    }
+
+    func testNoHandlerSurvivesUsherdStop() throws {
+        let harness = try UsherdHarness()
+        let port = try freePort()
+        try startHolding(harness, port: port, socketExtra: "", holdMs: 60_000)
+
+        let clients = try (0..<3).map { _ in try servedClient(port) }
+        let handlers = try harness.waitForReports(labelPrefix: "mc-", count: 3).values.map(pid)
+        XCTAssertTrue(handlers.allSatisfy(isAlive))
+        XCTAssertEqual(try harness.stop(), 0)
+        for handler in handlers {
+            try eventually("handler \(handler) to be gone", timeout: 5) { !isAlive(handler) }
+        }
+        for client in clients { XCTAssertEqual(client.readToEnd(timeout: 5), "", "the connection ended with its handler") }
+    }
+
+    func testHandlerIgnoringSIGTERMIsKilledAfterTimeoutStopSec() throws {
+        let harness = try UsherdHarness()
+        let port = try freePort()
+        try startHolding(harness, port: port, socketExtra: "", holdMs: 60_000,
+                         serviceExtra: "TimeoutStopSec=1\nExecStart=\nExecStart=\(harness.probeCommand(label: "mc-%i", "--hold-ms 60000 --ignore-term"))")
+
+        let client = try AcceptClient.ipv4(port)
+        XCTAssertEqual(try client.request(), "ok\n")
+        let handler = try XCTUnwrap(try harness.waitForReports(labelPrefix: "mc-", count: 1).values.first.map(pid))
+        let stopped = Date()
+        XCTAssertEqual(try harness.stop(), 0)
+        XCTAssertGreaterThan(Date().timeIntervalSince(stopped), 0.8, "usherd waited for TimeoutStopSec=")
+        try eventually("the SIGTERM-ignoring handler to be gone", timeout: 5) { !isAlive(handler) }
+        XCTAssertTrue(harness.log.contains("still running after the stop timeout, killing."), harness.log)
+    }
+}
