@@ -1,7 +1,6 @@
 // The life of one service, as systemd 252 runs it: ExecStartPre= → main
 // process (Type=notify waits for READY=1) → ExecStartPost= → running →
-// stopping (ExecStop=, KillSignal=, SIGKILL after TimeoutStopSec=) →
-// ExecStopPost= → inactive, failed, or a Restart= after RestartSec=.
+// stopping → ExecStopPost= → inactive, failed, or Restart= after RestartSec=.
 // Each event returns actions; the daemon spawns, signals and arms the one
 // timer per service. Pure value, tested without processes.
 import UnitModel

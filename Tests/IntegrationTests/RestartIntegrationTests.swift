@@ -1,6 +1,7 @@
 // Restart= and the Exec*Pre/Post commands under a real usherd: restarts keep
 // getting the listening fds, on-failure and RestartPreventExitStatus= keep a
 // service down, ExecStartPre= runs first and its failure fails the start,
+// ExecStartPost= follows READY=1 and its failure stops the service,
 // ExecStopPost= sees the result, and stopping usherd cancels a pending restart.
 import XCTest
 import UsherSys
@@ -106,7 +107,7 @@ final class RestartIntegrationTests: XCTestCase {
         XCTAssertEqual(harness.reports(label: "broken").count, 0, "the main process never ran")
         XCTAssertEqual(try Client.tcp(port: good), "ok 3 good.socket\n", "usherd keeps serving other units")
         XCTAssertFalse(harness.log.contains("ExecStartPre= is not supported"))
-        XCTAssertEqual([first, second].count, 2)
+        withExtendedLifetime((first, second)) {}
         XCTAssertEqual(try harness.stop(), 0)
     }
 
@@ -151,5 +152,40 @@ final class RestartIntegrationTests: XCTestCase {
         XCTAssertLessThan(Date().timeIntervalSince(stopped), 5, "usherd does not wait for RestartSec=")
         XCTAssertTrue(harness.log.contains("later.service: Pending restart cancelled."))
         XCTAssertEqual(harness.reports(label: "later").count, 1, "no restart during shutdown")
+    }
+}
+
+final class StartPostIntegrationTests: XCTestCase {
+    func testStartPostRunsAfterReadyWithMainPIDAndItsFailureStopsTheService() throws {
+        let harness = try UsherdHarness()
+        let ready = try freePort(), failing = try freePort()
+        try harness.write("ready.socket", "[Socket]\nListenStream=127.0.0.1:\(ready)\n")
+        try harness.write("ready.service", """
+            [Service]
+            Type=notify
+            ExecStart=\(harness.probeCommand(label: "main", "--notify --wait-ms 60000"))
+            ExecStartPost=\(harness.probeCommand(label: "post", "--no-serve"))
+            """)
+        try harness.write("failing.socket", "[Socket]\nListenStream=127.0.0.1:\(failing)\n")
+        try harness.write("failing.service", """
+            [Service]
+            ExecStart=\(harness.probeCommand(label: "victim", "--wait-ms 60000"))
+            ExecStartPost=/bin/sh -c 'exit 4'
+            """)
+        try harness.start()
+
+        XCTAssertEqual(try Client.tcp(port: ready), "ok 3 ready.socket\n")
+        let main = try harness.waitForReport(label: "main")
+        let post = try harness.waitForReport(label: "post")
+        let environ = post["environ"] as? [String] ?? []
+        XCTAssertTrue(environ.contains("MAINPID=\(main["pid"] as? Int ?? -1)"), "ExecStartPost= knows the main process")
+        XCTAssertEqual(post["sd_listen_fds"] as? Int, 0)
+
+        let pending = try Client.connectOnly(port: failing)
+        try harness.waitForLog("failing.service: Control process (ExecStartPost=) exited, code=exited, status=4")
+        try harness.waitForLog("failing.service: Main process exited, code=killed, signal=TERM")
+        try harness.waitForLog("failing.service: Failed with result 'exit-code'.")
+        withExtendedLifetime(pending) {}
+        XCTAssertEqual(try harness.stop(), 0)
     }
 }
