@@ -1,8 +1,8 @@
 // Stopping usherd on SIGTERM/SIGINT: listeners stop triggering, pending
 // restarts are cancelled, services stop one at a time in reverse start order
 // (ExecStop=, KillSignal=, SIGKILL after TimeoutStopSec=, ExecStopPost=), then
-// listeners close (RemoveOnStop= unlinks), every
-// remaining child is killed and reaped, and the loop exits 0.
+// listeners close (RemoveOnStop= unlinks), every remaining child is killed and
+// reaped, and the loop exits 0.
 import Activation
 import UnitModel
 import UsherSys

@@ -131,4 +131,40 @@ final class ServiceExecPhaseTests: XCTestCase {
         _ = machine.handle(.childExited(pid: 70, status: .exited(1)))
         XCTAssertEqual(machine.state, .failed(result: "exit-code"))
     }
+
+    func testMainExitDuringStartPostWaitsForTheCommandThenEnds() {
+        var machine = service { $0.execStartPost = [self.command()] }
+        _ = machine.handle(.startRequested(now: 0))
+        _ = machine.handle(.spawned(pid: 100))
+        _ = machine.handle(.controlSpawned(pid: 60))
+        XCTAssertFalse(machine.handle(.childExited(pid: 100, status: .exited(0))).contains(.becameInactive))
+        XCTAssertEqual(machine.state, .startPost)
+        XCTAssertEqual(machine.handle(.childExited(pid: 60, status: .exited(0))).last, .becameInactive)
+        XCTAssertEqual(machine.state, .inactive)
+    }
+
+    func testStartPostTimeoutKillsTheCommandAndStopsWithTimeout() {
+        var machine = service { $0.execStartPost = [self.command()] }
+        _ = machine.handle(.startRequested(now: 0))
+        _ = machine.handle(.spawned(pid: 100))
+        _ = machine.handle(.controlSpawned(pid: 60))
+        let actions = machine.handle(.timerFired(now: 1))
+        XCTAssertTrue(actions.contains(.signalGroup(pid: 60, signal: 9)))
+        XCTAssertTrue(actions.contains(.signalGroup(pid: 100, signal: 15)))
+        _ = machine.handle(.childExited(pid: 100, status: .killed(signal: 15)))
+        XCTAssertEqual(machine.state, .failed(result: "timeout"))
+    }
+
+    func testStopPostTimeoutTerminatesItAndFailsWithTimeout() {
+        var machine = service { $0.execStopPost = [self.command()] }
+        _ = machine.handle(.startRequested(now: 0))
+        _ = machine.handle(.spawned(pid: 100))
+        XCTAssertTrue(machine.handle(.childExited(pid: 100, status: .exited(0))).contains(.armTimer(.seconds(1))))
+        _ = machine.handle(.controlSpawned(pid: 70))
+        XCTAssertTrue(machine.handle(.timerFired(now: 1)).contains(.signalGroup(pid: 70, signal: 15)))
+        let actions = machine.handle(.childExited(pid: 70, status: .killed(signal: 15)))
+        XCTAssertFalse(actions.contains { if case .spawnControl = $0 { return true } else { return false } },
+                       "ExecStopPost= runs once per run")
+        XCTAssertEqual(machine.state, .failed(result: "timeout"))
+    }
 }
