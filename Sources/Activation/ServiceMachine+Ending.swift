@@ -38,7 +38,7 @@ extension ServiceMachine {
         case .stopPost:
             if ok, let next = nextCommand(.stopPost) {
                 return actions + runControl(.stopPost, index: next, timeout: config.stopTimeout,
-                                            environment: stopPostEnvironment)
+                                            environment: resultEnvironment)
             }
             return actions + enterDead(failure: ok ? nil : status.failureResult)
         default:
@@ -160,11 +160,12 @@ extension ServiceMachine {
         guard !stopPostRan, !config.stopPost.isEmpty else { return enterDead(failure: nil) }
         stopPostRan = true
         state = .stopPost
-        return runControl(.stopPost, index: 0, timeout: config.stopTimeout, environment: stopPostEnvironment)
+        return runControl(.stopPost, index: 0, timeout: config.stopTimeout, environment: resultEnvironment)
     }
 
-    /// SERVICE_RESULT=, and EXIT_CODE=/EXIT_STATUS= when the main process ran, as systemd sets them.
-    var stopPostEnvironment: [ExtraVariable] {
+    /// SERVICE_RESULT=, and EXIT_CODE=/EXIT_STATUS= when the main process
+    /// ended, as systemd sets them for ExecStop= and ExecStopPost=.
+    public var resultEnvironment: [ExtraVariable] {
         var variables = [ExtraVariable("SERVICE_RESULT", pendingResult ?? "success")]
         if let mainExit {
             variables.append(ExtraVariable("EXIT_CODE", mainExit.codeName))

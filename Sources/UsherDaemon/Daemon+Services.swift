@@ -95,8 +95,8 @@ extension Daemon {
     }
 
     private func spawnStop(_ name: UnitName) {
-        guard let command = services[name]?.unit.execStop.first else { return }
-        spawnControl(name, command: command, extra: [])
+        guard let runtime = services[name], let command = runtime.unit.execStop.first else { return }
+        spawnControl(name, command: command, extra: runtime.machine.resultEnvironment)
     }
 
     private func spawnControl(_ name: UnitName, _ phase: ExecPhase, index: Int, extra: [ExtraVariable]) {

@@ -167,4 +167,12 @@ final class ServiceExecPhaseTests: XCTestCase {
                        "ExecStopPost= runs once per run")
         XCTAssertEqual(machine.state, .failed(result: "timeout"))
     }
+
+    func testExecStopSeesASuccessResultWhileTheMainProcessRuns() {
+        var machine = service { $0.execStop = [self.command()] }
+        _ = machine.handle(.startRequested(now: 0))
+        _ = machine.handle(.spawned(pid: 100))
+        XCTAssertEqual(machine.handle(.stopRequested).first(where: { $0 == .spawnStop }), .spawnStop)
+        XCTAssertEqual(machine.resultEnvironment, [ExtraVariable("SERVICE_RESULT", "success")])
+    }
 }
