@@ -52,12 +52,39 @@ public enum ExitStatus: Sendable, Equatable, CustomStringConvertible {
     public static func stepName(_ status: Int32) -> String { statusNames[status] ?? "\(status)" }
 
     /// Whether a service ending this way succeeded: exit 0 or a listed
-    /// SuccessExitStatus=, or one of the signals systemd counts as clean.
-    public func isClean(successStatuses: [Int32]) -> Bool {
+    /// SuccessExitStatus= code or signal, or one of the signals systemd counts
+    /// as clean for a daemon (HUP, INT, PIPE, TERM).
+    public func isClean(successStatuses: [Int32], successSignals: [Int32] = []) -> Bool {
+        switch self {
+        case .killed(let signal) where [1, 2, 13, 15].contains(signal): return true
+        default: return isCleanCommand(successStatuses: successStatuses, successSignals: successSignals)
+        }
+    }
+
+    /// Whether a command (ExecStartPre= and the like) succeeded: exit 0 or a
+    /// listed SuccessExitStatus= code or signal; no signal is clean by itself.
+    public func isCleanCommand(successStatuses: [Int32], successSignals: [Int32]) -> Bool {
         switch self {
         case .exited(let code): return code == 0 || successStatuses.contains(code)
-        case .killed(let signal): return [1, 2, 13, 15].contains(signal) || successStatuses.contains(signal)
+        case .killed(let signal): return successSignals.contains(signal)
         case .dumped: return false
+        }
+    }
+
+    /// $EXIT_CODE= for ExecStopPost=: exited, killed or dumped.
+    public var codeName: String {
+        switch self {
+        case .exited: return "exited"
+        case .killed: return "killed"
+        case .dumped: return "dumped"
+        }
+    }
+
+    /// $EXIT_STATUS=: the exit code as a number, or the signal name ("TERM").
+    public var statusText: String {
+        switch self {
+        case .exited(let code): return String(code)
+        case .killed(let signal), .dumped(let signal): return ExitStatus.signalName(signal)
         }
     }
 

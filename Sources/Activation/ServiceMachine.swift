@@ -1,6 +1,6 @@
-// The life of one service: inactive → starting (Type=notify, until READY=1)
-// → running → stopping (ExecStop=, KillSignal=, SIGKILL after
-// TimeoutStopSec=) → inactive or failed. Start requests pass StartLimit*=.
+// The life of one service, as systemd 252 runs it: ExecStartPre= → main
+// process (Type=notify waits for READY=1) → ExecStartPost= → running →
+// stopping → ExecStopPost= → inactive, failed, or Restart= after RestartSec=.
 // Each event returns actions; the daemon spawns, signals and arms the one
 // timer per service. Pure value, tested without processes.
 import UnitModel
@@ -11,18 +11,36 @@ public enum ServiceEvent: Sendable, Equatable {
     /// No process could be created (user lookup, pipe, clone); `reason` says why.
     case spawnFailed(reason: String)
     case controlSpawned(pid: Int32)
-    /// ExecStop= could not be started; stopping goes on with the kill signal.
+    /// A control command (ExecStartPre=, ExecStop=, …) could not be started.
     case controlSpawnFailed(reason: String)
     case childExited(pid: Int32, status: ExitStatus)
     case notify(NotifyMessage, senderPID: Int32)
     case stopRequested
-    case timerFired
+    /// The service's timer expired at monotonic time `now` (µs).
+    case timerFired(now: UInt64)
+}
+
+/// The command lists run as the control process, besides ExecStop=.
+public enum ExecPhase: String, Sendable, Equatable {
+    case startPre = "ExecStartPre", startPost = "ExecStartPost", stopPost = "ExecStopPost"
+}
+
+/// One variable the daemon adds to a control command's environment.
+public struct ExtraVariable: Sendable, Equatable {
+    public var name: String
+    public var value: String
+    public init(_ name: String, _ value: String) {
+        self.name = name
+        self.value = value
+    }
 }
 
 public enum ServiceAction: Sendable, Equatable {
     case spawnMain
     /// Run the ExecStop= commands as the control process.
     case spawnStop
+    /// Run command `index` of `phase` as the control process (no listening fds).
+    case spawnControl(ExecPhase, index: Int, environment: [ExtraVariable])
     /// Send to the process group led by `pid`.
     case signalGroup(pid: Int32, signal: Int32)
     case armTimer(TimeSpan)
@@ -41,27 +59,46 @@ public struct ServiceMachine: Sendable, Equatable {
     public enum State: Sendable, Equatable {
         case inactive
         case failed(result: String)
+        /// ExecStartPre= commands running.
+        case startPre
         /// Spawn requested; pid not known yet.
         case spawning
         case starting
+        /// ExecStartPost= commands running.
+        case startPost
         case running
         case stopping(StopPhase)
+        /// ExecStopPost= commands running.
+        case stopPost
+        /// Waiting RestartSec= before starting again.
+        case autoRestart
     }
 
     public let config: ServiceConfig
-    public private(set) var state: State = .inactive
-    public private(set) var mainPID: Int32?
-    public private(set) var controlPID: Int32?
-    public private(set) var statusText: String?
-    private var startLimit: RateLimit
+    public internal(set) var state: State = .inactive
+    public internal(set) var mainPID: Int32?
+    public internal(set) var controlPID: Int32?
+    public internal(set) var statusText: String?
+    /// Automatic restarts so far (systemd's restart counter).
+    public internal(set) var restartCount: UInt32 = 0
+    var startLimit: RateLimit
     /// Result recorded while stopping (a timeout turns success into failure).
-    private var pendingResult: String?
+    var pendingResult: String?
+    /// How the main process of this run ended, for EXIT_CODE=/EXIT_STATUS= and RestartPreventExitStatus=.
+    var mainExit: ExitStatus?
+    /// The control command list running and its position.
+    var controlPhase: ExecPhase?
+    var controlIndex = 0
+    /// Set by a stop request: this run ends without Restart=.
+    var forbidRestart = false
+    var stopPostRan = false
 
     public init(config: ServiceConfig) {
         self.config = config
         startLimit = RateLimit(interval: config.startLimitInterval, burst: config.startLimitBurst)
     }
 
+    /// Everything but inactive and failed, including a pending restart.
     public var isActive: Bool {
         switch state {
         case .inactive, .failed: return false
@@ -71,34 +108,53 @@ public struct ServiceMachine: Sendable, Equatable {
 
     public mutating func handle(_ event: ServiceEvent) -> [ServiceAction] {
         switch event {
-        case .startRequested(let now): return requestStart(now: now)
+        case .startRequested(let now): return isActive ? [.becameActive] : beginStart(now: now)
         case .spawned(let pid): return spawned(pid: pid)
-        case .spawnFailed(let reason): return finish(result: "resources", Note(.error, reason))
+        case .spawnFailed(let reason):
+            return [.log(Note(.error, reason))] + enterStopPost(failure: "resources")
         case .controlSpawned(let pid):
             controlPID = pid
             return []
-        case .controlSpawnFailed(let reason):
-            let note = ServiceAction.log(Note(.warning, "Failed to run ExecStop=: \(reason)"))
-            return state == .stopping(.execStop) ? [note] + afterExecStop() : [note]
-        case .childExited(let pid, let status): return childExited(pid: pid, status: status)
+        case .controlSpawnFailed(let reason): return controlSpawnFailed(reason)
+        case .childExited(let pid, let status):
+            if let control = controlPID, pid == control { return controlExited(status) }
+            guard pid == mainPID else { return [] }
+            return mainExited(status)
         case .notify(let message, let sender): return notify(message, sender: sender)
-        case .stopRequested: return requestStop()
-        case .timerFired: return timerFired()
+        case .stopRequested:
+            forbidRestart = true
+            return requestStop()
+        case .timerFired(let now): return timerFired(now: now)
         }
     }
 
-    private mutating func requestStart(now: UInt64) -> [ServiceAction] {
-        if isActive { return [.becameActive] }
+    mutating func beginStart(now: UInt64) -> [ServiceAction] {
         guard startLimit.allow(now: now) else {
             state = .failed(result: "start-limit-hit")
             return [.log(Note(.error, "Start request repeated too quickly.")),
                     .log(Note(.error, "Failed with result 'start-limit-hit'.")), .startLimitHit]
         }
-        state = .spawning
         mainPID = nil
+        controlPID = nil
         statusText = nil
         pendingResult = nil
-        return [.becameActive, .spawnMain]
+        mainExit = nil
+        forbidRestart = false
+        stopPostRan = false
+        if config.startPre.isEmpty {
+            state = .spawning
+            return [.becameActive, .spawnMain]
+        }
+        state = .startPre
+        return [.becameActive] + runControl(.startPre, index: 0, timeout: config.startTimeout)
+    }
+
+    mutating func runControl(_ phase: ExecPhase, index: Int, timeout: TimeSpan,
+                             environment: [ExtraVariable] = []) -> [ServiceAction] {
+        controlPhase = phase
+        controlIndex = index
+        let timer: [ServiceAction] = timeout.isInfinity ? [.cancelTimer] : [.armTimer(timeout)]
+        return [.spawnControl(phase, index: index, environment: environment)] + timer
     }
 
     private mutating func spawned(pid: Int32) -> [ServiceAction] {
@@ -108,38 +164,46 @@ public struct ServiceMachine: Sendable, Equatable {
             state = .starting
             return config.startTimeout.isInfinity ? [] : [.armTimer(config.startTimeout)]
         }
-        state = .running
-        return []
+        return enterStartPost()
     }
 
-    private mutating func childExited(pid: Int32, status: ExitStatus) -> [ServiceAction] {
-        if pid == controlPID {
-            controlPID = nil
-            if state == .stopping(.execStop) { return afterExecStop() }
+    /// After the main process started (and READY=1): ExecStartPost=, or running.
+    mutating func enterStartPost() -> [ServiceAction] {
+        if config.startPost.isEmpty {
+            state = .running
             return []
         }
-        guard pid == mainPID else { return [] }
+        state = .startPost
+        return runControl(.startPost, index: 0, timeout: config.startTimeout)
+    }
+
+    private mutating func mainExited(_ status: ExitStatus) -> [ServiceAction] {
+        let pid = mainPID ?? 0
         mainPID = nil
-        let clean = status.isClean(successStatuses: config.successExitStatus)
+        mainExit = status
+        let clean = status.isClean(successStatuses: config.successExitStatus, successSignals: config.successExitSignals)
         var actions: [ServiceAction] = [.log(Note(clean ? .info : .warning, "Main process exited, \(status)"))]
+        let killedByUs = status == .killed(signal: config.killSignal)
         switch state {
         case .stopping(.execStop):
-            if !clean && status != .killed(signal: config.killSignal) { pendingResult = status.failureResult }
+            if !clean && !killedByUs { pendingResult = status.failureResult }
             return actions
         case .stopping(.killed):
             pendingResult = pendingResult ?? "timeout"
         case .stopping(.signalled):
-            if !clean && status != .killed(signal: config.killSignal) { pendingResult = status.failureResult }
+            if !clean && !killedByUs { pendingResult = pendingResult ?? status.failureResult }
         case .starting where clean:
             pendingResult = "protocol"
             actions.append(.log(Note(.error, "Main process exited before READY=1.")))
         default:
-            if !clean { pendingResult = status.failureResult }
+            if !clean { pendingResult = pendingResult ?? status.failureResult }
         }
         // Whatever the main process left in its group goes with it.
         actions.append(.signalGroup(pid: pid, signal: config.killSignal))
         actions.append(.signalGroup(pid: pid, signal: 18))
-        return actions + finish(result: pendingResult, nil)
+        // ExecStartPost= or a signalled control process still runs: wait for it.
+        if controlPID != nil { return actions }
+        return actions + enterStopPost(failure: nil)
     }
 
     private mutating func notify(_ message: NotifyMessage, sender: Int32) -> [ServiceAction] {
@@ -153,90 +217,13 @@ public struct ServiceMachine: Sendable, Equatable {
             actions.append(.log(Note(.info, "Main PID changed to \(pid).")))
         }
         if message.ready && state == .starting {
-            state = .running
             actions.append(.cancelTimer)
             actions.append(.log(Note(.info, "Service is ready.")))
+            actions += enterStartPost()
         }
         if message.stopping, state == .starting || state == .running {
             actions.append(.log(Note(.info, "Service is stopping.")))
         }
-        return actions
-    }
-
-    private mutating func requestStop() -> [ServiceAction] {
-        switch state {
-        case .spawning:
-            return finish(result: nil, nil)
-        case .starting, .running:
-            guard mainPID != nil else { return finish(result: nil, nil) }
-            if config.hasExecStop {
-                state = .stopping(.execStop)
-                return [.cancelTimer, .spawnStop] + armStopTimer()
-            }
-            return [.cancelTimer] + sendKillSignal()
-        default:
-            return []
-        }
-    }
-
-    private mutating func afterExecStop() -> [ServiceAction] {
-        guard mainPID != nil else { return finish(result: pendingResult, nil) }
-        return [.cancelTimer] + sendKillSignal()
-    }
-
-    private mutating func sendKillSignal() -> [ServiceAction] {
-        state = .stopping(.signalled)
-        guard let pid = mainPID else { return finish(result: pendingResult, nil) }
-        return [.signalGroup(pid: pid, signal: config.killSignal), .signalGroup(pid: pid, signal: 18)]
-            + armStopTimer()
-    }
-
-    private func armStopTimer() -> [ServiceAction] {
-        config.stopTimeout.isInfinity ? [] : [.armTimer(config.stopTimeout)]
-    }
-
-    private mutating func timerFired() -> [ServiceAction] {
-        switch state {
-        case .starting:
-            pendingResult = "timeout"
-            return [.log(Note(.error, "Start operation timed out. Terminating."))] + requestStopFromStart()
-        case .stopping(.execStop):
-            return [.log(Note(.warning, "Stopping timed out. Terminating."))] + sendKillSignal()
-        case .stopping(.signalled):
-            pendingResult = "timeout"
-            guard config.sendSIGKILL, let pid = mainPID else {
-                return [.log(Note(.warning, "State 'stop-sigterm' timed out. Skipping SIGKILL."))]
-                    + finish(result: "timeout", nil)
-            }
-            state = .stopping(.killed)
-            return [.log(Note(.warning, "State 'stop-sigterm' timed out. Killing.")),
-                    .signalGroup(pid: pid, signal: 9)] + armStopTimer()
-        case .stopping(.killed):
-            return [.log(Note(.warning, "Processes still around after SIGKILL. Ignoring."))]
-                + finish(result: "timeout", nil)
-        default:
-            return []
-        }
-    }
-
-    private mutating func requestStopFromStart() -> [ServiceAction] {
-        state = .running
-        return requestStop()
-    }
-
-    /// Ends the run: inactive on success, failed with `result` otherwise.
-    private mutating func finish(result: String?, _ note: Note?) -> [ServiceAction] {
-        var actions: [ServiceAction] = note.map { [.log($0)] } ?? []
-        actions.append(.cancelTimer)
-        mainPID = nil
-        if let result {
-            state = .failed(result: result)
-            actions.append(.log(Note(.warning, "Failed with result '\(result)'.")))
-        } else {
-            state = .inactive
-            actions.append(.log(Note(.info, "Deactivated successfully.")))
-        }
-        actions.append(.becameInactive)
         return actions
     }
 }

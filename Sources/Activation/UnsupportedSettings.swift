@@ -6,11 +6,7 @@ import UnitModel
 public enum UnsupportedSettings {
     public static func notes(for service: ServiceUnit) -> [Note] {
         var notes: [Note] = []
-        if !service.execStartPre.isEmpty { notes.append(ignoring("ExecStartPre=")) }
-        if !service.execStartPost.isEmpty { notes.append(ignoring("ExecStartPost=")) }
-        if !service.execStopPost.isEmpty { notes.append(ignoring("ExecStopPost=")) }
         if !service.execReload.isEmpty { notes.append(ignoring("ExecReload=")) }
-        if service.restart != .no { notes.append(ignoring("Restart=")) }
         if service.execStart.count > 1 {
             notes.append(Note(.warning, "Only the first ExecStart= command is run by usherd, ignoring the others."))
         }
@@ -21,14 +17,20 @@ public enum UnsupportedSettings {
         return notes
     }
 
-    /// An Accept=yes template: socket stdio is supported there; ExecStop= is not run per instance.
+    /// An Accept=yes template: socket stdio is supported there; ExecStop=,
+    /// ExecStartPre=, ExecStartPost=, ExecStopPost= and Restart= are not run per instance.
     public static func notes(forInstanceOf service: ServiceUnit) -> [Note] {
         var plain = service
         if plain.exec.standardInput == .socket { plain.exec.standardInput = .null }
         if plain.exec.standardOutput == .socket { plain.exec.standardOutput = nil }
         if plain.exec.standardError == .socket { plain.exec.standardError = nil }
         var notes = notes(for: plain)
-        if !service.execStop.isEmpty { notes.append(ignoring("ExecStop= of an Accept=yes instance")) }
+        let perInstance = [("ExecStartPre=", !service.execStartPre.isEmpty),
+                           ("ExecStartPost=", !service.execStartPost.isEmpty),
+                           ("ExecStop=", !service.execStop.isEmpty),
+                           ("ExecStopPost=", !service.execStopPost.isEmpty),
+                           ("Restart=", service.restart != .no)]
+        for (key, set) in perInstance where set { notes.append(ignoring("\(key) of an Accept=yes instance")) }
         return notes
     }
 

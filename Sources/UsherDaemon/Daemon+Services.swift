@@ -1,5 +1,5 @@
-// Services in the daemon: start requests, spawning the main and ExecStop=
-// processes, reaping (our children and adopted orphans), sd_notify messages,
+// Services in the daemon: start requests, spawning the main and control
+// (ExecStartPre=, ExecStartPost=, ExecStop=, ExecStopPost=) processes, reaping (our children and adopted orphans), sd_notify messages,
 // and performing the service machine's actions.
 import Activation
 import UnitModel
@@ -35,6 +35,7 @@ extension Daemon {
             switch action {
             case .spawnMain: spawnMain(name)
             case .spawnStop: spawnStop(name)
+            case .spawnControl(let phase, let index, let extra): spawnControl(name, phase, index: index, extra: extra)
             case .signalGroup(let pid, let signal): signalService(name, pid: pid, signal: signal)
             case .armTimer(let span):
                 services[name]?.timer = try? loop.addTimer(after: span, reporting: .serviceTimer(name))
@@ -95,9 +96,26 @@ extension Daemon {
 
     private func spawnStop(_ name: UnitName) {
         guard let runtime = services[name], let command = runtime.unit.execStop.first else { return }
+        spawnControl(name, command: command, extra: runtime.machine.resultEnvironment)
+    }
+
+    private func spawnControl(_ name: UnitName, _ phase: ExecPhase, index: Int, extra: [ExtraVariable]) {
+        guard let unit = services[name]?.unit else { return }
+        let commands: [CommandLine]
+        switch phase {
+        case .startPre: commands = unit.execStartPre
+        case .startPost: commands = unit.execStartPost
+        case .stopPost: commands = unit.execStopPost
+        }
+        guard index < commands.count else { return }
+        spawnControl(name, command: commands[index], extra: extra)
+    }
+
+    private func spawnControl(_ name: UnitName, command: CommandLine, extra: [ExtraVariable]) {
+        guard let runtime = services[name] else { return }
         do {
-            let launch = try ServiceLauncher.prepareStop(runtime.unit, command: command,
-                                                         mainPID: runtime.machine.mainPID, context: context)
+            let launch = try ServiceLauncher.prepareControl(runtime.unit, command: command, mainPID: runtime.machine.mainPID,
+                                                            extra: extra, context: context)
             let spawned = try spawn(launch, for: name)
             deliver(.controlSpawned(pid: spawned.pid), toService: name)
         } catch {

@@ -1,7 +1,8 @@
-// Stopping usherd on SIGTERM/SIGINT: listeners stop triggering, services stop
-// one at a time in reverse start order (ExecStop=, KillSignal=, SIGKILL after
-// TimeoutStopSec=), then listeners close (RemoveOnStop= unlinks), every
-// remaining child is killed and reaped, and the loop exits 0.
+// Stopping usherd on SIGTERM/SIGINT: listeners stop triggering, pending
+// restarts are cancelled, services stop one at a time in reverse start order
+// (ExecStop=, KillSignal=, SIGKILL after TimeoutStopSec=, ExecStopPost=), then
+// listeners close (RemoveOnStop= unlinks), every remaining child is killed and
+// reaped, and the loop exits 0.
 import Activation
 import UnitModel
 import UsherSys
@@ -16,6 +17,10 @@ extension Daemon {
         logger.notice("Received SIG\(ExitStatus.signalName(signal)), stopping.")
         for runtime in sockets.values { runtime.sources.forEach { $0.setEnabled(false) } }
         beginStoppingInstances()
+        // No Restart= fires while the others stop.
+        for (name, runtime) in services where runtime.machine.state == .autoRestart {
+            deliver(.stopRequested, toService: name)
+        }
         stopNextService()
     }
 

@@ -82,7 +82,7 @@ public final class Daemon {
             handleSignal(signal)
         case .serviceTimer(let name):
             services[name]?.timer = nil
-            deliver(.timerFired, toService: name)
+            deliver(.timerFired(now: monotonicMicroseconds()), toService: name)
         case .cooldownElapsed(let name):
             sockets[name]?.cooldown = nil
             deliver(.cooldownElapsed, to: name)

@@ -1,4 +1,4 @@
-// Prepares the spawn of a service's main or ExecStop= process: argv with
+// Prepares the spawn of a service's main or control process: argv with
 // environment expansion, the environment in systemd's order, credentials for
 // User=/Group=, stdio (null, files, the capture pipe, the journal), limits.
 // The result is a complete SpawnPlan plus the fds it borrows; no policy on
@@ -56,11 +56,14 @@ public enum ServiceLauncher {
         return try prepare(service, command: command, inputs: inputs, fds: listeners, context: context)
     }
 
-    /// An ExecStop= command: no listeners, MAINPID= set as systemd does.
-    public static func prepareStop(_ service: ServiceUnit, command: CommandLine, mainPID: Int32?,
-                                   context: DaemonContext) throws -> PreparedLaunch {
+    /// A control command (ExecStartPre=, ExecStop=, ExecStopPost=, …): no
+    /// listeners and no LISTEN_* (systemd passes fds to ExecStart= only),
+    /// MAINPID= when there is a main process, then `extra` (SERVICE_RESULT=…).
+    public static func prepareControl(_ service: ServiceUnit, command: CommandLine, mainPID: Int32?,
+                                      extra: [ExtraVariable] = [], context: DaemonContext) throws -> PreparedLaunch {
         var inputs = EnvironmentInputs()
         if let mainPID { inputs.unitEnvironment.append(("MAINPID", String(mainPID))) }
+        inputs.unitEnvironment += extra.map { ($0.name, $0.value) }
         return try prepare(service, command: command, inputs: inputs, fds: [], context: context)
     }
 

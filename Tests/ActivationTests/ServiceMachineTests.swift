@@ -100,7 +100,7 @@ final class ServiceMachineTests: XCTestCase {
         XCTAssertEqual(machine.handle(.stopRequested),
                        [.cancelTimer, .signalGroup(pid: 100, signal: 15), .signalGroup(pid: 100, signal: 18),
                         .armTimer(.seconds(1))])
-        let actions = machine.handle(.timerFired)
+        let actions = machine.handle(.timerFired(now: 0))
         XCTAssertTrue(actions.contains(.signalGroup(pid: 100, signal: 9)))
         XCTAssertEqual(machine.state, .stopping(.killed))
         _ = machine.handle(.childExited(pid: 100, status: .killed(signal: 9)))
@@ -135,7 +135,7 @@ final class ServiceMachineTests: XCTestCase {
         var machine = service { $0.type = .notify; $0.timeoutStartSec = .seconds(1) }
         _ = machine.handle(.startRequested(now: 0))
         _ = machine.handle(.spawned(pid: 100))
-        XCTAssertTrue(machine.handle(.timerFired).contains(.signalGroup(pid: 100, signal: 15)))
+        XCTAssertTrue(machine.handle(.timerFired(now: 0)).contains(.signalGroup(pid: 100, signal: 15)))
         _ = machine.handle(.childExited(pid: 100, status: .killed(signal: 15)))
         XCTAssertEqual(machine.state, .failed(result: "timeout"))
     }
@@ -147,11 +147,17 @@ final class UnsupportedSettingsTests: XCTestCase {
         XCTAssertEqual(UnsupportedSettings.notes(for: service), [])
         service.execStartPre = [CommandLine(path: "/bin/true", arguments: ["/bin/true"])]
         service.restart = .always
+        service.execReload = [CommandLine(path: "/bin/true", arguments: ["/bin/true"])]
         service.type = .forking
         XCTAssertEqual(UnsupportedSettings.notes(for: service).map(\.text), [
-            "ExecStartPre= is not supported by usherd yet, ignoring.",
-            "Restart= is not supported by usherd yet, ignoring.",
+            "ExecReload= is not supported by usherd yet, ignoring.",
             "Type=forking is supervised like Type=simple by usherd.",
+        ])
+        XCTAssertEqual(UnsupportedSettings.notes(forInstanceOf: service).map(\.text), [
+            "ExecReload= is not supported by usherd yet, ignoring.",
+            "Type=forking is supervised like Type=simple by usherd.",
+            "ExecStartPre= of an Accept=yes instance is not supported by usherd yet, ignoring.",
+            "Restart= of an Accept=yes instance is not supported by usherd yet, ignoring.",
         ])
     }
 
