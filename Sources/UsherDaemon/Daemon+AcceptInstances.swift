@@ -27,6 +27,10 @@ final class AcceptState {
     var results: [InstanceSpawnResult] = []
     let random = RandomPool()
     var stopTimer: EventSource?
+    /// When the last connection was admitted (monotonic µs) and, while SIGCHLD
+    /// is paused, the timer that resumes it (Daemon+ReapBatching).
+    var lastAdmitted: UInt64 = 0
+    var reapBatchTimer: EventSource?
     var stopDeadlinePassed = false
     var finished = false
 }
