@@ -179,7 +179,10 @@ extension Daemon {
         case .fail(let actions):
             performAccept(actions, socket: runtime.unit.name)
         case .spawn(let number, let pause):
-            if pause { runtime.sources.forEach { $0.setEnabled(false) } }
+            if pause {
+                runtime.sources.forEach { $0.setEnabled(false) }
+                resumeChildSignal()
+            }
             launchInstance(connection, number: number, source: source, runtime, localText: localText)
         }
     }

@@ -3,6 +3,8 @@
 // it again. After a SIGCHLD that follows a recent accept, the SIGCHLD source
 // pauses for a short window in which every drain of a listener reaps first;
 // the window's timer then resumes SIGCHLD (a pending one fires at once).
+// A unit paused at MaxConnections= (defer policy) drains nothing, so SIGCHLD
+// resumes as soon as one pauses: its slots come back with the exits.
 import UnitModel
 import UsherSys
 
@@ -13,15 +15,21 @@ extension Daemon {
     func beginReapBatchIfAccepting() {
         guard !shuttingDown, accept.reapBatchTimer == nil, accept.lastAdmitted > 0,
               monotonicMicroseconds() &- accept.lastAdmitted < Self.reapBatchWindow.microseconds,
-              let childSignal else { return }
+              accept.sockets.values.allSatisfy({ $0.machine.state != .paused }), let childSignal else { return }
         guard let timer = try? loop.addTimer(after: Self.reapBatchWindow, reporting: .reapBatchElapsed) else { return }
         accept.reapBatchTimer = timer
         childSignal.setEnabled(false)
     }
 
     func endReapBatch() {
+        resumeChildSignal()
+        reapChildren()
+    }
+
+    /// Ends the window early; a SIGCHLD that came meanwhile is handled by the loop next.
+    func resumeChildSignal() {
+        guard accept.reapBatchTimer != nil else { return }
         accept.reapBatchTimer = nil
         childSignal?.setEnabled(true)
-        reapChildren()
     }
 }

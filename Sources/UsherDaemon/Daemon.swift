@@ -112,6 +112,7 @@ public final class Daemon {
             reapChildren()
             beginReapBatchIfAccepting()
         case Signals.terminate, Signals.interrupt:
+            resumeChildSignal()
             beginShutdown(signal: signal)
         case Signals.hangup:
             logger.notice("Received SIGHUP; reloading is not supported yet, ignoring.")
