@@ -1,7 +1,7 @@
 // The Accept=yes spawner: a small pool of threads (one per core, at most
 // four) that run only CSpawn for requests the loop prepared, so accepting and
 // reaping go on while a vfork-style spawn holds its thread. Requests go in
-// through a mutex + condition; results come back through a list the loop
+// through a mutex-guarded queue and a counting semaphore; results come back through a list the loop
 // collects when it reaps (a pid is only needed then), and a non-blocking
 // wake-up pipe is written only when the loop asked for it or no child was created. Each request's connection fd
 // and string block belong to the spawner once submitted; it closes and frees them.
@@ -27,7 +27,8 @@ struct InstanceSpawnResult {
 }
 
 final class AcceptSpawner {
-    private let requestsCondition = NSCondition()
+    private let requestsLock = NSLock()
+    private let requestsReady = CountingSemaphore()
     private var requests: [InstanceSpawnRequest] = []
     private var head = 0
     private let resultsLock = NSLock()
@@ -57,11 +58,11 @@ final class AcceptSpawner {
     }
 
     func submit(_ request: InstanceSpawnRequest) {
-        requestsCondition.lock()
+        requestsLock.lock()
         requests.append(request)
-        requestsCondition.unlock()
-        // Signalled after unlocking, so the woken thread does not block on the lock we still hold.
-        requestsCondition.signal()
+        requestsLock.unlock()
+        // Posted after unlocking, so the woken thread does not block on the lock we still hold.
+        requestsReady.post()
     }
 
     /// Moves the finished spawns into `buffer` (which should be empty) and re-arms the wake-up.
@@ -88,9 +89,9 @@ final class AcceptSpawner {
     }
 
     private func nextRequest() -> InstanceSpawnRequest {
-        requestsCondition.lock()
-        defer { requestsCondition.unlock() }
-        while head == requests.count { requestsCondition.wait() }
+        requestsReady.wait()
+        requestsLock.lock()
+        defer { requestsLock.unlock() }
         let request = requests[head]
         head += 1
         if head == requests.count {

@@ -151,6 +151,7 @@ extension Daemon {
         guard let runtime = accept.sockets[name], index < runtime.bound.listeners.count else { return }
         let listener = runtime.bound.listeners[index].fd.raw
         let local = runtime.fixedLocals[index]
+        if accept.reapBatchTimer != nil { reapChildren() }
         for _ in 0..<Daemon.acceptBatch {
             guard runtime.machine.state == .listening, !shuttingDown else { return }
             switch Socket.acceptNext(listener, knownLocal: local) {
@@ -169,14 +170,19 @@ extension Daemon {
 
     private func admit(_ connection: AcceptedConnection, _ runtime: AcceptRuntime, localText: String?) {
         let source = runtime.machine.countsSources ? Self.source(of: connection) : .unknown
-        switch runtime.machine.admit(source: source, now: monotonicMicroseconds()) {
+        let now = monotonicMicroseconds()
+        accept.lastAdmitted = now
+        switch runtime.machine.admit(source: source, now: now) {
         case .refuse(let refusal):
             let text = connection.peer.hostText(unmapping: true) ?? connection.credentials.map { "UID \($0.uid)" } ?? "?"
             if let note = refusal.note(source: text) { log(note, unit: runtime.unit.name) }
         case .fail(let actions):
             performAccept(actions, socket: runtime.unit.name)
         case .spawn(let number, let pause):
-            if pause { runtime.sources.forEach { $0.setEnabled(false) } }
+            if pause {
+                runtime.sources.forEach { $0.setEnabled(false) }
+                resumeChildSignal()
+            }
             launchInstance(connection, number: number, source: source, runtime, localText: localText)
         }
     }

@@ -27,6 +27,10 @@ final class AcceptState {
     var results: [InstanceSpawnResult] = []
     let random = RandomPool()
     var stopTimer: EventSource?
+    /// When the last connection was admitted (monotonic µs) and, while SIGCHLD
+    /// is paused, the timer that resumes it (Daemon+ReapBatching).
+    var lastAdmitted: UInt64 = 0
+    var reapBatchTimer: EventSource?
     var stopDeadlinePassed = false
     var finished = false
 }
@@ -83,17 +87,18 @@ extension Daemon {
 
     private func finishSpawn(_ result: InstanceSpawnResult) {
         guard let pending = accept.pending.removeValue(forKey: result.token) else { return }
-        let name = instanceUnitName(pending)
         guard result.pid > 0 else {
-            log(Note(.error, "Failed to fork: \(SystemError.describe(result.errno))"), unit: name)
+            log(Note(.error, "Failed to fork: \(SystemError.describe(result.errno))"), unit: instanceUnitName(pending))
             release(source: pending.source, socket: pending.socket)
             return
         }
         if result.failedStage != 0 {
             let path = accept.sockets[pending.socket]?.templateUnit.execStart.first?.path ?? "?"
-            log(Note(.error, "Failed at step \(ExitStatus.stepName(result.failedStage)) spawning \(path): \(SystemError.describe(result.errno))"), unit: name)
+            log(Note(.error, "Failed at step \(ExitStatus.stepName(result.failedStage)) spawning \(path): \(SystemError.describe(result.errno))"),
+                unit: instanceUnitName(pending))
         } else {
-            logger.debug("Started PID \(result.pid).", metadata: ["unit": "\(name)"])
+            // Named inside the autoclosure: building the name per connection costs more than the rest.
+            logger.debug("Started PID \(result.pid).", metadata: ["unit": "\(instanceUnitName(pending))"])
         }
         if let early = accept.earlyExits.removeValue(forKey: result.pid) {
             instanceExited(pending, early.child)

@@ -33,6 +33,8 @@ public final class Daemon {
     var context: DaemonContext
     var notify: NotifySocket?
     var fixedSources: [EventSource] = []
+    /// The SIGCHLD source, paused while Accept=yes reaping is batched (Daemon+ReapBatching).
+    var childSignal: EventSource?
     var sockets: [UnitName: SocketRuntime] = [:]
     var services: [UnitName: ServiceRuntime] = [:]
     /// Units that could not be loaded or bound, with the reason (for status).
@@ -99,6 +101,8 @@ public final class Daemon {
             resumeAfterAcceptError(name)
         case .instancesStopTimeout:
             instancesStopTimedOut()
+        case .reapBatchElapsed:
+            endReapBatch()
         }
     }
 
@@ -106,7 +110,9 @@ public final class Daemon {
         switch signal {
         case Signals.child:
             reapChildren()
+            beginReapBatchIfAccepting()
         case Signals.terminate, Signals.interrupt:
+            resumeChildSignal()
             beginShutdown(signal: signal)
         case Signals.hangup:
             logger.notice("Received SIGHUP; reloading is not supported yet, ignoring.")
@@ -117,9 +123,10 @@ public final class Daemon {
 
     private func setUpProcessState() throws {
         Signals.ignore(SIGPIPE)
-        for signal in [Signals.terminate, Signals.interrupt, Signals.hangup, Signals.child] {
+        for signal in [Signals.terminate, Signals.interrupt, Signals.hangup] {
             fixedSources.append(try loop.addSignal(signal))
         }
+        childSignal = try loop.addSignal(Signals.child)
         guard Processes.currentPID != 1 else { return }
         do {
             try Processes.becomeChildSubreaper()

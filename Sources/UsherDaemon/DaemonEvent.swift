@@ -23,6 +23,8 @@ public enum DaemonEvent: Sendable, Equatable {
     case acceptResume(UnitName)
     /// Accept=yes instances had their stop timeout at shutdown.
     case instancesStopTimeout
+    /// The SIGCHLD batching window of busy Accept=yes sockets closed.
+    case reapBatchElapsed
 }
 
 /// Identifies one captured output pipe (a service may have had several runs).

@@ -100,6 +100,27 @@ public enum Threads {
     }
 }
 
+/// A counting semaphore (sem_t): a post costs a system call only when a
+/// thread sleeps in `wait()`, and a woken waiter holds no lock another
+/// thread must then be woken for (unlike a condition variable's mutex).
+public final class CountingSemaphore {
+    private let semaphore = UnsafeMutablePointer<sem_t>.allocate(capacity: 1)
+
+    public init() { sem_init(semaphore, 0, 0) }
+
+    deinit {
+        sem_destroy(semaphore)
+        semaphore.deallocate()
+    }
+
+    public func post() { sem_post(semaphore) }
+
+    /// Blocks until a post is available and takes it (EINTR is retried).
+    public func wait() {
+        while sem_wait(semaphore) != 0 && errno == EINTR {}
+    }
+}
+
 private final class ThreadBody {
     let run: () -> Void
     init(_ run: @escaping () -> Void) { self.run = run }

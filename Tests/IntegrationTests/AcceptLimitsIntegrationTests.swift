@@ -2,7 +2,8 @@
 // MaxConnections= with systemd's refusal and with MaxConnectionsPolicy=defer,
 // MaxConnectionsPerSource=, the counter released after SIGKILL, the trigger
 // limit with its cooldown, 2,000 connections without fd growth or zombies,
-// and no handler surviving usherd's stop.
+// a service's exit noticed while connections stream in (SIGCHLD is batched
+// then), and no handler surviving usherd's stop.
 import XCTest
 import UsherSys
 
@@ -101,7 +102,8 @@ final class AcceptLimitsIntegrationTests: XCTestCase {
         try harness.start()
 
         for _ in 0..<3 { XCTAssertEqual(try AcceptClient.ipv4(port).exchange("x\n", halfClose: true), "x\n") }
-        XCTAssertEqual(try AcceptClient.ipv4(port).exchange("x\n", halfClose: true), "")
+        // Nothing sent: a reset of the refused connection must not race a write or shutdown.
+        XCTAssertEqual(try AcceptClient.ipv4(port).readToEnd(), "", "closed without being served")
         try harness.waitForLog("tl.socket: Trigger limit hit, refusing further activation.")
         try harness.waitForLog("tl.socket: Failed with result 'trigger-limit-hit'.")
         try harness.waitForLog("tl.socket: Trigger limit cooldown elapsed, listening again.", timeout: 10)
@@ -129,6 +131,39 @@ final class AcceptLimitsIntegrationTests: XCTestCase {
         XCTAssertEqual(harness.usherdFDCount, fdsBefore, "usherd's fd count after 2,000 connections")
         XCTAssertEqual(try harness.stop(), 0)
         XCTAssertTrue(harness.log.contains("seq.socket: Accepted 2001 connection(s), 0 active, 0 refused."), harness.log)
+    }
+
+    func testServiceExitIsNoticedWhileAcceptConnectionsStreamIn() throws {
+        let harness = try UsherdHarness()
+        let port = try freePort()
+        try harness.write("stream.socket", """
+            [Socket]
+            ListenStream=127.0.0.1:\(port)
+            Accept=yes
+            TriggerLimitIntervalSec=0
+            TriggerLimitBurst=0
+            """)
+        try harness.write("stream@.service", "[Service]\nStandardInput=socket\nExecStart=/bin/cat\n")
+        try harness.write("boot.service", """
+            [Service]
+            ExecStart=/bin/sh -c 'sleep 0.5; exit 3'
+            [Install]
+            WantedBy=multi-user.target
+            """)
+        try harness.start()
+
+        let exitNote = "boot.service: Main process exited, code=exited, status=3"
+        let deadline = Date().addingTimeInterval(20)
+        var served = 0
+        while !harness.log.contains(exitNote) && Date() < deadline {
+            XCTAssertEqual(try AcceptClient.ipv4(port).exchange("s\n", halfClose: true), "s\n")
+            served += 1
+        }
+        XCTAssertTrue(harness.log.contains(exitNote), "the service's exit was seen during \(served) connections")
+        try eventually("every handler to be reaped", timeout: 10) { Processes.children(of: harness.pid).isEmpty }
+        XCTAssertEqual(try harness.stop(), 0)
+        XCTAssertTrue(harness.log.contains("stream.socket: Accepted \(served) connection(s), 0 active, 0 refused."),
+                      harness.log)
     }
 
     func testNoHandlerSurvivesUsherdStop() throws {
