@@ -9,7 +9,6 @@
 
 int usher_pipe2(int fds[2], int flags);
 int usher_accept4(int fd, struct sockaddr *addr, socklen_t *len, int flags);
-int usher_pidfd_open(pid_t pid, unsigned int flags);
 int usher_pidfd_send_signal(int pidfd, int sig);
 
 /* Processes and sd_notify for the daemon. */
