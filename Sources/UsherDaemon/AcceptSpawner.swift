@@ -1,10 +1,8 @@
-// The Accept=yes spawner: a small pool of threads (one per core, at most
-// four) that run only CSpawn for requests the loop prepared, so accepting and
-// reaping go on while a vfork-style spawn holds its thread. Requests go in
-// through a mutex-guarded queue and a counting semaphore; results come back through a list the loop
-// collects when it reaps (a pid is only needed then), and a non-blocking
-// wake-up pipe is written only when the loop asked for it or no child was created. Each request's connection fd
-// and string block belong to the spawner once submitted; it closes and frees them.
+// The Accept=yes spawner: a pool of threads (one per core, at most four) that
+// only run CSpawn for requests the loop prepared, so accepting and reaping go
+// on while a spawn holds its thread. Requests arrive through a locked queue and
+// a semaphore; results wait until the loop reaps. A submitted request's
+// connection fd and strings belong to the spawner, which closes and frees them.
 import CSpawn
 import Foundation
 import UsherSys
@@ -132,21 +130,12 @@ final class AcceptSpawner {
                         c.n_fds = template.passesConnectionAsFD3 ? 1 : 0
                         c.scratch = request.strings.scratch
                         c.stdio = stdio
-                        c.nonblock = template.plan.nonBlocking.map { $0 ? 1 : 0 } ?? -1
-                        c.ignore_sigpipe = template.plan.ignoreSIGPIPE ? 1 : 0
-                        c.new_session = 1
-                        c.set_credentials = template.plan.credentials == nil ? 0 : 1
-                        c.uid = template.plan.credentials?.uid ?? 0
-                        c.gid = template.plan.credentials?.gid ?? 0
+                        c.applyProcessSettings(of: template.plan)
                         c.groups = groupList.baseAddress
                         c.n_groups = Int32(groupList.count)
-                        c.umask = template.plan.umask
                         c.cwd = template.workingDirectory.map { UnsafePointer($0) }
-                        c.cwd_optional = template.plan.workingDirectoryOptional ? 1 : 0
                         c.rlimits = limitList.baseAddress
                         c.n_rlimits = Int32(limitList.count)
-                        c.set_nice = template.plan.nice == nil ? 0 : 1
-                        c.nice = template.plan.nice ?? 0
                         c.reset_signals = UnsafePointer(resetSignals)
                         c.no_pidfd = 1
                         return cspawn(&c, &result)

@@ -72,21 +72,12 @@ public enum Spawner {
                         request.n_fds = Int32(fds.count)
                         request.scratch = scratchList.baseAddress
                         request.stdio = plan.stdio
-                        request.nonblock = plan.nonBlocking.map { $0 ? 1 : 0 } ?? -1
-                        request.ignore_sigpipe = plan.ignoreSIGPIPE ? 1 : 0
-                        request.new_session = 1
-                        request.set_credentials = plan.credentials == nil ? 0 : 1
-                        request.uid = plan.credentials?.uid ?? 0
-                        request.gid = plan.credentials?.gid ?? 0
+                        request.applyProcessSettings(of: plan)
                         request.groups = groupList.baseAddress
                         request.n_groups = Int32(groupList.count)
-                        request.umask = plan.umask
                         request.cwd = cwd.map { UnsafePointer($0) }
-                        request.cwd_optional = plan.workingDirectoryOptional ? 1 : 0
                         request.rlimits = UnsafePointer(limitList.baseAddress)
                         request.n_rlimits = Int32(limitList.count)
-                        request.set_nice = plan.nice == nil ? 0 : 1
-                        request.nice = plan.nice ?? 0
                         return cspawn(&request, &result)
                     }
                 }
@@ -96,6 +87,24 @@ public enum Spawner {
         let pidfd = result.pidfd >= 0 ? OwnedFD(adopting: result.pidfd) : nil
         let failure = result.failed_stage == 0 ? nil : (result.failed_stage, result.failed_errno)
         return SpawnOutcome(pid: result.pid, pidfd: pidfd, failure: failure)
+    }
+}
+
+extension cspawn_request {
+    /// The plan's scalar settings (fd flags, signals, session, credentials, umask,
+    /// cwd policy, nice), shared by the Accept=no and Accept=yes spawners. Pointer
+    /// fields (strings, groups, limits) stay with the caller, who owns their lifetime.
+    mutating func applyProcessSettings(of plan: SpawnPlan) {
+        nonblock = plan.nonBlocking.map { $0 ? 1 : 0 } ?? -1
+        ignore_sigpipe = plan.ignoreSIGPIPE ? 1 : 0
+        new_session = 1
+        set_credentials = plan.credentials == nil ? 0 : 1
+        uid = plan.credentials?.uid ?? 0
+        gid = plan.credentials?.gid ?? 0
+        umask = plan.umask
+        cwd_optional = plan.workingDirectoryOptional ? 1 : 0
+        set_nice = plan.nice == nil ? 0 : 1
+        nice = plan.nice ?? 0
     }
 }
 
