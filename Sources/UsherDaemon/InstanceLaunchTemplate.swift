@@ -82,15 +82,7 @@ final class InstanceLaunchTemplate {
             : CommandExpansion.expand(command.arguments, environment: CommandExpansion.dictionary(ip.entries))
         var plan = SpawnPlan(path: ServiceLauncher.resolveProgram(command.path), arguments: [], environment: [],
                              stdio: (-1, -1, -1))
-        plan.nonBlocking = unit.nonBlocking
-        plan.ignoreSIGPIPE = unit.exec.ignoreSIGPIPE
-        plan.credentials = credentials?.spawn
-        plan.umask = unit.exec.umask
-        plan.workingDirectory = ServiceLauncher.resolveWorkingDirectory(unit.exec.workingDirectory,
-                                                                       home: credentials?.identity.home)
-        plan.workingDirectoryOptional = unit.exec.workingDirectoryOptional
-        plan.limits = unit.exec.limits.compactMap(ServiceLauncher.spawnLimit)
-        plan.nice = unit.exec.nice
+        ServiceLauncher.applyExecSettings(unit, credentials: credentials, to: &plan)
         self.plan = plan
         groups = plan.credentials?.groups ?? []
         limits = plan.limits.map { cspawn_rlimit(resource: $0.resource, soft: $0.soft, hard: $0.hard) }
@@ -124,20 +116,13 @@ final class InstanceLaunchTemplate {
 
     private static func environment(_ unit: ServiceUnit, remote: Bool, credentials: ResolvedCredentials?,
                                     journal: String?, context: DaemonContext, fd3: Bool) throws -> ServiceEnvironment {
-        let exec = unit.exec
-        var inputs = EnvironmentInputs()
-        inputs.lang = context.lang
-        inputs.notifySocket = unit.type == .notify ? context.notifySocketPath : nil
-        inputs.remote = remote ? (addressMarker, portMarker) : nil
-        inputs.listenFDNames = fd3 ? ["connection"] : []
-        inputs.identity = credentials?.identity
-        inputs.invocationID = invocationMarker
-        inputs.journalStream = journal
-        inputs.passed = exec.passEnvironment.compactMap { name in context.daemonEnvironment[name].map { (name, $0) } }
-        inputs.unitEnvironment = exec.environment
-        inputs.fileEnvironment = try ServiceLauncher.readEnvironmentFiles(exec.environmentFiles)
-        inputs.unset = exec.unsetEnvironment
-        return ServiceEnvironment(inputs)
+        var base = EnvironmentInputs()
+        base.notifySocket = unit.type == .notify ? context.notifySocketPath : nil
+        base.remote = remote ? (addressMarker, portMarker) : nil
+        base.listenFDNames = fd3 ? ["connection"] : []
+        return ServiceEnvironment(try ServiceLauncher.environmentInputs(
+            base, service: unit, credentials: credentials, journalStream: journal, invocationID: invocationMarker,
+            context: context))
     }
 
     private static func piece(_ text: String, room: Int, constants: inout [UnsafeMutablePointer<CChar>]) -> LaunchPiece {

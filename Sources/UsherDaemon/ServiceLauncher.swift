@@ -72,15 +72,9 @@ public enum ServiceLauncher {
         let exec = service.exec
         let credentials = try resolveCredentials(exec, privileged: command.fullPrivileges || command.elevate)
         var launch = try prepareStdio(service, context: context)
-        var inputs = base
-        inputs.lang = context.lang
-        inputs.journalStream = launch.journalStream
-        inputs.identity = credentials?.identity
-        inputs.invocationID = newInvocationID()
-        inputs.passed = exec.passEnvironment.compactMap { name in context.daemonEnvironment[name].map { (name, $0) } }
-        inputs.unitEnvironment = base.unitEnvironment + exec.environment
-        inputs.fileEnvironment = try readEnvironmentFiles(exec.environmentFiles)
-        inputs.unset = exec.unsetEnvironment
+        let inputs = try environmentInputs(base, service: service, credentials: credentials,
+                                           journalStream: launch.journalStream, invocationID: newInvocationID(),
+                                           context: context)
         let environment = ServiceEnvironment(inputs)
         let arguments = command.noEnvironmentExpansion ? command.arguments
             : CommandExpansion.expand(command.arguments, environment: CommandExpansion.dictionary(environment.entries))
@@ -89,15 +83,39 @@ public enum ServiceLauncher {
         launch.plan.environment = environment.entries
         launch.plan.pidSlots = environment.pidSlots
         launch.plan.fds = fds
-        launch.plan.nonBlocking = service.nonBlocking
-        launch.plan.ignoreSIGPIPE = exec.ignoreSIGPIPE
-        launch.plan.credentials = credentials?.spawn
-        launch.plan.umask = exec.umask
-        launch.plan.workingDirectory = resolveWorkingDirectory(exec.workingDirectory, home: credentials?.identity.home)
-        launch.plan.workingDirectoryOptional = exec.workingDirectoryOptional
-        launch.plan.limits = exec.limits.compactMap(spawnLimit)
-        launch.plan.nice = exec.nice
+        applyExecSettings(service, credentials: credentials, to: &launch.plan)
         return launch
+    }
+
+    /// Completes `base` (what differs per launch kind: NOTIFY_SOCKET, LISTEN_*,
+    /// REMOTE_*, extra variables) with what every launch of the unit shares.
+    static func environmentInputs(_ base: EnvironmentInputs, service: ServiceUnit,
+                                  credentials: ResolvedCredentials?, journalStream: String?, invocationID: String,
+                                  context: DaemonContext) throws -> EnvironmentInputs {
+        let exec = service.exec
+        var inputs = base
+        inputs.lang = context.lang
+        inputs.journalStream = journalStream
+        inputs.identity = credentials?.identity
+        inputs.invocationID = invocationID
+        inputs.passed = exec.passEnvironment.compactMap { name in context.daemonEnvironment[name].map { (name, $0) } }
+        inputs.unitEnvironment = base.unitEnvironment + exec.environment
+        inputs.fileEnvironment = try readEnvironmentFiles(exec.environmentFiles)
+        inputs.unset = exec.unsetEnvironment
+        return inputs
+    }
+
+    /// The unit's process settings (fd flags, SIGPIPE, credentials, umask, cwd, limits, nice).
+    static func applyExecSettings(_ service: ServiceUnit, credentials: ResolvedCredentials?, to plan: inout SpawnPlan) {
+        let exec = service.exec
+        plan.nonBlocking = service.nonBlocking
+        plan.ignoreSIGPIPE = exec.ignoreSIGPIPE
+        plan.credentials = credentials?.spawn
+        plan.umask = exec.umask
+        plan.workingDirectory = resolveWorkingDirectory(exec.workingDirectory, home: credentials?.identity.home)
+        plan.workingDirectoryOptional = exec.workingDirectoryOptional
+        plan.limits = exec.limits.compactMap(spawnLimit)
+        plan.nice = exec.nice
     }
 
     /// 128 random bits as 32 hex digits, version-4 style like sd_id128_randomize.
