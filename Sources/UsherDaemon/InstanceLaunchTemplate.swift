@@ -153,11 +153,5 @@ final class InstanceLaunchTemplate {
         return segments
     }
 
-    private static func cString(_ text: String) -> UnsafeMutablePointer<CChar> {
-        let bytes = Array(text.utf8)
-        let buffer = UnsafeMutablePointer<CChar>.allocate(capacity: bytes.count + 1)
-        for (index, byte) in bytes.enumerated() { buffer[index] = CChar(bitPattern: byte) }
-        buffer[bytes.count] = 0
-        return buffer
-    }
+    private static func cString(_ text: String) -> UnsafeMutablePointer<CChar> { makeCString(text) }
 }

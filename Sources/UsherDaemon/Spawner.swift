@@ -115,10 +115,7 @@ private final class CStringArena {
 
     /// A copy of `text` with `room` spare bytes after its NUL.
     func string(_ text: String, room: Int = 0) -> UnsafeMutablePointer<CChar> {
-        let bytes = Array(text.utf8)
-        let buffer = UnsafeMutablePointer<CChar>.allocate(capacity: bytes.count + 1 + room)
-        for (index, byte) in bytes.enumerated() { buffer[index] = CChar(bitPattern: byte) }
-        for index in bytes.count..<(bytes.count + 1 + room) { buffer[index] = 0 }
+        let buffer = makeCString(text, room: room)
         strings.append(buffer)
         return buffer
     }
@@ -139,4 +136,13 @@ private final class CStringArena {
         strings.forEach { $0.deallocate() }
         arrays.forEach { $0.deallocate() }
     }
+}
+
+/// A NUL-terminated heap copy of `text` followed by `room` zeroed bytes; the caller deallocates it.
+func makeCString(_ text: String, room: Int = 0) -> UnsafeMutablePointer<CChar> {
+    let bytes = Array(text.utf8)
+    let buffer = UnsafeMutablePointer<CChar>.allocate(capacity: bytes.count + 1 + room)
+    for (index, byte) in bytes.enumerated() { buffer[index] = CChar(bitPattern: byte) }
+    for index in bytes.count..<(bytes.count + 1 + room) { buffer[index] = 0 }
+    return buffer
 }
