@@ -46,16 +46,6 @@ public struct ServiceConfig: Sendable, Equatable {
         notifyAccess = unit.notifyAccess ?? (unit.type == .notify ? .main : .none)
     }
 
-    /// NotifyAccess=: main accepts the main process, exec also the control process.
-    public func notifyAccepted(from sender: Int32, mainPID: Int32?, controlPID: Int32?) -> Bool {
-        switch notifyAccess {
-        case .none: return false
-        case .all: return true
-        case .main: return sender == mainPID
-        case .exec: return sender == mainPID || sender == controlPID
-        }
-    }
-
     func commandCount(_ phase: ExecPhase) -> Int {
         switch phase {
         case .startPre: return startPre.count

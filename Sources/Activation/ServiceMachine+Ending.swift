@@ -5,7 +5,7 @@
 import UnitModel
 
 extension ServiceMachine {
-    mutating func controlExited(_ status: ExitStatus) -> [ServiceAction] {
+    mutating func controlExited(_ status: ExitStatus, leftovers: Bool) -> [ServiceAction] {
         controlPID = nil
         let clean = status.isCleanCommand(successStatuses: config.successExitStatus,
                                           successSignals: config.successExitSignals)
@@ -28,13 +28,13 @@ extension ServiceMachine {
             if let next = nextCommand(.startPost) { return actions + runControl(.startPost, index: next, timeout: config.startTimeout) }
             actions.append(.cancelTimer)
             // The main process ended while ExecStartPost= ran.
-            if mainPID == nil { return actions + enterStopPost(failure: nil) }
+            if mainPID == nil { return actions + afterLastProcess(leftovers: leftovers) }
             state = .running
             return actions
         case .stopping(.execStop):
             return actions + afterExecStop()
         case .stopping:
-            return actions + (mainPID == nil ? enterStopPost(failure: nil) : [])
+            return actions + (mainPID == nil ? afterLastProcess(leftovers: leftovers) : [])
         case .stopPost:
             if ok, let next = nextCommand(.stopPost) {
                 return actions + runControl(.stopPost, index: next, timeout: config.stopTimeout,
@@ -128,12 +128,13 @@ extension ServiceMachine {
         case .stopping(.signalled):
             pendingResult = pendingResult ?? "timeout"
             let targets = [mainPID, controlPID].compactMap { $0 }
-            guard config.sendSIGKILL, !targets.isEmpty else {
+            guard config.sendSIGKILL, !targets.isEmpty || awaitingLeftovers else {
                 return [.log(Note(.warning, "State 'stop-sigterm' timed out. Skipping SIGKILL."))] + abandonProcesses()
             }
             state = .stopping(.killed)
+            let leftovers: [ServiceAction] = awaitingLeftovers ? [.signalLeftovers(signal: 9)] : []
             return [.log(Note(.warning, "State 'stop-sigterm' timed out. Killing."))]
-                + targets.map { .signalGroup(pid: $0, signal: 9) } + armStopTimer()
+                + targets.map { .signalGroup(pid: $0, signal: 9) } + leftovers + armStopTimer()
         case .stopping(.killed):
             return [.log(Note(.warning, "Processes still around after SIGKILL. Ignoring."))] + abandonProcesses()
         case .stopPost:
@@ -151,6 +152,7 @@ extension ServiceMachine {
     private mutating func abandonProcesses() -> [ServiceAction] {
         mainPID = nil
         controlPID = nil
+        awaitingLeftovers = false
         return enterStopPost(failure: "timeout")
     }
 

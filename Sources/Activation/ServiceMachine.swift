@@ -13,8 +13,15 @@ public enum ServiceEvent: Sendable, Equatable {
     case controlSpawned(pid: Int32)
     /// A control command (ExecStartPre=, ExecStop=, …) could not be started.
     case controlSpawnFailed(reason: String)
-    case childExited(pid: Int32, status: ExitStatus)
-    case notify(NotifyMessage, senderPID: Int32)
+    /// A process of the service ended; `leftovers` says whether other processes
+    /// of its session or group remain (the daemon looked in /proc).
+    case childExited(pid: Int32, status: ExitStatus, leftovers: Bool = false)
+    /// A main process that is not usherd's child (MAINPID= from root) is gone; its status is unknown.
+    case mainGone(pid: Int32)
+    /// Nothing of the service is left after its main process ended.
+    case leftoversGone
+    /// A datagram on NOTIFY_SOCKET from a process of this service; `claim` judges its MAINPID=.
+    case notify(NotifyMessage, sender: NotifySender, claim: MainPIDClaim? = nil)
     case stopRequested
     /// The service's timer expired at monotonic time `now` (µs).
     case timerFired(now: UInt64)
@@ -43,6 +50,11 @@ public enum ServiceAction: Sendable, Equatable {
     case spawnControl(ExecPhase, index: Int, environment: [ExtraVariable])
     /// Send to the process group led by `pid`.
     case signalGroup(pid: Int32, signal: Int32)
+    /// Send to what is left of the service after its main process ended (its
+    /// sessions' and groups' members), then SIGCONT; report `.leftoversGone`.
+    case signalLeftovers(signal: Int32)
+    /// Follow a main process that is not usherd's child (through a pidfd).
+    case watchMainPID(Int32)
     case armTimer(TimeSpan)
     case cancelTimer
     /// Tell the service's sockets to stop watching.
@@ -92,6 +104,10 @@ public struct ServiceMachine: Sendable, Equatable {
     /// Set by a stop request: this run ends without Restart=.
     var forbidRestart = false
     var stopPostRan = false
+    /// The main process ended and other processes of the service are being stopped.
+    public internal(set) var awaitingLeftovers = false
+    /// A refused notification was logged in this run (one line per run, not per datagram).
+    var notifyRefusalLogged = false
 
     public init(config: ServiceConfig) {
         self.config = config
@@ -116,11 +132,16 @@ public struct ServiceMachine: Sendable, Equatable {
             controlPID = pid
             return []
         case .controlSpawnFailed(let reason): return controlSpawnFailed(reason)
-        case .childExited(let pid, let status):
-            if let control = controlPID, pid == control { return controlExited(status) }
+        case .childExited(let pid, let status, let leftovers):
+            if let control = controlPID, pid == control { return controlExited(status, leftovers: leftovers) }
             guard pid == mainPID else { return [] }
-            return mainExited(status)
-        case .notify(let message, let sender): return notify(message, sender: sender)
+            return mainExited(status, leftovers: leftovers)
+        case .mainGone(let pid):
+            guard pid == mainPID else { return [] }
+            return [.log(Note(.info, "Main process \(pid) (not a child of usherd) is gone; its exit status is unknown."))]
+                + mainExited(.exited(0), leftovers: false, logExit: false)
+        case .leftoversGone: return leftoversGone()
+        case .notify(let message, let sender, let claim): return notify(message, sender: sender, claim: claim)
         case .stopRequested:
             forbidRestart = true
             return requestStop()
@@ -141,6 +162,8 @@ public struct ServiceMachine: Sendable, Equatable {
         mainExit = nil
         forbidRestart = false
         stopPostRan = false
+        awaitingLeftovers = false
+        notifyRefusalLogged = false
         if config.startPre.isEmpty {
             state = .spawning
             return [.becameActive, .spawnMain]
@@ -177,12 +200,11 @@ public struct ServiceMachine: Sendable, Equatable {
         return runControl(.startPost, index: 0, timeout: config.startTimeout)
     }
 
-    private mutating func mainExited(_ status: ExitStatus) -> [ServiceAction] {
-        let pid = mainPID ?? 0
+    private mutating func mainExited(_ status: ExitStatus, leftovers: Bool, logExit: Bool = true) -> [ServiceAction] {
         mainPID = nil
         mainExit = status
         let clean = status.isClean(successStatuses: config.successExitStatus, successSignals: config.successExitSignals)
-        var actions: [ServiceAction] = [.log(Note(clean ? .info : .warning, "Main process exited, \(status)"))]
+        var actions: [ServiceAction] = logExit ? [.log(Note(clean ? .info : .warning, "Main process exited, \(status)"))] : []
         let killedByUs = status == .killed(signal: config.killSignal)
         switch state {
         case .stopping(.execStop):
@@ -198,32 +220,33 @@ public struct ServiceMachine: Sendable, Equatable {
         default:
             if !clean { pendingResult = pendingResult ?? status.failureResult }
         }
-        // Whatever the main process left in its group goes with it.
-        actions.append(.signalGroup(pid: pid, signal: config.killSignal))
-        actions.append(.signalGroup(pid: pid, signal: 18))
         // ExecStartPost= or a signalled control process still runs: wait for it.
         if controlPID != nil { return actions }
-        return actions + enterStopPost(failure: nil)
+        return actions + afterLastProcess(leftovers: leftovers)
     }
 
-    private mutating func notify(_ message: NotifyMessage, sender: Int32) -> [ServiceAction] {
-        guard config.notifyAccepted(from: sender, mainPID: mainPID, controlPID: controlPID) else {
-            return [.log(Note(.debug, "Got notification message from PID \(sender), but reception only permitted for main PID \(mainPID.map(String.init) ?? "none"), ignoring."))]
+    /// Main and control process are gone: stop what they left, or go on to ExecStopPost=.
+    mutating func afterLastProcess(leftovers: Bool) -> [ServiceAction] {
+        leftovers ? stopLeftovers() : enterStopPost(failure: nil)
+    }
+
+    /// What the main process left behind gets KillSignal=, and SIGKILL after
+    /// TimeoutStopSec=; ExecStopPost= waits until none is left.
+    private mutating func stopLeftovers() -> [ServiceAction] {
+        awaitingLeftovers = true
+        let alreadyStopping: Bool
+        switch state {
+        case .stopping(.signalled), .stopping(.killed): alreadyStopping = true
+        default: alreadyStopping = false
         }
-        var actions: [ServiceAction] = []
-        if let status = message.status { statusText = status }
-        if let pid = message.mainPID, pid > 1, pid != mainPID {
-            mainPID = pid
-            actions.append(.log(Note(.info, "Main PID changed to \(pid).")))
-        }
-        if message.ready && state == .starting {
-            actions.append(.cancelTimer)
-            actions.append(.log(Note(.info, "Service is ready.")))
-            actions += enterStartPost()
-        }
-        if message.stopping, state == .starting || state == .running {
-            actions.append(.log(Note(.info, "Service is stopping.")))
-        }
-        return actions
+        if !alreadyStopping { state = .stopping(.signalled) }
+        let signal = state == .stopping(.killed) ? 9 : config.killSignal
+        return [.signalLeftovers(signal: signal)] + (alreadyStopping ? [] : [.cancelTimer] + armStopTimer())
+    }
+
+    private mutating func leftoversGone() -> [ServiceAction] {
+        guard awaitingLeftovers, mainPID == nil, controlPID == nil else { return [] }
+        awaitingLeftovers = false
+        return enterStopPost(failure: nil)
     }
 }

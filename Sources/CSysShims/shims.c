@@ -28,6 +28,11 @@ int usher_pidfd_send_signal(int pidfd, int sig) {
     return (int)syscall(SYS_pidfd_send_signal, pidfd, sig, NULL, 0);
 }
 
+int usher_pidfd_open(pid_t pid) {
+    /* pidfds are close-on-exec from birth. */
+    return (int)syscall(SYS_pidfd_open, pid, 0);
+}
+
 /* Reaps one exited child if any: returns 1 and fills pid/code/status, 0 when
  * none is waiting, -1 with errno (ECHILD when there are no children). */
 int usher_reap_any(pid_t *pid, int *code, int *status) {

@@ -21,6 +21,9 @@ final class AcceptState {
     var nextToken: UInt64 = 0
     var pending: [UInt64: InstanceRecord] = [:]
     var instances: [Int32: InstanceRecord] = [:]
+    /// Instances whose main process exited while other processes of theirs live on,
+    /// by that main pid (their session id); their connection slots are still held.
+    var lingering: [Int32: LingeringInstance] = [:]
     /// Exits reaped before the spawner's result named their pid (only while spawns are
     /// pending), with the last token submitted then: only spawns up to it can own them.
     var earlyExits: [Int32: (child: ReapedChild, lastToken: UInt64)] = [:]
@@ -126,6 +129,11 @@ extension Daemon {
                 : child.killedBySignal ? .killed(signal: child.status) : .exited(child.status)
             log(Note(.notice, "Main process exited, \(status)"), unit: instanceUnitName(instance))
         }
+        settleInstance(instance, mainPID: child.pid)
+    }
+
+    /// The instance and everything it started are gone: its connection slot is free.
+    func releaseInstance(_ instance: InstanceRecord) {
         release(source: instance.source, socket: instance.socket)
         if shuttingDown { finishShutdown() }
     }
@@ -135,7 +143,7 @@ extension Daemon {
         performAccept(runtime.machine.release(source: source), socket: socket)
     }
 
-    private func instanceUnitName(_ instance: InstanceRecord) -> UnitName {
+    func instanceUnitName(_ instance: InstanceRecord) -> UnitName {
         let prefix = accept.sockets[instance.socket]?.template.name.prefix ?? instance.socket.stem
         return UnitName(prefix + "@" + instance.instance + ".service")
     }
@@ -148,7 +156,7 @@ extension Daemon {
     /// Stops polling Accept=yes listeners and sends each instance its KillSignal= (and SIGCONT).
     func beginStoppingInstances() {
         for runtime in accept.sockets.values { runtime.sources.forEach { $0.setEnabled(false) } }
-        guard !accept.instances.isEmpty || !accept.pending.isEmpty else { return }
+        guard !accept.instances.isEmpty || !accept.pending.isEmpty || !accept.lingering.isEmpty else { return }
         for (pid, instance) in accept.instances { signalInstance(pid, instance) }
         if !accept.pending.isEmpty { accept.spawner?.wakeWhenResultsArrive() }
         let timeout = accept.sockets.values.map(\.templateUnit.timeoutStopSec).min() ?? .seconds(90)
@@ -164,7 +172,8 @@ extension Daemon {
     /// True once no instance runs (or their stop timeout passed); then only once.
     func instancesStopped() -> Bool {
         guard !accept.finished else { return false }
-        guard accept.stopDeadlinePassed || (accept.instances.isEmpty && accept.pending.isEmpty) else { return false }
+        let noneLeft = accept.instances.isEmpty && accept.pending.isEmpty && accept.lingering.isEmpty
+        guard accept.stopDeadlinePassed || noneLeft else { return false }
         accept.finished = true
         accept.stopTimer = nil
         return true
@@ -173,8 +182,9 @@ extension Daemon {
     func instancesStopTimedOut() {
         accept.stopTimer = nil
         accept.stopDeadlinePassed = true
-        if !accept.instances.isEmpty {
-            logger.warning("\(accept.instances.count) Accept=yes instance(s) still running after the stop timeout, killing.")
+        let running = accept.instances.count + accept.lingering.count
+        if running > 0 {
+            logger.warning("\(running) Accept=yes instance(s) still running after the stop timeout, killing.")
         }
         finishShutdown()
     }

@@ -1,6 +1,7 @@
 // Services in the daemon: start requests, spawning the main and control
-// (ExecStartPre=, ExecStartPost=, ExecStop=, ExecStopPost=) processes, reaping (our children and adopted orphans), sd_notify messages,
-// and performing the service machine's actions.
+// (ExecStartPre=, ExecStartPost=, ExecStop=, ExecStopPost=) processes, reaping
+// (our children and adopted orphans), and performing the service machine's
+// actions. sd_notify: Daemon+Notify; what a run leaves behind: Daemon+Leftovers.
 import Activation
 import UnitModel
 import UsherSys
@@ -37,6 +38,8 @@ extension Daemon {
             case .spawnStop: spawnStop(name)
             case .spawnControl(let phase, let index, let extra): spawnControl(name, phase, index: index, extra: extra)
             case .signalGroup(let pid, let signal): signalService(name, pid: pid, signal: signal)
+            case .signalLeftovers(let signal): signalLeftovers(of: name, signal)
+            case .watchMainPID(let pid): watchMainPID(pid, of: name)
             case .armTimer(let span):
                 services[name]?.timer = try? loop.addTimer(after: span, reporting: .serviceTimer(name))
             case .cancelTimer: services[name]?.timer = nil
@@ -57,6 +60,8 @@ extension Daemon {
 
     private func serviceBecameInactive(_ name: UnitName) {
         services[name]?.pidfd = nil
+        services[name]?.sessions = []
+        services[name]?.alienMain = nil
         forEachSocket(feeding: name) { deliver(.serviceInactive, to: $0) }
         if shuttingDown { stopNextService() }
     }
@@ -127,6 +132,7 @@ extension Daemon {
     private func spawn(_ launch: PreparedLaunch, for name: UnitName) throws -> (pid: Int32, pidfd: OwnedFD?) {
         let outcome = try Spawner.spawn(launch.plan)
         pidOwners[outcome.pid] = name
+        services[name]?.sessions.insert(outcome.pid)
         for capture in launch.captures {
             do {
                 try output.attach(capture.fd, stream: capture.stream, unit: name, loop: loop)
@@ -144,35 +150,16 @@ extension Daemon {
 
     func reapChildren() {
         collectSpawnResults()
-        for child in Processes.reapAll() {
+        let reaped = Processes.reapAll()
+        for child in reaped {
             guard let owner = pidOwners.removeValue(forKey: child.pid) else {
-                if claimInstanceExit(child) { continue }
-                logger.debug("Reaped orphan process \(child.pid).")
+                if !claimInstanceExit(child) { logger.debug("Reaped orphan process \(child.pid).") }
                 continue
             }
             let status: ExitStatus = child.coreDumped ? .dumped(signal: child.status)
                 : child.killedBySignal ? .killed(signal: child.status) : .exited(child.status)
-            deliver(.childExited(pid: child.pid, status: status), toService: owner)
+            deliver(.childExited(pid: child.pid, status: status, leftovers: hasLeftovers(owner)), toService: owner)
         }
-    }
-
-    func receiveNotifications() {
-        guard let notify else { return }
-        for _ in 0..<64 {
-            guard let datagram = notify.receive() else { return }
-            guard let name = serviceOwning(pid: datagram.senderPID) else {
-                logger.debug("Notification from PID \(datagram.senderPID) of no service, ignoring.")
-                continue
-            }
-            deliver(.notify(NotifyMessage(datagram.text), senderPID: datagram.senderPID), toService: name)
-            if let main = services[name]?.machine.mainPID, pidOwners[main] == nil { pidOwners[main] = name }
-        }
-    }
-
-    /// The service a pid belongs to: a known pid, or a member of a main process's group.
-    private func serviceOwning(pid: Int32) -> UnitName? {
-        if let owner = pidOwners[pid] { return owner }
-        guard let group = Processes.processGroup(of: pid) else { return nil }
-        return services.first { $0.value.machine.mainPID == group }?.key
+        checkLingeringProcesses(afterReaping: !reaped.isEmpty)
     }
 }

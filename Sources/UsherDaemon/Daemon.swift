@@ -24,6 +24,12 @@ public final class Daemon {
         var machine: ServiceMachine
         var timer: EventSource?
         var pidfd: OwnedFD?
+        /// The pids usherd spawned for this run (main and control): each leads its
+        /// own session and process group, which is how usherd, without cgroups,
+        /// tells the service's processes from others.
+        var sessions: Set<Int32> = []
+        /// A main process that is not usherd's child (MAINPID= from root), followed through its pidfd.
+        var alienMain: AlienMain?
     }
 
     let options: DaemonOptions
@@ -31,6 +37,8 @@ public final class Daemon {
     let loop: EventLoop
     let loader: UnitLoader
     var context: DaemonContext
+    /// Created or checked and locked in run(), before anything is bound.
+    var runtime: RuntimeDirectory?
     var notify: NotifySocket?
     var fixedSources: [EventSource] = []
     /// The SIGCHLD source, paused while Accept=yes reaping is batched (Daemon+ReapBatching).
@@ -40,6 +48,10 @@ public final class Daemon {
     /// Units that could not be loaded or bound, with the reason (for status).
     var brokenUnits: [UnitName: String] = [:]
     var pidOwners: [Int32: UnitName] = [:]
+    /// "Cannot find unit for notify message" lines: a few per 10 s, whoever floods the socket.
+    var unownedNotifyLog = RateLimit(interval: .seconds(10), burst: 5)
+    /// usherd's adopted orphans, read at most once per event (Daemon+Leftovers).
+    var orphanSnapshot: [Int32]?
     var startOrder: [UnitName] = []
     let output: OutputCapture
     var shuttingDown = false
@@ -56,10 +68,14 @@ public final class Daemon {
     }
 
     /// Sets up, serves until SIGTERM/SIGINT has stopped everything, returns the exit code.
+    /// Throws a RuntimeDirectoryError when the runtime directory is unsafe or in use.
     public func run() throws -> Int32 {
         loop.setHandler { [unowned self] event in self.handle(event) }
+        let directory = try options.openRuntimeDirectory()
+        runtime = directory
+        logger.debug("Runtime directory \(directory.path).")
         try setUpProcessState()
-        openNotifySocket()
+        openNotifySocket(in: directory.path)
         loadAndBind()
         startBootServices()
         let socketCount = sockets.count + accept.sockets.count
@@ -74,6 +90,7 @@ public final class Daemon {
 
     /// The one dispatch point.
     func handle(_ event: DaemonEvent) {
+        orphanSnapshot = nil
         switch event {
         case .listenerReadable(let name):
             guard var runtime = sockets[name] else { return }
@@ -93,6 +110,9 @@ public final class Daemon {
             output.readable(id)
         case .notifyReadable:
             receiveNotifications()
+        case .alienMainExited(let name, let pid):
+            services[name]?.alienMain = nil
+            deliver(.mainGone(pid: pid), toService: name)
         case .acceptReadable(let name, let index):
             drainListener(name, index: index)
         case .spawnResults:
@@ -101,6 +121,8 @@ public final class Daemon {
             resumeAfterAcceptError(name)
         case .instancesStopTimeout:
             instancesStopTimedOut()
+        case .instanceLingerTimeout(let pid):
+            instanceLingerTimedOut(pid)
         case .reapBatchElapsed:
             endReapBatch()
         }
@@ -135,8 +157,8 @@ public final class Daemon {
         }
     }
 
-    private func openNotifySocket() {
-        let path = options.runtimeDirectory + "/notify"
+    private func openNotifySocket(in directory: String) {
+        let path = directory + "/notify"
         do {
             let socket = try NotifySocket(path: path)
             fixedSources.append(try loop.addIO(fd: socket.fd.raw, reporting: .notifyReadable, object: path))

@@ -15,6 +15,8 @@ public enum DaemonEvent: Sendable, Equatable {
     case outputReadable(OutputID)
     /// The sd_notify socket has datagrams.
     case notifyReadable
+    /// The pidfd of a service's main process that is not usherd's child became readable: it exited.
+    case alienMainExited(UnitName, pid: Int32)
     /// Listener number `index` of this Accept=yes socket unit became readable.
     case acceptReadable(UnitName, index: Int)
     /// The Accept=yes spawner finished one or more spawns.
@@ -23,6 +25,8 @@ public enum DaemonEvent: Sendable, Equatable {
     case acceptResume(UnitName)
     /// Accept=yes instances had their stop timeout at shutdown.
     case instancesStopTimeout
+    /// TimeoutStopSec= passed for the leftovers of the instance whose main process was `pid`.
+    case instanceLingerTimeout(pid: Int32)
     /// The SIGCHLD batching window of busy Accept=yes sockets closed.
     case reapBatchElapsed
 }

@@ -1,28 +1,52 @@
 // What usherd was asked to run: unit directories, system or user mode, and
-// the runtime directory for its notify socket.
-import Foundation
+// where its runtime directory (notify socket, lock) is, with the mode it is
+// created with.
+import Glibc
 import UnitFile
 import UsherSys
 
 public struct DaemonOptions: Sendable {
+    /// Where the runtime directory comes from: a path, or a fresh private one under /tmp.
+    public enum RuntimeLocation: Sendable, Equatable {
+        case path(String)
+        /// mkdtemp(PREFIX.XXXXXX): a non-root usherd without $XDG_RUNTIME_DIR.
+        case privateTemporary(prefix: String)
+    }
+
     public var unitDirectories: [String]
     public var userManager: Bool
-    /// Where usherd keeps its sockets: /run/usher, or $XDG_RUNTIME_DIR/usher with --user.
-    public var runtimeDirectory: String
+    public var runtimeLocation: RuntimeLocation
 
     public init(unitDirectories: [String], userManager: Bool, runtimeDirectory: String? = nil) {
         self.userManager = userManager
         self.unitDirectories = unitDirectories.isEmpty ? UnitSearchPath.defaults(userManager: userManager)
             : unitDirectories
-        self.runtimeDirectory = runtimeDirectory ?? DaemonOptions.defaultRuntimeDirectory(userManager: userManager)
+        runtimeLocation = runtimeDirectory.map { .path($0) } ?? DaemonOptions.defaultRuntimeLocation(userManager: userManager)
     }
 
-    /// /run/usher for root; otherwise (or with --user) $XDG_RUNTIME_DIR/usher,
-    /// falling back to /tmp/usher-UID, so `make run` works without root.
-    public static func defaultRuntimeDirectory(userManager: Bool) -> String {
-        if !userManager && Users.effectiveUID == 0 { return "/run/usher" }
-        if let runtime = ProcessInfo.processInfo.environment["XDG_RUNTIME_DIR"] { return runtime + "/usher" }
-        return "/tmp/usher-\(Users.effectiveUID)"
+    /// /run/usher for root; otherwise (or with --user) $XDG_RUNTIME_DIR/usher.
+    /// Without $XDG_RUNTIME_DIR, a private mkdtemp directory: a predictable
+    /// name in /tmp could be created first by another user.
+    public static func defaultRuntimeLocation(userManager: Bool) -> RuntimeLocation {
+        if !userManager && Users.effectiveUID == 0 { return .path("/run/usher") }
+        if let runtime = getenv("XDG_RUNTIME_DIR").map({ String(cString: $0) }), runtime.hasPrefix("/") {
+            return .path(runtime + "/usher")
+        }
+        return .privateTemporary(prefix: "/tmp/usher-\(Users.effectiveUID)")
+    }
+
+    /// 0755 for the system instance run by root (services with User= must
+    /// reach the notify socket), 0700 otherwise: every service runs as this uid.
+    public var runtimeDirectoryMode: UInt32 { !userManager && Users.effectiveUID == 0 ? 0o755 : 0o700 }
+
+    /// Creates or checks, then locks, the runtime directory.
+    public func openRuntimeDirectory() throws -> RuntimeDirectory {
+        switch runtimeLocation {
+        case .path(let path):
+            return try RuntimeDirectory(path: path, mode: runtimeDirectoryMode)
+        case .privateTemporary(let prefix):
+            return try RuntimeDirectory(path: try RuntimeDirectory.makePrivate(prefix: prefix), mode: 0o700)
+        }
     }
 
     /// %u, %h, %t and friends for the unit loader (UnitFile reads the host facts).

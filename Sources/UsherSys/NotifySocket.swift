@@ -1,27 +1,34 @@
 // The sd_notify endpoint usherd offers Type=notify services: an AF_UNIX
 // datagram socket with SO_PASSCRED, so each message arrives with the sender's
-// pid. Messages are read without blocking; fds sent along are closed.
+// pid and uid (the kernel's, not the sender's word). Mode 0666 as systemd's, so
+// services that dropped privileges can send; the directory guards it. Messages
+// are read without blocking; fds sent along are closed.
 import Glibc
 import CSysShims
 
 public struct NotifyDatagram: Sendable, Equatable {
     public var senderPID: Int32
+    public var senderUID: UInt32
     public var text: String
 }
 
 public final class NotifySocket {
     public let path: String
     public let fd: OwnedFD
+    /// The node this socket bound, so remove() never unlinks another one.
+    private let node: NodeIdentity?
 
-    /// Binds `path` (replacing a stale node left by a crashed usherd),
-    /// creating its parent directories.
+    /// Binds `path` inside the locked runtime directory (a node left there
+    /// is stale: its usherd is gone) and opens it to every local user.
     public init(path: String) throws {
         self.path = path
-        try FileNodes.makeParents(of: path, mode: 0o755)
-        fd = try Socket.open(family: AF_UNIX, kind: .datagram, nonBlocking: true, object: path)
+        let socket = try Socket.open(family: AF_UNIX, kind: .datagram, nonBlocking: true, object: path)
         _ = Glibc.unlink(path)
-        try Socket.bind(fd, to: try SocketAddress.unixPath(path))
-        _ = try sysCall("setsockopt(SO_PASSCRED)", path) { usher_enable_passcred(fd.raw) }
+        try Socket.bind(socket, to: try SocketAddress.unixPath(path))
+        _ = try sysCall("chmod", path) { Glibc.chmod(path, 0o666) }
+        _ = try sysCall("setsockopt(SO_PASSCRED)", path) { usher_enable_passcred(socket.raw) }
+        fd = socket
+        node = NodeIdentity.of(path)
     }
 
     /// The next pending datagram, or nil when none is waiting.
@@ -36,13 +43,14 @@ public final class NotifySocket {
             if got < 0 && errno == EINTR { continue }
             guard got >= 0 else { return nil }
             let length = min(got, buffer.count)
-            return NotifyDatagram(senderPID: pid, text: String(decoding: buffer[0..<length], as: UTF8.self))
+            return NotifyDatagram(senderPID: pid, senderUID: uid,
+                                  text: String(decoding: buffer[0..<length], as: UTF8.self))
         }
     }
 
-    /// Removes the node; the fd closes with this object.
+    /// Removes the node if it is still the one bound here; the fd closes with this object.
     public func remove() {
-        _ = Glibc.unlink(path)
+        node?.unlinkIfStill(at: path)
     }
 }
 

@@ -68,7 +68,13 @@ public final class OwnedFD: @unchecked Sendable, CustomStringConvertible {
 
 /// The fds this process has open, from /proc/self/fd (for leak tests and diagnostics).
 public func openFileDescriptors() -> [Int32] {
-    guard let dir = opendir("/proc/self/fd") else { return [] }
+    numericDirectoryEntries("/proc/self/fd", skippingReader: true).sorted()
+}
+
+/// The all-digit names in a directory (pids in /proc, fds in /proc/self/fd);
+/// `skippingReader` leaves out the fd that reads the directory itself.
+public func numericDirectoryEntries(_ path: String, skippingReader: Bool = false) -> [Int32] {
+    guard let dir = opendir(path) else { return [] }
     defer { closedir(dir) }
     let own = dirfd(dir)
     var result: [Int32] = []
@@ -76,7 +82,7 @@ public func openFileDescriptors() -> [Int32] {
         let name = withUnsafeBytes(of: entry.pointee.d_name) { raw in
             String(decoding: raw.prefix(while: { $0 != 0 }), as: UTF8.self)
         }
-        if let n = Int32(name), n != own { result.append(n) }
+        if let number = Int32(name), !(skippingReader && number == own) { result.append(number) }
     }
-    return result.sorted()
+    return result
 }

@@ -51,6 +51,11 @@ public enum Processes {
         }
     }
 
+    /// A pidfd for a process that need not be our child (readable once it exits).
+    public static func openPIDFD(_ pid: Int32) throws -> OwnedFD {
+        OwnedFD(adopting: try sysCall("pidfd_open", "PID \(pid)") { usher_pidfd_open(pid) })
+    }
+
     public static func signal(pid: Int32, _ signal: Int32) {
         guard pid > 1 else { return }
         _ = kill(pid, signal)
@@ -63,17 +68,7 @@ public enum Processes {
 
     /// Pids whose parent is `parent`, read from /proc/PID/stat.
     public static func children(of parent: Int32) -> [Int32] {
-        guard let dir = opendir("/proc") else { return [] }
-        defer { closedir(dir) }
-        var result: [Int32] = []
-        while let entry = readdir(dir) {
-            let name = withUnsafeBytes(of: entry.pointee.d_name) { raw in
-                String(decoding: raw.prefix(while: { $0 != 0 }), as: UTF8.self)
-            }
-            guard let pid = Int32(name), parentPID(of: pid) == parent else { continue }
-            result.append(pid)
-        }
-        return result
+        numericDirectoryEntries("/proc").filter { parentPID(of: $0) == parent }
     }
 
     /// The ppid field of /proc/PID/stat (after the parenthesised command name).

@@ -26,6 +26,12 @@ public enum UserLookupError: Error, Equatable, CustomStringConvertible {
 public enum Users {
     public static var effectiveUID: UInt32 { geteuid() }
 
+    /// `name (uid N)` when the passwd database knows the uid, else `uid N`.
+    public static func describe(uid: UInt32) -> String {
+        guard let record = try? user(String(uid)) else { return "uid \(uid)" }
+        return "\(record.name) (uid \(uid))"
+    }
+
     /// By name, or by number when the name is all digits (as systemd allows).
     public static func user(_ name: String) throws -> UserRecord {
         var entry = passwd()

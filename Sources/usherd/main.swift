@@ -3,6 +3,7 @@
 // and runs UsherDaemon until SIGTERM/SIGINT. Exit codes: 0 stopped cleanly,
 // 64 usage, 1 could not start.
 import ArgumentParser
+import Glibc
 import Logging
 import UsherDaemon
 import UsherSys
@@ -18,7 +19,9 @@ struct Usherd: ParsableCommand {
     @Flag(name: .customLong("user"), help: "Run as a user manager: user unit paths, $XDG_RUNTIME_DIR/usher.")
     var userManager = false
 
-    @Option(name: .customLong("runtime-dir"), help: "Directory for usherd's own sockets (default /run/usher).")
+    @Option(name: .customLong("runtime-dir"), help: ArgumentHelp(
+        "Directory for usherd's notify socket and lock (default /run/usher; with --user or as non-root $XDG_RUNTIME_DIR/usher).",
+        discussion: "usherd creates it (0755 for root's system instance, else 0700) or uses an existing one only when usherd's uid owns it and neither group nor others can write to it. One usherd per directory: a second one exits 1."))
     var runtimeDirectory: String?
 
     @Option(name: .customLong("log-level"), help: "trace, debug, info, notice, warning, error or critical.")
@@ -49,11 +52,20 @@ struct Usherd: ParsableCommand {
             throw ExitCode(code)
         } catch let exit as ExitCode {
             throw exit
+        } catch let unusable as RuntimeDirectoryError {
+            printError("usherd: \(unusable)")
+            throw ExitCode(1)
         } catch {
             logger.critical("Cannot run: \(error)")
             throw ExitCode(1)
         }
     }
+}
+
+/// One line on stderr, for errors before or outside logging.
+func printError(_ line: String) {
+    var text = line + "\n"
+    text.withUTF8 { _ = write(2, $0.baseAddress, $0.count) }
 }
 
 // Before any thread exists, so every thread inherits the mask and the loop's

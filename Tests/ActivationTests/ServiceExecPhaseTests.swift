@@ -66,7 +66,7 @@ final class ServiceExecPhaseTests: XCTestCase {
         var machine = service { $0.type = .notify; $0.execStartPost = [self.command()] }
         _ = machine.handle(.startRequested(now: 0))
         _ = machine.handle(.spawned(pid: 100))
-        let ready = machine.handle(.notify(NotifyMessage("READY=1"), senderPID: 100))
+        let ready = machine.handle(.notify(NotifyMessage("READY=1"), sender: NotifySender(pid: 100, uid: 1000)))
         XCTAssertTrue(ready.contains(.spawnControl(.startPost, index: 0, environment: [])))
         XCTAssertEqual(machine.state, .startPost)
         _ = machine.handle(.controlSpawned(pid: 60))

@@ -76,10 +76,10 @@ final class ServiceMachineTests: XCTestCase {
         _ = machine.handle(.startRequested(now: 0))
         XCTAssertEqual(machine.handle(.spawned(pid: 100)), [.armTimer(.seconds(5))])
         XCTAssertEqual(machine.state, .starting)
-        XCTAssertEqual(machine.handle(.notify(NotifyMessage("READY=1"), senderPID: 999)).count, 1,
+        XCTAssertEqual(machine.handle(.notify(NotifyMessage("READY=1"), sender: NotifySender(pid: 999, uid: 1000))).count, 1,
                        "only the main pid may notify")
         XCTAssertEqual(machine.state, .starting)
-        let actions = machine.handle(.notify(NotifyMessage("READY=1\nSTATUS=serving"), senderPID: 100))
+        let actions = machine.handle(.notify(NotifyMessage("READY=1\nSTATUS=serving"), sender: NotifySender(pid: 100, uid: 1000)))
         XCTAssertEqual(actions.first, .cancelTimer)
         XCTAssertEqual(machine.state, .running)
         XCTAssertEqual(machine.statusText, "serving")
@@ -89,7 +89,7 @@ final class ServiceMachineTests: XCTestCase {
         var machine = service { $0.type = .notify }
         _ = machine.handle(.startRequested(now: 0))
         _ = machine.handle(.spawned(pid: 100))
-        _ = machine.handle(.notify(NotifyMessage("MAINPID=200\nREADY=1"), senderPID: 100))
+        _ = machine.handle(.notify(NotifyMessage("MAINPID=200\nREADY=1"), sender: NotifySender(pid: 100, uid: 1000), claim: .ofService))
         XCTAssertEqual(machine.mainPID, 200)
         XCTAssertEqual(machine.handle(.childExited(pid: 100, status: .exited(0))), [])
         XCTAssertEqual(machine.handle(.childExited(pid: 200, status: .exited(0))).last, .becameInactive)

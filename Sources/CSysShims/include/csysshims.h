@@ -10,6 +10,7 @@
 int usher_pipe2(int fds[2], int flags);
 int usher_accept4(int fd, struct sockaddr *addr, socklen_t *len, int flags);
 int usher_pidfd_send_signal(int pidfd, int sig);
+int usher_pidfd_open(pid_t pid);
 
 /* Processes and sd_notify for the daemon. */
 int usher_reap_any(pid_t *pid, int *code, int *status);

@@ -1,0 +1,116 @@
+// What a service's or an Accept=yes instance's main process leaves behind when
+// it exits. Without cgroups, a run's processes are the sessions and process
+// groups usherd started for it (each spawn calls setsid) plus their
+// descendants among the orphans usherd adopts as child subreaper. They get
+// KillSignal=, SIGKILL after TimeoutStopSec=, and the unit (or the instance's
+// connection slot) is released only when none is left. A process that calls
+// setsid and leaves its process group while its parent lives escapes this.
+import Activation
+import UnitModel
+import UsherSys
+
+/// An Accept=yes instance whose main process exited while others of its session live on.
+struct LingeringInstance {
+    var record: InstanceRecord
+    var timer: EventSource?
+    var killed = false
+}
+
+/// Process groups still alive and other leftover processes of some sessions.
+struct Leftovers {
+    var groups: [Int32] = []
+    var processes: [Int32] = []
+    var isEmpty: Bool { groups.isEmpty && processes.isEmpty }
+    var summary: String {
+        let groupText = groups.isEmpty ? [] : ["process group(s) \(groups.map(String.init).joined(separator: ", "))"]
+        let processText = processes.isEmpty ? [] : ["PID(s) \(processes.map(String.init).joined(separator: ", "))"]
+        return (groupText + processText).joined(separator: " and ")
+    }
+
+    /// The signal (and SIGCONT, so stopped processes act on it) to every group and process.
+    func send(_ signal: Int32) {
+        for group in groups {
+            try? Processes.signalGroup(group, signal)
+            try? Processes.signalGroup(group, Signals.continue_)
+        }
+        for pid in processes {
+            Processes.signal(pid: pid, signal)
+            Processes.signal(pid: pid, Signals.continue_)
+        }
+    }
+}
+
+extension Daemon {
+    /// Children of usherd's main thread that are not a service's known process:
+    /// adopted orphans. Read at most once per event (handle(_:) clears it).
+    private func orphanCandidates() -> [Int32] {
+        if let snapshot = orphanSnapshot { return snapshot }
+        let unknown = ProcessTree.childrenOfMainThread(Processes.currentPID).filter { pidOwners[$0] == nil }
+        orphanSnapshot = unknown
+        return unknown
+    }
+
+    /// Pids are allocated cyclically, so a session id whose processes are all
+    /// gone is not handed out again before the pid space wraps.
+    func leftovers(of sessions: Set<Int32>) -> Leftovers {
+        guard !sessions.isEmpty else { return Leftovers() }
+        return Leftovers(groups: sessions.filter(ProcessTree.groupExists).sorted(),
+                         processes: ProcessTree.leftovers(of: sessions, among: orphanCandidates()))
+    }
+
+    func hasLeftovers(_ name: UnitName) -> Bool {
+        !leftovers(of: services[name]?.sessions ?? []).isEmpty
+    }
+
+    func signalLeftovers(of name: UnitName, _ signal: Int32) {
+        leftovers(of: services[name]?.sessions ?? []).send(signal)
+    }
+
+    /// After reaping: services waiting for their leftovers, then lingering instances.
+    func checkLingeringProcesses(afterReaping: Bool) {
+        guard afterReaping else { return }
+        for (name, runtime) in services where runtime.machine.awaitingLeftovers && !hasLeftovers(name) {
+            deliver(.leftoversGone, toService: name)
+        }
+        for (pid, lingering) in accept.lingering where leftovers(of: [pid]).isEmpty {
+            accept.lingering[pid] = nil
+            releaseInstance(lingering.record)
+        }
+    }
+
+    /// An instance's main process `pid` is gone: its slot is free now, or once its leftovers are.
+    func settleInstance(_ instance: InstanceRecord, mainPID pid: Int32) {
+        let left = leftovers(of: [pid])
+        guard !left.isEmpty, let template = accept.sockets[instance.socket]?.templateUnit else {
+            releaseInstance(instance)
+            return
+        }
+        log(Note(.info, "Stopping what the main process left: \(left.summary)."), unit: instanceUnitName(instance))
+        left.send(template.kill.killSignal)
+        accept.lingering[pid] = LingeringInstance(record: instance, timer: lingerTimer(template, pid))
+    }
+
+    /// TimeoutStopSec= passed for a lingering instance: SIGKILL, then give up after another.
+    func instanceLingerTimedOut(_ pid: Int32) {
+        guard var lingering = accept.lingering[pid], let template = accept.sockets[lingering.record.socket]?.templateUnit else {
+            return
+        }
+        let name = instanceUnitName(lingering.record)
+        guard !lingering.killed, template.kill.sendSIGKILL else {
+            log(Note(.warning, "Processes still around after \(lingering.killed ? "SIGKILL" : "the stop timeout"). Ignoring."), unit: name)
+            accept.lingering[pid] = nil
+            releaseInstance(lingering.record)
+            return
+        }
+        log(Note(.warning, "State 'stop-sigterm' timed out. Killing."), unit: name)
+        leftovers(of: [pid]).send(Signals.kill)
+        lingering.killed = true
+        lingering.timer = lingerTimer(template, pid)
+        accept.lingering[pid] = lingering
+    }
+
+    private func lingerTimer(_ template: ServiceUnit, _ pid: Int32) -> EventSource? {
+        guard !template.timeoutStopSec.isInfinity else { return nil }
+        return try? loop.addTimer(after: template.timeoutStopSec, reporting: .instanceLingerTimeout(pid: pid))
+    }
+}
