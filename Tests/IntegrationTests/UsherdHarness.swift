@@ -70,6 +70,21 @@ final class UsherdHarness {
         try waitForLog("socket unit(s);", timeout: 10)
     }
 
+    /// Runs another usherd with `arguments` until it exits; its exit status and stderr.
+    static func runToExit(_ arguments: [String], timeout: Double = 10) throws -> (status: Int32, output: String) {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: UsherdHarness.productsDirectory + "/usherd")
+        process.arguments = arguments
+        let pipe = Pipe()
+        process.standardError = pipe
+        process.standardOutput = pipe
+        process.standardInput = FileHandle.nullDevice
+        try process.run()
+        try eventually("usherd \(arguments) to exit", timeout: timeout) { !process.isRunning }
+        let output = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        return (process.terminationStatus, output)
+    }
+
     var pid: Int32 { process?.processIdentifier ?? -1 }
     var log: String { (try? String(contentsOfFile: logPath, encoding: .utf8)) ?? "" }
 
