@@ -1,7 +1,8 @@
 // usherd's log under hostile input: 20 MB of random bytes from a service
 // leave no raw control byte in the log and at most journald's burst of
-// 10,000 lines plus one suppression line; a flood of refused connections logs
-// at most the burst of refusal lines, while the counters count every one.
+// 10,000 lines plus one suppression line; control bytes in a unit's settings
+// are escaped in usherd's own lines; a flood of refused connections logs at
+// most the burst of refusal lines, while the counters count every one.
 import Foundation
 import XCTest
 import UsherSys
@@ -47,6 +48,22 @@ final class LogSafetyIntegrationTests: XCTestCase {
         }
         XCTAssertEqual(outputLines.count, burst, "the service's lines that reached the log")
         XCTAssertEqual(lines.filter { $0.range(of: Data("Suppressed ".utf8)) != nil }.count, 1)
+    }
+
+    func testControlBytesInAnExecPathAreEscapedInUsherdsOwnLines() throws {
+        let harness = try UsherdHarness()
+        try harness.write("esc.service", """
+            [Service]
+            ExecStart="/no/such/\\x1b]0;pwned\\x07prog"
+            [Install]
+            WantedBy=multi-user.target
+            """)
+        try harness.start()
+
+        try harness.waitForLog("esc.service: Failed with result 'exit-code'.")
+        XCTAssertEqual(try harness.stop(), 0)
+        XCTAssertTrue(harness.log.contains("spawning /no/such/\\x1b]0;pwned\\x07prog: "), harness.log)
+        XCTAssertFalse(harness.log.contains("\u{1B}"), "a raw ESC reached the log")
     }
 
     func testRefusedConnectionFloodLogsTheBurstThenOneSuppressionLine() throws {
