@@ -52,6 +52,14 @@ public struct LogRateLimits: Sendable, Equatable {
         return suppressed
     }
 
+    /// Every unit's unreported drops, by unit name (at shutdown); forgets them.
+    public mutating func takeAllSuppressed() -> [(unit: UnitName, count: UInt64)] {
+        units.keys.sorted().compactMap { unit in
+            let count = takeSuppressed(unit)
+            return count > 0 ? (unit, count) : nil
+        }
+    }
+
     /// journald's wording for the report line.
     public static func suppressionText(_ count: UInt64, unit: UnitName) -> String {
         "Suppressed \(count) messages from \(unit)"

@@ -66,5 +66,10 @@ final class OutputCapture {
         logger.info("\(LogEscaping.escape(bytes: line))", metadata: ["unit": "\(pipe.unit)", "stream": "\(pipe.stream)"])
     }
 
+    /// At shutdown: pipes still open will not reach EOF, so their drops are reported now.
+    func reportAllSuppressed() {
+        for (unit, count) in limits.takeAllSuppressed() { logger.logSuppressed(count, from: unit) }
+    }
+
     var openPipes: Int { pipes.count }
 }

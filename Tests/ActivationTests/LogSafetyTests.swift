@@ -112,6 +112,18 @@ final class LogRateLimitsTests: XCTestCase {
         XCTAssertEqual(limits.admit(unit, now: 3), .drop, "the window is still closed")
     }
 
+    func testTakeAllSuppressedListsOnlyUnitsWithDrops() {
+        var limits = LogRateLimits(interval: .seconds(30), burst: 1)
+        for name in ["b.service", "a.service", "a.service", "b.service", "b.service"] {
+            _ = limits.admit(UnitName(name), now: 0)
+        }
+        _ = limits.admit(UnitName("quiet.service"), now: 0)
+        let all = limits.takeAllSuppressed()
+        XCTAssertEqual(all.map(\.unit), [UnitName("a.service"), UnitName("b.service")])
+        XCTAssertEqual(all.map(\.count), [1, 2])
+        XCTAssertTrue(limits.takeAllSuppressed().isEmpty)
+    }
+
     func testSuppressionLineUsesJournaldWording() {
         XCTAssertEqual(LogRateLimits.suppressionText(7, unit: unit), "Suppressed 7 messages from flood.service")
     }
