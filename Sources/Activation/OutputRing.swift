@@ -1,31 +1,45 @@
 // A service's captured output: bytes from its stdout/stderr pipe split into
-// lines, each kept in a bounded ring for `usherctl logs`. A line longer than
-// the cap is cut into pieces; memory never exceeds lines × cap, however much
+// lines as journald splits a stream (at newline or NUL, and after LineMax=
+// bytes without either), each kept raw in a ring bounded by line count and
+// by total bytes, escaped only when read. Memory stays bounded however much
 // or fast the service writes. Pure.
 
 public struct OutputRing: Sendable, Equatable {
+    /// journald.conf LineMax= default: a longer line is split into records of this many bytes.
+    public static let lineMax = 48 * 1024
+
     public let capacity: Int
     public let maxLineLength: Int
-    private var lines: [String] = []
-    private var head = 0
+    public let byteBudget: Int
+    private var lines: [[UInt8]] = []
+    /// Index of the oldest kept line in `lines` (the ones before it were evicted).
+    private var first = 0
+    private var keptBytes = 0
     private var partial: [UInt8] = []
     /// Lines dropped from the ring because it was full.
     public private(set) var dropped = 0
 
-    public init(capacity: Int = 1000, maxLineLength: Int = 4096) {
+    public init(capacity: Int = 1000, maxLineLength: Int = OutputRing.lineMax, byteBudget: Int = 4 << 20) {
         self.capacity = max(1, capacity)
         self.maxLineLength = max(1, maxLineLength)
+        self.byteBudget = max(1, byteBudget)
     }
 
-    /// Feeds bytes; returns the complete lines they finished (to be logged).
-    public mutating func append<Bytes: Sequence>(_ bytes: Bytes) -> [String] where Bytes.Element == UInt8 {
-        var finished: [String] = []
-        for byte in bytes {
-            if byte == UInt8(ascii: "\n") {
+    /// Feeds bytes; returns the complete lines they finished, raw (to be rate-limited and escaped).
+    public mutating func append(_ bytes: [UInt8]) -> [[UInt8]] {
+        var finished: [[UInt8]] = []
+        var start = 0
+        while start < bytes.count {
+            let room = maxLineLength - partial.count
+            let end = min(bytes.count, start + room)
+            if let cut = bytes[start..<end].firstIndex(where: { $0 == 0x0A || $0 == 0 }) {
+                partial.append(contentsOf: bytes[start..<cut])
                 finished.append(takePartial())
+                start = cut + 1
             } else {
-                partial.append(byte)
+                partial.append(contentsOf: bytes[start..<end])
                 if partial.count >= maxLineLength { finished.append(takePartial()) }
+                start = end
             }
         }
         for line in finished { keep(line) }
@@ -33,31 +47,35 @@ public struct OutputRing: Sendable, Equatable {
     }
 
     /// At EOF: a last line without a newline still counts.
-    public mutating func finish() -> String? {
+    public mutating func finish() -> [UInt8]? {
         guard !partial.isEmpty else { return nil }
         let line = takePartial()
         keep(line)
         return line
     }
 
-    /// The kept lines, oldest first.
+    /// The kept lines, oldest first, escaped for display.
     public var contents: [String] {
-        lines.count < capacity ? lines : Array(lines[head...] + lines[..<head])
+        lines[first...].map { LogEscaping.escape(bytes: $0) }
     }
 
-    private mutating func takePartial() -> String {
-        let line = String(decoding: partial, as: UTF8.self)
-        partial.removeAll(keepingCapacity: true)
-        return line
+    private mutating func takePartial() -> [UInt8] {
+        defer { partial = [] }
+        return partial
     }
 
-    private mutating func keep(_ line: String) {
-        if lines.count < capacity {
-            lines.append(line)
-            return
+    private mutating func keep(_ line: [UInt8]) {
+        lines.append(line)
+        keptBytes += line.count
+        while lines.count - first > capacity || (keptBytes > byteBudget && lines.count - first > 1) {
+            keptBytes -= lines[first].count
+            lines[first] = []
+            first += 1
+            dropped += 1
         }
-        lines[head] = line
-        head = (head + 1) % capacity
-        dropped += 1
+        if first > capacity {
+            lines.removeFirst(first)
+            first = 0
+        }
     }
 }

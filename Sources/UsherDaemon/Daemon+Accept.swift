@@ -174,8 +174,7 @@ extension Daemon {
         accept.lastAdmitted = now
         switch runtime.machine.admit(source: source, now: now) {
         case .refuse(let refusal):
-            let text = connection.peer.hostText(unmapping: true) ?? connection.credentials.map { "UID \($0.uid)" } ?? "?"
-            if let note = refusal.note(source: text) { log(note, unit: runtime.unit.name) }
+            logRefusal(refusal, connection, unit: runtime.unit.name, now: now)
         case .fail(let actions):
             performAccept(actions, socket: runtime.unit.name)
         case .spawn(let number, let pause):
@@ -184,6 +183,15 @@ extension Daemon {
                 resumeChildSignal()
             }
             launchInstance(connection, number: number, source: source, runtime, localText: localText)
+        }
+    }
+
+    /// The peer is formatted only when the line will be logged.
+    private func logRefusal(_ refusal: Refusal, _ connection: AcceptedConnection, unit: UnitName, now: UInt64) {
+        if case .notListening = refusal { return }
+        logConnectionWarning(unit: unit, now: now) {
+            let text = connection.peer.hostText(unmapping: true) ?? connection.credentials.map { "UID \($0.uid)" } ?? "?"
+            return refusal.note(source: text)
         }
     }
 
@@ -196,7 +204,9 @@ extension Daemon {
     /// EMFILE and the like: stop polling this unit for 100 ms instead of spinning on a readable listener.
     private func pauseAfterAcceptError(_ runtime: AcceptRuntime, _ error: SystemError) {
         guard runtime.errorPause == nil else { return }
-        log(Note(.warning, "Failed to accept connection, pausing for 100ms: \(error)"), unit: runtime.unit.name)
+        logConnectionWarning(unit: runtime.unit.name, now: monotonicMicroseconds()) {
+            Note(.warning, "Failed to accept connection, pausing for 100ms: \(error)")
+        }
         runtime.sources.forEach { $0.setEnabled(false) }
         runtime.errorPause = try? loop.addTimer(after: .milliseconds(100), reporting: .acceptResume(runtime.unit.name))
     }

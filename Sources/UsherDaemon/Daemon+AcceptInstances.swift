@@ -36,6 +36,8 @@ final class AcceptState {
     var reapBatchTimer: EventSource?
     var stopDeadlinePassed = false
     var finished = false
+    /// Refusal and accept-error warnings, rate-limited per socket unit (Daemon+LogLimits).
+    var warningLimits = LogRateLimits()
 }
 
 extension Daemon {
@@ -194,6 +196,7 @@ extension Daemon {
         for name in accept.sockets.keys.sorted() {
             guard let runtime = accept.sockets[name] else { continue }
             let counters = runtime.machine.counters
+            reportSuppressedConnectionWarnings(name)
             log(Note(.info, "Accepted \(counters.accepted) connection(s), \(counters.connections) active, \(counters.refused) refused."),
                 unit: name)
             performAccept(runtime.machine.handle(.stop), socket: name)

@@ -1,7 +1,8 @@
 // Services' stdout/stderr pipes: each read end is watched by the loop, read
 // in bounded chunks so a flooding service cannot starve other events, split
-// into lines that are logged with the unit name and kept in the unit's
-// bounded OutputRing. A pipe is dropped at EOF (the last writer is gone).
+// into lines kept in the unit's bounded OutputRing, and logged escaped with
+// the unit name under journald's per-unit rate limit (LogRateLimits). A pipe
+// is dropped at EOF (the last writer is gone).
 import Activation
 import Logging
 import UnitModel
@@ -20,6 +21,8 @@ final class OutputCapture {
     private var pipes: [OutputID: Pipe] = [:]
     /// One ring per unit and stream, so stdout and stderr lines never splice.
     private var rings: [String: OutputRing] = [:]
+    /// Per unit (stdout and stderr together), as journald counts a unit's messages.
+    private var limits = LogRateLimits()
     private var nextSerial: UInt64 = 0
     private let logger: Logger
 
@@ -32,28 +35,40 @@ final class OutputCapture {
         pipes[id] = Pipe(unit: unit, stream: stream, fd: fd, source: source)
     }
 
+    // The ring keeps every line, also those the rate limit keeps out of the
+    // log: it is bounded anyway, and `status` should show the newest output.
     func readable(_ id: OutputID) {
         guard let pipe = pipes[id] else { return }
+        let key = "\(pipe.unit) \(pipe.stream)"
         switch pipe.fd.readAvailable(limit: OutputCapture.chunk) {
         case .data(let bytes):
-            let lines = rings["\(pipe.unit) \(pipe.stream)", default: OutputRing()].append(bytes)
-            for line in lines { log(line, pipe) }
+            let lines = rings[key, default: OutputRing()].append(bytes)
+            let now = monotonicMicroseconds()
+            for line in lines { log(line, pipe, now: now) }
         case .wouldBlock:
             return
         case .endOfFile:
-            if let last = rings["\(pipe.unit) \(pipe.stream)", default: OutputRing()].finish() { log(last, pipe) }
+            if let last = rings[key, default: OutputRing()].finish() { log(last, pipe, now: monotonicMicroseconds()) }
+            logger.logSuppressed(limits.takeSuppressed(pipe.unit), from: pipe.unit)
             pipe.source.cancel()
             pipes[id] = nil
         }
     }
 
-    /// The newest captured lines of a unit, oldest first.
+    /// The newest captured lines of a unit, oldest first, escaped.
     func recentLines(of unit: UnitName) -> [String] {
         ["stdout", "stderr"].flatMap { rings["\(unit) \($0)"]?.contents ?? [] }
     }
 
-    private func log(_ line: String, _ pipe: Pipe) {
-        logger.info("\(line)", metadata: ["unit": "\(pipe.unit)", "stream": "\(pipe.stream)"])
+    private func log(_ line: [UInt8], _ pipe: Pipe, now: UInt64) {
+        guard case .log(let suppressed) = limits.admit(pipe.unit, now: now) else { return }
+        logger.logSuppressed(suppressed, from: pipe.unit)
+        logger.info("\(LogEscaping.escape(bytes: line))", metadata: ["unit": "\(pipe.unit)", "stream": "\(pipe.stream)"])
+    }
+
+    /// At shutdown: pipes still open will not reach EOF, so their drops are reported now.
+    func reportAllSuppressed() {
+        for (unit, count) in limits.takeAllSuppressed() { logger.logSuppressed(count, from: unit) }
     }
 
     var openPipes: Int { pipes.count }

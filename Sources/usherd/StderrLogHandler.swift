@@ -1,6 +1,8 @@
 // usherd's log output on stderr: `usherd[PID]: <level> UNIT: message` lines,
 // or one JSON object per line with --log-format=json. The unit comes from the
-// "unit" metadata key, so every line says which unit it is about.
+// "unit" metadata key, so every line says which unit it is about. Control
+// characters in any message or value are escaped here (LogEscaping).
+import Activation
 import Foundation
 import Logging
 import UsherSys
@@ -30,9 +32,12 @@ struct StderrLogHandler: LogHandler {
         let message = event.message
         var merged = metadata
         event.metadata?.forEach { merged[$0.key] = $0.value }
-        let unit = merged.removeValue(forKey: "unit").map { "\($0)" }
-        let text = json ? jsonLine(level: level, message: "\(message)", unit: unit, metadata: merged)
-            : textLine(level: level, message: "\(message)", unit: unit)
+        // The one place every message passes: unit names, paths and service
+        // output all come from outside, so no control byte reaches the terminal.
+        let unit = merged.removeValue(forKey: "unit").map { LogEscaping.escape("\($0)") }
+        let safeMessage = LogEscaping.escape("\(message)")
+        let text = json ? jsonLine(level: level, message: safeMessage, unit: unit, metadata: merged)
+            : textLine(level: level, message: safeMessage, unit: unit)
         FileHandle.standardError.write(Data((text + "\n").utf8))
     }
 
@@ -45,7 +50,7 @@ struct StderrLogHandler: LogHandler {
         var object: [String: String] = ["time": StderrLogHandler.timestamps.string(from: Date()), "level": "\(level)",
                                         "message": message]
         if let unit { object["unit"] = unit }
-        for (key, value) in metadata { object[key] = "\(value)" }
+        for (key, value) in metadata { object[key] = LogEscaping.escape("\(value)") }
         guard let data = try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys]) else {
             return message
         }

@@ -1,5 +1,5 @@
 // The service environment's order and merging rules, EnvironmentFile= text,
-// notify message parsing, exit-status names, and the bounded output ring.
+// notify message parsing and exit-status names.
 import XCTest
 @testable import Activation
 
@@ -92,22 +92,6 @@ final class EnvironmentTests: XCTestCase {
         XCTAssertTrue(ExitStatus.killed(signal: 15).isClean(successStatuses: []))
         XCTAssertFalse(ExitStatus.exited(3).isClean(successStatuses: []))
         XCTAssertTrue(ExitStatus.exited(3).isClean(successStatuses: [3]))
-    }
-
-    func testOutputRingSplitsLinesAndKeepsOnlyTheNewest() {
-        var ring = OutputRing(capacity: 3, maxLineLength: 8)
-        XCTAssertEqual(ring.append(Array("a\nb\nc".utf8)), ["a", "b"])
-        XCTAssertEqual(ring.append(Array("c\nd\n".utf8)), ["cc", "d"])
-        XCTAssertEqual(ring.contents, ["b", "cc", "d"])
-        XCTAssertEqual(ring.dropped, 1)
-    }
-
-    func testOutputRingCutsEndlessLinesSoMemoryStaysBounded() {
-        var ring = OutputRing(capacity: 2, maxLineLength: 4)
-        let lines = ring.append([UInt8](repeating: UInt8(ascii: "x"), count: 10_000))
-        XCTAssertEqual(lines.count, 2500)
-        XCTAssertEqual(ring.contents, ["xxxx", "xxxx"])
-        XCTAssertNil(ring.finish())
     }
 }
 
