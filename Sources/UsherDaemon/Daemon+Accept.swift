@@ -175,8 +175,9 @@ extension Daemon {
 
     /// Binds the listeners of a failed (closed) Accept=yes unit again and tells its machine
     /// how that went. The cooldown's `.reopen` calls this; so will a control-plane `start`.
+    /// Nothing is bound again once usherd is stopping.
     func reopenAcceptSocket(_ name: UnitName) {
-        guard let runtime = accept.sockets[name] else { return }
+        guard !shuttingDown, let runtime = accept.sockets[name] else { return }
         if runtime.bound == nil {
             guard let (bound, sources) = bindAcceptListeners(runtime.unit) else {
                 return performAccept(runtime.machine.handle(.reopenFailed), socket: name)

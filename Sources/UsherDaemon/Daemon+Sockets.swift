@@ -130,8 +130,9 @@ extension Daemon {
 
     /// Binds the listeners of a failed (closed) unit again and tells its machine how
     /// that went. The cooldown's `.reopen` calls this; so will a control-plane `start`.
+    /// Nothing is bound again once usherd is stopping.
     func reopenSocket(_ name: UnitName) {
-        guard let runtime = sockets[name] else { return }
+        guard !shuttingDown, let runtime = sockets[name] else { return }
         guard runtime.bound == nil else { return deliver(.listenersReopened, to: name) }
         guard let (bound, sources) = bindListeners(runtime.unit, reporting: { _ in .listenerReadable(name) }) else {
             return deliver(.reopenFailed, to: name)
