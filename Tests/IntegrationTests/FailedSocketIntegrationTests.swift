@@ -1,9 +1,8 @@
-// A failed Accept=no socket unit closes its listeners under a real usherd:
-// after trigger-limit-hit and service-start-limit-hit a connect() is refused
-// at once and RemoveOnStop= decides about the AF_UNIX node;
-// TriggerLimitCooldownSec= refuses during the pause and serves after it, and a
+// A failed Accept=no socket unit closes its listeners under a real usherd
+// (Accept=yes: AcceptLimitsIntegrationTests): after trigger-limit-hit and
+// service-start-limit-hit connect() is refused at once, RemoveOnStop= decides
+// about the node; TriggerLimitCooldownSec= refuses, then serves again; a
 // reopen whose address is taken leaves the unit failed ('resources').
-// Accept=yes: AcceptLimitsIntegrationTests.
 import Foundation
 import XCTest
 import UsherSys
@@ -18,13 +17,12 @@ final class FailedSocketIntegrationTests: XCTestCase {
         }.count
     }
 
-
-    private func writeNoServe(_ harness: UsherdHarness, _ name: String, socket: String, service: String = "") throws {
+    /// A socket whose service never accepts, so a pending client triggers it again and again.
+    private func writeNoServe(_ harness: UsherdHarness, _ name: String, socket: String) throws {
         try harness.write("\(name).socket", "[Socket]\n\(socket)\n")
         try harness.write("\(name).service", """
             [Unit]
             StartLimitIntervalSec=0
-            \(service)
             [Service]
             ExecStart=\(harness.probeCommand(label: name, "--no-serve"))
             """)
