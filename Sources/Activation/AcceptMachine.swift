@@ -2,7 +2,8 @@
 // (checked first, as systemd does), MaxConnections= and
 // MaxConnectionsPerSource= with systemd's refusal texts, Usher's
 // MaxConnectionsPolicy=defer (stop polling at the cap, resume below it), the
-// instance number N and the NAccepted/NConnections/NRefused counters. Pure value.
+// instance number N and the NAccepted/NConnections/NRefused counters, and the
+// failed state (listeners closed) with its cooldown reopen. Pure value.
 import UnitModel
 
 /// Whom MaxConnectionsPerSource= counts: an IP address (IPv4 kept as the
@@ -115,20 +116,32 @@ public struct AcceptMachine: Sendable, Equatable {
         return [.watch]
     }
 
-    /// Cooldown and stop; the other SocketEvents do not concern Accept=yes units.
+    /// Cooldown, reopen and stop; the Accept=no events (readable, service state) do not
+    /// concern Accept=yes units, whose instances are not this unit's service.
     public mutating func handle(_ event: SocketEvent) -> [SocketAction] {
         switch (state, event) {
-        case (.failed, .cooldownElapsed) where cooldown != nil:
+        case (_, .readable), (_, .serviceActive), (_, .serviceInactive), (_, .serviceStartLimitHit):
+            return []
+        case (.failed, .cooldownElapsed):
+            return cooldown == nil ? [] : SocketMachine.reopenAfterCooldown
+        case (.listening, .cooldownElapsed), (.paused, .cooldownElapsed), (.stopped, .cooldownElapsed):
+            return []
+        case (.failed, .listenersReopened):
             state = counters.connections >= maxConnections && policy == .defer_ ? .paused : .listening
             triggerLimit.reset()
-            let note = SocketAction.log(Note(.notice, "Trigger limit cooldown elapsed, listening again."))
+            let note = SocketAction.log(SocketMachine.listeningAgain)
             return state == .listening ? [note, .watch] : [note]
-        case (.stopped, _):
+        case (.listening, .listenersReopened), (.paused, .listenersReopened), (.stopped, .listenersReopened):
             return []
-        case (_, .stop):
+        case (.failed, .reopenFailed):
+            state = .failed(result: "resources")
+            return [.log(Note(.error, "Failed with result 'resources'."))]
+        case (.listening, .reopenFailed), (.paused, .reopenFailed), (.stopped, .reopenFailed):
+            return []
+        case (.listening, .stop), (.paused, .stop), (.failed, .stop):
             state = .stopped
             return [.unwatch, .close]
-        default:
+        case (.stopped, .stop):
             return []
         }
     }
@@ -140,7 +153,8 @@ public struct AcceptMachine: Sendable, Equatable {
 
     private mutating func fail(result: String, _ reason: Note) -> [SocketAction] {
         state = .failed(result: result)
-        var actions: [SocketAction] = [.unwatch, .log(reason), .log(Note(.error, "Failed with result '\(result)'."))]
+        var actions: [SocketAction] = [.unwatch, .close, .log(reason),
+                                       .log(Note(.error, "Failed with result '\(result)'."))]
         if let cooldown { actions.append(.armCooldown(cooldown)) }
         return actions
     }

@@ -1,8 +1,8 @@
 // The state of one Accept=no socket unit: listening (its listeners watched),
 // running (its service active, listeners not watched), failed (trigger limit
-// or the service's start limit), or stopped. Each event returns the actions
-// the daemon performs; the trigger limit and Usher's TriggerLimitCooldownSec=
-// live here. Pure value: no fds, no clock.
+// or the service's start limit: listeners closed, clients refused), or
+// stopped. Each event returns the actions the daemon performs; the trigger
+// limit and Usher's TriggerLimitCooldownSec= (reopen) live here. Pure value.
 import UnitModel
 
 public enum SocketEvent: Sendable, Equatable {
@@ -12,6 +12,10 @@ public enum SocketEvent: Sendable, Equatable {
     case serviceInactive
     case serviceStartLimitHit
     case cooldownElapsed
+    /// The daemon bound the listeners of a failed unit again (after `.reopen`).
+    case listenersReopened
+    /// Binding them again failed (the daemon has logged why).
+    case reopenFailed
     case stop
 }
 
@@ -23,6 +27,8 @@ public enum SocketAction: Sendable, Equatable {
     case armCooldown(TimeSpan)
     /// Close the listeners (and unlink RemoveOnStop= nodes).
     case close
+    /// Bind the listeners again; the daemon answers with `.listenersReopened` or `.reopenFailed`.
+    case reopen
     case log(Note)
 }
 
@@ -55,31 +61,54 @@ public struct SocketMachine: Sendable, Equatable {
                 return fail(result: "trigger-limit-hit", Note(.warning, "Trigger limit hit, refusing further activation."))
             }
             return [.unwatch, .activate(service)]
+        case (.running, .readable), (.failed, .readable), (.stopped, .readable):
+            return []
         case (.listening, .serviceActive), (.running, .serviceActive):
             state = .running
             return [.unwatch]
+        case (.failed, .serviceActive), (.stopped, .serviceActive):
+            return []
         case (.running, .serviceInactive):
             state = .listening
             return [.watch]
+        case (.listening, .serviceInactive), (.failed, .serviceInactive), (.stopped, .serviceInactive):
+            return []
         case (.listening, .serviceStartLimitHit), (.running, .serviceStartLimitHit):
             return fail(result: "service-start-limit-hit", nil)
-        case (.failed, .cooldownElapsed) where cooldown != nil:
+        case (.failed, .serviceStartLimitHit), (.stopped, .serviceStartLimitHit):
+            return []
+        case (.failed, .cooldownElapsed):
+            return cooldown == nil ? [] : SocketMachine.reopenAfterCooldown
+        case (.listening, .cooldownElapsed), (.running, .cooldownElapsed), (.stopped, .cooldownElapsed):
+            return []
+        case (.failed, .listenersReopened):
             state = .listening
             triggerLimit.reset()
-            return [.log(Note(.notice, "Trigger limit cooldown elapsed, listening again.")), .watch]
-        case (.stopped, _):
+            return [.log(SocketMachine.listeningAgain), .watch]
+        case (.listening, .listenersReopened), (.running, .listenersReopened), (.stopped, .listenersReopened):
             return []
-        case (_, .stop):
+        case (.failed, .reopenFailed):
+            state = .failed(result: "resources")
+            return [.log(Note(.error, "Failed with result 'resources'."))]
+        case (.listening, .reopenFailed), (.running, .reopenFailed), (.stopped, .reopenFailed):
+            return []
+        case (.listening, .stop), (.running, .stop), (.failed, .stop):
             state = .stopped
             return [.unwatch, .close]
-        default:
+        case (.stopped, .stop):
             return []
         }
     }
 
+    /// What a failed unit does when TriggerLimitCooldownSec= has passed (both machines).
+    static let reopenAfterCooldown: [SocketAction] = [
+        .log(Note(.notice, "Trigger limit cooldown elapsed, reopening the listeners.")), .reopen,
+    ]
+    static let listeningAgain = Note(.notice, "Listening again.")
+
     private mutating func fail(result: String, _ reason: Note?) -> [SocketAction] {
         state = .failed(result: result)
-        var actions: [SocketAction] = [.unwatch]
+        var actions: [SocketAction] = [.unwatch, .close]
         if let reason { actions.append(.log(reason)) }
         actions.append(.log(Note(.error, "Failed with result '\(result)'.")))
         if let cooldown { actions.append(.armCooldown(cooldown)) }

@@ -1,7 +1,8 @@
 // Loads units from the search path: finds the unit file (following aliases,
-// honouring masks), applies drop-ins in file-name order, instantiates
-// templates, and runs parse → derive → verify. Returns values and
-// diagnostics; never logs, never stops on one broken unit.
+// honouring masks, naming the errno of a file that cannot be loaded), applies
+// drop-ins in file-name order, instantiates templates, and runs parse →
+// derive → verify. Returns values and diagnostics; never logs, never stops on
+// one broken unit.
 
 import Foundation
 import UnitModel
@@ -10,7 +11,7 @@ import UnitModel
 public struct UnitSet: Sendable {
     public var sockets: [SocketUnit] = []
     public var services: [ServiceUnit] = []
-    /// Units that failed verification (each has an error diagnostic).
+    /// Units that failed verification or whose file cannot be loaded (each has an error diagnostic).
     public var refused: [UnitName] = []
     public var masked: [UnitName] = []
     public var diagnostics: [Diagnostic] = []
@@ -81,7 +82,7 @@ public struct UnitLoader: Sendable {
     public func loadTemplate(_ name: UnitName) -> (ServiceTemplate?, [Diagnostic]) {
         let index = UnitDirectoryIndex(directories: directories)
         guard let located = locate(name, index) else { return (nil, [missing(name)]) }
-        if located.masked { return (nil, [maskedDiagnostic(name)]) }
+        if let diagnostic = unloadable(located) { return (nil, [diagnostic]) }
         let sources = read(located, index)
         if sources.mainFileEmpty { return (nil, [maskedDiagnostic(name)]) }
         let template = ServiceTemplate(name: located.canonicalName, fragmentPath: located.path, sources: sources,
@@ -92,14 +93,13 @@ public struct UnitLoader: Sendable {
     /// The unit file and its drop-ins in application order (for `usherctl cat`).
     public func sourceFiles(_ name: UnitName) -> [String] {
         let index = UnitDirectoryIndex(directories: directories)
-        guard let located = locate(name, index), !located.masked else { return [] }
+        guard let located = locate(name, index), unloadable(located) == nil else { return [] }
         return [located.path] + index.dropIns(for: located.canonicalName)
     }
 
     func loadOne(_ name: UnitName) -> LoadResult {
         let index = UnitDirectoryIndex(directories: directories)
         guard let located = locate(name, index) else { return LoadResult(diagnostics: [missing(name)]) }
-        if located.masked { return LoadResult(diagnostics: [maskedDiagnostic(name)]) }
         return load(located, index)
     }
 

@@ -1,6 +1,7 @@
 // Finding and reading a unit's files: the unit file (or the template of an
 // instance), alias symlinks resolved to the real unit name, masks (empty file
-// or /dev/null), and the lexed contents of the file plus its drop-ins.
+// or /dev/null), files that cannot be loaded (symlink loop, dangling symlink,
+// directory: an errno, never a mask), and the lexed file plus its drop-ins.
 
 import Foundation
 import UnitModel
@@ -12,6 +13,8 @@ struct LocatedUnit {
     var canonicalName: UnitName
     var path: String
     var masked: Bool
+    /// The unit file cannot be loaded: why (ELOOP, ENOENT, EISDIR, EACCES).
+    var loadErrno: Int32?
 }
 
 /// Lexed unit file plus drop-ins, ready to be applied (possibly many times for a template).
@@ -49,14 +52,21 @@ extension UnitLoader {
         return nil
     }
 
-    /// Follows a symlink: to /dev/null masks; to a differently named unit makes `name` an alias.
+    /// Follows a symlink: a mask (/dev/null, empty file) or a file that cannot be loaded
+    /// stays under `name`; a link to a differently named unit makes `name` an alias.
     func resolve(_ name: UnitName, path: String, _ index: UnitDirectoryIndex) -> LocatedUnit? {
         var located = LocatedUnit(requested: name, canonicalName: name, path: path, masked: false)
-        guard let destination = try? FileManager.default.destinationOfSymbolicLink(atPath: path) else {
-            return located
-        }
-        if destination == "/dev/null" {
+        switch UnitFileStatus.of(path) {
+        case .masked:
             located.masked = true
+            return located
+        case .unreadable(let errno):
+            located.loadErrno = errno
+            return located
+        case .file:
+            break
+        }
+        guard let destination = try? FileManager.default.destinationOfSymbolicLink(atPath: path) else {
             return located
         }
         var target = UnitName(PathLabels.lastComponents(destination, count: 1))
@@ -68,6 +78,7 @@ extension UnitLoader {
             located.canonicalName = target
             if let targetPath = index.files[target.full], targetPath != path {
                 located.path = targetPath
+                if case .unreadable(let errno) = UnitFileStatus.of(targetPath) { located.loadErrno = errno }
             }
         }
         return located
@@ -92,10 +103,19 @@ extension UnitLoader {
     }
 
     func load(_ located: LocatedUnit, _ index: UnitDirectoryIndex) -> LoadResult {
-        if located.masked { return LoadResult(masked: true, diagnostics: [maskedDiagnostic(located.requested)]) }
+        if let diagnostic = unloadable(located) { return LoadResult(masked: located.masked, diagnostics: [diagnostic]) }
         let sources = read(located, index)
         if sources.mainFileEmpty { return LoadResult(masked: true, diagnostics: [maskedDiagnostic(located.requested)]) }
         return UnitBuilder.build(name: located.canonicalName, fragmentPath: located.path, sources: sources,
                                  specifiers: specifiers)
+    }
+
+    /// The error for a masked unit or one whose file cannot be loaded; nil when it can be read.
+    func unloadable(_ located: LocatedUnit) -> Diagnostic? {
+        if located.masked { return maskedDiagnostic(located.requested) }
+        guard let errno = located.loadErrno else { return nil }
+        let reason = UnitFileStatus.describe(errno)
+        return Diagnostic(severity: .error, unit: located.requested.full, file: located.path,
+                          message: "Failed to load configuration for \(located.requested.full): \(reason) (\(located.path))")
     }
 }

@@ -2,7 +2,8 @@
 // (usherd's copies of these listeners are non-blocking: they are never passed
 // to a service), draining a readable listener in bounded batches, and asking
 // the AcceptMachine about each connection before handing a prepared spawn to
-// the AcceptSpawner. Instances, reaping and shutdown: Daemon+AcceptInstances.
+// the AcceptSpawner; closing a failed unit's listeners and reopening them.
+// Instances, reaping and shutdown: Daemon+AcceptInstances.
 import Activation
 import Binder
 import UnitFile
@@ -13,8 +14,9 @@ import UsherSys
 final class AcceptRuntime {
     let unit: SocketUnit
     var machine: AcceptMachine
-    let bound: BoundSocket
-    var sources: [EventSource]
+    /// nil while the unit is failed or stopped: its listeners are closed.
+    private(set) var bound: BoundSocket?
+    private(set) var sources: [EventSource]
     var cooldown: EventSource?
     var errorPause: EventSource?
     let template: ServiceTemplate
@@ -24,25 +26,41 @@ final class AcceptRuntime {
     let launch: InstanceLaunchTemplate?
     let stdio: ResolvedInstanceStdio
     /// Each listener's own address when it is not a wildcard: every connection's local end.
-    let fixedLocals: [SocketAddress?]
-    /// Their instance-string form, formatted once.
-    let fixedLocalTexts: [String?]
+    private(set) var fixedLocals: [SocketAddress?] = []
+    /// Their instance-string form, formatted once per binding.
+    private(set) var fixedLocalTexts: [String?] = []
 
     init(unit: SocketUnit, bound: BoundSocket, sources: [EventSource], template: ServiceTemplate,
          templateUnit: ServiceUnit, launch: InstanceLaunchTemplate?, stdio: ResolvedInstanceStdio) {
         self.unit = unit
         machine = AcceptMachine(unit: unit)
-        self.bound = bound
-        self.sources = sources
+        self.sources = []
         self.template = template
         self.templateUnit = templateUnit
         self.launch = launch
         self.stdio = stdio
+        adopt(bound, sources: sources)
+    }
+
+    var listeners: [BoundListener] { bound?.listeners ?? [] }
+
+    /// Takes over freshly bound listeners and their (disabled) io sources.
+    func adopt(_ bound: BoundSocket, sources: [EventSource]) {
+        self.bound = bound
+        self.sources = sources
         fixedLocals = bound.listeners.map { listener in
             guard let local = try? Socket.localAddress(listener.fd.raw), local.isIP, !local.isWildcard else { return nil }
             return local
         }
         fixedLocalTexts = fixedLocals.map { $0.map { $0.instanceText(unmapping: $0.isIPv4Mapped) } }
+    }
+
+    /// Stops watching and closes the listeners (RemoveOnStop= decides about nodes).
+    func closeListeners() {
+        sources.forEach { $0.cancel() }
+        sources = []
+        if let bound { Binder.release(bound) }
+        bound = nil
     }
 }
 
@@ -64,15 +82,9 @@ extension Daemon {
             brokenUnits[unit.name] = "resources"
             return
         }
-        guard let (bound, sources) = bindListeners(unit, reporting: { .acceptReadable(unit.name, index: $0) }) else {
+        guard let (bound, sources) = bindAcceptListeners(unit) else {
+            markBindFailed(unit.name)
             return
-        }
-        for listener in bound.listeners {
-            do {
-                try listener.fd.setNonBlocking(true)
-            } catch {
-                logger.warning("\(error)", metadata: ["unit": "\(unit.name)"])
-            }
         }
         for capture in stdio.captures {
             do {
@@ -85,6 +97,21 @@ extension Daemon {
                                     templateUnit: templateUnit, launch: launch, stdio: stdio)
         accept.sockets[unit.name] = runtime
         performAccept(runtime.machine.startActions(), socket: unit.name)
+    }
+
+    /// Binds like any socket, then makes usherd's copies non-blocking (never passed to a service).
+    private func bindAcceptListeners(_ unit: SocketUnit) -> (BoundSocket, [EventSource])? {
+        guard let (bound, sources) = bindListeners(unit, reporting: { .acceptReadable(unit.name, index: $0) }) else {
+            return nil
+        }
+        for listener in bound.listeners {
+            do {
+                try listener.fd.setNonBlocking(true)
+            } catch {
+                logger.warning("\(error)", metadata: ["unit": "\(unit.name)"])
+            }
+        }
+        return (bound, sources)
     }
 
     /// `foo@.service` parsed once and instantiated with the marker instance; logs why not.
@@ -129,9 +156,9 @@ extension Daemon {
             case .armCooldown(let span):
                 runtime.cooldown = try? loop.addTimer(after: span, reporting: .cooldownElapsed(name))
             case .close:
-                runtime.sources.forEach { $0.cancel() }
-                runtime.sources = []
-                Binder.release(runtime.bound)
+                runtime.closeListeners()
+            case .reopen:
+                reopenAcceptSocket(name)
             case .log(let note):
                 log(note, unit: name)
             case .activate:
@@ -146,10 +173,24 @@ extension Daemon {
         performAccept(runtime.machine.handle(.cooldownElapsed), socket: name)
     }
 
+    /// Binds the listeners of a failed (closed) Accept=yes unit again and tells its machine
+    /// how that went. The cooldown's `.reopen` calls this; so will a control-plane `start`.
+    /// Nothing is bound again once usherd is stopping.
+    func reopenAcceptSocket(_ name: UnitName) {
+        guard !shuttingDown, let runtime = accept.sockets[name] else { return }
+        if runtime.bound == nil {
+            guard let (bound, sources) = bindAcceptListeners(runtime.unit) else {
+                return performAccept(runtime.machine.handle(.reopenFailed), socket: name)
+            }
+            runtime.adopt(bound, sources: sources)
+        }
+        performAccept(runtime.machine.handle(.listenersReopened), socket: name)
+    }
+
     /// Accepts until the listener is drained, the batch is used up, or the unit stops taking connections.
     func drainListener(_ name: UnitName, index: Int) {
-        guard let runtime = accept.sockets[name], index < runtime.bound.listeners.count else { return }
-        let listener = runtime.bound.listeners[index].fd.raw
+        guard let runtime = accept.sockets[name], index < runtime.listeners.count else { return }
+        let listener = runtime.listeners[index].fd.raw
         let local = runtime.fixedLocals[index]
         if accept.reapBatchTimer != nil { reapChildren() }
         for _ in 0..<Daemon.acceptBatch {

@@ -87,8 +87,8 @@ extension Daemon {
     private func spawnMain(_ name: UnitName) {
         guard let unit = services[name]?.unit else { return }
         let fed = socketsFeeding(unit)
-        let fds = fed.flatMap { $0.bound.listeners.map(\.fd.raw) }
-        let names = SocketPairing.fdNames(fed.map { ($0.unit, $0.bound.listeners.count) })
+        let fds = fed.flatMap { $0.listeners.map(\.fd.raw) }
+        let names = SocketPairing.fdNames(fed.map { ($0.unit, $0.listeners.count) })
         do {
             let launch = try ServiceLauncher.prepareMain(unit, listeners: fds, fdNames: names, context: context)
             let spawned = try spawn(launch, for: name)

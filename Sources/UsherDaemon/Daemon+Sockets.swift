@@ -1,6 +1,7 @@
 // Socket units in the daemon: loading the unit set, binding every socket up
 // front (a unit that fails is logged and left out, the others go on),
-// watching listeners, and performing the socket machine's actions.
+// watching listeners, performing the socket machine's actions, and closing
+// and reopening the listeners of a failed unit.
 import Activation
 import Binder
 import UnitFile
@@ -37,20 +38,27 @@ extension Daemon {
             brokenUnits[unit.name] = "service-not-loaded"
             return
         }
-        guard let (bound, sources) = bindListeners(unit, reporting: { _ in .listenerReadable(unit.name) }) else { return }
+        guard let (bound, sources) = bindListeners(unit, reporting: { _ in .listenerReadable(unit.name) }) else {
+            markBindFailed(unit.name)
+            return
+        }
         let machine = SocketMachine(unit: unit)
         sockets[unit.name] = SocketRuntime(unit: unit, machine: machine, bound: bound, sources: sources)
         perform(machine.startActions(), socket: unit.name)
     }
 
+    /// A unit whose listeners could not be bound at start-up: failed, left out.
+    func markBindFailed(_ name: UnitName) {
+        log(Note(.error, "Failed with result 'resources'."), unit: name)
+        brokenUnits[name] = "resources"
+    }
+
     /// Binds every listener of `unit` and adds a disabled io source for each
-    /// (listener index → event); logs and records the unit as broken on failure.
+    /// (listener index → event); logs the failure (unit, address, reason) and returns nil.
     func bindListeners(_ unit: SocketUnit, reporting event: (Int) -> DaemonEvent) -> (BoundSocket, [EventSource])? {
         switch Binder.bind(unit) {
         case .failure(let failure):
             logger.error("\(failure.description)", metadata: ["unit": "\(unit.name)"])
-            log(Note(.error, "Failed with result 'resources'."), unit: unit.name)
-            brokenUnits[unit.name] = "resources"
             return nil
         case .success(let bound):
             for warning in bound.warnings { logger.warning("\(warning)", metadata: ["unit": "\(unit.name)"]) }
@@ -66,7 +74,6 @@ extension Daemon {
             } catch {
                 logger.error("\(error)", metadata: ["unit": "\(unit.name)"])
                 Binder.release(bound)
-                brokenUnits[unit.name] = "resources"
                 return nil
             }
         }
@@ -104,17 +111,35 @@ extension Daemon {
                 sockets[name]?.cooldown = try? loop.addTimer(after: span, reporting: .cooldownElapsed(name))
             case .close:
                 closeSocket(name)
+            case .reopen:
+                reopenSocket(name)
             case .log(let note):
                 log(note, unit: name)
             }
         }
     }
 
+    /// Closes the listeners (RemoveOnStop= decides about nodes): clients are refused from now on.
     private func closeSocket(_ name: UnitName) {
         guard let runtime = sockets[name] else { return }
         runtime.sources.forEach { $0.cancel() }
-        Binder.release(runtime.bound)
+        if let bound = runtime.bound { Binder.release(bound) }
         sockets[name]?.sources = []
+        sockets[name]?.bound = nil
+    }
+
+    /// Binds the listeners of a failed (closed) unit again and tells its machine how
+    /// that went. The cooldown's `.reopen` calls this; so will a control-plane `start`.
+    /// Nothing is bound again once usherd is stopping.
+    func reopenSocket(_ name: UnitName) {
+        guard !shuttingDown, let runtime = sockets[name] else { return }
+        guard runtime.bound == nil else { return deliver(.listenersReopened, to: name) }
+        guard let (bound, sources) = bindListeners(runtime.unit, reporting: { _ in .listenerReadable(name) }) else {
+            return deliver(.reopenFailed, to: name)
+        }
+        sockets[name]?.bound = bound
+        sockets[name]?.sources = sources
+        deliver(.listenersReopened, to: name)
     }
 
     /// The socket units whose fds a service gets, in LISTEN_FDS order.

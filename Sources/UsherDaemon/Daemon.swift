@@ -14,9 +14,12 @@ public final class Daemon {
     struct SocketRuntime {
         var unit: SocketUnit
         var machine: SocketMachine
-        var bound: BoundSocket
+        /// nil while the unit is failed or stopped: its listeners are closed.
+        var bound: BoundSocket?
         var sources: [EventSource]
         var cooldown: EventSource?
+
+        var listeners: [BoundListener] { bound?.listeners ?? [] }
     }
 
     struct ServiceRuntime {

@@ -79,14 +79,15 @@ final class AcceptMachineTests: XCTestCase {
         _ = machine.admit(source: local, now: 1)
         _ = machine.admit(source: local, now: 2)
         XCTAssertEqual(machine.admit(source: local, now: 3), .fail([
-            .unwatch, .log(Note(.warning, "Trigger limit hit, refusing further activation.")),
+            .unwatch, .close, .log(Note(.warning, "Trigger limit hit, refusing further activation.")),
             .log(Note(.error, "Failed with result 'trigger-limit-hit'.")), .armCooldown(.seconds(5)),
         ]))
         XCTAssertEqual(machine.state, .failed(result: "trigger-limit-hit"))
         XCTAssertEqual(machine.admit(source: local, now: 4), .refuse(.notListening))
         XCTAssertEqual(machine.release(source: local), [], "a release does not revive a failed unit")
         XCTAssertEqual(machine.handle(.cooldownElapsed),
-                       [.log(Note(.notice, "Trigger limit cooldown elapsed, listening again.")), .watch])
+                       [.log(Note(.notice, "Trigger limit cooldown elapsed, reopening the listeners.")), .reopen])
+        XCTAssertEqual(machine.handle(.listenersReopened), [.log(Note(.notice, "Listening again.")), .watch])
         XCTAssertEqual(machine.admit(source: local, now: 5), .spawn(number: 2, pause: false))
     }
 

@@ -36,7 +36,7 @@ final class SocketMachineTests: XCTestCase {
             _ = machine.handle(.serviceInactive)
         }
         let actions = machine.handle(.readable(now: 50_000))
-        XCTAssertEqual(actions, [.unwatch, .log(Note(.warning, "Trigger limit hit, refusing further activation.")),
+        XCTAssertEqual(actions, [.unwatch, .close, .log(Note(.warning, "Trigger limit hit, refusing further activation.")),
                                  .log(Note(.error, "Failed with result 'trigger-limit-hit'."))])
         XCTAssertEqual(machine.state, .failed(result: "trigger-limit-hit"))
         XCTAssertEqual(machine.handle(.serviceInactive), [], "a failed socket stays unwatched")
@@ -59,7 +59,8 @@ final class SocketMachineTests: XCTestCase {
         _ = machine.handle(.serviceActive)
         _ = machine.handle(.serviceInactive)
         XCTAssertEqual(machine.handle(.readable(now: 10)).last, .armCooldown(.seconds(3)))
-        XCTAssertEqual(machine.handle(.cooldownElapsed).last, .watch)
+        XCTAssertEqual(machine.handle(.cooldownElapsed).last, .reopen)
+        XCTAssertEqual(machine.handle(.listenersReopened).last, .watch)
         XCTAssertEqual(machine.handle(.readable(now: 20)).last, .activate(UnitName("web.service")))
     }
 

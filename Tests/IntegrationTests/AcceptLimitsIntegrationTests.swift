@@ -1,9 +1,9 @@
 // Accept=yes limits and lifetimes under a real usherd (conformance case i):
 // MaxConnections= with systemd's refusal and with MaxConnectionsPolicy=defer,
 // MaxConnectionsPerSource=, the counter released after SIGKILL, the trigger
-// limit with its cooldown, 2,000 connections without fd growth or zombies,
-// a service's exit noticed while connections stream in (SIGCHLD is batched
-// then), and no handler surviving usherd's stop.
+// limit with its cooldown (clients refused meanwhile), 2,000 connections
+// without fd growth or zombies, a service's exit noticed while connections
+// stream in (SIGCHLD is batched then), and no handler surviving usherd's stop.
 import XCTest
 import UsherSys
 
@@ -87,16 +87,15 @@ final class AcceptLimitsIntegrationTests: XCTestCase {
         XCTAssertEqual(try harness.stop(), 0)
     }
 
-    func testTriggerLimitFailsTheSocketAndCooldownRevivesIt() throws {
-        let harness = try UsherdHarness()
-        let port = try freePort()
+    /// Three echoed connections, then the fourth hits TriggerLimitBurst=3 and is closed unserved.
+    private func hitTriggerLimit(_ harness: UsherdHarness, port: UInt16, cooldown: String) throws {
         try harness.write("tl.socket", """
             [Socket]
             ListenStream=127.0.0.1:\(port)
             Accept=yes
             TriggerLimitIntervalSec=30
             TriggerLimitBurst=3
-            TriggerLimitCooldownSec=1
+            \(cooldown)
             """)
         try harness.write("tl@.service", "[Service]\nStandardInput=socket\nExecStart=/bin/cat\n")
         try harness.start()
@@ -106,9 +105,28 @@ final class AcceptLimitsIntegrationTests: XCTestCase {
         XCTAssertEqual(try AcceptClient.ipv4(port).readToEnd(), "", "closed without being served")
         try harness.waitForLog("tl.socket: Trigger limit hit, refusing further activation.")
         try harness.waitForLog("tl.socket: Failed with result 'trigger-limit-hit'.")
-        try harness.waitForLog("tl.socket: Trigger limit cooldown elapsed, listening again.", timeout: 10)
+    }
+
+    func testTriggerLimitFailsTheSocketRefusingClientsUntilTheCooldownRevivesIt() throws {
+        let harness = try UsherdHarness()
+        let port = try freePort()
+        try hitTriggerLimit(harness, port: port, cooldown: "TriggerLimitCooldownSec=3")
+
+        try expectRefused([try loopback(port)], "tl.socket during the cooldown")
+        XCTAssertFalse(harness.log.contains("tl.socket: Listening again."), "still cooling down")
+        try harness.waitForLog("tl.socket: Listening again.", timeout: 10)
         XCTAssertEqual(try AcceptClient.ipv4(port).exchange("y\n", halfClose: true), "y\n")
         XCTAssertEqual(try harness.stop(), 0)
+    }
+
+    func testTriggerLimitWithoutCooldownClosesTheListenerForGood() throws {
+        let harness = try UsherdHarness()
+        let port = try freePort()
+        try hitTriggerLimit(harness, port: port, cooldown: "")
+
+        try expectRefused([try loopback(port)], "tl.socket after trigger-limit-hit")
+        XCTAssertEqual(try harness.stop(), 0)
+        XCTAssertFalse(harness.log.contains("tl.socket: Listening again."), harness.log)
     }
 
     func testTwoThousandSequentialConnectionsLeaveNoFdsAndNoZombies() throws {

@@ -102,12 +102,14 @@ final class RestartIntegrationTests: XCTestCase {
         let first = try Client.connectOnly(port: broken)
         try harness.waitForLog("broken.service: Control process (ExecStartPre=) exited, code=exited, status=7")
         try harness.waitForLog("broken.service: Failed with result 'exit-code'.")
-        let second = try Client.connectOnly(port: broken)
+        // The client nobody accepted triggers the next start, whose ExecStartPre= runs again.
+        // (A second connect could be refused: repeated failed starts hit the start limit,
+        // and the failed socket closes its listener.)
         try harness.waitForLog("broken.service: Failed with result 'exit-code'.", count: 2)
         XCTAssertEqual(harness.reports(label: "broken").count, 0, "the main process never ran")
         XCTAssertEqual(try Client.tcp(port: good), "ok 3 good.socket\n", "usherd keeps serving other units")
         XCTAssertFalse(harness.log.contains("ExecStartPre= is not supported"))
-        withExtendedLifetime((first, second)) {}
+        withExtendedLifetime(first) {}
         XCTAssertEqual(try harness.stop(), 0)
     }
 

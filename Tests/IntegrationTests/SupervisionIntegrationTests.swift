@@ -77,7 +77,9 @@ final class SupervisionIntegrationTests: XCTestCase {
         try harness.waitForLog("stuck.socket: Failed with result 'trigger-limit-hit'.")
         try harness.waitForLog("cooled.socket: Failed with result 'trigger-limit-hit'.")
         XCTAssertEqual(harness.reports(label: "stuck").count, 3, "three starts, then the socket failed")
-        try harness.waitForLog("cooled.socket: Trigger limit cooldown elapsed, listening again.")
+        try harness.waitForLog("cooled.socket: Listening again.")
+        // The failure reset the pending client; a new one triggers the reopened socket.
+        let revived = try Client.connectOnly(port: cooled)
         _ = try harness.waitForReport(label: "cooled", count: 4)
         let cpuBefore = cpuTicks(harness.pid)
         usleep(300_000)
@@ -85,6 +87,7 @@ final class SupervisionIntegrationTests: XCTestCase {
         XCTAssertEqual(harness.reports(label: "stuck").count, 3, "without the cooldown it stays failed")
         XCTAssertEqual(harness.log.components(separatedBy: "stuck.socket: Trigger limit hit").count - 1, 1)
         XCTAssertEqual(pending.count, 2)
+        XCTAssertTrue(revived.isOpen)
         XCTAssertEqual(try harness.stop(), 0)
     }
 

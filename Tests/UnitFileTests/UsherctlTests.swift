@@ -35,6 +35,20 @@ final class UsherctlTests: XCTestCase {
                    stderr: String(decoding: stderr, as: UTF8.self))
     }
 
+    func testVerifyNamesTheErrnoOfAUnitFileThatCannotBeLoadedAndExits1() throws {
+        let dir = try UnitDirectory()
+        try dir.symlink("loop.socket", to: "loop.socket")
+        try FileManager.default.createDirectory(atPath: dir.path + "/dir.service", withIntermediateDirectories: false)
+        let run = try usherctl(["verify", "--unit-dir", dir.path, "loop.socket", "dir.service"])
+        XCTAssertEqual(run.status, 1)
+        XCTAssertEqual(run.stderr, """
+            loop.socket: Failed to load configuration for loop.socket: Too many levels of symbolic links (\(dir.path)/loop.socket)
+            dir.service: Failed to load configuration for dir.service: Is a directory (\(dir.path)/dir.service)
+
+            """)
+        XCTAssertFalse(run.stderr.contains("masked"))
+    }
+
     func testVerifyPrintsSystemdsDiagnosticsAndFailsOnRefusedUnits() throws {
         let dir = TestPaths.golden + "/j-malformed"
         let expected = try String(contentsOfFile: dir + "/expected-diagnostics.txt", encoding: .utf8)

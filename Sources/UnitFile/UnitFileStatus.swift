@@ -1,0 +1,35 @@
+// What a unit file on the search path turns out to be once symlinks are
+// followed: a file to read, a mask (systemd's null_or_empty rule: a character
+// device such as /dev/null, or an empty regular file), or a load error named
+// by its errno (a symlink loop, a dangling symlink, a directory, no access).
+
+import Foundation
+import Glibc
+
+enum UnitFileStatus: Equatable {
+    case file
+    case masked
+    case unreadable(errno: Int32)
+
+    /// stat(2) through every symlink of `path`.
+    static func of(_ path: String) -> UnitFileStatus {
+        var info = stat()
+        guard stat(path, &info) == 0 else { return .unreadable(errno: errno) }
+        switch info.st_mode & S_IFMT {
+        case S_IFCHR:
+            return .masked
+        case S_IFDIR:
+            return .unreadable(errno: EISDIR)
+        case S_IFREG:
+            if info.st_size == 0 { return .masked }
+            return access(path, R_OK) == 0 ? .file : .unreadable(errno: errno)
+        default:
+            return .file
+        }
+    }
+
+    /// `Too many levels of symbolic links`, as strerror(3) words it.
+    static func describe(_ errno: Int32) -> String {
+        String(cString: strerror(errno))
+    }
+}
