@@ -98,9 +98,10 @@ final class TrustBoundaryIntegrationTests: XCTestCase {
     func testUnprivilegedServiceCannotMakeAForeignProcessGroupItsMainPID() throws {
         try requireRoot()
         try requirePython()
+        // Foundation starts it in a session and process group of its own.
         let victim = Process()
-        victim.executableURL = URL(fileURLWithPath: "/usr/bin/setsid")
-        victim.arguments = ["/bin/sleep", "300"]
+        victim.executableURL = URL(fileURLWithPath: "/bin/sleep")
+        victim.arguments = ["300"]
         try victim.run()
         defer { victim.terminate(); victim.waitUntilExit() }
         try eventually("the victim to lead its own group", timeout: 5) { getpgid(victim.processIdentifier) == victim.processIdentifier }
