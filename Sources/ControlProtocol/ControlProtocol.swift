@@ -1,3 +1,171 @@
-// ControlProtocol: placeholder so the package builds; its owner replaces this file.
-// See Package.swift for what this module is responsible for.
-public enum ControlProtocolModule {}
+// The control protocol between usherd and usherctl, version 1: the framing
+// (a 4-byte big-endian length, then that many bytes of UTF-8 JSON), the
+// request and response messages, and the runtime snapshot of units that the
+// read verbs return. Field names are stable and documented in CONTROL.md;
+// a new field is optional, a changed meaning bumps `version`.
+import FoundationEssentials
+
+public enum ControlProtocol {
+    public static let version = 1
+    /// The largest request usherd reads; a longer one is refused and the connection closed.
+    public static let maxRequestBytes = 65_536
+    /// The largest single response usherctl accepts.
+    public static let maxResponseBytes = 64 << 20
+    /// The socket's name inside usherd's runtime directory.
+    public static let socketName = "control"
+
+    /// A message as it goes on the wire: length prefix, then JSON.
+    public static func frame<Message: Encodable>(_ message: Message) throws -> [UInt8] {
+        let body = Array(try JSONEncoder().encode(message))
+        let length = UInt32(body.count)
+        return [UInt8(length >> 24), UInt8((length >> 16) & 0xff), UInt8((length >> 8) & 0xff), UInt8(length & 0xff)]
+            + body
+    }
+
+    /// The length a 4-byte prefix announces.
+    public static func announcedLength(_ prefix: ArraySlice<UInt8>) -> Int? {
+        guard prefix.count >= 4 else { return nil }
+        let bytes = Array(prefix.prefix(4))
+        return Int(bytes[0]) << 24 | Int(bytes[1]) << 16 | Int(bytes[2]) << 8 | Int(bytes[3])
+    }
+
+    public static func decode<Message: Decodable>(_ type: Message.Type, from body: ArraySlice<UInt8>) throws -> Message {
+        try JSONDecoder().decode(type, from: Data(body))
+    }
+}
+
+/// What a client asks. Read verbs: status, logs. The others change state and
+/// need uid 0, usherd's uid, or the admin group.
+public enum ControlVerb: String, Codable, Sendable, CaseIterable {
+    /// Snapshots of `units`, or of every unit when empty.
+    case status
+    /// The newest `lines` log lines of `units[0]`; with `follow`, then every new one.
+    case logs
+    case start, stop, restart
+    /// `signal` to `killWhom` of each unit.
+    case kill
+    case resetFailed = "reset-failed"
+    case daemonReload = "daemon-reload"
+    case daemonReexec = "daemon-reexec"
+
+    /// Whether the verb changes usherd's state (and so needs an administrator).
+    public var isMutating: Bool {
+        switch self {
+        case .status, .logs: return false
+        case .start, .stop, .restart, .kill, .resetFailed, .daemonReload, .daemonReexec: return true
+        }
+    }
+}
+
+public enum KillWhom: String, Codable, Sendable {
+    case main, all
+}
+
+public struct ControlRequest: Codable, Sendable, Equatable {
+    public var version: Int
+    public var verb: ControlVerb
+    public var units: [String]
+    /// logs: how many of the newest lines (default 10); status: log lines per unit.
+    public var lines: Int?
+    /// logs: keep the connection open and stream new lines.
+    public var follow: Bool?
+    /// kill: the signal number (default SIGTERM).
+    public var signal: Int32?
+    /// kill: main process only, or every process of the unit (default all).
+    public var killWhom: KillWhom?
+
+    public init(verb: ControlVerb, units: [String] = [], lines: Int? = nil, follow: Bool? = nil,
+                signal: Int32? = nil, killWhom: KillWhom? = nil) {
+        version = ControlProtocol.version
+        self.verb = verb
+        self.units = units
+        self.lines = lines
+        self.follow = follow
+        self.signal = signal
+        self.killWhom = killWhom
+    }
+}
+
+/// Why a request failed, as a kind usherctl maps to systemctl's exit codes.
+public struct ControlError: Codable, Sendable, Equatable, Error, CustomStringConvertible {
+    public enum Kind: String, Codable, Sendable {
+        /// Malformed, oversized, too slow, or of another protocol version.
+        case badRequest = "bad-request"
+        /// A mutating verb from a client that is not an administrator.
+        case accessDenied = "access-denied"
+        /// A unit name usherd does not know (exit 4).
+        case noSuchUnit = "no-such-unit"
+        /// The verb cannot be done for this unit (e.g. its service is missing).
+        case failed
+        /// Not implemented by this usherd.
+        case unsupported
+        /// Too many clients at once.
+        case busy
+    }
+    public var kind: Kind
+    public var message: String
+
+    public init(_ kind: Kind, _ message: String) {
+        self.kind = kind
+        self.message = message
+    }
+
+    public var description: String { message }
+}
+
+public struct ControlResponse: Codable, Sendable, Equatable {
+    public var version: Int
+    /// Set when the whole request failed; per-unit outcomes are in `results`.
+    public var error: ControlError?
+    /// status: one snapshot per unit asked for (or every unit).
+    public var units: [UnitStatus]?
+    /// logs: the lines, oldest first (with follow, later messages carry new lines).
+    public var logs: [LogLine]?
+    /// Mutating verbs: one outcome per unit, in request order.
+    public var results: [UnitOutcome]?
+
+    public init(error: ControlError? = nil, units: [UnitStatus]? = nil, logs: [LogLine]? = nil,
+                results: [UnitOutcome]? = nil) {
+        version = ControlProtocol.version
+        self.error = error
+        self.units = units
+        self.logs = logs
+        self.results = results
+    }
+
+    public static func failure(_ kind: ControlError.Kind, _ message: String) -> ControlResponse {
+        ControlResponse(error: ControlError(kind, message))
+    }
+}
+
+/// What a mutating verb did to one unit; `error` is nil on success.
+public struct UnitOutcome: Codable, Sendable, Equatable {
+    public var unit: String
+    public var error: ControlError?
+    public init(unit: String, error: ControlError? = nil) {
+        self.unit = unit
+        self.error = error
+    }
+}
+
+/// One log line of a unit: its output or usherd's own message about it.
+public struct LogLine: Codable, Sendable, Equatable {
+    public enum Source: String, Codable, Sendable { case stdout, stderr, usherd }
+    /// Wall-clock time, microseconds since the epoch.
+    public var timestamp: UInt64
+    /// The unit the line is about (an Accept=yes instance has its own name).
+    public var unit: String
+    public var source: Source
+    /// syslog priority 0–7 (usherd's lines), 6 for output.
+    public var priority: Int
+    /// Escaped already: no control bytes.
+    public var text: String
+
+    public init(timestamp: UInt64, unit: String, source: Source, priority: Int, text: String) {
+        self.timestamp = timestamp
+        self.unit = unit
+        self.source = source
+        self.priority = priority
+        self.text = text
+    }
+}

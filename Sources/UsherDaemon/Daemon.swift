@@ -43,6 +43,8 @@ public final class Daemon {
     /// Created or checked and locked in run(), before anything is bound.
     var runtime: RuntimeDirectory?
     var notify: NotifySocket?
+    /// The control socket, once opened in run().
+    var control: ControlServer?
     var fixedSources: [EventSource] = []
     /// The SIGCHLD source, paused while Accept=yes reaping is batched (Daemon+ReapBatching).
     var childSignal: EventSource?
