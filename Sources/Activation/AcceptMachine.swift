@@ -57,7 +57,7 @@ public struct AcceptMachine: Sendable, Equatable {
         case listening
         /// MaxConnectionsPolicy=defer at the cap: listeners not polled.
         case paused
-        case failed(result: String)
+        case failed(result: UnitResult)
         case stopped
     }
 
@@ -88,7 +88,7 @@ public struct AcceptMachine: Sendable, Equatable {
         guard state == .listening || state == .paused else { return refuse(.notListening) }
         guard triggerLimit.allow(now: now) else {
             counters.refused += 1
-            return .fail(fail(result: "trigger-limit-hit",
+            return .fail(fail(result: .triggerLimitHit,
                               Note(.warning, "Trigger limit hit, refusing further activation.")))
         }
         if counters.connections >= maxConnections { return refuse(.tooMany(counters.connections)) }
@@ -126,22 +126,31 @@ public struct AcceptMachine: Sendable, Equatable {
             return cooldown == nil ? [] : SocketMachine.reopenAfterCooldown
         case (.listening, .cooldownElapsed), (.paused, .cooldownElapsed), (.stopped, .cooldownElapsed):
             return []
-        case (.failed, .listenersReopened):
+        case (.failed, .listenersReopened), (.stopped, .listenersReopened):
             state = counters.connections >= maxConnections && policy == .defer_ ? .paused : .listening
             triggerLimit.reset()
             let note = SocketAction.log(SocketMachine.listeningAgain)
             return state == .listening ? [note, .watch] : [note]
-        case (.listening, .listenersReopened), (.paused, .listenersReopened), (.stopped, .listenersReopened):
+        case (.listening, .listenersReopened), (.paused, .listenersReopened):
             return []
-        case (.failed, .reopenFailed):
-            state = .failed(result: "resources")
+        case (.failed, .reopenFailed), (.stopped, .reopenFailed):
+            state = .failed(result: .resources)
             return [.log(Note(.error, "Failed with result 'resources'."))]
-        case (.listening, .reopenFailed), (.paused, .reopenFailed), (.stopped, .reopenFailed):
+        case (.listening, .reopenFailed), (.paused, .reopenFailed):
+            return []
+        case (.failed, .start), (.stopped, .start):
+            return [.reopen]
+        case (.listening, .start), (.paused, .start):
             return []
         case (.listening, .stop), (.paused, .stop), (.failed, .stop):
             state = .stopped
             return [.unwatch, .close]
         case (.stopped, .stop):
+            return []
+        case (.failed, .resetFailed):
+            state = .stopped
+            return []
+        case (.listening, .resetFailed), (.paused, .resetFailed), (.stopped, .resetFailed):
             return []
         }
     }
@@ -151,7 +160,7 @@ public struct AcceptMachine: Sendable, Equatable {
         return .refuse(refusal)
     }
 
-    private mutating func fail(result: String, _ reason: Note) -> [SocketAction] {
+    private mutating func fail(result: UnitResult, _ reason: Note) -> [SocketAction] {
         state = .failed(result: result)
         var actions: [SocketAction] = [.unwatch, .close, .log(reason),
                                        .log(Note(.error, "Failed with result '\(result)'."))]

@@ -89,11 +89,11 @@ public enum ExitStatus: Sendable, Equatable, CustomStringConvertible {
     }
 
     /// systemd's result name for an unclean end.
-    public var failureResult: String {
+    public var failureResult: UnitResult {
         switch self {
-        case .exited: return "exit-code"
-        case .killed: return "signal"
-        case .dumped: return "core-dump"
+        case .exited: return .exitCode
+        case .killed: return .signal
+        case .dumped: return .coreDump
         }
     }
 }

@@ -65,9 +65,9 @@ public struct ServiceConfig: Sendable, Equatable {
     }
 
     /// systemd's Restart= table: `result` is nil on success, else the failure
-    /// result ("exit-code", "signal", "core-dump", "timeout", "watchdog", …).
+    /// result (exit-code, signal, core-dump, timeout, watchdog, …).
     /// RestartPreventExitStatus= wins over every setting.
-    public func shouldRestart(result: String?, mainExit: ExitStatus?) -> Bool {
+    public func shouldRestart(result: UnitResult?, mainExit: ExitStatus?) -> Bool {
         switch mainExit {
         case .exited(let code)? where restartPreventExitStatus.contains(code): return false
         case .killed(let signal)? where restartPreventExitSignals.contains(signal): return false
@@ -79,9 +79,9 @@ public struct ServiceConfig: Sendable, Equatable {
         case .always: return true
         case .onSuccess: return result == nil
         case .onFailure: return result != nil
-        case .onAbnormal: return result != nil && result != "exit-code"
-        case .onWatchdog: return result == "watchdog"
-        case .onAbort: return result == "signal" || result == "core-dump"
+        case .onAbnormal: return result != nil && result != .exitCode
+        case .onWatchdog: return result == .watchdog
+        case .onAbort: return result == .signal || result == .coreDump
         }
     }
 }

@@ -55,9 +55,9 @@ extension ServiceMachine {
         let note = ServiceAction.log(Note(.warning, "Failed to run \(name)=: \(reason)"))
         switch state {
         case .stopping(.execStop): return [note] + afterExecStop()
-        case .startPre: return [note] + enterStopPost(failure: "resources")
-        case .startPost: return [note] + enterStop(failure: "resources")
-        case .stopPost: return [note] + enterDead(failure: "resources")
+        case .startPre: return [note] + enterStopPost(failure: .resources)
+        case .startPost: return [note] + enterStop(failure: .resources)
+        case .stopPost: return [note] + enterDead(failure: .resources)
         default: return [note]
         }
     }
@@ -80,7 +80,7 @@ extension ServiceMachine {
 
     /// Stops a started service: a running ExecStartPost= is killed, then
     /// ExecStop= (when set and the main process lives), then KillSignal=.
-    mutating func enterStop(failure: String?) -> [ServiceAction] {
+    mutating func enterStop(failure: UnitResult?) -> [ServiceAction] {
         if let failure { pendingResult = pendingResult ?? failure }
         var actions: [ServiceAction] = [.cancelTimer]
         if let control = controlPID {
@@ -116,17 +116,17 @@ extension ServiceMachine {
     mutating func timerFired(now: UInt64) -> [ServiceAction] {
         switch state {
         case .startPre, .starting:
-            pendingResult = "timeout"
+            pendingResult = .timeout
             let what = state == .startPre ? "Start-pre" : "Start"
             let note = ServiceAction.log(Note(.error, "\(what) operation timed out. Terminating."))
             return [note] + (state == .startPre ? [.cancelTimer] + sendKillSignal() : enterStop(failure: nil))
         case .startPost:
-            pendingResult = "timeout"
+            pendingResult = .timeout
             return [.log(Note(.error, "Start-post operation timed out. Stopping."))] + enterStop(failure: nil)
         case .stopping(.execStop):
             return [.log(Note(.warning, "Stopping timed out. Terminating."))] + sendKillSignal()
         case .stopping(.signalled):
-            pendingResult = pendingResult ?? "timeout"
+            pendingResult = pendingResult ?? .timeout
             let targets = [mainPID, controlPID].compactMap { $0 }
             guard config.sendSIGKILL, !targets.isEmpty || awaitingLeftovers else {
                 return [.log(Note(.warning, "State 'stop-sigterm' timed out. Skipping SIGKILL."))] + abandonProcesses()
@@ -138,7 +138,7 @@ extension ServiceMachine {
         case .stopping(.killed):
             return [.log(Note(.warning, "Processes still around after SIGKILL. Ignoring."))] + abandonProcesses()
         case .stopPost:
-            pendingResult = pendingResult ?? "timeout"
+            pendingResult = pendingResult ?? .timeout
             return [.log(Note(.warning, "State 'stop-post' timed out. Terminating."))] + sendKillSignal()
         case .autoRestart:
             restartCount += 1
@@ -153,11 +153,11 @@ extension ServiceMachine {
         mainPID = nil
         controlPID = nil
         awaitingLeftovers = false
-        return enterStopPost(failure: "timeout")
+        return enterStopPost(failure: .timeout)
     }
 
     /// ExecStopPost= once per run, then the end.
-    mutating func enterStopPost(failure: String?) -> [ServiceAction] {
+    mutating func enterStopPost(failure: UnitResult?) -> [ServiceAction] {
         if let failure { pendingResult = pendingResult ?? failure }
         guard !stopPostRan, !config.stopPost.isEmpty else { return enterDead(failure: nil) }
         stopPostRan = true
@@ -168,7 +168,7 @@ extension ServiceMachine {
     /// SERVICE_RESULT=, and EXIT_CODE=/EXIT_STATUS= when the main process
     /// ended, as systemd sets them for ExecStop= and ExecStopPost=.
     public var resultEnvironment: [ExtraVariable] {
-        var variables = [ExtraVariable("SERVICE_RESULT", pendingResult ?? "success")]
+        var variables = [ExtraVariable("SERVICE_RESULT", (pendingResult ?? .success).rawValue)]
         if let mainExit {
             variables.append(ExtraVariable("EXIT_CODE", mainExit.codeName))
             variables.append(ExtraVariable("EXIT_STATUS", mainExit.statusText))
@@ -178,7 +178,7 @@ extension ServiceMachine {
 
     /// Ends the run: a restart after RestartSec= when Restart= says so,
     /// otherwise inactive on success and failed with the result otherwise.
-    mutating func enterDead(failure: String?) -> [ServiceAction] {
+    mutating func enterDead(failure: UnitResult?) -> [ServiceAction] {
         if let failure { pendingResult = pendingResult ?? failure }
         mainPID = nil
         controlPID = nil

@@ -23,6 +23,8 @@ public enum ServiceEvent: Sendable, Equatable {
     /// A datagram on NOTIFY_SOCKET from a process of this service; `claim` judges its MAINPID=.
     case notify(NotifyMessage, sender: NotifySender, claim: MainPIDClaim? = nil)
     case stopRequested
+    /// An admin's `reset-failed`: a failed service becomes inactive and its start limit starts over.
+    case resetFailed
     /// The service's timer expired at monotonic time `now` (µs).
     case timerFired(now: UInt64)
 }
@@ -70,7 +72,7 @@ public struct ServiceMachine: Sendable, Equatable {
 
     public enum State: Sendable, Equatable {
         case inactive
-        case failed(result: String)
+        case failed(result: UnitResult)
         /// ExecStartPre= commands running.
         case startPre
         /// Spawn requested; pid not known yet.
@@ -95,9 +97,9 @@ public struct ServiceMachine: Sendable, Equatable {
     public internal(set) var restartCount: UInt32 = 0
     var startLimit: RateLimit
     /// Result recorded while stopping (a timeout turns success into failure).
-    var pendingResult: String?
+    var pendingResult: UnitResult?
     /// How the main process of this run ended, for EXIT_CODE=/EXIT_STATUS= and RestartPreventExitStatus=.
-    var mainExit: ExitStatus?
+    public internal(set) var mainExit: ExitStatus?
     /// The control command list running and its position.
     var controlPhase: ExecPhase?
     var controlIndex = 0
@@ -127,7 +129,7 @@ public struct ServiceMachine: Sendable, Equatable {
         case .startRequested(let now): return isActive ? [.becameActive] : beginStart(now: now)
         case .spawned(let pid): return spawned(pid: pid)
         case .spawnFailed(let reason):
-            return [.log(Note(.error, reason))] + enterStopPost(failure: "resources")
+            return [.log(Note(.error, reason))] + enterStopPost(failure: .resources)
         case .controlSpawned(let pid):
             controlPID = pid
             return []
@@ -145,13 +147,18 @@ public struct ServiceMachine: Sendable, Equatable {
         case .stopRequested:
             forbidRestart = true
             return requestStop()
+        case .resetFailed:
+            startLimit.reset()
+            guard case .failed = state else { return [] }
+            state = .inactive
+            return []
         case .timerFired(let now): return timerFired(now: now)
         }
     }
 
     mutating func beginStart(now: UInt64) -> [ServiceAction] {
         guard startLimit.allow(now: now) else {
-            state = .failed(result: "start-limit-hit")
+            state = .failed(result: .startLimitHit)
             return [.log(Note(.error, "Start request repeated too quickly.")),
                     .log(Note(.error, "Failed with result 'start-limit-hit'.")), .startLimitHit]
         }
@@ -211,11 +218,11 @@ public struct ServiceMachine: Sendable, Equatable {
             if !clean && !killedByUs { pendingResult = status.failureResult }
             return actions
         case .stopping(.killed):
-            pendingResult = pendingResult ?? "timeout"
+            pendingResult = pendingResult ?? .timeout
         case .stopping(.signalled):
             if !clean && !killedByUs { pendingResult = pendingResult ?? status.failureResult }
         case .starting where clean:
-            pendingResult = "protocol"
+            pendingResult = .protocol
             actions.append(.log(Note(.error, "Main process exited before READY=1.")))
         default:
             if !clean { pendingResult = pendingResult ?? status.failureResult }

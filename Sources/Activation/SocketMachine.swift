@@ -16,7 +16,11 @@ public enum SocketEvent: Sendable, Equatable {
     case listenersReopened
     /// Binding them again failed (the daemon has logged why).
     case reopenFailed
+    /// An admin's `start`: a stopped or failed unit binds its listeners again.
+    case start
     case stop
+    /// An admin's `reset-failed`: a failed unit becomes inactive (dead).
+    case resetFailed
 }
 
 public enum SocketAction: Sendable, Equatable {
@@ -36,7 +40,7 @@ public struct SocketMachine: Sendable, Equatable {
     public enum State: Sendable, Equatable {
         case listening
         case running
-        case failed(result: String)
+        case failed(result: UnitResult)
         case stopped
     }
 
@@ -58,7 +62,7 @@ public struct SocketMachine: Sendable, Equatable {
         switch (state, event) {
         case (.listening, .readable(let now)):
             guard triggerLimit.allow(now: now) else {
-                return fail(result: "trigger-limit-hit", Note(.warning, "Trigger limit hit, refusing further activation."))
+                return fail(result: .triggerLimitHit, Note(.warning, "Trigger limit hit, refusing further activation."))
             }
             return [.unwatch, .activate(service)]
         case (.running, .readable), (.failed, .readable), (.stopped, .readable):
@@ -74,28 +78,37 @@ public struct SocketMachine: Sendable, Equatable {
         case (.listening, .serviceInactive), (.failed, .serviceInactive), (.stopped, .serviceInactive):
             return []
         case (.listening, .serviceStartLimitHit), (.running, .serviceStartLimitHit):
-            return fail(result: "service-start-limit-hit", nil)
+            return fail(result: .serviceStartLimitHit, nil)
         case (.failed, .serviceStartLimitHit), (.stopped, .serviceStartLimitHit):
             return []
         case (.failed, .cooldownElapsed):
             return cooldown == nil ? [] : SocketMachine.reopenAfterCooldown
         case (.listening, .cooldownElapsed), (.running, .cooldownElapsed), (.stopped, .cooldownElapsed):
             return []
-        case (.failed, .listenersReopened):
+        case (.failed, .listenersReopened), (.stopped, .listenersReopened):
             state = .listening
             triggerLimit.reset()
             return [.log(SocketMachine.listeningAgain), .watch]
-        case (.listening, .listenersReopened), (.running, .listenersReopened), (.stopped, .listenersReopened):
+        case (.listening, .listenersReopened), (.running, .listenersReopened):
             return []
-        case (.failed, .reopenFailed):
-            state = .failed(result: "resources")
+        case (.failed, .reopenFailed), (.stopped, .reopenFailed):
+            state = .failed(result: .resources)
             return [.log(Note(.error, "Failed with result 'resources'."))]
-        case (.listening, .reopenFailed), (.running, .reopenFailed), (.stopped, .reopenFailed):
+        case (.listening, .reopenFailed), (.running, .reopenFailed):
+            return []
+        case (.failed, .start), (.stopped, .start):
+            return [.reopen]
+        case (.listening, .start), (.running, .start):
             return []
         case (.listening, .stop), (.running, .stop), (.failed, .stop):
             state = .stopped
             return [.unwatch, .close]
         case (.stopped, .stop):
+            return []
+        case (.failed, .resetFailed):
+            state = .stopped
+            return []
+        case (.listening, .resetFailed), (.running, .resetFailed), (.stopped, .resetFailed):
             return []
         }
     }
@@ -106,7 +119,7 @@ public struct SocketMachine: Sendable, Equatable {
     ]
     static let listeningAgain = Note(.notice, "Listening again.")
 
-    private mutating func fail(result: String, _ reason: Note?) -> [SocketAction] {
+    private mutating func fail(result: UnitResult, _ reason: Note?) -> [SocketAction] {
         state = .failed(result: result)
         var actions: [SocketAction] = [.unwatch, .close]
         if let reason { actions.append(.log(reason)) }

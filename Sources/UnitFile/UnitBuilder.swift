@@ -30,6 +30,11 @@ enum UnitBuilder {
         } else {
             result.service = Derive.service(session.draft, diagnostics: &session.diagnostics)
         }
+        let dropIns = sources.sources.dropFirst().compactMap(\.path)
+        result.socket?.unit.fragmentPath = fragmentPath
+        result.socket?.unit.dropInPaths = dropIns
+        result.service?.unit.fragmentPath = fragmentPath
+        result.service?.unit.dropInPaths = dropIns
         result.diagnostics = session.diagnostics
         return result
     }

@@ -26,6 +26,9 @@ public struct Condition: Sendable, Equatable, Hashable {
 }
 
 public struct UnitSection: Sendable, Equatable {
+    /// The unit file and its drop-ins as loaded (for status: `Loaded:` and `Drop-In:`).
+    public var fragmentPath: String?
+    public var dropInPaths: [String] = []
     public var description: String?
     public var documentation: [String] = []
     public var requires: [UnitName] = []

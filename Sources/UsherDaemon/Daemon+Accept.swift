@@ -14,6 +14,12 @@ import UsherSys
 final class AcceptRuntime {
     let unit: SocketUnit
     var machine: AcceptMachine
+    var times = UnitTimes()
+    /// The machine's ActiveState when `times` last looked.
+    private var recordedState = ActiveState.inactive
+    /// The newest finished instances, newest last (at most `finishedKept`).
+    var finished: [FinishedInstance] = []
+    static let finishedKept = 10
     /// nil while the unit is failed or stopped: its listeners are closed.
     private(set) var bound: BoundSocket?
     private(set) var sources: [EventSource]
@@ -29,6 +35,20 @@ final class AcceptRuntime {
     private(set) var fixedLocals: [SocketAddress?] = []
     /// Their instance-string form, formatted once per binding.
     private(set) var fixedLocalTexts: [String?] = []
+
+    /// Records a change of the machine's ActiveState since the last look (no clock read when none).
+    func noteState(at clock: () -> UInt64) {
+        let current = machine.activeState
+        guard current != recordedState else { return }
+        times.record(from: recordedState, to: current, at: clock())
+        recordedState = current
+    }
+
+    /// Keeps `instance` among the newest finished ones.
+    func noteFinished(_ instance: FinishedInstance) {
+        if finished.count >= AcceptRuntime.finishedKept { finished.removeFirst() }
+        finished.append(instance)
+    }
 
     init(unit: SocketUnit, bound: BoundSocket, sources: [EventSource], template: ServiceTemplate,
          templateUnit: ServiceUnit, launch: InstanceLaunchTemplate?, stdio: ResolvedInstanceStdio) {
@@ -79,7 +99,7 @@ extension Daemon {
                 : try InstanceLaunchTemplate(unit: templateUnit, context: context, stdio: stdio)
         } catch {
             log(Note(.error, "Cannot prepare \(unit.service): \(error)"), unit: unit.name)
-            brokenUnits[unit.name] = "resources"
+            brokenUnits[unit.name] = BrokenUnit(loaded: true, reason: "Cannot prepare \(unit.service): \(error)")
             return
         }
         guard let (bound, sources) = bindAcceptListeners(unit) else {
@@ -130,8 +150,7 @@ extension Daemon {
                        metadata: ["unit": "\(unit.service)"])
         }
         guard let template, let instantiated else {
-            log(Note(.error, "Socket service \(unit.service) not loaded, refusing."), unit: unit.name)
-            brokenUnits[unit.name] = "service-not-loaded"
+            serviceNotLoaded(unit)
             return nil
         }
         UnsupportedSettings.notes(forInstanceOf: instantiated).forEach { log($0, unit: unit.service) }
@@ -147,6 +166,7 @@ extension Daemon {
 
     func performAccept(_ actions: [SocketAction], socket name: UnitName) {
         guard let runtime = accept.sockets[name] else { return }
+        runtime.noteState(at: realtimeMicroseconds)
         for action in actions {
             switch action {
             case .watch:

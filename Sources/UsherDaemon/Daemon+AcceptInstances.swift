@@ -11,6 +11,16 @@ struct InstanceRecord {
     var socket: UnitName
     var source: ConnectionSource
     var instance: String
+    /// When the connection was handed to the spawner (wall clock, µs).
+    var started: UInt64
+}
+
+/// An instance that ended, for `status`.
+struct FinishedInstance {
+    var record: InstanceRecord
+    var pid: Int32
+    var exited: UInt64
+    var status: ExitStatus
 }
 
 /// Accept=yes state owned by the daemon (a class so the extensions can mutate it).
@@ -58,7 +68,8 @@ extension Daemon {
             return
         }
         accept.nextToken += 1
-        accept.pending[accept.nextToken] = InstanceRecord(socket: runtime.unit.name, source: source, instance: instance)
+        accept.pending[accept.nextToken] = InstanceRecord(socket: runtime.unit.name, source: source, instance: instance,
+                                                          started: realtimeMicroseconds())
         let strings = InstanceStrings(launch, ip: remote != nil, values: values)
         spawner.submit(InstanceSpawnRequest(token: accept.nextToken, template: launch, ip: remote != nil,
                                             strings: strings, connection: connection.fd.release()))
@@ -93,14 +104,14 @@ extension Daemon {
     private func finishSpawn(_ result: InstanceSpawnResult) {
         guard let pending = accept.pending.removeValue(forKey: result.token) else { return }
         guard result.pid > 0 else {
-            log(Note(.error, "Failed to fork: \(SystemError.describe(result.errno))"), unit: instanceUnitName(pending))
+            log(Note(.error, "Failed to fork: \(SystemError.describe(result.errno))"), instance: pending)
             release(source: pending.source, socket: pending.socket)
             return
         }
         if result.failedStage != 0 {
             let path = accept.sockets[pending.socket]?.templateUnit.execStart.first?.path ?? "?"
             log(Note(.error, "Failed at step \(ExitStatus.stepName(result.failedStage)) spawning \(path): \(SystemError.describe(result.errno))"),
-                unit: instanceUnitName(pending))
+                instance: pending)
         } else {
             // Named inside the autoclosure: building the name per connection costs more than the rest.
             logger.debug("Started PID \(result.pid).", metadata: ["unit": "\(instanceUnitName(pending))"])
@@ -126,11 +137,11 @@ extension Daemon {
     }
 
     private func instanceExited(_ instance: InstanceRecord, _ child: ReapedChild) {
-        if child.killedBySignal || child.status != 0 {
-            let status: ExitStatus = child.coreDumped ? .dumped(signal: child.status)
-                : child.killedBySignal ? .killed(signal: child.status) : .exited(child.status)
-            log(Note(.notice, "Main process exited, \(status)"), unit: instanceUnitName(instance))
-        }
+        let status: ExitStatus = child.coreDumped ? .dumped(signal: child.status)
+            : child.killedBySignal ? .killed(signal: child.status) : .exited(child.status)
+        if status != .exited(0) { log(Note(.notice, "Main process exited, \(status)"), instance: instance) }
+        accept.sockets[instance.socket]?.noteFinished(FinishedInstance(record: instance, pid: child.pid,
+                                                                        exited: realtimeMicroseconds(), status: status))
         settleInstance(instance, mainPID: child.pid)
     }
 
@@ -143,6 +154,13 @@ extension Daemon {
     private func release(source: ConnectionSource, socket: UnitName) {
         guard let runtime = accept.sockets[socket] else { return }
         performAccept(runtime.machine.release(source: source), socket: socket)
+    }
+
+    /// Logs under the instance's own name; the journal keeps it with its template
+    /// (`echo@.service`), so one ring serves every connection's instance.
+    func log(_ note: Note, instance: InstanceRecord) {
+        let template = accept.sockets[instance.socket]?.template.name.full ?? instance.socket.full
+        log(note, unit: instanceUnitName(instance), journalAs: template)
     }
 
     func instanceUnitName(_ instance: InstanceRecord) -> UnitName {

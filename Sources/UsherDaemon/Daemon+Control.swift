@@ -1,19 +1,183 @@
 // Answers control requests from the runtime state: status snapshots, log
-// lines, and the mutating verbs, each performed through the same paths as
-// the events that already exist. The ControlServer has already framed,
-// decoded and authorized each call.
+// lines (and following them), and the mutating verbs, each performed through
+// the same machine events that traffic and signals use. The ControlServer has
+// already framed, decoded and authorized each call. A start, stop or restart
+// of a service is answered when the service got there (ControlWaiters).
+import Activation
 import ControlProtocol
+import UnitModel
+import UsherSys
 
 extension Daemon {
     /// Answers `call` now, or later through `control.reply` (a verb that waits).
     func answerControl(_ call: ControlCall) {
-        let response: ControlResponse
-        switch call.request.verb {
+        let request = call.request
+        switch request.verb {
         case .status:
-            response = ControlResponse(units: [])
-        case .logs, .start, .stop, .restart, .kill, .resetFailed, .daemonReload, .daemonReexec:
-            response = .failure(.unsupported, "\(call.request.verb.rawValue) is not supported by this usherd yet")
+            control?.reply(call.client, statusResponse(request))
+        case .logs:
+            answerLogs(call)
+        case .start, .stop, .restart:
+            changeState(call)
+        case .kill:
+            control?.reply(call.client, ControlResponse(results: unitNames(request).map { killUnit($0, request) }))
+        case .resetFailed:
+            let names = request.units.isEmpty ? knownUnitNames() : unitNames(request)
+            control?.reply(call.client, ControlResponse(results: names.map(resetFailed)))
+        case .daemonReload, .daemonReexec:
+            control?.reply(call.client, .failure(.unsupported, "\(request.verb.rawValue) is not supported by this usherd yet."))
         }
-        control?.reply(call.client, response)
+    }
+
+    private func unitNames(_ request: ControlRequest) -> [UnitName] { request.units.map(Daemon.unitName) }
+
+    private static func notFound(_ name: UnitName) -> ControlError {
+        ControlError(.noSuchUnit, "Unit \(name.full) could not be found.")
+    }
+
+    private func statusResponse(_ request: ControlRequest) -> ControlResponse {
+        let names = request.units.isEmpty ? knownUnitNames() : unitNames(request)
+        let lines = request.lines ?? (request.units.isEmpty ? 0 : 10)
+        let snapshots = names.compactMap { status(of: $0, logLines: lines) }
+        let missing = names.filter { status(of: $0, logLines: 0) == nil }
+        return ControlResponse(error: missing.first.map(Daemon.notFound), units: snapshots)
+    }
+
+    // MARK: logs
+
+    private func answerLogs(_ call: ControlCall) {
+        guard let first = call.request.units.first else {
+            control?.reply(call.client, .failure(.badRequest, "logs needs a unit name."))
+            return
+        }
+        let name = Daemon.unitName(first)
+        let key = journalKey(for: name)
+        let lines = journal.lines(of: key, limit: call.request.lines ?? 10)
+        guard !lines.isEmpty || status(of: name, logLines: 0) != nil else {
+            control?.reply(call.client, ControlResponse(error: Daemon.notFound(name)))
+            return
+        }
+        let follow = call.request.follow == true
+        control?.reply(call.client, ControlResponse(logs: lines), close: !follow)
+        if follow { logFollowers[call.client] = key }
+    }
+
+    /// Sends a new journal line to every client following its ring.
+    func forwardToFollowers(_ key: String, _ line: LogLine) {
+        guard !logFollowers.isEmpty, let control else { return }
+        for (client, followed) in logFollowers where followed == key {
+            guard control.isOpen(client) else {
+                logFollowers[client] = nil
+                continue
+            }
+            control.reply(client, ControlResponse(logs: [line]), close: false)
+        }
+    }
+
+    // MARK: start, stop, restart
+
+    private func changeState(_ call: ControlCall) {
+        let pending = PendingControlCall(client: call.client, count: call.request.units.count)
+        for (index, name) in unitNames(call.request).enumerated() {
+            if let error = refusal(for: name, call.request.verb) {
+                pending.outcomes[index] = UnitOutcome(unit: name.full, error: error)
+                continue
+            }
+            if services[name] != nil {
+                let goal = beginServiceChange(name, call.request.verb)
+                pending.waits.append(ControlWait(index: index, unit: name, goal: goal))
+            } else {
+                pending.outcomes[index] = changeSocket(name, call.request.verb)
+            }
+        }
+        controlWaiters.append(pending)
+        settleControlWaiters(for: nil)
+    }
+
+    /// Why `verb` cannot be done to `name` at all, in systemctl's words; nil when it can.
+    private func refusal(for name: UnitName, _ verb: ControlVerb) -> ControlError? {
+        if let broken = brokenUnits[name] {
+            return ControlError(.failed, "Failed to \(verb.rawValue) \(name.full): \(broken.reason)")
+        }
+        guard sockets[name] != nil || accept.sockets[name] != nil || services[name] != nil else {
+            return ControlError(.noSuchUnit, "Failed to \(verb.rawValue) \(name.full): Unit \(name.full) not found.")
+        }
+        return nil
+    }
+
+    /// Stops and starts a socket unit at once (binding and closing are synchronous).
+    private func changeSocket(_ name: UnitName, _ verb: ControlVerb) -> UnitOutcome {
+        let events: [SocketEvent] = verb == .stop ? [.stop] : verb == .start ? [.start] : [.stop, .start]
+        for event in events {
+            if event == .stop { warnAboutRunningTrigger(name) }
+            if sockets[name] != nil {
+                deliver(event, to: name)
+            } else if let runtime = accept.sockets[name] {
+                performAccept(runtime.machine.handle(event), socket: name)
+            }
+        }
+        let active = sockets[name]?.machine.activeState ?? accept.sockets[name]?.machine.activeState
+        guard verb != .stop, active != .active else { return UnitOutcome(unit: name.full) }
+        let result = sockets[name]?.machine.result ?? accept.sockets[name]?.machine.result ?? .resources
+        return UnitOutcome(unit: name.full, error: Daemon.jobFailed(name, result))
+    }
+
+    /// systemd's note when a socket is stopped while the service it triggered runs on.
+    private func warnAboutRunningTrigger(_ name: UnitName) {
+        guard let service = sockets[name]?.unit.service, services[service]?.machine.isActive == true else { return }
+        log(Note(.warning, "Stopping '\(name.full)', but its triggering units are still active: \(service.full)"), unit: name)
+    }
+
+    private func beginServiceChange(_ name: UnitName, _ verb: ControlVerb) -> ControlGoal {
+        switch verb {
+        case .start:
+            requestStart(name, triggeredBy: nil)
+            return .active
+        case .stop:
+            deliver(.stopRequested, toService: name)
+            return .inactive
+        case .restart:
+            guard services[name]?.machine.isActive == true else {
+                requestStart(name, triggeredBy: nil)
+                return .active
+            }
+            deliver(.stopRequested, toService: name)
+            return .restarted
+        case .status, .logs, .kill, .resetFailed, .daemonReload, .daemonReexec:
+            return .active
+        }
+    }
+
+    static func jobFailed(_ name: UnitName, _ result: UnitResult) -> ControlError {
+        ControlError(.failed, "Job for \(name.full) failed with result '\(result.rawValue)'. See \"usherctl status \(name.full)\" for details.")
+    }
+
+    // MARK: kill, reset-failed
+
+    private func killUnit(_ name: UnitName, _ request: ControlRequest) -> UnitOutcome {
+        if let error = refusal(for: name, .kill) { return UnitOutcome(unit: name.full, error: error) }
+        let signal = request.signal ?? Signals.terminate
+        guard let runtime = services[name] else {
+            return UnitOutcome(unit: name.full, error: ControlError(.failed, "Failed to kill unit \(name.full): No process to kill"))
+        }
+        guard let main = runtime.machine.mainPID else {
+            return UnitOutcome(unit: name.full, error: ControlError(.failed, "Failed to kill unit \(name.full): No main process to kill"))
+        }
+        if let pidfd = runtime.pidfd { try? Processes.signal(pidfd: pidfd, signal) } else { Processes.signal(pid: main, signal) }
+        if request.killWhom != .main { leftovers(of: runtime.sessions).send(signal) }
+        return UnitOutcome(unit: name.full)
+    }
+
+    private func resetFailed(_ name: UnitName) -> UnitOutcome {
+        if sockets[name] != nil {
+            deliver(.resetFailed, to: name)
+        } else if let runtime = accept.sockets[name] {
+            performAccept(runtime.machine.handle(.resetFailed), socket: name)
+        } else if services[name] != nil {
+            deliver(.resetFailed, toService: name)
+        } else if brokenUnits[name] == nil {
+            return UnitOutcome(unit: name.full, error: Daemon.notFound(name))
+        }
+        return UnitOutcome(unit: name.full)
     }
 }

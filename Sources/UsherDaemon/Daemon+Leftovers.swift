@@ -85,7 +85,7 @@ extension Daemon {
             releaseInstance(instance)
             return
         }
-        log(Note(.info, "Stopping what the main process left: \(left.summary)."), unit: instanceUnitName(instance))
+        log(Note(.info, "Stopping what the main process left: \(left.summary)."), instance: instance)
         left.send(template.kill.killSignal)
         accept.lingering[pid] = LingeringInstance(record: instance, timer: lingerTimer(template, pid))
     }
@@ -97,12 +97,12 @@ extension Daemon {
         }
         let name = instanceUnitName(lingering.record)
         guard !lingering.killed, template.kill.sendSIGKILL else {
-            log(Note(.warning, "Processes still around after \(lingering.killed ? "SIGKILL" : "the stop timeout"). Ignoring."), unit: name)
+            log(Note(.warning, "Processes still around after \(lingering.killed ? "SIGKILL" : "the stop timeout"). Ignoring."), instance: lingering.record)
             accept.lingering[pid] = nil
             releaseInstance(lingering.record)
             return
         }
-        log(Note(.warning, "State 'stop-sigterm' timed out. Killing."), unit: name)
+        log(Note(.warning, "State 'stop-sigterm' timed out. Killing."), instance: lingering.record)
         leftovers(of: [pid]).send(Signals.kill)
         lingering.killed = true
         lingering.timer = lingerTimer(template, pid)

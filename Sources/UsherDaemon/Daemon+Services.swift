@@ -26,9 +26,19 @@ extension Daemon {
 
     func deliver(_ event: ServiceEvent, toService name: UnitName) {
         guard var runtime = services[name] else { return }
+        let before = runtime.machine.activeState
+        let exitBefore = runtime.machine.mainExit
         let actions = runtime.machine.handle(event)
+        let now = realtimeMicroseconds()
+        runtime.times.record(from: before, to: runtime.machine.activeState, at: now)
+        if case .spawned = event, runtime.machine.mainPID != nil {
+            runtime.times.mainStart = now
+            runtime.times.mainExit = nil
+        }
+        if exitBefore == nil && runtime.machine.mainExit != nil { runtime.times.mainExit = now }
         services[name] = runtime
         perform(actions, service: name)
+        if !controlWaiters.isEmpty { settleControlWaiters(for: name) }
     }
 
     func perform(_ actions: [ServiceAction], service name: UnitName) {

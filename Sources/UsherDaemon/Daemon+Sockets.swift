@@ -11,12 +11,18 @@ import UsherSys
 extension Daemon {
     func loadAndBind() {
         let set = loader.loadAll()
+        let now = realtimeMicroseconds()
         for diagnostic in set.diagnostics {
             let note = Note(diagnostic.severity == .error ? .error : .warning, diagnostic.text)
             logger.log(level: note.level == .error ? .error : .warning, "\(note.text)",
                        metadata: ["unit": "\(diagnostic.unit)"])
+            journal.append(key: diagnostic.unit, unit: diagnostic.unit, source: .usherd,
+                           priority: diagnostic.severity.priority, bytes: Array(diagnostic.text.utf8), at: now)
         }
-        for name in set.refused { brokenUnits[name] = "refused" }
+        for name in set.refused {
+            let errors = set.diagnostics.filter { $0.unit == name.full && $0.severity == .error }.map(\.text)
+            brokenUnits[name] = BrokenUnit(loaded: false, reason: errors.joined(separator: "; "))
+        }
         for name in set.masked { logger.info("Unit \(name) is masked.") }
         for service in set.services {
             UnsupportedSettings.notes(for: service).forEach { log($0, unit: service.name) }
@@ -34,8 +40,7 @@ extension Daemon {
             return
         }
         guard ensureServiceLoaded(unit.service) else {
-            log(Note(.error, "Socket service \(unit.service) not loaded, refusing."), unit: unit.name)
-            brokenUnits[unit.name] = "service-not-loaded"
+            serviceNotLoaded(unit)
             return
         }
         guard let (bound, sources) = bindListeners(unit, reporting: { _ in .listenerReadable(unit.name) }) else {
@@ -43,14 +48,23 @@ extension Daemon {
             return
         }
         let machine = SocketMachine(unit: unit)
-        sockets[unit.name] = SocketRuntime(unit: unit, machine: machine, bound: bound, sources: sources)
+        var runtime = SocketRuntime(unit: unit, machine: machine, bound: bound, sources: sources)
+        runtime.times.record(from: .inactive, to: machine.activeState, at: realtimeMicroseconds())
+        sockets[unit.name] = runtime
         perform(machine.startActions(), socket: unit.name)
     }
 
     /// A unit whose listeners could not be bound at start-up: failed, left out.
     func markBindFailed(_ name: UnitName) {
         log(Note(.error, "Failed with result 'resources'."), unit: name)
-        brokenUnits[name] = "resources"
+        brokenUnits[name] = BrokenUnit(loaded: true, reason: lastBindFailure ?? "Failed to listen.")
+    }
+
+    /// A socket whose service does not exist: systemd's refusal, and the unit left out.
+    func serviceNotLoaded(_ unit: SocketUnit) {
+        let text = "Socket service \(unit.service) not loaded, refusing."
+        log(Note(.error, text), unit: unit.name)
+        brokenUnits[unit.name] = BrokenUnit(loaded: true, reason: text)
     }
 
     /// Binds every listener of `unit` and adds a disabled io source for each
@@ -59,6 +73,7 @@ extension Daemon {
         switch Binder.bind(unit) {
         case .failure(let failure):
             logger.error("\(failure.description)", metadata: ["unit": "\(unit.name)"])
+            lastBindFailure = failure.description
             return nil
         case .success(let bound):
             for warning in bound.warnings { logger.warning("\(warning)", metadata: ["unit": "\(unit.name)"]) }
@@ -93,7 +108,9 @@ extension Daemon {
 
     func deliver(_ event: SocketEvent, to name: UnitName) {
         guard var runtime = sockets[name] else { return }
+        let before = runtime.machine.activeState
         let actions = runtime.machine.handle(event)
+        runtime.times.record(from: before, to: runtime.machine.activeState, at: realtimeMicroseconds())
         sockets[name] = runtime
         perform(actions, socket: name)
     }

@@ -10,12 +10,20 @@ import UnitFile
 import UnitModel
 import UsherSys
 
+/// A unit left out at start-up: it did not load (LoadState=error), or it loaded but
+/// could not start (failed with result resources). `reason` names file and line where known.
+struct BrokenUnit {
+    var loaded: Bool
+    var reason: String
+}
+
 public final class Daemon {
     struct SocketRuntime {
         var unit: SocketUnit
         var machine: SocketMachine
         /// nil while the unit is failed or stopped: its listeners are closed.
         var bound: BoundSocket?
+        var times = UnitTimes()
         var sources: [EventSource]
         var cooldown: EventSource?
 
@@ -27,6 +35,7 @@ public final class Daemon {
         var machine: ServiceMachine
         var timer: EventSource?
         var pidfd: OwnedFD?
+        var times = UnitTimes()
         /// The pids usherd spawned for this run (main and control): each leads its
         /// own session and process group, which is how usherd, without cgroups,
         /// tells the service's processes from others.
@@ -45,13 +54,20 @@ public final class Daemon {
     var notify: NotifySocket?
     /// The control socket, once opened in run().
     var control: ControlServer?
+    /// start/stop/restart calls waiting for their services.
+    var controlWaiters: [PendingControlCall] = []
+    var settlingControlWaiters = false
+    /// `logs --follow` clients and the journal ring each follows.
+    var logFollowers: [ControlClientID: String] = [:]
     var fixedSources: [EventSource] = []
     /// The SIGCHLD source, paused while Accept=yes reaping is batched (Daemon+ReapBatching).
     var childSignal: EventSource?
     var sockets: [UnitName: SocketRuntime] = [:]
     var services: [UnitName: ServiceRuntime] = [:]
     /// Units that could not be loaded or bound, with the reason (for status).
-    var brokenUnits: [UnitName: String] = [:]
+    var brokenUnits: [UnitName: BrokenUnit] = [:]
+    /// The last listener that could not be bound, with the reason (for BrokenUnit).
+    var lastBindFailure: String?
     var pidOwners: [Int32: UnitName] = [:]
     /// "Cannot find unit for notify message" lines: a few per 10 s, whoever floods the socket.
     var unownedNotifyLog = RateLimit(interval: .seconds(10), burst: 5)
@@ -59,6 +75,8 @@ public final class Daemon {
     var orphanSnapshot: [Int32]?
     var startOrder: [UnitName] = []
     let output: OutputCapture
+    /// Each unit's newest output and usherd's messages about it, for status and logs.
+    let journal = UnitJournal()
     var shuttingDown = false
     /// Accept=yes socket units, their instances and the spawner (Daemon+Accept).
     let accept = AcceptState()
@@ -69,13 +87,14 @@ public final class Daemon {
         loop = try EventLoop()
         loader = UnitLoader(directories: options.unitDirectories, specifiers: options.specifierContext())
         context = try DaemonContext(notifySocketPath: nil)
-        output = OutputCapture(logger: logger)
+        output = OutputCapture(logger: logger, journal: journal)
     }
 
     /// Sets up, serves until SIGTERM/SIGINT has stopped everything, returns the exit code.
     /// Throws a RuntimeDirectoryError when the runtime directory is unsafe or in use.
     public func run() throws -> Int32 {
         loop.setHandler { [unowned self] event in self.handle(event) }
+        journal.onAppend = { [unowned self] key, line in self.forwardToFollowers(key, line) }
         let directory = try options.openRuntimeDirectory()
         runtime = directory
         logger.debug("Runtime directory \(directory.path).")
@@ -175,7 +194,7 @@ public final class Daemon {
     }
 
     /// Logs with the unit name as metadata and as the message prefix, once.
-    func log(_ note: Note, unit: UnitName) {
+    func log(_ note: Note, unit: UnitName, journalAs key: String? = nil) {
         let level: Logger.Level
         switch note.level {
         case .debug: level = .debug
@@ -185,5 +204,9 @@ public final class Daemon {
         case .error: level = .error
         }
         logger.log(level: level, "\(note.text)", metadata: ["unit": "\(unit)"])
+        if note.level != .debug {
+            journal.append(key: key ?? unit.full, unit: unit.full, source: .usherd, priority: note.level.syslogPriority,
+                           bytes: Array(note.text.utf8), at: realtimeMicroseconds())
+        }
     }
 }

@@ -25,8 +25,12 @@ final class OutputCapture {
     private var limits = LogRateLimits()
     private var nextSerial: UInt64 = 0
     private let logger: Logger
+    private let journal: UnitJournal
 
-    init(logger: Logger) { self.logger = logger }
+    init(logger: Logger, journal: UnitJournal) {
+        self.logger = logger
+        self.journal = journal
+    }
 
     func attach(_ fd: OwnedFD, stream: String, unit: UnitName, loop: EventLoop) throws {
         nextSerial += 1
@@ -44,7 +48,12 @@ final class OutputCapture {
         case .data(let bytes):
             let lines = rings[key, default: OutputRing()].append(bytes)
             let now = monotonicMicroseconds()
-            for line in lines { log(line, pipe, now: now) }
+            let wallClock = realtimeMicroseconds()
+            for line in lines {
+                journal.append(key: pipe.unit.full, unit: pipe.unit.full, source: pipe.stream == "stderr" ? .stderr : .stdout, priority: 6,
+                               bytes: line, at: wallClock)
+                log(line, pipe, now: now)
+            }
         case .wouldBlock:
             return
         case .endOfFile:

@@ -34,6 +34,13 @@ public func monotonicMicroseconds() -> UInt64 {
     return UInt64(now.tv_sec) * 1_000_000 + UInt64(now.tv_nsec) / 1_000
 }
 
+/// CLOCK_REALTIME in microseconds since the epoch, for timestamps people read.
+public func realtimeMicroseconds() -> UInt64 {
+    var now = timespec()
+    clock_gettime(CLOCK_REALTIME, &now)
+    return UInt64(now.tv_sec) * 1_000_000 + UInt64(now.tv_nsec) / 1_000
+}
+
 extension Signals {
     /// Signals whose disposition is not SIG_DFL (handled or ignored) right now:
     /// the only ones a spawned child has to reset before it unblocks signals.

@@ -82,7 +82,7 @@ final class AcceptMachineTests: XCTestCase {
             .unwatch, .close, .log(Note(.warning, "Trigger limit hit, refusing further activation.")),
             .log(Note(.error, "Failed with result 'trigger-limit-hit'.")), .armCooldown(.seconds(5)),
         ]))
-        XCTAssertEqual(machine.state, .failed(result: "trigger-limit-hit"))
+        XCTAssertEqual(machine.state, .failed(result: .triggerLimitHit))
         XCTAssertEqual(machine.admit(source: local, now: 4), .refuse(.notListening))
         XCTAssertEqual(machine.release(source: local), [], "a release does not revive a failed unit")
         XCTAssertEqual(machine.handle(.cooldownElapsed),

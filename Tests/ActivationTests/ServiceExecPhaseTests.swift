@@ -37,7 +37,7 @@ final class ServiceExecPhaseTests: XCTestCase {
         _ = machine.handle(.startRequested(now: 0))
         _ = machine.handle(.controlSpawned(pid: 50))
         let actions = machine.handle(.childExited(pid: 50, status: .exited(1)))
-        XCTAssertEqual(machine.state, .failed(result: "exit-code"))
+        XCTAssertEqual(machine.state, .failed(result: .exitCode))
         XCTAssertFalse(actions.contains(.spawnMain))
         XCTAssertTrue(actions.contains(.log(Note(.warning, "Control process (ExecStartPre=) exited, code=exited, status=1/FAILURE"))))
         XCTAssertEqual(actions.last, .becameInactive, "the socket listens again")
@@ -59,7 +59,7 @@ final class ServiceExecPhaseTests: XCTestCase {
         XCTAssertTrue(actions.contains(.signalGroup(pid: 50, signal: 15)))
         XCTAssertEqual(machine.state, .stopping(.signalled))
         _ = machine.handle(.childExited(pid: 50, status: .killed(signal: 15)))
-        XCTAssertEqual(machine.state, .failed(result: "timeout"))
+        XCTAssertEqual(machine.state, .failed(result: .timeout))
     }
 
     func testStartPostRunsAfterReadyForNotifyServices() {
@@ -82,7 +82,7 @@ final class ServiceExecPhaseTests: XCTestCase {
         let actions = machine.handle(.childExited(pid: 60, status: .exited(2)))
         XCTAssertTrue(actions.contains(.signalGroup(pid: 100, signal: 15)))
         _ = machine.handle(.childExited(pid: 100, status: .killed(signal: 15)))
-        XCTAssertEqual(machine.state, .failed(result: "exit-code"))
+        XCTAssertEqual(machine.state, .failed(result: .exitCode))
     }
 
     func testStopPostSeesTheResultAndHowTheMainProcessEnded() {
@@ -99,7 +99,7 @@ final class ServiceExecPhaseTests: XCTestCase {
                        .spawnControl(.stopPost, index: 1, environment: expected))
         _ = machine.handle(.controlSpawned(pid: 71))
         XCTAssertEqual(machine.handle(.childExited(pid: 71, status: .exited(0))).last, .becameInactive)
-        XCTAssertEqual(machine.state, .failed(result: "exit-code"))
+        XCTAssertEqual(machine.state, .failed(result: .exitCode))
     }
 
     func testStopPostAfterASignalNamesTheSignalAndSuccess() {
@@ -129,7 +129,7 @@ final class ServiceExecPhaseTests: XCTestCase {
         _ = machine.handle(.childExited(pid: 100, status: .exited(0)))
         _ = machine.handle(.controlSpawned(pid: 70))
         _ = machine.handle(.childExited(pid: 70, status: .exited(1)))
-        XCTAssertEqual(machine.state, .failed(result: "exit-code"))
+        XCTAssertEqual(machine.state, .failed(result: .exitCode))
     }
 
     func testMainExitDuringStartPostWaitsForTheCommandThenEnds() {
@@ -152,7 +152,7 @@ final class ServiceExecPhaseTests: XCTestCase {
         XCTAssertTrue(actions.contains(.signalGroup(pid: 60, signal: 9)))
         XCTAssertTrue(actions.contains(.signalGroup(pid: 100, signal: 15)))
         _ = machine.handle(.childExited(pid: 100, status: .killed(signal: 15)))
-        XCTAssertEqual(machine.state, .failed(result: "timeout"))
+        XCTAssertEqual(machine.state, .failed(result: .timeout))
     }
 
     func testStopPostTimeoutTerminatesItAndFailsWithTimeout() {
@@ -165,7 +165,7 @@ final class ServiceExecPhaseTests: XCTestCase {
         let actions = machine.handle(.childExited(pid: 70, status: .killed(signal: 15)))
         XCTAssertFalse(actions.contains { if case .spawnControl = $0 { return true } else { return false } },
                        "ExecStopPost= runs once per run")
-        XCTAssertEqual(machine.state, .failed(result: "timeout"))
+        XCTAssertEqual(machine.state, .failed(result: .timeout))
     }
 
     func testExecStopSeesASuccessResultWhileTheMainProcessRuns() {

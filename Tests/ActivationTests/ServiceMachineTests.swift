@@ -43,7 +43,7 @@ final class ServiceMachineTests: XCTestCase {
     func testExecFailureStatusFailsWithExitCode() {
         var machine = running()
         let actions = machine.handle(.childExited(pid: 100, status: .exited(203)))
-        XCTAssertEqual(machine.state, .failed(result: "exit-code"))
+        XCTAssertEqual(machine.state, .failed(result: .exitCode))
         XCTAssertTrue(actions.contains(.log(Note(.warning, "Main process exited, code=exited, status=203/EXEC"))))
         XCTAssertEqual(actions.last, .becameInactive)
     }
@@ -51,7 +51,7 @@ final class ServiceMachineTests: XCTestCase {
     func testSIGKILLedServiceFailsWithSignalResult() {
         var machine = running()
         _ = machine.handle(.childExited(pid: 100, status: .killed(signal: 9)))
-        XCTAssertEqual(machine.state, .failed(result: "signal"))
+        XCTAssertEqual(machine.state, .failed(result: .signal))
     }
 
     func testExitOfAnUnknownPidIsIgnored() {
@@ -68,7 +68,7 @@ final class ServiceMachineTests: XCTestCase {
             _ = machine.handle(.childExited(pid: 100, status: .exited(0)))
         }
         XCTAssertEqual(machine.handle(.startRequested(now: 9)).last, .startLimitHit)
-        XCTAssertEqual(machine.state, .failed(result: "start-limit-hit"))
+        XCTAssertEqual(machine.state, .failed(result: .startLimitHit))
     }
 
     func testNotifyServiceStaysStartingUntilReady() {
@@ -104,7 +104,7 @@ final class ServiceMachineTests: XCTestCase {
         XCTAssertTrue(actions.contains(.signalGroup(pid: 100, signal: 9)))
         XCTAssertEqual(machine.state, .stopping(.killed))
         _ = machine.handle(.childExited(pid: 100, status: .killed(signal: 9)))
-        XCTAssertEqual(machine.state, .failed(result: "timeout"))
+        XCTAssertEqual(machine.state, .failed(result: .timeout))
     }
 
     func testStopBySIGTERMIsASuccess() {
@@ -137,7 +137,7 @@ final class ServiceMachineTests: XCTestCase {
         _ = machine.handle(.spawned(pid: 100))
         XCTAssertTrue(machine.handle(.timerFired(now: 0)).contains(.signalGroup(pid: 100, signal: 15)))
         _ = machine.handle(.childExited(pid: 100, status: .killed(signal: 15)))
-        XCTAssertEqual(machine.state, .failed(result: "timeout"))
+        XCTAssertEqual(machine.state, .failed(result: .timeout))
     }
 }
 

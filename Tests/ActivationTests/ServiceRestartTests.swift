@@ -25,13 +25,13 @@ final class ServiceRestartTests: XCTestCase {
     func testRestartTableMatchesSystemdRowByRow() {
         // Columns: no, always, on-success, on-failure, on-abnormal, on-abort, on-watchdog.
         let policies: [RestartPolicy] = [.no, .always, .onSuccess, .onFailure, .onAbnormal, .onAbort, .onWatchdog]
-        let rows: [(cause: String, result: String?, exit: ExitStatus?, restarts: [Bool])] = [
+        let rows: [(cause: String, result: UnitResult?, exit: ExitStatus?, restarts: [Bool])] = [
             ("clean exit code or signal", nil, .exited(0), [false, true, true, false, false, false, false]),
-            ("unclean exit code", "exit-code", .exited(1), [false, true, false, true, false, false, false]),
-            ("unclean signal", "signal", .killed(signal: 9), [false, true, false, true, true, true, false]),
-            ("core dump", "core-dump", .dumped(signal: 11), [false, true, false, true, true, true, false]),
-            ("timeout", "timeout", nil, [false, true, false, true, true, false, false]),
-            ("watchdog", "watchdog", nil, [false, true, false, true, true, false, true]),
+            ("unclean exit code", .exitCode, .exited(1), [false, true, false, true, false, false, false]),
+            ("unclean signal", .signal, .killed(signal: 9), [false, true, false, true, true, true, false]),
+            ("core dump", .coreDump, .dumped(signal: 11), [false, true, false, true, true, true, false]),
+            ("timeout", .timeout, nil, [false, true, false, true, true, false, false]),
+            ("watchdog", .watchdog, nil, [false, true, false, true, true, false, true]),
         ]
         for row in rows {
             for (policy, expected) in zip(policies, row.restarts) {
@@ -72,10 +72,10 @@ final class ServiceRestartTests: XCTestCase {
     func testRestartPreventExitStatusWinsOverRestartAlways() {
         var machine = running { $0.restart = .always; $0.restartPreventExitStatus = [3] }
         _ = machine.handle(.childExited(pid: 100, status: .exited(3)))
-        XCTAssertEqual(machine.state, .failed(result: "exit-code"))
+        XCTAssertEqual(machine.state, .failed(result: .exitCode))
         var bySignal = running { $0.restart = .always; $0.restartPreventExitSignals = [10] }
         _ = bySignal.handle(.childExited(pid: 100, status: .killed(signal: 10)))
-        XCTAssertEqual(bySignal.state, .failed(result: "signal"))
+        XCTAssertEqual(bySignal.state, .failed(result: .signal))
     }
 
     func testSuccessExitStatusMakesACodeAndASignalClean() {
@@ -97,7 +97,7 @@ final class ServiceRestartTests: XCTestCase {
         _ = machine.handle(.childExited(pid: 100, status: .exited(1)))
         let actions = machine.handle(.timerFired(now: 3))
         XCTAssertEqual(actions.last, .startLimitHit)
-        XCTAssertEqual(machine.state, .failed(result: "start-limit-hit"))
+        XCTAssertEqual(machine.state, .failed(result: .startLimitHit))
     }
 
     func testStopCancelsAPendingRestart() {

@@ -121,7 +121,7 @@ final class ServiceTrustTests: XCTestCase {
         XCTAssertTrue(timeout.contains(.signalLeftovers(signal: 9)))
         XCTAssertEqual(machine.state, .stopping(.killed))
         XCTAssertEqual(machine.handle(.leftoversGone).last, .becameInactive)
-        XCTAssertEqual(machine.state, .failed(result: "timeout"))
+        XCTAssertEqual(machine.state, .failed(result: .timeout))
     }
 
     func testMainExitWithoutLeftoversEndsAtOnce() {

@@ -37,7 +37,7 @@ final class SocketFailureTableTests: XCTestCase {
         switch state {
         case .listening: return "listening"
         case .running: return "running"
-        case .failed(let result): return "failed:" + result
+        case .failed(let result): return "failed:" + result.rawValue
         case .stopped: return "stopped"
         }
     }
@@ -46,7 +46,7 @@ final class SocketFailureTableTests: XCTestCase {
         switch state {
         case .listening: return "listening"
         case .paused: return "paused"
-        case .failed(let result): return "failed:" + result
+        case .failed(let result): return "failed:" + result.rawValue
         case .stopped: return "stopped"
         }
     }
@@ -110,9 +110,17 @@ final class SocketFailureTableTests: XCTestCase {
             Row("stopped", .readable(now: 9), [], "stopped"),
             Row("stopped", .serviceStartLimitHit, [], "stopped"),
             Row("stopped", .cooldownElapsed, [], "stopped"),
-            Row("stopped", .listenersReopened, [], "stopped"),
-            Row("stopped", .reopenFailed, [], "stopped"),
+            Row("stopped", .listenersReopened, [Self.listeningNote, .watch], "listening"),
+            Row("stopped", .reopenFailed, [Self.resourcesNote], "failed:resources"),
             Row("stopped", .stop, [], "stopped"),
+            Row("listening", .start, [], "listening"),
+            Row("running", .start, [], "running"),
+            Row("failed:trigger-limit-hit", .start, [.reopen], "failed:trigger-limit-hit"),
+            Row("stopped", .start, [.reopen], "stopped"),
+            Row("listening", .resetFailed, [], "listening"),
+            Row("running", .resetFailed, [], "running"),
+            Row("failed:trigger-limit-hit", .resetFailed, [], "stopped"),
+            Row("stopped", .resetFailed, [], "stopped"),
         ]
         check(rows, start: { socketMachine(in: $0) }, label: { Self.label($0.state) }, handle: { $0.handle($1) })
     }
@@ -172,9 +180,19 @@ final class SocketFailureTableTests: XCTestCase {
         for state in ["listening", "paused", "failed:trigger-limit-hit", "stopped"] {
             rows += unconcerned.map { Row(state, $0, [], state) }
         }
-        for state in ["listening", "paused", "stopped"] {
-            rows += [SocketEvent.cooldownElapsed, .listenersReopened, .reopenFailed].map { Row(state, $0, [], state) }
+        for state in ["listening", "paused"] {
+            rows += [SocketEvent.cooldownElapsed, .listenersReopened, .reopenFailed, .start, .resetFailed]
+                .map { Row(state, $0, [], state) }
         }
+        rows += [
+            Row("stopped", .cooldownElapsed, [], "stopped"),
+            Row("stopped", .listenersReopened, [Self.listeningNote, .watch], "listening"),
+            Row("stopped", .reopenFailed, [Self.resourcesNote], "failed:resources"),
+            Row("stopped", .start, [.reopen], "stopped"),
+            Row("stopped", .resetFailed, [], "stopped"),
+            Row("failed:trigger-limit-hit", .start, [.reopen], "failed:trigger-limit-hit"),
+            Row("failed:trigger-limit-hit", .resetFailed, [], "stopped"),
+        ]
         rows += [
             Row("failed:trigger-limit-hit", .cooldownElapsed, [Self.cooldownNote, .reopen], "failed:trigger-limit-hit"),
             Row("failed:trigger-limit-hit", .listenersReopened, [Self.listeningNote, .watch], "listening"),

@@ -38,7 +38,7 @@ final class SocketMachineTests: XCTestCase {
         let actions = machine.handle(.readable(now: 50_000))
         XCTAssertEqual(actions, [.unwatch, .close, .log(Note(.warning, "Trigger limit hit, refusing further activation.")),
                                  .log(Note(.error, "Failed with result 'trigger-limit-hit'."))])
-        XCTAssertEqual(machine.state, .failed(result: "trigger-limit-hit"))
+        XCTAssertEqual(machine.state, .failed(result: .triggerLimitHit))
         XCTAssertEqual(machine.handle(.serviceInactive), [], "a failed socket stays unwatched")
         XCTAssertEqual(machine.handle(.cooldownElapsed), [], "without the Usher key nothing brings it back")
     }
@@ -69,7 +69,7 @@ final class SocketMachineTests: XCTestCase {
         _ = machine.handle(.readable(now: 0))
         XCTAssertEqual(machine.handle(.serviceStartLimitHit).last,
                        .log(Note(.error, "Failed with result 'service-start-limit-hit'.")))
-        XCTAssertEqual(machine.state, .failed(result: "service-start-limit-hit"))
+        XCTAssertEqual(machine.state, .failed(result: .serviceStartLimitHit))
     }
 
     func testStopClosesAndIgnoresEverythingAfter() {

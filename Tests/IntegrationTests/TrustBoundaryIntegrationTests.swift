@@ -9,7 +9,8 @@ import UsherSys
 final class TrustBoundaryIntegrationTests: XCTestCase {
     /// A notifier in Python's standard library: sends argv[1] (with {ppid}
     /// replaced by its parent's pid) to $NOTIFY_SOCKET, from a forked child
-    /// with --fork, then sleeps until stopped.
+    /// with --fork (which lives on: usherd attributes a datagram by its
+    /// sender's /proc entry), then sleeps until stopped.
     private func writeNotifier(_ harness: UsherdHarness) throws -> String {
         let path = harness.root + "/notify.py"
         try """
@@ -20,11 +21,8 @@ final class TrustBoundaryIntegrationTests: XCTestCase {
                 s.connect(os.environ["NOTIFY_SOCKET"])
                 s.send(text.encode())
             if "--fork" in sys.argv:
-                child = os.fork()
-                if child == 0:
+                if os.fork() == 0:
                     send()
-                    os._exit(0)
-                os.waitpid(child, 0)
             else:
                 send()
             time.sleep(300)
