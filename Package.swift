@@ -2,7 +2,8 @@
 // Usher: a socket-activation supervisor that reads systemd unit files.
 // Module map: CSpawn (fork→exec only), CSystemd (libsystemd), UsherSys (the
 // one thin syscall layer), UnitModel (typed units), UnitFile (parser/loader),
-// Binder, Activation (state machines), ControlProtocol, UsherDaemon.
+// Binder, Activation (state machines), Launch (a unit into a spawn), ControlProtocol,
+// UsherDaemon.
 import PackageDescription
 
 let package = Package(
@@ -26,8 +27,9 @@ let package = Package(
         .target(name: "Binder", dependencies: ["UnitModel", "UsherSys"]),
         .target(name: "Activation", dependencies: ["UnitModel"]),
         .target(name: "ControlProtocol"),
+        .target(name: "Launch", dependencies: ["CSpawn", "CSystemd", "UsherSys", "UnitModel", "Activation"]),
         .target(name: "UsherDaemon", dependencies: [
-            "CSpawn", "CSystemd", "UsherSys", "UnitModel", "UnitFile", "Binder", "Activation", "ControlProtocol",
+            "CSpawn", "CSystemd", "UsherSys", "UnitModel", "UnitFile", "Binder", "Activation", "ControlProtocol", "Launch",
             .product(name: "Logging", package: "swift-log"),
         ]),
         .executableTarget(name: "usherd", dependencies: [

@@ -4,6 +4,7 @@
 // the AcceptMachine about each connection before handing a prepared spawn to
 // the AcceptSpawner; closing a failed unit's listeners and reopening them.
 // Instances, reaping and shutdown: Daemon+AcceptInstances.
+import Launch
 import Activation
 import Binder
 import UnitFile

@@ -2,6 +2,7 @@
 // (instance name, REMOTE_*, INVOCATION_ID) for the spawner, taking its result
 // back, reaping (an instance's exit releases its connection counters however
 // it ended), the per-unit counters, and stopping instances at shutdown.
+import Launch
 import Activation
 import UnitModel
 import UsherSys
@@ -38,7 +39,6 @@ final class AcceptState {
     /// pending), with the last token submitted then: only spawns up to it can own them.
     var earlyExits: [Int32: (child: ReapedChild, lastToken: UInt64)] = [:]
     var results: [InstanceSpawnResult] = []
-    let random = RandomPool()
     var stopTimer: EventSource?
     /// When the last connection was admitted (monotonic µs) and, while SIGCHLD
     /// is paused, the timer that resumes it (Daemon+ReapBatching).
@@ -57,7 +57,7 @@ extension Daemon {
         let (instance, remote) = connection.describe(number: number, localText: localText)
         let values = InstanceValues(instance: instance, remoteAddress: remote?.address ?? "",
                                     remotePort: remote?.port ?? "",
-                                    invocationID: InvocationIDs.next(accept.random))
+                                    invocationID: InvocationIDs.next())
         let launch: InstanceLaunchTemplate
         do {
             launch = try runtime.launch ?? instanceLaunch(runtime, instance: instance)
@@ -137,8 +137,7 @@ extension Daemon {
     }
 
     private func instanceExited(_ instance: InstanceRecord, _ child: ReapedChild) {
-        let status: ExitStatus = child.coreDumped ? .dumped(signal: child.status)
-            : child.killedBySignal ? .killed(signal: child.status) : .exited(child.status)
+        let status = child.exitStatus
         if status != .exited(0) { log(Note(.notice, "Main process exited, \(status)"), instance: instance) }
         accept.sockets[instance.socket]?.noteFinished(FinishedInstance(record: instance, pid: child.pid,
                                                                         exited: realtimeMicroseconds(), status: status))

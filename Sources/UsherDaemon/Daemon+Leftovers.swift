@@ -5,6 +5,7 @@
 // KillSignal=, SIGKILL after TimeoutStopSec=, and the unit (or the instance's
 // connection slot) is released only when none is left. A process that calls
 // setsid and leaves its process group while its parent lives escapes this.
+import Launch
 import Activation
 import UnitModel
 import UsherSys
@@ -95,7 +96,6 @@ extension Daemon {
         guard var lingering = accept.lingering[pid], let template = accept.sockets[lingering.record.socket]?.templateUnit else {
             return
         }
-        let name = instanceUnitName(lingering.record)
         guard !lingering.killed, template.kill.sendSIGKILL else {
             log(Note(.warning, "Processes still around after \(lingering.killed ? "SIGKILL" : "the stop timeout"). Ignoring."), instance: lingering.record)
             accept.lingering[pid] = nil

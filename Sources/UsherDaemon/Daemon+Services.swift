@@ -1,7 +1,8 @@
 // Services in the daemon: start requests, spawning the main and control
-// (ExecStartPre=, ExecStartPost=, ExecStop=, ExecStopPost=) processes, reaping
-// (our children and adopted orphans), and performing the service machine's
-// actions. sd_notify: Daemon+Notify; what a run leaves behind: Daemon+Leftovers.
+// (ExecStartPre=, ExecStartPost=, ExecStop=, ExecStopPost=) processes, and
+// performing the service machine's actions. Reaping: Daemon+Reaping; sd_notify:
+// Daemon+Notify; what a run leaves behind: Daemon+Leftovers.
+import Launch
 import Activation
 import UnitModel
 import UsherSys
@@ -156,20 +157,5 @@ extension Daemon {
             log(Note(.info, "Started \(launch.plan.path), PID \(outcome.pid)."), unit: name)
         }
         return (outcome.pid, outcome.pidfd)
-    }
-
-    func reapChildren() {
-        collectSpawnResults()
-        let reaped = Processes.reapAll()
-        for child in reaped {
-            guard let owner = pidOwners.removeValue(forKey: child.pid) else {
-                if !claimInstanceExit(child) { logger.debug("Reaped orphan process \(child.pid).") }
-                continue
-            }
-            let status: ExitStatus = child.coreDumped ? .dumped(signal: child.status)
-                : child.killedBySignal ? .killed(signal: child.status) : .exited(child.status)
-            deliver(.childExited(pid: child.pid, status: status, leftovers: hasLeftovers(owner)), toService: owner)
-        }
-        checkLingeringProcesses(afterReaping: !reaped.isEmpty)
     }
 }

@@ -2,6 +2,7 @@
 // table, and reacts to every DaemonEvent in handle(_:), the one dispatch
 // point. Policy comes from the Activation machines; this class performs
 // their actions (watch, spawn, signal, arm timers, log). One thread only.
+import Launch
 import Activation
 import Binder
 import CSystemd

@@ -5,14 +5,14 @@
 import Foundation
 import UsherSys
 
-struct InstanceStrings {
-    let block: UnsafeMutableRawPointer
-    let argv: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>
-    let envp: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>
-    let scratch: UnsafeMutablePointer<Int32>
+public struct InstanceStrings {
+    public let block: UnsafeMutableRawPointer
+    public let argv: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>
+    public let envp: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>
+    public let scratch: UnsafeMutablePointer<Int32>
 
     /// Fills argv and envp (`ip`: the environment with REMOTE_*) for `values`.
-    init(_ template: InstanceLaunchTemplate, ip: Bool, values: InstanceValues) {
+    public init(_ template: InstanceLaunchTemplate, ip: Bool, values: InstanceValues) {
         let environment = ip ? template.environmentIP : template.environmentLocal
         let pointerCount = template.argv.count + 1 + environment.count + 1
         let textBytes = template.argv.reduce(0) { $0 + Self.size(of: $1, values) }
@@ -30,7 +30,7 @@ struct InstanceStrings {
         envp[environment.count] = nil
     }
 
-    func free() { block.deallocate() }
+    public func free() { block.deallocate() }
 
     private static func size(of piece: LaunchPiece, _ values: InstanceValues) -> Int {
         guard case .variable(let segments, let room) = piece else { return 0 }
@@ -84,9 +84,13 @@ struct InstanceStrings {
     }
 }
 
-enum InvocationIDs {
+/// The one INVOCATION_ID generator, for services and Accept=yes instances alike.
+/// Called on the daemon's loop thread only (the pool is not locked).
+public enum InvocationIDs {
+    private static let pool = RandomPool()
+
     /// 128 random bits as 32 hex digits, version-4 style like sd_id128_randomize.
-    static func next(_ pool: RandomPool) -> String {
+    public static func next() -> String {
         var (high, low) = pool.next128()
         high = (high & ~0x0000_0000_0000_F000) | 0x0000_0000_0000_4000
         low = (low & ~0xC000_0000_0000_0000) | 0x8000_0000_0000_0000

@@ -94,7 +94,7 @@ extension cspawn_request {
     /// The plan's scalar settings (fd flags, signals, session, credentials, umask,
     /// cwd policy, nice), shared by the Accept=no and Accept=yes spawners. Pointer
     /// fields (strings, groups, limits) stay with the caller, who owns their lifetime.
-    mutating func applyProcessSettings(of plan: SpawnPlan) {
+    public mutating func applyProcessSettings(of plan: SpawnPlan) {
         nonblock = plan.nonBlocking.map { $0 ? 1 : 0 } ?? -1
         ignore_sigpipe = plan.ignoreSIGPIPE ? 1 : 0
         new_session = 1
@@ -114,14 +114,14 @@ private final class CStringArena {
     private var arrays: [UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>] = []
 
     /// A copy of `text` with `room` spare bytes after its NUL.
-    func string(_ text: String, room: Int = 0) -> UnsafeMutablePointer<CChar> {
+    public func string(_ text: String, room: Int = 0) -> UnsafeMutablePointer<CChar> {
         let buffer = makeCString(text, room: room)
         strings.append(buffer)
         return buffer
     }
 
     /// A NULL-terminated array; the entries at `slots` get `slotRoom` spare bytes.
-    func array(_ texts: [String], slots: Set<Int> = [], slotRoom: Int = 0)
+    public func array(_ texts: [String], slots: Set<Int> = [], slotRoom: Int = 0)
         -> UnsafeMutablePointer<UnsafeMutablePointer<CChar>?> {
         let list = UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>.allocate(capacity: texts.count + 1)
         for (index, text) in texts.enumerated() {
@@ -132,7 +132,7 @@ private final class CStringArena {
         return list
     }
 
-    func free() {
+    public func free() {
         strings.forEach { $0.deallocate() }
         arrays.forEach { $0.deallocate() }
     }

@@ -7,24 +7,32 @@ import CSpawn
 import Foundation
 import UsherSys
 
-struct InstanceSpawnRequest {
-    let token: UInt64
-    let template: InstanceLaunchTemplate
-    let ip: Bool
-    let strings: InstanceStrings
-    let connection: Int32
+public struct InstanceSpawnRequest {
+    public let token: UInt64
+    public let template: InstanceLaunchTemplate
+    public let ip: Bool
+    public let strings: InstanceStrings
+    public let connection: Int32
+
+    public init(token: UInt64, template: InstanceLaunchTemplate, ip: Bool, strings: InstanceStrings, connection: Int32) {
+        self.token = token
+        self.template = template
+        self.ip = ip
+        self.strings = strings
+        self.connection = connection
+    }
 }
 
-struct InstanceSpawnResult {
-    let token: UInt64
+public struct InstanceSpawnResult {
+    public let token: UInt64
     /// -1 when no child was created (then `errno` is clone's).
-    let pid: Int32
+    public let pid: Int32
     /// The systemd exit status of the failed setup step (203 EXEC, …), 0 when exec'd.
-    let failedStage: Int32
-    let errno: Int32
+    public let failedStage: Int32
+    public let errno: Int32
 }
 
-final class AcceptSpawner {
+public final class AcceptSpawner {
     private let requestsLock = NSLock()
     private let requestsReady = CountingSemaphore()
     private var requests: [InstanceSpawnRequest] = []
@@ -33,14 +41,14 @@ final class AcceptSpawner {
     private var results: [InstanceSpawnResult] = []
     private var loopNotified = false
     private var wakeWanted = false
-    let wakeRead: OwnedFD
+    public let wakeRead: OwnedFD
     private let wakeWrite: OwnedFD
     /// What children must reset: the dispositions usherd changed (taken once, at start).
     private let resetSignals: UnsafeMutablePointer<sigset_t>
 
-    static var defaultThreadCount: Int { min(4, max(1, ProcessInfo.processInfo.activeProcessorCount)) }
+    public static var defaultThreadCount: Int { min(4, max(1, ProcessInfo.processInfo.activeProcessorCount)) }
 
-    init(threads: Int = AcceptSpawner.defaultThreadCount) throws {
+    public init(threads: Int = AcceptSpawner.defaultThreadCount) throws {
         let pipe = try OwnedFD.pipe(nonBlocking: true)
         wakeRead = pipe.read
         wakeWrite = pipe.write
@@ -55,7 +63,7 @@ final class AcceptSpawner {
         }
     }
 
-    func submit(_ request: InstanceSpawnRequest) {
+    public func submit(_ request: InstanceSpawnRequest) {
         requestsLock.lock()
         requests.append(request)
         requestsLock.unlock()
@@ -65,7 +73,7 @@ final class AcceptSpawner {
 
     /// Moves the finished spawns into `buffer` (which should be empty) and re-arms the wake-up.
     /// `woken`: called because the wake-up pipe polled readable (it is emptied then).
-    func collect(into buffer: inout [InstanceSpawnResult], woken: Bool = false) {
+    public func collect(into buffer: inout [InstanceSpawnResult], woken: Bool = false) {
         resultsLock.lock()
         swap(&buffer, &results)
         let notified = loopNotified
@@ -78,7 +86,7 @@ final class AcceptSpawner {
     }
 
     /// Asks for a wake-up at the next result (or now, if one is waiting).
-    func wakeWhenResultsArrive() {
+    public func wakeWhenResultsArrive() {
         resultsLock.lock()
         let now = !results.isEmpty && !loopNotified
         if now { loopNotified = true } else { wakeWanted = true }

@@ -12,60 +12,67 @@ import UnitModel
 import UsherSys
 
 /// Which fd goes to 0, 1 or 2 of an instance.
-enum InstanceStdio {
+public enum InstanceStdio {
     case connection
     case fixed(Int32)
 }
 
 /// One argv or envp entry: shared constant text, or segments filled per connection.
-enum LaunchPiece {
+public enum LaunchPiece {
     case constant(UnsafeMutablePointer<CChar>)
     /// `room` spare bytes after the NUL (pid slots the child completes).
     case variable([LaunchSegment], room: Int)
 }
 
-enum LaunchSegment: Equatable {
+public enum LaunchSegment: Equatable {
     case literal([UInt8])
     case instance, remoteAddress, remotePort, invocationID
 }
 
 /// The per-connection values the variable pieces take.
-struct InstanceValues {
-    var instance: String
-    var remoteAddress: String
-    var remotePort: String
-    var invocationID: String
+public struct InstanceValues {
+    public var instance: String
+    public var remoteAddress: String
+    public var remotePort: String
+    public var invocationID: String
+
+    public init(instance: String, remoteAddress: String, remotePort: String, invocationID: String) {
+        self.instance = instance
+        self.remoteAddress = remoteAddress
+        self.remotePort = remotePort
+        self.invocationID = invocationID
+    }
 }
 
-final class InstanceLaunchTemplate {
+public final class InstanceLaunchTemplate {
     /// Stands in for the instance while the template is instantiated once; only
     /// characters valid in a unit name, so %i, %I, %n and %N carry it unchanged.
-    static let instanceMarker = "usher7instance7marker"
-    static let addressMarker = "\u{1}REMOTE_ADDR\u{1}"
-    static let portMarker = "\u{1}REMOTE_PORT\u{1}"
-    static let invocationMarker = "\u{1}INVOCATION_ID\u{1}"
+    public static let instanceMarker = "usher7instance7marker"
+    public static let addressMarker = "\u{1}REMOTE_ADDR\u{1}"
+    public static let portMarker = "\u{1}REMOTE_PORT\u{1}"
+    public static let invocationMarker = "\u{1}INVOCATION_ID\u{1}"
 
-    let unit: ServiceUnit
-    let path: UnsafeMutablePointer<CChar>
-    let argv: [LaunchPiece]
+    public let unit: ServiceUnit
+    public let path: UnsafeMutablePointer<CChar>
+    public let argv: [LaunchPiece]
     /// Environments for IP peers (with REMOTE_*) and for the others.
-    let environmentIP: [LaunchPiece]
-    let environmentLocal: [LaunchPiece]
-    let pidSlotsIP: [Int32]
-    let pidSlotsLocal: [Int32]
-    let stdio: (InstanceStdio, InstanceStdio, InstanceStdio)
+    public let environmentIP: [LaunchPiece]
+    public let environmentLocal: [LaunchPiece]
+    public let pidSlotsIP: [Int32]
+    public let pidSlotsLocal: [Int32]
+    public let stdio: (InstanceStdio, InstanceStdio, InstanceStdio)
     /// The connection goes to fd 3 with LISTEN_FDS=1 (not inetd style).
-    let passesConnectionAsFD3: Bool
-    let plan: SpawnPlan
+    public let passesConnectionAsFD3: Bool
+    public let plan: SpawnPlan
     /// The plan's arrays in CSpawn's types, converted once.
-    let groups: [gid_t]
-    let limits: [cspawn_rlimit]
-    let workingDirectory: UnsafeMutablePointer<CChar>?
+    public let groups: [gid_t]
+    public let limits: [cspawn_rlimit]
+    public let workingDirectory: UnsafeMutablePointer<CChar>?
     /// Output and input fds the stdio refers to, open as long as the unit is.
-    let held: [OwnedFD]
+    public let held: [OwnedFD]
     private var owned: [UnsafeMutablePointer<CChar>] = []
 
-    init(unit: ServiceUnit, context: DaemonContext, stdio resolved: ResolvedInstanceStdio) throws {
+    public init(unit: ServiceUnit, context: DaemonContext, stdio resolved: ResolvedInstanceStdio) throws {
         guard let command = unit.execStart.first else {
             throw LaunchError(description: "Service has no ExecStart= setting. Refusing.")
         }
@@ -106,7 +113,7 @@ final class InstanceLaunchTemplate {
 
     /// Where the unit's settings depend on the instance beyond argv, the
     /// environment and the name, the prebuilt launch cannot be reused.
-    static func dependsOnInstanceElsewhere(_ unit: ServiceUnit) -> Bool {
+    public static func dependsOnInstanceElsewhere(_ unit: ServiceUnit) -> Bool {
         var stripped = unit
         stripped.name = UnitName("")
         stripped.execStart = []
@@ -136,7 +143,7 @@ final class InstanceLaunchTemplate {
     }
 
     /// Splits `text` at the markers, in order of appearance.
-    static func segmentsOf(_ text: String) -> [LaunchSegment] {
+    public static func segmentsOf(_ text: String) -> [LaunchSegment] {
         let markers: [(String, LaunchSegment)] = [(instanceMarker, .instance), (addressMarker, .remoteAddress),
                                                   (portMarker, .remotePort), (invocationMarker, .invocationID)]
         var segments: [LaunchSegment] = []

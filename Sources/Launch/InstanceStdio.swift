@@ -6,18 +6,18 @@
 import UnitModel
 import UsherSys
 
-struct ResolvedInstanceStdio {
-    var stdio: (InstanceStdio, InstanceStdio, InstanceStdio)
+public struct ResolvedInstanceStdio {
+    public var stdio: (InstanceStdio, InstanceStdio, InstanceStdio)
     /// Fds the fixed entries refer to, kept open while the unit is.
-    var held: [OwnedFD] = []
+    public var held: [OwnedFD] = []
     /// `DEV:INO` when stdout is a journald stream (JOURNAL_STREAM=).
-    var journalStream: String?
+    public var journalStream: String?
     /// Capture pipes' read ends for OutputCapture.
-    var captures: [(stream: String, fd: OwnedFD)] = []
+    public var captures: [(stream: String, fd: OwnedFD)] = []
 }
 
 extension ServiceLauncher {
-    static func resolveInstanceStdio(_ unit: ServiceUnit, context: DaemonContext) throws -> ResolvedInstanceStdio {
+    public static func resolveInstanceStdio(_ unit: ServiceUnit, context: DaemonContext) throws -> ResolvedInstanceStdio {
         let exec = unit.exec
         let stdinIsConnection = exec.standardInput == .socket
         let stdoutIsConnection = exec.standardOutput == .socket

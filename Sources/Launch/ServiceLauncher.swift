@@ -12,6 +12,7 @@ import UsherSys
 /// Why a service could not even be spawned, in systemd's words where it has them.
 public struct LaunchError: Error, CustomStringConvertible {
     public var description: String
+    public init(description: String) { self.description = description }
 }
 
 /// A plan plus the fds it refers to, which must stay open until after the spawn.
@@ -73,7 +74,7 @@ public enum ServiceLauncher {
         let credentials = try resolveCredentials(exec, privileged: command.fullPrivileges || command.elevate)
         var launch = try prepareStdio(service, context: context)
         let inputs = try environmentInputs(base, service: service, credentials: credentials,
-                                           journalStream: launch.journalStream, invocationID: newInvocationID(),
+                                           journalStream: launch.journalStream, invocationID: InvocationIDs.next(),
                                            context: context)
         let environment = ServiceEnvironment(inputs)
         let arguments = command.noEnvironmentExpansion ? command.arguments
@@ -89,7 +90,7 @@ public enum ServiceLauncher {
 
     /// Completes `base` (what differs per launch kind: NOTIFY_SOCKET, LISTEN_*,
     /// REMOTE_*, extra variables) with what every launch of the unit shares.
-    static func environmentInputs(_ base: EnvironmentInputs, service: ServiceUnit,
+    public static func environmentInputs(_ base: EnvironmentInputs, service: ServiceUnit,
                                   credentials: ResolvedCredentials?, journalStream: String?, invocationID: String,
                                   context: DaemonContext) throws -> EnvironmentInputs {
         let exec = service.exec
@@ -106,7 +107,7 @@ public enum ServiceLauncher {
     }
 
     /// The unit's process settings (fd flags, SIGPIPE, credentials, umask, cwd, limits, nice).
-    static func applyExecSettings(_ service: ServiceUnit, credentials: ResolvedCredentials?, to plan: inout SpawnPlan) {
+    public static func applyExecSettings(_ service: ServiceUnit, credentials: ResolvedCredentials?, to plan: inout SpawnPlan) {
         let exec = service.exec
         plan.nonBlocking = service.nonBlocking
         plan.ignoreSIGPIPE = exec.ignoreSIGPIPE
@@ -118,18 +119,8 @@ public enum ServiceLauncher {
         plan.nice = exec.nice
     }
 
-    /// 128 random bits as 32 hex digits, version-4 style like sd_id128_randomize.
-    static func newInvocationID() -> String {
-        var generator = SystemRandomNumberGenerator()
-        var bytes = (0..<16).map { _ in UInt8.random(in: 0...255, using: &generator) }
-        bytes[6] = (bytes[6] & 0x0F) | 0x40
-        bytes[8] = (bytes[8] & 0x3F) | 0x80
-        return bytes.map { String($0, radix: 16).count == 1 ? "0" + String($0, radix: 16) : String($0, radix: 16) }
-            .joined()
-    }
-
     /// A bare program name is searched in the default service PATH (newer systemd does).
-    static func resolveProgram(_ path: String) -> String {
+    public static func resolveProgram(_ path: String) -> String {
         guard !path.hasPrefix("/") else { return path }
         for directory in ServiceEnvironment.defaultPath.split(separator: ":") {
             let candidate = "\(directory)/\(path)"
@@ -139,13 +130,13 @@ public enum ServiceLauncher {
     }
 
     /// WorkingDirectory=~ means the user's home; otherwise the path, or "/" by default.
-    static func resolveWorkingDirectory(_ directory: String?, home: String?) -> String {
+    public static func resolveWorkingDirectory(_ directory: String?, home: String?) -> String {
         guard let directory else { return "/" }
         if directory == "~" { return home ?? "/root" }
         return directory
     }
 
-    static func readEnvironmentFiles(_ files: [EnvironmentFileSpec]) throws -> [(String, String)] {
+    public static func readEnvironmentFiles(_ files: [EnvironmentFileSpec]) throws -> [(String, String)] {
         var pairs: [(String, String)] = []
         for file in files {
             do {
@@ -159,7 +150,7 @@ public enum ServiceLauncher {
     }
 
     /// LimitNOFILE= and friends, by the resource's name (with or without "Limit").
-    static func spawnLimit(_ entry: (key: String, value: ResourceLimit)) -> SpawnLimit? {
+    public static func spawnLimit(_ entry: (key: String, value: ResourceLimit)) -> SpawnLimit? {
         let name = entry.key.uppercased().replacingOccurrences(of: "LIMIT", with: "")
         let resources = ["CPU", "FSIZE", "DATA", "STACK", "CORE", "RSS", "NPROC", "NOFILE", "MEMLOCK", "AS",
                          "LOCKS", "SIGPENDING", "MSGQUEUE", "NICE", "RTPRIO", "RTTIME"]

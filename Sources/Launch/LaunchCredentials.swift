@@ -6,14 +6,14 @@ import CSystemd
 import UnitModel
 import UsherSys
 
-struct ResolvedCredentials {
-    var spawn: SpawnCredentials?
-    var identity: ServiceIdentity
+public struct ResolvedCredentials {
+    public var spawn: SpawnCredentials?
+    public var identity: ServiceIdentity
 }
 
 extension ServiceLauncher {
     /// nil when neither User= nor Group= is set (or the command has `+`/`!`).
-    static func resolveCredentials(_ exec: ExecContext, privileged: Bool) throws -> ResolvedCredentials? {
+    public static func resolveCredentials(_ exec: ExecContext, privileged: Bool) throws -> ResolvedCredentials? {
         guard !privileged, exec.user != nil || exec.group != nil else { return nil }
         let record: UserRecord
         do {
@@ -42,7 +42,7 @@ extension ServiceLauncher {
     }
 
     /// stdin, stdout, stderr for the plan; capture pipes are returned for OutputCapture.
-    static func prepareStdio(_ service: ServiceUnit, context: DaemonContext) throws -> PreparedLaunch {
+    public static func prepareStdio(_ service: ServiceUnit, context: DaemonContext) throws -> PreparedLaunch {
         var launch = PreparedLaunch(plan: SpawnPlan(path: "", arguments: [], environment: [],
                                                     stdio: (context.devNullRead.raw, -1, -1)))
         let stdin = try inputFD(service.exec.standardInput, context: context, launch: &launch)

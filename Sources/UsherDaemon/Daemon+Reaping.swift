@@ -1,0 +1,29 @@
+// Reaping: every exited child (ours or an adopted orphan) is collected with
+// waitid and dispatched to its owner: a service's main or control process
+// (with whether it left processes behind), an Accept=yes instance, or nobody.
+// Then the services and instances waiting for their leftovers are checked.
+import Activation
+import UnitModel
+import UsherSys
+
+extension Daemon {
+    func reapChildren() {
+        collectSpawnResults()
+        let reaped = Processes.reapAll()
+        for child in reaped {
+            guard let owner = pidOwners.removeValue(forKey: child.pid) else {
+                if !claimInstanceExit(child) { logger.debug("Reaped orphan process \(child.pid).") }
+                continue
+            }
+            deliver(.childExited(pid: child.pid, status: child.exitStatus, leftovers: hasLeftovers(owner)), toService: owner)
+        }
+        checkLingeringProcesses(afterReaping: !reaped.isEmpty)
+    }
+}
+
+extension ReapedChild {
+    /// How the child ended, as the machines and status report it.
+    var exitStatus: ExitStatus {
+        coreDumped ? .dumped(signal: status) : killedBySignal ? .killed(signal: status) : .exited(status)
+    }
+}
