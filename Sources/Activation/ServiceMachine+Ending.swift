@@ -41,7 +41,8 @@ extension ServiceMachine {
                                             environment: resultEnvironment)
             }
             return actions + enterDead(failure: ok ? nil : status.failureResult)
-        default:
+        case .inactive, .failed, .spawning, .starting, .running, .autoRestart:
+            // A control process of a run that already ended: nothing waits for it.
             return actions
         }
     }
@@ -58,7 +59,8 @@ extension ServiceMachine {
         case .startPre: return [note] + enterStopPost(failure: .resources)
         case .startPost: return [note] + enterStop(failure: .resources)
         case .stopPost: return [note] + enterDead(failure: .resources)
-        default: return [note]
+        case .inactive, .failed, .spawning, .starting, .running, .stopping(.signalled), .stopping(.killed), .autoRestart:
+            return [note]
         }
     }
 
@@ -73,7 +75,7 @@ extension ServiceMachine {
             return [.cancelTimer] + sendKillSignal()
         case .starting, .startPost, .running:
             return enterStop(failure: nil)
-        default:
+        case .inactive, .failed, .stopping, .stopPost:
             return []
         }
     }
@@ -144,7 +146,8 @@ extension ServiceMachine {
             restartCount += 1
             return [.log(Note(.info, "Scheduled restart job, restart counter is at \(restartCount)."))]
                 + beginStart(now: now)
-        default:
+        case .inactive, .failed, .spawning, .running:
+            // A timer of a state already left (a late fire after cancel): nothing to do.
             return []
         }
     }

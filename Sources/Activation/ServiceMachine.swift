@@ -120,7 +120,7 @@ public struct ServiceMachine: Sendable, Equatable {
     public var isActive: Bool {
         switch state {
         case .inactive, .failed: return false
-        default: return true
+        case .startPre, .spawning, .starting, .startPost, .running, .stopping, .stopPost, .autoRestart: return true
         }
     }
 
@@ -224,7 +224,7 @@ public struct ServiceMachine: Sendable, Equatable {
         case .starting where clean:
             pendingResult = .protocol
             actions.append(.log(Note(.error, "Main process exited before READY=1.")))
-        default:
+        case .starting, .spawning, .startPost, .running, .stopPost, .inactive, .failed, .startPre, .autoRestart:
             if !clean { pendingResult = pendingResult ?? status.failureResult }
         }
         // ExecStartPost= or a signalled control process still runs: wait for it.
@@ -244,7 +244,9 @@ public struct ServiceMachine: Sendable, Equatable {
         let alreadyStopping: Bool
         switch state {
         case .stopping(.signalled), .stopping(.killed): alreadyStopping = true
-        default: alreadyStopping = false
+        case .stopping(.execStop), .inactive, .failed, .startPre, .spawning, .starting, .startPost, .running, .stopPost,
+             .autoRestart:
+            alreadyStopping = false
         }
         if !alreadyStopping { state = .stopping(.signalled) }
         let signal = state == .stopping(.killed) ? 9 : config.killSignal
