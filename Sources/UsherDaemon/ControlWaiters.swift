@@ -58,7 +58,7 @@ extension Daemon {
 
     /// The wait still pending after looking at its unit, or nil with the outcome recorded.
     private func advance(_ wait: ControlWait, _ call: PendingControlCall) -> ControlWait? {
-        guard let machine = services[wait.unit]?.machine else {
+        guard let machine = units.services[wait.unit]?.machine else {
             call.outcomes[wait.index] = UnitOutcome(unit: wait.unit.full, error: ControlError(.noSuchUnit, "Unit \(wait.unit.full) is gone."))
             return nil
         }

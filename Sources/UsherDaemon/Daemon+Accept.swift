@@ -100,7 +100,7 @@ extension Daemon {
                 : try InstanceLaunchTemplate(unit: templateUnit, context: context, stdio: stdio)
         } catch {
             log(Note(.error, "Cannot prepare \(unit.service): \(error)"), unit: unit.name)
-            brokenUnits[unit.name] = BrokenUnit(loaded: true, reason: "Cannot prepare \(unit.service): \(error)")
+            units.broken[unit.name] = BrokenUnit(loaded: true, reason: "Cannot prepare \(unit.service): \(error)")
             return
         }
         guard let (bound, sources) = bindAcceptListeners(unit) else {
@@ -116,7 +116,7 @@ extension Daemon {
         }
         let runtime = AcceptRuntime(unit: unit, bound: bound, sources: sources, template: template,
                                     templateUnit: templateUnit, launch: launch, stdio: stdio)
-        accept.sockets[unit.name] = runtime
+        units.acceptSockets[unit.name] = runtime
         performAccept(runtime.machine.startActions(), socket: unit.name)
     }
 
@@ -166,7 +166,7 @@ extension Daemon {
     }
 
     func performAccept(_ actions: [SocketAction], socket name: UnitName) {
-        guard let runtime = accept.sockets[name] else { return }
+        guard let runtime = units.acceptSockets[name] else { return }
         runtime.noteState(at: realtimeMicroseconds)
         for action in actions {
             switch action {
@@ -189,7 +189,7 @@ extension Daemon {
     }
 
     func acceptCooldownElapsed(_ name: UnitName) {
-        guard let runtime = accept.sockets[name] else { return }
+        guard let runtime = units.acceptSockets[name] else { return }
         runtime.cooldown = nil
         performAccept(runtime.machine.handle(.cooldownElapsed), socket: name)
     }
@@ -198,7 +198,7 @@ extension Daemon {
     /// how that went. The cooldown's `.reopen` calls this; so will a control-plane `start`.
     /// Nothing is bound again once usherd is stopping.
     func reopenAcceptSocket(_ name: UnitName) {
-        guard !shuttingDown, let runtime = accept.sockets[name] else { return }
+        guard !shuttingDown, let runtime = units.acceptSockets[name] else { return }
         if runtime.bound == nil {
             guard let (bound, sources) = bindAcceptListeners(runtime.unit) else {
                 return performAccept(runtime.machine.handle(.reopenFailed), socket: name)
@@ -210,7 +210,7 @@ extension Daemon {
 
     /// Accepts until the listener is drained, the batch is used up, or the unit stops taking connections.
     func drainListener(_ name: UnitName, index: Int) {
-        guard let runtime = accept.sockets[name], index < runtime.listeners.count else { return }
+        guard let runtime = units.acceptSockets[name], index < runtime.listeners.count else { return }
         let listener = runtime.listeners[index].fd.raw
         let local = runtime.fixedLocals[index]
         if accept.reapBatchTimer != nil { reapChildren() }
@@ -274,7 +274,7 @@ extension Daemon {
     }
 
     func resumeAfterAcceptError(_ name: UnitName) {
-        guard let runtime = accept.sockets[name] else { return }
+        guard let runtime = units.acceptSockets[name] else { return }
         runtime.errorPause = nil
         if runtime.machine.state == .listening { performAccept([.watch], socket: name) }
     }

@@ -24,17 +24,12 @@ struct FinishedInstance {
     var status: ExitStatus
 }
 
-/// Accept=yes state owned by the daemon (a class so the extensions can mutate it).
+/// The Accept=yes machinery (spawner, reap batching, shutdown timers); the sockets and
+/// instances themselves are in the UnitTable. A class so the extensions can mutate it.
 final class AcceptState {
-    var sockets: [UnitName: AcceptRuntime] = [:]
     var spawner: AcceptSpawner?
     var spawnerSource: EventSource?
     var nextToken: UInt64 = 0
-    var pending: [UInt64: InstanceRecord] = [:]
-    var instances: [Int32: InstanceRecord] = [:]
-    /// Instances whose main process exited while other processes of theirs live on,
-    /// by that main pid (their session id); their connection slots are still held.
-    var lingering: [Int32: LingeringInstance] = [:]
     /// Exits reaped before the spawner's result named their pid (only while spawns are
     /// pending), with the last token submitted then: only spawns up to it can own them.
     var earlyExits: [Int32: (child: ReapedChild, lastToken: UInt64)] = [:]
@@ -68,7 +63,7 @@ extension Daemon {
             return
         }
         accept.nextToken += 1
-        accept.pending[accept.nextToken] = InstanceRecord(socket: runtime.unit.name, source: source, instance: instance,
+        units.pendingInstances[accept.nextToken] = InstanceRecord(socket: runtime.unit.name, source: source, instance: instance,
                                                           started: realtimeMicroseconds())
         let strings = InstanceStrings(launch, ip: remote != nil, values: values)
         spawner.submit(InstanceSpawnRequest(token: accept.nextToken, template: launch, ip: remote != nil,
@@ -91,25 +86,25 @@ extension Daemon {
         let processed = !accept.results.isEmpty
         accept.results.removeAll(keepingCapacity: true)
         if !accept.earlyExits.isEmpty {
-            let oldestPending = accept.pending.keys.min() ?? UInt64.max
+            let oldestPending = units.pendingInstances.keys.min() ?? UInt64.max
             for (pid, early) in accept.earlyExits where early.lastToken < oldestPending {
                 logger.debug("Reaped orphan process \(pid).")
                 accept.earlyExits[pid] = nil
             }
         }
-        if !accept.pending.isEmpty && (shuttingDown || !accept.earlyExits.isEmpty) { spawner.wakeWhenResultsArrive() }
+        if !units.pendingInstances.isEmpty && (shuttingDown || !accept.earlyExits.isEmpty) { spawner.wakeWhenResultsArrive() }
         if processed && shuttingDown { finishShutdown() }
     }
 
     private func finishSpawn(_ result: InstanceSpawnResult) {
-        guard let pending = accept.pending.removeValue(forKey: result.token) else { return }
+        guard let pending = units.pendingInstances.removeValue(forKey: result.token) else { return }
         guard result.pid > 0 else {
             log(Note(.error, "Failed to fork: \(SystemError.describe(result.errno))"), instance: pending)
             release(source: pending.source, socket: pending.socket)
             return
         }
         if result.failedStage != 0 {
-            let path = accept.sockets[pending.socket]?.templateUnit.execStart.first?.path ?? "?"
+            let path = units.acceptSockets[pending.socket]?.templateUnit.execStart.first?.path ?? "?"
             log(Note(.error, "Failed at step \(ExitStatus.stepName(result.failedStage)) spawning \(path): \(SystemError.describe(result.errno))"),
                 instance: pending)
         } else {
@@ -120,26 +115,22 @@ extension Daemon {
             instanceExited(pending, early.child)
             return
         }
-        accept.instances[result.pid] = pending
+        units.own(result.pid, by: .instance(pending))
         if shuttingDown { signalInstance(result.pid, pending) }
     }
 
-    /// Whether `child` was an instance (or may be one whose spawn result is still on its way).
-    func claimInstanceExit(_ child: ReapedChild) -> Bool {
-        if let instance = accept.instances.removeValue(forKey: child.pid) {
-            instanceExited(instance, child)
-            return true
-        }
-        guard !accept.pending.isEmpty else { return false }
+    /// An exit no table claims may be an instance whose spawn result is still on its way.
+    func claimEarlyInstanceExit(_ child: ReapedChild) -> Bool {
+        guard !units.pendingInstances.isEmpty else { return false }
         accept.earlyExits[child.pid] = (child, accept.nextToken)
         accept.spawner?.wakeWhenResultsArrive()
         return true
     }
 
-    private func instanceExited(_ instance: InstanceRecord, _ child: ReapedChild) {
+    func instanceExited(_ instance: InstanceRecord, _ child: ReapedChild) {
         let status = child.exitStatus
         if status != .exited(0) { log(Note(.notice, "Main process exited, \(status)"), instance: instance) }
-        accept.sockets[instance.socket]?.noteFinished(FinishedInstance(record: instance, pid: child.pid,
+        units.acceptSockets[instance.socket]?.noteFinished(FinishedInstance(record: instance, pid: child.pid,
                                                                         exited: realtimeMicroseconds(), status: status))
         settleInstance(instance, mainPID: child.pid)
     }
@@ -151,39 +142,39 @@ extension Daemon {
     }
 
     private func release(source: ConnectionSource, socket: UnitName) {
-        guard let runtime = accept.sockets[socket] else { return }
+        guard let runtime = units.acceptSockets[socket] else { return }
         performAccept(runtime.machine.release(source: source), socket: socket)
     }
 
     /// Logs under the instance's own name; the journal keeps it with its template
     /// (`echo@.service`), so one ring serves every connection's instance.
     func log(_ note: Note, instance: InstanceRecord) {
-        let template = accept.sockets[instance.socket]?.template.name.full ?? instance.socket.full
+        let template = units.acceptSockets[instance.socket]?.template.name.full ?? instance.socket.full
         log(note, unit: instanceUnitName(instance), journalAs: template)
     }
 
     func instanceUnitName(_ instance: InstanceRecord) -> UnitName {
-        let prefix = accept.sockets[instance.socket]?.template.name.prefix ?? instance.socket.stem
+        let prefix = units.acceptSockets[instance.socket]?.template.name.prefix ?? instance.socket.stem
         return UnitName(prefix + "@" + instance.instance + ".service")
     }
 
     /// NAccepted, NConnections, NRefused of an Accept=yes socket unit (nil for others).
-    func acceptCounters(_ name: UnitName) -> AcceptCounters? { accept.sockets[name]?.machine.counters }
+    func acceptCounters(_ name: UnitName) -> AcceptCounters? { units.acceptSockets[name]?.machine.counters }
 
     // MARK: shutdown
 
     /// Stops polling Accept=yes listeners and sends each instance its KillSignal= (and SIGCONT).
     func beginStoppingInstances() {
-        for runtime in accept.sockets.values { runtime.sources.forEach { $0.setEnabled(false) } }
-        guard !accept.instances.isEmpty || !accept.pending.isEmpty || !accept.lingering.isEmpty else { return }
-        for (pid, instance) in accept.instances { signalInstance(pid, instance) }
-        if !accept.pending.isEmpty { accept.spawner?.wakeWhenResultsArrive() }
-        let timeout = accept.sockets.values.map(\.templateUnit.timeoutStopSec).min() ?? .seconds(90)
+        for runtime in units.acceptSockets.values { runtime.sources.forEach { $0.setEnabled(false) } }
+        guard units.liveInstances > 0 || !units.pendingInstances.isEmpty || !units.lingering.isEmpty else { return }
+        for (pid, instance) in units.instances() { signalInstance(pid, instance) }
+        if !units.pendingInstances.isEmpty { accept.spawner?.wakeWhenResultsArrive() }
+        let timeout = units.acceptSockets.values.map(\.templateUnit.timeoutStopSec).min() ?? .seconds(90)
         accept.stopTimer = try? loop.addTimer(after: timeout, reporting: .instancesStopTimeout)
     }
 
     private func signalInstance(_ pid: Int32, _ instance: InstanceRecord) {
-        let signal = accept.sockets[instance.socket]?.templateUnit.kill.killSignal ?? Signals.terminate
+        let signal = units.acceptSockets[instance.socket]?.templateUnit.kill.killSignal ?? Signals.terminate
         try? Processes.signalGroup(pid, signal)
         try? Processes.signalGroup(pid, Signals.continue_)
     }
@@ -191,7 +182,7 @@ extension Daemon {
     /// True once no instance runs (or their stop timeout passed); then only once.
     func instancesStopped() -> Bool {
         guard !accept.finished else { return false }
-        let noneLeft = accept.instances.isEmpty && accept.pending.isEmpty && accept.lingering.isEmpty
+        let noneLeft = units.liveInstances == 0 && units.pendingInstances.isEmpty && units.lingering.isEmpty
         guard accept.stopDeadlinePassed || noneLeft else { return false }
         accept.finished = true
         accept.stopTimer = nil
@@ -201,7 +192,7 @@ extension Daemon {
     func instancesStopTimedOut() {
         accept.stopTimer = nil
         accept.stopDeadlinePassed = true
-        let running = accept.instances.count + accept.lingering.count
+        let running = units.liveInstances + units.lingering.count
         if running > 0 {
             logger.warning("\(running) Accept=yes instance(s) still running after the stop timeout, killing.")
         }
@@ -210,8 +201,8 @@ extension Daemon {
 
     /// Closes the Accept=yes listeners and logs each unit's counters.
     func stopAcceptSockets() {
-        for name in accept.sockets.keys.sorted() {
-            guard let runtime = accept.sockets[name] else { continue }
+        for name in units.acceptSockets.keys.sorted() {
+            guard let runtime = units.acceptSockets[name] else { continue }
             let counters = runtime.machine.counters
             reportSuppressedConnectionWarnings(name)
             log(Note(.info, "Accepted \(counters.accepted) connection(s), \(counters.connections) active, \(counters.refused) refused."),

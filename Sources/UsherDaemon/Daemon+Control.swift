@@ -83,7 +83,7 @@ extension Daemon {
                 pending.outcomes[index] = UnitOutcome(unit: name.full, error: error)
                 continue
             }
-            if services[name] != nil {
+            if units.services[name] != nil {
                 let goal = beginServiceChange(name, call.request.verb)
                 pending.waits.append(ControlWait(index: index, unit: name, goal: goal))
             } else {
@@ -96,10 +96,10 @@ extension Daemon {
 
     /// Why `verb` cannot be done to `name` at all, in systemctl's words; nil when it can.
     private func refusal(for name: UnitName, _ verb: ControlVerb) -> ControlError? {
-        if let broken = brokenUnits[name] {
+        if let broken = units.broken[name] {
             return ControlError(.failed, "Failed to \(verb.rawValue) \(name.full): \(broken.reason)")
         }
-        guard sockets[name] != nil || accept.sockets[name] != nil || services[name] != nil else {
+        guard units.sockets[name] != nil || units.acceptSockets[name] != nil || units.services[name] != nil else {
             return ControlError(.noSuchUnit, "Failed to \(verb.rawValue) \(name.full): Unit \(name.full) not found.")
         }
         return nil
@@ -110,21 +110,21 @@ extension Daemon {
         let events: [SocketEvent] = verb == .stop ? [.stop] : verb == .start ? [.start] : [.stop, .start]
         for event in events {
             if event == .stop { warnAboutRunningTrigger(name) }
-            if sockets[name] != nil {
+            if units.sockets[name] != nil {
                 deliver(event, to: name)
-            } else if let runtime = accept.sockets[name] {
+            } else if let runtime = units.acceptSockets[name] {
                 performAccept(runtime.machine.handle(event), socket: name)
             }
         }
-        let active = sockets[name]?.machine.activeState ?? accept.sockets[name]?.machine.activeState
+        let active = units.sockets[name]?.machine.activeState ?? units.acceptSockets[name]?.machine.activeState
         guard verb != .stop, active != .active else { return UnitOutcome(unit: name.full) }
-        let result = sockets[name]?.machine.result ?? accept.sockets[name]?.machine.result ?? .resources
+        let result = units.sockets[name]?.machine.result ?? units.acceptSockets[name]?.machine.result ?? .resources
         return UnitOutcome(unit: name.full, error: Daemon.jobFailed(name, result))
     }
 
     /// systemd's note when a socket is stopped while the service it triggered runs on.
     private func warnAboutRunningTrigger(_ name: UnitName) {
-        guard let service = sockets[name]?.unit.service, services[service]?.machine.isActive == true else { return }
+        guard let service = units.sockets[name]?.unit.service, units.services[service]?.machine.isActive == true else { return }
         log(Note(.warning, "Stopping '\(name.full)', but its triggering units are still active: \(service.full)"), unit: name)
     }
 
@@ -137,7 +137,7 @@ extension Daemon {
             deliver(.stopRequested, toService: name)
             return .inactive
         case .restart:
-            guard services[name]?.machine.isActive == true else {
+            guard units.services[name]?.machine.isActive == true else {
                 requestStart(name, triggeredBy: nil)
                 return .active
             }
@@ -157,7 +157,7 @@ extension Daemon {
     private func killUnit(_ name: UnitName, _ request: ControlRequest) -> UnitOutcome {
         if let error = refusal(for: name, .kill) { return UnitOutcome(unit: name.full, error: error) }
         let signal = request.signal ?? Signals.terminate
-        guard let runtime = services[name] else {
+        guard let runtime = units.services[name] else {
             return UnitOutcome(unit: name.full, error: ControlError(.failed, "Failed to kill unit \(name.full): No process to kill"))
         }
         guard let main = runtime.machine.mainPID else {
@@ -169,13 +169,13 @@ extension Daemon {
     }
 
     private func resetFailed(_ name: UnitName) -> UnitOutcome {
-        if sockets[name] != nil {
+        if units.sockets[name] != nil {
             deliver(.resetFailed, to: name)
-        } else if let runtime = accept.sockets[name] {
+        } else if let runtime = units.acceptSockets[name] {
             performAccept(runtime.machine.handle(.resetFailed), socket: name)
-        } else if services[name] != nil {
+        } else if units.services[name] != nil {
             deliver(.resetFailed, toService: name)
-        } else if brokenUnits[name] == nil {
+        } else if units.broken[name] == nil {
             return UnitOutcome(unit: name.full, error: Daemon.notFound(name))
         }
         return UnitOutcome(unit: name.full)

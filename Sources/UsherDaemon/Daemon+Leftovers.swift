@@ -46,7 +46,7 @@ extension Daemon {
     /// adopted orphans. Read at most once per event (handle(_:) clears it).
     private func orphanCandidates() -> [Int32] {
         if let snapshot = orphanSnapshot { return snapshot }
-        let unknown = ProcessTree.childrenOfMainThread(Processes.currentPID).filter { pidOwners[$0] == nil }
+        let unknown = ProcessTree.childrenOfMainThread(Processes.currentPID).filter { units.owner(of: $0) == nil }
         orphanSnapshot = unknown
         return unknown
     }
@@ -60,21 +60,21 @@ extension Daemon {
     }
 
     func hasLeftovers(_ name: UnitName) -> Bool {
-        !leftovers(of: services[name]?.sessions ?? []).isEmpty
+        !leftovers(of: units.services[name]?.sessions ?? []).isEmpty
     }
 
     func signalLeftovers(of name: UnitName, _ signal: Int32) {
-        leftovers(of: services[name]?.sessions ?? []).send(signal)
+        leftovers(of: units.services[name]?.sessions ?? []).send(signal)
     }
 
     /// After reaping: services waiting for their leftovers, then lingering instances.
     func checkLingeringProcesses(afterReaping: Bool) {
         guard afterReaping else { return }
-        for (name, runtime) in services where runtime.machine.awaitingLeftovers && !hasLeftovers(name) {
+        for (name, runtime) in units.services where runtime.machine.awaitingLeftovers && !hasLeftovers(name) {
             deliver(.leftoversGone, toService: name)
         }
-        for (pid, lingering) in accept.lingering where leftovers(of: [pid]).isEmpty {
-            accept.lingering[pid] = nil
+        for (pid, lingering) in units.lingering where leftovers(of: [pid]).isEmpty {
+            units.lingering[pid] = nil
             releaseInstance(lingering.record)
         }
     }
@@ -82,23 +82,23 @@ extension Daemon {
     /// An instance's main process `pid` is gone: its slot is free now, or once its leftovers are.
     func settleInstance(_ instance: InstanceRecord, mainPID pid: Int32) {
         let left = leftovers(of: [pid])
-        guard !left.isEmpty, let template = accept.sockets[instance.socket]?.templateUnit else {
+        guard !left.isEmpty, let template = units.acceptSockets[instance.socket]?.templateUnit else {
             releaseInstance(instance)
             return
         }
         log(Note(.info, "Stopping what the main process left: \(left.summary)."), instance: instance)
         left.send(template.kill.killSignal)
-        accept.lingering[pid] = LingeringInstance(record: instance, timer: lingerTimer(template, pid))
+        units.lingering[pid] = LingeringInstance(record: instance, timer: lingerTimer(template, pid))
     }
 
     /// TimeoutStopSec= passed for a lingering instance: SIGKILL, then give up after another.
     func instanceLingerTimedOut(_ pid: Int32) {
-        guard var lingering = accept.lingering[pid], let template = accept.sockets[lingering.record.socket]?.templateUnit else {
+        guard var lingering = units.lingering[pid], let template = units.acceptSockets[lingering.record.socket]?.templateUnit else {
             return
         }
         guard !lingering.killed, template.kill.sendSIGKILL else {
             log(Note(.warning, "Processes still around after \(lingering.killed ? "SIGKILL" : "the stop timeout"). Ignoring."), instance: lingering.record)
-            accept.lingering[pid] = nil
+            units.lingering[pid] = nil
             releaseInstance(lingering.record)
             return
         }
@@ -106,7 +106,7 @@ extension Daemon {
         leftovers(of: [pid]).send(Signals.kill)
         lingering.killed = true
         lingering.timer = lingerTimer(template, pid)
-        accept.lingering[pid] = lingering
+        units.lingering[pid] = lingering
     }
 
     private func lingerTimer(_ template: ServiceUnit, _ pid: Int32) -> EventSource? {

@@ -38,7 +38,7 @@ extension Daemon {
         var current = pid
         let me = Processes.currentPID
         for _ in 0..<64 {
-            if let owner = pidOwners[current] { return owner }
+            if let owner = units.service(owning: current) { return owner }
             guard let ids = ProcessIDs.read(current) else { return nil }
             if let owner = service(withSession: ids.session) ?? service(withSession: ids.group) { return owner }
             guard ids.parent > 1, ids.parent != me else { return nil }
@@ -48,22 +48,22 @@ extension Daemon {
     }
 
     private func service(withSession id: Int32) -> UnitName? {
-        services.first { $0.value.sessions.contains(id) }?.key
+        units.services.first { $0.value.sessions.contains(id) }?.key
     }
 
     /// Follows a new main process: a pidfd for signals, and for one that is not
     /// usherd's descendant (no SIGCHLD will come) an io source that fires at its exit.
     func watchMainPID(_ pid: Int32, of name: UnitName) {
-        services[name]?.alienMain = nil
-        services[name]?.pidfd = try? Processes.openPIDFD(pid)
+        units.services[name]?.alienMain = nil
+        units.services[name]?.pidfd = try? Processes.openPIDFD(pid)
         if ProcessTree.descends(pid, from: Processes.currentPID) {
-            pidOwners[pid] = name
+            units.own(pid, by: .service(name))
             return
         }
         do {
             let pidfd = try Processes.openPIDFD(pid)
             let source = try loop.addIO(fd: pidfd.raw, reporting: .alienMainExited(name, pid: pid), object: "PID \(pid)")
-            services[name]?.alienMain = AlienMain(pid: pid, pidfd: pidfd, source: source)
+            units.services[name]?.alienMain = AlienMain(pid: pid, pidfd: pidfd, source: source)
         } catch {
             log(Note(.warning, "Cannot follow main PID \(pid): \(error)"), unit: name)
         }

@@ -15,7 +15,7 @@ extension Daemon {
     func beginReapBatchIfAccepting() {
         guard !shuttingDown, accept.reapBatchTimer == nil, accept.lastAdmitted > 0,
               monotonicMicroseconds() &- accept.lastAdmitted < Self.reapBatchWindow.microseconds,
-              accept.sockets.values.allSatisfy({ $0.machine.state != .paused }), let childSignal else { return }
+              units.acceptSockets.values.allSatisfy({ $0.machine.state != .paused }), let childSignal else { return }
         guard let timer = try? loop.addTimer(after: Self.reapBatchWindow, reporting: .reapBatchElapsed) else { return }
         accept.reapBatchTimer = timer
         childSignal.setEnabled(false)

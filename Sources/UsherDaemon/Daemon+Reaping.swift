@@ -11,11 +11,14 @@ extension Daemon {
         collectSpawnResults()
         let reaped = Processes.reapAll()
         for child in reaped {
-            guard let owner = pidOwners.removeValue(forKey: child.pid) else {
-                if !claimInstanceExit(child) { logger.debug("Reaped orphan process \(child.pid).") }
-                continue
+            switch units.disown(child.pid) {
+            case .service(let owner)?:
+                deliver(.childExited(pid: child.pid, status: child.exitStatus, leftovers: hasLeftovers(owner)), toService: owner)
+            case .instance(let instance)?:
+                instanceExited(instance, child)
+            case nil:
+                if !claimEarlyInstanceExit(child) { logger.debug("Reaped orphan process \(child.pid).") }
             }
-            deliver(.childExited(pid: child.pid, status: child.exitStatus, leftovers: hasLeftovers(owner)), toService: owner)
         }
         checkLingeringProcesses(afterReaping: !reaped.isEmpty)
     }

@@ -9,7 +9,7 @@ import UsherSys
 
 extension Daemon {
     func startBootServices() {
-        let boot = services.values.filter { SocketPairing.startsAtBoot($0.unit) }.map(\.unit.name).sorted()
+        let boot = units.services.values.filter { SocketPairing.startsAtBoot($0.unit) }.map(\.unit.name).sorted()
         for name in boot {
             log(Note(.info, "Starting at startup ([Install] WantedBy=)."), unit: name)
             requestStart(name, triggeredBy: nil)
@@ -18,7 +18,7 @@ extension Daemon {
 
     func requestStart(_ name: UnitName, triggeredBy socket: UnitName?) {
         guard !shuttingDown else { return }
-        guard services[name] != nil || ensureServiceLoaded(name) else {
+        guard units.services[name] != nil || ensureServiceLoaded(name) else {
             if let socket { log(Note(.error, "Socket service \(name) not loaded, refusing."), unit: socket) }
             return
         }
@@ -26,7 +26,7 @@ extension Daemon {
     }
 
     func deliver(_ event: ServiceEvent, toService name: UnitName) {
-        guard var runtime = services[name] else { return }
+        guard var runtime = units.services[name] else { return }
         let before = runtime.machine.activeState
         let exitBefore = runtime.machine.mainExit
         let actions = runtime.machine.handle(event)
@@ -37,7 +37,7 @@ extension Daemon {
             runtime.times.mainExit = nil
         }
         if exitBefore == nil && runtime.machine.mainExit != nil { runtime.times.mainExit = now }
-        services[name] = runtime
+        units.services[name] = runtime
         perform(actions, service: name)
         if !controlWaiters.isEmpty { settleControlWaiters(for: name) }
     }
@@ -52,8 +52,8 @@ extension Daemon {
             case .signalLeftovers(let signal): signalLeftovers(of: name, signal)
             case .watchMainPID(let pid): watchMainPID(pid, of: name)
             case .armTimer(let span):
-                services[name]?.timer = try? loop.addTimer(after: span, reporting: .serviceTimer(name))
-            case .cancelTimer: services[name]?.timer = nil
+                units.services[name]?.timer = try? loop.addTimer(after: span, reporting: .serviceTimer(name))
+            case .cancelTimer: units.services[name]?.timer = nil
             case .becameActive: serviceBecameActive(name)
             case .becameInactive: serviceBecameInactive(name)
             case .startLimitHit:
@@ -70,15 +70,15 @@ extension Daemon {
     }
 
     private func serviceBecameInactive(_ name: UnitName) {
-        services[name]?.pidfd = nil
-        services[name]?.sessions = []
-        services[name]?.alienMain = nil
+        units.services[name]?.pidfd = nil
+        units.services[name]?.sessions = []
+        units.services[name]?.alienMain = nil
         forEachSocket(feeding: name) { deliver(.serviceInactive, to: $0) }
         if shuttingDown { stopNextService() }
     }
 
     private func forEachSocket(feeding name: UnitName, _ body: (UnitName) -> Void) {
-        guard let unit = services[name]?.unit else { return }
+        guard let unit = units.services[name]?.unit else { return }
         for socket in socketsFeeding(unit) { body(socket.unit.name) }
     }
 
@@ -87,7 +87,7 @@ extension Daemon {
     private func signalService(_ name: UnitName, pid: Int32, signal: Int32) {
         do {
             try Processes.signalGroup(pid, signal)
-            if let pidfd = services[name]?.pidfd, services[name]?.machine.mainPID == pid {
+            if let pidfd = units.services[name]?.pidfd, units.services[name]?.machine.mainPID == pid {
                 try Processes.signal(pidfd: pidfd, signal)
             }
         } catch {
@@ -96,14 +96,14 @@ extension Daemon {
     }
 
     private func spawnMain(_ name: UnitName) {
-        guard let unit = services[name]?.unit else { return }
+        guard let unit = units.services[name]?.unit else { return }
         let fed = socketsFeeding(unit)
         let fds = fed.flatMap { $0.listeners.map(\.fd.raw) }
         let names = SocketPairing.fdNames(fed.map { ($0.unit, $0.listeners.count) })
         do {
             let launch = try ServiceLauncher.prepareMain(unit, listeners: fds, fdNames: names, context: context)
             let spawned = try spawn(launch, for: name)
-            services[name]?.pidfd = spawned.pidfd
+            units.services[name]?.pidfd = spawned.pidfd
             deliver(.spawned(pid: spawned.pid), toService: name)
         } catch {
             deliver(.spawnFailed(reason: "\(error)"), toService: name)
@@ -111,12 +111,12 @@ extension Daemon {
     }
 
     private func spawnStop(_ name: UnitName) {
-        guard let runtime = services[name], let command = runtime.unit.execStop.first else { return }
+        guard let runtime = units.services[name], let command = runtime.unit.execStop.first else { return }
         spawnControl(name, command: command, extra: runtime.machine.resultEnvironment)
     }
 
     private func spawnControl(_ name: UnitName, _ phase: ExecPhase, index: Int, extra: [ExtraVariable]) {
-        guard let unit = services[name]?.unit else { return }
+        guard let unit = units.services[name]?.unit else { return }
         let commands: [CommandLine]
         switch phase {
         case .startPre: commands = unit.execStartPre
@@ -128,7 +128,7 @@ extension Daemon {
     }
 
     private func spawnControl(_ name: UnitName, command: CommandLine, extra: [ExtraVariable]) {
-        guard let runtime = services[name] else { return }
+        guard let runtime = units.services[name] else { return }
         do {
             let launch = try ServiceLauncher.prepareControl(runtime.unit, command: command, mainPID: runtime.machine.mainPID,
                                                             extra: extra, context: context)
@@ -142,8 +142,8 @@ extension Daemon {
     /// Spawns, registers the pid and the capture pipes, logs a setup failure.
     private func spawn(_ launch: PreparedLaunch, for name: UnitName) throws -> (pid: Int32, pidfd: OwnedFD?) {
         let outcome = try Spawner.spawn(launch.plan)
-        pidOwners[outcome.pid] = name
-        services[name]?.sessions.insert(outcome.pid)
+        units.own(outcome.pid, by: .service(name))
+        units.services[name]?.sessions.insert(outcome.pid)
         for capture in launch.captures {
             do {
                 try output.attach(capture.fd, stream: capture.stream, unit: name, loop: loop)

@@ -15,10 +15,10 @@ extension Daemon {
         }
         shuttingDown = true
         logger.notice("Received SIG\(ExitStatus.signalName(signal)), stopping.")
-        for runtime in sockets.values { runtime.sources.forEach { $0.setEnabled(false) } }
+        for runtime in units.sockets.values { runtime.sources.forEach { $0.setEnabled(false) } }
         beginStoppingInstances()
         // No Restart= fires while the others stop.
-        for (name, runtime) in services where runtime.machine.state == .autoRestart {
+        for (name, runtime) in units.services where runtime.machine.state == .autoRestart {
             deliver(.stopRequested, toService: name)
         }
         stopNextService()
@@ -28,10 +28,10 @@ extension Daemon {
     /// when it has become inactive (serviceBecameInactive calls back here).
     func stopNextService() {
         while let name = startOrder.popLast() {
-            guard let runtime = services[name], runtime.machine.isActive else { continue }
+            guard let runtime = units.services[name], runtime.machine.isActive else { continue }
             log(Note(.info, "Stopping."), unit: name)
             deliver(.stopRequested, toService: name)
-            if services[name]?.machine.isActive == true {
+            if units.services[name]?.machine.isActive == true {
                 startOrder.append(name)
                 return
             }
@@ -42,7 +42,7 @@ extension Daemon {
     func finishShutdown() {
         guard startOrder.isEmpty, instancesStopped() else { return }
         stopAcceptSockets()
-        for name in sockets.keys.sorted() { deliver(.stop, to: name) }
+        for name in units.sockets.keys.sorted() { deliver(.stop, to: name) }
         let leftovers = Processes.killAndReapAllChildren(timeoutMicroseconds: 5_000_000)
         if leftovers > 0 { logger.warning("\(leftovers) process(es) could not be reaped before exit.") }
         notify?.remove()

@@ -21,12 +21,12 @@ extension Daemon {
         }
         for name in set.refused {
             let errors = set.diagnostics.filter { $0.unit == name.full && $0.severity == .error }.map(\.text)
-            brokenUnits[name] = BrokenUnit(loaded: false, reason: errors.joined(separator: "; "))
+            units.broken[name] = BrokenUnit(loaded: false, reason: errors.joined(separator: "; "))
         }
         for name in set.masked { logger.info("Unit \(name) is masked.") }
         for service in set.services {
             UnsupportedSettings.notes(for: service).forEach { log($0, unit: service.name) }
-            services[service.name] = ServiceRuntime(unit: service, machine: ServiceMachine(config: ServiceConfig(unit: service)))
+            units.services[service.name] = ServiceRuntime(unit: service, machine: ServiceMachine(config: ServiceConfig(unit: service)))
         }
         for socket in set.sockets {
             UnsupportedSettings.notes(for: socket).forEach { log($0, unit: socket.name) }
@@ -50,21 +50,21 @@ extension Daemon {
         let machine = SocketMachine(unit: unit)
         var runtime = SocketRuntime(unit: unit, machine: machine, bound: bound, sources: sources)
         runtime.times.record(from: .inactive, to: machine.activeState, at: realtimeMicroseconds())
-        sockets[unit.name] = runtime
+        units.sockets[unit.name] = runtime
         perform(machine.startActions(), socket: unit.name)
     }
 
     /// A unit whose listeners could not be bound at start-up: failed, left out.
     func markBindFailed(_ name: UnitName) {
         log(Note(.error, "Failed with result 'resources'."), unit: name)
-        brokenUnits[name] = BrokenUnit(loaded: true, reason: lastBindFailure ?? "Failed to listen.")
+        units.broken[name] = BrokenUnit(loaded: true, reason: lastBindFailure ?? "Failed to listen.")
     }
 
     /// A socket whose service does not exist: systemd's refusal, and the unit left out.
     func serviceNotLoaded(_ unit: SocketUnit) {
         let text = "Socket service \(unit.service) not loaded, refusing."
         log(Note(.error, text), unit: unit.name)
-        brokenUnits[unit.name] = BrokenUnit(loaded: true, reason: text)
+        units.broken[unit.name] = BrokenUnit(loaded: true, reason: text)
     }
 
     /// Binds every listener of `unit` and adds a disabled io source for each
@@ -96,22 +96,22 @@ extension Daemon {
 
     /// Loads an instance or a service outside the unit set on demand.
     func ensureServiceLoaded(_ name: UnitName) -> Bool {
-        if services[name] != nil { return true }
+        if units.services[name] != nil { return true }
         let (loaded, diagnostics) = loader.loadService(name)
         for diagnostic in diagnostics {
             logger.warning("\(diagnostic.text)", metadata: ["unit": "\(diagnostic.unit)"])
         }
         guard let loaded else { return false }
-        services[name] = ServiceRuntime(unit: loaded, machine: ServiceMachine(config: ServiceConfig(unit: loaded)))
+        units.services[name] = ServiceRuntime(unit: loaded, machine: ServiceMachine(config: ServiceConfig(unit: loaded)))
         return true
     }
 
     func deliver(_ event: SocketEvent, to name: UnitName) {
-        guard var runtime = sockets[name] else { return }
+        guard var runtime = units.sockets[name] else { return }
         let before = runtime.machine.activeState
         let actions = runtime.machine.handle(event)
         runtime.times.record(from: before, to: runtime.machine.activeState, at: realtimeMicroseconds())
-        sockets[name] = runtime
+        units.sockets[name] = runtime
         perform(actions, socket: name)
     }
 
@@ -119,13 +119,13 @@ extension Daemon {
         for action in actions {
             switch action {
             case .watch:
-                if !shuttingDown { sockets[name]?.sources.forEach { $0.setEnabled(true) } }
+                if !shuttingDown { units.sockets[name]?.sources.forEach { $0.setEnabled(true) } }
             case .unwatch:
-                sockets[name]?.sources.forEach { $0.setEnabled(false) }
+                units.sockets[name]?.sources.forEach { $0.setEnabled(false) }
             case .activate(let service):
                 requestStart(service, triggeredBy: name)
             case .armCooldown(let span):
-                sockets[name]?.cooldown = try? loop.addTimer(after: span, reporting: .cooldownElapsed(name))
+                units.sockets[name]?.cooldown = try? loop.addTimer(after: span, reporting: .cooldownElapsed(name))
             case .close:
                 closeSocket(name)
             case .reopen:
@@ -138,30 +138,30 @@ extension Daemon {
 
     /// Closes the listeners (RemoveOnStop= decides about nodes): clients are refused from now on.
     private func closeSocket(_ name: UnitName) {
-        guard let runtime = sockets[name] else { return }
+        guard let runtime = units.sockets[name] else { return }
         runtime.sources.forEach { $0.cancel() }
         if let bound = runtime.bound { Binder.release(bound) }
-        sockets[name]?.sources = []
-        sockets[name]?.bound = nil
+        units.sockets[name]?.sources = []
+        units.sockets[name]?.bound = nil
     }
 
     /// Binds the listeners of a failed (closed) unit again and tells its machine how
     /// that went. The cooldown's `.reopen` calls this; so will a control-plane `start`.
     /// Nothing is bound again once usherd is stopping.
     func reopenSocket(_ name: UnitName) {
-        guard !shuttingDown, let runtime = sockets[name] else { return }
+        guard !shuttingDown, let runtime = units.sockets[name] else { return }
         guard runtime.bound == nil else { return deliver(.listenersReopened, to: name) }
         guard let (bound, sources) = bindListeners(runtime.unit, reporting: { _ in .listenerReadable(name) }) else {
             return deliver(.reopenFailed, to: name)
         }
-        sockets[name]?.bound = bound
-        sockets[name]?.sources = sources
+        units.sockets[name]?.bound = bound
+        units.sockets[name]?.sources = sources
         deliver(.listenersReopened, to: name)
     }
 
     /// The socket units whose fds a service gets, in LISTEN_FDS order.
     func socketsFeeding(_ service: ServiceUnit) -> [SocketRuntime] {
-        let units = sockets.values.map(\.unit)
-        return SocketPairing.sockets(feeding: service, from: units).compactMap { sockets[$0.name] }
+        let candidates = units.sockets.values.map(\.unit)
+        return SocketPairing.sockets(feeding: service, from: candidates).compactMap { units.sockets[$0.name] }
     }
 }

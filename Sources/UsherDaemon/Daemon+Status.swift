@@ -10,7 +10,7 @@ import UnitModel
 extension Daemon {
     /// Every unit usherd knows, sorted by name (templates of Accept=yes sockets excluded).
     func knownUnitNames() -> [UnitName] {
-        let names = Set(sockets.keys).union(accept.sockets.keys).union(services.keys).union(brokenUnits.keys)
+        let names = Set(units.sockets.keys).union(units.acceptSockets.keys).union(units.services.keys).union(units.broken.keys)
         return names.filter { !$0.isTemplate }.sorted { $0.full < $1.full }
     }
 
@@ -22,13 +22,13 @@ extension Daemon {
     /// The snapshot of `name`, or nil when usherd does not know it.
     func status(of name: UnitName, logLines: Int) -> UnitStatus? {
         var status: UnitStatus
-        if let runtime = sockets[name] {
+        if let runtime = units.sockets[name] {
             status = socketStatus(runtime)
-        } else if let runtime = accept.sockets[name] {
+        } else if let runtime = units.acceptSockets[name] {
             status = acceptStatus(runtime)
-        } else if let runtime = services[name] {
+        } else if let runtime = units.services[name] {
             status = serviceStatus(runtime)
-        } else if let broken = brokenUnits[name] {
+        } else if let broken = units.broken[name] {
             status = brokenStatus(name, broken)
         } else if let instance = liveInstance(named: name) {
             status = instanceStatus(instance)
@@ -42,7 +42,7 @@ extension Daemon {
     /// The journal ring that holds `name`'s lines: an Accept=yes instance's are with its template.
     func journalKey(for name: UnitName) -> String {
         guard name.instance != nil, !name.isTemplate,
-              let runtime = accept.sockets.values.first(where: { $0.template.name.prefix == name.prefix }) else {
+              let runtime = units.acceptSockets.values.first(where: { $0.template.name.prefix == name.prefix }) else {
             return name.full
         }
         return runtime.template.name.full
@@ -85,8 +85,8 @@ extension Daemon {
         status.nAccepted = machine.counters.accepted
         status.nConnections = machine.counters.connections
         status.nRefused = machine.counters.refused
-        let live = accept.instances.filter { $0.value.socket == runtime.unit.name }.sorted { $0.key < $1.key }
-        status.instances = live.prefix(100).map { instanceSummary($0.value, pid: $0.key) }
+        let live = units.instances(of: runtime.unit.name).sorted { $0.pid < $1.pid }
+        status.instances = live.prefix(100).map { instanceSummary($0.record, pid: $0.pid) }
         status.finishedInstances = runtime.finished.map { finished in
             var summary = instanceSummary(finished.record, pid: finished.pid)
             summary.exitTimestamp = finished.exited
@@ -127,14 +127,14 @@ extension Daemon {
     /// A running Accept=yes instance by its full name (only while it runs).
     private func liveInstance(named name: UnitName) -> (pid: Int32, record: InstanceRecord)? {
         guard name.instance != nil else { return nil }
-        return accept.instances.first { instanceUnitName($0.value) == name }.map { ($0.key, $0.value) }
+        return units.instances().first { instanceUnitName($0.record) == name }
     }
 
     private func instanceStatus(_ instance: (pid: Int32, record: InstanceRecord)) -> UnitStatus {
         let name = instanceUnitName(instance.record)
         var status = UnitStatus(id: name.full, kind: .service, loadState: "loaded", activeState: "active",
                                 subState: "running", result: UnitResult.success.rawValue)
-        status.description = accept.sockets[instance.record.socket]?.templateUnit.unit.description
+        status.description = units.acceptSockets[instance.record.socket]?.templateUnit.unit.description
         status.mainPID = instance.pid
         status.execMainStartTimestamp = instance.record.started
         status.activeEnterTimestamp = instance.record.started

@@ -1,5 +1,5 @@
-// usherd's core: owns the loop, the socket and service runtimes and the pid
-// table, and reacts to every DaemonEvent in handle(_:), the one dispatch
+// usherd's core: owns the loop and the UnitTable (every unit's runtime and
+// the pid table), and reacts to every DaemonEvent in handle(_:), the one dispatch
 // point. Policy comes from the Activation machines; this class performs
 // their actions (watch, spawn, signal, arm timers, log). One thread only.
 import Launch
@@ -11,40 +11,7 @@ import UnitFile
 import UnitModel
 import UsherSys
 
-/// A unit left out at start-up: it did not load (LoadState=error), or it loaded but
-/// could not start (failed with result resources). `reason` names file and line where known.
-struct BrokenUnit {
-    var loaded: Bool
-    var reason: String
-}
-
 public final class Daemon {
-    struct SocketRuntime {
-        var unit: SocketUnit
-        var machine: SocketMachine
-        /// nil while the unit is failed or stopped: its listeners are closed.
-        var bound: BoundSocket?
-        var times = UnitTimes()
-        var sources: [EventSource]
-        var cooldown: EventSource?
-
-        var listeners: [BoundListener] { bound?.listeners ?? [] }
-    }
-
-    struct ServiceRuntime {
-        var unit: ServiceUnit
-        var machine: ServiceMachine
-        var timer: EventSource?
-        var pidfd: OwnedFD?
-        var times = UnitTimes()
-        /// The pids usherd spawned for this run (main and control): each leads its
-        /// own session and process group, which is how usherd, without cgroups,
-        /// tells the service's processes from others.
-        var sessions: Set<Int32> = []
-        /// A main process that is not usherd's child (MAINPID= from root), followed through its pidfd.
-        var alienMain: AlienMain?
-    }
-
     let options: DaemonOptions
     let logger: Logger
     let loop: EventLoop
@@ -55,7 +22,7 @@ public final class Daemon {
     var notify: NotifySocket?
     /// The control socket, once opened in run().
     var control: ControlServer?
-    /// start/stop/restart calls waiting for their services.
+    /// start/stop/restart calls waiting for their units.services.
     var controlWaiters: [PendingControlCall] = []
     var settlingControlWaiters = false
     /// `logs --follow` clients and the journal ring each follows.
@@ -63,13 +30,10 @@ public final class Daemon {
     var fixedSources: [EventSource] = []
     /// The SIGCHLD source, paused while Accept=yes reaping is batched (Daemon+ReapBatching).
     var childSignal: EventSource?
-    var sockets: [UnitName: SocketRuntime] = [:]
-    var services: [UnitName: ServiceRuntime] = [:]
-    /// Units that could not be loaded or bound, with the reason (for status).
-    var brokenUnits: [UnitName: BrokenUnit] = [:]
+    /// Every unit's runtime state and the pid table (UnitTable).
+    let units = UnitTable()
     /// The last listener that could not be bound, with the reason (for BrokenUnit).
     var lastBindFailure: String?
-    var pidOwners: [Int32: UnitName] = [:]
     /// "Cannot find unit for notify message" lines: a few per 10 s, whoever floods the socket.
     var unownedNotifyLog = RateLimit(interval: .seconds(10), burst: 5)
     /// usherd's adopted orphans, read at most once per event (Daemon+Leftovers).
@@ -103,11 +67,11 @@ public final class Daemon {
         openNotifySocket(in: directory.path)
         loadAndBind()
         startBootServices()
-        let socketCount = sockets.count + accept.sockets.count
-        if socketCount == 0 && services.isEmpty {
+        let socketCount = units.sockets.count + units.acceptSockets.count
+        if socketCount == 0 && units.services.isEmpty {
             logger.warning("No units found in \(options.unitDirectories.joined(separator: ", ")).")
         }
-        logger.notice("Listening on \(socketCount) socket unit(s); \(services.count) service unit(s) loaded.")
+        logger.notice("Listening on \(socketCount) socket unit(s); \(units.services.count) service unit(s) loaded.")
         _ = sd_notify(0, "READY=1\nSTATUS=Listening on \(socketCount) socket unit(s)")
         let code = try loop.run()
         return code
@@ -118,17 +82,17 @@ public final class Daemon {
         orphanSnapshot = nil
         switch event {
         case .listenerReadable(let name):
-            guard var runtime = sockets[name] else { return }
+            guard var runtime = units.sockets[name] else { return }
             let actions = runtime.machine.handle(.readable(now: monotonicMicroseconds()))
-            sockets[name] = runtime
+            units.sockets[name] = runtime
             perform(actions, socket: name)
         case .signal(let signal):
             handleSignal(signal)
         case .serviceTimer(let name):
-            services[name]?.timer = nil
+            units.services[name]?.timer = nil
             deliver(.timerFired(now: monotonicMicroseconds()), toService: name)
         case .cooldownElapsed(let name):
-            sockets[name]?.cooldown = nil
+            units.sockets[name]?.cooldown = nil
             deliver(.cooldownElapsed, to: name)
             acceptCooldownElapsed(name)
         case .outputReadable(let id):
@@ -136,7 +100,7 @@ public final class Daemon {
         case .notifyReadable:
             receiveNotifications()
         case .alienMainExited(let name, let pid):
-            services[name]?.alienMain = nil
+            units.services[name]?.alienMain = nil
             deliver(.mainGone(pid: pid), toService: name)
         case .acceptReadable(let name, let index):
             drainListener(name, index: index)
