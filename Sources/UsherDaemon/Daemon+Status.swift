@@ -64,24 +64,27 @@ extension Daemon {
 
     private func socketStatus(_ runtime: SocketRuntime) -> UnitStatus {
         let machine = runtime.machine
-        var status = base(runtime.unit.name, .socket, runtime.unit.unit, active: machine.activeState,
-                          sub: machine.subState, result: machine.result, times: runtime.times)
-        status.listen = runtime.unit.listens.map(Daemon.listenEntry)
-        status.triggers = [runtime.unit.service.full]
-        status.accept = false
+        var status = listenerStatus(runtime.unit, active: machine.activeState, sub: machine.subState,
+                                    result: machine.result, times: runtime.times, triggers: runtime.unit.service)
         status.nAccepted = 0
         status.nConnections = 0
         status.nRefused = 0
         return status
     }
 
+    private func listenerStatus(_ unit: SocketUnit, active: ActiveState, sub: String, result: UnitResult,
+                                times: UnitTimes, triggers: UnitName) -> UnitStatus {
+        var status = base(unit.name, .socket, unit.unit, active: active, sub: sub, result: result, times: times)
+        status.listen = unit.listens.map(Daemon.listenEntry)
+        status.triggers = [triggers.full]
+        status.accept = unit.accept
+        return status
+    }
+
     private func acceptStatus(_ runtime: AcceptRuntime) -> UnitStatus {
         let machine = runtime.machine
-        var status = base(runtime.unit.name, .socket, runtime.unit.unit, active: machine.activeState,
-                          sub: machine.subState, result: machine.result, times: runtime.times)
-        status.listen = runtime.unit.listens.map(Daemon.listenEntry)
-        status.triggers = [runtime.template.name.full]
-        status.accept = true
+        var status = listenerStatus(runtime.unit, active: machine.activeState, sub: machine.subState,
+                                    result: machine.result, times: runtime.times, triggers: runtime.template.name)
         status.nAccepted = machine.counters.accepted
         status.nConnections = machine.counters.connections
         status.nRefused = machine.counters.refused
