@@ -36,7 +36,7 @@ let package = Package(
             .product(name: "Logging", package: "swift-log"),
         ]),
         .executableTarget(name: "usherctl", dependencies: [
-            "UnitModel", "UnitFile", "Binder", "UsherSys", "ControlProtocol",
+            "UnitModel", "UnitFile", "Binder", "UsherSys", "ControlProtocol", "Activation",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         .executableTarget(name: "usher-probe", dependencies: ["CSystemd", "UsherSys"]),
