@@ -41,7 +41,7 @@ let package = Package(
         ]),
         .executableTarget(name: "usher-probe", dependencies: ["CSystemd", "UsherSys"]),
         .executableTarget(name: "unitload-bench", dependencies: ["UnitFile", "UnitModel"], path: "bench/unitload", exclude: ["README.md"]),
-        .testTarget(name: "UnitFileTests", dependencies: ["UnitFile", "UnitModel"], exclude: ["Golden"]),
+        .testTarget(name: "UnitFileTests", dependencies: ["UnitFile", "UnitModel", "ControlProtocol"], exclude: ["Golden"]),
         .testTarget(name: "BinderTests", dependencies: ["Binder", "UnitFile", "UnitModel", "UsherSys"]),
         .testTarget(name: "ActivationTests", dependencies: ["Activation", "UnitModel"]),
         .testTarget(name: "IntegrationTests", dependencies: ["UsherSys"]),

@@ -30,27 +30,22 @@ struct ControlSocketOptions: ParsableArguments {
 
     func client() -> DaemonClient { DaemonClient(path: socketPath()) }
 
-    /// `--control-socket PATH` given before the verb moves behind it, where the verb's options parse it.
+    /// `--control-socket PATH` and `--user` given before the verb move behind it, where the verb parses them.
     static func hoisted(_ arguments: [String]) -> [String] {
-        guard let verbIndex = firstVerbIndex(arguments) else { return arguments }
-        var leading = Array(arguments[..<verbIndex])
-        var moved: [String] = []
-        while let index = leading.firstIndex(where: { $0 == "--control-socket" || $0.hasPrefix("--control-socket=") }) {
-            let takesNext = leading[index] == "--control-socket" && index + 1 < leading.count
-            moved += Array(leading[index...(takesNext ? index + 1 : index)])
-            leading.removeSubrange(index...(takesNext ? index + 1 : index))
-        }
-        return leading + [arguments[verbIndex]] + moved + Array(arguments[(verbIndex + 1)...])
-    }
-
-    private static func firstVerbIndex(_ arguments: [String]) -> Int? {
+        var leading: [String] = [], moved: [String] = []
         var index = 0
-        while index < arguments.count {
-            if arguments[index] == "--control-socket" { index += 2; continue }
-            if !arguments[index].hasPrefix("-") { return index }
+        while index < arguments.count, arguments[index].hasPrefix("-") {
+            let argument = arguments[index]
+            if argument == "--control-socket", index + 1 < arguments.count {
+                moved += [argument, arguments[index + 1]]
+                index += 2
+                continue
+            }
+            if argument == "--user" || argument.hasPrefix("--control-socket=") { moved.append(argument) } else { leading.append(argument) }
             index += 1
         }
-        return nil
+        guard index < arguments.count else { return arguments }
+        return leading + [arguments[index]] + moved + Array(arguments[(index + 1)...])
     }
 }
 

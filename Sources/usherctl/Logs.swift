@@ -11,7 +11,7 @@ struct Logs: ParsableCommand {
 
     @OptionGroup var daemon: ControlSocketOptions
 
-    @Option(name: [.short, .customLong("lines")], help: "How many of the newest lines.")
+    @Option(name: [.customShort("n"), .long], help: "How many of the newest lines.")
     var lines = 10
 
     @Flag(name: [.short, .long], help: "Keep printing new lines until interrupted.")

@@ -139,7 +139,7 @@ struct StatusText {
         var items = live.prefix(Self.instanceLimit).map {
             "\($0.id) (PID \($0.mainPID), since \(TimeFormat.timestamp($0.startTimestamp)))"
         }
-        if live.count > Self.instanceLimit { items.append("… and \(live.count - Self.instanceLimit) more") }
+        if live.count > Self.instanceLimit { items.append("\(terminal.ellipsis) and \(live.count - Self.instanceLimit) more") }
         var lines = live.isEmpty ? [] : [label("Instances") + "\(live.count) running"] + tree(items)
         let ended = finished.map { "\($0.id) (\(Self.exitText(code: $0.execMainCode, status: $0.execMainStatus) ?? "ended"))" }
         lines += list("Finished", ended)

@@ -20,6 +20,7 @@ struct Terminal {
     var dot: String { unicode ? "●" : "*" }
     var treeLast: String { unicode ? "└─" : "`-" }
     var treeBranch: String { unicode ? "├─" : "|-" }
+    var ellipsis: String { unicode ? "…" : "..." }
 
     /// The state dot coloured as systemctl colours it: green active, red failed, plain otherwise.
     func stateDot(_ activeState: String) -> String {
