@@ -114,6 +114,33 @@ final class UsherctlDaemonVerbTests: XCTestCase {
         XCTAssertFalse(bare.stdout.contains("listed"))
     }
 
+    /// usherctl's stdout on a pseudo-terminal, by way of util-linux's script(1).
+    func onTerminal(_ daemon: FakeDaemon, _ arguments: [String], environment: [String: String]) throws -> String {
+        guard FileManager.default.isExecutableFile(atPath: "/usr/bin/script") else { throw XCTSkip("script(1) is missing") }
+        let command = ([try UsherctlProcess.binary().path] + arguments).map { "'\($0)'" }.joined(separator: " ")
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/script")
+        process.arguments = ["-qec", command, "/dev/null"]
+        let pinned = ["USHER_CONTROL_SOCKET": daemon.path, "TZ": "UTC"].merging(environment) { $1 }
+        process.environment = ProcessInfo.processInfo.environment.merging(pinned) { $1 }
+        let out = Pipe()
+        process.standardOutput = out
+        try process.run()
+        let data = out.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        return String(decoding: data, as: UTF8.self)
+    }
+
+    func testATerminalGetsTheGlyphAndColoursUnlessNO_COLOR() throws {
+        let daemon = try fixtureDaemon()
+        let coloured = try onTerminal(daemon, ["status", "web.socket"], environment: ["NO_COLOR": ""])
+        XCTAssertTrue(coloured.contains("\u{1B}[32m●\u{1B}[0m web.socket - Web server socket"), coloured)
+        XCTAssertTrue(coloured.contains("\u{1B}[1;32mactive (listening)\u{1B}[0m"), coloured)
+        let plain = try onTerminal(daemon, ["status", "web.socket"], environment: ["NO_COLOR": "1"])
+        XCTAssertTrue(plain.contains("● web.socket - Web server socket"), plain)
+        XCTAssertFalse(plain.contains("\u{1B}["), plain)
+    }
+
     func testShowAppendsRuntimePropertiesWhenUsherdAnswers() throws {
         let daemon = try fixtureDaemon()
         let units = try UnitDirectory()
