@@ -85,7 +85,15 @@ struct DaemonClient {
             throw ClientFailure.broken(path: path, error.reason)
         }
         while let body = try readFrame(fd.raw) {
-            guard try each(ControlProtocol.decode(ControlResponse.self, from: body[...])) else { return }
+            guard try each(decode(body)) else { return }
+        }
+    }
+
+    private func decode(_ body: [UInt8]) throws -> ControlResponse {
+        do {
+            return try ControlProtocol.decode(ControlResponse.self, from: body[...])
+        } catch {
+            throw ClientFailure.broken(path: path, "an answer that is not a ControlProtocol response")
         }
     }
 

@@ -26,7 +26,7 @@ struct Kill: ParsableCommand {
     }
 
     func run() throws {
-        let request = ControlRequest(verb: .kill, units: units, signal: ValueParsers.signal(signal),
+        let request = ControlRequest(verb: .kill, units: UnitNameArgument.mangled(units), signal: ValueParsers.signal(signal),
                                      killWhom: KillWhom(rawValue: killWhom))
         try MutatingRequest.command(request) { "kill unit \($0)" }.run(daemon)
     }

@@ -31,10 +31,11 @@ struct Logs: ParsableCommand {
         // Interrupting a follow is the normal way to end it, as with journalctl -f.
         signal(SIGINT) { _ in _exit(0) }
         let text = LogText(terminal: .current)
-        let request = ControlRequest(verb: .logs, units: [unit], lines: lines, follow: follow ? true : nil)
+        let name = UnitNameArgument.mangled(unit)
+        let request = ControlRequest(verb: .logs, units: [name], lines: lines, follow: follow ? true : nil)
         try ControlExit.talking {
             try daemon.client().stream(request) { response in
-                if let error = response.error { throw ControlExit.forRead(error, unit: unit) }
+                if let error = response.error { throw ControlExit.forRead(error, unit: name) }
                 for line in response.logs ?? [] {
                     if json { try JSONOutput.printLine(line) } else { print(text.line(line)) }
                 }

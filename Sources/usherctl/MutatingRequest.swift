@@ -20,7 +20,7 @@ struct MutatingRequest {
 
     /// A job verb (start, stop, restart): exit 4 when access is denied, 5 for an unknown unit.
     static func job(_ verb: ControlVerb, units: [String]) -> MutatingRequest {
-        MutatingRequest(request: ControlRequest(verb: verb, units: units)) { error, unit in
+        MutatingRequest(request: ControlRequest(verb: verb, units: UnitNameArgument.mangled(units))) { error, unit in
             ControlExit.forJob(error, verb: verb.rawValue, unit: unit)
         }
     }

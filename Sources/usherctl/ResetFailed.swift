@@ -14,7 +14,7 @@ struct ResetFailed: ParsableCommand {
     var units: [String] = []
 
     func run() throws {
-        let request = ControlRequest(verb: .resetFailed, units: units)
+        let request = ControlRequest(verb: .resetFailed, units: UnitNameArgument.mangled(units))
         try MutatingRequest.command(request) { "reset failed state of unit \($0)" }.run(daemon)
     }
 }

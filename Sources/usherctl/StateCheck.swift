@@ -24,7 +24,7 @@ struct StateCheck {
     func run(_ arguments: StateCheckArguments) throws {
         let client = arguments.daemon.client()
         var found = false
-        for name in arguments.units {
+        for name in UnitNameArgument.mangled(arguments.units) {
             let state = try activeState(name, client)
             if !arguments.quiet { print(state) }
             found = found || wanted.contains(state)

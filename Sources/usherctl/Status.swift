@@ -30,7 +30,7 @@ struct Status: ParsableCommand {
         if units.isEmpty { return try summary(client) }
         var found: [UnitStatus] = []
         var exit: ExitCode?
-        for name in units {
+        for name in UnitNameArgument.mangled(units) {
             let response = try ControlExit.talking {
                 try client.send(ControlRequest(verb: .status, units: [name], lines: lines))
             }

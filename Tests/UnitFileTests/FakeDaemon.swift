@@ -13,6 +13,8 @@ final class FakeDaemon: @unchecked Sendable {
     struct Answer {
         var responses: [ControlResponse]
         var holdOpen = false
+        /// A body framed as it is, after the responses: what a broken daemon might send.
+        var raw: [UInt8]? = nil
     }
 
     let directory: String
@@ -70,12 +72,18 @@ final class FakeDaemon: @unchecked Sendable {
             }
             lock.withLock { recorded.append(raw) }
             let answer = handler(request)
-            for response in answer.responses {
-                guard let bytes = try? ControlProtocol.frame(response) else { continue }
+            var frames = answer.responses.compactMap { try? ControlProtocol.frame($0) }
+            if let raw = answer.raw { frames.append(Self.framed(raw)) }
+            for bytes in frames {
                 _ = bytes.withUnsafeBytes { write(connection, $0.baseAddress, $0.count) }
             }
             if answer.holdOpen { lock.withLock { held.append(connection) } } else { close(connection) }
         }
+    }
+
+    private static func framed(_ body: [UInt8]) -> [UInt8] {
+        let length = UInt32(body.count)
+        return [24, 16, 8, 0].map { UInt8((length >> $0) & 0xff) } + body
     }
 
     /// The length prefix and the body it announces.

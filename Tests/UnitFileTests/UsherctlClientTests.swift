@@ -63,6 +63,24 @@ final class UsherctlClientTests: XCTestCase {
         XCTAssertEqual(fake.requests.count, 3)
     }
 
+    func testAUnitNameWithoutATypeMeansTheServiceAsInSystemctl() throws {
+        let fake = try fixtureDaemon()
+        XCTAssertEqual(try run(["restart", "--control-socket", fake.path, "web", "web.socket"]).status, 0)
+        XCTAssertEqual(try run(["is-active", "--control-socket", fake.path, "web"]).stdout, "active\n")
+        XCTAssertEqual(fake.requests.map(\.units), [["web.service", "web.socket"], ["web.service"]])
+    }
+
+    func testAnAnswerThatIsNotControlProtocolJSONIsReportedAsABrokenConversation() throws {
+        let fake = try daemon { _ in .init(responses: []) }
+        let garbage = try daemon { _ in .init(responses: [], raw: Array("not json".utf8)) }
+        let silent = try run(["status", "--control-socket", fake.path, "web.socket"])
+        XCTAssertEqual(silent.status, 69)
+        XCTAssertEqual(silent.stderr, "usherctl: lost usherd at \(fake.path): the connection closed without an answer\n")
+        let broken = try run(["status", "--control-socket", garbage.path, "web.socket"])
+        XCTAssertEqual(broken.status, 69)
+        XCTAssertEqual(broken.stderr, "usherctl: lost usherd at \(garbage.path): an answer that is not a ControlProtocol response\n")
+    }
+
     func testUnreachableDaemonExits69NamingThePathAndTheErrno() throws {
         let run = try run(["status", "web.socket"], ["USHER_CONTROL_SOCKET": "/nonexistent/usher/control"])
         XCTAssertEqual(run.status, 69)
