@@ -23,8 +23,10 @@ struct ControlSocketOptions: ParsableArguments {
                            environment: [String: String] = ProcessInfo.processInfo.environment) -> String {
         if let explicit { return explicit }
         if let fromEnvironment = environment["USHER_CONTROL_SOCKET"], !fromEnvironment.isEmpty { return fromEnvironment }
-        if !user && getuid() == 0 { return "/run/usher/" + ControlProtocol.socketName }
-        let runtime = environment["XDG_RUNTIME_DIR"].flatMap { $0.isEmpty ? nil : $0 } ?? "/run/user/\(getuid())"
+        // The same test usherd makes for its runtime directory (DaemonOptions.defaultRuntimeLocation).
+        if !user && geteuid() == 0 { return "/run/usher/" + ControlProtocol.socketName }
+        // Without $XDG_RUNTIME_DIR usherd hides in a private temp directory; pam_systemd's place is the best guess.
+        let runtime = environment["XDG_RUNTIME_DIR"].flatMap { $0.hasPrefix("/") ? $0 : nil } ?? "/run/user/\(geteuid())"
         return runtime + "/usher/" + ControlProtocol.socketName
     }
 
@@ -41,7 +43,8 @@ struct ControlSocketOptions: ParsableArguments {
                 index += 2
                 continue
             }
-            if argument == "--user" || argument.hasPrefix("--control-socket=") { moved.append(argument) } else { leading.append(argument) }
+            let daemonOption = argument == "--user" || argument.hasPrefix("--control-socket=")
+            if daemonOption { moved.append(argument) } else { leading.append(argument) }
             index += 1
         }
         guard index < arguments.count else { return arguments }

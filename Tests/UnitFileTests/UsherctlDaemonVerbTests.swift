@@ -10,11 +10,10 @@ import XCTest
 final class UsherctlDaemonVerbTests: XCTestCase {
     static let golden = TestPaths.golden + "/usherctl"
 
-    /// A fake usherd answering status from the fixtures and `other` for every other verb.
-    func fixtureDaemon(other: @escaping @Sendable (ControlRequest) -> FakeDaemon.Answer = { _ in .init(responses: [ControlResponse()]) })
-        throws -> FakeDaemon {
+    /// A fake usherd answering status from the fixtures and every other verb with success.
+    func fixtureDaemon() throws -> FakeDaemon {
         let daemon = try FakeDaemon { request in
-            request.verb == .status ? .init(responses: [ControlFixtures.status(request)]) : other(request)
+            .init(responses: [request.verb == .status ? ControlFixtures.status(request) : ControlResponse()])
         }
         addTeardownBlock { daemon.stop() }
         return daemon
