@@ -38,6 +38,10 @@ enum ControlExit {
     /// A job verb's (start, stop, restart) error: "Failed to start X: …", 4 when denied, 5 when unknown.
     static func forJob(_ error: ControlError, verb: String, unit: String) -> ExitCode {
         printError("Failed to \(verb) \(unit): \(error.message)")
+        return jobExitCode(error)
+    }
+
+    static func jobExitCode(_ error: ControlError) -> ExitCode {
         switch error.kind {
         case .accessDenied: return accessDenied
         case .noSuchUnit: return notInstalled

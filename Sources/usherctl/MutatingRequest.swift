@@ -1,6 +1,8 @@
 // Sending a verb that changes usherd's state and reporting its outcome as
-// systemctl does: nothing on success, "Failed to <action> UNIT: reason" on
-// stderr for each unit that failed, and the exit code of the first failure.
+// systemctl does: nothing on success, and the exit code of the first failure.
+// A unit's own outcome carries systemctl's whole sentence ("Failed to kill unit
+// X: No process to kill") and is printed as it is; a refusal of the whole
+// request (access denied, unsupported, busy) gets "Failed to <action> UNIT: ".
 
 import ArgumentParser
 import ControlProtocol
@@ -15,19 +17,22 @@ struct JobArguments: ParsableArguments {
 
 struct MutatingRequest {
     var request: ControlRequest
-    /// The systemctl wording and exit code of one unit's failure (the units joined when the whole request failed).
+    /// Prints a refusal of the whole request for these units (joined) and gives its exit code.
     var failure: (ControlError, String) -> ExitCode
+    /// The exit code of one unit's failure.
+    var exitCode: (ControlError) -> ExitCode
 
     /// A job verb (start, stop, restart): exit 4 when access is denied, 5 for an unknown unit.
     static func job(_ verb: ControlVerb, units: [String]) -> MutatingRequest {
-        MutatingRequest(request: ControlRequest(verb: verb, units: UnitNameArgument.mangled(units))) { error, unit in
-            ControlExit.forJob(error, verb: verb.rawValue, unit: unit)
-        }
+        MutatingRequest(request: ControlRequest(verb: verb, units: UnitNameArgument.mangled(units)),
+                        failure: { error, unit in ControlExit.forJob(error, verb: verb.rawValue, unit: unit) },
+                        exitCode: ControlExit.jobExitCode)
     }
 
     /// Any other mutating verb: "Failed to <action>: reason" and exit 1.
     static func command(_ request: ControlRequest, action: @escaping (String) -> String) -> MutatingRequest {
-        MutatingRequest(request: request) { error, unit in ControlExit.forCommand(error, action: action(unit)) }
+        MutatingRequest(request: request, failure: { error, unit in ControlExit.forCommand(error, action: action(unit)) },
+                        exitCode: { _ in ControlExit.failed })
     }
 
     func run(_ daemon: ControlSocketOptions) throws {
@@ -36,8 +41,8 @@ struct MutatingRequest {
         var first: ExitCode?
         for outcome in response.results ?? [] {
             guard let error = outcome.error else { continue }
-            let code = failure(error, outcome.unit)
-            first = first ?? code
+            ControlExit.printError(error.message)
+            first = first ?? exitCode(error)
         }
         if let first { throw first }
     }

@@ -101,11 +101,20 @@ final class UsherctlClientTests: XCTestCase {
         XCTAssertEqual(run.stderr, "Unit nope.socket could not be found.\n")
     }
 
+    /// A fake usherd whose mutating verbs fail for `failing` with usherd's own sentence and succeed for the others.
+    func outcomes(failing: String, _ kind: ControlError.Kind, _ message: String) throws -> FakeDaemon {
+        try daemon { request in
+            .init(responses: [ControlResponse(results: request.units.map {
+                $0 == failing ? UnitOutcome(unit: $0, error: ControlError(kind, message)) : UnitOutcome(unit: $0)
+            })])
+        }
+    }
+
     func testStartOfAnUnknownUnitExits5AsSystemctlStartDoes() throws {
-        let fake = try failing(.noSuchUnit, "Unit nope.socket not loaded.")
+        let fake = try outcomes(failing: "nope.socket", .noSuchUnit, "Failed to start nope.socket: Unit nope.socket not found.")
         let run = try run(["start", "--control-socket", fake.path, "nope.socket"])
         XCTAssertEqual(run.status, 5)
-        XCTAssertEqual(run.stderr, "Failed to start nope.socket: Unit nope.socket not loaded.\n")
+        XCTAssertEqual(run.stderr, "Failed to start nope.socket: Unit nope.socket not found.\n")
     }
 
     func testAccessDeniedPrintsTheDaemonsMessageAndExits4ForJobsAnd1Otherwise() throws {
@@ -118,16 +127,16 @@ final class UsherctlClientTests: XCTestCase {
         XCTAssertTrue(kill.stderr.hasPrefix("Failed to kill unit web.socket: Access denied"), kill.stderr)
     }
 
-    func testAPerUnitFailureOfAMutatingVerbIsReportedForThatUnit() throws {
-        let fake = try daemon { request in
-            .init(responses: [ControlResponse(results: request.units.map {
-                $0 == "web.socket" ? UnitOutcome(unit: $0)
-                    : UnitOutcome(unit: $0, error: ControlError(.failed, "Socket service lost.service not loaded, refusing."))
-            })])
-        }
+    func testAUnitsOwnFailurePrintsUsherdsSentenceAsItIsAndTheOthersStillCount() throws {
+        let sentence = "Failed to start lost.socket: Socket service lost.service not loaded, refusing."
+        let fake = try outcomes(failing: "lost.socket", .failed, sentence)
         let run = try run(["start", "--control-socket", fake.path, "web.socket", "lost.socket"])
         XCTAssertEqual(run.status, 1)
-        XCTAssertEqual(run.stderr, "Failed to start lost.socket: Socket service lost.service not loaded, refusing.\n")
+        XCTAssertEqual(run.stderr, sentence + "\n")
+        let killed = try outcomes(failing: "web.service", .failed, "Failed to kill unit web.service: No process to kill")
+        let kill = try self.run(["kill", "--control-socket", killed.path, "web.service"])
+        XCTAssertEqual(kill.status, 1)
+        XCTAssertEqual(kill.stderr, "Failed to kill unit web.service: No process to kill\n")
     }
 
     func testDaemonReloadThatUsherdDoesNotSupportExits1WithAClearError() throws {
