@@ -23,7 +23,7 @@ struct ListSockets: ParsableCommand {
     }
 
     func run() throws {
-        let sockets = try list.fetchUnits(daemon).filter { $0.kind == .socket && (list.all || $0.activeState != "inactive") }
+        let sockets = try daemon.client().everyUnit().filter { $0.kind == .socket && (list.all || $0.activeState != "inactive") }
         let rows = Self.rows(sockets)
         if list.json { return try JSONOutput.printEncoded(rows) }
         render(rows).forEach { print($0) }

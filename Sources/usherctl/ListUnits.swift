@@ -27,7 +27,7 @@ struct ListUnits: ParsableCommand {
     }
 
     func run() throws {
-        let units = try list.fetchUnits(daemon).filter(shown)
+        let units = try daemon.client().everyUnit().filter(shown)
         if list.json { return try JSONOutput.printEncoded(units) }
         render(units).forEach { print($0) }
     }

@@ -52,9 +52,7 @@ struct Status: ParsableCommand {
     }
 
     private func summary(_ client: DaemonClient) throws {
-        let response = try ControlExit.talking { try client.send(ControlRequest(verb: .status, lines: 0)) }
-        if let error = response.error { throw ControlExit.forRead(error, unit: nil) }
-        let all = (response.units ?? []).sorted { $0.id < $1.id }
+        let all = try client.everyUnit()
         if json { return try JSONOutput.printEncoded(all) }
         let terminal = Terminal.current
         let rows = all.map { unit in
