@@ -140,6 +140,13 @@ final class UsherctlDaemonVerbTests: XCTestCase {
         XCTAssertFalse(plain.contains("\u{1B}["), plain)
     }
 
+    func testColouredCellsPadByWhatTheTerminalShows() throws {
+        let daemon = try fixtureDaemon()
+        let table = try onTerminal(daemon, ["list-units"], environment: ["NO_COLOR": ""])
+        XCTAssertTrue(table.contains("\u{1B}[31m●\u{1B}[0m broken.socket loaded failed failed"), table)
+        XCTAssertTrue(table.contains("\n  web.service   loaded active running   Web server"), table)
+    }
+
     func testShowAppendsRuntimePropertiesWhenUsherdAnswers() throws {
         let daemon = try fixtureDaemon()
         let units = try UnitDirectory()
