@@ -34,3 +34,19 @@ enum JSONOutput {
         Swift.print(String(decoding: data, as: UTF8.self))
     }
 }
+
+extension JSONOutput {
+    /// A ControlProtocol value as pretty JSON with sorted keys (systemd's property names).
+    static func printEncoded<Value: Encodable>(_ value: Value) throws {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+        Swift.print(String(decoding: try encoder.encode(value), as: UTF8.self))
+    }
+
+    /// One compact object on one line, for streams (`logs --json`).
+    static func printLine<Value: Encodable>(_ value: Value) throws {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        Swift.print(String(decoding: try encoder.encode(value), as: UTF8.self))
+    }
+}

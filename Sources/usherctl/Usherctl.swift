@@ -1,6 +1,7 @@
-// usherctl: the control CLI. The root command groups the subcommands; the
-// offline verbs (verify, cat, show, list-keys, listen-check) read unit files directly and
-// need no daemon. Exit codes: 0 success, 1 refused/missing unit, 64 usage.
+// usherctl: the control CLI. The offline verbs (verify, cat, show, list-keys,
+// listen-check) read unit files directly; the daemon verbs (status, list-units,
+// start, logs…) ask a running usherd over its control socket. Exit codes are
+// systemctl's (see ControlExit): 0 ok, 1 failed, 3 inactive, 4/5, 64 usage, 69 unreachable.
 
 import ArgumentParser
 
@@ -9,6 +10,15 @@ struct Usherctl: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "usherctl",
         abstract: "Control and inspect Usher, the socket-activation supervisor.",
-        subcommands: [Verify.self, Cat.self, Show.self, ListKeys.self, ListenCheck.self]
+        subcommands: [
+            Status.self, ListUnits.self, ListSockets.self, Start.self, Stop.self, Restart.self, Kill.self,
+            ResetFailed.self, IsActive.self, IsFailed.self, Logs.self, DaemonReload.self, DaemonReexec.self,
+            Verify.self, Cat.self, Show.self, ListKeys.self, ListenCheck.self,
+        ]
     )
+
+    /// `--control-socket PATH` may come before the verb, as systemctl's global options do.
+    static func main() {
+        main(ControlSocketOptions.hoisted(Array(CommandLine.arguments.dropFirst())))
+    }
 }
