@@ -46,6 +46,8 @@ extension Daemon {
         let leftovers = Processes.killAndReapAllChildren(timeoutMicroseconds: 5_000_000)
         if leftovers > 0 { logger.warning("\(leftovers) process(es) could not be reaped before exit.") }
         notify?.remove()
+        control?.close()
+        control = nil
         output.reportAllSuppressed()
         logger.notice("Stopped.")
         loop.exit(code: 0)

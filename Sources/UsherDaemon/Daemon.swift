@@ -79,6 +79,7 @@ public final class Daemon {
         let directory = try options.openRuntimeDirectory()
         runtime = directory
         logger.debug("Runtime directory \(directory.path).")
+        openControlSocket(in: directory.path)
         try setUpProcessState()
         openNotifySocket(in: directory.path)
         loadAndBind()
@@ -130,6 +131,8 @@ public final class Daemon {
             instanceLingerTimedOut(pid)
         case .reapBatchElapsed:
             endReapBatch()
+        case .control(let event):
+            serveControl(event)
         }
     }
 
