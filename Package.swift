@@ -44,6 +44,6 @@ let package = Package(
         .testTarget(name: "UnitFileTests", dependencies: ["UnitFile", "UnitModel"], exclude: ["Golden"]),
         .testTarget(name: "BinderTests", dependencies: ["Binder", "UnitFile", "UnitModel", "UsherSys"]),
         .testTarget(name: "ActivationTests", dependencies: ["Activation", "UnitModel"]),
-        .testTarget(name: "IntegrationTests", dependencies: ["UsherSys"]),
+        .testTarget(name: "IntegrationTests", dependencies: ["UsherSys", "ControlProtocol"]),
     ]
 )

@@ -60,7 +60,7 @@ extension Socket {
     public static func removeStaleNode(_ path: String) throws {
         guard let status = try? FileNodes.status(path) else { return }
         guard status.kind == .socket else {
-            throw NodeInUseError(description: "\(path) exists and is a \(status.kind.rawValue), not a socket; refusing to replace it")
+            throw NodeInUseError(description: "\(path) exists and is \(status.kind.phrase), not a socket; refusing to replace it")
         }
         let probe = try open(family: AF_UNIX, kind: .stream, nonBlocking: true, object: path)
         do {
@@ -110,6 +110,21 @@ extension Socket {
             if errno == EINTR { continue }
             if errno == EAGAIN || errno == EWOULDBLOCK { return .wouldBlock }
             return .failed(SystemError(call: "send", object: "fd \(fd)", errno: errno))
+        }
+    }
+}
+
+extension FileStatus.Kind {
+    /// "a regular file", "a directory"… for messages.
+    var phrase: String {
+        switch self {
+        case .socket: return "a socket"
+        case .fifo: return "a FIFO"
+        case .directory: return "a directory"
+        case .regular: return "a regular file"
+        case .characterDevice: return "a character device"
+        case .symlink: return "a symbolic link"
+        case .other: return "a special file"
         }
     }
 }
