@@ -43,7 +43,7 @@ final class ControlServer {
         self.logger = logger
         listener = try UnixStreamListener(path: path, mode: 0o666, backlog: Int32(Self.maxClients))
         busyFrame = (try? ControlProtocol.frame(ControlResponse.failure(.busy,
-            "usherd is serving \(Self.maxClients) control clients already; try again later"))) ?? []
+            "usherd has too many control clients (\(Self.maxClients) in all, \(Self.maxClientsPerUser) per user); try again later"))) ?? []
         listenerSource = try loop.addIO(fd: listener.fd.raw, reporting: .control(.listenerReadable), object: path)
     }
 
