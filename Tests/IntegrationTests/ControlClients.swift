@@ -134,6 +134,61 @@ extension UsherdHarness {
     }
 }
 
+extension UsherdHarness {
+    /// Runs, under `setpriv` with `credentials`, a Python client that opens
+    /// `count` idle control connections and counts `busy` answers until
+    /// `expected` came (or 3 s passed) and 200 ms bring no other answer. It
+    /// prints the count and holds its connections until its stdin closes.
+    func idleConnectionsAs(_ credentials: [String], count: Int, expectedBusy: Int) throws -> IdleClients {
+        let script = root + "/idle-clients.py"
+        try """
+            import json, select, socket, struct, sys, time
+            path, count, expected = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
+            socks = []
+            for _ in range(count):
+                s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+                s.connect(path)
+                socks.append(s)
+            busy, deadline = 0, time.time() + 3
+            while time.time() < deadline:
+                wait = 0.2 if busy >= expected else 0.05
+                ready, _, _ = select.select(socks, [], [], wait)
+                if not ready and busy >= expected:
+                    break
+                for s in ready:
+                    data = s.recv(65536)
+                    if data and json.loads(data[4:]).get("error", {}).get("kind") == "busy":
+                        busy += 1
+                    socks.remove(s)
+            print(busy, flush=True)
+            sys.stdin.read()
+            """.write(toFile: script, atomically: true, encoding: .utf8)
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/setpriv")
+        process.arguments = credentials + ["/usr/bin/python3", script, controlPath, String(count), String(expectedBusy)]
+        let output = Pipe()
+        let input = Pipe()
+        process.standardOutput = output
+        process.standardInput = input
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        let line = String(decoding: output.fileHandleForReading.availableData, as: UTF8.self)
+        return IdleClients(process: process, input: input, busy: Int(line.trimmingCharacters(in: .whitespacesAndNewlines)))
+    }
+}
+
+/// The idle-connection client of idleConnectionsAs: how many got `busy`; release() lets it exit.
+struct IdleClients {
+    let process: Process
+    let input: Pipe
+    let busy: Int?
+
+    func release() throws {
+        try input.fileHandleForWriting.close()
+        try eventually("the idle client to exit", timeout: 5) { !process.isRunning }
+    }
+}
+
 /// Skips unless the test can switch uids (root) and run the Python client.
 func requireRootAndPython() throws {
     guard getuid() == 0 else { throw XCTSkip("needs root to run clients as other uids") }

@@ -97,6 +97,17 @@ final class ControlHostileClientsIntegrationTests: XCTestCase {
         try assertUnharmed(harness, fdBaseline: baseline)
     }
 
+    func testOneUserCannotTakeEveryClientSlot() throws {
+        try requireRootAndPython()
+        let (harness, baseline) = try startedHarness()
+        let nobody = ["--reuid=65534", "--regid=65534", "--clear-groups"]
+        let idle = try harness.idleConnectionsAs(nobody, count: 40, expectedBusy: 8)
+        XCTAssertEqual(idle.busy, 8, "busy answers beyond 32 connections of one user")
+        XCTAssertNil(try harness.control(ControlRequest(verb: .status), timeout: 1).error, "root while uid 65534 holds 32")
+        try idle.release()
+        try assertUnharmed(harness, fdBaseline: baseline)
+    }
+
     func testClientThatNeverReadsItsReplyIsClosedWithinTheDeadline() throws {
         let (harness, baseline) = try startedHarness()
         let client = try RawControlClient.connect(harness.controlPath)
