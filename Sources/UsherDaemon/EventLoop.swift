@@ -142,6 +142,15 @@ public final class EventLoop {
         return code
     }
 
+    /// Waits up to `timeoutMicroseconds` for events and dispatches those that are
+    /// ready, once; false when none came. For tests that drive a loop step by step.
+    @discardableResult
+    public func runOnce(timeoutMicroseconds: UInt64) throws -> Bool {
+        let code = sd_event_run(event, timeoutMicroseconds)
+        guard code >= 0 else { throw SystemError(call: "sd_event_run", errno: -code) }
+        return code > 0
+    }
+
     public func exit(code: Int32) {
         _ = sd_event_exit(event, code)
     }
