@@ -6,7 +6,7 @@ import UsherSys
 extension Daemon {
     /// Without a control socket usherd still serves its units; usherctl then cannot reach it.
     func openControlSocket(in runtimeDirectory: String) {
-        let path = options.controlSocketPath(inRuntimeDirectory: runtimeDirectory)
+        let path = options.controlSocket(inRuntimeDirectory: runtimeDirectory)
         let authorization = ControlAuthorization(ownUID: Users.effectiveUID, adminGroupName: options.adminGroup,
                                                  adminGID: try? Users.groupID(options.adminGroup))
         if authorization.adminGID == nil {

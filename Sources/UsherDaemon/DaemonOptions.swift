@@ -48,7 +48,7 @@ public struct DaemonOptions: Sendable {
     public var runtimeDirectoryMode: UInt32 { !userManager && Users.effectiveUID == 0 ? 0o755 : 0o700 }
 
     /// Where the control socket goes once the runtime directory is known.
-    public func controlSocketPath(inRuntimeDirectory directory: String) -> String {
+    public func controlSocket(inRuntimeDirectory directory: String) -> String {
         controlSocketPath ?? directory + "/" + ControlProtocol.socketName
     }
 
