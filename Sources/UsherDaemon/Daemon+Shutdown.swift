@@ -2,7 +2,8 @@
 // restarts are cancelled, services stop one at a time in reverse start order
 // (ExecStop=, KillSignal=, SIGKILL after TimeoutStopSec=, ExecStopPost=), then
 // listeners close (RemoveOnStop= unlinks), every remaining child is killed and
-// reaped, and the loop exits 0.
+// reaped, the control socket (open until then, for status) closes, and the
+// loop exits 0.
 import Activation
 import UnitModel
 import UsherSys
