@@ -46,6 +46,9 @@ let package = Package(
         .testTarget(name: "UnitFileTests", dependencies: ["UnitFile", "UnitModel", "ControlProtocol"], exclude: ["Golden"]),
         .testTarget(name: "BinderTests", dependencies: ["Binder", "UnitFile", "UnitModel", "UsherSys"]),
         .testTarget(name: "ActivationTests", dependencies: ["Activation", "UnitModel"]),
-        .testTarget(name: "IntegrationTests", dependencies: ["UsherSys"]),
+        .testTarget(name: "DaemonTests", dependencies: [
+            "UsherDaemon", "ControlProtocol", "UsherSys", .product(name: "Logging", package: "swift-log"),
+        ]),
+        .testTarget(name: "IntegrationTests", dependencies: ["UsherSys", "ControlProtocol"]),
     ]
 )

@@ -28,6 +28,8 @@ public struct PeerCredentials: Sendable, Equatable {
 /// Loop events of the control socket and its clients.
 public enum ControlServerEvent: Sendable, Equatable {
     case listenerReadable
+    /// Accepting may go on after an accept error (EMFILE…) paused it.
+    case listenerResume
     case clientReadable(ControlClientID)
     case clientWritable(ControlClientID)
     /// The client did not complete its request in time.

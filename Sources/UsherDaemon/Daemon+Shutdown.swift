@@ -2,7 +2,8 @@
 // restarts are cancelled, services stop one at a time in reverse start order
 // (ExecStop=, KillSignal=, SIGKILL after TimeoutStopSec=, ExecStopPost=), then
 // listeners close (RemoveOnStop= unlinks), every remaining child is killed and
-// reaped, and the loop exits 0.
+// reaped, the control socket (open until then, for status) closes, and the
+// loop exits 0.
 import Activation
 import UnitModel
 import UsherSys
@@ -46,6 +47,8 @@ extension Daemon {
         let leftovers = Processes.killAndReapAllChildren(timeoutMicroseconds: 5_000_000)
         if leftovers > 0 { logger.warning("\(leftovers) process(es) could not be reaped before exit.") }
         notify?.remove()
+        control?.close()
+        control = nil
         output.reportAllSuppressed()
         logger.notice("Stopped.")
         loop.exit(code: 0)

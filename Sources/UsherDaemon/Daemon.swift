@@ -63,6 +63,7 @@ public final class Daemon {
         let directory = try options.openRuntimeDirectory()
         runtime = directory
         logger.debug("Runtime directory \(directory.path).")
+        openControlSocket(in: directory.path)
         try setUpProcessState()
         openNotifySocket(in: directory.path)
         loadAndBind()
@@ -114,6 +115,8 @@ public final class Daemon {
             instanceLingerTimedOut(pid)
         case .reapBatchElapsed:
             endReapBatch()
+        case .control(let event):
+            serveControl(event)
         }
     }
 

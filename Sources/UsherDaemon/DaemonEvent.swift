@@ -29,6 +29,8 @@ public enum DaemonEvent: Sendable, Equatable {
     case instanceLingerTimeout(pid: Int32)
     /// The SIGCHLD batching window of busy Accept=yes sockets closed.
     case reapBatchElapsed
+    /// The control socket or one of its clients is ready, or a client's deadline passed.
+    case control(ControlServerEvent)
 }
 
 /// Identifies one captured output pipe (a service may have had several runs).

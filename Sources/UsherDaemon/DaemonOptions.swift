@@ -1,6 +1,7 @@
-// What usherd was asked to run: unit directories, system or user mode, and
-// where its runtime directory (notify socket, lock) is, with the mode it is
-// created with.
+// What usherd was asked to run: unit directories, system or user mode,
+// where its runtime directory (notify socket, control socket, lock) is, with
+// the mode it is created with, and who may change state over the control socket.
+import ControlProtocol
 import Glibc
 import UnitFile
 import UsherSys
@@ -16,9 +17,16 @@ public struct DaemonOptions: Sendable {
     public var unitDirectories: [String]
     public var userManager: Bool
     public var runtimeLocation: RuntimeLocation
+    /// --control-socket; nil: `control` inside the runtime directory.
+    public var controlSocketPath: String?
+    /// The group whose members may use mutating control verbs (--admin-group).
+    public var adminGroup: String
 
-    public init(unitDirectories: [String], userManager: Bool, runtimeDirectory: String? = nil) {
+    public init(unitDirectories: [String], userManager: Bool, runtimeDirectory: String? = nil,
+                controlSocketPath: String? = nil, adminGroup: String = "usher") {
         self.userManager = userManager
+        self.controlSocketPath = controlSocketPath
+        self.adminGroup = adminGroup
         self.unitDirectories = unitDirectories.isEmpty ? UnitSearchPath.defaults(userManager: userManager)
             : unitDirectories
         runtimeLocation = runtimeDirectory.map { .path($0) } ?? DaemonOptions.defaultRuntimeLocation(userManager: userManager)
@@ -38,6 +46,11 @@ public struct DaemonOptions: Sendable {
     /// 0755 for the system instance run by root (services with User= must
     /// reach the notify socket), 0700 otherwise: every service runs as this uid.
     public var runtimeDirectoryMode: UInt32 { !userManager && Users.effectiveUID == 0 ? 0o755 : 0o700 }
+
+    /// Where the control socket goes once the runtime directory is known.
+    public func controlSocket(inRuntimeDirectory directory: String) -> String {
+        controlSocketPath ?? directory + "/" + ControlProtocol.socketName
+    }
 
     /// Creates or checks, then locks, the runtime directory.
     public func openRuntimeDirectory() throws -> RuntimeDirectory {

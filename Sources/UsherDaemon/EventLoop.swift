@@ -1,24 +1,37 @@
-// The daemon's single-threaded loop: libsystemd's sd-event with io, time and
-// signal sources. Each source carries the DaemonEvent it reports and hands it
-// to one dispatch closure; sources are owned by Swift objects and go away
-// (sd_event_source_unref) when those are dropped.
+// The daemon's single-threaded loop: libsystemd's sd-event with io (read, or
+// read and write), time and signal sources. Each source carries the
+// DaemonEvent it reports and hands it to one dispatch closure; sources are
+// owned by Swift objects and go away (sd_event_source_unref) when those are dropped.
 import CSystemd
 import UnitModel
 import UsherSys
 
-/// EPOLLIN and CLOCK_MONOTONIC as sd-event takes them (Linux ABI constants).
+/// epoll's event bits and CLOCK_MONOTONIC as sd-event takes them (Linux ABI constants).
 private let epollIn: UInt32 = 0x001
+private let epollOut: UInt32 = 0x004
+private let epollErr: UInt32 = 0x008
+private let epollHup: UInt32 = 0x010
 private let clockMonotonic: clockid_t = 1
 
-/// Userdata for a C callback: the event to report and the loop to report to.
+/// Userdata for a C callback: the event to report and the loop to report to;
+/// a duplex io source also has an event for write readiness.
 private final class SourceContext {
     let event: DaemonEvent
+    let writableEvent: DaemonEvent?
     weak var loop: EventLoop?
-    init(event: DaemonEvent, loop: EventLoop) {
+    init(event: DaemonEvent, writableEvent: DaemonEvent? = nil, loop: EventLoop) {
         self.event = event
+        self.writableEvent = writableEvent
         self.loop = loop
     }
     func fire() { loop?.dispatch(event) }
+
+    /// Readable, hung up or in error reports `event` (the read tells which);
+    /// writable reports `writableEvent`. Both can come from one wake-up.
+    func fire(revents: UInt32) {
+        if revents & (epollIn | epollErr | epollHup) != 0 { loop?.dispatch(event) }
+        if let writableEvent, revents & epollOut != 0 { loop?.dispatch(writableEvent) }
+    }
 }
 
 public final class EventSource {
@@ -36,6 +49,12 @@ public final class EventSource {
     public func setEnabled(_ on: Bool) {
         guard let source else { return }
         _ = sd_event_source_set_enabled(source, on ? Int32(SD_EVENT_ON) : Int32(SD_EVENT_OFF))
+    }
+
+    /// What a duplex io source watches; hang-ups and errors are reported even with neither.
+    public func setInterest(readable: Bool, writable: Bool) {
+        guard let source else { return }
+        _ = sd_event_source_set_io_events(source, (readable ? epollIn : 0) | (writable ? epollOut : 0))
     }
 
     public func cancel() {
@@ -67,6 +86,22 @@ public final class EventLoop {
         var source: OpaquePointer?
         let code = sd_event_add_io(event, &source, fd, epollIn, { _, _, _, userdata in
             EventLoop.fire(userdata)
+        }, Unmanaged.passUnretained(context).toOpaque())
+        guard code >= 0 else { throw SystemError(call: "sd_event_add_io", object: object, errno: -code) }
+        return EventSource(source: source, context: context)
+    }
+
+    /// An io source for a connection that is read and written: `readable` when
+    /// it can be read or the peer hung up, `writable` when it can be written.
+    /// It starts watching for reading only; see EventSource.setInterest.
+    public func addDuplexIO(fd: Int32, readable: DaemonEvent, writable: DaemonEvent,
+                            object: String) throws -> EventSource {
+        let context = SourceContext(event: readable, writableEvent: writable, loop: self)
+        var source: OpaquePointer?
+        let code = sd_event_add_io(event, &source, fd, epollIn, { _, _, revents, userdata in
+            guard let userdata else { return 0 }
+            Unmanaged<SourceContext>.fromOpaque(userdata).takeUnretainedValue().fire(revents: revents)
+            return 0
         }, Unmanaged.passUnretained(context).toOpaque())
         guard code >= 0 else { throw SystemError(call: "sd_event_add_io", object: object, errno: -code) }
         return EventSource(source: source, context: context)
@@ -105,6 +140,15 @@ public final class EventLoop {
         let code = sd_event_loop(event)
         guard code >= 0 else { throw SystemError(call: "sd_event_loop", errno: -code) }
         return code
+    }
+
+    /// Waits up to `timeoutMicroseconds` for events and dispatches those that are
+    /// ready, once; false when none came. For tests that drive a loop step by step.
+    @discardableResult
+    public func runOnce(timeoutMicroseconds: UInt64) throws -> Bool {
+        let code = sd_event_run(event, timeoutMicroseconds)
+        guard code >= 0 else { throw SystemError(call: "sd_event_run", errno: -code) }
+        return code > 0
     }
 
     public func exit(code: Int32) {

@@ -24,11 +24,9 @@ public final class NotifySocket {
         self.path = path
         let socket = try Socket.open(family: AF_UNIX, kind: .datagram, nonBlocking: true, object: path)
         _ = Glibc.unlink(path)
-        try Socket.bind(socket, to: try SocketAddress.unixPath(path))
-        _ = try sysCall("chmod", path) { Glibc.chmod(path, 0o666) }
+        node = try Socket.bindNode(socket, path: path, mode: 0o666)
         _ = try sysCall("setsockopt(SO_PASSCRED)", path) { usher_enable_passcred(socket.raw) }
         fd = socket
-        node = NodeIdentity.of(path)
     }
 
     /// The next pending datagram, or nil when none is waiting.

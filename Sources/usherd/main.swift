@@ -20,9 +20,19 @@ struct Usherd: ParsableCommand {
     var userManager = false
 
     @Option(name: .customLong("runtime-dir"), help: ArgumentHelp(
-        "Directory for usherd's notify socket and lock (default /run/usher; with --user or as non-root $XDG_RUNTIME_DIR/usher).",
+        "Directory for usherd's notify socket, control socket and lock (default /run/usher; with --user or as non-root $XDG_RUNTIME_DIR/usher).",
         discussion: "usherd creates it (0755 for root's system instance, else 0700) or uses an existing one only when usherd's uid owns it and neither group nor others can write to it. One usherd per directory: a second one exits 1."))
     var runtimeDirectory: String?
+
+    @Option(name: .customLong("control-socket"), help: ArgumentHelp(
+        "Path of the control socket usherctl talks to (default: control in the runtime directory).",
+        discussion: "usherd replaces only a stale socket there, never another kind of file or a socket in use, and removes it at exit if it is still its own."))
+    var controlSocket: String?
+
+    @Option(name: .customLong("admin-group"), help: ArgumentHelp(
+        "Group whose members may start, stop, kill and reload over the control socket (besides root and usherd's uid).",
+        discussion: "A group that does not exist grants nothing. Reading (status, logs) is open to every local user."))
+    var adminGroup: String = "usher"
 
     @Option(name: .customLong("log-level"), help: "trace, debug, info, notice, warning, error or critical.")
     var logLevel: String = "info"
@@ -37,6 +47,9 @@ struct Usherd: ParsableCommand {
         guard logFormat == "text" || logFormat == "json" else {
             throw ValidationError("--log-format must be text or json")
         }
+        if let controlSocket, !controlSocket.hasPrefix("/") {
+            throw ValidationError("--control-socket must be an absolute path")
+        }
     }
 
     func run() throws {
@@ -45,7 +58,8 @@ struct Usherd: ParsableCommand {
         LoggingSystem.bootstrap { label in StderrLogHandler(label: label, level: level, json: json) }
         let logger = Logger(label: "usherd")
         let options = DaemonOptions(unitDirectories: unitDirectories, userManager: userManager,
-                                    runtimeDirectory: runtimeDirectory)
+                                    runtimeDirectory: runtimeDirectory, controlSocketPath: controlSocket,
+                                    adminGroup: adminGroup)
         do {
             let daemon = try Daemon(options: options, logger: logger)
             let code = try daemon.run()
