@@ -9,6 +9,6 @@ struct Usherctl: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "usherctl",
         abstract: "Control and inspect Usher, the socket-activation supervisor.",
-        subcommands: [Verify.self, Cat.self, Show.self, ListKeys.self, ListenCheck.self]
+        subcommands: [Verify.self, Cat.self, Show.self, ListKeys.self, ListenCheck.self, Import.self]
     )
 }
