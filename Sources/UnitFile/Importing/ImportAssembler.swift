@@ -42,15 +42,26 @@ enum ImportAssembler {
                 continue
             }
             taken[stem] = service.origin
-            if service.isDatagram && !service.wait {
-                service.warnings.append(service.origin.with("wait = no on a datagram socket: systemd cannot accept datagrams, written as Accept=no"))
-            }
+            service.warnings += acceptNoCaveats(service)
             let port = service.port ?? options.servicesFile.port(of: service.name, protocolName: service.protocolName)
             result.units += ImportedUnitWriter.units(.init(service: service, stem: stem, port: port, source: source))
             result.problems += service.unmapped
             result.warnings += service.warnings
         }
         return result
+    }
+
+    /// Accept=no services: datagrams cannot be accepted, and usherd does not put the socket on stdin yet.
+    static func acceptNoCaveats(_ service: InetdService) -> [ImportNote] {
+        var caveats: [ImportNote] = []
+        if service.isDatagram && !service.wait {
+            caveats.append(service.origin.with("wait = no on a datagram socket: systemd cannot accept datagrams, written as Accept=no"))
+        }
+        if (service.wait || service.isDatagram) && service.socketOnStandardInput {
+            caveats.append(service.origin.with("StandardInput=socket for an Accept=no service is what systemd does; "
+                + "usherd does not support it yet (the server gets the socket as fd 3 and /dev/null on stdin)"))
+        }
+        return caveats
     }
 
     /// Fills in an internal service's handler; the reason the service cannot be imported, or nil.
@@ -64,6 +75,7 @@ enum ImportAssembler {
             service.arguments = Array(handler.command.dropFirst())
             service.argv0 = nil
             service.serviceLines += handler.serviceLines
+            service.socketOnStandardInput = handler.socketOnStandardInput
         }
         guard let server = service.server, server.hasPrefix("/") else {
             return service.server == nil ? "no server" : "server \(service.server ?? "") is not an absolute path"

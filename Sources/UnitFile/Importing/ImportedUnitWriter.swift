@@ -52,7 +52,8 @@ enum ImportedUnitWriter {
 
     static func serviceText(_ input: Input) -> String {
         let service = input.service
-        var lines = header(input) + ["[Service]", "ExecStart=" + execLine(service), "StandardInput=socket"]
+        var lines = header(input) + ["[Service]", "ExecStart=" + execLine(service)]
+        if service.socketOnStandardInput { lines.append("StandardInput=socket") }
         if let user = service.user { lines.append("User=\(user.specifierEscaped)") }
         if let group = service.group { lines.append("Group=\(group.specifierEscaped)") }
         if let nice = service.nice { lines.append("Nice=\(nice)") }

@@ -47,6 +47,8 @@ public struct InetdService: Sendable, Equatable {
     public var argv0: String?
     public var arguments: [String] = []
     public var isInternal = false
+    /// StandardInput=socket (inetd's convention); false for handlers that take fd 3.
+    public var socketOnStandardInput = true
     public var port: UInt16?
     /// An AF_UNIX path (inetd's `unix` protocol) instead of a port.
     public var unixPath: String?
