@@ -40,8 +40,7 @@ struct ImportOutputOptions: ParsableArguments {
 
     /// Reports the notes, then prints or writes the units; throws exit 1 when the import is incomplete or failed.
     func finish(_ result: ImportResult) throws {
-        for note in result.warnings { standardError("warning: " + note.text) }
-        for note in result.problems { standardError(note.text) }
+        for line in result.reportLines { standardError(line) }
         var failed = !result.complete
         if let output {
             failed = try !write(result.units, to: output) || failed

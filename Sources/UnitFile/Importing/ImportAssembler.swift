@@ -11,6 +11,14 @@ public struct ImportResult: Sendable, Equatable {
     public var warnings: [ImportNote] = []
 
     public var complete: Bool { problems.isEmpty }
+
+    /// The stderr lines: every note in file and line order, caveats marked `warning:`.
+    public var reportLines: [String] {
+        let marked = problems.map { ($0, "") } + warnings.map { ($0, "warning: ") }
+        return marked.enumerated().sorted { a, b in
+            (a.element.0.file, a.element.0.line, a.offset) < (b.element.0.file, b.element.0.line, b.offset)
+        }.map { $0.element.1 + $0.element.0.text }
+    }
 }
 
 public struct ImportOptions: Sendable {
