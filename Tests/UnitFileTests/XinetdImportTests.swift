@@ -61,6 +61,36 @@ final class XinetdImportTests: XCTestCase {
         }
     }
 
+    /// A valid value for every mapped row: a row added to the table without one fails here.
+    static let sampleValues: [String: String] = [
+        "id": "ftp-x", "type": "UNLISTED", "flags": "REUSE", "disable": "no", "socket_type": "stream", "protocol": "tcp",
+        "wait": "no", "user": "ftp", "group": "ftp", "instances": "UNLIMITED", "per_source": "3", "nice": "-5",
+        "server": "/bin/true", "server_args": "-v", "port": "2121", "bind": "127.0.0.1", "interface": "127.0.0.1",
+        "env": "A=1", "passenv": "PATH", "only_from": "127.0.0.1", "no_access": "10.0.0.1", "umask": "077",
+        "rlimit_as": "8M", "rlimit_files": "64", "rlimit_cpu": "10", "rlimit_data": "1K", "rlimit_rss": "UNLIMITED",
+        "rlimit_stack": "1M", "groups": "yes",
+    ]
+
+    func testEveryRowOfTheAttributeTableIsClassifiedAsItsMappingSays() {
+        for row in XinetdAttributes.all {
+            let value = Self.sampleValues[row.name] ?? "x"
+            let result = importing(ftp("\(row.name) = \(value)"))
+            let socket = result.units.first { $0.name.hasSuffix(".socket") }?.text ?? ""
+            switch row.mapping {
+            case .apply:
+                XCTAssertNotNil(Self.sampleValues[row.name], "\(row.name): add a sample value")
+                XCTAssertTrue(result.complete, "\(row.name) = \(value): \(result.problems)")
+                XCTAssertEqual(result.units.count, 2, row.name)
+            case .covered:
+                XCTAssertTrue(result.complete, row.name)
+                XCTAssertTrue(socket.contains("# Needs nothing under usherd:\n# x.conf:7: \(row.name) = x: "), socket)
+            case .unmapped:
+                XCTAssertEqual(result.problems.map(\.text).first?.hasPrefix("x.conf:7: \(row.name) = x: "), true, row.name)
+                XCTAssertTrue(socket.contains("# Not mapped (the import is incomplete):"), row.name)
+            }
+        }
+    }
+
     func testWaitYesWritesAPlainServiceWithAcceptNo() {
         let result = importing(ftp("wait = yes").replacingOccurrences(of: " wait = no\n", with: ""))
         XCTAssertEqual(result.units.map(\.name), ["ftp.socket", "ftp.service"])

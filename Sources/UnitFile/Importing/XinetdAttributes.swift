@@ -31,20 +31,21 @@ enum XinetdAttributes {
         row("group") { service, values in single(values) { service.group = $0 } },
         row("instances") { service, values in limit(values) { service.maxConnections = $0 } },
         row("per_source") { service, values in limit(values) { service.maxConnectionsPerSource = $0 } },
-        row("nice") { service, values in single(values) { guard let nice = Int($0), (-20...19).contains(nice) else {
-            return false }; service.nice = nice; return true } },
+        row("nice") { service, values in number(values, in: -20...19) { service.nice = $0 } },
         row("server") { service, values in single(values) { service.server = $0 } },
         row("server_args") { service, values in service.arguments = values; return nil },
-        row("port") { service, values in single(values) { guard let port = UInt16($0), port > 0 else { return false }
-            service.port = port; return true } },
+        row("port") { service, values in number(values, in: 1...65535) { service.port = UInt16($0) } },
         row("bind") { service, values in single(values) { service.bindAddress = $0 } },
         row("interface") { service, values in single(values) { service.bindAddress = $0 } },
         row("env") { service, values in service.environment += values; return nil },
         row("passenv") { service, values in service.passEnvironment += values; return nil },
         row("only_from", applyOnlyFrom),
         row("no_access", applyNoAccess),
-        row("umask") { service, values in single(values) { guard UInt32($0, radix: 8) != nil else { return false }
-            service.serviceLines.append("UMask=\($0)"); return true } },
+        row("umask") { service, values in single(values) { value in
+            guard UInt32(value, radix: 8) != nil else { return false }
+            service.serviceLines.append("UMask=\(value)")
+            return true
+        } },
         row("rlimit_as") { service, values in resourceLimit("LimitAS", values, &service) },
         row("rlimit_files") { service, values in resourceLimit("LimitNOFILE", values, &service) },
         row("rlimit_cpu") { service, values in resourceLimit("LimitCPU", values, &service) },
@@ -89,6 +90,14 @@ enum XinetdAttributes {
 
     static func single(_ values: [String], _ set: (String) -> Void) -> String? {
         single(values) { set($0); return true }
+    }
+
+    static func number(_ values: [String], in range: ClosedRange<Int>, _ set: (Int) -> Void) -> String? {
+        single(values) { value in
+            guard let number = Int(value), range.contains(number) else { return false }
+            set(number)
+            return true
+        }
     }
 
     static func boolean(_ values: [String], _ set: (Bool) -> Void) -> String? {
