@@ -42,7 +42,11 @@ final class XinetdImportTests: XCTestCase {
             ("rlimit_as = UNLIMITED", "ftp@.service", "LimitAS=infinity"),
             ("instances = 30", "ftp.socket", "MaxConnections=30"),
             ("per_source = 5", "ftp.socket", "MaxConnectionsPerSource=5"),
-            ("port = 2121", "ftp.socket", "ListenStream=0.0.0.0:2121"),
+            ("port = 2121", "ftp.socket", "ListenStream=[::]:2121"),
+            ("user = ftp", "ftp.socket", "BindIPv6Only=both"),
+            ("flags = IPv4", "ftp.socket", "ListenStream=0.0.0.0:21"),
+            ("flags = IPv6 IPv4", "ftp.socket", "ListenStream=[::]:21"),
+            ("v6only = yes", "ftp.socket", "BindIPv6Only=ipv6-only"),
             ("bind = 127.0.0.1", "ftp.socket", "ListenStream=127.0.0.1:21"),
             ("interface = ::1", "ftp.socket", "ListenStream=[::1]:21"),
             ("flags = IPv6", "ftp.socket", "ListenStream=[::]:21"),
@@ -65,7 +69,7 @@ final class XinetdImportTests: XCTestCase {
     static let sampleValues: [String: String] = [
         "id": "ftp-x", "type": "UNLISTED", "flags": "REUSE", "disable": "no", "socket_type": "stream", "protocol": "tcp",
         "wait": "no", "user": "ftp", "group": "ftp", "instances": "UNLIMITED", "per_source": "3", "nice": "-5",
-        "server": "/bin/true", "server_args": "-v", "port": "2121", "bind": "127.0.0.1", "interface": "127.0.0.1",
+        "server": "/bin/true", "server_args": "-v", "port": "2121", "bind": "127.0.0.1", "interface": "127.0.0.1", "v6only": "no",
         "env": "A=1", "passenv": "PATH", "only_from": "127.0.0.1", "no_access": "10.0.0.1", "umask": "077",
         "rlimit_as": "8M", "rlimit_files": "64", "rlimit_cpu": "10", "rlimit_data": "1K", "rlimit_rss": "UNLIMITED",
         "rlimit_stack": "1M", "groups": "yes",
@@ -89,6 +93,11 @@ final class XinetdImportTests: XCTestCase {
                 XCTAssertTrue(socket.contains("# Not mapped (the import is incomplete):"), row.name)
             }
         }
+    }
+
+    func testProtocolUdpWithoutSocketTypeIsADatagramService() {
+        let result = importing("service echo\n{\n type = INTERNAL\n protocol = udp\n wait = yes\n}\n")
+        XCTAssertTrue(result.units.first?.text.contains("ListenDatagram=[::]:7") == true, "\(result.units)")
     }
 
     func testWaitYesWritesAPlainServiceWithAcceptNo() {

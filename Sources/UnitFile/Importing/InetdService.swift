@@ -22,11 +22,11 @@ public struct ImportNote: Sendable, Equatable, CustomStringConvertible {
 
 /// Which address family a listener without `bind` gets.
 public enum ImportFamily: Sendable, Equatable {
-    /// `0.0.0.0` (xinetd's default and `flags = IPv4`; inetd's tcp/udp).
+    /// `0.0.0.0` (xinetd's `flags = IPv4`; inetd's tcp/udp).
     case ipv4
-    /// `[::]` with BindIPv6Only=both (xinetd `flags = IPv6`, inetd tcp46/udp46).
+    /// `[::]` with BindIPv6Only=both (xinetd's default and `flags = IPv6`, inetd tcp46/udp46).
     case ipv6AndMappedIPv4
-    /// `[::]` with BindIPv6Only=ipv6-only (inetd tcp6/udp6).
+    /// `[::]` with BindIPv6Only=ipv6-only (inetd tcp6/udp6, xinetd `v6only = yes`).
     case ipv6Only
 }
 

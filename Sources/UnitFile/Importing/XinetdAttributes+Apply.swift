@@ -26,7 +26,8 @@ extension XinetdAttributes {
 
     static let flags: [String: FlagMapping] = [
         "IPv4": .change { $0.family = .ipv4 },
-        "IPv6": .change { $0.family = .ipv6AndMappedIPv4 },
+        // v6only (applied before flags) may already have made it .ipv6Only.
+        "IPv6": .change { if $0.family == .ipv4 { $0.family = .ipv6AndMappedIPv4 } },
         "NODELAY": .socketLine("NoDelay=yes"),
         "KEEPALIVE": .socketLine("KeepAlive=yes"),
         "NAMEINARGS": .change { service in
@@ -42,10 +43,11 @@ extension XinetdAttributes {
         "LABELED": .unmapped("usherd does not set SELinux contexts from the connection"),
     ]
 
-    /// Runs after every other attribute so NAMEINARGS sees server_args.
+    /// Runs after every other attribute so NAMEINARGS sees server_args. With both
+    /// IPv4 and IPv6, xinetd uses IPv6 (confparse.c), so IPv6 is applied last.
     static func applyFlags(_ service: inout InetdService, _ values: [String]) -> String? {
         var problems: [String] = []
-        for value in values {
+        for value in values.filter({ $0 != "IPv6" }) + values.filter({ $0 == "IPv6" }) {
             switch flags[value] {
             case .socketLine(let line): service.socketLines.append(line)
             case .change(let change): change(&service)

@@ -37,6 +37,7 @@ enum XinetdAttributes {
         row("port") { service, values in number(values, in: 1...65535) { service.port = UInt16($0) } },
         row("bind") { service, values in single(values) { service.bindAddress = $0 } },
         row("interface") { service, values in single(values) { service.bindAddress = $0 } },
+        row("v6only") { service, values in boolean(values) { service.family = $0 ? .ipv6Only : .ipv6AndMappedIPv4 } },
         row("env") { service, values in service.environment += values; return nil },
         row("passenv") { service, values in service.passEnvironment += values; return nil },
         row("only_from", applyOnlyFrom),

@@ -2,6 +2,7 @@
 // service leaves out (`+=`/`-=` extend or trim the inherited list), its
 // `disabled`/`enabled` lists switch services off by id, then each attribute
 // goes through the XinetdAttributes table (flags last, for NAMEINARGS).
+// Without flags or bind, xinetd listens on IPv6 with v6only off (confparse.c).
 
 public enum XinetdImport {
     /// Reads `path` (file or directory) and imports every service stanza it reaches.
@@ -19,8 +20,11 @@ public enum XinetdImport {
         let services = stanzas.compactMap { stanza -> InetdService? in
             guard let name = stanza.serviceName else { return nil }
             var service = InetdService(name: name, origin: ImportNote(file: stanza.file, line: stanza.line, message: ""))
-            for attribute in effectiveAttributes(stanza.attributes, inheriting: inherited) {
-                apply(attribute, to: &service)
+            service.family = .ipv6AndMappedIPv4
+            let attributes = effectiveAttributes(stanza.attributes, inheriting: inherited)
+            for attribute in attributes { apply(attribute, to: &service) }
+            if !attributes.contains(where: { $0.name == "socket_type" }), service.protocolName == "udp" {
+                service.socketType = "dgram"
             }
             if switches.disables(service.unitStem) { service.disabled = true }
             return service
