@@ -157,6 +157,12 @@ final class XinetdImportTests: XCTestCase {
             .contains("IPAddressAllow=10.0.0.2"), "'=' replaces the inherited list")
     }
 
+    func testAnUnmappedDefaultIsCommentedInEveryUnitButReportedOnce() {
+        let result = importing("defaults\n{\n cps = 25 30\n}\n" + ftp("id = ftp-a") + ftp("id = ftp-b\n port = 2121"))
+        XCTAssertEqual(result.reportLines, ["x.conf:3: cps = 25 30: usherd has no connection-rate limit that pauses a service"])
+        XCTAssertEqual(result.units.filter { $0.text.contains("# x.conf:3: cps = 25 30") }.map(\.name), ["ftp-a.socket", "ftp-b.socket"])
+    }
+
     func testDefaultsDisabledAndEnabledListsSwitchServicesOffById() {
         let two = ftp("id = ftp-a") + ftp("id = ftp-b\n port = 2121")
         XCTAssertEqual(importing("defaults\n{\n disabled = ftp-a\n}\n" + two).units.map(\.name), ["ftp-b.socket", "ftp-b@.service"])

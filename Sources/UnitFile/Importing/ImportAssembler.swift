@@ -12,12 +12,15 @@ public struct ImportResult: Sendable, Equatable {
 
     public var complete: Bool { problems.isEmpty }
 
-    /// The stderr lines: every note in file and line order, caveats marked `warning:`.
+    /// The stderr lines: every note once (a `defaults` line reaches many services), in file and
+    /// line order, caveats marked `warning:`.
     public var reportLines: [String] {
         let marked = problems.map { ($0, "") } + warnings.map { ($0, "warning: ") }
-        return marked.enumerated().sorted { a, b in
+        let ordered = marked.enumerated().sorted { a, b in
             (a.element.0.file, a.element.0.line, a.offset) < (b.element.0.file, b.element.0.line, b.offset)
         }.map { $0.element.1 + $0.element.0.text }
+        var seen: Set<String> = []
+        return ordered.filter { seen.insert($0).inserted }
     }
 }
 
