@@ -10,11 +10,15 @@ import UnitFile
 struct Import: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Turn xinetd or inetd configuration into socket and service units.",
+        discussion: """
+            What cannot be mapped is a comment in the unit and a FILE:LINE line on stderr. \
+            Exit status: 0 complete, 1 something not mapped or an error, 64 usage. See usherctl-import(1).
+            """,
         subcommands: [ImportXinetd.self, ImportInetd.self])
 }
 
 struct ImportOutputOptions: ParsableArguments {
-    @Option(name: .long, help: "Write the units into this directory instead of printing them.")
+    @Option(name: .long, help: ArgumentHelp("Write the units into this directory instead of printing them.", valueName: "dir"))
     var output: String?
 
     @Flag(name: .long, help: "Overwrite units that already exist in --output.")
@@ -23,7 +27,7 @@ struct ImportOutputOptions: ParsableArguments {
     @Flag(name: .customLong("include-disabled"), help: "Also import services that are disabled (disable = yes, #<off>#).")
     var includeDisabled = false
 
-    @Option(name: .long, help: "The services file that names ports.")
+    @Option(name: .long, help: ArgumentHelp("The services file that names ports.", valueName: "file"))
     var services = "/etc/services"
 
     func validate() throws {
