@@ -28,7 +28,7 @@ public struct DaemonOptions: Sendable {
         self.controlSocketPath = controlSocketPath
         self.adminGroup = adminGroup
         self.unitDirectories = unitDirectories.isEmpty ? UnitSearchPath.defaults(userManager: userManager)
-            : unitDirectories
+            : unitDirectories.map(DaemonOptions.absolute)
         runtimeLocation = runtimeDirectory.map { .path($0) } ?? DaemonOptions.defaultRuntimeLocation(userManager: userManager)
     }
 
@@ -60,6 +60,15 @@ public struct DaemonOptions: Sendable {
         case .privateTemporary(let prefix):
             return try RuntimeDirectory(path: try RuntimeDirectory.makePrivate(prefix: prefix), mode: 0o700)
         }
+    }
+
+    /// `path` from the working directory, so unit paths (FragmentPath=, %f) are absolute as systemd's are.
+    static func absolute(_ path: String) -> String {
+        guard !path.hasPrefix("/"), let cwd = getcwd(nil, 0) else { return path }
+        defer { free(cwd) }
+        let base = String(cString: cwd)
+        let relative = path.hasPrefix("./") ? String(path.dropFirst(2)) : path
+        return base == "/" ? "/" + relative : base + "/" + relative
     }
 
     /// %u, %h, %t and friends for the unit loader (UnitFile reads the host facts).

@@ -1,5 +1,5 @@
 // usherctl: the control CLI. The offline verbs (verify, cat, show, list-keys,
-// listen-check) read unit files directly; the daemon verbs (status, list-units,
+// listen-check, import) read files directly; the daemon verbs (status, list-units,
 // start, logs…) ask a running usherd over its control socket. Exit codes are
 // systemctl's (see ControlExit): 0 ok, 1 failed, 3 inactive, 4/5, 64 usage, 69 unreachable.
 
@@ -13,7 +13,7 @@ struct Usherctl: ParsableCommand {
         subcommands: [
             Status.self, ListUnits.self, ListSockets.self, Start.self, Stop.self, Restart.self, Kill.self,
             ResetFailed.self, IsActive.self, IsFailed.self, Logs.self, DaemonReload.self, DaemonReexec.self,
-            Verify.self, Cat.self, Show.self, ListKeys.self, ListenCheck.self,
+            Verify.self, Cat.self, Show.self, ListKeys.self, ListenCheck.self, Import.self,
         ]
     )
 

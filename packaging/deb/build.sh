@@ -71,6 +71,7 @@ stage_files() {
         strip --remove-section=.comment --remove-section=.note --strip-unneeded "$stage/usr/bin/$binary"
     done
     stage_man packaging/man/usherctl.1 man1
+    stage_man packaging/man/usherctl-import.1 man1
     stage_man packaging/man/usherd.8 man8
     install -m 0644 packaging/usherd.service "$stage/lib/systemd/system/usherd.service"
     install -m 0644 packaging/usherd-user.service "$stage/usr/lib/systemd/user/usherd.service"
