@@ -53,7 +53,8 @@ extension Daemon {
         let name = Daemon.unitName(first)
         let key = journalKey(for: name)
         let lines = journal.lines(of: key, limit: call.request.lines ?? 10)
-        guard !lines.isEmpty || status(of: name, logLines: 0) != nil else {
+        let isTemplate = units.acceptSockets.values.contains { $0.template.name == name }
+        guard !lines.isEmpty || isTemplate || status(of: name, logLines: 0) != nil else {
             control?.reply(call.client, ControlResponse(error: Daemon.notFound(name)))
             return
         }
