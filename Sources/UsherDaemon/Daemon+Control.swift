@@ -38,9 +38,12 @@ extension Daemon {
     private func statusResponse(_ request: ControlRequest) -> ControlResponse {
         let names = request.units.isEmpty ? knownUnitNames() : unitNames(request)
         let lines = request.lines ?? (request.units.isEmpty ? 0 : 10)
-        let snapshots = names.compactMap { status(of: $0, logLines: lines) }
-        let missing = names.filter { status(of: $0, logLines: 0) == nil }
-        return ControlResponse(error: missing.first.map(Daemon.notFound), units: snapshots)
+        var snapshots: [UnitStatus] = []
+        var missing: UnitName?
+        for name in names {
+            if let snapshot = status(of: name, logLines: lines) { snapshots.append(snapshot) } else { missing = missing ?? name }
+        }
+        return ControlResponse(error: missing.map(Daemon.notFound), units: snapshots)
     }
 
     // MARK: logs
