@@ -22,7 +22,7 @@ deps:
 
 build: deps
 	@mkdir -p .build
-	$(SWIFT) build 2>&1 | tee $(BUILD_LOG)
+	$(SWIFT) build 2>&1 | tee $(BUILD_LOG); test $${PIPESTATUS[0]} -eq 0
 	@$(MAKE) --no-print-directory check-warnings
 
 # Zero warnings in our own code: fail the build if Sources/ or Tests/ warn.

@@ -52,11 +52,21 @@ struct Usherd: ParsableCommand {
         }
     }
 
+    static func isDirectory(_ path: String) -> Bool {
+        var status = stat()
+        return stat(path, &status) == 0 && (status.st_mode & S_IFMT) == S_IFDIR
+    }
+
     func run() throws {
         let level = Logger.Level(rawValue: logLevel) ?? .info
         let json = logFormat == "json"
         LoggingSystem.bootstrap { label in StderrLogHandler(label: label, level: level, json: json) }
         let logger = Logger(label: "usherd")
+        // A directory named on the command line must exist; the default search path stays lenient, as systemd's.
+        for directory in unitDirectories where !Usherd.isDirectory(directory) {
+            printError("usherd: unit directory \(directory) does not exist or is not a directory")
+            throw ExitCode(1)
+        }
         let options = DaemonOptions(unitDirectories: unitDirectories, userManager: userManager,
                                     runtimeDirectory: runtimeDirectory, controlSocketPath: controlSocket,
                                     adminGroup: adminGroup)
