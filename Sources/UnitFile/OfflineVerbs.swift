@@ -1,6 +1,6 @@
 // The logic behind usherctl's offline verbs, kept here so it is tested with
 // the library: `verify` (like systemd-analyze verify: diagnostics, failure
-// when a unit is refused or missing), `cat` (files headed by their path), and
+// when a unit is refused or missing or a command is not executable), `cat` (files headed by their path), and
 // `show` (Key=value lines).
 
 import Foundation
@@ -21,12 +21,17 @@ extension UnitLoader {
             case .socket:
                 let (socket, diagnostics) = loadSocket(name)
                 outcome.diagnostics += diagnostics
+                if let socket { outcome.diagnostics += ExecutableCheck.diagnostics(unit: name.full, commands: socket.allCommands) }
                 if let socket, !serviceExists(socket.service) {
                     outcome.diagnostics.append(Diagnostic(severity: .error, unit: socket.name.full,
                         message: "service \(socket.service.full) not loaded, socket cannot be started."))
                 }
             case .service:
-                outcome.diagnostics += loadService(name).1
+                let (service, diagnostics) = loadService(name)
+                outcome.diagnostics += diagnostics
+                if let service, !name.isTemplate {
+                    outcome.diagnostics += ExecutableCheck.diagnostics(unit: name.full, commands: service.allCommands)
+                }
             case nil:
                 outcome.diagnostics.append(Diagnostic(severity: .error, unit: name.full,
                                                       message: "Unit type not supported by usherd (only .socket and .service)."))

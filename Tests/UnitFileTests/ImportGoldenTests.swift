@@ -67,8 +67,12 @@ final class ImportGoldenTests: XCTestCase {
             let dir = try UnitDirectory()
             for unit in result.units { try dir.write(unit.name, unit.text) }
             let outcome = UnitLoader(directories: [dir.path], specifiers: .fixture).verify(result.units.map { UnitName($0.name) })
-            XCTAssertFalse(outcome.failed, outcome.diagnostics.map(\.text).joined(separator: "\n"))
-            let unexpected = outcome.diagnostics.filter { !$0.message.hasPrefix("Special user nobody configured") }
+            // The inetd.conf fixture names daemons (in.tftpd…) this machine need not have; verify
+            // rightly reports those as not executable. Everything else must be clean.
+            let unexpected = outcome.diagnostics.filter {
+                !$0.message.hasPrefix("Special user nobody configured")
+                    && !($0.message.hasPrefix("Command /usr/sbin/in.") && $0.message.contains("is not executable"))
+            }
             XCTAssertEqual(unexpected.map(\.text), [])
         }
     }
