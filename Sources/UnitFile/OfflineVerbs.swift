@@ -64,6 +64,34 @@ extension UnitLoader {
         return (unit.map { UnitProperties.service($0).map { "\($0.0)=\($0.1)" } }, diagnostics)
     }
 
+    /// verify's arguments with each directory replaced by the `.socket`/`.service`
+    /// files in it (templates are checked through their sockets), and paths that
+    /// are not unit files left out with a note (a `*` glob also matches a README).
+    public static func expandVerifyArguments(_ arguments: [String]) -> (arguments: [String], notes: [String]) {
+        var expanded: [String] = []
+        var notes: [String] = []
+        for argument in arguments {
+            var isDirectory: ObjCBool = false
+            if argument.contains("/") || FileManager.default.fileExists(atPath: argument, isDirectory: &isDirectory) {
+                if FileManager.default.fileExists(atPath: argument, isDirectory: &isDirectory), isDirectory.boolValue {
+                    let files = (try? FileManager.default.contentsOfDirectory(atPath: argument)) ?? []
+                    let units = files.filter { isUnitFileName($0) && !UnitName($0).isTemplate }.sorted()
+                    if units.isEmpty { notes.append("\(argument): no .socket or .service units in this directory.") }
+                    expanded += units.map { (argument.hasSuffix("/") ? argument : argument + "/") + $0 }
+                    continue
+                }
+                if argument.contains("/") && !isUnitFileName((argument as NSString).lastPathComponent) {
+                    notes.append("Skipping \(argument): not a .socket or .service file.")
+                    continue
+                }
+            }
+            expanded.append(argument)
+        }
+        return (expanded, notes)
+    }
+
+    static func isUnitFileName(_ name: String) -> Bool { name.hasSuffix(".socket") || name.hasSuffix(".service") }
+
     /// Resolves command-line arguments: a path adds its directory in front of the search path.
     public static func forArguments(_ arguments: [String], directories: [String], specifiers: SpecifierContext)
         -> (UnitLoader, [UnitName]) {

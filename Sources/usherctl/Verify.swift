@@ -1,6 +1,7 @@
-// `usherctl verify PATH|UNIT…`: like `systemd-analyze verify`. Prints each
+// `usherctl verify PATH|DIR|UNIT…`: like `systemd-analyze verify`. Prints each
 // diagnostic in systemd's form on stderr (or JSON on stdout with --json);
-// exits 1 when a unit is refused or missing, 0 when there are only warnings.
+// exits 1 when a unit is refused or missing or a command is not executable,
+// 0 when there are only warnings. A directory means every unit in it.
 
 import ArgumentParser
 import Foundation
@@ -17,11 +18,13 @@ struct Verify: ParsableCommand {
     @Flag(name: .long, help: "Print the diagnostics as a JSON array on stdout.")
     var json = false
 
-    @Argument(help: "Unit files (paths) or unit names.")
+    @Argument(help: "Unit files (paths), directories of them, or unit names.")
     var units: [String]
 
     func run() throws {
-        let (loader, names) = UnitLoader.forArguments(units, directories: options.directories, specifiers: options.specifiers)
+        let (arguments, notes) = UnitLoader.expandVerifyArguments(units)
+        for note in notes { FileHandle.standardError.write(Data("usherctl: \(note)\n".utf8)) }
+        let (loader, names) = UnitLoader.forArguments(arguments, directories: options.directories, specifiers: options.specifiers)
         let outcome = loader.verify(names)
         if json {
             try JSONOutput.print(outcome.diagnostics.map(JSONOutput.diagnostic))

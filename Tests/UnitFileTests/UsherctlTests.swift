@@ -26,6 +26,23 @@ final class UsherctlTests: XCTestCase {
         XCTAssertFalse(run.stderr.contains("masked"))
     }
 
+    func testVerifyOfADirectoryChecksEveryUnitAndAGlobSkipsNonUnitFiles() throws {
+        let dir = try UnitDirectory()
+        try dir.write("web.socket", "[Socket]\nListenStream=127.0.0.1:8080\n")
+        try dir.write("web.service", "[Service]\nExecStart=/bin/true\n")
+        try dir.write("README", "Drop unit files here.\n")
+        let whole = try usherctl(["verify", dir.path])
+        XCTAssertEqual(whole.status, 0, whole.stderr)
+        XCTAssertEqual(whole.stderr, "")
+        let glob = try usherctl(["verify", dir.path + "/README", dir.path + "/web.service", dir.path + "/web.socket"])
+        XCTAssertEqual(glob.status, 0, glob.stderr)
+        XCTAssertEqual(glob.stderr, "usherctl: Skipping \(dir.path)/README: not a .socket or .service file.\n")
+        try dir.write("broken.service", "[Service]\nExecStart=/nonexistent/usher-daemon\n")
+        let broken = try usherctl(["verify", dir.path])
+        XCTAssertEqual(broken.status, 1)
+        XCTAssertEqual(broken.stderr, "broken.service: Command /nonexistent/usher-daemon is not executable: No such file or directory\n")
+    }
+
     func testVerifyPrintsSystemdsDiagnosticsAndFailsOnRefusedUnits() throws {
         let dir = TestPaths.golden + "/j-malformed"
         let expected = try String(contentsOfFile: dir + "/expected-diagnostics.txt", encoding: .utf8)
