@@ -42,7 +42,8 @@ struct StderrLogHandler: LogHandler {
     }
 
     private func textLine(level: Logger.Level, message: String, unit: String?) -> String {
-        let prefix = unit.map { "\($0): " } ?? ""
+        // A diagnostic already starts with its unit (`web.socket:4: …`): name the unit once.
+        let prefix = unit.map { message.hasPrefix($0 + ":") ? "" : "\($0): " } ?? ""
         return "usherd[\(StderrLogHandler.pid)]: <\(level)> \(prefix)\(message)"
     }
 
