@@ -148,7 +148,7 @@ extension ListenerFactory {
             try NodePolicy.applyOwner(path: path, options: options)
             node = .path(path)
         }
-        return BoundListener(spec: endpoint.spec, fd: fd, localDescription: local.instanceText(), address: local,
+        return BoundListener(spec: endpoint.spec, fd: fd, localDescription: local.description, address: local,
                              requestedAddress: address, options: options, node: node)
     }
 }

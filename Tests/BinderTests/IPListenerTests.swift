@@ -113,12 +113,12 @@ final class IPListenerTests: XCTestCase {
         XCTAssertEqual(try option(try XCTUnwrap(try bindOrFail(unit).listeners.first), .ipv6Only), 0)
     }
 
-    func testIPv6LoopbackInstanceStringHasNoBrackets() throws {
+    func testIPv6IsBracketedInMessagesButNotInTheInstanceString() throws {
         try XCTSkipUnless(AddressLookup.ipv6Supported, "kernel without IPv6")
         let unit = socketUnit("foo.socket", [stream(.ipv6(address: "::1", port: 0, scope: nil), "[::1]:0")])
         let listener = try XCTUnwrap(try bindOrFail(unit).listeners.first)
         let port = try XCTUnwrap(listener.address?.port)
-        XCTAssertEqual(listener.localDescription, "::1:\(port)")
+        XCTAssertEqual(listener.localDescription, "[::1]:\(port)", "log lines print IPv6 as [::1]:80")
         let client = try connectClient(try XCTUnwrap(SocketAddress.ipv6("::1", port: port)))
         let clientPort = try XCTUnwrap(try Socket.localAddress(client.raw).port)
         let connection = try acceptPending(listener)
