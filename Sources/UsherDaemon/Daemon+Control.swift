@@ -81,6 +81,10 @@ extension Daemon {
     // MARK: start, stop, restart
 
     private func changeState(_ call: ControlCall) {
+        guard !shuttingDown else {
+            control?.reply(call.client, .failure(.failed, "usherd is stopping; nothing is started or stopped by request now."))
+            return
+        }
         let pending = PendingControlCall(client: call.client, count: call.request.units.count)
         for (index, name) in unitNames(call.request).enumerated() {
             if let error = refusal(for: name, call.request.verb) {
