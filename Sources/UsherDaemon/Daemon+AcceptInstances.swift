@@ -175,8 +175,8 @@ extension Daemon {
 
     private func signalInstance(_ pid: Int32, _ instance: InstanceRecord) {
         let signal = units.acceptSockets[instance.socket]?.templateUnit.kill.killSignal ?? Signals.terminate
-        try? Processes.signalGroup(pid, signal)
-        try? Processes.signalGroup(pid, Signals.continue_)
+        try? processes.signalGroup(pid, signal)
+        try? processes.signalGroup(pid, Signals.continue_)
     }
 
     /// True once no instance runs (or their stop timeout passed); then only once.
