@@ -1,6 +1,6 @@
 // One in-process daemon for a specification test: a temp directory with
 // units/ and run/, a Daemon on an EmbeddedLoop and FakeProcesses, started
-// (units loaded, sockets bound on loopback, no process-wide set-up), and
+// (units loaded, sockets bound in that directory, no process-wide set-up), and
 // control calls made over the real control socket with the loop driven by hand;
 // also the spec tests' base class and the log handler that records usherd's lines.
 import Foundation
