@@ -68,6 +68,25 @@ final class ServiceControlSpecTests: DaemonSpecCase {
         XCTAssertNotNil(try fixture.reply(on: client))
     }
 
+    func testKillCallSignalsTheMainProcessAndLeavesTheServiceToItsExit() throws {
+        let pid = try startWebService("")
+        let reply = try fixture.call(ControlRequest(verb: .kill, units: ["web.service"], signal: SIGUSR1))
+        XCTAssertEqual(reply?.results, [UnitOutcome(unit: "web.service")])
+        XCTAssertEqual(fixture.processes.signals(to: .pid(pid)), [SIGUSR1])
+        XCTAssertEqual(fixture.state(of: "web.service"), "active (running)")
+    }
+
+    func testSIGTERMStopsTheRunningServiceThenClosesTheListenersAndExitsZero() throws {
+        let pid = try startWebService("")
+        XCTAssertTrue(fixture.loop.raise(SIGTERM))
+        XCTAssertEqual(fixture.processes.signals(to: .group(pid)).first, SIGTERM)
+        XCTAssertNil(fixture.loop.exitCode, "exited before the service stopped")
+        fixture.processes.kill(pid, by: SIGTERM)
+        fixture.loop.raise(SIGCHLD)
+        XCTAssertEqual(fixture.loop.exitCode, 0)
+        XCTAssertEqual(fixture.listeners(of: "web.socket"), [])
+    }
+
     func testStatusSnapshotsShowTheMachinesActiveAndSubStates() throws {
         _ = try startWebService("")
         let reply = try XCTUnwrap(try fixture.call(ControlRequest(verb: .status, units: ["web.socket", "web.service"])), fixture.log.text)

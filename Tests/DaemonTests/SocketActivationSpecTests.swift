@@ -1,6 +1,7 @@
 // Socket activation as the daemon performs it, run in-process: listeners are
-// real (AF_UNIX in a temp directory), the loop and the processes are fakes the test drives, so
-// each test reads as the sequence of events and what usherd does about them.
+// real (AF_UNIX in a temp directory), the loop and the processes are fakes
+// the test drives, so each test reads as the sequence of events and what
+// usherd does about them.
 import XCTest
 import Activation
 import UnitModel
@@ -8,16 +9,16 @@ import UsherSys
 @testable import UsherDaemon
 
 final class SocketActivationSpecTests: DaemonSpecCase {
-    /// web.socket on an AF_UNIX path and web.service (no start limit), with extra settings.
-    private func startWebSocket(_ socketSettings: String = "", service: String = "") throws {
+    /// web.socket with extra `socketSettings` and web.service (no start limit).
+    private func startWebSocket(_ socketSettings: String = "") throws {
         try fixture.writeWebSocket(socketSettings)
-        try fixture.write("web.service", "[Unit]\nStartLimitIntervalSec=0\n[Service]\nExecStart=/bin/true\n\(service)\n")
+        try fixture.write("web.service", "[Unit]\nStartLimitIntervalSec=0\n[Service]\nExecStart=/bin/true\n")
         try fixture.start()
     }
 
-    /// The service's current process exits with `status` and usherd gets SIGCHLD.
-    private func serviceExits(status: Int32 = 0) throws {
-        fixture.processes.exit(try XCTUnwrap(fixture.lastPID), status: status)
+    /// The service's current process exits with status 0 and usherd gets SIGCHLD.
+    private func serviceExits() throws {
+        fixture.processes.exit(try XCTUnwrap(fixture.lastPID))
         XCTAssertTrue(fixture.loop.raise(SIGCHLD), "SIGCHLD is not watched")
     }
 
