@@ -22,10 +22,10 @@ public final class Daemon {
     let processes: ProcessControl
     let loader: UnitLoader
     var context: DaemonContext
-    /// Created or checked and locked in run(), before anything is bound.
+    /// Created or checked and locked in start(), before anything is bound.
     var runtime: RuntimeDirectory?
     var notify: NotifySocket?
-    /// The control socket, once opened in run().
+    /// The control socket, once opened in start().
     var control: ControlServer?
     /// start/stop/restart calls waiting for their units.services.
     var controlWaiters: [PendingControlCall] = []
