@@ -1,7 +1,7 @@
 // How the daemon creates a service's main and control processes, as a
 // protocol: SystemSpawner runs CSpawn (Spawner.spawn); the daemon's tests
 // hand out pids without forking. Accept=yes instances go through the
-// threaded AcceptSpawner instead, which stays concrete.
+// threaded AcceptSpawner instead (InstanceSpawning).
 
 public protocol ProcessSpawner {
     /// Starts the process; throws only when no child could be created at all.

@@ -27,7 +27,7 @@ struct FinishedInstance {
 /// The Accept=yes machinery (spawner, reap batching, shutdown timers); the sockets and
 /// instances themselves are in the UnitTable. A class so the extensions can mutate it.
 final class AcceptState {
-    var spawner: AcceptSpawner?
+    var spawner: InstanceSpawning?
     var spawnerSource: EventSource?
     var nextToken: UInt64 = 0
     /// Exits reaped before the spawner's result named their pid (only while spawns are

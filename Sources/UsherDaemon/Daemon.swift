@@ -16,10 +16,12 @@ public final class Daemon {
     let options: DaemonOptions
     let logger: Logger
     let loop: DaemonLoop
-    /// Creates services' main and control processes (Accept=yes instances: AcceptState's spawner).
+    /// Creates services' main and control processes (Accept=yes instances: makeInstanceSpawner).
     let spawner: ProcessSpawner
     /// Reaping, signals, and what /proc says about leftovers.
     let processes: ProcessControl
+    /// Makes the Accept=yes spawner, when the first Accept=yes socket is bound.
+    let makeInstanceSpawner: () throws -> InstanceSpawning
     let loader: UnitLoader
     var context: DaemonContext
     /// Created or checked and locked in start(), before anything is bound.
@@ -53,16 +55,17 @@ public final class Daemon {
 
     public convenience init(options: DaemonOptions, logger: Logger) throws {
         try self.init(options: options, logger: logger, loop: try EventLoop(), spawner: SystemSpawner(),
-                      processes: SystemProcesses())
+                      processes: SystemProcesses(), makeInstanceSpawner: { try AcceptSpawner() })
     }
 
     init(options: DaemonOptions, logger: Logger, loop: DaemonLoop, spawner: ProcessSpawner,
-         processes: ProcessControl) throws {
+         processes: ProcessControl, makeInstanceSpawner: @escaping () throws -> InstanceSpawning) throws {
         self.options = options
         self.logger = logger
         self.loop = loop
         self.spawner = spawner
         self.processes = processes
+        self.makeInstanceSpawner = makeInstanceSpawner
         loader = UnitLoader(directories: options.unitDirectories, specifiers: options.specifierContext())
         context = try DaemonContext(notifySocketPath: nil)
         output = OutputCapture(logger: logger, journal: journal)

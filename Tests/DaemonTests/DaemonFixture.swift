@@ -1,5 +1,5 @@
 // One in-process daemon for a specification test: a temp directory with
-// units/ and run/, a Daemon on an EmbeddedLoop and FakeProcesses, started
+// units/ and run/, a Daemon on an EmbeddedLoop and the fake spawners, started
 // (units loaded, sockets bound in that directory, no process-wide set-up), and
 // control calls made over the real control socket with the loop driven by hand;
 // also the spec tests' base class and the log handler that records usherd's lines.
@@ -15,6 +15,8 @@ final class DaemonFixture {
     let root: String
     let loop = EmbeddedLoop()
     let processes = FakeProcesses()
+    /// The Accept=yes spawner the daemon was given.
+    private(set) var instanceSpawner: FakeInstanceSpawner?
     private(set) var daemon: Daemon?
     /// What the daemon logged, "UNIT: message" per line, for assertions and failure messages.
     let log = LogRecord()
@@ -45,7 +47,10 @@ final class DaemonFixture {
                                     runtimeDirectory: root + "/run")
         let log = self.log
         let logger = Logger(label: "daemon-tests") { _ in RecordingLogHandler(log: log) }
-        let daemon = try Daemon(options: options, logger: logger, loop: loop, spawner: processes, processes: processes)
+        let instances = try FakeInstanceSpawner(processes: processes)
+        let daemon = try Daemon(options: options, logger: logger, loop: loop, spawner: processes, processes: processes,
+                                makeInstanceSpawner: { instances })
+        instanceSpawner = instances
         try daemon.start()
         self.daemon = daemon
         return daemon

@@ -42,9 +42,15 @@ final class FakeProcesses: ProcessSpawner, ProcessControl {
             nextSpawnError = nil
             throw error
         }
+        let pid = handOutPID()
+        spawned.append((pid, plan))
+        return SpawnOutcome(pid: pid, pidfd: nil, failure: nil)
+    }
+
+    /// The next fake pid, for this spawner and the Accept=yes one.
+    func handOutPID() -> Int32 {
         lastPID += 1
-        spawned.append((lastPID, plan))
-        return SpawnOutcome(pid: lastPID, pidfd: nil, failure: nil)
+        return lastPID
     }
 
     // MARK: ProcessControl
