@@ -47,7 +47,8 @@ let package = Package(
         .testTarget(name: "BinderTests", dependencies: ["Binder", "UnitFile", "UnitModel", "UsherSys"]),
         .testTarget(name: "ActivationTests", dependencies: ["Activation", "UnitModel"]),
         .testTarget(name: "DaemonTests", dependencies: [
-            "UsherDaemon", "ControlProtocol", "UsherSys", .product(name: "Logging", package: "swift-log"),
+            "UsherDaemon", "ControlProtocol", "UsherSys", "Launch", "Activation", "UnitModel",
+            .product(name: "Logging", package: "swift-log"),
         ]),
         .testTarget(name: "IntegrationTests", dependencies: ["UsherSys", "ControlProtocol"]),
     ]

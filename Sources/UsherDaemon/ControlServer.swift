@@ -28,7 +28,7 @@ final class ControlServer {
     /// Set while accepting is paused after an accept error (EMFILE…).
     private var resumeTimer: EventSource?
     private var acceptErrorLog = RateLimit(interval: .seconds(10), burst: 3)
-    private let loop: EventLoop
+    private let loop: DaemonLoop
     private let logger: Logger
     private let authorization: ControlAuthorization
     private var clients: [ControlClientID: ControlClient] = [:]
@@ -36,7 +36,7 @@ final class ControlServer {
     private let busyFrame: [UInt8]
 
     /// Binds `path` (mode 0666: authorization is by credentials) and starts accepting.
-    init(path: String, authorization: ControlAuthorization, loop: EventLoop, logger: Logger) throws {
+    init(path: String, authorization: ControlAuthorization, loop: DaemonLoop, logger: Logger) throws {
         self.path = path
         self.authorization = authorization
         self.loop = loop

@@ -160,8 +160,8 @@ extension Daemon {
 
     private func startSpawner() throws {
         guard accept.spawner == nil else { return }
-        let spawner = try AcceptSpawner()
-        accept.spawnerSource = try loop.addIO(fd: spawner.wakeRead.raw, reporting: .spawnResults, object: "spawner")
+        let spawner = try makeInstanceSpawner()
+        accept.spawnerSource = try loop.addIO(fd: spawner.wakeFD, reporting: .spawnResults, object: "spawner")
         accept.spawner = spawner
     }
 

@@ -27,7 +27,7 @@ struct FinishedInstance {
 /// The Accept=yes machinery (spawner, reap batching, shutdown timers); the sockets and
 /// instances themselves are in the UnitTable. A class so the extensions can mutate it.
 final class AcceptState {
-    var spawner: AcceptSpawner?
+    var spawner: InstanceSpawning?
     var spawnerSource: EventSource?
     var nextToken: UInt64 = 0
     /// Exits reaped before the spawner's result named their pid (only while spawns are
@@ -175,8 +175,8 @@ extension Daemon {
 
     private func signalInstance(_ pid: Int32, _ instance: InstanceRecord) {
         let signal = units.acceptSockets[instance.socket]?.templateUnit.kill.killSignal ?? Signals.terminate
-        try? Processes.signalGroup(pid, signal)
-        try? Processes.signalGroup(pid, Signals.continue_)
+        try? processes.signalGroup(pid, signal)
+        try? processes.signalGroup(pid, Signals.continue_)
     }
 
     /// True once no instance runs (or their stop timeout passed); then only once.

@@ -171,8 +171,8 @@ extension Daemon {
         guard let main = runtime.machine.mainPID else {
             return UnitOutcome(unit: name.full, error: ControlError(.failed, "Failed to kill unit \(name.full): No main process to kill"))
         }
-        if let pidfd = runtime.pidfd { try? Processes.signal(pidfd: pidfd, signal) } else { Processes.signal(pid: main, signal) }
-        if request.killWhom != .main { leftovers(of: runtime.sessions).send(signal) }
+        if let pidfd = runtime.pidfd { try? processes.signal(pidfd: pidfd, signal) } else { processes.signal(pid: main, signal) }
+        if request.killWhom != .main { send(signal, to: leftovers(of: runtime.sessions)) }
         return UnitOutcome(unit: name.full)
     }
 

@@ -27,18 +27,6 @@ struct Leftovers {
         let processText = processes.isEmpty ? [] : ["PID(s) \(processes.map(String.init).joined(separator: ", "))"]
         return (groupText + processText).joined(separator: " and ")
     }
-
-    /// The signal (and SIGCONT, so stopped processes act on it) to every group and process.
-    func send(_ signal: Int32) {
-        for group in groups {
-            try? Processes.signalGroup(group, signal)
-            try? Processes.signalGroup(group, Signals.continue_)
-        }
-        for pid in processes {
-            Processes.signal(pid: pid, signal)
-            Processes.signal(pid: pid, Signals.continue_)
-        }
-    }
 }
 
 extension Daemon {
@@ -46,7 +34,7 @@ extension Daemon {
     /// adopted orphans. Read at most once per event (handle(_:) clears it).
     private func orphanCandidates() -> [Int32] {
         if let snapshot = orphanSnapshot { return snapshot }
-        let unknown = ProcessTree.childrenOfMainThread(Processes.currentPID).filter { units.owner(of: $0) == nil }
+        let unknown = processes.childrenOfMainThread().filter { units.owner(of: $0) == nil }
         orphanSnapshot = unknown
         return unknown
     }
@@ -55,8 +43,20 @@ extension Daemon {
     /// gone is not handed out again before the pid space wraps.
     func leftovers(of sessions: Set<Int32>) -> Leftovers {
         guard !sessions.isEmpty else { return Leftovers() }
-        return Leftovers(groups: sessions.filter(ProcessTree.groupExists).sorted(),
-                         processes: ProcessTree.leftovers(of: sessions, among: orphanCandidates()))
+        return Leftovers(groups: sessions.filter(processes.groupExists).sorted(),
+                         processes: processes.sessionMembers(of: sessions, among: orphanCandidates()))
+    }
+
+    /// The signal (and SIGCONT, so stopped processes act on it) to every group and process.
+    func send(_ signal: Int32, to leftovers: Leftovers) {
+        for group in leftovers.groups {
+            try? processes.signalGroup(group, signal)
+            try? processes.signalGroup(group, Signals.continue_)
+        }
+        for pid in leftovers.processes {
+            processes.signal(pid: pid, signal)
+            processes.signal(pid: pid, Signals.continue_)
+        }
     }
 
     func hasLeftovers(_ name: UnitName) -> Bool {
@@ -64,7 +64,7 @@ extension Daemon {
     }
 
     func signalLeftovers(of name: UnitName, _ signal: Int32) {
-        leftovers(of: units.services[name]?.sessions ?? []).send(signal)
+        send(signal, to: leftovers(of: units.services[name]?.sessions ?? []))
     }
 
     /// After reaping: services waiting for their leftovers, then lingering instances.
@@ -87,7 +87,7 @@ extension Daemon {
             return
         }
         log(Note(.info, "Stopping what the main process left: \(left.summary)."), instance: instance)
-        left.send(template.kill.killSignal)
+        send(template.kill.killSignal, to: left)
         units.lingering[pid] = LingeringInstance(record: instance, timer: lingerTimer(template, pid))
     }
 
@@ -103,7 +103,7 @@ extension Daemon {
             return
         }
         log(Note(.warning, "State 'stop-sigterm' timed out. Killing."), instance: lingering.record)
-        leftovers(of: [pid]).send(Signals.kill)
+        send(Signals.kill, to: leftovers(of: [pid]))
         lingering.killed = true
         lingering.timer = lingerTimer(template, pid)
         units.lingering[pid] = lingering

@@ -9,7 +9,7 @@ import UsherSys
 extension Daemon {
     func reapChildren() {
         collectSpawnResults()
-        let reaped = Processes.reapAll()
+        let reaped = processes.reapExited()
         for child in reaped {
             switch units.disown(child.pid) {
             case .service(let owner)?:

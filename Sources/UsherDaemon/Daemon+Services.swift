@@ -86,9 +86,9 @@ extension Daemon {
     /// through its pidfd, in case it moved to another group.
     private func signalService(_ name: UnitName, pid: Int32, signal: Int32) {
         do {
-            try Processes.signalGroup(pid, signal)
+            try processes.signalGroup(pid, signal)
             if let pidfd = units.services[name]?.pidfd, units.services[name]?.machine.mainPID == pid {
-                try Processes.signal(pidfd: pidfd, signal)
+                try processes.signal(pidfd: pidfd, signal)
             }
         } catch {
             log(Note(.warning, "Failed to send signal \(ExitStatus.signalName(signal)): \(error)"), unit: name)
@@ -141,7 +141,7 @@ extension Daemon {
 
     /// Spawns, registers the pid and the capture pipes, logs a setup failure.
     private func spawn(_ launch: PreparedLaunch, for name: UnitName) throws -> (pid: Int32, pidfd: OwnedFD?) {
-        let outcome = try Spawner.spawn(launch.plan)
+        let outcome = try spawner.spawn(launch.plan)
         units.own(outcome.pid, by: .service(name))
         units.services[name]?.sessions.insert(outcome.pid)
         for capture in launch.captures {

@@ -44,7 +44,7 @@ extension Daemon {
         guard startOrder.isEmpty, instancesStopped() else { return }
         stopAcceptSockets()
         for name in units.sockets.keys.sorted() { deliver(.stop, to: name) }
-        let leftovers = Processes.killAndReapAllChildren(timeoutMicroseconds: 5_000_000)
+        let leftovers = processes.killAndReapAllChildren(timeoutMicroseconds: 5_000_000)
         if leftovers > 0 { logger.warning("\(leftovers) process(es) could not be reaped before exit.") }
         notify?.remove()
         control?.close()

@@ -1,7 +1,8 @@
 // usherd's core: owns the loop and the UnitTable (every unit's runtime and
 // the pid table), and reacts to every DaemonEvent in handle(_:), the one dispatch
 // point. Policy comes from the Activation machines; this class performs
-// their actions (watch, spawn, signal, arm timers, log). One thread only.
+// their actions (watch, spawn, signal, arm timers, log) through the loop, the
+// spawner and the process control it was given. One thread only.
 import Launch
 import Activation
 import Binder
@@ -14,13 +15,19 @@ import UsherSys
 public final class Daemon {
     let options: DaemonOptions
     let logger: Logger
-    let loop: EventLoop
+    let loop: DaemonLoop
+    /// Creates services' main and control processes (Accept=yes instances: makeInstanceSpawner).
+    let spawner: ProcessSpawner
+    /// Reaping, signals, and what /proc says about leftovers.
+    let processes: ProcessControl
+    /// Makes the Accept=yes spawner, when the first Accept=yes socket is bound.
+    let makeInstanceSpawner: () throws -> InstanceSpawning
     let loader: UnitLoader
     var context: DaemonContext
-    /// Created or checked and locked in run(), before anything is bound.
+    /// Created or checked and locked in start(), before anything is bound.
     var runtime: RuntimeDirectory?
     var notify: NotifySocket?
-    /// The control socket, once opened in run().
+    /// The control socket, once opened in start().
     var control: ControlServer?
     /// start/stop/restart calls waiting for their units.services.
     var controlWaiters: [PendingControlCall] = []
@@ -46,10 +53,19 @@ public final class Daemon {
     /// Accept=yes socket units, their instances and the spawner (Daemon+Accept).
     let accept = AcceptState()
 
-    public init(options: DaemonOptions, logger: Logger) throws {
+    public convenience init(options: DaemonOptions, logger: Logger) throws {
+        try self.init(options: options, logger: logger, loop: try EventLoop(), spawner: SystemSpawner(),
+                      processes: SystemProcesses(), makeInstanceSpawner: { try AcceptSpawner() })
+    }
+
+    init(options: DaemonOptions, logger: Logger, loop: DaemonLoop, spawner: ProcessSpawner,
+         processes: ProcessControl, makeInstanceSpawner: @escaping () throws -> InstanceSpawning) throws {
         self.options = options
         self.logger = logger
-        loop = try EventLoop()
+        self.loop = loop
+        self.spawner = spawner
+        self.processes = processes
+        self.makeInstanceSpawner = makeInstanceSpawner
         loader = UnitLoader(directories: options.unitDirectories, specifiers: options.specifierContext())
         context = try DaemonContext(notifySocketPath: nil)
         output = OutputCapture(logger: logger, journal: journal)
@@ -58,25 +74,34 @@ public final class Daemon {
     /// Sets up, serves until SIGTERM/SIGINT has stopped everything, returns the exit code.
     /// Throws a RuntimeDirectoryError when the runtime directory is unsafe or in use.
     public func run() throws -> Int32 {
+        setUpProcess()
+        try start()
+        _ = sd_notify(0, "READY=1\nSTATUS=Listening on \(socketUnitCount) socket unit(s)")
+        let code = try loop.run()
+        return code
+    }
+
+    /// Everything before the loop runs that concerns only this daemon, not the
+    /// process: the runtime directory, control and notify sockets, signal
+    /// sources, loading and binding the units and starting the boot services.
+    func start() throws {
         loop.setHandler { [unowned self] event in self.handle(event) }
         journal.onAppend = { [unowned self] key, line in self.forwardToFollowers(key, line) }
         let directory = try options.openRuntimeDirectory()
         runtime = directory
         logger.debug("Runtime directory \(directory.path).")
         openControlSocket(in: directory.path)
-        try setUpProcessState()
+        try watchSignals()
         openNotifySocket(in: directory.path)
         loadAndBind()
         startBootServices()
-        let socketCount = units.sockets.count + units.acceptSockets.count
-        if socketCount == 0 && units.services.isEmpty {
+        if socketUnitCount == 0 && units.services.isEmpty {
             logger.warning("No units found in \(options.unitDirectories.joined(separator: ", ")).")
         }
-        logger.notice("Listening on \(socketCount) socket unit(s); \(units.services.count) service unit(s) loaded.")
-        _ = sd_notify(0, "READY=1\nSTATUS=Listening on \(socketCount) socket unit(s)")
-        let code = try loop.run()
-        return code
+        logger.notice("Listening on \(socketUnitCount) socket unit(s); \(units.services.count) service unit(s) loaded.")
     }
+
+    private var socketUnitCount: Int { units.sockets.count + units.acceptSockets.count }
 
     /// The one dispatch point.
     func handle(_ event: DaemonEvent) {
@@ -135,12 +160,18 @@ public final class Daemon {
         }
     }
 
-    private func setUpProcessState() throws {
-        Signals.ignore(SIGPIPE)
+    /// The loop's signal sources (main has blocked these signals before any thread started).
+    private func watchSignals() throws {
         for signal in [Signals.terminate, Signals.interrupt, Signals.hangup] {
             fixedSources.append(try loop.addSignal(signal))
         }
         childSignal = try loop.addSignal(Signals.child)
+    }
+
+    /// What applies to the whole process: SIGPIPE ignored, orphans of services
+    /// adopted (child subreaper). Only usherd's run() does this, never a test.
+    private func setUpProcess() {
+        Signals.ignore(SIGPIPE)
         guard Processes.currentPID != 1 else { return }
         do {
             try Processes.becomeChildSubreaper()

@@ -34,7 +34,8 @@ private final class SourceContext {
     }
 }
 
-public final class EventSource {
+/// An sd-event source; sd_event_source_unref when cancelled or dropped.
+public final class SDEventSource: EventSource {
     private var source: OpaquePointer?
     private let context: SourceContext
 
@@ -45,13 +46,11 @@ public final class EventSource {
 
     deinit { cancel() }
 
-    /// Turns an io source on or off (listeners stop being watched this way).
     public func setEnabled(_ on: Bool) {
         guard let source else { return }
         _ = sd_event_source_set_enabled(source, on ? Int32(SD_EVENT_ON) : Int32(SD_EVENT_OFF))
     }
 
-    /// What a duplex io source watches; hang-ups and errors are reported even with neither.
     public func setInterest(readable: Bool, writable: Bool) {
         guard let source else { return }
         _ = sd_event_source_set_io_events(source, (readable ? epollIn : 0) | (writable ? epollOut : 0))
@@ -65,7 +64,7 @@ public final class EventSource {
     }
 }
 
-public final class EventLoop {
+public final class EventLoop: DaemonLoop {
     private var event: OpaquePointer?
     fileprivate var dispatch: (DaemonEvent) -> Void = { _ in }
 
@@ -78,7 +77,6 @@ public final class EventLoop {
 
     deinit { sd_event_unref(event) }
 
-    /// Where every event goes; set once by the daemon before `run()`.
     public func setHandler(_ handler: @escaping (DaemonEvent) -> Void) { dispatch = handler }
 
     public func addIO(fd: Int32, reporting report: DaemonEvent, object: String) throws -> EventSource {
@@ -88,12 +86,9 @@ public final class EventLoop {
             EventLoop.fire(userdata)
         }, Unmanaged.passUnretained(context).toOpaque())
         guard code >= 0 else { throw SystemError(call: "sd_event_add_io", object: object, errno: -code) }
-        return EventSource(source: source, context: context)
+        return SDEventSource(source: source, context: context)
     }
 
-    /// An io source for a connection that is read and written: `readable` when
-    /// it can be read or the peer hung up, `writable` when it can be written.
-    /// It starts watching for reading only; see EventSource.setInterest.
     public func addDuplexIO(fd: Int32, readable: DaemonEvent, writable: DaemonEvent,
                             object: String) throws -> EventSource {
         let context = SourceContext(event: readable, writableEvent: writable, loop: self)
@@ -104,10 +99,9 @@ public final class EventLoop {
             return 0
         }, Unmanaged.passUnretained(context).toOpaque())
         guard code >= 0 else { throw SystemError(call: "sd_event_add_io", object: object, errno: -code) }
-        return EventSource(source: source, context: context)
+        return SDEventSource(source: source, context: context)
     }
 
-    /// A one-shot timer `after` from now on CLOCK_MONOTONIC.
     public func addTimer(after: TimeSpan, reporting report: DaemonEvent) throws -> EventSource {
         let context = SourceContext(event: report, loop: self)
         var source: OpaquePointer?
@@ -115,10 +109,10 @@ public final class EventLoop {
             EventLoop.fire(userdata)
         }, Unmanaged.passUnretained(context).toOpaque())
         guard code >= 0 else { throw SystemError(call: "sd_event_add_time_relative", errno: -code) }
-        return EventSource(source: source, context: context)
+        return SDEventSource(source: source, context: context)
     }
 
-    /// The signal must already be blocked (sd-event reads it from a signalfd).
+    /// sd-event reads the signal from a signalfd, hence it must be blocked.
     public func addSignal(_ signal: Int32) throws -> EventSource {
         let context = SourceContext(event: .signal(signal), loop: self)
         var source: OpaquePointer?
@@ -126,7 +120,7 @@ public final class EventLoop {
             EventLoop.fire(userdata)
         }, Unmanaged.passUnretained(context).toOpaque())
         guard code >= 0 else { throw SystemError(call: "sd_event_add_signal", object: "\(signal)", errno: -code) }
-        return EventSource(source: source, context: context)
+        return SDEventSource(source: source, context: context)
     }
 
     private static func fire(_ userdata: UnsafeMutableRawPointer?) -> Int32 {
@@ -135,7 +129,6 @@ public final class EventLoop {
         return 0
     }
 
-    /// Runs until `exit(code:)`; returns that code.
     public func run() throws -> Int32 {
         let code = sd_event_loop(event)
         guard code >= 0 else { throw SystemError(call: "sd_event_loop", errno: -code) }

@@ -32,7 +32,7 @@ final class OutputCapture {
         self.journal = journal
     }
 
-    func attach(_ fd: OwnedFD, stream: String, unit: UnitName, loop: EventLoop) throws {
+    func attach(_ fd: OwnedFD, stream: String, unit: UnitName, loop: DaemonLoop) throws {
         nextSerial += 1
         let id = OutputID(serial: nextSerial)
         let source = try loop.addIO(fd: fd.raw, reporting: .outputReadable(id), object: "\(unit) \(stream)")

@@ -82,10 +82,8 @@ final class AcceptIntegrationTests: XCTestCase {
 
     func testConnectionIsFD3WithListenVariablesWhenNotInetdStyle() throws {
         let harness = try UsherdHarness()
-        let port = try freePort()
-        try harness.write("bar.socket", "[Socket]\nListenStream=127.0.0.1:\(port)\nAccept=yes\nFileDescriptorName=ignored\n")
-        try harness.write("bar@.service", "[Service]\nExecStart=\(harness.probeCommand(label: "bar-%i"))\n")
-        try harness.start()
+        let port = try harness.serve("bar", socket: "FileDescriptorName=ignored\n", accept: true,
+                                     service: "[Service]\nExecStart=\(harness.probeCommand(label: "bar-%i"))\n")
 
         let clients = try (0..<2).map { _ in
             let client = try AcceptClient.ipv4(port)
@@ -117,10 +115,8 @@ final class AcceptIntegrationTests: XCTestCase {
 
     func testAcceptedConnectionInheritsListenerOptions() throws {
         let harness = try UsherdHarness()
-        let port = try freePort()
-        try harness.write("opt.socket", "[Socket]\nListenStream=127.0.0.1:\(port)\nAccept=yes\nKeepAlive=yes\n")
-        try harness.write("opt@.service", "[Service]\nExecStart=\(harness.probeCommand(label: "opt"))\n")
-        try harness.start()
+        let port = try harness.serve("opt", socket: "KeepAlive=yes\n", accept: true,
+                                     service: "[Service]\nExecStart=\(harness.probeCommand(label: "opt"))\n")
 
         XCTAssertEqual(try AcceptClient.ipv4(port).exchange(), "ok\n")
         let connection = try XCTUnwrap(fds(try harness.waitForReport(label: "opt")).last)
@@ -143,15 +139,12 @@ final class AcceptIntegrationTests: XCTestCase {
 
     func testTemplateUsingTheInstanceOutsideArgvIsInstantiatedPerConnection() throws {
         let harness = try UsherdHarness()
-        let port = try freePort()
-        try harness.write("slow.socket", "[Socket]\nListenStream=127.0.0.1:\(port)\nAccept=yes\n")
-        try harness.write("slow@.service", """
+        let port = try harness.serve("slow", accept: true, service: """
             [Service]
             WorkingDirectory=-\(harness.runDirectory)/%i
             Environment=WHO=%i
             ExecStart=\(harness.probeCommand(label: "slow-%i"))
             """)
-        try harness.start()
 
         let client = try AcceptClient.ipv4(port)
         XCTAssertEqual(try client.request(), "ok\n")
@@ -164,10 +157,8 @@ final class AcceptIntegrationTests: XCTestCase {
 
     func testHandlerThatCannotExecIsLoggedAndReleasesItsSlot() throws {
         let harness = try UsherdHarness()
-        let port = try freePort()
-        try harness.write("gone.socket", "[Socket]\nListenStream=127.0.0.1:\(port)\nAccept=yes\nMaxConnections=1\n")
-        try harness.write("gone@.service", "[Service]\nStandardInput=socket\nExecStart=/nonexistent/handler\n")
-        try harness.start()
+        let port = try harness.serve("gone", socket: "MaxConnections=1\n", accept: true,
+                                     service: "[Service]\nStandardInput=socket\nExecStart=/nonexistent/handler\n")
 
         for attempt in 1...3 {
             XCTAssertEqual(try AcceptClient.ipv4(port).exchange("x\n", halfClose: true), "")
@@ -181,10 +172,8 @@ final class AcceptIntegrationTests: XCTestCase {
 
     func testOutputOfFD3InstancesGoesToUsherdsLog() throws {
         let harness = try UsherdHarness()
-        let port = try freePort()
-        try harness.write("talk.socket", "[Socket]\nListenStream=127.0.0.1:\(port)\nAccept=yes\n")
-        try harness.write("talk@.service", "[Service]\nExecStart=/bin/sh -c 'echo said by $$REMOTE_PORT; echo complained >&2'\n")
-        try harness.start()
+        let port = try harness.serve("talk", accept: true,
+                                     service: "[Service]\nExecStart=/bin/sh -c 'echo said by $$REMOTE_PORT; echo complained >&2'\n")
 
         let client = try AcceptClient.ipv4(port)
         XCTAssertEqual(client.readToEnd(), "", "the handler closed fd 3 without writing to it")

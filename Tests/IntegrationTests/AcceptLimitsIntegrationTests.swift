@@ -17,21 +17,19 @@ final class AcceptLimitsIntegrationTests: XCTestCase {
         return client
     }
 
-    private func startHolding(_ harness: UsherdHarness, port: UInt16, socketExtra: String, holdMs: Int,
-                              serviceExtra: String = "") throws {
-        try harness.write("mc.socket", "[Socket]\nListenStream=127.0.0.1:\(port)\nAccept=yes\n\(socketExtra)\n")
-        try harness.write("mc@.service", """
+    /// mc.socket (Accept=yes), whose handlers hold their connection `holdMs`; returns the port.
+    private func serveHolding(_ harness: UsherdHarness, socketExtra: String, holdMs: Int,
+                              serviceExtra: String = "") throws -> UInt16 {
+        try harness.serve("mc", socket: "\(socketExtra)\n", accept: true, service: """
             [Service]
             ExecStart=\(harness.probeCommand(label: "mc-%i", "--hold-ms \(holdMs)"))
             \(serviceExtra)
             """)
-        try harness.start()
     }
 
     func testThirdClientOverMaxConnectionsIsDroppedWithSystemdMessage() throws {
         let harness = try UsherdHarness()
-        let port = try freePort()
-        try startHolding(harness, port: port, socketExtra: "MaxConnections=2", holdMs: 1500)
+        let port = try serveHolding(harness, socketExtra: "MaxConnections=2", holdMs: 1500)
 
         let held = try (0..<2).map { _ in try servedClient(port) }
         XCTAssertEqual(try AcceptClient.ipv4(port).request(), "", "accepted and closed at once")
@@ -45,8 +43,7 @@ final class AcceptLimitsIntegrationTests: XCTestCase {
 
     func testDeferPolicyQueuesTheThirdClientInsteadOfDroppingIt() throws {
         let harness = try UsherdHarness()
-        let port = try freePort()
-        try startHolding(harness, port: port, socketExtra: "MaxConnections=2\nMaxConnectionsPolicy=defer", holdMs: 800)
+        let port = try serveHolding(harness, socketExtra: "MaxConnections=2\nMaxConnectionsPolicy=defer", holdMs: 800)
 
         let held = try (0..<2).map { _ in try servedClient(port) }
         let third = try AcceptClient.ipv4(port)
@@ -60,9 +57,9 @@ final class AcceptLimitsIntegrationTests: XCTestCase {
 
     func testMaxConnectionsPerSourceDropsTheSecondConnectionFromOneAddress() throws {
         let harness = try UsherdHarness()
-        let port = try freePort(), v6 = try freePort()
-        try startHolding(harness, port: port, socketExtra: "ListenStream=[::1]:\(v6)\nMaxConnectionsPerSource=1",
-                         holdMs: 1500)
+        let v6 = try freePort()
+        let port = try serveHolding(harness, socketExtra: "ListenStream=[::1]:\(v6)\nMaxConnectionsPerSource=1",
+                                    holdMs: 1500)
 
         let first = try AcceptClient.ipv4(port)
         XCTAssertEqual(try first.request(), "ok\n")
@@ -74,8 +71,7 @@ final class AcceptLimitsIntegrationTests: XCTestCase {
 
     func testSlotIsReleasedWhenTheHandlerIsKilled() throws {
         let harness = try UsherdHarness()
-        let port = try freePort()
-        try startHolding(harness, port: port, socketExtra: "MaxConnections=1", holdMs: 60_000)
+        let port = try serveHolding(harness, socketExtra: "MaxConnections=1", holdMs: 60_000)
 
         let first = try AcceptClient.ipv4(port)
         XCTAssertEqual(try first.request(), "ok\n")
@@ -87,30 +83,22 @@ final class AcceptLimitsIntegrationTests: XCTestCase {
         XCTAssertEqual(try harness.stop(), 0)
     }
 
-    /// Three echoed connections, then the fourth hits TriggerLimitBurst=3 and is closed unserved.
-    private func hitTriggerLimit(_ harness: UsherdHarness, port: UInt16, cooldown: String) throws {
-        try harness.write("tl.socket", """
-            [Socket]
-            ListenStream=127.0.0.1:\(port)
-            Accept=yes
-            TriggerLimitIntervalSec=30
-            TriggerLimitBurst=3
-            \(cooldown)
-            """)
-        try harness.write("tl@.service", "[Service]\nStandardInput=socket\nExecStart=/bin/cat\n")
-        try harness.start()
+    /// Three echoed connections, then the fourth hits TriggerLimitBurst=3 and is closed unserved; returns the port.
+    private func hitTriggerLimit(_ harness: UsherdHarness, cooldown: String) throws -> UInt16 {
+        let port = try harness.serve("tl", socket: "TriggerLimitIntervalSec=30\nTriggerLimitBurst=3\n\(cooldown)", accept: true,
+                                     service: "[Service]\nStandardInput=socket\nExecStart=/bin/cat\n")
 
         for _ in 0..<3 { XCTAssertEqual(try AcceptClient.ipv4(port).exchange("x\n", halfClose: true), "x\n") }
         // Nothing sent: a reset of the refused connection must not race a write or shutdown.
         XCTAssertEqual(try AcceptClient.ipv4(port).readToEnd(), "", "closed without being served")
         try harness.waitForLog("tl.socket: Trigger limit hit, refusing further activation.")
         try harness.waitForLog("tl.socket: Failed with result 'trigger-limit-hit'.")
+        return port
     }
 
     func testTriggerLimitFailsTheSocketRefusingClientsUntilTheCooldownRevivesIt() throws {
         let harness = try UsherdHarness()
-        let port = try freePort()
-        try hitTriggerLimit(harness, port: port, cooldown: "TriggerLimitCooldownSec=3")
+        let port = try hitTriggerLimit(harness, cooldown: "TriggerLimitCooldownSec=3")
 
         try expectRefused([try loopback(port)], "tl.socket during the cooldown")
         XCTAssertFalse(harness.log.contains("tl.socket: Listening again."), "still cooling down")
@@ -121,8 +109,7 @@ final class AcceptLimitsIntegrationTests: XCTestCase {
 
     func testTriggerLimitWithoutCooldownClosesTheListenerForGood() throws {
         let harness = try UsherdHarness()
-        let port = try freePort()
-        try hitTriggerLimit(harness, port: port, cooldown: "")
+        let port = try hitTriggerLimit(harness, cooldown: "")
 
         try expectRefused([try loopback(port)], "tl.socket after trigger-limit-hit")
         XCTAssertEqual(try harness.stop(), 0)
@@ -131,10 +118,8 @@ final class AcceptLimitsIntegrationTests: XCTestCase {
 
     func testTwoThousandSequentialConnectionsLeaveNoFdsAndNoZombies() throws {
         let harness = try UsherdHarness()
-        let port = try freePort()
-        try harness.write("seq.socket", "[Socket]\nListenStream=127.0.0.1:\(port)\nAccept=yes\nTriggerLimitBurst=0\n")
-        try harness.write("seq@.service", "[Service]\nStandardInput=socket\nExecStart=/bin/cat\n")
-        try harness.start()
+        let port = try harness.serve("seq", socket: "TriggerLimitBurst=0\n", accept: true,
+                                     service: "[Service]\nStandardInput=socket\nExecStart=/bin/cat\n")
 
         XCTAssertEqual(try AcceptClient.ipv4(port).exchange("warm\n", halfClose: true), "warm\n")
         try eventually("the warm-up handler to be reaped", timeout: 10) { Processes.children(of: harness.pid).isEmpty }
@@ -153,22 +138,10 @@ final class AcceptLimitsIntegrationTests: XCTestCase {
 
     func testServiceExitIsNoticedWhileAcceptConnectionsStreamIn() throws {
         let harness = try UsherdHarness()
-        let port = try freePort()
-        try harness.write("stream.socket", """
-            [Socket]
-            ListenStream=127.0.0.1:\(port)
-            Accept=yes
-            TriggerLimitIntervalSec=0
-            TriggerLimitBurst=0
-            """)
-        try harness.write("stream@.service", "[Service]\nStandardInput=socket\nExecStart=/bin/cat\n")
-        try harness.write("boot.service", """
-            [Service]
-            ExecStart=/bin/sh -c 'sleep 0.5; exit 3'
-            [Install]
-            WantedBy=multi-user.target
-            """)
-        try harness.start()
+        let boot = "[Service]\nExecStart=/bin/sh -c 'sleep 0.5; exit 3'\n[Install]\nWantedBy=multi-user.target"
+        let port = try harness.serve("stream", socket: "TriggerLimitIntervalSec=0\nTriggerLimitBurst=0", accept: true,
+                                     service: "[Service]\nStandardInput=socket\nExecStart=/bin/cat\n",
+                                     units: ["boot.service": boot])
 
         let exitNote = "boot.service: Main process exited, code=exited, status=3"
         let deadline = Date().addingTimeInterval(20)
@@ -186,8 +159,7 @@ final class AcceptLimitsIntegrationTests: XCTestCase {
 
     func testNoHandlerSurvivesUsherdStop() throws {
         let harness = try UsherdHarness()
-        let port = try freePort()
-        try startHolding(harness, port: port, socketExtra: "", holdMs: 60_000)
+        let port = try serveHolding(harness, socketExtra: "", holdMs: 60_000)
 
         let clients = try (0..<3).map { _ in try servedClient(port) }
         let handlers = try harness.waitForReports(labelPrefix: "mc-", count: 3).values.map(pid)
@@ -201,8 +173,7 @@ final class AcceptLimitsIntegrationTests: XCTestCase {
 
     func testHandlerIgnoringSIGTERMIsKilledAfterTimeoutStopSec() throws {
         let harness = try UsherdHarness()
-        let port = try freePort()
-        try startHolding(harness, port: port, socketExtra: "", holdMs: 60_000,
+        let port = try serveHolding(harness, socketExtra: "", holdMs: 60_000,
                          serviceExtra: "TimeoutStopSec=1\nExecStart=\nExecStart=\(harness.probeCommand(label: "mc-%i", "--hold-ms 60000 --ignore-term"))")
 
         let client = try AcceptClient.ipv4(port)

@@ -9,11 +9,8 @@ final class CredentialsIntegrationTests: XCTestCase {
     func testUserSwitchesCredentialsAndSetsUserVariables() throws {
         try XCTSkipUnless(Users.effectiveUID == 0, "User= needs usherd to run as root")
         let harness = try UsherdHarness()
-        let port = try freePort()
         try FileManager.default.setAttributes([.posixPermissions: 0o777], ofItemAtPath: harness.outDirectory)
-        try harness.write("who.socket", "[Socket]\nListenStream=127.0.0.1:\(port)\n")
-        try harness.write("who.service", "[Service]\nUser=nobody\nExecStart=\(harness.probeCommand(label: "who"))\n")
-        try harness.start()
+        let port = try harness.serve("who", service: "[Service]\nUser=nobody\nExecStart=\(harness.probeCommand(label: "who"))\n")
 
         XCTAssertEqual(try Client.tcp(port: port), "ok 3 who.socket\n")
         let report = try harness.waitForReport(label: "who")

@@ -17,10 +17,10 @@ final class FailedSocketIntegrationTests: XCTestCase {
         }.count
     }
 
-    /// A socket whose service never accepts, so a pending client triggers it again and again.
-    private func writeNoServe(_ harness: UsherdHarness, _ name: String, socket: String) throws {
-        try harness.write("\(name).socket", "[Socket]\n\(socket)\n")
-        try harness.write("\(name).service", """
+    /// A socket on a free port (plus `socket` lines) whose service never accepts, so a
+    /// pending client triggers it again and again; started, returns the port.
+    private func serveNoServe(_ harness: UsherdHarness, _ name: String, socket: String) throws -> UInt16 {
+        try harness.serve(name, socket: socket + "\n", service: """
             [Unit]
             StartLimitIntervalSec=0
             [Service]
@@ -30,16 +30,13 @@ final class FailedSocketIntegrationTests: XCTestCase {
 
     func testTriggerLimitHitClosesTheListenersAndRemovesTheNodeWithRemoveOnStop() throws {
         let harness = try UsherdHarness()
-        let port = try freePort()
         let path = harness.runDirectory + "/tl.sock"
-        try writeNoServe(harness, "tl", socket: """
-            ListenStream=127.0.0.1:\(port)
+        let port = try serveNoServe(harness, "tl", socket: """
             ListenStream=\(path)
             RemoveOnStop=yes
             TriggerLimitIntervalSec=30s
             TriggerLimitBurst=3
             """)
-        try harness.start()
 
         XCTAssertEqual(connectErrno(try loopback(port)), 0, "listening before the failure")
         try harness.waitForLog("tl.socket: Failed with result 'trigger-limit-hit'.")
@@ -50,17 +47,14 @@ final class FailedSocketIntegrationTests: XCTestCase {
 
     func testServiceStartLimitHitClosesTheListenersAndKeepsTheNodeWithoutRemoveOnStop() throws {
         let harness = try UsherdHarness()
-        let port = try freePort()
         let path = harness.runDirectory + "/sl.sock"
-        try harness.write("sl.socket", "[Socket]\nListenStream=127.0.0.1:\(port)\nListenStream=\(path)\n")
-        try harness.write("sl.service", """
+        let port = try harness.serve("sl", socket: "ListenStream=\(path)\n", service: """
             [Unit]
             StartLimitIntervalSec=30s
             StartLimitBurst=2
             [Service]
             ExecStart=\(harness.probeCommand(label: "sl", "--no-serve"))
             """)
-        try harness.start()
 
         let unixAddress = try SocketAddress.unixPath(path)
         XCTAssertEqual(connectErrno(unixAddress), 0, "listening before the failure")
@@ -73,16 +67,8 @@ final class FailedSocketIntegrationTests: XCTestCase {
 
     func testCooldownRefusesWhileFailedThenServesAgainWithoutLeakingFds() throws {
         let harness = try UsherdHarness()
-        let port = try freePort()
-        try harness.write("cd.socket", """
-            [Socket]
-            ListenStream=127.0.0.1:\(port)
-            TriggerLimitIntervalSec=30s
-            TriggerLimitBurst=3
-            TriggerLimitCooldownSec=3s
-            """)
-        try harness.write("cd.service", "[Unit]\nStartLimitIntervalSec=0\n[Service]\nExecStart=\(harness.probeCommand(label: "cd"))\n")
-        try harness.start()
+        let port = try harness.serve("cd", socket: "TriggerLimitIntervalSec=30s\nTriggerLimitBurst=3\nTriggerLimitCooldownSec=3s",
+                                     service: "[Unit]\nStartLimitIntervalSec=0\n[Service]\nExecStart=\(harness.probeCommand(label: "cd"))\n")
 
         for round in 1...3 {
             XCTAssertEqual(try Client.tcp(port: port), "ok 3 cd.socket\n")
@@ -105,14 +91,11 @@ final class FailedSocketIntegrationTests: XCTestCase {
 
     func testReopenOnATakenAddressLeavesTheUnitFailedWithResources() throws {
         let harness = try UsherdHarness()
-        let port = try freePort()
-        try writeNoServe(harness, "taken", socket: """
-            ListenStream=127.0.0.1:\(port)
+        let port = try serveNoServe(harness, "taken", socket: """
             TriggerLimitIntervalSec=30s
             TriggerLimitBurst=2
             TriggerLimitCooldownSec=2s
             """)
-        try harness.start()
 
         let pending = try Client.connectOnly(port: port)
         try harness.waitForLog("taken.socket: Failed with result 'trigger-limit-hit'.")

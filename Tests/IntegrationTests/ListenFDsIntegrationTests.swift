@@ -84,10 +84,8 @@ final class ListenFDsIntegrationTests: XCTestCase {
 
     func testNonBlockingYesSetsONonblockOnPassedFds() throws {
         let harness = try UsherdHarness()
-        let port = try freePort()
-        try harness.write("nb.socket", "[Socket]\nListenStream=127.0.0.1:\(port)\n")
-        try harness.write("nb.service", "[Service]\nNonBlocking=yes\nExecStart=\(harness.probeCommand(label: "nb"))\n")
-        try harness.start()
+        let port = try harness.serve("nb",
+                                     service: "[Service]\nNonBlocking=yes\nExecStart=\(harness.probeCommand(label: "nb"))\n")
 
         XCTAssertEqual(try Client.tcp(port: port), "ok 3 nb.socket\n")
         let report = try harness.waitForReport(label: "nb")
@@ -97,10 +95,8 @@ final class ListenFDsIntegrationTests: XCTestCase {
 
     func testEnvironmentOrderAndProcessStateMatchSystemd() throws {
         let harness = try UsherdHarness()
-        let port = try freePort()
         try "FROM_FILE=yes\nSHARED=file\n".write(toFile: harness.root + "/env", atomically: true, encoding: .utf8)
-        try harness.write("env.socket", "[Socket]\nListenStream=127.0.0.1:\(port)\n")
-        try harness.write("env.service", """
+        let port = try harness.serve("env", service: """
             [Service]
             Environment=FIRST=1 SHARED=unit DROPPED=x
             EnvironmentFile=\(harness.root)/env
@@ -108,7 +104,6 @@ final class ListenFDsIntegrationTests: XCTestCase {
             UnsetEnvironment=DROPPED
             ExecStart=\(harness.probeCommand(label: "env"))
             """)
-        try harness.start()
 
         XCTAssertEqual(try Client.tcp(port: port), "ok 3 env.socket\n")
         let report = try harness.waitForReport(label: "env")
@@ -154,14 +149,11 @@ final class ListenFDsIntegrationTests: XCTestCase {
 
     func testNotifyServiceGetsNotifySocketBeforeListenVariablesAndBecomesReady() throws {
         let harness = try UsherdHarness()
-        let port = try freePort()
-        try harness.write("ntf.socket", "[Socket]\nListenStream=127.0.0.1:\(port)\n")
-        try harness.write("ntf.service", """
+        let port = try harness.serve("ntf", service: """
             [Service]
             Type=notify
             ExecStart=\(harness.probeCommand(label: "ntf", "--notify --hold-ms 30000"))
             """)
-        try harness.start()
 
         XCTAssertEqual(try Client.tcp(port: port), "ok 3 ntf.socket\n")
         let report = try harness.waitForReport(label: "ntf")

@@ -9,7 +9,6 @@ import UsherSys
 final class LoadErrorIntegrationTests: XCTestCase {
     func testUnloadableUnitFilesAreLoggedWithTheirErrnoWhileAGoodUnitServes() throws {
         let harness = try UsherdHarness()
-        let port = try freePort()
         let units = harness.unitDirectory
         let fm = FileManager.default
         try fm.createSymbolicLink(atPath: units + "/ping.socket", withDestinationPath: "pong.socket")
@@ -17,9 +16,7 @@ final class LoadErrorIntegrationTests: XCTestCase {
         try fm.createSymbolicLink(atPath: units + "/gone.service", withDestinationPath: harness.root + "/nowhere.service")
         try fm.createDirectory(atPath: units + "/dir.socket", withIntermediateDirectories: false)
         try fm.createSymbolicLink(atPath: units + "/null.service", withDestinationPath: "/dev/null")
-        try harness.write("good.socket", "[Socket]\nListenStream=127.0.0.1:\(port)\n")
-        try harness.write("good.service", "[Service]\nExecStart=\(harness.probeCommand(label: "good"))\n")
-        try harness.start()
+        let port = try harness.serve("good", service: "[Service]\nExecStart=\(harness.probeCommand(label: "good"))\n")
 
         XCTAssertEqual(try Client.tcp(port: port), "ok 3 good.socket\n")
         let loop = "Too many levels of symbolic links"

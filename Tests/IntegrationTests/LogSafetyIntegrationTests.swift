@@ -68,16 +68,8 @@ final class LogSafetyIntegrationTests: XCTestCase {
 
     func testRefusedConnectionFloodLogsTheBurstThenOneSuppressionLine() throws {
         let harness = try UsherdHarness()
-        let port = try freePort()
-        try harness.write("mc.socket", """
-            [Socket]
-            ListenStream=127.0.0.1:\(port)
-            Accept=yes
-            MaxConnections=1
-            TriggerLimitBurst=0
-            """)
-        try harness.write("mc@.service", "[Service]\nExecStart=\(harness.probeCommand(label: "mc-%i", "--hold-ms 60000"))\n")
-        try harness.start()
+        let port = try harness.serve("mc", socket: "MaxConnections=1\nTriggerLimitBurst=0", accept: true,
+                                     service: "[Service]\nExecStart=\(harness.probeCommand(label: "mc-%i", "--hold-ms 60000"))\n")
 
         let held = try AcceptClient.ipv4(port)
         XCTAssertEqual(try held.request(), "ok\n")

@@ -11,9 +11,7 @@ final class RestartIntegrationTests: XCTestCase {
 
     func testRestartAlwaysServiceIsRestartedAndGetsTheListenersAgain() throws {
         let harness = try UsherdHarness()
-        let port = try freePort()
-        try harness.write("again.socket", "[Socket]\nListenStream=127.0.0.1:\(port)\n")
-        try harness.write("again.service", """
+        let port = try harness.serve("again", service: """
             [Unit]
             StartLimitIntervalSec=0
             [Service]
@@ -21,7 +19,6 @@ final class RestartIntegrationTests: XCTestCase {
             RestartSec=50ms
             ExecStart=\(harness.probeCommand(label: "again"))
             """)
-        try harness.start()
 
         XCTAssertEqual(try Client.tcp(port: port), "ok 3 again.socket\n")
         try harness.waitForLog("again.service: Scheduled restart job, restart counter is at 3.")
@@ -115,14 +112,11 @@ final class RestartIntegrationTests: XCTestCase {
 
     func testStopPostSeesServiceResultExitCodeAndExitStatus() throws {
         let harness = try UsherdHarness()
-        let port = try freePort()
-        try harness.write("post.socket", "[Socket]\nListenStream=127.0.0.1:\(port)\n")
-        try harness.write("post.service", """
+        let port = try harness.serve("post", service: """
             [Service]
             ExecStart=\(harness.probeCommand(label: "main", "--exit-code 3"))
             ExecStopPost=\(harness.probeCommand(label: "stoppost", "--no-serve"))
             """)
-        try harness.start()
 
         XCTAssertEqual(try Client.tcp(port: port), "ok 3 post.socket\n")
         let report = try harness.waitForReport(label: "stoppost")
@@ -136,15 +130,12 @@ final class RestartIntegrationTests: XCTestCase {
 
     func testStoppingUsherdCancelsAPendingRestart() throws {
         let harness = try UsherdHarness()
-        let port = try freePort()
-        try harness.write("later.socket", "[Socket]\nListenStream=127.0.0.1:\(port)\n")
-        try harness.write("later.service", """
+        let port = try harness.serve("later", service: """
             [Service]
             Restart=always
             RestartSec=1min
             ExecStart=\(harness.probeCommand(label: "later"))
             """)
-        try harness.start()
 
         XCTAssertEqual(try Client.tcp(port: port), "ok 3 later.socket\n")
         try harness.waitForLog("later.service: Deactivated successfully.")

@@ -10,16 +10,13 @@ final class SupervisionIntegrationTests: XCTestCase {
 
     func testServiceIsStartedAgainAfterItExitsWithoutLeakingFds() throws {
         let harness = try UsherdHarness()
-        let port = try freePort()
-        try harness.write("again.socket", "[Socket]\nListenStream=127.0.0.1:\(port)\n")
         // Ten starts in a row would hit systemd's default start limit (5 per 10 s).
-        try harness.write("again.service", """
+        let port = try harness.serve("again", service: """
             [Unit]
             StartLimitIntervalSec=0
             [Service]
             ExecStart=\(harness.probeCommand(label: "again"))
             """)
-        try harness.start()
 
         XCTAssertEqual(try Client.tcp(port: port), "ok 3 again.socket\n")
         try harness.waitForLog("again.service: Deactivated successfully.")
@@ -41,10 +38,8 @@ final class SupervisionIntegrationTests: XCTestCase {
 
     func testServiceIsReactivatedAfterSIGKILL() throws {
         let harness = try UsherdHarness()
-        let port = try freePort()
-        try harness.write("crash.socket", "[Socket]\nListenStream=127.0.0.1:\(port)\n")
-        try harness.write("crash.service", "[Service]\nExecStart=\(harness.probeCommand(label: "crash", "--wait-ms 60000"))\n")
-        try harness.start()
+        let port = try harness.serve("crash",
+                                     service: "[Service]\nExecStart=\(harness.probeCommand(label: "crash", "--wait-ms 60000"))\n")
 
         XCTAssertEqual(try Client.tcp(port: port), "ok 3 crash.socket\n")
         let first = pid(try harness.waitForReport(label: "crash"))
@@ -93,14 +88,11 @@ final class SupervisionIntegrationTests: XCTestCase {
 
     func testGracefulStopKillsATermIgnoringServiceAfterTimeoutAndExitsZero() throws {
         let harness = try UsherdHarness()
-        let port = try freePort()
-        try harness.write("stubborn.socket", "[Socket]\nListenStream=127.0.0.1:\(port)\n")
-        try harness.write("stubborn.service", """
+        let port = try harness.serve("stubborn", service: """
             [Service]
             TimeoutStopSec=1
             ExecStart=\(harness.probeCommand(label: "stubborn", "--ignore-term --hold-ms 60000"))
             """)
-        try harness.start()
 
         XCTAssertEqual(try Client.tcp(port: port), "ok 3 stubborn.socket\n")
         let child = pid(try harness.waitForReport(label: "stubborn"))
@@ -246,10 +238,8 @@ final class StopIntegrationTests: XCTestCase {
 
     func testJSONLogLinesCarryTheUnit() throws {
         let harness = try UsherdHarness()
-        let port = try freePort()
-        try harness.write("json.socket", "[Socket]\nListenStream=127.0.0.1:\(port)\n")
-        try harness.write("json.service", "[Service]\nExecStart=\(harness.probeCommand(label: "json"))\n")
-        try harness.start(extraArguments: ["--log-format", "json"])
+        let port = try harness.serve("json", service: "[Service]\nExecStart=\(harness.probeCommand(label: "json"))\n",
+                                     arguments: ["--log-format", "json"])
 
         XCTAssertEqual(try Client.tcp(port: port), "ok 3 json.socket\n")
         try harness.waitForLog("Deactivated successfully.")

@@ -148,10 +148,8 @@ final class TrustBoundaryIntegrationTests: XCTestCase {
 
     func testInstanceLeftoversAreStoppedSoTheClientGetsEOFAndTheSlotIsFreed() throws {
         let harness = try UsherdHarness()
-        let port = try freePort()
-        try harness.write("bg.socket", "[Socket]\nListenStream=127.0.0.1:\(port)\nAccept=yes\nMaxConnections=2\n")
-        try harness.write("bg@.service", "[Service]\nStandardInput=socket\nTimeoutStopSec=5\nExecStart=/bin/sh -c \"echo hi; sleep 303 & exit 0\"\n")
-        try harness.start()
+        let port = try harness.serve("bg", socket: "MaxConnections=2\n", accept: true,
+                                     service: "[Service]\nStandardInput=socket\nTimeoutStopSec=5\nExecStart=/bin/sh -c \"echo hi; sleep 303 & exit 0\"\n")
         for index in 0..<4 {
             let started = Date()
             XCTAssertEqual(try AcceptClient.ipv4(port).readToEnd(timeout: 4), "hi\n", "connection \(index)")
@@ -165,15 +163,12 @@ final class TrustBoundaryIntegrationTests: XCTestCase {
 
     func testInstanceLeftoversThatIgnoreKillSignalGetSIGKILLAfterTimeoutStopSec() throws {
         let harness = try UsherdHarness()
-        let port = try freePort()
-        try harness.write("stubborn.socket", "[Socket]\nListenStream=127.0.0.1:\(port)\nAccept=yes\n")
-        try harness.write("stubborn@.service", """
+        let port = try harness.serve("stubborn", accept: true, service: """
             [Service]
             StandardInput=socket
             TimeoutStopSec=1
             ExecStart=/bin/sh -c "trap '' TERM; echo hi; sleep 303 & exit 0"
             """)
-        try harness.start()
         let started = Date()
         XCTAssertEqual(try AcceptClient.ipv4(port).readToEnd(timeout: 6), "hi\n")
         let waited = Date().timeIntervalSince(started)

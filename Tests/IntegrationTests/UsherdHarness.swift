@@ -70,6 +70,22 @@ final class UsherdHarness {
         try waitForLog("socket unit(s);", timeout: 10)
     }
 
+    /// The common set-up: `name`.socket listening on a free 127.0.0.1 port
+    /// (with `socket` lines added to its [Socket] section and `Accept=yes` when
+    /// `accept`), its service `name`.service (`name`@.service when `accept`)
+    /// whose whole text is `service`, then `units` (file name → text); starts
+    /// usherd with `arguments` and returns the port.
+    @discardableResult
+    func serve(_ name: String, socket: String = "", accept: Bool = false, service: String,
+               units: [String: String] = [:], arguments: [String] = []) throws -> UInt16 {
+        let port = try freePort()
+        try write("\(name).socket", "[Socket]\nListenStream=127.0.0.1:\(port)\n\(accept ? "Accept=yes\n" : "")\(socket)")
+        try write(accept ? "\(name)@.service" : "\(name).service", service)
+        for (file, text) in units { try write(file, text) }
+        try start(extraArguments: arguments)
+        return port
+    }
+
     /// Runs another usherd with `arguments` until it exits; its exit status and stderr.
     static func runToExit(_ arguments: [String], timeout: Double = 10) throws -> (status: Int32, output: String) {
         let process = Process()

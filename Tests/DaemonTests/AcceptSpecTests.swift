@@ -1,0 +1,76 @@
+// Accept=yes as the daemon performs it, run in-process: real clients connect
+// to a real AF_UNIX listener, the daemon accepts them when the test
+// dispatches the readable io, and the fake instance spawner hands out pids
+// whose exits the test declares.
+import XCTest
+import Activation
+import UnitModel
+import UsherSys
+@testable import UsherDaemon
+
+final class AcceptSpecTests: DaemonSpecCase {
+    private let echo = UnitName("echo.socket")
+
+    /// echo.socket (Accept=yes, plus `settings`) and an inetd-style echo@.service.
+    private func startEcho(_ settings: String = "") throws {
+        try fixture.write("echo.socket", "[Socket]\nListenStream=\(fixture.root)/echo.sock\nAccept=yes\n\(settings)\n")
+        try fixture.write("echo@.service", "[Service]\nStandardInput=socket\nExecStart=/bin/cat\n")
+        try fixture.start()
+    }
+
+    /// A client connects and the daemon gets to accept it.
+    @discardableResult
+    private func connect() throws -> OwnedFD {
+        let fd = try Socket.open(family: AF_UNIX, kind: .stream, object: "echo client")
+        try Socket.connect(fd, to: try SocketAddress.unixPath(fixture.root + "/echo.sock"))
+        fixture.loop.dispatchReadableIO()
+        return fd
+    }
+
+    /// `pid` exits and is reaped: on SIGCHLD, or at the end of a SIGCHLD batching window.
+    private func instanceExits(_ pid: Int32) {
+        fixture.processes.exit(pid)
+        if !fixture.loop.raise(SIGCHLD) { fixture.loop.advanceTime(by: Daemon.reapBatchWindow) }
+    }
+
+    private var counters: AcceptCounters? { fixture.daemon?.units.acceptSockets[echo]?.machine.counters }
+    private var spawned: [FakeInstanceSpawner.Spawn] { fixture.instanceSpawner?.spawned ?? [] }
+
+    func testEachConnectionSpawnsAnInetdInstanceNumberedInAcceptOrder() throws {
+        try startEcho()
+        try connect()
+        try connect()
+        XCTAssertEqual(spawned.map(\.arguments), [["/bin/cat"], ["/bin/cat"]])
+        XCTAssertFalse(spawned[0].environment.contains { $0.hasPrefix("LISTEN_") }, "\(spawned[0].environment)")
+        XCTAssertTrue(fixture.loop.fireIO(.spawnResults))
+        let instances = fixture.daemon?.units.instances(of: echo).map(\.record.instance).sorted() ?? []
+        XCTAssertEqual(instances.map { $0.prefix(2) }, ["0-", "1-"])
+        XCTAssertEqual(counters?.accepted, 2)
+        XCTAssertEqual(counters?.connections, 2)
+    }
+
+    func testConnectionOverMaxConnectionsIsRefusedUntilAnInstanceExits() throws {
+        try startEcho("MaxConnections=1")
+        try connect()
+        let refused = try connect()
+        XCTAssertEqual(spawned.count, 1, "the second connection got an instance")
+        XCTAssertEqual(BlockingIO.readSome(refused.raw, milliseconds: 1000), [], "not closed")
+        XCTAssertEqual(counters?.refused, 1)
+        instanceExits(spawned[0].pid)
+        XCTAssertEqual(counters?.connections, 0)
+        try connect()
+        XCTAssertEqual(spawned.count, 2, "the freed slot was not given to the next connection")
+    }
+
+    func testSIGTERMSignalsTheRunningInstancesGroupsAndExitsOnceTheyAreReaped() throws {
+        try startEcho()
+        try connect()
+        fixture.loop.fireIO(.spawnResults)
+        let pid = spawned[0].pid
+        XCTAssertTrue(fixture.loop.raise(SIGTERM))
+        XCTAssertEqual(fixture.processes.signals(to: .group(pid)), [SIGTERM, SIGCONT])
+        XCTAssertNil(fixture.loop.exitCode, "exited while an instance ran")
+        instanceExits(pid)
+        XCTAssertEqual(fixture.loop.exitCode, 0)
+    }
+}
