@@ -13,13 +13,17 @@ public struct InstanceSpawnRequest {
     public let ip: Bool
     public let strings: InstanceStrings
     public let connection: Int32
+    /// The write end of the instance's own output pipe (`.ownPipe` stdio), or -1; closed after the spawn.
+    public let outputPipe: Int32
 
-    public init(token: UInt64, template: InstanceLaunchTemplate, ip: Bool, strings: InstanceStrings, connection: Int32) {
+    public init(token: UInt64, template: InstanceLaunchTemplate, ip: Bool, strings: InstanceStrings, connection: Int32,
+                outputPipe: Int32 = -1) {
         self.token = token
         self.template = template
         self.ip = ip
         self.strings = strings
         self.connection = connection
+        self.outputPipe = outputPipe
     }
 }
 
@@ -122,7 +126,9 @@ public final class AcceptSpawner {
         let template = request.template
         var connection = request.connection
         var result = cspawn_result()
-        let stdio = (fd(template.stdio.0, connection), fd(template.stdio.1, connection), fd(template.stdio.2, connection))
+        let pipe = request.outputPipe
+        let stdio = (fd(template.stdio.0, connection, pipe), fd(template.stdio.1, connection, pipe),
+                     fd(template.stdio.2, connection, pipe))
         let slots = request.ip ? template.pidSlotsIP : template.pidSlotsLocal
         let code: Int32 = slots.withUnsafeBufferPointer { slotList in
             template.groups.withUnsafeBufferPointer { groupList in
@@ -153,16 +159,18 @@ public final class AcceptSpawner {
         }
         let cloneErrno = code == 0 ? 0 : lastErrno()
         OwnedFD.closeRaw(request.connection)
+        if pipe >= 0 { OwnedFD.closeRaw(pipe) }
         request.strings.free()
         guard code == 0 else { return InstanceSpawnResult(token: request.token, pid: -1, failedStage: 0, errno: cloneErrno) }
         return InstanceSpawnResult(token: request.token, pid: result.pid, failedStage: result.failed_stage,
                                    errno: result.failed_errno)
     }
 
-    private static func fd(_ choice: InstanceStdio, _ connection: Int32) -> Int32 {
+    private static func fd(_ choice: InstanceStdio, _ connection: Int32, _ pipe: Int32) -> Int32 {
         switch choice {
         case .connection: return connection
         case .fixed(let fd): return fd
+        case .ownPipe: return pipe
         }
     }
 }

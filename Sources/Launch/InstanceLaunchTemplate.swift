@@ -15,6 +15,8 @@ import UsherSys
 public enum InstanceStdio {
     case connection
     case fixed(Int32)
+    /// A pipe of the instance's own to usherd (output usherd logs under the instance's name).
+    case ownPipe
 }
 
 /// One argv or envp entry: shared constant text, or segments filled per connection.

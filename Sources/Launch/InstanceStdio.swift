@@ -1,8 +1,9 @@
 // Stdio of Accept=yes instances, resolved once per socket unit: with
 // StandardInput=socket the connection is 0, and 1 and 2 default to it;
 // otherwise stdin is /dev/null (or the file) and output goes where the
-// template says, through fds shared by every instance of the unit (one
-// capture pipe or journald stream per unit, not per connection).
+// template says: files, null or a journald stream shared by every instance,
+// or, where usherd captures it, a pipe of each instance's own (`.ownPipe`),
+// so its lines carry the instance's name as systemd's journal does.
 import UnitModel
 import UsherSys
 
@@ -12,8 +13,11 @@ public struct ResolvedInstanceStdio {
     public var held: [OwnedFD] = []
     /// `DEV:INO` when stdout is a journald stream (JOURNAL_STREAM=).
     public var journalStream: String?
-    /// Capture pipes' read ends for OutputCapture.
-    public var captures: [(stream: String, fd: OwnedFD)] = []
+    /// Whether an instance needs a pipe of its own for its output.
+    public var needsOwnPipe: Bool {
+        for choice in [stdio.1, stdio.2] { if case .ownPipe = choice { return true } }
+        return false
+    }
 }
 
 extension ServiceLauncher {
@@ -31,9 +35,14 @@ extension ServiceLauncher {
         }
         let launch = try prepareStdio(unit, context: context)
         let fixed = launch.plan.stdio
+        let captured = launch.captureWriteEnds
+        func choice(_ isConnection: Bool, _ fd: Int32) -> InstanceStdio {
+            isConnection ? .connection : captured.contains(fd) ? .ownPipe : .fixed(fd)
+        }
+        // The unit-wide capture pipes are not used: each instance gets its own.
         return ResolvedInstanceStdio(
-            stdio: (wanted.0 ? .connection : .fixed(fixed.0), wanted.1 ? .connection : .fixed(fixed.1),
-                    wanted.2 ? .connection : .fixed(fixed.2)),
-            held: launch.borrowed, journalStream: wanted.1 ? nil : launch.journalStream, captures: launch.captures)
+            stdio: (choice(wanted.0, fixed.0), choice(wanted.1, fixed.1), choice(wanted.2, fixed.2)),
+            held: launch.borrowed.filter { !captured.contains($0.raw) },
+            journalStream: wanted.1 ? nil : launch.journalStream)
     }
 }

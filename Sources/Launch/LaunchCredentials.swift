@@ -95,6 +95,7 @@ extension ServiceLauncher {
         let pipe = try OwnedFD.pipe()
         try pipe.read.setNonBlocking(true)
         launch.captures.append((stream, pipe.read))
+        launch.captureWriteEnds.insert(pipe.write.raw)
         return borrow(pipe.write, &launch)
     }
 

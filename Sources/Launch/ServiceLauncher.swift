@@ -20,6 +20,8 @@ public struct PreparedLaunch {
     public var plan: SpawnPlan
     /// Read ends of capture pipes, to hand to OutputCapture after the spawn.
     public var captures: [(stream: String, fd: OwnedFD)] = []
+    /// The plan's fd numbers that are capture pipes' write ends.
+    public var captureWriteEnds: Set<Int32> = []
     /// Everything the plan's fd numbers point at (closed in the parent after spawn).
     public var borrowed: [OwnedFD] = []
     /// `DEV:INO` of stdout when it is a journald stream (JOURNAL_STREAM=).

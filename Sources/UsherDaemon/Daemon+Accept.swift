@@ -107,13 +107,6 @@ extension Daemon {
             markBindFailed(unit.name)
             return
         }
-        for capture in stdio.captures {
-            do {
-                try output.attach(capture.fd, stream: capture.stream, unit: unit.service, loop: loop)
-            } catch {
-                log(Note(.warning, "Cannot watch \(capture.stream) of \(unit.service): \(error)"), unit: unit.name)
-            }
-        }
         let runtime = AcceptRuntime(unit: unit, bound: bound, sources: sources, template: template,
                                     templateUnit: templateUnit, launch: launch, stdio: stdio)
         units.acceptSockets[unit.name] = runtime

@@ -66,8 +66,25 @@ extension Daemon {
         units.pendingInstances[accept.nextToken] = InstanceRecord(socket: runtime.unit.name, source: source, instance: instance,
                                                           started: realtimeMicroseconds())
         let strings = InstanceStrings(launch, ip: remote != nil, values: values)
+        let outputPipe = runtime.stdio.needsOwnPipe ? instanceOutputPipe(runtime, instance: instance) : -1
         spawner.submit(InstanceSpawnRequest(token: accept.nextToken, template: launch, ip: remote != nil,
-                                            strings: strings, connection: connection.fd.release()))
+                                            strings: strings, connection: connection.fd.release(),
+                                            outputPipe: outputPipe))
+    }
+
+    /// A pipe whose read end usherd watches under the instance's own name (lines kept
+    /// with the template's journal); the write end, for the spawner, or -1 when none.
+    private func instanceOutputPipe(_ runtime: AcceptRuntime, instance: String) -> Int32 {
+        let name = UnitName(runtime.template.name.prefix + "@" + instance + ".service")
+        do {
+            let pipe = try OwnedFD.pipe()
+            try pipe.read.setNonBlocking(true)
+            try output.attach(pipe.read, stream: "stdout", unit: name, journalKey: runtime.template.name.full, loop: loop)
+            return pipe.write.release()
+        } catch {
+            log(Note(.warning, "Cannot capture the output of \(name): \(error)"), unit: runtime.unit.name)
+            return -1
+        }
     }
 
     /// The slow path: the template depends on the instance beyond argv and env.

@@ -1,27 +1,31 @@
-// Services' stdout/stderr pipes: each read end is watched by the loop, read
-// in bounded chunks so a flooding service cannot starve other events, split
-// into lines kept in the unit's bounded OutputRing, and logged escaped with
-// the unit name under journald's per-unit rate limit (LogRateLimits). A pipe
-// is dropped at EOF (the last writer is gone).
+// Services' and Accept=yes instances' stdout/stderr pipes: each read end is
+// watched by the loop, read in bounded chunks so a flooding service cannot
+// starve other events, split into lines (OutputRing) that go to the unit's
+// journal and are logged escaped under the unit's (or instance's) name, within
+// journald's per-unit rate limit (LogRateLimits). A pipe is dropped at EOF.
 import Activation
+import ControlProtocol
 import Logging
 import UnitModel
 import UsherSys
 
 final class OutputCapture {
     private struct Pipe {
+        /// Whose output it is: a service, or an Accept=yes instance by its own name.
         var unit: UnitName
+        /// The journal ring and rate limit it counts against (an instance's template).
+        var journalKey: UnitName
         var stream: String
         var fd: OwnedFD
         var source: EventSource
+        /// Splits the pipe's bytes into lines; the journal keeps them.
+        var ring = OutputRing(capacity: 1, byteBudget: OutputRing.lineMax)
     }
 
     /// Bytes read per wakeup and pipe: bounded, so other sources get their turn.
     static let chunk = 65_536
     private var pipes: [OutputID: Pipe] = [:]
-    /// One ring per unit and stream, so stdout and stderr lines never splice.
-    private var rings: [String: OutputRing] = [:]
-    /// Per unit (stdout and stderr together), as journald counts a unit's messages.
+    /// Per unit (stdout and stderr together; an instance with its template), as journald counts a unit's messages.
     private var limits = LogRateLimits()
     private var nextSerial: UInt64 = 0
     private let logger: Logger
@@ -32,46 +36,49 @@ final class OutputCapture {
         self.journal = journal
     }
 
-    func attach(_ fd: OwnedFD, stream: String, unit: UnitName, loop: DaemonLoop) throws {
+    /// Watches `fd`, the read end of `unit`'s `stream`; `journalKey` defaults to the unit.
+    func attach(_ fd: OwnedFD, stream: String, unit: UnitName, journalKey: String? = nil, loop: DaemonLoop) throws {
         nextSerial += 1
         let id = OutputID(serial: nextSerial)
         let source = try loop.addIO(fd: fd.raw, reporting: .outputReadable(id), object: "\(unit) \(stream)")
-        pipes[id] = Pipe(unit: unit, stream: stream, fd: fd, source: source)
+        pipes[id] = Pipe(unit: unit, journalKey: journalKey.map(UnitName.init) ?? unit, stream: stream, fd: fd,
+                         source: source)
     }
 
-    // The ring keeps every line, also those the rate limit keeps out of the
+    // The journal keeps every line, also those the rate limit keeps out of the
     // log: it is bounded anyway, and `status` should show the newest output.
     func readable(_ id: OutputID) {
-        guard let pipe = pipes[id] else { return }
-        let key = "\(pipe.unit) \(pipe.stream)"
+        guard var pipe = pipes[id] else { return }
         switch pipe.fd.readAvailable(limit: OutputCapture.chunk) {
         case .data(let bytes):
-            let lines = rings[key, default: OutputRing()].append(bytes)
-            let now = monotonicMicroseconds()
-            let wallClock = realtimeMicroseconds()
-            for line in lines {
-                journal.append(key: pipe.unit.full, unit: pipe.unit.full, source: pipe.stream == "stderr" ? .stderr : .stdout, priority: 6,
-                               bytes: line, at: wallClock)
-                log(line, pipe, now: now)
-            }
+            let lines = pipe.ring.append(bytes)
+            pipes[id] = pipe
+            record(lines, pipe)
         case .wouldBlock:
             return
         case .endOfFile:
-            if let last = rings[key, default: OutputRing()].finish() { log(last, pipe, now: monotonicMicroseconds()) }
-            logger.logSuppressed(limits.takeSuppressed(pipe.unit), from: pipe.unit)
+            if let last = pipe.ring.finish() { record([last], pipe) }
+            logger.logSuppressed(limits.takeSuppressed(pipe.journalKey), from: pipe.journalKey)
             pipe.source.cancel()
             pipes[id] = nil
         }
     }
 
-    /// The newest captured lines of a unit, oldest first, escaped.
-    func recentLines(of unit: UnitName) -> [String] {
-        ["stdout", "stderr"].flatMap { rings["\(unit) \($0)"]?.contents ?? [] }
+    private func record(_ lines: [[UInt8]], _ pipe: Pipe) {
+        guard !lines.isEmpty else { return }
+        let now = monotonicMicroseconds()
+        let wallClock = realtimeMicroseconds()
+        let source: LogLine.Source = pipe.stream == "stderr" ? .stderr : .stdout
+        for line in lines {
+            journal.append(key: pipe.journalKey.full, unit: pipe.unit.full, source: source, priority: 6, bytes: line,
+                           at: wallClock)
+            log(line, pipe, now: now)
+        }
     }
 
     private func log(_ line: [UInt8], _ pipe: Pipe, now: UInt64) {
-        guard case .log(let suppressed) = limits.admit(pipe.unit, now: now) else { return }
-        logger.logSuppressed(suppressed, from: pipe.unit)
+        guard case .log(let suppressed) = limits.admit(pipe.journalKey, now: now) else { return }
+        logger.logSuppressed(suppressed, from: pipe.journalKey)
         logger.info("\(LogEscaping.escape(bytes: line))", metadata: ["unit": "\(pipe.unit)", "stream": "\(pipe.stream)"])
     }
 

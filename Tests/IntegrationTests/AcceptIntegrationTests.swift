@@ -170,15 +170,18 @@ final class AcceptIntegrationTests: XCTestCase {
         XCTAssertTrue(harness.log.contains("gone.socket: Accepted 3 connection(s), 0 active, 0 refused."), harness.log)
     }
 
-    func testOutputOfFD3InstancesGoesToUsherdsLog() throws {
+    func testOutputOfFD3InstancesGoesToUsherdsLogUnderTheInstancesOwnName() throws {
         let harness = try UsherdHarness()
         let port = try harness.serve("talk", accept: true,
                                      service: "[Service]\nExecStart=/bin/sh -c 'echo said by $$REMOTE_PORT; echo complained >&2'\n")
+        let fdsBefore = harness.usherdFDCount
 
         let client = try AcceptClient.ipv4(port)
         XCTAssertEqual(client.readToEnd(), "", "the handler closed fd 3 without writing to it")
-        try harness.waitForLog("said by \(client.port)")
-        try harness.waitForLog("complained")
+        let instance = "talk@0-127.0.0.1:\(port)-127.0.0.1:\(client.port).service"
+        try harness.waitForLog("\(instance): said by \(client.port)")
+        try harness.waitForLog("\(instance): complained")
+        try eventually("the instance's own output pipe to be closed", timeout: 5) { harness.usherdFDCount <= fdsBefore }
         XCTAssertEqual(try harness.stop(), 0)
     }
 }
