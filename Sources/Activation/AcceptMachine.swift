@@ -30,7 +30,7 @@ public enum Admission: Sendable, Equatable {
     /// Close it at once (and log the refusal text, if any).
     case refuse(Refusal)
     /// The trigger limit was hit: close it and perform these actions (the unit failed).
-    case fail([SocketAction])
+    case fail([AcceptAction])
 }
 
 public enum Refusal: Sendable, Equatable {
@@ -52,7 +52,22 @@ public enum Refusal: Sendable, Equatable {
     }
 }
 
+/// What the daemon does for an Accept=yes socket unit: its listeners and
+/// cooldown only (connections are admitted one by one through `admit`).
+public enum AcceptAction: Sendable, Equatable {
+    case watch
+    case unwatch
+    case armCooldown(TimeSpan)
+    /// Close the listeners (and unlink RemoveOnStop= nodes).
+    case close
+    /// Bind the listeners again; the daemon answers with `.listenersReopened` or `.reopenFailed`.
+    case reopen
+    case log(Note)
+}
+
 public struct AcceptMachine: Sendable, Equatable {
+    static let reopenAfterCooldown: [AcceptAction] = [.log(SocketMachine.cooldownNote), .reopen]
+
     public enum State: Sendable, Equatable {
         case listening
         /// MaxConnectionsPolicy=defer at the cap: listeners not polled.
@@ -78,7 +93,7 @@ public struct AcceptMachine: Sendable, Equatable {
         triggerLimit = RateLimit(interval: unit.triggerLimitInterval, burst: unit.triggerLimitBurst)
     }
 
-    public func startActions() -> [SocketAction] { state == .listening ? [.watch] : [] }
+    public func startActions() -> [AcceptAction] { state == .listening ? [.watch] : [] }
 
     /// Whether MaxConnectionsPerSource= needs the connection's source at all.
     public var countsSources: Bool { maxConnectionsPerSource > 0 }
@@ -106,7 +121,7 @@ public struct AcceptMachine: Sendable, Equatable {
     }
 
     /// An instance admitted from `source` is gone (exited, killed, or never started).
-    public mutating func release(source: ConnectionSource) -> [SocketAction] {
+    public mutating func release(source: ConnectionSource) -> [AcceptAction] {
         if counters.connections > 0 { counters.connections -= 1 }
         if countsSources, let count = perSource[source] {
             perSource[source] = count > 1 ? count - 1 : nil
@@ -118,18 +133,18 @@ public struct AcceptMachine: Sendable, Equatable {
 
     /// Cooldown, reopen and stop; the Accept=no events (readable, service state) do not
     /// concern Accept=yes units, whose instances are not this unit's service.
-    public mutating func handle(_ event: SocketEvent) -> [SocketAction] {
+    public mutating func handle(_ event: SocketEvent) -> [AcceptAction] {
         switch (state, event) {
         case (_, .readable), (_, .serviceActive), (_, .serviceInactive), (_, .serviceStartLimitHit):
             return []
         case (.failed, .cooldownElapsed):
-            return cooldown == nil ? [] : SocketMachine.reopenAfterCooldown
+            return cooldown == nil ? [] : AcceptMachine.reopenAfterCooldown
         case (.listening, .cooldownElapsed), (.paused, .cooldownElapsed), (.stopped, .cooldownElapsed):
             return []
         case (.failed, .listenersReopened), (.stopped, .listenersReopened):
             state = counters.connections >= maxConnections && policy == .defer_ ? .paused : .listening
             triggerLimit.reset()
-            let note = SocketAction.log(SocketMachine.listeningAgain)
+            let note = AcceptAction.log(SocketMachine.listeningAgain)
             return state == .listening ? [note, .watch] : [note]
         case (.listening, .listenersReopened), (.paused, .listenersReopened):
             return []
@@ -160,9 +175,9 @@ public struct AcceptMachine: Sendable, Equatable {
         return .refuse(refusal)
     }
 
-    private mutating func fail(result: UnitResult, _ reason: Note) -> [SocketAction] {
+    private mutating func fail(result: UnitResult, _ reason: Note) -> [AcceptAction] {
         state = .failed(result: result)
-        var actions: [SocketAction] = [.unwatch, .close, .log(reason),
+        var actions: [AcceptAction] = [.unwatch, .close, .log(reason),
                                        .log(Note(.error, "Failed with result '\(result)'."))]
         if let cooldown { actions.append(.armCooldown(cooldown)) }
         return actions

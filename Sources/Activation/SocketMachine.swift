@@ -114,9 +114,8 @@ public struct SocketMachine: Sendable, Equatable {
     }
 
     /// What a failed unit does when TriggerLimitCooldownSec= has passed (both machines).
-    static let reopenAfterCooldown: [SocketAction] = [
-        .log(Note(.notice, "Trigger limit cooldown elapsed, reopening the listeners.")), .reopen,
-    ]
+    static let cooldownNote = Note(.notice, "Trigger limit cooldown elapsed, reopening the listeners.")
+    static let reopenAfterCooldown: [SocketAction] = [.log(cooldownNote), .reopen]
     static let listeningAgain = Note(.notice, "Listening again.")
 
     private mutating func fail(result: UnitResult, _ reason: Note?) -> [SocketAction] {

@@ -134,22 +134,12 @@ public final class AcceptSpawner {
             template.groups.withUnsafeBufferPointer { groupList in
                 template.limits.withUnsafeBufferPointer { limitList in
                     withUnsafePointer(to: &connection) { connectionPointer in
-                        var c = cspawn_request()
-                        c.path = UnsafePointer(template.path)
-                        c.argv = UnsafePointer(request.strings.argv)
-                        c.envp = UnsafePointer(request.strings.envp)
-                        c.pid_slots = slotList.baseAddress
-                        c.n_pid_slots = Int32(slotList.count)
-                        c.fds = template.passesConnectionAsFD3 ? connectionPointer : nil
-                        c.n_fds = template.passesConnectionAsFD3 ? 1 : 0
-                        c.scratch = request.strings.scratch
-                        c.stdio = stdio
-                        c.applyProcessSettings(of: template.plan)
-                        c.groups = groupList.baseAddress
-                        c.n_groups = Int32(groupList.count)
-                        c.cwd = template.workingDirectory.map { UnsafePointer($0) }
-                        c.rlimits = limitList.baseAddress
-                        c.n_rlimits = Int32(limitList.count)
+                        let fds = UnsafeBufferPointer(start: connectionPointer, count: template.passesConnectionAsFD3 ? 1 : 0)
+                        var c = cspawn_request(
+                            plan: template.plan, path: template.path, argv: request.strings.argv,
+                            envp: request.strings.envp, pidSlots: slotList, fds: fds, scratch: request.strings.scratch,
+                            stdio: stdio, groups: groupList, cwd: template.workingDirectory.map { UnsafePointer($0) },
+                            limits: limitList)
                         c.reset_signals = UnsafePointer(resetSignals)
                         c.no_pidfd = 1
                         return cspawn(&c, &result)

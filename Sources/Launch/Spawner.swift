@@ -62,22 +62,10 @@ public enum Spawner {
             groups.withUnsafeBufferPointer { groupList in
                 scratch.withUnsafeMutableBufferPointer { scratchList in
                     limits.withUnsafeMutableBufferPointer { limitList in
-                        var request = cspawn_request()
-                        request.path = UnsafePointer(path)
-                        request.argv = UnsafePointer(argv)
-                        request.envp = UnsafePointer(envp)
-                        request.pid_slots = slotList.baseAddress
-                        request.n_pid_slots = Int32(slotList.count)
-                        request.fds = fds.baseAddress
-                        request.n_fds = Int32(fds.count)
-                        request.scratch = scratchList.baseAddress
-                        request.stdio = plan.stdio
-                        request.applyProcessSettings(of: plan)
-                        request.groups = groupList.baseAddress
-                        request.n_groups = Int32(groupList.count)
-                        request.cwd = cwd.map { UnsafePointer($0) }
-                        request.rlimits = UnsafePointer(limitList.baseAddress)
-                        request.n_rlimits = Int32(limitList.count)
+                        var request = cspawn_request(
+                            plan: plan, path: path, argv: argv, envp: envp, pidSlots: slotList,
+                            fds: fds, scratch: scratchList.baseAddress, stdio: plan.stdio,
+                            groups: groupList, cwd: cwd, limits: UnsafeBufferPointer(limitList))
                         return cspawn(&request, &result)
                     }
                 }
@@ -91,6 +79,31 @@ public enum Spawner {
 }
 
 extension cspawn_request {
+    /// The one place a request is put together, for the Accept=no and Accept=yes
+    /// spawners alike: the plan's settings and the pointers the caller keeps alive
+    /// for the duration of the cspawn call.
+    init(plan: SpawnPlan, path: UnsafePointer<CChar>, argv: UnsafePointer<UnsafeMutablePointer<CChar>?>,
+         envp: UnsafePointer<UnsafeMutablePointer<CChar>?>, pidSlots: UnsafeBufferPointer<Int32>,
+         fds: UnsafeBufferPointer<Int32>, scratch: UnsafeMutablePointer<Int32>?, stdio: (Int32, Int32, Int32),
+         groups: UnsafeBufferPointer<UInt32>, cwd: UnsafePointer<CChar>?, limits: UnsafeBufferPointer<cspawn_rlimit>) {
+        self.init()
+        self.path = path
+        self.argv = argv
+        self.envp = envp
+        pid_slots = pidSlots.baseAddress
+        n_pid_slots = Int32(pidSlots.count)
+        self.fds = fds.baseAddress
+        n_fds = Int32(fds.count)
+        self.scratch = scratch
+        self.stdio = stdio
+        applyProcessSettings(of: plan)
+        self.groups = groups.baseAddress
+        n_groups = Int32(groups.count)
+        self.cwd = cwd
+        rlimits = limits.baseAddress
+        n_rlimits = Int32(limits.count)
+    }
+
     /// The plan's scalar settings (fd flags, signals, session, credentials, umask,
     /// cwd policy, nice), shared by the Accept=no and Accept=yes spawners. Pointer
     /// fields (strings, groups, limits) stay with the caller, who owns their lifetime.

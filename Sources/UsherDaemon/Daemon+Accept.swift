@@ -158,7 +158,7 @@ extension Daemon {
         accept.spawner = spawner
     }
 
-    func performAccept(_ actions: [SocketAction], socket name: UnitName) {
+    func performAccept(_ actions: [AcceptAction], socket name: UnitName) {
         guard let runtime = units.acceptSockets[name] else { return }
         runtime.noteState(at: realtimeMicroseconds)
         for action in actions {
@@ -175,8 +175,6 @@ extension Daemon {
                 reopenAcceptSocket(name)
             case .log(let note):
                 log(note, unit: name)
-            case .activate:
-                break
             }
         }
     }

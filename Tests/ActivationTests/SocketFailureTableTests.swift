@@ -7,25 +7,26 @@ import UnitModel
 @testable import Activation
 
 final class SocketFailureTableTests: XCTestCase {
-    private static let cooldownNote = SocketAction.log(Note(.notice, "Trigger limit cooldown elapsed, reopening the listeners."))
-    private static let listeningNote = SocketAction.log(Note(.notice, "Listening again."))
-    private static let resourcesNote = SocketAction.log(Note(.error, "Failed with result 'resources'."))
+    private static let cooldownNote = Note(.notice, "Trigger limit cooldown elapsed, reopening the listeners.")
+    private static let listeningNote = Note(.notice, "Listening again.")
+    private static let resourcesNote = Note(.error, "Failed with result 'resources'.")
     private static let service = UnitName("web.service")
 
-    private struct Row {
+    private struct Row<Action: Equatable> {
         let state: String
         let event: SocketEvent
-        let actions: [SocketAction]
+        let actions: [Action]
         let after: String
         let line: UInt
-        init(_ state: String, _ event: SocketEvent, _ actions: [SocketAction], _ after: String, line: UInt = #line) {
+        init(_ state: String, _ event: SocketEvent, _ actions: [Action], _ after: String, line: UInt = #line) {
             (self.state, self.event, self.actions, self.after, self.line) = (state, event, actions, after, line)
         }
     }
 
     /// Runs each row on a machine freshly driven into the row's state.
-    private func check<Machine>(_ rows: [Row], start: (String) -> Machine, label: (Machine) -> String,
-                                handle: (inout Machine, SocketEvent) -> [SocketAction]) {
+    private func check<Machine, Action: Equatable>(_ rows: [Row<Action>], start: (String) -> Machine,
+                                                   label: (Machine) -> String,
+                                                   handle: (inout Machine, SocketEvent) -> [Action]) {
         for row in rows {
             var machine = start(row.state)
             XCTAssertEqual(handle(&machine, row.event), row.actions, "\(row.state) × \(row.event)", line: row.line)
@@ -103,15 +104,15 @@ final class SocketFailureTableTests: XCTestCase {
             Row("failed:trigger-limit-hit", .serviceActive, [], "failed:trigger-limit-hit"),
             Row("failed:trigger-limit-hit", .serviceInactive, [], "failed:trigger-limit-hit"),
             Row("failed:trigger-limit-hit", .serviceStartLimitHit, [], "failed:trigger-limit-hit"),
-            Row("failed:trigger-limit-hit", .cooldownElapsed, [Self.cooldownNote, .reopen], "failed:trigger-limit-hit"),
-            Row("failed:trigger-limit-hit", .listenersReopened, [Self.listeningNote, .watch], "listening"),
-            Row("failed:trigger-limit-hit", .reopenFailed, [Self.resourcesNote], "failed:resources"),
+            Row("failed:trigger-limit-hit", .cooldownElapsed, [.log(Self.cooldownNote), .reopen], "failed:trigger-limit-hit"),
+            Row("failed:trigger-limit-hit", .listenersReopened, [.log(Self.listeningNote), .watch], "listening"),
+            Row("failed:trigger-limit-hit", .reopenFailed, [.log(Self.resourcesNote)], "failed:resources"),
             Row("failed:trigger-limit-hit", .stop, closing, "stopped"),
             Row("stopped", .readable(now: 9), [], "stopped"),
             Row("stopped", .serviceStartLimitHit, [], "stopped"),
             Row("stopped", .cooldownElapsed, [], "stopped"),
-            Row("stopped", .listenersReopened, [Self.listeningNote, .watch], "listening"),
-            Row("stopped", .reopenFailed, [Self.resourcesNote], "failed:resources"),
+            Row("stopped", .listenersReopened, [.log(Self.listeningNote), .watch], "listening"),
+            Row("stopped", .reopenFailed, [.log(Self.resourcesNote)], "failed:resources"),
             Row("stopped", .stop, [], "stopped"),
             Row("listening", .start, [], "listening"),
             Row("running", .start, [], "running"),
@@ -150,7 +151,7 @@ final class SocketFailureTableTests: XCTestCase {
         var machine = socketMachine(in: "failed:trigger-limit-hit")
         _ = machine.handle(.reopenFailed)
         XCTAssertEqual(machine.handle(.readable(now: 2)), [])
-        XCTAssertEqual(machine.handle(.listenersReopened), [Self.listeningNote, .watch], "a later start may still reopen it")
+        XCTAssertEqual(machine.handle(.listenersReopened), [.log(Self.listeningNote), .watch], "a later start may still reopen it")
     }
 
     /// An Accept=yes machine (MaxConnections=1, defer) driven into `state`.
@@ -174,8 +175,8 @@ final class SocketFailureTableTests: XCTestCase {
     }
 
     func testAcceptMachineTransitionsAroundFailure() {
-        let closing: [SocketAction] = [.unwatch, .close]
-        var rows: [Row] = []
+        let closing: [AcceptAction] = [.unwatch, .close]
+        var rows: [Row<AcceptAction>] = []
         let unconcerned: [SocketEvent] = [.readable(now: 9), .serviceActive, .serviceInactive, .serviceStartLimitHit]
         for state in ["listening", "paused", "failed:trigger-limit-hit", "stopped"] {
             rows += unconcerned.map { Row(state, $0, [], state) }
@@ -186,17 +187,17 @@ final class SocketFailureTableTests: XCTestCase {
         }
         rows += [
             Row("stopped", .cooldownElapsed, [], "stopped"),
-            Row("stopped", .listenersReopened, [Self.listeningNote, .watch], "listening"),
-            Row("stopped", .reopenFailed, [Self.resourcesNote], "failed:resources"),
+            Row("stopped", .listenersReopened, [.log(Self.listeningNote), .watch], "listening"),
+            Row("stopped", .reopenFailed, [.log(Self.resourcesNote)], "failed:resources"),
             Row("stopped", .start, [.reopen], "stopped"),
             Row("stopped", .resetFailed, [], "stopped"),
             Row("failed:trigger-limit-hit", .start, [.reopen], "failed:trigger-limit-hit"),
             Row("failed:trigger-limit-hit", .resetFailed, [], "stopped"),
         ]
         rows += [
-            Row("failed:trigger-limit-hit", .cooldownElapsed, [Self.cooldownNote, .reopen], "failed:trigger-limit-hit"),
-            Row("failed:trigger-limit-hit", .listenersReopened, [Self.listeningNote, .watch], "listening"),
-            Row("failed:trigger-limit-hit", .reopenFailed, [Self.resourcesNote], "failed:resources"),
+            Row("failed:trigger-limit-hit", .cooldownElapsed, [.log(Self.cooldownNote), .reopen], "failed:trigger-limit-hit"),
+            Row("failed:trigger-limit-hit", .listenersReopened, [.log(Self.listeningNote), .watch], "listening"),
+            Row("failed:trigger-limit-hit", .reopenFailed, [.log(Self.resourcesNote)], "failed:resources"),
             Row("listening", .stop, closing, "stopped"),
             Row("paused", .stop, closing, "stopped"),
             Row("failed:trigger-limit-hit", .stop, closing, "stopped"),
@@ -216,7 +217,7 @@ final class SocketFailureTableTests: XCTestCase {
         var machine = acceptMachine(in: "paused")
         _ = machine.admit(source: .user(1), now: 1)
         XCTAssertEqual(Self.label(machine.state), "failed:trigger-limit-hit")
-        XCTAssertEqual(machine.handle(.listenersReopened), [Self.listeningNote])
+        XCTAssertEqual(machine.handle(.listenersReopened), [.log(Self.listeningNote)])
         XCTAssertEqual(Self.label(machine.state), "paused")
         XCTAssertEqual(machine.release(source: .user(0)), [.watch], "the instance's end resumes polling")
     }
