@@ -27,7 +27,7 @@ let package = Package(
         .target(name: "Binder", dependencies: ["UnitModel", "UsherSys"]),
         .target(name: "Activation", dependencies: ["UnitModel"]),
         .target(name: "ControlProtocol"),
-        .target(name: "Launch", dependencies: ["CSpawn", "CSystemd", "UsherSys", "UnitModel", "Activation"]),
+        .target(name: "Launch", dependencies: ["CSpawn", "CSystemd", "UsherSys", "UnitModel", "UnitFile", "Activation"]),
         .target(name: "UsherDaemon", dependencies: [
             "CSpawn", "CSystemd", "UsherSys", "UnitModel", "UnitFile", "Binder", "Activation", "ControlProtocol", "Launch",
             .product(name: "Logging", package: "swift-log"),

@@ -4,7 +4,8 @@
 // derive → verify. Returns values and diagnostics; never logs, never stops on
 // one broken unit.
 
-import Foundation
+import Dispatch
+import FoundationEssentials
 import UnitModel
 
 /// Everything the loader found on the search path.
