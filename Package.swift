@@ -42,7 +42,7 @@ let package = Package(
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         .executableTarget(name: "usher-probe", dependencies: ["CSystemd", "UsherSys"]),
-        .executableTarget(name: "unitload-bench", dependencies: ["UnitFile", "UnitModel"], path: "bench/unitload", exclude: ["README.md"]),
+        .executableTarget(name: "unitload-bench", dependencies: ["UnitFile", "UnitModel", "UsherSys"], path: "bench/unitload", exclude: ["README.md"]),
         .testTarget(name: "UnitFileTests", dependencies: ["UnitFile", "UnitModel", "ControlProtocol"], exclude: ["Golden"]),
         .testTarget(name: "BinderTests", dependencies: ["Binder", "UnitFile", "UnitModel", "UsherSys"]),
         .testTarget(name: "ActivationTests", dependencies: ["Activation", "UnitModel"]),
