@@ -124,6 +124,7 @@ measure_count() {
     write_units "$count" "$dir"
     for ((run = 1; run <= RUNS; run++)); do
         start_usherd "$dir" "$WORK/usherd.log"
+        grep -E 'Listening on [0-9]+ socket unit' "$WORK/usherd.log" | sed 's/^/  /'
         sleep "$SETTLE"
         rss_list+="$(awk '/^VmRSS:/ { print $2 }' /proc/"$USHERD_PID"/status) "
         before=$(thread_switches "$USHERD_PID")
@@ -132,8 +133,7 @@ measure_count() {
         deltas=$(thread_deltas "$before" "$after")
         wake_list+="$(awk '{ s += $3 } END { print s + 0 }' <<<"$deltas") "
         awk '$3 != 0 { printf "  thread %s (%s): %d wakeups\n", $1, $2, $3 }' <<<"$deltas"
-        [ "$MAPS" = 1 ] && [ "$run" = "$RUNS" ] && top_maps "$USHERD_PID"
-        grep -E 'Listening on [0-9]+ socket unit' "$WORK/usherd.log" | sed 's/^/  /'
+        if [ "$MAPS" = 1 ] && [ "$run" = "$RUNS" ]; then top_maps "$USHERD_PID"; fi
         stop_usherd
     done
     printf '%6d units  idle RSS %s kB  wakeups/%ss %s  (min/median/max of %d runs)\n' "$count" \
@@ -155,7 +155,9 @@ if [ "$BUILD" = 1 ]; then
 fi
 [ -x "$USHERD" ] || { echo "footprint: no usherd at $USHERD" >&2; exit 1; }
 echo "usherd: $USHERD ($(stat -c %s "$USHERD") bytes); $(uname -srm); $(nproc) CPUs; $(date -u '+%Y-%m-%d %H:%M UTC')"
-echo "Foundation libraries linked: $(ldd "$USHERD" | grep -oiE 'lib_?Foundation[A-Za-z]*' | sort -u | tr '\n' ' ' || true)"
+# A binary built with --static-swift-stdlib carries what it uses of them inside.
+foundation=$(ldd "$USHERD" | grep -oiE 'lib_?Foundation[A-Za-z]*' | sort -u | tr '\n' ' ' || true)
+echo "Foundation libraries linked dynamically: ${foundation:-none}"
 for count in $COUNTS; do
     measure_count "$count"
 done
