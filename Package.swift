@@ -27,7 +27,7 @@ let package = Package(
         .target(name: "Binder", dependencies: ["UnitModel", "UsherSys"]),
         .target(name: "Activation", dependencies: ["UnitModel"]),
         .target(name: "ControlProtocol"),
-        .target(name: "Launch", dependencies: ["CSpawn", "CSystemd", "UsherSys", "UnitModel", "Activation"]),
+        .target(name: "Launch", dependencies: ["CSpawn", "CSystemd", "UsherSys", "UnitModel", "UnitFile", "Activation"]),
         .target(name: "UsherDaemon", dependencies: [
             "CSpawn", "CSystemd", "UsherSys", "UnitModel", "UnitFile", "Binder", "Activation", "ControlProtocol", "Launch",
             .product(name: "Logging", package: "swift-log"),
@@ -42,7 +42,7 @@ let package = Package(
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         .executableTarget(name: "usher-probe", dependencies: ["CSystemd", "UsherSys"]),
-        .executableTarget(name: "unitload-bench", dependencies: ["UnitFile", "UnitModel"], path: "bench/unitload", exclude: ["README.md"]),
+        .executableTarget(name: "unitload-bench", dependencies: ["UnitFile", "UnitModel", "UsherSys"], path: "bench/unitload", exclude: ["README.md"]),
         .testTarget(name: "UnitFileTests", dependencies: ["UnitFile", "UnitModel", "ControlProtocol"], exclude: ["Golden"]),
         .testTarget(name: "BinderTests", dependencies: ["Binder", "UnitFile", "UnitModel", "UsherSys"]),
         .testTarget(name: "ActivationTests", dependencies: ["Activation", "UnitModel"]),

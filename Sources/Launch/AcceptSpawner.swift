@@ -4,7 +4,7 @@
 // a semaphore; results wait until the loop reaps. A submitted request's
 // connection fd and strings belong to the spawner, which closes and frees them.
 import CSpawn
-import Foundation
+import FoundationEssentials
 import UsherSys
 
 public struct InstanceSpawnRequest {
@@ -37,11 +37,11 @@ public struct InstanceSpawnResult {
 }
 
 public final class AcceptSpawner {
-    private let requestsLock = NSLock()
+    private let requestsLock = ThreadLock()
     private let requestsReady = CountingSemaphore()
     private var requests: [InstanceSpawnRequest] = []
     private var head = 0
-    private let resultsLock = NSLock()
+    private let resultsLock = ThreadLock()
     private var results: [InstanceSpawnResult] = []
     private var loopNotified = false
     private var wakeWanted = false

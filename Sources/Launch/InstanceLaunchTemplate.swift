@@ -6,7 +6,7 @@
 // output fds are resolved once per unit too.
 import Activation
 import CSpawn
-import Foundation
+import FoundationEssentials
 import UnitFile
 import UnitModel
 import UsherSys
@@ -151,7 +151,7 @@ public final class InstanceLaunchTemplate {
         var segments: [LaunchSegment] = []
         var rest = Substring(text)
         while !rest.isEmpty {
-            let found = markers.compactMap { marker in rest.range(of: marker.0).map { ($0, marker.1) } }
+            let found = markers.compactMap { marker in rest.firstRange(of: marker.0).map { ($0, marker.1) } }
                 .min { $0.0.lowerBound < $1.0.lowerBound }
             guard let (range, segment) = found else { break }
             if range.lowerBound > rest.startIndex { segments.append(.literal(Array(rest[..<range.lowerBound].utf8))) }

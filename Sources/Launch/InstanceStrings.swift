@@ -2,7 +2,7 @@
 // both NULL-terminated pointer arrays, the variable strings (filled from the
 // template's segments) and the child's fd scratch space. Constant entries
 // point into the template. Built on the loop, freed by the spawner thread.
-import Foundation
+import FoundationEssentials
 import UsherSys
 
 public struct InstanceStrings {

@@ -5,7 +5,7 @@
 // when to spawn (that is the service machine's).
 import Activation
 import CSystemd
-import Foundation
+import FoundationEssentials
 import UnitModel
 import UsherSys
 
@@ -153,7 +153,7 @@ public enum ServiceLauncher {
 
     /// LimitNOFILE= and friends, by the resource's name (with or without "Limit").
     public static func spawnLimit(_ entry: (key: String, value: ResourceLimit)) -> SpawnLimit? {
-        let name = entry.key.uppercased().replacingOccurrences(of: "LIMIT", with: "")
+        let name = entry.key.uppercased().replacing("LIMIT", with: "")
         let resources = ["CPU", "FSIZE", "DATA", "STACK", "CORE", "RSS", "NPROC", "NOFILE", "MEMLOCK", "AS",
                          "LOCKS", "SIGPENDING", "MSGQUEUE", "NICE", "RTPRIO", "RTTIME"]
         guard let resource = resources.firstIndex(of: name) else { return nil }

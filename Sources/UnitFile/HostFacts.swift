@@ -1,8 +1,9 @@
 // Reads the host facts behind specifiers (%H %m %b %v %u %U %h %t …) from
-// /proc, /etc and the environment with Foundation only: this module imports
-// no Glibc. The system manager is root; a user manager is the calling user.
+// /proc, /etc and the environment with FoundationEssentials only: this module
+// imports no Glibc. The system manager is root; a user manager is the calling
+// user.
 
-import Foundation
+import FoundationEssentials
 
 extension SpecifierContext {
     /// The facts of this machine for a system (`userManager: false`) or user manager.
@@ -12,7 +13,7 @@ extension SpecifierContext {
         var context = SpecifierContext(
             hostname: firstLine("/proc/sys/kernel/hostname") ?? ProcessInfo.processInfo.hostName,
             machineID: firstLine("/etc/machine-id") ?? "",
-            bootID: (firstLine("/proc/sys/kernel/random/boot_id") ?? "").replacingOccurrences(of: "-", with: ""),
+            bootID: (firstLine("/proc/sys/kernel/random/boot_id") ?? "").replacing("-", with: ""),
             kernelRelease: firstLine("/proc/sys/kernel/osrelease") ?? "",
             osID: os["ID"] ?? "", osVersionID: os["VERSION_ID"] ?? "", userManager: userManager)
         guard userManager else { return context }
@@ -49,8 +50,9 @@ extension SpecifierContext {
         var fields: [String: String] = [:]
         for line in text.split(separator: "\n") {
             guard let eq = line.firstIndex(of: "=") else { continue }
-            let value = line[line.index(after: eq)...].trimmingCharacters(in: CharacterSet(charactersIn: "\"'"))
-            fields[String(line[..<eq])] = value
+            let quoted = line[line.index(after: eq)...]
+            let isQuote: (Character) -> Bool = { $0 == "\"" || $0 == "'" }
+            fields[String(line[..<eq])] = String(quoted.drop(while: isQuote).reversed().drop(while: isQuote).reversed())
         }
         return fields
     }

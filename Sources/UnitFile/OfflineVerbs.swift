@@ -3,7 +3,7 @@
 // when a unit is refused or missing or a command is not executable), `cat` (files headed by their path), and
 // `show` (Key=value lines).
 
-import Foundation
+import FoundationEssentials
 import UnitModel
 
 public struct VerifyOutcome: Sendable {
@@ -99,9 +99,9 @@ extension UnitLoader {
         var names: [UnitName] = []
         for argument in arguments {
             if argument.contains("/") {
-                let directory = (argument as NSString).deletingLastPathComponent
+                let directory = argument.deletingLastPathComponent
                 if !extra.contains(directory) { extra.append(directory.isEmpty ? "/" : directory) }
-                names.append(UnitName((argument as NSString).lastPathComponent))
+                names.append(UnitName(argument.lastPathComponent))
             } else {
                 names.append(UnitName(argument))
             }

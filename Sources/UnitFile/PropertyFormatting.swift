@@ -45,7 +45,7 @@ extension UnitProperties {
 
     static func quoted(_ word: String) -> String {
         word.isEmpty || word.contains(where: { $0 == " " || $0 == "\t" || $0 == "\"" || $0 == "\\" })
-            ? "\"" + word.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"") + "\""
+            ? "\"" + word.replacing("\\", with: "\\\\").replacing("\"", with: "\\\"") + "\""
             : word
     }
 

@@ -2,7 +2,7 @@
 // mapped to the first directory that has it (earlier directories win), and
 // every `*.d` drop-in directory, so loading 20,000 units lists each folder once.
 
-import Foundation
+import FoundationEssentials
 import UnitModel
 
 public enum UnitSearchPath {
@@ -10,7 +10,7 @@ public enum UnitSearchPath {
     public static func defaults(userManager: Bool, environment: [String: String] = ProcessInfo.processInfo.environment)
         -> [String] {
         guard userManager else { return ["/etc/usher/units", "/run/usher/units", "/usr/lib/usher/units"] }
-        let home = environment["HOME"] ?? NSHomeDirectory()
+        let home = environment["HOME"] ?? FileManager.default.homeDirectoryForCurrentUser.path
         let config = environment["XDG_CONFIG_HOME"] ?? home + "/.config"
         let data = environment["XDG_DATA_HOME"] ?? home + "/.local/share"
         var dirs = [config + "/usher/units"]

@@ -3,7 +3,7 @@
 // SpecifierContext; the unit part is derived from the unit's name. Unknown
 // specifiers fail with "Invalid slot" as systemd does.
 
-import Foundation
+import FoundationEssentials
 import UnitModel
 
 /// Facts about the host and the manager's user that specifiers expand to.
@@ -113,7 +113,7 @@ public struct SpecifierExpander: Sendable {
         case "J": return UnitNameEscaping.unescape(finalComponent(name.prefix))
         case "f": return pathFromName(name)
         case "y": return fragmentPath ?? ""
-        case "Y": return fragmentPath.map { ($0 as NSString).deletingLastPathComponent } ?? ""
+        case "Y": return fragmentPath.map { $0.deletingLastPathComponent } ?? ""
         default: return hostValue(for: ch)
         }
     }

@@ -3,7 +3,7 @@
 // device such as /dev/null, or an empty regular file), or a load error named
 // by its errno (a symlink loop, a dangling symlink, a directory, no access).
 
-import Foundation
+import FoundationEssentials
 import Glibc
 
 enum UnitFileStatus: Equatable {

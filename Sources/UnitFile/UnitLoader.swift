@@ -4,7 +4,7 @@
 // derive → verify. Returns values and diagnostics; never logs, never stops on
 // one broken unit.
 
-import Foundation
+import FoundationEssentials
 import UnitModel
 
 /// Everything the loader found on the search path.
@@ -27,9 +27,19 @@ public struct UnitLoader: Sendable {
         self.specifiers = specifiers
     }
 
+    /// Runs `body(stripe)` for every stripe in 0..<count, in any order or at once, and
+    /// returns when all are done (UsherSys's Threads.concurrentPerform runs them in parallel).
+    public typealias StripeRunner = (_ count: Int, _ body: (Int) -> Void) -> Void
+
+    /// One stripe after the other on the calling thread.
+    public static let inOrder: StripeRunner = { count, body in
+        for stripe in 0..<count { body(stripe) }
+    }
+
     /// Every non-template `.socket` and `.service` on the path (aliases and masked units excluded).
-    /// Units are parsed in parallel; results and diagnostics keep the search path's name order.
-    public func loadAll() -> UnitSet {
+    /// `run` spreads the parsing over one stripe per core; results and diagnostics keep the
+    /// search path's name order.
+    public func loadAll(run: StripeRunner = UnitLoader.inOrder) -> UnitSet {
         let index = UnitDirectoryIndex(directories: directories)
         let candidates: [LocatedUnit] = index.orderedNames.compactMap { fileName in
             let name = UnitName(fileName)
@@ -37,7 +47,7 @@ public struct UnitLoader: Sendable {
             guard let located = locate(name, index), located.canonicalName == name else { return nil }
             return located
         }
-        let results = loadConcurrently(candidates, index)
+        let results = loadConcurrently(candidates, index, run)
         var set = UnitSet()
         for (located, result) in zip(candidates, results) {
             if result.masked {
@@ -53,12 +63,12 @@ public struct UnitLoader: Sendable {
         return set
     }
 
-    /// Loads each unit on all cores; every slot of the result is written by exactly one iteration.
-    func loadConcurrently(_ units: [LocatedUnit], _ index: UnitDirectoryIndex) -> [LoadResult] {
+    /// Loads the units in one stripe per core; every slot of the result is written by exactly one stripe.
+    func loadConcurrently(_ units: [LocatedUnit], _ index: UnitDirectoryIndex, _ run: StripeRunner) -> [LoadResult] {
         var results = [LoadResult](repeating: LoadResult(), count: units.count)
-        let stripes = max(1, min(units.count, ProcessInfo.processInfo.activeProcessorCount * 4))
+        let stripes = max(1, min(units.count, ProcessInfo.processInfo.activeProcessorCount))
         results.withUnsafeMutableBufferPointer { slots in
-            DispatchQueue.concurrentPerform(iterations: stripes) { stripe in
+            run(stripes) { stripe in
                 for i in stride(from: stripe, to: units.count, by: stripes) {
                     slots[i] = load(units[i], index)
                 }

@@ -3,7 +3,7 @@
 // or /dev/null), files that cannot be loaded (symlink loop, dangling symlink,
 // directory: an errno, never a mask), and the lexed file plus its drop-ins.
 
-import Foundation
+import FoundationEssentials
 import UnitModel
 
 /// Where a unit's main file is and under which name it loads.

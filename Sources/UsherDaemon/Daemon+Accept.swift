@@ -139,7 +139,7 @@ extension Daemon {
             all += more
         }
         for diagnostic in all {
-            let text = diagnostic.text.replacingOccurrences(of: InstanceLaunchTemplate.instanceMarker, with: "%i")
+            let text = diagnostic.text.replacing(InstanceLaunchTemplate.instanceMarker, with: "%i")
             logger.log(level: diagnostic.severity == .error ? .error : .warning, "\(text)",
                        metadata: ["unit": "\(unit.service)"])
         }

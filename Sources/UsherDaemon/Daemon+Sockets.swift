@@ -10,7 +10,7 @@ import UsherSys
 
 extension Daemon {
     func loadAndBind() {
-        let set = loader.loadAll()
+        let set = loader.loadAll(run: Threads.concurrentPerform)
         let now = realtimeMicroseconds()
         for diagnostic in set.diagnostics {
             let note = Note(diagnostic.severity == .error ? .error : .warning, diagnostic.text)

@@ -75,10 +75,31 @@ extension AcceptedConnection {
 }
 
 public enum Threads {
-    /// Starts a detached thread running `body` with every signal blocked, so
+    /// Starts a detached thread running `body` with every signal blocked.
+    public static func startDetached(_ body: @escaping () -> Void) throws {
+        pthread_detach(try start(body))
+    }
+
+    /// Calls `body(i)` for every i in 0..<iterations, each on its own thread (i = 0 on the
+    /// caller's), and returns when all have finished. Plain threads rather than
+    /// DispatchQueue.concurrentPerform: once libdispatch's worker pool exists, its monitor
+    /// timer wakes the process every second for good. An iteration whose thread cannot
+    /// be created runs on the caller.
+    public static func concurrentPerform(iterations: Int, _ body: (Int) -> Void) {
+        withoutActuallyEscaping(body) { body in
+            var threads: [pthread_t] = []
+            for i in 1..<max(1, iterations) {
+                if let thread = try? start({ body(i) }) { threads.append(thread) } else { body(i) }
+            }
+            if iterations > 0 { body(0) }
+            for thread in threads { pthread_join(thread, nil) }
+        }
+    }
+
+    /// Creates a joinable thread running `body` with every signal blocked, so
     /// signals keep going to usherd's signalfd. The mask is set in the creating
     /// thread around pthread_create, because the new thread inherits it.
-    public static func startDetached(_ body: @escaping () -> Void) throws {
+    private static func start(_ body: @escaping () -> Void) throws -> pthread_t {
         var all = sigset_t()
         var saved = sigset_t()
         sigfillset(&all)
@@ -96,7 +117,7 @@ public enum Threads {
             Unmanaged<ThreadBody>.fromOpaque(box).release()
             throw SystemError(call: "pthread_create", errno: code)
         }
-        pthread_detach(thread)
+        return thread
     }
 }
 
@@ -119,6 +140,23 @@ public final class CountingSemaphore {
     public func wait() {
         while sem_wait(semaphore) != 0 && errno == EINTR {}
     }
+}
+
+/// A mutex (pthread_mutex_t) for the short critical sections between the
+/// loop and the spawner threads.
+public final class ThreadLock {
+    private let mutex = UnsafeMutablePointer<pthread_mutex_t>.allocate(capacity: 1)
+
+    public init() { pthread_mutex_init(mutex, nil) }
+
+    deinit {
+        pthread_mutex_destroy(mutex)
+        mutex.deallocate()
+    }
+
+    public func lock() { pthread_mutex_lock(mutex) }
+
+    public func unlock() { pthread_mutex_unlock(mutex) }
 }
 
 private final class ThreadBody {

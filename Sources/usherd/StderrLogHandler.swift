@@ -3,7 +3,7 @@
 // "unit" metadata key, so every line says which unit it is about. Control
 // characters in any message or value are escaped here (LogEscaping).
 import Activation
-import Foundation
+import FoundationEssentials
 import Logging
 import UsherSys
 
@@ -13,8 +13,11 @@ struct StderrLogHandler: LogHandler {
     let json: Bool
     var metadata: Logger.Metadata = [:]
     static let pid = Processes.currentPID
-    /// One formatter for every line; logging happens on the loop's one thread.
-    private static let timestamps = ISO8601DateFormatter()
+    private static let encoder = {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys]
+        return encoder
+    }()
 
     init(label: String, level: Logger.Level, json: Bool) {
         self.label = label
@@ -38,7 +41,7 @@ struct StderrLogHandler: LogHandler {
         let safeMessage = LogEscaping.escape("\(message)")
         let text = json ? jsonLine(level: level, message: safeMessage, unit: unit, metadata: merged)
             : textLine(level: level, message: safeMessage, unit: unit)
-        FileHandle.standardError.write(Data((text + "\n").utf8))
+        try? BlockingIO.writeAll(2, Array((text + "\n").utf8))
     }
 
     private func textLine(level: Logger.Level, message: String, unit: String?) -> String {
@@ -48,11 +51,11 @@ struct StderrLogHandler: LogHandler {
     }
 
     private func jsonLine(level: Logger.Level, message: String, unit: String?, metadata: Logger.Metadata) -> String {
-        var object: [String: String] = ["time": StderrLogHandler.timestamps.string(from: Date()), "level": "\(level)",
+        var object: [String: String] = ["time": Date().formatted(.iso8601), "level": "\(level)",
                                         "message": message]
         if let unit { object["unit"] = unit }
         for (key, value) in metadata { object[key] = LogEscaping.escape("\(value)") }
-        guard let data = try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys]) else {
+        guard let data = try? StderrLogHandler.encoder.encode(object) else {
             return message
         }
         return String(decoding: data, as: UTF8.self)

@@ -56,6 +56,20 @@ final class LoaderTests: XCTestCase {
         XCTAssertEqual(set.services.first?.execStart.first?.arguments, ["/sbin/agetty", "tty1"])
     }
 
+    func testStripesRunInAnyOrderAndTheSetKeepsTheSearchPathOrder() throws {
+        let dir = try UnitDirectory()
+        for name in ["e", "a", "d", "b", "c"] { try dir.write("\(name).service", service) }
+        try dir.write("broken.service", "[Service]\nBogus=1\n")
+        let backwards: UnitLoader.StripeRunner = { count, body in
+            for stripe in (0..<count).reversed() { body(stripe) }
+        }
+        let set = dir.loader.loadAll(run: backwards)
+        XCTAssertEqual(set.services.map(\.name.full), dir.loader.loadAll().services.map(\.name.full))
+        XCTAssertEqual(set.diagnostics.map(\.text), dir.loader.loadAll().diagnostics.map(\.text))
+        XCTAssertEqual(set.services.count, 5)
+        XCTAssertFalse(set.diagnostics.isEmpty)
+    }
+
     func testMissingUnitIsReported() throws {
         let dir = try UnitDirectory()
         let (unit, diagnostics) = dir.loader.loadSocket(UnitName("ghost.socket"))

@@ -7,6 +7,7 @@
 import Foundation
 import UnitFile
 import UnitModel
+import UsherSys
 
 let arguments = Swift.CommandLine.arguments
 let pairs = arguments.count > 1 ? Int(arguments[1]) ?? 10_000 : 10_000
@@ -66,7 +67,7 @@ var times: [TimeInterval] = []
 var set = UnitSet()
 for _ in 0..<repeats {
     let start = Date()
-    set = loader.loadAll()
+    set = loader.loadAll(run: Threads.concurrentPerform)
     times.append(Date().timeIntervalSince(start))
 }
 let elapsed = times[0]

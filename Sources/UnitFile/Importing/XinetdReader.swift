@@ -3,7 +3,7 @@
 // `includedir` (files in C-locale order, skipping names with a '.' or ending
 // in '~'). Relative include paths are taken from the including file's directory.
 
-import Foundation
+import FoundationEssentials
 
 public enum XinetdReader {
     /// Every stanza reachable from `path`, in the order xinetd reads them, and the notes.
@@ -18,8 +18,8 @@ public enum XinetdReader {
     }
 
     static func isDirectory(_ path: String) -> Bool {
-        var directory: ObjCBool = false
-        return FileManager.default.fileExists(atPath: path, isDirectory: &directory) && directory.boolValue
+        var directory = false
+        return FileManager.default.fileExists(atPath: path, isDirectory: &directory) && directory
     }
 
     /// The files `includedir` reads: no '.' in the name, no trailing '~', sorted bytewise.
@@ -43,7 +43,7 @@ public enum XinetdReader {
             }
             let (items, parseNotes) = XinetdParser.parse(String(decoding: data, as: UTF8.self), file: path)
             notes += parseNotes
-            let base = (path as NSString).deletingLastPathComponent
+            let base = path.deletingLastPathComponent
             for item in items {
                 switch item {
                 case .stanza(let stanza): stanzas.append(stanza)

@@ -1,0 +1,163 @@
+#!/usr/bin/env bash
+# footprint.sh: usherd's idle footprint. Builds usherd in release mode, starts
+# it on N generated socket units (loopback TCP; above 100 units every other
+# one is AF_UNIX), and prints its idle RSS and the wakeups of all its threads
+# over 10 s, min/median/max over a few fresh starts. Stops what it starts by PID.
+set -euo pipefail
+
+BENCH_DIR=$(cd "$(dirname "$0")" && pwd)
+ROOT=$(cd "$BENCH_DIR/.." && pwd)
+USHERD=${USHERD:-$ROOT/.build/release/usherd}
+COUNTS="10"
+RUNS=3
+BUILD=1
+MAPS=0
+SETTLE=2
+IDLE_WINDOW=10
+TCP_BASE=${TCP_BASE:-20000}
+
+usage() {
+    cat <<USAGE
+usage: bench/footprint.sh [--units "10 1000 10000"] [--runs N] [--no-build] [--maps]
+  --units   unit counts to measure (default 10)
+  --runs    fresh starts per count (default 3)
+  --no-build  use \$USHERD (default .build/release/usherd) as it is
+  --maps    after the last run of each count, the ten mappings with the most RSS
+USAGE
+}
+
+while [ $# -gt 0 ]; do
+    case $1 in
+    --units) COUNTS=$2; shift 2 ;;
+    --runs) RUNS=$2; shift 2 ;;
+    --no-build) BUILD=0; shift ;;
+    --maps) MAPS=1; shift ;;
+    -h | --help) usage; exit 0 ;;
+    *) usage >&2; exit 2 ;;
+    esac
+done
+
+WORK=$(mktemp -d /tmp/usher-footprint.XXXXXX)
+USHERD_PID=""
+
+stop_usherd() {
+    [ -n "$USHERD_PID" ] || return 0
+    kill -TERM "$USHERD_PID" 2>/dev/null || true
+    local i
+    for i in $(seq 1 50); do
+        kill -0 "$USHERD_PID" 2>/dev/null || break
+        sleep 0.1
+    done
+    kill -KILL "$USHERD_PID" 2>/dev/null || true
+    wait "$USHERD_PID" 2>/dev/null || true
+    USHERD_PID=""
+}
+
+cleanup() {
+    stop_usherd
+    rm -rf "$WORK"
+}
+trap cleanup EXIT
+
+# Writes COUNT socket+service pairs into DIR. Nothing connects, so the
+# services never start; they only have to load.
+write_units() {
+    local count=$1 dir=$2 i listen
+    mkdir -p "$dir" "$WORK/sock"
+    for ((i = 1; i <= count; i++)); do
+        if [ "$count" -gt 100 ] && [ $((i % 2)) -eq 1 ]; then
+            listen="$WORK/sock/fp$i.sock"
+        else
+            listen="127.0.0.1:$((TCP_BASE + i))"
+        fi
+        printf '[Socket]\nListenStream=%s\n' "$listen" >"$dir/fp$i.socket"
+        printf '[Service]\nExecStart=/bin/cat\n' >"$dir/fp$i.service"
+    done
+}
+
+# Sum of voluntary and involuntary context switches over every thread of PID.
+switches() {
+    cat /proc/"$1"/task/*/status 2>/dev/null |
+        awk '/^(voluntary|nonvoluntary)_ctxt_switches:/ { n += $2 } END { print n + 0 }'
+}
+
+# One line per thread: tid, name, switches.
+thread_switches() {
+    local task
+    for task in /proc/"$1"/task/*; do
+        printf '%s %s %s\n' "${task##*/}" "$(cat "$task/comm")" \
+            "$(awk '/_ctxt_switches:/ { n += $2 } END { print n + 0 }' "$task/status")"
+    done
+}
+
+# The ten mappings of PID with the most resident memory, summed per file.
+top_maps() {
+    awk '/^[0-9a-f]+-[0-9a-f]+ / { name = ($6 == "" ? "[anon]" : $6) }
+         /^Rss:/ { rss[name] += $2 }
+         END { for (n in rss) printf "%8d kB  %s\n", rss[n], n }' /proc/"$1"/smaps |
+        sort -rn | head -10
+}
+
+# Starts usherd on DIR and waits (bounded) until it reports its sockets.
+start_usherd() {
+    local dir=$1 log=$2 i
+    rm -rf "$WORK/rt"
+    "$USHERD" --unit-dir "$dir" --runtime-dir "$WORK/rt" 2>"$log" &
+    USHERD_PID=$!
+    for i in $(seq 1 600); do
+        grep -qE 'Listening on [0-9]+ socket unit' "$log" && return 0
+        kill -0 "$USHERD_PID" 2>/dev/null || break
+        sleep 0.1
+    done
+    echo "footprint: usherd did not report its sockets; its log:" >&2
+    tail -5 "$log" >&2
+    return 1
+}
+
+# Prints "min/median/max" of the numbers on stdin.
+spread() {
+    sort -n | awk '{ v[NR] = $1 } END { printf "%s/%s/%s", v[1], v[int((NR + 1) / 2)], v[NR] }'
+}
+
+measure_count() {
+    local count=$1 dir="$WORK/units-$1" run before after deltas rss_list="" wake_list=""
+    write_units "$count" "$dir"
+    for ((run = 1; run <= RUNS; run++)); do
+        start_usherd "$dir" "$WORK/usherd.log"
+        grep -E 'Listening on [0-9]+ socket unit' "$WORK/usherd.log" | sed 's/^/  /'
+        sleep "$SETTLE"
+        rss_list+="$(awk '/^VmRSS:/ { print $2 }' /proc/"$USHERD_PID"/status) "
+        before=$(thread_switches "$USHERD_PID")
+        sleep "$IDLE_WINDOW"
+        after=$(thread_switches "$USHERD_PID")
+        deltas=$(thread_deltas "$before" "$after")
+        wake_list+="$(awk '{ s += $3 } END { print s + 0 }' <<<"$deltas") "
+        awk '$3 != 0 { printf "  thread %s (%s): %d wakeups\n", $1, $2, $3 }' <<<"$deltas"
+        if [ "$MAPS" = 1 ] && [ "$run" = "$RUNS" ]; then top_maps "$USHERD_PID"; fi
+        stop_usherd
+    done
+    printf '%6d units  idle RSS %s kB  wakeups/%ss %s  (min/median/max of %d runs)\n' "$count" \
+        "$(echo $rss_list | tr ' ' '\n' | spread)" "$IDLE_WINDOW" \
+        "$(echo $wake_list | tr ' ' '\n' | spread)" "$RUNS"
+}
+
+# From two thread_switches listings, one line per thread: tid, name, switches
+# in between (a thread born in between counts all of its own).
+thread_deltas() {
+    printf '%s\n--\n%s\n' "$1" "$2" |
+        awk '$1 == "--" { after = 1; next }
+             !after { n[$1] = $3; next }
+             { print $1, $2, $3 - n[$1] }'
+}
+
+if [ "$BUILD" = 1 ]; then
+    (cd "$ROOT" && swift build -c release --product usherd 2>&1 | tail -1)
+fi
+[ -x "$USHERD" ] || { echo "footprint: no usherd at $USHERD" >&2; exit 1; }
+echo "usherd: $USHERD ($(stat -c %s "$USHERD") bytes); $(uname -srm); $(nproc) CPUs; $(date -u '+%Y-%m-%d %H:%M UTC')"
+# A binary built with --static-swift-stdlib carries what it uses of them inside.
+foundation=$(ldd "$USHERD" | grep -oiE 'lib_?Foundation[A-Za-z]*' | sort -u | tr '\n' ' ' || true)
+echo "Foundation libraries linked dynamically: ${foundation:-none}"
+for count in $COUNTS; do
+    measure_count "$count"
+done
