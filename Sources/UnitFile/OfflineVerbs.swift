@@ -71,16 +71,16 @@ extension UnitLoader {
         var expanded: [String] = []
         var notes: [String] = []
         for argument in arguments {
-            var isDirectory: ObjCBool = false
+            var isDirectory = false
             if argument.contains("/") || FileManager.default.fileExists(atPath: argument, isDirectory: &isDirectory) {
-                if FileManager.default.fileExists(atPath: argument, isDirectory: &isDirectory), isDirectory.boolValue {
+                if FileManager.default.fileExists(atPath: argument, isDirectory: &isDirectory), isDirectory {
                     let files = (try? FileManager.default.contentsOfDirectory(atPath: argument)) ?? []
                     let units = files.filter { isUnitFileName($0) && !UnitName($0).isTemplate }.sorted()
                     if units.isEmpty { notes.append("\(argument): no .socket or .service units in this directory.") }
                     expanded += units.map { (argument.hasSuffix("/") ? argument : argument + "/") + $0 }
                     continue
                 }
-                if argument.contains("/") && !isUnitFileName((argument as NSString).lastPathComponent) {
+                if argument.contains("/") && !isUnitFileName(argument.lastPathComponent) {
                     notes.append("Skipping \(argument): not a .socket or .service file.")
                     continue
                 }
