@@ -24,6 +24,8 @@ public protocol ProcessControl {
 }
 
 public struct SystemProcesses: ProcessControl {
+    private let children = ChildrenFile()
+
     public init() {}
 
     public func reapExited() -> [ReapedChild] { Processes.reapAll() }
@@ -31,7 +33,7 @@ public struct SystemProcesses: ProcessControl {
     public func signal(pidfd: OwnedFD, _ signal: Int32) throws { try Processes.signal(pidfd: pidfd, signal) }
     public func signal(pid: Int32, _ signal: Int32) { Processes.signal(pid: pid, signal) }
     public func groupExists(_ group: Int32) -> Bool { ProcessTree.groupExists(group) }
-    public func childrenOfMainThread() -> [Int32] { ProcessTree.childrenOfMainThread(Processes.currentPID) }
+    public func childrenOfMainThread() -> [Int32] { children.read() }
 
     public func sessionMembers(of sessions: Set<Int32>, among candidates: [Int32]) -> [Int32] {
         ProcessTree.leftovers(of: sessions, among: candidates)

@@ -15,7 +15,8 @@ public struct ReapedChild: Sendable, Equatable {
 }
 
 public enum Processes {
-    public static var currentPID: Int32 { getpid() }
+    /// This process's pid, read once (no Swift runs in a forked child).
+    public static let currentPID: Int32 = getpid()
 
     /// Reaps every exited child without blocking (our own and adopted orphans).
     public static func reapAll() -> [ReapedChild] {

@@ -57,6 +57,25 @@ public enum ProcessTree {
         return text.split(separator: " ").compactMap { Int32($0.trimmingSpaces) }
     }
 
+    /// The numbers in a children file's text ("12 34 ").
+    static func pids(in bytes: ArraySlice<UInt8>) -> [Int32] {
+        var result: [Int32] = []
+        var value: Int32 = 0
+        var inNumber = false
+        for byte in bytes {
+            if byte >= 48 && byte <= 57 {
+                value = value &* 10 &+ Int32(byte - 48)
+                inNumber = true
+            } else if inNumber {
+                result.append(value)
+                value = 0
+                inNumber = false
+            }
+        }
+        if inNumber { result.append(value) }
+        return result
+    }
+
     /// `roots` and all their descendants, breadth first.
     public static func withDescendants(_ roots: [Int32]) -> [Int32] {
         var found = roots
