@@ -24,7 +24,9 @@ extension Daemon {
         case .resetFailed:
             let names = request.units.isEmpty ? knownUnitNames() : unitNames(request)
             control?.reply(call.client, ControlResponse(results: names.map(resetFailed)))
-        case .daemonReload, .daemonReexec:
+        case .daemonReload:
+            control?.reply(call.client, ControlResponse(reload: reload()))
+        case .daemonReexec:
             control?.reply(call.client, .failure(.unsupported, "\(request.verb.rawValue) is not supported by this usherd yet."))
         }
     }
