@@ -17,7 +17,9 @@ extension Daemon {
         record(set)
         var summary = ReloadSummary()
         for name in set.refused {
-            let reason = units.broken[name]?.reason ?? "Failed to load; keeping the previous definition."
+            let errors = set.diagnostics.filter { $0.unit == name.full && $0.severity == .error }.map(\.text)
+            let reason = errors.isEmpty ? "Failed to load." : errors.joined(separator: "; ")
+            if hasWorkingDefinition(name) { log(Note(.error, "Reload failed, keeping the previous definition."), unit: name) }
             summary.failed.append(ReloadFailure(unit: name.full, reason: reason))
         }
         let present = Set(set.sockets.map(\.name) + set.services.map(\.name) + set.refused)
@@ -54,9 +56,9 @@ extension Daemon {
     private func removeUnit(_ name: UnitName, _ summary: inout ReloadSummary) {
         summary.removed.append(name.full)
         units.broken[name] = nil
-        if let service = units.services[name], loader.loadService(name).0 != nil {
+        if units.services[name] != nil, let loaded = loader.loadService(name).0 {
             summary.removed.removeLast()
-            return reloadService(service.pending ?? service.unit, &summary)
+            return reloadService(loaded, &summary)
         }
         units.retiring.insert(name)
         units.sockets[name]?.sources.forEach { $0.setEnabled(false) }
@@ -220,6 +222,7 @@ extension Daemon {
 
     private func keepPrevious(_ name: UnitName, _ reason: String, _ summary: inout ReloadSummary) {
         log(Note(.error, "Reload failed, keeping the previous definition: \(reason)"), unit: name)
+        units.broken[name] = nil
         summary.failed.append(ReloadFailure(unit: name.full, reason: reason))
     }
 
