@@ -10,9 +10,14 @@ import UnitModel
 import UsherSys
 
 extension Daemon {
-    /// Applies the unit files as they are now; returns (and logs) what changed.
+    /// Applies the unit files as they are now; returns (and logs) what changed,
+    /// or nil once usherd is stopping (nothing is bound then).
     @discardableResult
-    func reload() -> ReloadSummary {
+    func reload() -> ReloadSummary? {
+        guard !shuttingDown else {
+            logger.notice("Not reloading: usherd is stopping.")
+            return nil
+        }
         let set = loader.loadAll()
         record(set)
         var summary = ReloadSummary()
@@ -54,12 +59,12 @@ extension Daemon {
     /// A unit no longer on disk: dropped now, or once what runs of it has stopped
     /// (its service, its Accept=yes instances); until then it is not watched.
     private func removeUnit(_ name: UnitName, _ summary: inout ReloadSummary) {
-        summary.removed.append(name.full)
-        units.broken[name] = nil
         if units.services[name] != nil, let loaded = loader.loadService(name).0 {
-            summary.removed.removeLast()
             return reloadService(loaded, &summary)
         }
+        summary.removed.append(name.full)
+        units.broken[name] = nil
+        guard hasWorkingDefinition(name) else { return }
         units.retiring.insert(name)
         units.sockets[name]?.sources.forEach { $0.setEnabled(false) }
         units.acceptSockets[name]?.sources.forEach { $0.setEnabled(false) }
