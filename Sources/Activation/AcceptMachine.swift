@@ -93,6 +93,15 @@ public struct AcceptMachine: Sendable, Equatable {
         triggerLimit = RateLimit(interval: unit.triggerLimitInterval, burst: unit.triggerLimitBurst)
     }
 
+    /// A machine for a reloaded `unit` that goes on from `old`'s state and counts
+    /// (running instances keep their connection slots; the trigger limit starts afresh).
+    public init(unit: SocketUnit, continuing old: AcceptMachine) {
+        self.init(unit: unit)
+        state = old.state
+        counters = old.counters
+        perSource = old.perSource
+    }
+
     public func startActions() -> [AcceptAction] { state == .listening ? [.watch] : [] }
 
     /// Whether MaxConnectionsPerSource= needs the connection's source at all.

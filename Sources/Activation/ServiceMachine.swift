@@ -88,7 +88,7 @@ public struct ServiceMachine: Sendable, Equatable {
         case autoRestart
     }
 
-    public let config: ServiceConfig
+    public private(set) var config: ServiceConfig
     public internal(set) var state: State = .inactive
     public internal(set) var mainPID: Int32?
     public internal(set) var controlPID: Int32?
@@ -114,6 +114,13 @@ public struct ServiceMachine: Sendable, Equatable {
     public init(config: ServiceConfig) {
         self.config = config
         startLimit = RateLimit(interval: config.startLimitInterval, burst: config.startLimitBurst)
+    }
+
+    /// Takes a reloaded unit's settings for the next start; state and restart count stay.
+    /// Only for a machine that is not active: a running process keeps its definition.
+    public mutating func adopt(_ newConfig: ServiceConfig) {
+        config = newConfig
+        startLimit = RateLimit(interval: newConfig.startLimitInterval, burst: newConfig.startLimitBurst)
     }
 
     /// Everything but inactive and failed, including a pending restart.

@@ -55,6 +55,12 @@ public struct SocketMachine: Sendable, Equatable {
         triggerLimit = RateLimit(interval: unit.triggerLimitInterval, burst: unit.triggerLimitBurst)
     }
 
+    /// A machine for a reloaded `unit` that goes on from `old`'s state (the trigger limit starts afresh).
+    public init(unit: SocketUnit, continuing old: SocketMachine) {
+        self.init(unit: unit)
+        state = old.state
+    }
+
     /// The actions that put a freshly bound socket to work.
     public func startActions() -> [SocketAction] { state == .listening ? [.watch] : [] }
 

@@ -123,14 +123,17 @@ public struct ControlResponse: Codable, Sendable, Equatable {
     public var logs: [LogLine]?
     /// Mutating verbs: one outcome per unit, in request order.
     public var results: [UnitOutcome]?
+    /// daemon-reload: what the reload changed, once it is applied.
+    public var reload: ReloadSummary?
 
     public init(error: ControlError? = nil, units: [UnitStatus]? = nil, logs: [LogLine]? = nil,
-                results: [UnitOutcome]? = nil) {
+                results: [UnitOutcome]? = nil, reload: ReloadSummary? = nil) {
         version = ControlProtocol.version
         self.error = error
         self.units = units
         self.logs = logs
         self.results = results
+        self.reload = reload
     }
 
     public static func failure(_ kind: ControlError.Kind, _ message: String) -> ControlResponse {
@@ -167,5 +170,51 @@ public struct LogLine: Codable, Sendable, Equatable {
         self.source = source
         self.priority = priority
         self.text = text
+    }
+}
+
+/// What one reload did, by unit name (each list sorted). A unit is in one list only.
+public struct ReloadSummary: Codable, Sendable, Equatable {
+    /// New units: sockets bound and listening, services loaded.
+    public var added: [String] = []
+    /// Units no longer on disk; a running one is dropped once it has stopped.
+    public var removed: [String] = []
+    /// Sockets with at least one listener closed and bound anew.
+    public var rebound: [String] = []
+    /// Units whose definition did not change.
+    public var kept: [String] = []
+    /// Units whose definition changed with every listener fd kept.
+    public var changed: [String] = []
+    /// Units that failed to load or bind; each keeps its previous definition.
+    public var failed: [ReloadFailure] = []
+
+    public init() {}
+
+    /// Whether every unit was applied.
+    public var succeeded: Bool { failed.isEmpty }
+
+    /// Every list sorted by unit name.
+    public func sortedByName() -> ReloadSummary {
+        var sorted = self
+        for list in [\ReloadSummary.added, \.removed, \.rebound, \.kept, \.changed] { sorted[keyPath: list].sort() }
+        sorted.failed.sort { $0.unit < $1.unit }
+        return sorted
+    }
+
+    /// One line per kind that has units: "added: a.socket b.service".
+    public var lines: [String] {
+        let kinds: [(String, [String])] = [("added", added), ("removed", removed), ("rebound", rebound),
+                                            ("kept", kept), ("changed", changed), ("failed", failed.map(\.unit))]
+        return kinds.filter { !$0.1.isEmpty }.map { "\($0.0): \($0.1.joined(separator: " "))" }
+    }
+}
+
+public struct ReloadFailure: Codable, Sendable, Equatable {
+    public var unit: String
+    public var reason: String
+
+    public init(unit: String, reason: String) {
+        self.unit = unit
+        self.reason = reason
     }
 }

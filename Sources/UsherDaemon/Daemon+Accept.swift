@@ -51,7 +51,7 @@ final class AcceptRuntime {
         finished.append(instance)
     }
 
-    init(unit: SocketUnit, bound: BoundSocket, sources: [EventSource], template: ServiceTemplate,
+    init(unit: SocketUnit, bound: BoundSocket?, sources: [EventSource], template: ServiceTemplate,
          templateUnit: ServiceUnit, launch: InstanceLaunchTemplate?, stdio: ResolvedInstanceStdio) {
         self.unit = unit
         machine = AcceptMachine(unit: unit)
@@ -60,7 +60,18 @@ final class AcceptRuntime {
         self.templateUnit = templateUnit
         self.launch = launch
         self.stdio = stdio
-        adopt(bound, sources: sources)
+        if let bound { adopt(bound, sources: sources) }
+    }
+
+    /// A reload's successor of `old`: goes on from its machine (state, connection counts),
+    /// its times, finished instances and timers.
+    func carryOver(from old: AcceptRuntime) {
+        machine = AcceptMachine(unit: unit, continuing: old.machine)
+        times = old.times
+        recordedState = old.recordedState
+        finished = old.finished
+        cooldown = old.cooldown
+        errorPause = old.errorPause
     }
 
     var listeners: [BoundListener] { bound?.listeners ?? [] }
@@ -85,6 +96,12 @@ final class AcceptRuntime {
     }
 }
 
+/// Why an Accept=yes unit's instances cannot be prepared (already logged).
+struct PrepareFailure: Error, CustomStringConvertible {
+    let text: String
+    var description: String { text }
+}
+
 extension Daemon {
     /// Connections taken per listener and wakeup, so other events get their turn.
     static let acceptBatch = 64
@@ -94,13 +111,9 @@ extension Daemon {
         let stdio: ResolvedInstanceStdio
         let launch: InstanceLaunchTemplate?
         do {
-            try startSpawner()
-            stdio = try ServiceLauncher.resolveInstanceStdio(templateUnit, context: context)
-            launch = InstanceLaunchTemplate.dependsOnInstanceElsewhere(templateUnit) ? nil
-                : try InstanceLaunchTemplate(unit: templateUnit, context: context, stdio: stdio)
+            (stdio, launch) = try prepareInstances(of: unit, templateUnit)
         } catch {
-            log(Note(.error, "Cannot prepare \(unit.service): \(error)"), unit: unit.name)
-            units.broken[unit.name] = BrokenUnit(loaded: true, reason: "Cannot prepare \(unit.service): \(error)")
+            units.broken[unit.name] = BrokenUnit(loaded: true, reason: "\(error)")
             return
         }
         guard let (bound, sources) = bindAcceptListeners(unit) else {
@@ -113,11 +126,34 @@ extension Daemon {
         performAccept(runtime.machine.startActions(), socket: unit.name)
     }
 
+    /// The spawner started and the per-connection launch prebuilt from `templateUnit`;
+    /// logs and throws "Cannot prepare …" when that fails.
+    func prepareInstances(of unit: SocketUnit, _ templateUnit: ServiceUnit) throws
+        -> (ResolvedInstanceStdio, InstanceLaunchTemplate?) {
+        do {
+            try startSpawner()
+            let stdio = try ServiceLauncher.resolveInstanceStdio(templateUnit, context: context)
+            let launch = InstanceLaunchTemplate.dependsOnInstanceElsewhere(templateUnit) ? nil
+                : try InstanceLaunchTemplate(unit: templateUnit, context: context, stdio: stdio)
+            return (stdio, launch)
+        } catch {
+            let failure = PrepareFailure(text: "Cannot prepare \(unit.service): \(error)")
+            log(Note(.error, failure.text), unit: unit.name)
+            throw failure
+        }
+    }
+
     /// Binds like any socket, then makes usherd's copies non-blocking (never passed to a service).
     private func bindAcceptListeners(_ unit: SocketUnit) -> (BoundSocket, [EventSource])? {
         guard let (bound, sources) = bindListeners(unit, reporting: { .acceptReadable(unit.name, index: $0) }) else {
             return nil
         }
+        makeNonBlocking(bound)
+        return (bound, sources)
+    }
+
+    func makeNonBlocking(_ bound: BoundSocket) {
+        let unit = bound.unit
         for listener in bound.listeners {
             do {
                 try listener.fd.setNonBlocking(true)
@@ -125,11 +161,10 @@ extension Daemon {
                 logger.warning("\(error)", metadata: ["unit": "\(unit.name)"])
             }
         }
-        return (bound, sources)
     }
 
     /// `foo@.service` parsed once and instantiated with the marker instance; logs why not.
-    private func loadAcceptTemplate(_ unit: SocketUnit) -> (ServiceTemplate, ServiceUnit)? {
+    func loadAcceptTemplate(_ unit: SocketUnit) -> (ServiceTemplate, ServiceUnit)? {
         let (template, diagnostics) = loader.loadTemplate(unit.service)
         var all = diagnostics
         var instantiated: ServiceUnit?
@@ -164,7 +199,7 @@ extension Daemon {
         for action in actions {
             switch action {
             case .watch:
-                if !shuttingDown { runtime.sources.forEach { $0.setEnabled(true) } }
+                if !shuttingDown && !units.retiring.contains(name) { runtime.sources.forEach { $0.setEnabled(true) } }
             case .unwatch:
                 runtime.sources.forEach { $0.setEnabled(false) }
             case .armCooldown(let span):

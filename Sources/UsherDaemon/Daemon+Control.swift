@@ -24,7 +24,11 @@ extension Daemon {
         case .resetFailed:
             let names = request.units.isEmpty ? knownUnitNames() : unitNames(request)
             control?.reply(call.client, ControlResponse(results: names.map(resetFailed)))
-        case .daemonReload, .daemonReexec:
+        case .daemonReload:
+            let summary = reload()
+            control?.reply(call.client, summary.map { ControlResponse(reload: $0) }
+                           ?? .failure(.failed, "usherd is stopping; not reloading."))
+        case .daemonReexec:
             control?.reply(call.client, .failure(.unsupported, "\(request.verb.rawValue) is not supported by this usherd yet."))
         }
     }

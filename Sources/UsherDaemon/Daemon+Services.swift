@@ -74,6 +74,8 @@ extension Daemon {
         units.services[name]?.sessions = []
         units.services[name]?.alienMain = nil
         forEachSocket(feeding: name) { deliver(.serviceInactive, to: $0) }
+        applyPendingDefinition(name)
+        if !units.retiring.isEmpty { dropStoppedRetiringUnits() }
         if shuttingDown { stopNextService() }
     }
 

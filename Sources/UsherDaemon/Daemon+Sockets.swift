@@ -11,19 +11,7 @@ import UsherSys
 extension Daemon {
     func loadAndBind() {
         let set = loader.loadAll(run: Threads.concurrentPerform)
-        let now = realtimeMicroseconds()
-        for diagnostic in set.diagnostics {
-            let note = Note(diagnostic.severity == .error ? .error : .warning, diagnostic.text)
-            logger.log(level: note.level == .error ? .error : .warning, "\(note.text)",
-                       metadata: ["unit": "\(diagnostic.unit)"])
-            journal.append(key: diagnostic.unit, unit: diagnostic.unit, source: .usherd,
-                           priority: diagnostic.severity.priority, bytes: Array(diagnostic.text.utf8), at: now)
-        }
-        for name in set.refused {
-            let errors = set.diagnostics.filter { $0.unit == name.full && $0.severity == .error }.map(\.text)
-            units.broken[name] = BrokenUnit(loaded: false, reason: errors.joined(separator: "; "))
-        }
-        for name in set.masked { logger.info("Unit \(name) is masked.") }
+        record(set)
         for service in set.services {
             UnsupportedSettings.notes(for: service).forEach { log($0, unit: service.name) }
             units.services[service.name] = ServiceRuntime(unit: service, machine: ServiceMachine(config: ServiceConfig(unit: service)))
@@ -34,7 +22,25 @@ extension Daemon {
         }
     }
 
-    private func bindSocket(_ unit: SocketUnit) {
+    /// Logs a loaded set's diagnostics and masked units, and marks its refused units broken
+    /// (a reload keeps a refused unit that has a working definition: see Daemon+Reload).
+    func record(_ set: UnitSet) {
+        let now = realtimeMicroseconds()
+        for diagnostic in set.diagnostics {
+            let note = Note(diagnostic.severity == .error ? .error : .warning, diagnostic.text)
+            logger.log(level: note.level == .error ? .error : .warning, "\(note.text)",
+                       metadata: ["unit": "\(diagnostic.unit)"])
+            journal.append(key: diagnostic.unit, unit: diagnostic.unit, source: .usherd,
+                           priority: diagnostic.severity.priority, bytes: Array(diagnostic.text.utf8), at: now)
+        }
+        for name in set.refused where !hasWorkingDefinition(name) {
+            let errors = set.diagnostics.filter { $0.unit == name.full && $0.severity == .error }.map(\.text)
+            units.broken[name] = BrokenUnit(loaded: false, reason: errors.joined(separator: "; "))
+        }
+        for name in set.masked { logger.info("Unit \(name) is masked.") }
+    }
+
+    func bindSocket(_ unit: SocketUnit) {
         if unit.accept {
             bindAcceptSocket(unit)
             return
@@ -78,11 +84,7 @@ extension Daemon {
         case .success(let bound):
             for warning in bound.warnings { logger.warning("\(warning)", metadata: ["unit": "\(unit.name)"]) }
             do {
-                let sources = try bound.listeners.indices.map { index in
-                    try loop.addIO(fd: bound.listeners[index].fd.raw, reporting: event(index),
-                                   object: "\(unit.name) \(bound.listeners[index].localDescription)")
-                }
-                sources.forEach { $0.setEnabled(false) }
+                let sources = try watchSources(for: bound, reporting: event)
                 let addresses = bound.listeners.map(\.localDescription).joined(separator: ", ")
                 log(Note(.info, "Listening on \(addresses)."), unit: unit.name)
                 return (bound, sources)
@@ -92,6 +94,16 @@ extension Daemon {
                 return nil
             }
         }
+    }
+
+    /// One disabled io source per listener of `bound` (listener index → event).
+    func watchSources(for bound: BoundSocket, reporting event: (Int) -> DaemonEvent) throws -> [EventSource] {
+        let sources = try bound.listeners.indices.map { index in
+            try loop.addIO(fd: bound.listeners[index].fd.raw, reporting: event(index),
+                           object: "\(bound.unit.name) \(bound.listeners[index].localDescription)")
+        }
+        sources.forEach { $0.setEnabled(false) }
+        return sources
     }
 
     /// Loads an instance or a service outside the unit set on demand.
@@ -119,7 +131,7 @@ extension Daemon {
         for action in actions {
             switch action {
             case .watch:
-                if !shuttingDown { units.sockets[name]?.sources.forEach { $0.setEnabled(true) } }
+                if !shuttingDown && !units.retiring.contains(name) { units.sockets[name]?.sources.forEach { $0.setEnabled(true) } }
             case .unwatch:
                 units.sockets[name]?.sources.forEach { $0.setEnabled(false) }
             case .activate(let service):
@@ -137,7 +149,7 @@ extension Daemon {
     }
 
     /// Closes the listeners (RemoveOnStop= decides about nodes): clients are refused from now on.
-    private func closeSocket(_ name: UnitName) {
+    func closeSocket(_ name: UnitName) {
         guard let runtime = units.sockets[name] else { return }
         runtime.sources.forEach { $0.cancel() }
         if let bound = runtime.bound { Binder.release(bound) }

@@ -154,7 +154,8 @@ public final class Daemon {
             resumeChildSignal()
             beginShutdown(signal: signal)
         case Signals.hangup:
-            logger.notice("Received SIGHUP; reloading is not supported yet, ignoring.")
+            logger.notice("Received SIGHUP, reloading the unit files.")
+            reload()
         default:
             break
         }

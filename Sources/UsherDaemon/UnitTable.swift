@@ -33,6 +33,8 @@ struct ServiceRuntime {
     var sessions: Set<Int32> = []
     /// A main process that is not usherd's child (MAINPID= from root), followed through its pidfd.
     var alienMain: AlienMain?
+    /// A reloaded definition that waits for the running one to stop (Daemon+Reload).
+    var pending: ServiceUnit?
 }
 
 /// A unit left out at start-up: it did not load (LoadState=error), or it loaded but
@@ -55,6 +57,9 @@ final class UnitTable {
     var acceptSockets: [UnitName: AcceptRuntime] = [:]
     var services: [UnitName: ServiceRuntime] = [:]
     var broken: [UnitName: BrokenUnit] = [:]
+    /// Units a reload removed that still run (a service, or a socket's service or
+    /// instances): not watched, dropped once they have stopped (Daemon+Reload).
+    var retiring: Set<UnitName> = []
     /// Every child usherd started and has not reaped, by pid.
     private(set) var pids: [Int32: ProcessOwner] = [:]
     /// How many of `pids` are Accept=yes instances.

@@ -1,6 +1,8 @@
 // `usherctl daemon-reload`: asks usherd to reload its unit files, as
-// `systemctl daemon-reload`; its refusal (today "unsupported") prints
-// "Failed to reload daemon: reason" and exits 1.
+// `systemctl daemon-reload`, and waits until the reload is applied. Prints
+// what changed (one line per kind: added, removed, rebound, kept, changed,
+// failed) and each failed unit's reason on stderr; exits 1 when a unit failed.
+// A refusal ("unsupported" from an older usherd) prints "Failed to reload daemon: reason".
 
 import ArgumentParser
 import ControlProtocol
@@ -11,6 +13,11 @@ struct DaemonReload: ParsableCommand {
     @OptionGroup var daemon: ControlSocketOptions
 
     func run() throws {
-        try MutatingRequest.command(ControlRequest(verb: .daemonReload)) { _ in "reload daemon" }.run(daemon)
+        let response = try ControlExit.talking { try daemon.client().send(ControlRequest(verb: .daemonReload)) }
+        if let error = response.error { throw ControlExit.forCommand(error, action: "reload daemon") }
+        guard let summary = response.reload else { return }
+        for line in summary.lines { print(line) }
+        for failure in summary.failed { ControlExit.printError("Failed to reload \(failure.unit): \(failure.reason)") }
+        if !summary.succeeded { throw ControlExit.failed }
     }
 }

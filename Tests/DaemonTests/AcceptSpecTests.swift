@@ -13,19 +13,13 @@ final class AcceptSpecTests: DaemonSpecCase {
 
     /// echo.socket (Accept=yes, plus `settings`) and an inetd-style echo@.service.
     private func startEcho(_ settings: String = "") throws {
-        try fixture.write("echo.socket", "[Socket]\nListenStream=\(fixture.root)/echo.sock\nAccept=yes\n\(settings)\n")
-        try fixture.write("echo@.service", "[Service]\nStandardInput=socket\nExecStart=/bin/cat\n")
+        try fixture.writeEcho(settings)
         try fixture.start()
     }
 
     /// A client connects and the daemon gets to accept it.
     @discardableResult
-    private func connect() throws -> OwnedFD {
-        let fd = try Socket.open(family: AF_UNIX, kind: .stream, object: "echo client")
-        try Socket.connect(fd, to: try SocketAddress.unixPath(fixture.root + "/echo.sock"))
-        fixture.loop.dispatchReadableIO()
-        return fd
-    }
+    private func connect() throws -> OwnedFD { try fixture.connectEcho() }
 
     /// `pid` exits and is reaped: on SIGCHLD, or at the end of a SIGCHLD batching window.
     private func instanceExits(_ pid: Int32) {

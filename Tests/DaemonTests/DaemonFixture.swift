@@ -40,6 +40,20 @@ final class DaemonFixture {
         try write("web.socket", "[Socket]\nListenStream=\(root)/web.sock\n\(settings)\n")
     }
 
+    /// echo.socket (Accept=yes, plus `settings`) on echo.sock and an inetd-style echo@.service.
+    func writeEcho(_ settings: String = "") throws {
+        try write("echo.socket", "[Socket]\nListenStream=\(root)/echo.sock\nAccept=yes\n\(settings)\n")
+        try write("echo@.service", "[Service]\nStandardInput=socket\nExecStart=/bin/cat\n")
+    }
+
+    /// A client connects to echo.sock and the daemon gets to accept it.
+    func connectEcho() throws -> OwnedFD {
+        let fd = try Socket.open(family: AF_UNIX, kind: .stream, object: "echo client")
+        try Socket.connect(fd, to: try SocketAddress.unixPath(root + "/echo.sock"))
+        loop.dispatchReadableIO()
+        return fd
+    }
+
     /// Builds the daemon on the fakes and runs its start-up; returns it.
     @discardableResult
     func start() throws -> Daemon {

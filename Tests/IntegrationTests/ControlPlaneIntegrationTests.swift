@@ -14,17 +14,8 @@ final class ControlPlaneIntegrationTests: XCTestCase {
 
     /// usherctl with `arguments` against `harness`'s usherd.
     private func usherctl(_ harness: UsherdHarness, _ arguments: [String]) throws -> Run {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: UsherdHarness.productsDirectory + "/usherctl")
-        process.arguments = arguments
-        process.environment = ["USHER_CONTROL_SOCKET": harness.root + "/rt/control", "PATH": "/usr/bin:/bin", "TZ": "UTC"]
-        let pipe = Pipe()
-        process.standardOutput = pipe
-        process.standardError = pipe
-        try process.run()
-        let output = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        process.waitUntilExit()
-        return Run(status: process.terminationStatus, output: output)
+        let run = try harness.usherctl(arguments)
+        return Run(status: run.status, output: run.output)
     }
 
     /// Dates, durations, pids and the temp directory replaced by fixed words.

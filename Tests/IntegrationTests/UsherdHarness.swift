@@ -101,6 +101,21 @@ final class UsherdHarness {
         return (process.terminationStatus, output)
     }
 
+    /// The real usherctl with `arguments` against this usherd: exit status, stdout and stderr together.
+    func usherctl(_ arguments: [String]) throws -> (status: Int32, output: String) {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: UsherdHarness.productsDirectory + "/usherctl")
+        process.arguments = arguments
+        process.environment = ["USHER_CONTROL_SOCKET": root + "/rt/control", "PATH": "/usr/bin:/bin", "TZ": "UTC"]
+        let pipe = Pipe()
+        process.standardOutput = pipe
+        process.standardError = pipe
+        try process.run()
+        let output = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        process.waitUntilExit()
+        return (process.terminationStatus, output)
+    }
+
     var pid: Int32 { process?.processIdentifier ?? -1 }
     var log: String { (try? String(contentsOfFile: logPath, encoding: .utf8)) ?? "" }
 

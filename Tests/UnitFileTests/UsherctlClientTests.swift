@@ -1,6 +1,6 @@
 // usherctl as a client of a fake usherd (FakeDaemon): the request on the wire,
 // where the control socket is looked for, systemctl's exit codes and messages
-// for unreachable, unknown, denied and unsupported, is-active/is-failed,
+// for unreachable, unknown, denied and unsupported, daemon-reload's summary, is-active/is-failed,
 // --json, and `logs -f` printing lines that arrive in several responses.
 
 import ControlProtocol
@@ -137,6 +137,23 @@ final class UsherctlClientTests: XCTestCase {
         let kill = try self.run(["kill", "--control-socket", killed.path, "web.service"])
         XCTAssertEqual(kill.status, 1)
         XCTAssertEqual(kill.stderr, "Failed to kill unit web.service: No process to kill\n")
+    }
+
+    func testDaemonReloadPrintsWhatChangedAndExits1NamingAFailedUnit() throws {
+        var summary = ReloadSummary()
+        summary.added = ["new.socket"]
+        summary.kept = ["old.service", "old.socket"]
+        summary.failed = [ReloadFailure(unit: "bad.socket", reason: "bad.socket: Unit has no Listen setting. Refusing.")]
+        let partial = summary
+        let fake = try daemon { _ in .init(responses: [ControlResponse(reload: partial)]) }
+        let run = try run(["daemon-reload", "--control-socket", fake.path])
+        XCTAssertEqual(run.status, 1)
+        XCTAssertEqual(run.stdout, "added: new.socket\nkept: old.service old.socket\nfailed: bad.socket\n")
+        XCTAssertEqual(run.stderr, "Failed to reload bad.socket: bad.socket: Unit has no Listen setting. Refusing.\n")
+        summary.failed = []
+        let succeeded = summary
+        let clean = try daemon { _ in .init(responses: [ControlResponse(reload: succeeded)]) }
+        XCTAssertEqual(try self.run(["daemon-reload", "--control-socket", clean.path]).status, 0)
     }
 
     func testDaemonReloadThatUsherdDoesNotSupportExits1WithAClearError() throws {
