@@ -52,6 +52,8 @@ public final class Daemon {
     var shuttingDown = false
     /// Accept=yes socket units, their instances and the spawner (Daemon+Accept).
     let accept = AcceptState()
+    /// --watch: the unit directories' inotify watches and debounce (Daemon+Watch).
+    var watch: UnitWatch?
 
     public convenience init(options: DaemonOptions, logger: Logger) throws {
         try self.init(options: options, logger: logger, loop: try EventLoop(), spawner: SystemSpawner(),
@@ -93,6 +95,7 @@ public final class Daemon {
         openControlSocket(in: directory.path)
         try watchSignals()
         openNotifySocket(in: directory.path)
+        startWatching()
         loadAndBind()
         startBootServices()
         if socketUnitCount == 0 && units.services.isEmpty {
@@ -142,6 +145,10 @@ public final class Daemon {
             endReapBatch()
         case .control(let event):
             serveControl(event)
+        case .unitFilesChanged:
+            unitFilesChanged()
+        case .watchDebounceElapsed:
+            watchDebounceElapsed()
         }
     }
 

@@ -31,6 +31,10 @@ public enum DaemonEvent: Sendable, Equatable {
     case reapBatchElapsed
     /// The control socket or one of its clients is ready, or a client's deadline passed.
     case control(ControlServerEvent)
+    /// --watch: the inotify fd on the unit directories is readable.
+    case unitFilesChanged
+    /// --watch: the debounce timer after a change fired.
+    case watchDebounceElapsed
 }
 
 /// Identifies one captured output pipe (a service may have had several runs).

@@ -21,6 +21,8 @@ public struct DaemonOptions: Sendable {
     public var controlSocketPath: String?
     /// The group whose members may use mutating control verbs (--admin-group).
     public var adminGroup: String
+    /// --watch: reload by itself when the unit directories change (Daemon+Watch).
+    public var watch = false
 
     public init(unitDirectories: [String], userManager: Bool, runtimeDirectory: String? = nil,
                 controlSocketPath: String? = nil, adminGroup: String = "usher") {

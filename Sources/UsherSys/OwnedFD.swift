@@ -74,15 +74,30 @@ public func openFileDescriptors() -> [Int32] {
 /// The all-digit names in a directory (pids in /proc, fds in /proc/self/fd);
 /// `skippingReader` leaves out the fd that reads the directory itself.
 public func numericDirectoryEntries(_ path: String, skippingReader: Bool = false) -> [Int32] {
-    guard let dir = opendir(path) else { return [] }
-    defer { closedir(dir) }
-    let own = dirfd(dir)
     var result: [Int32] = []
-    while let entry = readdir(dir) {
-        let name = withUnsafeBytes(of: entry.pointee.d_name) { raw in
-            String(decoding: raw.prefix(while: { $0 != 0 }), as: UTF8.self)
-        }
-        if let number = Int32(name), !(skippingReader && number == own) { result.append(number) }
+    forEachEntryName(path) { name, reader in
+        if let number = Int32(name), !(skippingReader && number == reader) { result.append(number) }
     }
     return result
+}
+
+/// The names in a directory, without `.` and `..`; empty when it cannot be read.
+public func directoryEntryNames(_ path: String) -> [String] {
+    var result: [String] = []
+    forEachEntryName(path) { name, _ in
+        if name != "." && name != ".." { result.append(name) }
+    }
+    return result
+}
+
+/// Calls `body` with each entry's name and the fd reading the directory.
+private func forEachEntryName(_ path: String, _ body: (String, Int32) -> Void) {
+    guard let dir = opendir(path) else { return }
+    defer { closedir(dir) }
+    let reader = dirfd(dir)
+    while let entry = readdir(dir) {
+        body(withUnsafeBytes(of: entry.pointee.d_name) { raw in
+            String(decoding: raw.prefix(while: { $0 != 0 }), as: UTF8.self)
+        }, reader)
+    }
 }

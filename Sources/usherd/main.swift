@@ -34,6 +34,11 @@ struct Usherd: ParsableCommand {
         discussion: "A group that does not exist grants nothing. Reading (status, logs) is open to every local user."))
     var adminGroup: String = "usher"
 
+    @Flag(name: .customLong("watch"), help: ArgumentHelp(
+        "Reload by itself when files in the unit directories or their .d drop-in directories change.",
+        discussion: "Changes are debounced: one reload 200 ms after the last change of a burst, at most 2 s after its first. Off by default, as systemd needs an explicit daemon-reload."))
+    var watch = false
+
     @Option(name: .customLong("log-level"), help: "trace, debug, info, notice, warning, error or critical.")
     var logLevel: String = "info"
 
@@ -67,9 +72,10 @@ struct Usherd: ParsableCommand {
             printError("usherd: unit directory \(directory) does not exist or is not a directory")
             throw ExitCode(1)
         }
-        let options = DaemonOptions(unitDirectories: unitDirectories, userManager: userManager,
+        var options = DaemonOptions(unitDirectories: unitDirectories, userManager: userManager,
                                     runtimeDirectory: runtimeDirectory, controlSocketPath: controlSocket,
                                     adminGroup: adminGroup)
+        options.watch = watch
         do {
             let daemon = try Daemon(options: options, logger: logger)
             let code = try daemon.run()
