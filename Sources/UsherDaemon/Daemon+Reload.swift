@@ -18,6 +18,7 @@ extension Daemon {
             logger.notice("Not reloading: usherd is stopping.")
             return nil
         }
+        watchNewUnitDirectories()
         let set = loader.loadAll(run: Threads.concurrentPerform)
         record(set)
         var summary = ReloadSummary()

@@ -1,7 +1,7 @@
 // usherd --watch, performed: inotify watches on every unit directory and the
 // `.d` drop-in directories in it (also those created later), and a reload once
 // a burst of changes has settled (UnitWatch). A unit directory that does not
-// exist at start is skipped, not waited for.
+// exist is skipped, not waited for; each reload tries it again.
 import Glibc
 import UsherSys
 
@@ -18,6 +18,13 @@ extension Daemon {
             return
         }
         for directory in options.unitDirectories { watchUnitDirectory(directory) }
+    }
+
+    /// Before a reload: watches the unit directories that were missing until now (or were removed and made again).
+    func watchNewUnitDirectories() {
+        guard let state = watch else { return }
+        let watched = Set(state.directories.values)
+        for directory in options.unitDirectories where !watched.contains(directory) { watchUnitDirectory(directory) }
     }
 
     private func watchUnitDirectory(_ path: String) {

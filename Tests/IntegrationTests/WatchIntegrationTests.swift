@@ -1,6 +1,7 @@
 // usherd --watch end to end: unit files copied into the unit directory, a burst
 // of files, and a drop-in in a new `.d` directory are picked up without a reload
-// command, a burst makes one reload, and without --watch nothing is picked up.
+// command, a burst makes one reload, a unit directory made again is watched
+// from the next reload, and without --watch nothing is picked up.
 import Foundation
 import XCTest
 import UsherSys
@@ -58,6 +59,24 @@ final class WatchIntegrationTests: XCTestCase {
         try waitUntilListening(port)
         XCTAssertEqual(try Client.tcp(port: port), "hello\n")
         XCTAssertEqual(reloads(harness), 2, harness.log)
+    }
+
+    func testAUnitDirectoryRemovedAndMadeAgainIsWatchedFromTheNextReload() throws {
+        let harness = try UsherdHarness()
+        let extra = harness.root + "/extra"
+        try FileManager.default.createDirectory(atPath: extra, withIntermediateDirectories: false)
+        try harness.serve("old", accept: true, service: echo, arguments: ["--watch", "--unit-dir", extra])
+        try FileManager.default.removeItem(atPath: extra)
+        try eventually("the reload after rmdir", timeout: 5) { reloads(harness) == 1 }
+        try FileManager.default.createDirectory(atPath: extra, withIntermediateDirectories: false)
+        kill(harness.pid, SIGHUP)
+        try eventually("the reload after SIGHUP", timeout: 5) { reloads(harness) == 2 }
+        let port = try freePort()
+        let socket = "[Socket]\nListenStream=127.0.0.1:\(port)\nAccept=yes\n"
+        try socket.write(toFile: extra + "/late.socket", atomically: true, encoding: .utf8)
+        try echo.write(toFile: extra + "/late@.service", atomically: true, encoding: .utf8)
+        try waitUntilListening(port)
+        XCTAssertEqual(try Client.tcp(port: port), "hello\n")
     }
 
     func testEditorSwapAndBackupFilesDoNotReload() throws {
