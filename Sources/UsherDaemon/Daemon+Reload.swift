@@ -18,7 +18,7 @@ extension Daemon {
             logger.notice("Not reloading: usherd is stopping.")
             return nil
         }
-        watchNewUnitDirectories()
+        watchUnitDirectories()
         let set = loader.loadAll(run: Threads.concurrentPerform)
         record(set)
         var summary = ReloadSummary()

@@ -17,19 +17,20 @@ extension Daemon {
             logger.warning("Cannot watch the unit directories, reload with SIGHUP or usherctl daemon-reload: \(error)")
             return
         }
-        for directory in options.unitDirectories { watchUnitDirectory(directory) }
+        watchUnitDirectories()
     }
 
-    /// Before a reload: watches the unit directories that were missing until now (or were removed and made again).
-    func watchNewUnitDirectories() {
+    /// Watches each unit directory, and each `.d` directory in one, not watched
+    /// yet: at start and before every reload (a directory missing until now or
+    /// made again, one created while the kernel queue overflowed).
+    func watchUnitDirectories() {
         guard let state = watch else { return }
         let watched = Set(state.directories.values)
-        for directory in options.unitDirectories where !watched.contains(directory) { watchUnitDirectory(directory) }
-    }
-
-    private func watchUnitDirectory(_ path: String) {
-        guard watchDirectory(path) else { return }
-        for name in directoryEntryNames(path) where name.hasSuffix(".d") { watchDirectory(path + "/" + name) }
+        for directory in options.unitDirectories where watched.contains(directory) || watchDirectory(directory) {
+            for name in directoryEntryNames(directory) where name.hasSuffix(".d") {
+                if !watched.contains(directory + "/" + name) { watchDirectory(directory + "/" + name) }
+            }
+        }
     }
 
     /// False when `path` is missing or not a directory (IN_ONLYDIR) — fine for the default search path.
