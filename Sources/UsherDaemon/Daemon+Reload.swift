@@ -18,6 +18,8 @@ extension Daemon {
             logger.notice("Not reloading: usherd is stopping.")
             return nil
         }
+        tellManagerReloading()
+        defer { tellManagerReloaded() }
         let set = loader.loadAll(run: Threads.concurrentPerform)
         record(set)
         var summary = ReloadSummary()

@@ -52,6 +52,8 @@ public final class Daemon {
     var shuttingDown = false
     /// Accept=yes socket units, their instances and the spawner (Daemon+Accept).
     let accept = AcceptState()
+    /// usherd's own manager (systemd): NOTIFY_SOCKET and the watchdog (Daemon+Manager).
+    let manager = ManagerLink()
 
     public convenience init(options: DaemonOptions, logger: Logger) throws {
         try self.init(options: options, logger: logger, loop: try EventLoop(), spawner: SystemSpawner(),
@@ -76,7 +78,7 @@ public final class Daemon {
     public func run() throws -> Int32 {
         setUpProcess()
         try start()
-        _ = sd_notify(0, "READY=1\nSTATUS=Listening on \(socketUnitCount) socket unit(s)")
+        tellManagerReady()
         let code = try loop.run()
         return code
     }
@@ -142,7 +144,12 @@ public final class Daemon {
             endReapBatch()
         case .control(let event):
             serveControl(event)
+        case .managerStatusDue:
+            managerStatusDue()
+        case .watchdogDue:
+            watchdogDue()
         }
+        managerStatusMayHaveChanged()
     }
 
     private func handleSignal(_ signal: Int32) {
