@@ -18,6 +18,8 @@ final class ManagerLink {
     var lastStatusAt: UInt64 = 0
     var statusTimer: EventSource?
     var watchdogTimer: EventSource?
+    /// Passed listeners no unit has adopted yet (Daemon+Adoption); empty once bound.
+    var inherited: [InheritedListener] = []
 
     init() {
         enabled = getenv("NOTIFY_SOCKET") != nil

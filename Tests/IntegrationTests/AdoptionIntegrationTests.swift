@@ -1,0 +1,88 @@
+// Socket adoption, with the test playing systemd: it binds listeners itself
+// and starts usherd with them at 3… and LISTEN_FDS/LISTEN_PID/LISTEN_FDNAMES
+// (LISTEN_PID set by a shell that then execs usherd). The test keeps its own
+// copies open, so usherd binding anew would fail with EADDRINUSE.
+import Foundation
+import Glibc
+import XCTest
+import UsherSys
+
+final class AdoptionIntegrationTests: XCTestCase {
+    private let echo = "[Service]\nStandardInput=socket\nExecStart=/bin/cat\n"
+
+    /// A blocking TCP listener on a free 127.0.0.1 port, as systemd would pass it.
+    private func listener() throws -> (OwnedFD, UInt16) {
+        let port = try freePort()
+        let fd = try Socket.open(family: AF_INET, kind: .stream, object: "test listener")
+        try Socket.bind(fd, to: try loopback(port))
+        try Socket.listen(fd, backlog: 16, object: "test listener")
+        return (fd, port)
+    }
+
+    /// usherd with `fds` at 3… (dup2 clears CLOEXEC on the copies), its output in the harness log.
+    private func spawnUsherd(_ harness: UsherdHarness, fds: [OwnedFD], names: [String]) throws -> pid_t {
+        _ = FileManager.default.createFile(atPath: harness.logPath, contents: nil)
+        var actions = posix_spawn_file_actions_t()
+        posix_spawn_file_actions_init(&actions)
+        defer { posix_spawn_file_actions_destroy(&actions) }
+        posix_spawn_file_actions_addopen(&actions, 1, harness.logPath, O_WRONLY | O_APPEND, 0)
+        posix_spawn_file_actions_adddup2(&actions, 1, 2)
+        for (index, fd) in fds.enumerated() { posix_spawn_file_actions_adddup2(&actions, fd.raw, 3 + Int32(index)) }
+        let usherd = UsherdHarness.productsDirectory + "/usherd"
+        let arguments = ["/bin/sh", "-c", "LISTEN_PID=$$ exec \"$0\" \"$@\"", usherd, "--unit-dir", harness.unitDirectory,
+                         "--runtime-dir", harness.root + "/rt", "--log-level", "debug"]
+        let environment = ProcessInfo.processInfo.environment.filter { !$0.key.hasPrefix("LISTEN_") }
+            .map { "\($0.key)=\($0.value)" } + ["LISTEN_FDS=\(fds.count)", "LISTEN_FDNAMES=\(names.joined(separator: ":"))"]
+        let argv = arguments.map { strdup($0) } + [nil]
+        let envp = environment.map { strdup($0) } + [nil]
+        defer { (argv + envp).forEach { free($0) } }
+        var pid: pid_t = 0
+        let code = posix_spawn(&pid, "/bin/sh", &actions, nil, argv, envp)
+        guard code == 0 else { throw SystemError(call: "posix_spawn", errno: code) }
+        return pid
+    }
+
+    private func stop(_ pid: pid_t) throws {
+        kill(pid, SIGTERM)
+        var status: Int32 = 0
+        try eventually("usherd to exit", timeout: 15) { waitpid(pid, &status, WNOHANG) == pid }
+    }
+
+    /// Whether process `pid` has the socket `fd` refers to open (same inode, any fd number).
+    private func holds(_ pid: pid_t, _ fd: OwnedFD) -> Bool {
+        var info = stat()
+        guard fstat(fd.raw, &info) == 0 else { return false }
+        let entries = (try? FileManager.default.contentsOfDirectory(atPath: "/proc/\(pid)/fd")) ?? []
+        return entries.contains {
+            (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/\(pid)/fd/\($0)")) == "socket:[\(info.st_ino)]"
+        }
+    }
+
+    func testAPassedListenerMatchingAUnitIsAdoptedAndServes() throws {
+        let harness = try UsherdHarness()
+        let (fd, port) = try listener()
+        try harness.write("echo.socket", "[Socket]\nListenStream=127.0.0.1:\(port)\nAccept=yes\n")
+        try harness.write("echo@.service", echo)
+        let pid = try spawnUsherd(harness, fds: [fd], names: ["web"])
+        defer { try? stop(pid) }
+        try harness.waitForLog("socket unit(s);")
+        try harness.waitForLog("Adopted passed fd 3 (web) for 127.0.0.1:\(port).")
+        XCTAssertEqual(try Client.tcp(port: port, send: "adopted\n"), "adopted\n")
+        XCTAssertTrue(holds(pid, fd), "usherd has the passed socket open")
+        XCTAssertFalse(harness.log.contains("Address already in use"))
+    }
+
+    func testAPassedListenerNoUnitMatchesIsClosedWithALogLine() throws {
+        let harness = try UsherdHarness()
+        let (used, port) = try listener()
+        let (unused, otherPort) = try listener()
+        try harness.write("echo.socket", "[Socket]\nListenStream=127.0.0.1:\(port)\nAccept=yes\n")
+        try harness.write("echo@.service", echo)
+        let pid = try spawnUsherd(harness, fds: [used, unused], names: ["web", "stray"])
+        defer { try? stop(pid) }
+        try harness.waitForLog("Closing passed fd 4 'stray' (127.0.0.1:\(otherPort)): no unit listens there.")
+        XCTAssertEqual(try Client.tcp(port: port), "hello\n")
+        XCTAssertTrue(holds(pid, used))
+        XCTAssertFalse(holds(pid, unused), "usherd closed the passed socket no unit took")
+    }
+}
