@@ -18,11 +18,16 @@ final class ManagerLink {
     var lastStatusAt: UInt64 = 0
     var statusTimer: EventSource?
     var watchdogTimer: EventSource?
+    /// $FDSTORE > 0: the manager keeps fds for usherd (FileDescriptorStoreMax=).
+    let fdStoreAllowed: Bool
+    /// What each socket unit has in the fd store (Daemon+FDStore).
+    var stored: [UnitName: [FDIdentity]] = [:]
     /// Passed listeners no unit has adopted yet (Daemon+Adoption); empty once bound.
     var inherited: [InheritedListener] = []
 
     init() {
         enabled = getenv("NOTIFY_SOCKET") != nil
+        fdStoreAllowed = getenv("FDSTORE").flatMap { Int(String(cString: $0)) }.map { $0 > 0 } ?? false
         var usec: UInt64 = 0
         // 0: keep WATCHDOG_USEC/WATCHDOG_PID; services never see usherd's environment anyway.
         watchdogInterval = sd_watchdog_enabled(0, &usec) > 0 && usec > 1 ? TimeSpan(microseconds: usec / 2) : nil
@@ -44,6 +49,7 @@ extension Daemon {
         guard manager.enabled else { return }
         manager.lastStatus = managerStatusText()
         manager.lastStatusAt = monotonicMicroseconds()
+        syncFDStore()
         tellManager("READY=1\nSTATUS=\(manager.lastStatus)")
         armWatchdog()
     }
@@ -53,6 +59,7 @@ extension Daemon {
     }
 
     func tellManagerReloaded() {
+        syncFDStore()
         tellManager("READY=1")
         managerStatusMayHaveChanged()
     }

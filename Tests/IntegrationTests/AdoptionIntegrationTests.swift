@@ -1,7 +1,8 @@
 // Socket adoption, with the test playing systemd: it binds listeners itself
 // and starts usherd with them at 3… and LISTEN_FDS/LISTEN_PID/LISTEN_FDNAMES
 // (LISTEN_PID set by a shell that then execs usherd). The test keeps its own
-// copies open, so usherd binding anew would fail with EADDRINUSE.
+// copies open, so usherd binding anew would fail with EADDRINUSE. The fd
+// store: the test keeps what usherd stores and gives it to the next usherd.
 import Foundation
 import Glibc
 import XCTest
@@ -84,5 +85,83 @@ final class AdoptionIntegrationTests: XCTestCase {
         XCTAssertEqual(try Client.tcp(port: port), "hello\n")
         XCTAssertTrue(holds(pid, used))
         XCTAssertFalse(holds(pid, unused), "usherd closed the passed socket no unit took")
+    }
+
+    func testListenersInTheFDStoreSurviveASIGKILLAndServeTheClientQueuedMeanwhile() throws {
+        let harness = try UsherdHarness()
+        let store = try FDStoreReceiver(path: harness.root + "/manager-notify")
+        let port = try harness.serve("echo", accept: true, service: echo,
+                                     environment: ["NOTIFY_SOCKET": store.path, "FDSTORE": "8"])
+        var stored: [OwnedFD] = []
+        try eventually("usherd to store its listener", timeout: 10) {
+            while let (text, fds) = store.receive() {
+                if text == "FDSTORE=1\nFDNAME=echo.socket" { stored += fds } else { fds.forEach { close($0.raw) } }
+            }
+            return !stored.isEmpty
+        }
+        XCTAssertEqual(stored.count, 1)
+        let first = try XCTUnwrap(harness.process)
+        kill(first.processIdentifier, SIGKILL)
+        first.waitUntilExit()
+
+        let queued = try Client.connectOnly(port: port)
+        try BlockingIO.writeAll(queued.raw, Array("queued\n".utf8))
+        let pid = try spawnUsherd(harness, fds: stored, names: ["echo.socket"])
+        defer { try? stop(pid) }
+        try harness.waitForLog("Adopted passed fd 3 (echo.socket) for 127.0.0.1:\(port).")
+        XCTAssertEqual(String(decoding: BlockingIO.readSome(queued.raw, milliseconds: 5000), as: UTF8.self), "queued\n")
+    }
+}
+
+/// The manager's notify socket as far as the fd store goes: datagrams with the fds they carry.
+private final class FDStoreReceiver {
+    let path: String
+    private let socket: OwnedFD
+
+    init(path: String) throws {
+        self.path = path
+        socket = try Socket.open(family: AF_UNIX, kind: .datagram, nonBlocking: true, object: path)
+        _ = try Socket.bindNode(socket, path: path, mode: 0o600)
+    }
+
+    /// The next datagram and its SCM_RIGHTS fds, or nil when none is waiting.
+    func receive() -> (String, [OwnedFD])? {
+        var data = [UInt8](repeating: 0, count: 4096)
+        var control = [UInt64](repeating: 0, count: 128)
+        return data.withUnsafeMutableBytes { bytes in
+            control.withUnsafeMutableBytes { ancillary in
+                var vector = iovec(iov_base: bytes.baseAddress, iov_len: bytes.count)
+                return withUnsafeMutablePointer(to: &vector) { vectorPointer -> (String, [OwnedFD])? in
+                    var message = msghdr()
+                    message.msg_iov = vectorPointer
+                    message.msg_iovlen = 1
+                    message.msg_control = ancillary.baseAddress
+                    message.msg_controllen = ancillary.count
+                    let got = recvmsg(socket.raw, &message, Int32(MSG_CMSG_CLOEXEC))
+                    guard got >= 0 else { return nil }
+                    let text = String(decoding: bytes[0..<got], as: UTF8.self)
+                    return (text, Self.passedFDs(ancillary, length: Int(message.msg_controllen)))
+                }
+            }
+        }
+    }
+
+    /// Walks the control messages by hand (CMSG_* are macros Swift cannot call).
+    private static func passedFDs(_ ancillary: UnsafeMutableRawBufferPointer, length: Int) -> [OwnedFD] {
+        let header = MemoryLayout<cmsghdr>.size
+        var fds: [OwnedFD] = []
+        var offset = 0
+        while offset + header <= length {
+            let entry = ancillary.load(fromByteOffset: offset, as: cmsghdr.self)
+            let size = Int(entry.cmsg_len)
+            guard size >= header else { break }
+            if entry.cmsg_level == SOL_SOCKET && entry.cmsg_type == 1 /* SCM_RIGHTS */ {
+                for index in 0..<(size - header) / 4 {
+                    fds.append(OwnedFD(adopting: ancillary.load(fromByteOffset: offset + header + 4 * index, as: Int32.self)))
+                }
+            }
+            offset += (size + 7) & ~7
+        }
+        return fds
     }
 }
