@@ -87,6 +87,25 @@ final class AdoptionIntegrationTests: XCTestCase {
         XCTAssertFalse(holds(pid, unused), "usherd closed the passed socket no unit took")
     }
 
+    func testAServiceGetsTheAdoptedListenerBlockingAndNoOtherPassedFD() throws {
+        let harness = try UsherdHarness()
+        let (used, port) = try listener()
+        let (unused, _) = try listener()
+        try unused.setNonBlocking(true)
+        try harness.write("web.socket", "[Socket]\nListenStream=127.0.0.1:\(port)\n")
+        try harness.write("web.service", "[Service]\nExecStart=\(harness.probeCommand(label: "web", "--wait-ms 3000"))\n")
+        let pid = try spawnUsherd(harness, fds: [unused, used], names: ["stray", "web"])
+        defer { try? stop(pid) }
+        try harness.waitForLog("Adopted passed fd 4 (web) for 127.0.0.1:\(port).")
+        XCTAssertEqual(try Client.tcp(port: port), "ok 3 web.socket\n")
+        let report = try harness.waitForReport(label: "web")
+        let fds = report["fds"] as? [[String: Any]] ?? []
+        XCTAssertEqual(fds.compactMap { $0["fd"] as? Int }, [0, 1, 2, 3], "no other passed fd reaches the service")
+        XCTAssertEqual(fds.last?["sockname"] as? String, "127.0.0.1:\(port)")
+        XCTAssertEqual(fds.last?["O_NONBLOCK"] as? Bool, false)
+        XCTAssertEqual(report["LISTEN_FDNAMES"] as? String, "web.socket")
+    }
+
     func testListenersInTheFDStoreSurviveASIGKILLAndServeTheClientQueuedMeanwhile() throws {
         let harness = try UsherdHarness()
         let store = try FDStoreReceiver(path: harness.root + "/manager-notify")
