@@ -77,6 +77,21 @@ final class UnderSystemdIntegrationTests: XCTestCase {
         }
     }
 
+    func testStatusIsSentAtMostOnceASecondThroughABurstOfConnections() throws {
+        let harness = try UsherdHarness()
+        let manager = try FakeManager(in: harness.root)
+        let port = try harness.serve("echo", accept: true, service: echo, environment: manager.environment)
+        try manager.waitFor("READY=1")
+        let start = Date()
+        for index in 0..<40 { XCTAssertEqual(try Client.tcp(port: port, send: "\(index)\n"), "\(index)\n") }
+        try manager.waitFor("STATUS=Listening on 1 socket unit(s); 0 service(s) running")
+        usleep(1_100_000)
+        let seconds = Date().timeIntervalSince(start)
+        let statuses = manager.messages.filter { $0.hasPrefix("STATUS=") }.count
+        // Every connection changes the count twice; one STATUS= a second at most gets through.
+        XCTAssertLessThanOrEqual(Double(statuses), seconds + 1, "\(statuses) STATUS= in \(seconds) s")
+    }
+
     func testWatchdogPingsArriveAtHalfTheInterval() throws {
         let harness = try UsherdHarness()
         let manager = try FakeManager(in: harness.root)
