@@ -8,7 +8,8 @@ import Glibc
 import UnitModel
 import UsherSys
 
-/// What usherd last told its manager, and the two timers that may be armed.
+/// What usherd last told its manager, the two timers that may be armed, the
+/// passed fds not yet adopted (Daemon+Adoption) and the fd store's contents (Daemon+FDStore).
 final class ManagerLink {
     /// NOTIFY_SOCKET is set in usherd's own environment.
     let enabled: Bool

@@ -52,7 +52,7 @@ public final class Daemon {
     var shuttingDown = false
     /// Accept=yes socket units, their instances and the spawner (Daemon+Accept).
     let accept = AcceptState()
-    /// usherd's own manager (systemd): NOTIFY_SOCKET and the watchdog (Daemon+Manager).
+    /// usherd's own manager (systemd): notify, watchdog, passed fds, fd store (Daemon+Manager).
     let manager = ManagerLink()
 
     public convenience init(options: DaemonOptions, logger: Logger) throws {
