@@ -19,6 +19,8 @@ extension Daemon {
             return nil
         }
         watchUnitDirectories()
+        tellManagerReloading()
+        defer { tellManagerReloaded() }
         let set = loader.loadAll(run: Threads.concurrentPerform)
         record(set)
         var summary = ReloadSummary()

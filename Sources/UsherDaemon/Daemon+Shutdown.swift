@@ -15,6 +15,7 @@ extension Daemon {
             return
         }
         shuttingDown = true
+        tellManager("STOPPING=1")
         logger.notice("Received SIG\(ExitStatus.signalName(signal)), stopping.")
         for runtime in units.sockets.values { runtime.sources.forEach { $0.setEnabled(false) } }
         beginStoppingInstances()

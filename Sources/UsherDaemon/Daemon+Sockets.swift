@@ -10,6 +10,8 @@ import UsherSys
 
 extension Daemon {
     func loadAndBind() {
+        readInheritedListeners()
+        defer { closeUnadoptedListeners() }
         let set = loader.loadAll(run: Threads.concurrentPerform)
         record(set)
         for service in set.services {
@@ -76,12 +78,13 @@ extension Daemon {
     /// Binds every listener of `unit` and adds a disabled io source for each
     /// (listener index → event); logs the failure (unit, address, reason) and returns nil.
     func bindListeners(_ unit: SocketUnit, reporting event: (Int) -> DaemonEvent) -> (BoundSocket, [EventSource])? {
-        switch Binder.bind(unit) {
+        switch Binder.bind(unit, keeping: adoptableListeners(for: unit)) {
         case .failure(let failure):
             logger.error("\(failure.description)", metadata: ["unit": "\(unit.name)"])
             lastBindFailure = failure.description
             return nil
         case .success(let bound):
+            recordAdoptions(bound)
             for warning in bound.warnings { logger.warning("\(warning)", metadata: ["unit": "\(unit.name)"]) }
             do {
                 let sources = try watchSources(for: bound, reporting: event)

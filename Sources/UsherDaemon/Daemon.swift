@@ -54,6 +54,8 @@ public final class Daemon {
     let accept = AcceptState()
     /// --watch: the unit directories' inotify watches and debounce (Daemon+Watch).
     var watch: UnitWatch?
+    /// usherd's own manager (systemd): notify, watchdog, passed fds, fd store (Daemon+Manager).
+    let manager = ManagerLink()
 
     public convenience init(options: DaemonOptions, logger: Logger) throws {
         try self.init(options: options, logger: logger, loop: try EventLoop(), spawner: SystemSpawner(),
@@ -78,7 +80,7 @@ public final class Daemon {
     public func run() throws -> Int32 {
         setUpProcess()
         try start()
-        _ = sd_notify(0, "READY=1\nSTATUS=Listening on \(socketUnitCount) socket unit(s)")
+        tellManagerReady()
         let code = try loop.run()
         return code
     }
@@ -149,7 +151,12 @@ public final class Daemon {
             unitFilesChanged()
         case .watchDebounceElapsed:
             watchDebounceElapsed()
+        case .managerStatusDue:
+            managerStatusDue()
+        case .watchdogDue:
+            watchdogDue()
         }
+        managerStatusMayHaveChanged()
     }
 
     private func handleSignal(_ signal: Int32) {

@@ -29,6 +29,10 @@ public enum DaemonEvent: Sendable, Equatable {
     case instanceLingerTimeout(pid: Int32)
     /// The SIGCHLD batching window of busy Accept=yes sockets closed.
     case reapBatchElapsed
+    /// A STATUS= for usherd's manager was held back to keep to one a second.
+    case managerStatusDue
+    /// Half of usherd's own WATCHDOG_USEC passed: WATCHDOG=1 is due.
+    case watchdogDue
     /// The control socket or one of its clients is ready, or a client's deadline passed.
     case control(ControlServerEvent)
     /// --watch: the inotify fd on the unit directories is readable.

@@ -54,8 +54,9 @@ final class UsherdHarness {
         try text.write(toFile: unitDirectory + "/" + name, atomically: true, encoding: .utf8)
     }
 
-    /// Starts usherd and waits until it says it is listening.
-    func start(extraArguments: [String] = []) throws {
+    /// Starts usherd and waits until it says it is listening; `environment` is
+    /// added to the test's own (a test playing systemd sets NOTIFY_SOCKET this way).
+    func start(extraArguments: [String] = [], environment: [String: String] = [:]) throws {
         _ = FileManager.default.createFile(atPath: logPath, contents: nil)
         let log = try FileHandle(forWritingTo: URL(fileURLWithPath: logPath))
         let process = Process()
@@ -65,6 +66,9 @@ final class UsherdHarness {
         process.standardOutput = log
         process.standardError = log
         process.standardInput = FileHandle.nullDevice
+        if !environment.isEmpty {
+            process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
+        }
         try process.run()
         self.process = process
         try waitForLog("socket unit(s);", timeout: 10)
@@ -77,12 +81,13 @@ final class UsherdHarness {
     /// usherd with `arguments` and returns the port.
     @discardableResult
     func serve(_ name: String, socket: String = "", accept: Bool = false, service: String,
-               units: [String: String] = [:], arguments: [String] = []) throws -> UInt16 {
+               units: [String: String] = [:], arguments: [String] = [],
+               environment: [String: String] = [:]) throws -> UInt16 {
         let port = try freePort()
         try write("\(name).socket", "[Socket]\nListenStream=127.0.0.1:\(port)\n\(accept ? "Accept=yes\n" : "")\(socket)")
         try write(accept ? "\(name)@.service" : "\(name).service", service)
         for (file, text) in units { try write(file, text) }
-        try start(extraArguments: arguments)
+        try start(extraArguments: arguments, environment: environment)
         return port
     }
 
