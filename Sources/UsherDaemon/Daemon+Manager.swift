@@ -16,7 +16,8 @@ final class ManagerLink {
     /// Half of WATCHDOG_USEC when the watchdog is enabled for usherd's pid.
     let watchdogInterval: TimeSpan?
     var lastStatus = ""
-    var lastStatusAt: UInt64 = 0
+    /// When the status was last compared (monotonic µs): at most once a second.
+    var lastStatusCheck: UInt64 = 0
     var statusTimer: EventSource?
     var watchdogTimer: EventSource?
     /// $FDSTORE > 0: the manager keeps fds for usherd (FileDescriptorStoreMax=).
@@ -49,7 +50,7 @@ extension Daemon {
     func tellManagerReady() {
         guard manager.enabled else { return }
         manager.lastStatus = managerStatusText()
-        manager.lastStatusAt = monotonicMicroseconds()
+        manager.lastStatusCheck = monotonicMicroseconds()
         syncFDStore()
         tellManager("READY=1\nSTATUS=\(manager.lastStatus)")
         armWatchdog()
@@ -65,12 +66,13 @@ extension Daemon {
         managerStatusMayHaveChanged()
     }
 
-    /// Called after every event: sends STATUS= when the text changed, at once
-    /// or (within a second of the last one) from a one-shot timer.
+    /// Called after every event, so it costs a clock read: the status text is
+    /// built and compared at most once a second, at once or from a one-shot
+    /// timer, and STATUS= is sent when it changed. No event, no timer.
     func managerStatusMayHaveChanged() {
-        guard manager.enabled, manager.statusTimer == nil, managerStatusText() != manager.lastStatus else { return }
-        let since = monotonicMicroseconds() &- manager.lastStatusAt
-        guard since < ManagerLink.statusInterval else { return sendManagerStatus() }
+        guard manager.enabled, manager.statusTimer == nil else { return }
+        let since = monotonicMicroseconds() &- manager.lastStatusCheck
+        guard since < ManagerLink.statusInterval else { return checkManagerStatus() }
         do {
             let wait = TimeSpan(microseconds: ManagerLink.statusInterval - since)
             manager.statusTimer = try loop.addTimer(after: wait, reporting: .managerStatusDue)
@@ -81,20 +83,22 @@ extension Daemon {
 
     func managerStatusDue() {
         manager.statusTimer = nil
-        if managerStatusText() != manager.lastStatus { sendManagerStatus() }
+        checkManagerStatus()
     }
 
-    private func sendManagerStatus() {
-        manager.lastStatus = managerStatusText()
-        manager.lastStatusAt = monotonicMicroseconds()
-        tellManager("STATUS=\(manager.lastStatus)")
+    private func checkManagerStatus() {
+        manager.lastStatusCheck = monotonicMicroseconds()
+        let status = managerStatusText()
+        guard status != manager.lastStatus else { return }
+        manager.lastStatus = status
+        tellManager("STATUS=\(status)")
     }
 
     private func managerStatusText() -> String {
         let sockets = units.sockets.count + units.acceptSockets.count
         // Accept=yes spawn results are collected lazily (on SIGCHLD): pending instances run too.
         let instances = units.liveInstances + units.pendingInstances.count
-        let running = units.services.values.filter { $0.machine.isActive }.count + instances
+        let running = units.services.values.reduce(0) { $0 + ($1.machine.isActive ? 1 : 0) } + instances
         let stopping = shuttingDown ? "Stopping; " : ""
         return "\(stopping)Listening on \(sockets) socket unit(s); \(running) service(s) running"
     }
