@@ -16,6 +16,11 @@ public struct UnitSet: Sendable {
     public var masked: [UnitName] = []
     public var diagnostics: [Diagnostic] = []
     public init() {}
+
+    /// The error texts reported for `name` (why it was refused).
+    public func errors(of name: UnitName) -> [String] {
+        diagnostics.filter { $0.unit == name.full && $0.severity == .error }.map(\.text)
+    }
 }
 
 public struct UnitLoader: Sendable {

@@ -111,7 +111,7 @@ extension Daemon {
         if let broken = units.broken[name] {
             return ControlError(.failed, "Failed to \(verb.rawValue) \(name.full): \(broken.reason)")
         }
-        guard units.sockets[name] != nil || units.acceptSockets[name] != nil || units.services[name] != nil else {
+        guard units.hasRuntime(name) else {
             return ControlError(.noSuchUnit, "Failed to \(verb.rawValue) \(name.full): Unit \(name.full) not found.")
         }
         return nil

@@ -25,29 +25,20 @@ extension Daemon {
         record(set)
         var summary = ReloadSummary()
         for name in set.refused {
-            let errors = set.diagnostics.filter { $0.unit == name.full && $0.severity == .error }.map(\.text)
+            let errors = set.errors(of: name)
             let reason = errors.isEmpty ? "Failed to load." : errors.joined(separator: "; ")
-            if hasWorkingDefinition(name) { log(Note(.error, "Reload failed, keeping the previous definition."), unit: name) }
+            if units.hasRuntime(name) { log(Note(.error, "Reload failed, keeping the previous definition."), unit: name) }
             summary.failed.append(ReloadFailure(unit: name.full, reason: reason))
         }
         let present = Set(set.sockets.map(\.name) + set.services.map(\.name) + set.refused)
         for service in set.services { reloadService(service, &summary) }
         for socket in set.sockets { reloadSocket(socket, &summary) }
-        for name in loadedNames().subtracting(present).sorted(by: { $0.full < $1.full }) {
+        for name in units.names.subtracting(present).sorted(by: { $0.full < $1.full }) {
             removeUnit(name, &summary)
         }
         let sorted = summary.sortedByName()
         logSummary(sorted)
         return sorted
-    }
-
-    /// Whether `name` has a runtime (a working definition) in the table.
-    func hasWorkingDefinition(_ name: UnitName) -> Bool {
-        units.sockets[name] != nil || units.acceptSockets[name] != nil || units.services[name] != nil
-    }
-
-    private func loadedNames() -> Set<UnitName> {
-        Set(units.sockets.keys).union(units.acceptSockets.keys).union(units.services.keys).union(units.broken.keys)
     }
 
     private func logSummary(_ summary: ReloadSummary) {
@@ -67,7 +58,7 @@ extension Daemon {
         }
         summary.removed.append(name.full)
         units.broken[name] = nil
-        guard hasWorkingDefinition(name) else { return }
+        guard units.hasRuntime(name) else { return }
         units.retiring.insert(name)
         units.sockets[name]?.sources.forEach { $0.setEnabled(false) }
         units.acceptSockets[name]?.sources.forEach { $0.setEnabled(false) }

@@ -35,9 +35,8 @@ extension Daemon {
             journal.append(key: diagnostic.unit, unit: diagnostic.unit, source: .usherd,
                            priority: diagnostic.severity.priority, bytes: Array(diagnostic.text.utf8), at: now)
         }
-        for name in set.refused where !hasWorkingDefinition(name) {
-            let errors = set.diagnostics.filter { $0.unit == name.full && $0.severity == .error }.map(\.text)
-            units.broken[name] = BrokenUnit(loaded: false, reason: errors.joined(separator: "; "))
+        for name in set.refused where !units.hasRuntime(name) {
+            units.broken[name] = BrokenUnit(loaded: false, reason: set.errors(of: name).joined(separator: "; "))
         }
         for name in set.masked { logger.info("Unit \(name) is masked.") }
     }
@@ -153,11 +152,7 @@ extension Daemon {
 
     /// Closes the listeners (RemoveOnStop= decides about nodes): clients are refused from now on.
     func closeSocket(_ name: UnitName) {
-        guard let runtime = units.sockets[name] else { return }
-        runtime.sources.forEach { $0.cancel() }
-        if let bound = runtime.bound { Binder.release(bound) }
-        units.sockets[name]?.sources = []
-        units.sockets[name]?.bound = nil
+        units.sockets[name]?.closeListeners()
     }
 
     /// Binds the listeners of a failed (closed) unit again and tells its machine how

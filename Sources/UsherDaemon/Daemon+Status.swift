@@ -10,8 +10,7 @@ import UnitModel
 extension Daemon {
     /// Every unit usherd knows, sorted by name (templates of Accept=yes sockets excluded).
     func knownUnitNames() -> [UnitName] {
-        let names = Set(units.sockets.keys).union(units.acceptSockets.keys).union(units.services.keys).union(units.broken.keys)
-        return names.filter { !$0.isTemplate }.sorted { $0.full < $1.full }
+        units.names.filter { !$0.isTemplate }.sorted { $0.full < $1.full }
     }
 
     /// `web` means `web.service`, as systemctl reads a name without a suffix.

@@ -19,6 +19,14 @@ struct SocketRuntime {
     var cooldown: EventSource?
 
     var listeners: [BoundListener] { bound?.listeners ?? [] }
+
+    /// Stops watching and closes the listeners (RemoveOnStop= decides about nodes).
+    mutating func closeListeners() {
+        sources.forEach { $0.cancel() }
+        sources = []
+        if let bound { Binder.release(bound) }
+        bound = nil
+    }
 }
 
 struct ServiceRuntime {
@@ -69,6 +77,16 @@ final class UnitTable {
     /// Instances whose main process exited while other processes of theirs live on,
     /// by that main pid (their session id); their connection slots are still held.
     var lingering: [Int32: LingeringInstance] = [:]
+
+    /// Whether `name` has a runtime (a working definition): a socket, Accept=yes socket or service.
+    func hasRuntime(_ name: UnitName) -> Bool {
+        sockets[name] != nil || acceptSockets[name] != nil || services[name] != nil
+    }
+
+    /// Every unit in the table, with a runtime or broken.
+    var names: Set<UnitName> {
+        Set(sockets.keys).union(acceptSockets.keys).union(services.keys).union(broken.keys)
+    }
 
     func own(_ pid: Int32, by owner: ProcessOwner) {
         if case .instance = owner { liveInstances += 1 }
