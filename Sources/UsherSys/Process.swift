@@ -72,14 +72,9 @@ public enum Processes {
         numericDirectoryEntries("/proc").filter { parentPID(of: $0) == parent }
     }
 
-    /// The ppid field of /proc/PID/stat (after the parenthesised command name).
+    /// The ppid field of /proc/PID/stat, or nil when the process is gone.
     public static func parentPID(of pid: Int32) -> Int32? {
-        guard let text = try? readSmallFile("/proc/\(pid)/stat"), let close = text.lastIndex(of: ")") else {
-            return nil
-        }
-        let fields = text[text.index(after: close)...].split(separator: " ")
-        guard fields.count > 1 else { return nil }
-        return Int32(fields[1])
+        ProcessIDs.read(pid)?.parent
     }
 }
 

@@ -54,7 +54,7 @@ public enum ProcessTree {
 
     private static func childList(_ path: String) -> [Int32] {
         guard let text = try? readSmallFile(path) else { return [] }
-        return text.split(separator: " ").compactMap { Int32($0.trimmingSpaces) }
+        return pids(in: Array(text.utf8)[...])
     }
 
     /// The numbers in a children file's text ("12 34 ").
@@ -108,13 +108,5 @@ public enum ProcessTree {
     /// Whether the process group `group` has any member left (kill(-group, 0)).
     public static func groupExists(_ group: Int32) -> Bool {
         group > 1 && (kill(-group, 0) == 0 || errno == EPERM)
-    }
-}
-
-extension Substring {
-    var trimmingSpaces: Substring {
-        var text = self
-        while let last = text.last, last == "\n" || last == " " { text = text.dropLast() }
-        return text
     }
 }
