@@ -82,14 +82,17 @@ struct DaemonClient {
     /// Sends `request` and hands each response to `each` until it returns false or usherd closes.
     func stream(_ request: ControlRequest, _ each: (ControlResponse) throws -> Bool) throws {
         let fd = try connect()
+        var unsent: SystemError?
         do {
             try BlockingIO.writeAll(fd.raw, ControlProtocol.frame(request))
         } catch let error as SystemError {
-            throw ClientFailure.broken(path: path, error.reason)
+            unsent = error
         }
+        // usherd may have answered (too many clients) and closed before reading the request.
         while let body = try readFrame(fd.raw) {
             guard try each(decode(body)) else { return }
         }
+        if let unsent { throw ClientFailure.broken(path: path, unsent.reason) }
     }
 
     private func decode(_ body: [UInt8]) throws -> ControlResponse {

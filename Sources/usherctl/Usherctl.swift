@@ -4,6 +4,8 @@
 // systemctl's (see ControlExit): 0 ok, 1 failed, 3 inactive, 4/5, 64 usage, 69 unreachable.
 
 import ArgumentParser
+import Glibc
+import UsherSys
 
 @main
 struct Usherctl: ParsableCommand {
@@ -19,6 +21,8 @@ struct Usherctl: ParsableCommand {
 
     /// `--control-socket PATH` may come before the verb, as systemctl's global options do.
     static func main() {
+        // A write to a usherd that already closed is an EPIPE to report, not a signal to die of.
+        Signals.ignore(SIGPIPE)
         main(ControlSocketOptions.hoisted(Array(CommandLine.arguments.dropFirst())))
     }
 }

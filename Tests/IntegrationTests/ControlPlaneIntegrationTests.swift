@@ -176,6 +176,20 @@ final class ControlPlaneIntegrationTests: XCTestCase {
         XCTAssertEqual(try harness.stop(), 0)
     }
 
+    func testUsherctlReportsTooManyClientsInsteadOfDyingOfSIGPIPE() throws {
+        let harness = try UsherdHarness()
+        try harness.start()
+        // Root is not held to the per-user cap, so 130 idle clients fill the 128 slots.
+        let idle = try (0..<130).map { _ in try RawControlClient.connect(harness.root + "/rt/control") }
+        for _ in 0..<5 {
+            let run = try usherctl(harness, ["status"])
+            XCTAssertTrue(run.status == 1 || run.status == 69, "an exit status, not a signal: \(run.status) \(run.output)")
+            XCTAssertTrue(run.output.contains("too many control clients"), run.output)
+        }
+        XCTAssertEqual(idle.count, 130)
+        XCTAssertEqual(try harness.stop(), 0)
+    }
+
     func testUsherctlSaysWhichSocketItTriedWhenUsherdIsNotRunning() throws {
         let harness = try UsherdHarness()
         let run = try usherctl(harness, ["status"])
