@@ -1,6 +1,7 @@
 // sd_notify messages: newline-separated KEY=VALUE assignments in one
-// datagram. Parsed into the keys usherd acts on (READY, STOPPING, STATUS,
-// MAINPID); the rest are kept for debugging. Pure.
+// datagram. Parsed into the keys usherd acts on (READY, RELOADING, STOPPING,
+// STATUS, MAINPID, ERRNO, WATCHDOG, WATCHDOG_USEC, EXTEND_TIMEOUT_USEC);
+// every assignment is kept in order. Pure.
 
 public struct NotifyMessage: Sendable, Equatable {
     public var ready = false
@@ -8,7 +9,13 @@ public struct NotifyMessage: Sendable, Equatable {
     public var reloading = false
     public var status: String?
     public var mainPID: Int32?
-    public var errno: Int32?
+    /// ERRNO= as sent (systemd warns when it is not a number).
+    public var errno: String?
+    /// WATCHDOG=1 (ping) and WATCHDOG=trigger.
+    public var watchdogPing = false
+    public var watchdogTrigger = false
+    public var watchdogUSec: String?
+    public var extendTimeoutUSec: String?
     /// Every assignment in message order, the understood ones included.
     public var assignments: [(key: String, value: String)] = []
 
@@ -24,10 +31,20 @@ public struct NotifyMessage: Sendable, Equatable {
             case "RELOADING": reloading = value == "1"
             case "STATUS": status = value
             case "MAINPID": mainPID = Int32(value)
-            case "ERRNO": errno = Int32(value)
+            case "ERRNO": errno = value
+            case "WATCHDOG":
+                watchdogPing = watchdogPing || value == "1"
+                watchdogTrigger = watchdogTrigger || value == "trigger"
+            case "WATCHDOG_USEC": watchdogUSec = value
+            case "EXTEND_TIMEOUT_USEC": extendTimeoutUSec = value
             default: break
             }
         }
+    }
+
+    /// READY=1, RELOADING=1 or STOPPING=1, whichever comes last ("last one wins", as in systemd).
+    public var lastStateChange: String? {
+        assignments.last { ["READY", "RELOADING", "STOPPING"].contains($0.key) && $0.value == "1" }?.key
     }
 
     public static func == (a: NotifyMessage, b: NotifyMessage) -> Bool {

@@ -1,5 +1,6 @@
 // The environment a service gets, in systemd 252's order: LANG, PATH,
-// [NOTIFY_SOCKET], [REMOTE_ADDR, REMOTE_PORT], LISTEN_PID, LISTEN_FDS, LISTEN_FDNAMES, [HOME, LOGNAME,
+// [NOTIFY_SOCKET], [REMOTE_ADDR, REMOTE_PORT], LISTEN_PID, LISTEN_FDS, LISTEN_FDNAMES, [WATCHDOG_PID,
+// WATCHDOG_USEC], [HOME, LOGNAME,
 // USER, SHELL], INVOCATION_ID, [JOURNAL_STREAM], SYSTEMD_EXEC_PID, then PassEnvironment=, Environment= and
 // EnvironmentFile= merged (a later assignment replaces the value in place),
 // then UnsetEnvironment=. Also parses EnvironmentFile= text. Pure.
@@ -22,6 +23,8 @@ public struct EnvironmentInputs: Sendable {
     /// REMOTE_ADDR and REMOTE_PORT of an Accept=yes instance's IP peer.
     public var remote: (address: String, port: String)?
     public var listenFDNames: [String] = []
+    /// WatchdogSec= of the main process: WATCHDOG_PID (its own pid) and WATCHDOG_USEC.
+    public var watchdogUSec: UInt64?
     public var identity: ServiceIdentity?
     public var invocationID = ""
     /// `DEV:INO` when stdout goes to journald.
@@ -38,7 +41,7 @@ public struct ServiceEnvironment: Sendable, Equatable {
     /// systemd's default service PATH on Debian (split-usr order).
     public static let defaultPath = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
     /// Entries whose value is the service's own pid, written by the child after the `=`.
-    public static let pidPlaceholders = ["LISTEN_PID=", "SYSTEMD_EXEC_PID="]
+    public static let pidPlaceholders = ["LISTEN_PID=", "WATCHDOG_PID=", "SYSTEMD_EXEC_PID="]
 
     /// `NAME=value` entries in order.
     public private(set) var entries: [String]
@@ -53,6 +56,10 @@ public struct ServiceEnvironment: Sendable, Equatable {
             pairs.append(("LISTEN_PID", ""))
             pairs.append(("LISTEN_FDS", String(inputs.listenFDNames.count)))
             pairs.append(("LISTEN_FDNAMES", inputs.listenFDNames.joined(separator: ":")))
+        }
+        if let usec = inputs.watchdogUSec {
+            pairs.append(("WATCHDOG_PID", ""))
+            pairs.append(("WATCHDOG_USEC", String(usec)))
         }
         if let identity = inputs.identity {
             pairs += [("HOME", identity.home), ("LOGNAME", identity.user), ("USER", identity.user),

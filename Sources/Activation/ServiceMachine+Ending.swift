@@ -1,49 +1,70 @@
 // How a run of the service ends: control commands finishing or failing,
-// stop requests, timeouts, the kill sequence, ExecStopPost=, and the
+// stop requests, timeouts, ExecStop= in order, ExecStopPost=, and the
 // decision between inactive, failed and a Restart= after RestartSec=.
-// Part of the pure ServiceMachine.
+// The kill sequence itself is in ServiceMachine+Kill. Part of the pure ServiceMachine.
 import UnitModel
 
 extension ServiceMachine {
     mutating func controlExited(_ status: ExitStatus, leftovers: Bool) -> [ServiceAction] {
         controlPID = nil
+        let phase = controlPhase
         let clean = status.isCleanCommand(successStatuses: config.successExitStatus,
                                           successSignals: config.successExitSignals)
-        let ignored = !clean && controlPhase.map { config.ignoresFailure(of: $0, index: controlIndex) } == true
+        let ignored = !clean && phase.map { config.ignoresFailure(of: $0, index: controlIndex) } == true
         let ok = clean || ignored
         var actions: [ServiceAction] = []
         if !clean {
-            let name = state == .stopping(.execStop) ? "ExecStop" : controlPhase?.rawValue ?? "Control"
             actions.append(.log(Note(ignored ? .info : .warning,
-                                     "Control process (\(name)=) exited, \(status)\(ignored ? ", ignoring" : "")")))
+                                     "Control process (\(phase?.rawValue ?? "Control")=) exited, \(status)\(ignored ? ", ignoring" : "")")))
         }
+        if ok, let phase, let next = nextCommand(phase), continuesList(phase) {
+            let timeout = phase == .stop || phase == .stopPost ? config.stopTimeout : config.startTimeout
+            let environment = phase == .stop || phase == .stopPost ? resultEnvironment : []
+            return actions + runControl(phase, index: next, timeout: timeout, environment: environment)
+        }
+        return actions + controlListEnded(ok: ok, status: status, leftovers: leftovers)
+    }
+
+    /// Whether the state still runs the list `phase` (a killed ExecStartPost= does not go on).
+    private func continuesList(_ phase: ExecPhase) -> Bool {
+        switch (state, phase) {
+        case (.startPre, .startPre), (.startPost, .startPost), (.reloading, .reload), (.stopping(.execStop), .stop),
+             (.stopPost, .stopPost):
+            return true
+        default:
+            return false
+        }
+    }
+
+    /// The last command of the running list ended (or one failed).
+    private mutating func controlListEnded(ok: Bool, status: ExitStatus, leftovers: Bool) -> [ServiceAction] {
         switch state {
         case .startPre:
-            guard ok else { return actions + enterStopPost(failure: status.failureResult) }
-            if let next = nextCommand(.startPre) { return actions + runControl(.startPre, index: next, timeout: config.startTimeout) }
+            guard ok else { return enterStopPost(failure: status.failureResult) }
             state = .spawning
-            return actions + [.cancelTimer, .spawnMain]
+            return [.cancelTimer, .spawnMain]
+        case .starting where controlPhase == .start:
+            // Type=forking: the parent exited; the daemon it left is the service.
+            guard ok else { return [.cancelTimer] + failStart(status.failureResult) }
+            return [.findMainPID]
         case .startPost:
-            guard ok else { return actions + enterStop(failure: status.failureResult) }
-            if let next = nextCommand(.startPost) { return actions + runControl(.startPost, index: next, timeout: config.startTimeout) }
-            actions.append(.cancelTimer)
-            // The main process ended while ExecStartPost= ran.
-            if mainPID == nil { return actions + afterLastProcess(leftovers: leftovers) }
-            state = .running
-            return actions
+            // A failing ExecStartPost= goes to the kill sequence without ExecStop=.
+            guard ok else { return [.cancelTimer] + failStart(status.failureResult) }
+            return [.cancelTimer] + enterRunning()
+        case .reloading:
+            reloadResult = ok ? .success : status.failureResult
+            return [.cancelTimer] + enterRunning()
         case .stopping(.execStop):
-            return actions + afterExecStop()
+            // A failing ExecStop= skips the rest and fails the run, as in systemd.
+            if !ok { pendingResult = pendingResult ?? status.failureResult }
+            return [.cancelTimer] + sendKillSignal()
         case .stopping:
-            return actions + (mainPID == nil ? afterLastProcess(leftovers: leftovers) : [])
+            return mainPID == nil ? afterLastProcess(leftovers: leftovers) : []
         case .stopPost:
-            if ok, let next = nextCommand(.stopPost) {
-                return actions + runControl(.stopPost, index: next, timeout: config.stopTimeout,
-                                            environment: resultEnvironment)
-            }
-            return actions + enterDead(failure: ok ? nil : status.failureResult)
-        case .inactive, .failed, .spawning, .starting, .running, .autoRestart:
+            return enterDead(failure: ok ? nil : status.failureResult)
+        case .inactive, .failed, .spawning, .starting, .running, .exited, .autoRestart:
             // A control process of a run that already ended: nothing waits for it.
-            return actions
+            return []
         }
     }
 
@@ -52,14 +73,19 @@ extension ServiceMachine {
     }
 
     mutating func controlSpawnFailed(_ reason: String) -> [ServiceAction] {
-        let name = state == .stopping(.execStop) ? "ExecStop" : controlPhase?.rawValue ?? "Control"
-        let note = ServiceAction.log(Note(.warning, "Failed to run \(name)=: \(reason)"))
+        let note = ServiceAction.log(Note(.warning, "Failed to run \(controlPhase?.rawValue ?? "Control")=: \(reason)"))
         switch state {
-        case .stopping(.execStop): return [note] + afterExecStop()
+        case .stopping(.execStop):
+            pendingResult = pendingResult ?? .resources
+            return [note, .cancelTimer] + sendKillSignal()
         case .startPre: return [note] + enterStopPost(failure: .resources)
-        case .startPost: return [note] + enterStop(failure: .resources)
+        case .startPost: return [note, .cancelTimer] + failStart(.resources)
+        case .reloading:
+            reloadResult = .resources
+            return [note, .cancelTimer] + enterRunning()
         case .stopPost: return [note] + enterDead(failure: .resources)
-        case .inactive, .failed, .spawning, .starting, .running, .stopping(.signalled), .stopping(.killed), .autoRestart:
+        case .inactive, .failed, .spawning, .starting, .running, .exited, .stopping(.signalled), .stopping(.watchdog),
+             .stopping(.killed), .autoRestart:
             return [note]
         }
     }
@@ -71,92 +97,42 @@ extension ServiceMachine {
         case .autoRestart:
             state = .inactive
             return [.cancelTimer, .log(Note(.info, "Pending restart cancelled."))]
-        case .startPre:
+        case .startPre, .starting, .startPost, .reloading:
+            // systemd stops a start or reload in progress without ExecStop=.
             return [.cancelTimer] + sendKillSignal()
-        case .starting, .startPost, .running:
+        case .running, .exited:
             return enterStop(failure: nil)
         case .inactive, .failed, .stopping, .stopPost:
             return []
         }
     }
 
-    /// Stops a started service: a running ExecStartPost= is killed, then
-    /// ExecStop= (when set and the main process lives), then KillSignal=.
+    /// Stops a started service: a running ExecStartPost=/ExecReload= is killed,
+    /// then every ExecStop= line in order (also after the main process ended by
+    /// itself), then the kill sequence for what is left.
     mutating func enterStop(failure: UnitResult?) -> [ServiceAction] {
         if let failure { pendingResult = pendingResult ?? failure }
-        var actions: [ServiceAction] = [.cancelTimer]
+        var actions: [ServiceAction] = [.cancelTimer] + stopWatchdog()
         if let control = controlPID {
             actions.append(.signalGroup(pid: control, signal: 9))
             controlPID = nil
         }
-        guard mainPID != nil else { return actions + enterStopPost(failure: nil) }
         if config.hasExecStop {
             state = .stopping(.execStop)
-            return actions + [.spawnStop] + armStopTimer()
+            return actions + runControl(.stop, index: 0, timeout: config.stopTimeout, environment: resultEnvironment)
         }
         return actions + sendKillSignal()
     }
 
-    mutating func afterExecStop() -> [ServiceAction] {
-        guard mainPID != nil else { return enterStopPost(failure: nil) }
-        return [.cancelTimer] + sendKillSignal()
+    /// A start that failed before the service ran: no ExecStop=, straight to the kill sequence.
+    mutating func failStart(_ result: UnitResult) -> [ServiceAction] {
+        pendingResult = pendingResult ?? result
+        return sendKillSignal()
     }
 
-    /// KillSignal= (and SIGCONT) to the main and control process groups.
-    mutating func sendKillSignal() -> [ServiceAction] {
-        state = .stopping(.signalled)
-        let targets = [mainPID, controlPID].compactMap { $0 }
-        guard !targets.isEmpty else { return enterStopPost(failure: nil) }
-        return targets.flatMap { [ServiceAction.signalGroup(pid: $0, signal: config.killSignal), .signalGroup(pid: $0, signal: 18)] }
-            + armStopTimer()
-    }
-
-    func armStopTimer() -> [ServiceAction] {
-        config.stopTimeout.isInfinity ? [] : [.armTimer(config.stopTimeout)]
-    }
-
-    mutating func timerFired(now: UInt64) -> [ServiceAction] {
-        switch state {
-        case .startPre, .starting:
-            pendingResult = .timeout
-            let what = state == .startPre ? "Start-pre" : "Start"
-            let note = ServiceAction.log(Note(.error, "\(what) operation timed out. Terminating."))
-            return [note] + (state == .startPre ? [.cancelTimer] + sendKillSignal() : enterStop(failure: nil))
-        case .startPost:
-            pendingResult = .timeout
-            return [.log(Note(.error, "Start-post operation timed out. Stopping."))] + enterStop(failure: nil)
-        case .stopping(.execStop):
-            return [.log(Note(.warning, "Stopping timed out. Terminating."))] + sendKillSignal()
-        case .stopping(.signalled):
-            pendingResult = pendingResult ?? .timeout
-            let targets = [mainPID, controlPID].compactMap { $0 }
-            guard config.sendSIGKILL, !targets.isEmpty || awaitingLeftovers else {
-                return [.log(Note(.warning, "State 'stop-sigterm' timed out. Skipping SIGKILL."))] + abandonProcesses()
-            }
-            state = .stopping(.killed)
-            let leftovers: [ServiceAction] = awaitingLeftovers ? [.signalLeftovers(signal: 9)] : []
-            return [.log(Note(.warning, "State 'stop-sigterm' timed out. Killing."))]
-                + targets.map { .signalGroup(pid: $0, signal: 9) } + leftovers + armStopTimer()
-        case .stopping(.killed):
-            return [.log(Note(.warning, "Processes still around after SIGKILL. Ignoring."))] + abandonProcesses()
-        case .stopPost:
-            pendingResult = pendingResult ?? .timeout
-            return [.log(Note(.warning, "State 'stop-post' timed out. Terminating."))] + sendKillSignal()
-        case .autoRestart:
-            restartCount += 1
-            return [.log(Note(.info, "Scheduled restart job, restart counter is at \(restartCount)."))]
-                + beginStart(now: now)
-        case .inactive, .failed, .spawning, .running:
-            // A timer of a state already left (a late fire after cancel): nothing to do.
-            return []
-        }
-    }
-
-    private mutating func abandonProcesses() -> [ServiceAction] {
-        mainPID = nil
-        controlPID = nil
-        awaitingLeftovers = false
-        return enterStopPost(failure: .timeout)
+    func armStopTimer(_ span: TimeSpan? = nil) -> [ServiceAction] {
+        let timeout = span ?? config.stopTimeout
+        return timeout.isInfinity ? [] : [.armTimer(timeout)]
     }
 
     /// ExecStopPost= once per run, then the end.
@@ -165,7 +141,7 @@ extension ServiceMachine {
         guard !stopPostRan, !config.stopPost.isEmpty else { return enterDead(failure: nil) }
         stopPostRan = true
         state = .stopPost
-        return runControl(.stopPost, index: 0, timeout: config.stopTimeout, environment: resultEnvironment)
+        return stopWatchdog() + runControl(.stopPost, index: 0, timeout: config.stopTimeout, environment: resultEnvironment)
     }
 
     /// SERVICE_RESULT=, and EXIT_CODE=/EXIT_STATUS= when the main process
@@ -186,7 +162,9 @@ extension ServiceMachine {
         mainPID = nil
         controlPID = nil
         controlPhase = nil
-        var actions: [ServiceAction] = [.cancelTimer]
+        mainUnknown = false
+        awaitingLeftovers = false
+        var actions: [ServiceAction] = [.cancelTimer] + stopWatchdog()
         if let result = pendingResult {
             actions.append(.log(Note(.warning, "Failed with result '\(result)'.")))
         } else {

@@ -1,8 +1,9 @@
 // sd_notify messages to a service, checked as systemd checks them: the
 // sender against NotifyAccess= (the kernel's SCM_CREDENTIALS pid), and a
 // MAINPID= claim against what the daemon found in /proc (usherd or PID 1,
-// gone, the control process, of this service, or foreign: taken from root only).
-// Part of the pure ServiceMachine.
+// gone, the control process, of this service, or foreign: taken from root only),
+// then READY=1/RELOADING=1/STOPPING=1 (last one wins), STATUS=, ERRNO=,
+// WATCHDOG=, WATCHDOG_USEC= and EXTEND_TIMEOUT_USEC=. Part of the pure ServiceMachine.
 import UnitModel
 
 /// Who sent a notification, as the kernel reported it.
@@ -35,18 +36,84 @@ extension ServiceMachine {
             return [.log(Note(.warning, refusal))]
         }
         var actions: [ServiceAction] = []
-        if let status = message.status { statusText = status }
         if let pid = message.mainPID, pid != mainPID, acceptsMainPIDChange {
             actions += changeMainPID(to: pid, claim: claim ?? .gone, sender: sender)
         }
-        if message.ready && state == .starting {
-            actions.append(.cancelTimer)
-            actions.append(.log(Note(.info, "Service is ready.")))
-            actions += enterStartPost()
+        switch message.lastStateChange {
+        case "READY"?: actions += notifiedReady()
+        case "RELOADING"?: actions += notifiedReloading()
+        case "STOPPING"?: actions += stoppingNotified()
+        default: break
         }
-        if message.stopping, state == .starting || state == .running {
-            actions.append(.log(Note(.info, "Service is stopping.")))
+        if let status = message.status { statusText = status }
+        if let text = message.errno {
+            if let number = Int32(text), number >= 0 {
+                statusErrno = number
+            } else {
+                actions.append(.log(Note(.warning, "Failed to parse ERRNO= field value '\(text)' in notification message: Invalid argument")))
+            }
         }
+        return actions + watchdogMessages(message)
+    }
+
+    private mutating func notifiedReady() -> [ServiceAction] {
+        switch state {
+        case .starting where config.type == .notify:
+            return [.cancelTimer, .log(Note(.info, "Service is ready."))] + enterStartPost()
+        case .reloading where controlPID == nil:
+            notifiedStopping = false
+            reloadResult = .success
+            return [.cancelTimer] + enterRunning()
+        default:
+            notifiedStopping = false
+            return []
+        }
+    }
+
+    /// RELOADING=1 while running: reloading until READY=1, within TimeoutStartSec=.
+    private mutating func notifiedReloading() -> [ServiceAction] {
+        guard state == .running else { return [] }
+        state = .reloading
+        reloadResult = nil
+        return config.startTimeout.isInfinity ? [.cancelTimer] : [.armTimer(config.startTimeout)]
+    }
+
+    /// STOPPING=1 while running: as if SIGTERM'd; usherd waits TimeoutStopSec= for the main process to end.
+    private mutating func stoppingNotified() -> [ServiceAction] {
+        notifiedStopping = true
+        guard state == .running || state == .reloading else { return [] }
+        state = .stopping(.signalled)
+        return [.log(Note(.info, "Service is stopping.")), .cancelTimer, .cancelWatchdog] + armStopTimer()
+    }
+
+    /// WATCHDOG=1 restarts the watchdog, WATCHDOG_USEC= replaces its limit,
+    /// WATCHDOG=trigger acts as a timeout now, EXTEND_TIMEOUT_USEC= pushes the running timer out.
+    private mutating func watchdogMessages(_ message: NotifyMessage) -> [ServiceAction] {
+        var actions: [ServiceAction] = []
+        let supervised: Bool
+        switch state {
+        case .starting, .startPost, .running, .reloading: supervised = true
+        case .inactive, .failed, .startPre, .spawning, .exited, .stopping, .stopPost, .autoRestart: supervised = false
+        }
+        if let text = message.extendTimeoutUSec {
+            if let usec = UInt64(text) {
+                actions.append(.extendTimer(TimeSpan(microseconds: usec)))
+            } else {
+                actions.append(.log(Note(.warning, "Failed to parse EXTEND_TIMEOUT_USEC=\(text)")))
+            }
+        }
+        if let text = message.watchdogUSec {
+            if let usec = UInt64(text) {
+                watchdogOverride = TimeSpan(microseconds: usec)
+                if supervised { actions += resetWatchdog() }
+            } else {
+                actions.append(.log(Note(.warning, "Failed to parse WATCHDOG_USEC=\(text)")))
+            }
+        }
+        if message.watchdogTrigger && supervised {
+            return actions + [.log(Note(.error, "Watchdog request (last status: \(statusText ?? "<unset>"))!"))] + watchdogKill()
+        }
+        if message.watchdogPing && supervised { actions += resetWatchdog() }
         return actions
     }
 
@@ -72,8 +139,8 @@ extension ServiceMachine {
     /// The states in which systemd takes MAINPID= (not before the main process was spawned).
     private var acceptsMainPIDChange: Bool {
         switch state {
-        case .starting, .startPost, .running, .stopping, .stopPost: return true
-        case .inactive, .failed, .startPre, .spawning, .autoRestart: return false
+        case .starting, .startPost, .running, .reloading, .stopping, .stopPost: return true
+        case .inactive, .failed, .startPre, .spawning, .exited, .autoRestart: return false
         }
     }
 

@@ -1,13 +1,27 @@
 // The life of one service, as systemd 252 runs it: ExecStartPre= → main
-// process (Type=notify waits for READY=1) → ExecStartPost= → running →
-// stopping → ExecStopPost= → inactive, failed, or Restart= after RestartSec=.
-// Each event returns actions; the daemon spawns, signals and arms the one
-// timer per service. Pure value, tested without processes.
+// process (Type=notify/dbus wait for READY=1 or the bus name, Type=oneshot for
+// each ExecStart= to exit, Type=forking for the parent to exit and a main pid)
+// → ExecStartPost= → running (or exited with RemainAfterExit=) → ExecStop= →
+// the kill sequence as KillMode= says → ExecStopPost= → inactive, failed, or
+// Restart= after RestartSec=. Each event returns actions; the daemon spawns,
+// signals and arms the service's timer and watchdog. Pure value, tested without processes.
 import UnitModel
 
 public enum ServiceEvent: Sendable, Equatable {
     case startRequested(now: UInt64)
-    case spawned(pid: Int32)
+    /// The main process (for Type=forking the start process) exists; `execFailed`: it
+    /// failed before execve (CSpawn reported the step) and will exit with its status.
+    case spawned(pid: Int32, execFailed: Bool = false)
+    /// Type=forking: the main pid read from PIDFile= or guessed (nil: none could be guessed).
+    case mainPIDFound(Int32?)
+    /// Type=forking: PIDFile= names no suitable process and none of the service is left.
+    case pidFileFailed
+    /// Type=dbus: BusName= appeared on the system bus.
+    case busNameAcquired
+    /// WatchdogSec= (or WATCHDOG_USEC=) passed without WATCHDOG=1.
+    case watchdogExpired
+    /// `usherctl reload`: ExecReload= with $MAINPID.
+    case reloadRequested
     /// No process could be created (user lookup, pipe, clone); `reason` says why.
     case spawnFailed(reason: String)
     case controlSpawned(pid: Int32)
@@ -29,9 +43,11 @@ public enum ServiceEvent: Sendable, Equatable {
     case timerFired(now: UInt64)
 }
 
-/// The command lists run as the control process, besides ExecStop=.
+/// The command lists; all but ExecStart= run as the control process
+/// (Type=forking's ExecStart= too, as in systemd).
 public enum ExecPhase: String, Sendable, Equatable {
-    case startPre = "ExecStartPre", startPost = "ExecStartPost", stopPost = "ExecStopPost"
+    case startPre = "ExecStartPre", start = "ExecStart", startPost = "ExecStartPost", reload = "ExecReload"
+    case stop = "ExecStop", stopPost = "ExecStopPost"
 }
 
 /// One variable the daemon adds to a control command's environment.
@@ -45,13 +61,14 @@ public struct ExtraVariable: Sendable, Equatable {
 }
 
 public enum ServiceAction: Sendable, Equatable {
+    /// Spawn ExecStart= number `mainCommandIndex` with the listening fds.
     case spawnMain
-    /// Run the ExecStop= commands as the control process.
-    case spawnStop
     /// Run command `index` of `phase` as the control process (no listening fds).
     case spawnControl(ExecPhase, index: Int, environment: [ExtraVariable])
-    /// Send to the process group led by `pid`.
+    /// Send to the process group led by `pid` (KillMode=control-group, mixed's SIGKILL).
     case signalGroup(pid: Int32, signal: Int32)
+    /// Send to the process `pid` alone (KillMode=process, mixed's SIGTERM).
+    case signalProcess(pid: Int32, signal: Int32)
     /// Send to what is left of the service after its main process ended (its
     /// sessions' and groups' members), then SIGCONT; report `.leftoversGone`.
     case signalLeftovers(signal: Int32)
@@ -59,6 +76,14 @@ public enum ServiceAction: Sendable, Equatable {
     case watchMainPID(Int32)
     case armTimer(TimeSpan)
     case cancelTimer
+    /// EXTEND_TIMEOUT_USEC=: move the timer (and the watchdog) to now + span when that is later.
+    case extendTimer(TimeSpan)
+    case armWatchdog(TimeSpan)
+    case cancelWatchdog
+    /// Type=forking: read PIDFile= (until it appears) or guess; report `.mainPIDFound`.
+    case findMainPID
+    /// Type=dbus: watch the system bus for BusName=; report `.busNameAcquired`.
+    case watchBusName(String)
     /// Tell the service's sockets to stop watching.
     case becameActive
     /// Tell the sockets to watch again.
@@ -68,7 +93,7 @@ public enum ServiceAction: Sendable, Equatable {
 }
 
 public struct ServiceMachine: Sendable, Equatable {
-    public enum StopPhase: Sendable, Equatable { case execStop, signalled, killed }
+    public enum StopPhase: Sendable, Equatable { case execStop, signalled, watchdog, killed }
 
     public enum State: Sendable, Equatable {
         case inactive
@@ -81,6 +106,10 @@ public struct ServiceMachine: Sendable, Equatable {
         /// ExecStartPost= commands running.
         case startPost
         case running
+        /// RemainAfterExit=yes: the main process ended well; the service stays active.
+        case exited
+        /// ExecReload= runs, or RELOADING=1 until READY=1.
+        case reloading
         case stopping(StopPhase)
         /// ExecStopPost= commands running.
         case stopPost
@@ -103,6 +132,20 @@ public struct ServiceMachine: Sendable, Equatable {
     /// The control command list running and its position.
     var controlPhase: ExecPhase?
     var controlIndex = 0
+    /// The ExecStart= command of this run (Type=oneshot runs them in order).
+    public internal(set) var mainCommandIndex = 0
+    /// Type=forking without a main pid: the service lives while its processes do.
+    public internal(set) var mainUnknown = false
+    /// Whether other processes of the service were left when a process last ended.
+    var leftoversSeen = false
+    /// ERRNO= from the service.
+    public internal(set) var statusErrno: Int32?
+    /// WATCHDOG_USEC= from the service, replacing WatchdogSec=.
+    public internal(set) var watchdogOverride: TimeSpan?
+    /// The result of the last reload (nil while none ran).
+    public internal(set) var reloadResult: UnitResult?
+    /// STOPPING=1 was sent.
+    var notifiedStopping = false
     /// Set by a stop request: this run ends without Restart=.
     var forbidRestart = false
     var stopPostRan = false
@@ -127,14 +170,21 @@ public struct ServiceMachine: Sendable, Equatable {
     public var isActive: Bool {
         switch state {
         case .inactive, .failed: return false
-        case .startPre, .spawning, .starting, .startPost, .running, .stopping, .stopPost, .autoRestart: return true
+        case .startPre, .spawning, .starting, .startPost, .running, .exited, .reloading, .stopping, .stopPost,
+             .autoRestart:
+            return true
         }
     }
 
     public mutating func handle(_ event: ServiceEvent) -> [ServiceAction] {
         switch event {
         case .startRequested(let now): return isActive ? [.becameActive] : beginStart(now: now)
-        case .spawned(let pid): return spawned(pid: pid)
+        case .spawned(let pid, let execFailed): return spawned(pid: pid, execFailed: execFailed)
+        case .mainPIDFound(let pid): return mainPIDFound(pid)
+        case .pidFileFailed: return state == .starting ? [.cancelTimer] + failStart(.protocol) : []
+        case .busNameAcquired: return busNameAcquired()
+        case .watchdogExpired: return watchdogExpired()
+        case .reloadRequested: return reloadRequested()
         case .spawnFailed(let reason):
             return [.log(Note(.error, reason))] + enterStopPost(failure: .resources)
         case .controlSpawned(let pid):
@@ -142,6 +192,7 @@ public struct ServiceMachine: Sendable, Equatable {
             return []
         case .controlSpawnFailed(let reason): return controlSpawnFailed(reason)
         case .childExited(let pid, let status, let leftovers):
+            leftoversSeen = leftovers
             if let control = controlPID, pid == control { return controlExited(status, leftovers: leftovers) }
             guard pid == mainPID else { return [] }
             return mainExited(status, leftovers: leftovers)
@@ -178,6 +229,13 @@ public struct ServiceMachine: Sendable, Equatable {
         stopPostRan = false
         awaitingLeftovers = false
         notifyRefusalLogged = false
+        mainCommandIndex = 0
+        mainUnknown = false
+        leftoversSeen = false
+        statusErrno = nil
+        watchdogOverride = nil
+        reloadResult = nil
+        notifiedStopping = false
         if config.startPre.isEmpty {
             state = .spawning
             return [.becameActive, .spawnMain]
@@ -194,44 +252,83 @@ public struct ServiceMachine: Sendable, Equatable {
         return [.spawnControl(phase, index: index, environment: environment)] + timer
     }
 
-    private mutating func spawned(pid: Int32) -> [ServiceAction] {
-        guard state == .spawning else { return [] }
-        mainPID = pid
-        if config.waitsForReady {
-            state = .starting
-            return config.startTimeout.isInfinity ? [] : [.armTimer(config.startTimeout)]
+    private mutating func spawned(pid: Int32, execFailed: Bool) -> [ServiceAction] {
+        guard state == .spawning || state == .starting else { return [] }
+        let timer: [ServiceAction] = config.startTimeout.isInfinity ? [] : [.armTimer(config.startTimeout)]
+        let first = state == .spawning
+        state = .starting
+        switch config.type {
+        case .forking:
+            controlPID = pid
+            controlPhase = .start
+            controlIndex = 0
+            return timer
+        case .oneshot:
+            mainPID = pid
+            return first ? timer : []
+        case .notify, .dbus:
+            mainPID = pid
+            let bus: [ServiceAction] = config.type == .dbus ? config.busName.map { [.watchBusName($0)] } ?? [] : []
+            return timer + bus
+        case .exec:
+            mainPID = pid
+            // The start succeeds only once execve succeeded; a failed one ends with the setup status.
+            return execFailed ? timer : enterStartPost()
+        case .simple, .idle:
+            mainPID = pid
+            return enterStartPost()
         }
-        return enterStartPost()
     }
 
     /// After the main process started (and READY=1): ExecStartPost=, or running.
     mutating func enterStartPost() -> [ServiceAction] {
-        if config.startPost.isEmpty {
+        let watchdog = resetWatchdog()
+        if config.startPost.isEmpty { return watchdog + enterRunning() }
+        state = .startPost
+        return watchdog + runControl(.startPost, index: 0, timeout: config.startTimeout)
+    }
+
+    /// systemd's service_enter_running: a failure stops the service; a live main
+    /// process (or, for a forking service without one, live processes) is running;
+    /// otherwise exited with RemainAfterExit=, else ExecStop= and the stop.
+    mutating func enterRunning() -> [ServiceAction] {
+        if pendingResult != nil { return sendKillSignal() }
+        if (mainPID != nil || mainUnknown) && !notifiedStopping {
             state = .running
             return []
         }
-        state = .startPost
-        return runControl(.startPost, index: 0, timeout: config.startTimeout)
+        if config.remainAfterExit {
+            state = .exited
+            return stopWatchdog()
+        }
+        return enterStop(failure: nil)
     }
 
     private mutating func mainExited(_ status: ExitStatus, leftovers: Bool, logExit: Bool = true) -> [ServiceAction] {
         mainPID = nil
         mainExit = status
-        let clean = status.isClean(successStatuses: config.successExitStatus, successSignals: config.successExitSignals)
-        var actions: [ServiceAction] = logExit ? [.log(Note(clean ? .info : .warning, "Main process exited, \(status)"))] : []
+        let clean = mainExitIsClean(status)
+        let actions: [ServiceAction] = logExit ? [.log(Note(clean ? .info : .warning, "Main process exited, \(status)"))] : []
         let killedByUs = status == .killed(signal: config.killSignal)
         switch state {
         case .stopping(.execStop):
-            if !clean && !killedByUs { pendingResult = status.failureResult }
+            if !clean && !killedByUs { pendingResult = pendingResult ?? status.failureResult }
             return actions
         case .stopping(.killed):
             pendingResult = pendingResult ?? .timeout
-        case .stopping(.signalled):
+        case .stopping(.signalled), .stopping(.watchdog):
             if !clean && !killedByUs { pendingResult = pendingResult ?? status.failureResult }
-        case .starting where clean:
-            pendingResult = .protocol
-            actions.append(.log(Note(.error, "Main process exited before READY=1.")))
-        case .starting, .spawning, .startPost, .running, .stopPost, .inactive, .failed, .startPre, .autoRestart:
+        case .starting:
+            return actions + mainExitedWhileStarting(status, clean: clean)
+        case .running:
+            if !clean { pendingResult = pendingResult ?? status.failureResult }
+            return actions + enterRunning()
+        case .reloading:
+            if !clean { pendingResult = pendingResult ?? status.failureResult }
+            // A running ExecReload= finishes first; without one the reload cannot end well.
+            if controlPID != nil { return actions }
+            return actions + enterStop(failure: nil)
+        case .spawning, .startPost, .exited, .stopPost, .inactive, .failed, .startPre, .autoRestart:
             if !clean { pendingResult = pendingResult ?? status.failureResult }
         }
         // ExecStartPost= or a signalled control process still runs: wait for it.
@@ -239,30 +336,75 @@ public struct ServiceMachine: Sendable, Equatable {
         return actions + afterLastProcess(leftovers: leftovers)
     }
 
-    /// Main and control process are gone: stop what they left, or go on to ExecStopPost=.
-    mutating func afterLastProcess(leftovers: Bool) -> [ServiceAction] {
-        leftovers ? stopLeftovers() : enterStopPost(failure: nil)
+    /// oneshot: the next ExecStart=, or start-post after the last; notify and
+    /// dbus: ending before being ready is a protocol failure.
+    private mutating func mainExitedWhileStarting(_ status: ExitStatus, clean: Bool) -> [ServiceAction] {
+        if config.type == .oneshot && clean {
+            if mainCommandIndex + 1 < config.start.count {
+                mainCommandIndex += 1
+                return [.spawnMain]
+            }
+            return [.cancelTimer] + enterStartPost()
+        }
+        if clean && config.waitsForReady {
+            pendingResult = pendingResult ?? .protocol
+            let what = config.type == .dbus ? "acquiring its bus name" : "READY=1"
+            return [.log(Note(.error, "Main process exited before \(what).")), .cancelTimer] + sendKillSignal()
+        }
+        if clean { return [.cancelTimer] + enterStartPost() }
+        pendingResult = pendingResult ?? status.failureResult
+        return [.cancelTimer] + sendKillSignal()
     }
 
-    /// What the main process left behind gets KillSignal=, and SIGKILL after
-    /// TimeoutStopSec=; ExecStopPost= waits until none is left.
+    /// SuccessExitStatus= and `-` on ExecStart=; Type=oneshot judges its commands as commands.
+    private func mainExitIsClean(_ status: ExitStatus) -> Bool {
+        if config.type == .oneshot {
+            return status.isCleanCommand(successStatuses: config.successExitStatus, successSignals: config.successExitSignals)
+                || config.ignoresFailure(of: .start, index: mainCommandIndex)
+        }
+        return status.isClean(successStatuses: config.successExitStatus, successSignals: config.successExitSignals)
+            || config.ignoresFailure(of: .start, index: mainCommandIndex)
+    }
+
+    /// Main and control process are gone: stop what they left (as KillMode= says), or go on to ExecStopPost=.
+    mutating func afterLastProcess(leftovers: Bool) -> [ServiceAction] {
+        leftovers && config.killMode.stopsLeftovers ? stopLeftovers() : enterStopPost(failure: nil)
+    }
+
+    /// What the main process left behind gets KillSignal= (SIGKILL for
+    /// KillMode=mixed), and the final signal after TimeoutStopSec=; ExecStopPost= waits until none is left.
     private mutating func stopLeftovers() -> [ServiceAction] {
         awaitingLeftovers = true
         let alreadyStopping: Bool
         switch state {
-        case .stopping(.signalled), .stopping(.killed): alreadyStopping = true
-        case .stopping(.execStop), .inactive, .failed, .startPre, .spawning, .starting, .startPost, .running, .stopPost,
-             .autoRestart:
+        case .stopping(.signalled), .stopping(.watchdog), .stopping(.killed): alreadyStopping = true
+        case .stopping(.execStop), .inactive, .failed, .startPre, .spawning, .starting, .startPost, .running, .exited,
+             .reloading, .stopPost, .autoRestart:
             alreadyStopping = false
         }
-        if !alreadyStopping { state = .stopping(.signalled) }
-        let signal = state == .stopping(.killed) ? 9 : config.killSignal
+        if !alreadyStopping { state = config.killMode == .mixed ? .stopping(.killed) : .stopping(.signalled) }
+        let signal = state == .stopping(.killed) ? config.finalKillSignal : config.killSignal
         return [.signalLeftovers(signal: signal)] + (alreadyStopping ? [] : [.cancelTimer] + armStopTimer())
     }
 
     private mutating func leftoversGone() -> [ServiceAction] {
+        if mainUnknown && state == .running {
+            // A forking service whose main pid could not be guessed ends with its last process.
+            mainUnknown = false
+            return [.log(Note(.info, "No process of the service is left."))] + enterRunning()
+        }
         guard awaitingLeftovers, mainPID == nil, controlPID == nil else { return [] }
         awaitingLeftovers = false
         return enterStopPost(failure: nil)
+    }
+}
+
+extension KillMode {
+    /// control-group and mixed stop what a main process leaves behind; process and none leave it running.
+    public var stopsLeftovers: Bool {
+        switch self {
+        case .controlGroup, .mixed: return true
+        case .process, .none: return false
+        }
     }
 }

@@ -31,7 +31,8 @@ extension ServiceMachine {
         case .inactive: return .inactive
         case .failed: return .failed
         case .startPre, .spawning, .starting, .startPost, .autoRestart: return .activating
-        case .running: return .active
+        case .running, .exited: return .active
+        case .reloading: return .reloading
         case .stopping, .stopPost: return .deactivating
         }
     }
@@ -45,8 +46,11 @@ extension ServiceMachine {
         case .spawning, .starting: return "start"
         case .startPost: return "start-post"
         case .running: return "running"
+        case .exited: return "exited"
+        case .reloading: return "reload"
         case .stopping(.execStop): return "stop"
         case .stopping(.signalled): return "stop-sigterm"
+        case .stopping(.watchdog): return "stop-watchdog"
         case .stopping(.killed): return "stop-sigkill"
         case .stopPost: return "stop-post"
         case .autoRestart: return "auto-restart"

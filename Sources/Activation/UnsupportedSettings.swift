@@ -6,13 +6,9 @@ import UnitModel
 public enum UnsupportedSettings {
     public static func notes(for service: ServiceUnit) -> [Note] {
         var notes: [Note] = []
-        if !service.execReload.isEmpty { notes.append(ignoring("ExecReload=")) }
-        if service.execStart.count > 1 {
-            notes.append(Note(.warning, "Only the first ExecStart= command is run by usherd, ignoring the others."))
-        }
         notes += streamNotes(service.exec)
-        if service.type == .forking || service.type == .dbus {
-            notes.append(Note(.warning, "Type=\(service.type.rawValue) is supervised like Type=simple by usherd."))
+        if service.kill.restartKillSignal != nil {
+            notes.append(Note(.warning, "RestartKillSignal= is not supported by usherd yet, KillSignal= is sent on restart too."))
         }
         return notes
     }
@@ -27,10 +23,15 @@ public enum UnsupportedSettings {
         var notes = notes(for: plain)
         let perInstance = [("ExecStartPre=", !service.execStartPre.isEmpty),
                            ("ExecStartPost=", !service.execStartPost.isEmpty),
+                           ("ExecReload=", !service.execReload.isEmpty),
+                           ("WatchdogSec=", service.watchdogSec != nil),
                            ("ExecStop=", !service.execStop.isEmpty),
                            ("ExecStopPost=", !service.execStopPost.isEmpty),
                            ("Restart=", service.restart != .no)]
         for (key, set) in perInstance where set { notes.append(ignoring("\(key) of an Accept=yes instance")) }
+        if service.type == .forking || service.type == .dbus {
+            notes.append(Note(.warning, "Type=\(service.type.rawValue) of an Accept=yes instance is supervised like Type=simple by usherd."))
+        }
         return notes
     }
 

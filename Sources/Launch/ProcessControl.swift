@@ -20,7 +20,8 @@ public protocol ProcessControl {
     /// `candidates`, with their descendants.
     func sessionMembers(of sessions: Set<Int32>, among candidates: [Int32]) -> [Int32]
     /// At exit: SIGKILLs and reaps every remaining child; returns how many are still there.
-    func killAndReapAllChildren(timeoutMicroseconds: UInt64) -> Int
+    /// Every child but those `spares` (KillMode=process/none leftovers at shutdown); returns how many could not be reaped.
+    func killAndReapAllChildren(timeoutMicroseconds: UInt64, sparing spares: (Int32) -> Bool) -> Int
 }
 
 public struct SystemProcesses: ProcessControl {
@@ -39,7 +40,7 @@ public struct SystemProcesses: ProcessControl {
         ProcessTree.leftovers(of: sessions, among: candidates)
     }
 
-    public func killAndReapAllChildren(timeoutMicroseconds: UInt64) -> Int {
-        Processes.killAndReapAllChildren(timeoutMicroseconds: timeoutMicroseconds)
+    public func killAndReapAllChildren(timeoutMicroseconds: UInt64, sparing spares: (Int32) -> Bool) -> Int {
+        Processes.killAndReapAllChildren(timeoutMicroseconds: timeoutMicroseconds, sparing: spares)
     }
 }

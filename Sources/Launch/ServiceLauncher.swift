@@ -47,14 +47,19 @@ public struct DaemonContext {
 }
 
 public enum ServiceLauncher {
-    /// The main process: `listeners` are placed at 3… with `fdNames`.
-    public static func prepareMain(_ service: ServiceUnit, listeners: [Int32], fdNames: [String],
+    /// The main process (ExecStart= number `commandIndex`; several only for
+    /// Type=oneshot): `listeners` are placed at 3… with `fdNames`; NOTIFY_SOCKET
+    /// unless NotifyAccess= is none; WATCHDOG_PID/WATCHDOG_USEC with WatchdogSec=.
+    public static func prepareMain(_ service: ServiceUnit, commandIndex: Int = 0, listeners: [Int32], fdNames: [String],
                                    context: DaemonContext) throws -> PreparedLaunch {
-        guard let command = service.execStart.first else {
+        guard commandIndex < service.execStart.count else {
             throw LaunchError(description: "Service has no ExecStart= setting, which is only allowed for RemainAfterExit=yes services. Refusing.")
         }
+        let command = service.execStart[commandIndex]
         var inputs = EnvironmentInputs()
-        inputs.notifySocket = service.type == .notify ? context.notifySocketPath : nil
+        let access = ServiceConfig.effectiveNotifyAccess(service)
+        inputs.notifySocket = access != .none ? context.notifySocketPath : nil
+        inputs.watchdogUSec = service.watchdogSec.map(\.microseconds)
         inputs.listenFDNames = fdNames
         return try prepare(service, command: command, inputs: inputs, fds: listeners, context: context)
     }
@@ -65,6 +70,7 @@ public enum ServiceLauncher {
     public static func prepareControl(_ service: ServiceUnit, command: CommandLine, mainPID: Int32?,
                                       extra: [ExtraVariable] = [], context: DaemonContext) throws -> PreparedLaunch {
         var inputs = EnvironmentInputs()
+        if ServiceConfig.effectiveNotifyAccess(service) == .all { inputs.notifySocket = context.notifySocketPath }
         if let mainPID { inputs.unitEnvironment.append(("MAINPID", String(mainPID))) }
         inputs.unitEnvironment += extra.map { ($0.name, $0.value) }
         return try prepare(service, command: command, inputs: inputs, fds: [], context: context)

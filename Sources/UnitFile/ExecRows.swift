@@ -101,7 +101,15 @@ enum ExecRows {
         Rows.choice(v, "KillSignal", "ServiceUnit.kill.killSignal", values: ["SIGNAME", "1…64"], what: "signal name",
                     parse: { ValueParsers.signal($0) }) { $0.service.kill.killSignal = $1 },
         Rows.boolean(v, "SendSIGKILL", "ServiceUnit.kill.sendSIGKILL") { $0.service.kill.sendSIGKILL = $1 },
+        Rows.boolean(v, "SendSIGHUP", "ServiceUnit.kill.sendSIGHUP") { $0.service.kill.sendSIGHUP = $1 },
+        signalRow("RestartKillSignal", "ServiceUnit.kill.restartKillSignal") { $0.service.kill.restartKillSignal = $1 },
+        signalRow("FinalKillSignal", "ServiceUnit.kill.finalKillSignal") { $0.service.kill.finalKillSignal = $1 },
+        signalRow("WatchdogSignal", "ServiceUnit.kill.watchdogSignal") { $0.service.kill.watchdogSignal = $1 },
     ]
+
+    static func signalRow(_ key: String, _ dest: String, _ set: @escaping Setter<Int32>) -> OptionRow {
+        Rows.choice(v, key, dest, values: ["SIGNAME", "1…64"], what: "signal name", parse: { ValueParsers.signal($0) }, set)
+    }
 }
 
 /// User and group names as systemd 252 accepts them in unit files (its relaxed rules) or numeric ids.

@@ -21,6 +21,8 @@ public struct UnitDraft: Sendable {
     /// TimeoutSec= in [Service] sets start and stop timeouts unless they are set separately.
     public var timeoutStartSet = false
     public var timeoutStopSet = false
+    /// TimeoutStartSec= or TimeoutSec= was written (Type=oneshot otherwise has no start timeout).
+    public var startTimeoutDefined = false
     /// Type= was written; without it and without ExecStart= systemd makes the service oneshot.
     public var serviceTypeSet = false
     /// SuccessAction= was set (usherd ignores it, but it exempts a service from needing ExecStart=).

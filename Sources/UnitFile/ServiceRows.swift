@@ -36,10 +36,12 @@ enum ServiceRows {
             let span = t.microseconds == 0 ? TimeSpan.infinity : t
             if !d.timeoutStartSet { d.service.timeoutStartSec = span }
             if !d.timeoutStopSet { d.service.timeoutStopSec = span }
+            d.startTimeoutDefined = true
         },
         Rows.timeSpan(v, "TimeoutStartSec", "ServiceUnit.timeoutStartSec", what: "TimeoutStartSec= parameter") { d, t in
             d.service.timeoutStartSec = t.microseconds == 0 ? .infinity : t
             d.timeoutStartSet = true
+            d.startTimeoutDefined = true
         },
         Rows.timeSpan(v, "TimeoutStopSec", "ServiceUnit.timeoutStopSec", what: "time value") { d, t in
             d.service.timeoutStopSec = t.microseconds == 0 ? .infinity : t
@@ -58,6 +60,10 @@ enum ServiceRows {
         exitStatus("SuccessExitStatus", "ServiceUnit.successExitStatus", \.successExitStatus, \.successExitSignals),
         exitStatus("RestartPreventExitStatus", "ServiceUnit.restartPreventExitStatus",
                    \.restartPreventExitStatus, \.restartPreventExitSignals),
+        exitStatus("RestartForceExitStatus", "ServiceUnit.restartForceExitStatus",
+                   \.restartForceExitStatus, \.restartForceExitSignals),
+        pidFileRow,
+        Rows.boolean(v, "GuessMainPID", "ServiceUnit.guessMainPID") { $0.service.guessMainPID = $1 },
         compat(Rows.unsigned(v, "StartLimitBurst", "ServiceUnit.startLimitBurst") { $0.startLimitBurst = $1 }),
         compat(Rows.timeSpan(v, "StartLimitInterval", "ServiceUnit.startLimitInterval") { $0.startLimitInterval = $1 }),
     ]
@@ -72,6 +78,19 @@ enum ServiceRows {
             $0.service.notifyAccess = $1
         },
     ]
+
+    /// PIDFile=: an absolute path after specifiers; /var/run/ is rewritten to /run/ as systemd 252 does.
+    static let pidFileRow = OptionRow(v, "PIDFile", "absolute path", "ServiceUnit.pidFile", flags: .specifiers) { s, a in
+        if a.value.isEmpty { return s.draft.service.pidFile = nil }
+        guard let path = s.expand(a) else { return }
+        guard path.hasPrefix("/") else { return s.warn(a, "PIDFile= path is not absolute, ignoring: \(path)") }
+        if path.hasPrefix("/var/run/") {
+            let moved = "/run/" + path.dropFirst("/var/run/".count)
+            s.warn(a, "PIDFile= references a path below legacy directory /var/run/, updating \(path) → \(moved); please update the unit file accordingly.")
+            return s.draft.service.pidFile = moved
+        }
+        s.draft.service.pidFile = path
+    }
 
     /// systemd still reads these [Unit] settings in [Service] (older spelling).
     static func compat(_ row: OptionRow) -> OptionRow {

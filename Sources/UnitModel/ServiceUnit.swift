@@ -71,7 +71,12 @@ public struct ExecContext: Sendable, Equatable {
 public struct KillContext: Sendable, Equatable {
     public var killMode: KillMode = .controlGroup
     public var killSignal: Int32 = 15
+    /// RestartKillSignal=: nil means KillSignal=.
+    public var restartKillSignal: Int32?
+    public var finalKillSignal: Int32 = 9
+    public var watchdogSignal: Int32 = 6
     public var sendSIGKILL = true
+    public var sendSIGHUP = false
     public init() {}
 }
 
@@ -96,11 +101,17 @@ public struct ServiceUnit: Sendable, Equatable {
     /// Signal names in SuccessExitStatus= (e.g. SIGTERM) and RestartPreventExitStatus=.
     public var successExitSignals: [Int32] = []
     public var restartPreventExitSignals: [Int32] = []
+    /// RestartForceExitStatus=: these exits restart the service whatever Restart= says.
+    public var restartForceExitStatus: [Int32] = []
+    public var restartForceExitSignals: [Int32] = []
+    /// PIDFile= of a Type=forking service (absolute; /var/run/ rewritten to /run/).
+    public var pidFile: String?
+    public var guessMainPID = true
     public var sockets: [UnitName] = []
     public var nonBlocking = false
     public var fileDescriptorStoreMax: UInt32 = 0
     public var notifyAccess: NotifyAccess?
-    /// BusName= (Type=dbus needs it; usherd does not watch the bus).
+    /// BusName= (Type=dbus is ready when this name appears on the system bus).
     public var busName: String?
     public var watchdogSec: TimeSpan?
     public var startLimitInterval: TimeSpan = .seconds(10)

@@ -1,7 +1,8 @@
 // Services in the daemon: start requests, spawning the main and control
-// (ExecStartPre=, ExecStartPost=, ExecStop=, ExecStopPost=) processes, and
-// performing the service machine's actions. Reaping: Daemon+Reaping; sd_notify:
-// Daemon+Notify; what a run leaves behind: Daemon+Leftovers.
+// (ExecStartPre=, ExecStartPost=, ExecReload=, ExecStop=, ExecStopPost=) processes,
+// and performing the service machine's actions. Reaping: Daemon+Reaping; sd_notify:
+// Daemon+Notify; what a run leaves behind: Daemon+Leftovers; timers, watchdog,
+// PIDFile= and BusName=: Daemon+Supervision.
 import Launch
 import Activation
 import UnitModel
@@ -46,14 +47,18 @@ extension Daemon {
         for action in actions {
             switch action {
             case .spawnMain: spawnMain(name)
-            case .spawnStop: spawnStop(name)
             case .spawnControl(let phase, let index, let extra): spawnControl(name, phase, index: index, extra: extra)
             case .signalGroup(let pid, let signal): signalService(name, pid: pid, signal: signal)
+            case .signalProcess(let pid, let signal): signalProcess(name, pid: pid, signal: signal)
             case .signalLeftovers(let signal): signalLeftovers(of: name, signal)
             case .watchMainPID(let pid): watchMainPID(pid, of: name)
-            case .armTimer(let span):
-                units.services[name]?.timer = try? loop.addTimer(after: span, reporting: .serviceTimer(name))
+            case .armTimer(let span): armTimer(name, span)
             case .cancelTimer: units.services[name]?.timer = nil
+            case .extendTimer(let span): extendTimers(name, by: span)
+            case .armWatchdog(let span): armWatchdog(name, span)
+            case .cancelWatchdog: units.services[name]?.watchdog = nil
+            case .findMainPID: findMainPID(name)
+            case .watchBusName(let busName): watchBusName(busName, for: name)
             case .becameActive: serviceBecameActive(name)
             case .becameInactive: serviceBecameInactive(name)
             case .startLimitHit:
@@ -71,6 +76,11 @@ extension Daemon {
 
     private func serviceBecameInactive(_ name: UnitName) {
         units.services[name]?.pidfd = nil
+        units.services[name]?.pidFilePoll = nil
+        units.services[name]?.busWatch = nil
+        if shuttingDown, let runtime = units.services[name], !runtime.unit.kill.killMode.stopsLeftovers {
+            sparedSessions.formUnion(runtime.sessions)
+        }
         units.services[name]?.sessions = []
         units.services[name]?.alienMain = nil
         forEachSocket(feeding: name) { deliver(.serviceInactive, to: $0) }
@@ -97,24 +107,34 @@ extension Daemon {
         }
     }
 
+    /// KillMode=process and mixed's first signal: the process alone (through its pidfd when it is the main one).
+    private func signalProcess(_ name: UnitName, pid: Int32, signal: Int32) {
+        if let pidfd = units.services[name]?.pidfd, units.services[name]?.machine.mainPID == pid {
+            do {
+                try processes.signal(pidfd: pidfd, signal)
+            } catch {
+                log(Note(.warning, "Failed to send signal \(ExitStatus.signalName(signal)): \(error)"), unit: name)
+            }
+            return
+        }
+        processes.signal(pid: pid, signal)
+    }
+
     private func spawnMain(_ name: UnitName) {
-        guard let unit = units.services[name]?.unit else { return }
+        guard let runtime = units.services[name] else { return }
+        let unit = runtime.unit
         let fed = socketsFeeding(unit)
         let fds = fed.flatMap { $0.listeners.map(\.fd.raw) }
         let names = SocketPairing.fdNames(fed.map { ($0.unit, $0.listeners.count) })
         do {
-            let launch = try ServiceLauncher.prepareMain(unit, listeners: fds, fdNames: names, context: context)
+            let launch = try ServiceLauncher.prepareMain(unit, commandIndex: runtime.machine.mainCommandIndex, listeners: fds,
+                                                         fdNames: names, context: context)
             let spawned = try spawn(launch, for: name)
-            units.services[name]?.pidfd = spawned.pidfd
-            deliver(.spawned(pid: spawned.pid), toService: name)
+            if unit.type != .forking { units.services[name]?.pidfd = spawned.pidfd }
+            deliver(.spawned(pid: spawned.pid, execFailed: spawned.execFailed), toService: name)
         } catch {
             deliver(.spawnFailed(reason: "\(error)"), toService: name)
         }
-    }
-
-    private func spawnStop(_ name: UnitName) {
-        guard let runtime = units.services[name], let command = runtime.unit.execStop.first else { return }
-        spawnControl(name, command: command, extra: runtime.machine.resultEnvironment)
     }
 
     private func spawnControl(_ name: UnitName, _ phase: ExecPhase, index: Int, extra: [ExtraVariable]) {
@@ -122,7 +142,10 @@ extension Daemon {
         let commands: [CommandLine]
         switch phase {
         case .startPre: commands = unit.execStartPre
+        case .start: commands = unit.execStart
         case .startPost: commands = unit.execStartPost
+        case .reload: commands = unit.execReload
+        case .stop: commands = unit.execStop
         case .stopPost: commands = unit.execStopPost
         }
         guard index < commands.count else { return }
@@ -142,7 +165,7 @@ extension Daemon {
     }
 
     /// Spawns, registers the pid and the capture pipes, logs a setup failure.
-    private func spawn(_ launch: PreparedLaunch, for name: UnitName) throws -> (pid: Int32, pidfd: OwnedFD?) {
+    private func spawn(_ launch: PreparedLaunch, for name: UnitName) throws -> (pid: Int32, pidfd: OwnedFD?, execFailed: Bool) {
         let outcome = try spawner.spawn(launch.plan)
         units.own(outcome.pid, by: .service(name))
         units.services[name]?.sessions.insert(outcome.pid)
@@ -158,6 +181,6 @@ extension Daemon {
         } else {
             log(Note(.info, "Started \(launch.plan.path), PID \(outcome.pid)."), unit: name)
         }
-        return (outcome.pid, outcome.pidfd)
+        return (outcome.pid, outcome.pidfd, outcome.failure != nil)
     }
 }

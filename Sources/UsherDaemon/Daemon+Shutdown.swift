@@ -2,8 +2,9 @@
 // restarts are cancelled, services stop one at a time in reverse start order
 // (ExecStop=, KillSignal=, SIGKILL after TimeoutStopSec=, ExecStopPost=), then
 // listeners close (RemoveOnStop= unlinks), every remaining child is killed and
-// reaped, the control socket (open until then, for status) closes, and the
-// loop exits 0.
+// reaped, except what services with KillMode=process or none left (their
+// sessions' processes keep running, as under systemd), the control socket
+// (open until then, for status) closes, and the loop exits 0.
 import Activation
 import UnitModel
 import UsherSys
@@ -45,7 +46,12 @@ extension Daemon {
         guard startOrder.isEmpty, instancesStopped() else { return }
         stopAcceptSockets()
         for name in units.sockets.keys.sorted() { deliver(.stop, to: name) }
-        let leftovers = processes.killAndReapAllChildren(timeoutMicroseconds: 5_000_000)
+        let spared = sparedSessions
+        let leftovers = processes.killAndReapAllChildren(timeoutMicroseconds: 5_000_000) { pid in
+            guard !spared.isEmpty, let ids = ProcessIDs.read(pid) else { return false }
+            return spared.contains(ids.session) || spared.contains(ids.group)
+        }
+        if !spared.isEmpty { logger.notice("Leaving the processes of KillMode=process/none services running.") }
         if leftovers > 0 { logger.warning("\(leftovers) process(es) could not be reaped before exit.") }
         notify?.remove()
         control?.close()

@@ -50,6 +50,8 @@ public final class Daemon {
     /// Each unit's newest output and usherd's messages about it, for status and logs.
     let journal = UnitJournal()
     var shuttingDown = false
+    /// At shutdown: the sessions of stopped KillMode=process/none services, whose processes usherd leaves running.
+    var sparedSessions: Set<Int32> = []
     /// Accept=yes socket units, their instances and the spawner (Daemon+Accept).
     let accept = AcceptState()
     /// --watch: the unit directories' inotify watches and debounce (Daemon+Watch).
@@ -122,6 +124,14 @@ public final class Daemon {
         case .serviceTimer(let name):
             units.services[name]?.timer = nil
             deliver(.timerFired(now: monotonicMicroseconds()), toService: name)
+        case .serviceWatchdog(let name):
+            units.services[name]?.watchdog = nil
+            deliver(.watchdogExpired, toService: name)
+        case .pidFilePoll(let name):
+            units.services[name]?.pidFilePoll = nil
+            findMainPID(name)
+        case .busNameAppeared(let name):
+            deliver(.busNameAcquired, toService: name)
         case .cooldownElapsed(let name):
             units.sockets[name]?.cooldown = nil
             deliver(.cooldownElapsed, to: name)

@@ -9,6 +9,12 @@ public enum DaemonEvent: Sendable, Equatable {
     case signal(Int32)
     /// The service's start or stop timeout passed.
     case serviceTimer(UnitName)
+    /// The service's WatchdogSec= passed without WATCHDOG=1.
+    case serviceWatchdog(UnitName)
+    /// Type=forking: time to look at PIDFile= again.
+    case pidFilePoll(UnitName)
+    /// Type=dbus: the service's BusName= has an owner on the system bus.
+    case busNameAppeared(UnitName)
     /// TriggerLimitCooldownSec= passed for a failed socket unit.
     case cooldownElapsed(UnitName)
     /// A service's stdout/stderr pipe has data or hit EOF.

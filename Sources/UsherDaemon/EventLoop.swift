@@ -15,7 +15,7 @@ private let clockMonotonic: clockid_t = 1
 
 /// Userdata for a C callback: the event to report and the loop to report to;
 /// a duplex io source also has an event for write readiness.
-private final class SourceContext {
+final class SourceContext {
     let event: DaemonEvent
     let writableEvent: DaemonEvent?
     weak var loop: EventLoop?
@@ -65,8 +65,8 @@ public final class SDEventSource: EventSource {
 }
 
 public final class EventLoop: DaemonLoop {
-    private var event: OpaquePointer?
-    fileprivate var dispatch: (DaemonEvent) -> Void = { _ in }
+    private(set) var event: OpaquePointer?
+    var dispatch: (DaemonEvent) -> Void = { _ in }
 
     public init() throws {
         var created: OpaquePointer?

@@ -33,6 +33,15 @@ struct ServiceRuntime {
     var unit: ServiceUnit
     var machine: ServiceMachine
     var timer: EventSource?
+    /// When `timer` fires (monotonic µs), for EXTEND_TIMEOUT_USEC=.
+    var timerDeadline: UInt64 = 0
+    /// WatchdogSec=: fires unless WATCHDOG=1 re-arms it.
+    var watchdog: EventSource?
+    var watchdogDeadline: UInt64 = 0
+    /// Type=forking: polls PIDFile= until it names a suitable main pid.
+    var pidFilePoll: EventSource?
+    /// Type=dbus: the match on the system bus for BusName=.
+    var busWatch: EventSource?
     var pidfd: OwnedFD?
     var times = UnitTimes()
     /// The pids usherd spawned for this run (main and control): each leads its

@@ -97,17 +97,19 @@ public func lastErrno() -> Int32 { errno }
 extension Processes {
     /// SIGKILLs every remaining child (and its process group) and reaps until
     /// none is left or the timeout passes; returns how many are still there.
-    public static func killAndReapAllChildren(timeoutMicroseconds: UInt64) -> Int {
+    public static func killAndReapAllChildren(timeoutMicroseconds: UInt64, sparing spares: (Int32) -> Bool = { _ in false }) -> Int {
         let deadline = monotonicMicroseconds() + timeoutMicroseconds
         let me = currentPID
-        while hasChildren {
-            for child in children(of: me) {
+        let spared = Set(children(of: me).filter(spares))
+        var doomed: [Int32] { children(of: me).filter { !spared.contains($0) } }
+        while !doomed.isEmpty {
+            for child in doomed {
                 _ = kill(-child, SIGKILL)
                 _ = kill(child, SIGKILL)
             }
             _ = reapAll()
-            guard hasChildren else { break }
-            if monotonicMicroseconds() >= deadline { return children(of: me).count }
+            guard !doomed.isEmpty else { break }
+            if monotonicMicroseconds() >= deadline { return doomed.count }
             var pause = timespec(tv_sec: 0, tv_nsec: 5_000_000)
             _ = nanosleep(&pause, nil)
         }

@@ -99,7 +99,8 @@ final class ServiceMachineTests: XCTestCase {
         var machine = running()
         XCTAssertEqual(machine.handle(.stopRequested),
                        [.cancelTimer, .signalGroup(pid: 100, signal: 15), .signalGroup(pid: 100, signal: 18),
-                        .armTimer(.seconds(1))])
+                        .signalLeftovers(signal: 15), .armTimer(.seconds(1))],
+                       "KillMode=control-group: the group, then what else is left of the session")
         let actions = machine.handle(.timerFired(now: 0))
         XCTAssertTrue(actions.contains(.signalGroup(pid: 100, signal: 9)))
         XCTAssertEqual(machine.state, .stopping(.killed))
@@ -116,7 +117,10 @@ final class ServiceMachineTests: XCTestCase {
 
     func testExecStopRunsBeforeTheKillSignal() {
         var machine = running { $0.execStop = [CommandLine(path: "/bin/true", arguments: ["/bin/true"])] }
-        XCTAssertEqual(machine.handle(.stopRequested), [.cancelTimer, .spawnStop, .armTimer(.seconds(1))])
+        XCTAssertEqual(machine.handle(.stopRequested),
+                       [.cancelTimer,
+                        .spawnControl(.stop, index: 0, environment: [ExtraVariable("SERVICE_RESULT", "success")]),
+                        .armTimer(.seconds(1))])
         _ = machine.handle(.controlSpawned(pid: 300))
         let actions = machine.handle(.childExited(pid: 300, status: .exited(0)))
         XCTAssertTrue(actions.contains(.signalGroup(pid: 100, signal: 15)))
@@ -149,15 +153,17 @@ final class UnsupportedSettingsTests: XCTestCase {
         service.restart = .always
         service.execReload = [CommandLine(path: "/bin/true", arguments: ["/bin/true"])]
         service.type = .forking
+        XCTAssertEqual(UnsupportedSettings.notes(for: service).map(\.text), [], "ExecReload= and Type=forking are run")
+        service.kill.restartKillSignal = 1
         XCTAssertEqual(UnsupportedSettings.notes(for: service).map(\.text), [
-            "ExecReload= is not supported by usherd yet, ignoring.",
-            "Type=forking is supervised like Type=simple by usherd.",
+            "RestartKillSignal= is not supported by usherd yet, KillSignal= is sent on restart too.",
         ])
         XCTAssertEqual(UnsupportedSettings.notes(forInstanceOf: service).map(\.text), [
-            "ExecReload= is not supported by usherd yet, ignoring.",
-            "Type=forking is supervised like Type=simple by usherd.",
+            "RestartKillSignal= is not supported by usherd yet, KillSignal= is sent on restart too.",
             "ExecStartPre= of an Accept=yes instance is not supported by usherd yet, ignoring.",
+            "ExecReload= of an Accept=yes instance is not supported by usherd yet, ignoring.",
             "Restart= of an Accept=yes instance is not supported by usherd yet, ignoring.",
+            "Type=forking of an Accept=yes instance is supervised like Type=simple by usherd.",
         ])
     }
 

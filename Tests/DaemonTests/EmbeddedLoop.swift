@@ -8,7 +8,7 @@ import UnitModel
 @testable import UsherDaemon
 
 final class EmbeddedLoop: DaemonLoop {
-    enum Kind { case io(fd: Int32), timer(deadline: UInt64), signal }
+    enum Kind { case io(fd: Int32), timer(deadline: UInt64), signal, busName(String) }
 
     final class Source: EventSource {
         let kind: Kind
@@ -51,6 +51,10 @@ final class EmbeddedLoop: DaemonLoop {
 
     func addSignal(_ signal: Int32) throws -> EventSource {
         register(Source(kind: .signal, events: [.signal(signal)]))
+    }
+
+    func addBusNameWatch(_ busName: String, reporting report: DaemonEvent) throws -> EventSource {
+        register(Source(kind: .busName(busName), events: [report]))
     }
 
     func run() throws -> Int32 { exitCode ?? 0 }

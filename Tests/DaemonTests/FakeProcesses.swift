@@ -67,5 +67,5 @@ final class FakeProcesses: ProcessSpawner, ProcessControl {
     func groupExists(_ group: Int32) -> Bool { false }
     func childrenOfMainThread() -> [Int32] { [] }
     func sessionMembers(of sessions: Set<Int32>, among candidates: [Int32]) -> [Int32] { [] }
-    func killAndReapAllChildren(timeoutMicroseconds: UInt64) -> Int { 0 }
+    func killAndReapAllChildren(timeoutMicroseconds: UInt64, sparing spares: (Int32) -> Bool) -> Int { 0 }
 }

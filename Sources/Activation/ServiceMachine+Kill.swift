@@ -1,0 +1,108 @@
+// The kill sequence as systemd.kill(5) describes it: KillSignal= (WatchdogSignal=
+// after a watchdog timeout) then FinalKillSignal= after TimeoutStopSec=, sent as
+// KillMode= says (control-group: the process groups and what is left of the
+// sessions; mixed: the main process first, everything at the final signal;
+// process: main and control process only; none: nothing), with SendSIGHUP=.
+// Part of the pure ServiceMachine; the timers of every state are here too.
+import UnitModel
+
+extension ServiceMachine {
+    /// The first step of the kill sequence (stop-sigterm, or stop-watchdog).
+    mutating func sendKillSignal(watchdog: Bool = false) -> [ServiceAction] {
+        state = watchdog ? .stopping(.watchdog) : .stopping(.signalled)
+        let signal = watchdog ? config.watchdogSignal : config.killSignal
+        let targets = [mainPID, controlPID].compactMap { $0 }
+        let leftovers = leftoversSeen && config.killMode == .controlGroup && mainPID == nil
+        guard config.killMode != .none, !targets.isEmpty || leftovers else { return afterFirstSignal() }
+        var actions = killActions(targets, signal: signal, final: false)
+        if config.sendSIGHUP && signal != 1 { actions += killActions(targets, signal: 1, final: false, resume: false) }
+        if leftovers { awaitingLeftovers = true }
+        return stopWatchdog() + actions + armStopTimer(watchdog ? config.abortTimeout : nil)
+    }
+
+    /// Nothing to wait for after the first signal: the final signal (for mixed's
+    /// leftovers), or ExecStopPost=.
+    private mutating func afterFirstSignal() -> [ServiceAction] {
+        if config.killMode == .mixed && leftoversSeen && mainPID == nil && config.sendSIGKILL {
+            state = .stopping(.killed)
+            awaitingLeftovers = true
+            return stopWatchdog() + [.signalLeftovers(signal: config.finalKillSignal)] + armStopTimer()
+        }
+        return stopWatchdog() + enterStopPost(failure: nil)
+    }
+
+    /// The signal, then SIGCONT so stopped processes act on it, to each target as KillMode= says.
+    func killActions(_ targets: [Int32], signal: Int32, final: Bool, resume: Bool = true) -> [ServiceAction] {
+        let signals = resume && signal != 9 && signal != 18 ? [signal, 18] : [signal]
+        switch config.killMode {
+        case .none:
+            return []
+        case .process:
+            return targets.flatMap { pid in signals.map { ServiceAction.signalProcess(pid: pid, signal: $0) } }
+        case .mixed where !final:
+            return targets.flatMap { pid in signals.map { ServiceAction.signalProcess(pid: pid, signal: $0) } }
+        case .mixed, .controlGroup:
+            // The rest of the sessions: members that left the process groups, adopted descendants.
+            let groups = targets.flatMap { pid in signals.map { ServiceAction.signalGroup(pid: pid, signal: $0) } }
+            return groups + [.signalLeftovers(signal: signal)]
+        }
+    }
+
+    mutating func timerFired(now: UInt64) -> [ServiceAction] {
+        switch state {
+        case .startPre, .starting:
+            let what = state == .startPre ? "Start-pre" : "Start"
+            return [.log(Note(.error, "\(what) operation timed out. Terminating."))] + failStart(.timeout)
+        case .startPost:
+            pendingResult = pendingResult ?? .timeout
+            return [.log(Note(.error, "Start-post operation timed out. Stopping."))] + enterStop(failure: nil)
+        case .reloading:
+            reloadResult = .timeout
+            var actions: [ServiceAction] = [.log(Note(.warning, "Reload operation timed out. Killing reload process."))]
+            if let control = controlPID { actions.append(.signalGroup(pid: control, signal: 9)) }
+            controlPID = nil
+            return actions + enterRunning()
+        case .stopping(.execStop):
+            pendingResult = pendingResult ?? .timeout
+            return [.log(Note(.warning, "Stopping timed out. Terminating."))] + sendKillSignal()
+        case .stopping(.signalled), .stopping(.watchdog):
+            return finalSignal()
+        case .stopping(.killed):
+            return [.log(Note(.warning, "Processes still around after SIGKILL. Ignoring."))]
+                + abandonProcesses()
+        case .stopPost:
+            pendingResult = pendingResult ?? .timeout
+            return [.log(Note(.warning, "State 'stop-post' timed out. Terminating."))] + sendKillSignal()
+        case .autoRestart:
+            restartCount += 1
+            return [.log(Note(.info, "Scheduled restart job, restart counter is at \(restartCount)."))]
+                + beginStart(now: now)
+        case .inactive, .failed, .spawning, .running, .exited:
+            // A timer of a state already left (a late fire after cancel): nothing to do.
+            return []
+        }
+    }
+
+    /// TimeoutStopSec= passed after KillSignal=: FinalKillSignal= to everything, unless SendSIGKILL=no.
+    private mutating func finalSignal() -> [ServiceAction] {
+        let stateName = subState
+        pendingResult = pendingResult ?? .timeout
+        let targets = [mainPID, controlPID].compactMap { $0 }
+        guard config.sendSIGKILL, config.killMode != .none, !targets.isEmpty || awaitingLeftovers else {
+            return [.log(Note(.warning, "State '\(stateName)' timed out. Skipping SIGKILL."))] + abandonProcesses()
+        }
+        state = .stopping(.killed)
+        var actions = killActions(targets, signal: config.finalKillSignal, final: true)
+        if awaitingLeftovers && !actions.contains(.signalLeftovers(signal: config.finalKillSignal)) {
+            actions.append(.signalLeftovers(signal: config.finalKillSignal))
+        }
+        return [.log(Note(.warning, "State '\(stateName)' timed out. Killing."))] + actions + armStopTimer()
+    }
+
+    private mutating func abandonProcesses() -> [ServiceAction] {
+        mainPID = nil
+        controlPID = nil
+        awaitingLeftovers = false
+        return enterStopPost(failure: .timeout)
+    }
+}
