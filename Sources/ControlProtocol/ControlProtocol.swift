@@ -42,6 +42,8 @@ public enum ControlVerb: String, Codable, Sendable, CaseIterable {
     /// The newest `lines` log lines of `units[0]`; with `follow`, then every new one.
     case logs
     case start, stop, restart
+    /// ExecReload= of each service, answered when it ran.
+    case reload
     /// `signal` to `killWhom` of each unit.
     case kill
     case resetFailed = "reset-failed"
@@ -52,7 +54,7 @@ public enum ControlVerb: String, Codable, Sendable, CaseIterable {
     public var isMutating: Bool {
         switch self {
         case .status, .logs: return false
-        case .start, .stop, .restart, .kill, .resetFailed, .daemonReload, .daemonReexec: return true
+        case .start, .stop, .restart, .reload, .kill, .resetFailed, .daemonReload, .daemonReexec: return true
         }
     }
 }

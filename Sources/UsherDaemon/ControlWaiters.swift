@@ -1,6 +1,6 @@
 // Control calls that wait for services: `start` answers once the service is
 // active (or failed), `stop` once it is inactive, `restart` once it stopped
-// and started again, as systemctl waits for its job. Checked after every
+// and started again, `reload` once ExecReload= ran, as systemctl waits for its job. Checked after every
 // service event while any call waits; a call is answered when all its units are.
 import Activation
 import ControlProtocol
@@ -12,6 +12,8 @@ enum ControlGoal: Equatable {
     case inactive
     /// Stop first, then start and wait for active.
     case restarted
+    /// Wait until the reload state is left; its result is the answer.
+    case reloaded
 }
 
 struct ControlWait {
@@ -62,8 +64,13 @@ extension Daemon {
             call.outcomes[wait.index] = UnitOutcome(unit: wait.unit.full, error: ControlError(.noSuchUnit, "Unit \(wait.unit.full) is gone."))
             return nil
         }
+        if wait.goal == .reloaded { return reloadSettled(wait, call, machine) }
         switch (wait.goal, machine.activeState) {
         case (.inactive, .inactive), (.inactive, .failed), (.active, .active):
+            call.outcomes[wait.index] = UnitOutcome(unit: wait.unit.full)
+            return nil
+        case (.active, .inactive) where machine.result == .success:
+            // systemd's start job is done when the unit ends inactive without failure (Type=oneshot).
             call.outcomes[wait.index] = UnitOutcome(unit: wait.unit.full)
             return nil
         case (.active, .inactive), (.active, .failed):
@@ -74,8 +81,18 @@ extension Daemon {
             return advance(ControlWait(index: wait.index, unit: wait.unit, goal: .active), call)
         case (.active, .activating), (.active, .deactivating), (.active, .reloading),
              (.inactive, .active), (.inactive, .activating), (.inactive, .deactivating), (.inactive, .reloading),
-             (.restarted, .active), (.restarted, .activating), (.restarted, .deactivating), (.restarted, .reloading):
+             (.restarted, .active), (.restarted, .activating), (.restarted, .deactivating), (.restarted, .reloading),
+             (.reloaded, _):
             return wait
         }
+    }
+
+    /// A reload is done when the service left the reload state: ExecReload='s result, or the run's end.
+    private func reloadSettled(_ wait: ControlWait, _ call: PendingControlCall, _ machine: ServiceMachine) -> ControlWait? {
+        guard machine.activeState != .reloading else { return wait }
+        let result = machine.reloadResult ?? (machine.isActive ? .success : machine.result)
+        let error = result == .success ? nil : Daemon.jobFailed(wait.unit, result)
+        call.outcomes[wait.index] = UnitOutcome(unit: wait.unit.full, error: error)
+        return nil
     }
 }

@@ -1,8 +1,8 @@
 // Answers control requests from the runtime state: status snapshots, log
 // lines (and following them), and the mutating verbs, each performed through
 // the same machine events that traffic and signals use. The ControlServer has
-// already framed, decoded and authorized each call. A start, stop or restart
-// of a service is answered when the service got there (ControlWaiters).
+// already framed, decoded and authorized each call. A start, stop, restart or
+// reload of a service is answered when the service got there (ControlWaiters).
 import Activation
 import ControlProtocol
 import UnitModel
@@ -17,7 +17,7 @@ extension Daemon {
             control?.reply(call.client, statusResponse(request))
         case .logs:
             answerLogs(call)
-        case .start, .stop, .restart:
+        case .start, .stop, .restart, .reload:
             changeState(call)
         case .kill:
             control?.reply(call.client, ControlResponse(results: unitNames(request).map { killUnit($0, request) }))
@@ -95,7 +95,9 @@ extension Daemon {
                 pending.outcomes[index] = UnitOutcome(unit: name.full, error: error)
                 continue
             }
-            if units.services[name] != nil {
+            if call.request.verb == .reload, let error = reloadRefusal(for: name) {
+                pending.outcomes[index] = UnitOutcome(unit: name.full, error: error)
+            } else if units.services[name] != nil {
                 let goal = beginServiceChange(name, call.request.verb)
                 pending.waits.append(ControlWait(index: index, unit: name, goal: goal))
             } else {
@@ -115,6 +117,18 @@ extension Daemon {
             return ControlError(.noSuchUnit, "Failed to \(verb.rawValue) \(name.full): Unit \(name.full) not found.")
         }
         return nil
+    }
+
+    /// systemctl's refusals of a reload: a unit without ExecReload= (sockets too), or one that is not active.
+    private func reloadRefusal(for name: UnitName) -> ControlError? {
+        guard let runtime = units.services[name], !runtime.unit.execReload.isEmpty else {
+            return ControlError(.failed, "Failed to reload \(name.full): Job type reload is not applicable for unit \(name.full).")
+        }
+        switch runtime.machine.state {
+        case .running, .exited: return nil
+        case .inactive, .failed, .startPre, .spawning, .starting, .startPost, .reloading, .stopping, .stopPost, .autoRestart:
+            return ControlError(.failed, "Failed to reload \(name.full): Unit \(name.full) cannot be reloaded because it is inactive.")
+        }
     }
 
     /// Stops and starts a socket unit at once (binding and closing are synchronous).
@@ -155,6 +169,9 @@ extension Daemon {
             }
             deliver(.stopRequested, toService: name)
             return .restarted
+        case .reload:
+            deliver(.reloadRequested, toService: name)
+            return .reloaded
         case .status, .logs, .kill, .resetFailed, .daemonReload, .daemonReexec:
             return .active
         }

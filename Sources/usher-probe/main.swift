@@ -2,7 +2,8 @@
 // real sd_listen_fds_with_names() from libsystemd, writes a JSON report
 // (argv, environment in order, every open fd, process state) to --dir, then
 // serves what is pending: accept → "ok <fd> <name>\n", datagram → "ok\n".
-// Flags shape its behaviour for tests (see Options).
+// Flags shape its behaviour for tests (see Options); it can also act as a
+// watchdog client (WATCHDOG=1 N times, then silence) and send any sd_notify text.
 import CSystemd
 import Foundation
 import UsherSys
@@ -18,6 +19,14 @@ struct Options {
     var ignoreTerm = false
     var serve = true
     var floodBytes = 0
+    /// WATCHDOG=1 this many times, every half of $WATCHDOG_USEC, then no more.
+    var watchdogPings = 0
+    /// Type=dbus: take this name on the system bus ($DBUS_SYSTEM_BUS_ADDRESS) after the report is written.
+    var busName: String?
+    /// An sd_notify message sent before READY=1 ("\n" in the argument separates assignments).
+    var notifyMessage: String?
+    /// Wait this long after the message before READY=1 (and before taking the bus name).
+    var readyAfterMilliseconds = 0
 
     init(_ arguments: [String]) {
         var iterator = arguments.dropFirst().makeIterator()
@@ -30,6 +39,10 @@ struct Options {
             case "--exit-code": exitCode = Int32(iterator.next() ?? "") ?? 0
             case "--flood-bytes": floodBytes = Int(iterator.next() ?? "") ?? 0
             case "--notify": notify = true
+            case "--bus-name": busName = iterator.next()
+            case "--ready-after-ms": readyAfterMilliseconds = Int(iterator.next() ?? "") ?? 0
+            case "--watchdog-pings": watchdogPings = Int(iterator.next() ?? "") ?? 0
+            case "--notify-message": notifyMessage = iterator.next()?.replacingOccurrences(of: "\\n", with: "\n")
             case "--ignore-term": ignoreTerm = true
             case "--no-serve": serve = false
             default: break
@@ -56,7 +69,12 @@ var report = ProbeReport(options: options, environment: environment, state: stat
                          listenCount: Int(listenCount), listenNames: listenNames)
 report.write(to: options.directory)
 
+if let message = options.notifyMessage { _ = sd_notify(0, message) }
+if options.readyAfterMilliseconds > 0 { Thread.sleep(forTimeInterval: Double(options.readyAfterMilliseconds) / 1000) }
+// The connection lives as long as the probe does, so the name stays owned.
+let busConnection = options.busName.flatMap(BusName.own)
 if options.notify { _ = sd_notify(0, "READY=1\nSTATUS=probe ready") }
+if options.watchdogPings > 0 { Watchdog.ping(times: options.watchdogPings) }
 if options.floodBytes > 0 { Flood.write(bytes: options.floodBytes) }
 if options.serve && listenCount <= 0, let action = Server.answerInetdConnection() {
     report.record(action)

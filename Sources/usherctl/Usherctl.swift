@@ -13,7 +13,7 @@ struct Usherctl: ParsableCommand {
         commandName: "usherctl",
         abstract: "Control and inspect Usher, the socket-activation supervisor.",
         subcommands: [
-            Status.self, ListUnits.self, ListSockets.self, Start.self, Stop.self, Restart.self, Kill.self,
+            Status.self, ListUnits.self, ListSockets.self, Start.self, Stop.self, Restart.self, Reload.self, Kill.self,
             ResetFailed.self, IsActive.self, IsFailed.self, Logs.self, DaemonReload.self, DaemonReexec.self,
             Verify.self, Cat.self, Show.self, ListKeys.self, ListenCheck.self, Import.self,
         ]

@@ -1,0 +1,84 @@
+// KillMode= under a real usherd: a service whose main process (a shell that
+// exec'd sleep) has a background child in its session. control-group and
+// mixed stop both, process stops the main process only, none signals nothing;
+// at usherd's own shutdown KillMode=process leaves the child running.
+import Foundation
+import XCTest
+import UsherSys
+
+final class KillModeIntegrationTests: XCTestCase {
+    private func pid(_ path: String) throws -> Int32 {
+        var value: Int32?
+        try eventually("\(path) to hold a pid", timeout: 5) {
+            value = (try? String(contentsOfFile: path, encoding: .utf8)).flatMap {
+                Int32($0.trimmingCharacters(in: .whitespacesAndNewlines))
+            }
+            return value != nil
+        }
+        return value ?? -1
+    }
+
+    /// `name`.service with KillMode=`mode`: writes its main pid and its background child's pid.
+    private func writeService(_ harness: UsherdHarness, _ name: String, mode: String) throws {
+        let out = harness.outDirectory
+        try harness.write("\(name).service", """
+            [Service]
+            KillMode=\(mode)
+            TimeoutStopSec=2
+            ExecStart=/bin/sh -c 'sleep 600 & echo $$! > \(out)/\(name).child; echo $$$$ > \(out)/\(name).main; exec sleep 600'
+            """)
+    }
+
+    private func stopAndCheck(_ mode: String, mainSurvives: Bool, childSurvives: Bool) throws {
+        let harness = try UsherdHarness()
+        let name = mode.replacingOccurrences(of: "-", with: "")
+        try writeService(harness, name, mode: mode)
+        try harness.start()
+        XCTAssertEqual(try harness.usherctl(["start", "\(name).service"]).status, 0)
+        let main = try pid(harness.outDirectory + "/\(name).main")
+        let child = try pid(harness.outDirectory + "/\(name).child")
+        defer {
+            kill(main, SIGKILL)
+            kill(child, SIGKILL)
+        }
+        let stop = try harness.usherctl(["stop", "\(name).service"])
+        XCTAssertEqual(stop.status, 0, stop.output)
+        if !mainSurvives { try eventually("main \(main) to be gone", timeout: 5) { !ProcessTree.isAlive(main) } }
+        if !childSurvives { try eventually("child \(child) to be gone", timeout: 5) { !ProcessTree.isAlive(child) } }
+        XCTAssertEqual(ProcessTree.isAlive(main), mainSurvives, "KillMode=\(mode): main process")
+        XCTAssertEqual(ProcessTree.isAlive(child), childSurvives, "KillMode=\(mode): other process")
+        XCTAssertEqual(try harness.usherctl(["is-active", "\(name).service"]).output, "inactive\n")
+        XCTAssertEqual(try harness.stop(), 0)
+    }
+
+    func testControlGroupStopsTheMainProcessAndTheRestOfItsSession() throws {
+        try stopAndCheck("control-group", mainSurvives: false, childSurvives: false)
+    }
+
+    func testMixedSendsSIGTERMToTheMainProcessAndSIGKILLToTheRest() throws {
+        try stopAndCheck("mixed", mainSurvives: false, childSurvives: false)
+    }
+
+    func testProcessStopsOnlyTheMainProcess() throws {
+        try stopAndCheck("process", mainSurvives: false, childSurvives: true)
+    }
+
+    func testNoneSignalsNothing() throws {
+        try stopAndCheck("none", mainSurvives: true, childSurvives: true)
+    }
+
+    func testUsherdShutdownLeavesWhatAKillModeProcessServiceStartedRunning() throws {
+        let harness = try UsherdHarness()
+        try writeService(harness, "keep", mode: "process")
+        try writeService(harness, "drop", mode: "control-group")
+        try harness.start()
+        XCTAssertEqual(try harness.usherctl(["start", "keep.service", "drop.service"]).status, 0)
+        let keepChild = try pid(harness.outDirectory + "/keep.child")
+        let dropChild = try pid(harness.outDirectory + "/drop.child")
+        defer { kill(keepChild, SIGKILL) }
+        XCTAssertEqual(try harness.stop(), 0)
+        XCTAssertTrue(ProcessTree.isAlive(keepChild), "KillMode=process: the session's other processes keep running")
+        XCTAssertFalse(ProcessTree.isAlive(dropChild))
+        XCTAssertTrue(harness.log.contains("Leaving the processes of KillMode=process/none services running."))
+    }
+}
