@@ -382,15 +382,19 @@ public struct ServiceMachine: Sendable, Equatable {
              .reloading, .stopPost, .autoRestart:
             alreadyStopping = false
         }
-        if !alreadyStopping { state = config.killMode == .mixed ? .stopping(.killed) : .stopping(.signalled) }
+        // KillMode=mixed: the main process had SIGTERM; the rest gets the final signal.
+        let next: State = config.killMode == .mixed ? .stopping(.killed) : alreadyStopping ? state : .stopping(.signalled)
+        let rearm = next != state
+        state = next
         let signal = state == .stopping(.killed) ? config.finalKillSignal : config.killSignal
-        return [.signalLeftovers(signal: signal)] + (alreadyStopping ? [] : [.cancelTimer] + armStopTimer())
+        return [.signalLeftovers(signal: signal)] + (rearm ? [.cancelTimer] + armStopTimer() : [])
     }
 
     private mutating func leftoversGone() -> [ServiceAction] {
         if mainUnknown && state == .running {
             // A forking service whose main pid could not be guessed ends with its last process.
             mainUnknown = false
+            leftoversSeen = false
             return [.log(Note(.info, "No process of the service is left."))] + enterRunning()
         }
         guard awaitingLeftovers, mainPID == nil, controlPID == nil else { return [] }
