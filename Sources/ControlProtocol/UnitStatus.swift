@@ -50,6 +50,8 @@ public struct UnitStatus: Codable, Sendable, Equatable {
     public var execMainStatus: Int32?
     public var nRestarts: UInt32?
     public var statusText: String?
+    /// ERRNO= from the service's last notification that had one.
+    public var statusErrno: Int32?
     public var triggeredBy: [String]?
 
     /// The newest log lines of the unit, oldest first.
@@ -76,6 +78,7 @@ public struct UnitStatus: Codable, Sendable, Equatable {
         case controlPID = "ControlPID", execMainStartTimestamp = "ExecMainStartTimestamp"
         case execMainExitTimestamp = "ExecMainExitTimestamp", execMainCode = "ExecMainCode"
         case execMainStatus = "ExecMainStatus", nRestarts = "NRestarts", statusText = "StatusText"
+        case statusErrno = "StatusErrno"
         case triggeredBy = "TriggeredBy", recentLog = "RecentLog"
     }
 }

@@ -111,6 +111,7 @@ extension Daemon {
         status.execMainStatus = machine.mainExit?.number
         status.nRestarts = machine.restartCount
         status.statusText = machine.statusText
+        status.statusErrno = machine.statusErrno
         status.triggeredBy = socketsFeeding(runtime.unit).map(\.unit.name.full)
         return status
     }
