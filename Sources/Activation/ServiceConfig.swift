@@ -16,6 +16,8 @@ public struct ServiceConfig: Sendable, Equatable {
     public var remainAfterExit: Bool
     public var killMode: KillMode
     public var killSignal: Int32
+    /// RestartKillSignal=, KillSignal= when unset.
+    public var restartKillSignal: Int32
     public var finalKillSignal: Int32
     public var watchdogSignal: Int32
     public var sendSIGKILL: Bool
@@ -54,6 +56,7 @@ public struct ServiceConfig: Sendable, Equatable {
         remainAfterExit = unit.remainAfterExit
         killMode = unit.kill.killMode
         killSignal = unit.kill.killSignal
+        restartKillSignal = unit.kill.restartKillSignal ?? unit.kill.killSignal
         finalKillSignal = unit.kill.finalKillSignal
         watchdogSignal = unit.kill.watchdogSignal
         sendSIGKILL = unit.kill.sendSIGKILL

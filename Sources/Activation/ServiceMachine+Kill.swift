@@ -1,5 +1,5 @@
 // The kill sequence as systemd.kill(5) describes it: KillSignal= (WatchdogSignal=
-// after a watchdog timeout) then FinalKillSignal= after TimeoutStopSec=, sent as
+// after a watchdog timeout, RestartKillSignal= when an admin restarts) then FinalKillSignal= after TimeoutStopSec=, sent as
 // KillMode= says (control-group: the process groups and what is left of the
 // sessions; mixed: the main process first, everything at the final signal;
 // process: main and control process only; none: nothing), with SendSIGHUP=.
@@ -10,7 +10,7 @@ extension ServiceMachine {
     /// The first step of the kill sequence (stop-sigterm, or stop-watchdog).
     mutating func sendKillSignal(watchdog: Bool = false) -> [ServiceAction] {
         state = watchdog ? .stopping(.watchdog) : .stopping(.signalled)
-        let signal = watchdog ? config.watchdogSignal : config.killSignal
+        let signal = watchdog ? config.watchdogSignal : restarting ? config.restartKillSignal : config.killSignal
         let targets = [mainPID, controlPID].compactMap { $0 }
         let leftovers = leftoversSeen && config.killMode == .controlGroup && mainPID == nil
         guard config.killMode != .none, !targets.isEmpty || leftovers else { return afterFirstSignal() }

@@ -37,6 +37,8 @@ public enum ServiceEvent: Sendable, Equatable {
     /// A datagram on NOTIFY_SOCKET from a process of this service; `claim` judges its MAINPID=.
     case notify(NotifyMessage, sender: NotifySender, claim: MainPIDClaim? = nil)
     case stopRequested
+    /// The stop half of `usherctl restart`: RestartKillSignal= instead of KillSignal=.
+    case restartStopRequested
     /// An admin's `reset-failed`: a failed service becomes inactive and its start limit starts over.
     case resetFailed
     /// The service's timer expired at monotonic time `now` (µs).
@@ -146,6 +148,8 @@ public struct ServiceMachine: Sendable, Equatable {
     public internal(set) var reloadResult: UnitResult?
     /// STOPPING=1 was sent.
     var notifiedStopping = false
+    /// This stop is the first half of a restart requested by an admin.
+    var restarting = false
     /// Set by a stop request: this run ends without Restart=.
     var forbidRestart = false
     var stopPostRan = false
@@ -202,8 +206,9 @@ public struct ServiceMachine: Sendable, Equatable {
                 + mainExited(.exited(0), leftovers: false, logExit: false)
         case .leftoversGone: return leftoversGone()
         case .notify(let message, let sender, let claim): return notify(message, sender: sender, claim: claim)
-        case .stopRequested:
+        case .stopRequested, .restartStopRequested:
             forbidRestart = true
+            restarting = event == .restartStopRequested
             return requestStop()
         case .resetFailed:
             startLimit.reset()
@@ -236,6 +241,7 @@ public struct ServiceMachine: Sendable, Equatable {
         watchdogOverride = nil
         reloadResult = nil
         notifiedStopping = false
+        restarting = false
         if config.startPre.isEmpty {
             state = .spawning
             return [.becameActive, .spawnMain]

@@ -7,9 +7,6 @@ public enum UnsupportedSettings {
     public static func notes(for service: ServiceUnit) -> [Note] {
         var notes: [Note] = []
         notes += streamNotes(service.exec)
-        if service.kill.restartKillSignal != nil {
-            notes.append(Note(.warning, "RestartKillSignal= is not supported by usherd yet, KillSignal= is sent on restart too."))
-        }
         return notes
     }
 

@@ -167,7 +167,7 @@ extension Daemon {
                 requestStart(name, triggeredBy: nil)
                 return .active
             }
-            deliver(.stopRequested, toService: name)
+            deliver(.restartStopRequested, toService: name)
             return .restarted
         case .reload:
             deliver(.reloadRequested, toService: name)

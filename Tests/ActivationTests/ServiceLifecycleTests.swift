@@ -329,4 +329,11 @@ final class ServiceLifecycleTests: XCTestCase {
         _ = signalled.handle(.childExited(pid: 100, status: .killed(signal: 10)))
         XCTAssertEqual(signalled.state, .inactive)
     }
+
+    func testRestartKillSignalStopsTheFirstHalfOfARestart() {
+        var service = running { $0.kill.restartKillSignal = 1 }
+        XCTAssertTrue(service.handle(.restartStopRequested).contains(.signalGroup(pid: 100, signal: 1)))
+        var plain = running { $0.kill.restartKillSignal = 1 }
+        XCTAssertTrue(plain.handle(.stopRequested).contains(.signalGroup(pid: 100, signal: 15)))
+    }
 }

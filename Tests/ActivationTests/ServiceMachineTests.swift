@@ -154,12 +154,7 @@ final class UnsupportedSettingsTests: XCTestCase {
         service.execReload = [CommandLine(path: "/bin/true", arguments: ["/bin/true"])]
         service.type = .forking
         XCTAssertEqual(UnsupportedSettings.notes(for: service).map(\.text), [], "ExecReload= and Type=forking are run")
-        service.kill.restartKillSignal = 1
-        XCTAssertEqual(UnsupportedSettings.notes(for: service).map(\.text), [
-            "RestartKillSignal= is not supported by usherd yet, KillSignal= is sent on restart too.",
-        ])
         XCTAssertEqual(UnsupportedSettings.notes(forInstanceOf: service).map(\.text), [
-            "RestartKillSignal= is not supported by usherd yet, KillSignal= is sent on restart too.",
             "ExecStartPre= of an Accept=yes instance is not supported by usherd yet, ignoring.",
             "ExecReload= of an Accept=yes instance is not supported by usherd yet, ignoring.",
             "Restart= of an Accept=yes instance is not supported by usherd yet, ignoring.",
