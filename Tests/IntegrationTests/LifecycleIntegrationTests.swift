@@ -331,6 +331,46 @@ final class LifecycleIntegrationTests: XCTestCase {
     }
 }
 
+extension LifecycleIntegrationTests {
+    /// Debian's gpsd (Type=forking, no PIDFile=) from its packaged units, its
+    /// listeners moved to a free port and a temp socket: its parent's exit is
+    /// not the end of the service, so every client talks to the one daemon.
+    func testGpsdAsDebianShipsItRunsOneDaemonForEveryClient() throws {
+        let shipped = "/lib/systemd/system/"
+        guard FileManager.default.fileExists(atPath: "/usr/sbin/gpsd"),
+              let service = try? String(contentsOfFile: shipped + "gpsd.service", encoding: .utf8),
+              let socket = try? String(contentsOfFile: shipped + "gpsd.socket", encoding: .utf8) else {
+            throw XCTSkip("needs Debian's gpsd package")
+        }
+        let harness = try UsherdHarness()
+        let port = try freePort()
+        let moved = socket.split(separator: "\n", omittingEmptySubsequences: false).compactMap { line -> String? in
+            switch line {
+            case "ListenStream=/run/gpsd.sock": return "ListenStream=\(harness.runDirectory)/gpsd.sock"
+            case "ListenStream=127.0.0.1:2947": return "ListenStream=127.0.0.1:\(port)"
+            case "ListenStream=[::1]:2947": return nil
+            default: return String(line)
+            }
+        }
+        try harness.write("gpsd.socket", moved.joined(separator: "\n"))
+        try harness.write("gpsd.service", service)
+        try harness.start()
+        for _ in 0..<3 {
+            XCTAssertTrue(try Client.tcp(port: port, send: "?VERSION;\n").contains("\"class\":\"VERSION\""))
+        }
+        XCTAssertEqual(harness.log.components(separatedBy: "gpsd.service: Started /usr/sbin/gpsd").count - 1, 1,
+                       "one gpsd for every client")
+        let status = try harness.usherctl(["status", "gpsd.service"]).output
+        XCTAssertTrue(status.contains("active (running)"), status)
+        let main = status.split(separator: "\n").first { $0.contains("Main PID:") }
+            .flatMap { Int32($0.split(separator: " ").last ?? "") } ?? -1
+        XCTAssertTrue(ProcessTree.isAlive(main), status)
+        XCTAssertEqual(try harness.usherctl(["stop", "gpsd.service"]).status, 0)
+        XCTAssertFalse(ProcessTree.isAlive(main))
+        XCTAssertEqual(try harness.stop(), 0)
+    }
+}
+
 /// A dbus-daemon with the session policy on a socket in `directory`, standing in for the system bus.
 final class PrivateBus {
     let address: String
