@@ -191,10 +191,22 @@ extension Daemon {
         accept.stopTimer = try? loop.addTimer(after: timeout, reporting: .instancesStopTimeout)
     }
 
+    /// KillSignal= as the template's KillMode= says: its process group, the
+    /// main process alone (process, mixed), or nothing (none); what process and
+    /// none leave running is spared when usherd exits.
     private func signalInstance(_ pid: Int32, _ instance: InstanceRecord) {
-        let signal = units.acceptSockets[instance.socket]?.templateUnit.kill.killSignal ?? Signals.terminate
-        try? processes.signalGroup(pid, signal)
-        try? processes.signalGroup(pid, Signals.continue_)
+        let kill = units.acceptSockets[instance.socket]?.templateUnit.kill ?? KillContext()
+        if !kill.killMode.stopsLeftovers { sparedSessions.insert(pid) }
+        switch kill.killMode {
+        case .controlGroup:
+            try? processes.signalGroup(pid, kill.killSignal)
+            try? processes.signalGroup(pid, Signals.continue_)
+        case .mixed, .process:
+            processes.signal(pid: pid, kill.killSignal)
+            processes.signal(pid: pid, Signals.continue_)
+        case .none:
+            break
+        }
     }
 
     /// True once no instance runs (or their stop timeout passed); then only once.

@@ -1,9 +1,10 @@
 // What a service's or an Accept=yes instance's main process leaves behind when
 // it exits. Without cgroups, a run's processes are the sessions and process
 // groups usherd started for it (each spawn calls setsid) plus their
-// descendants among the orphans usherd adopts as child subreaper. They get
-// KillSignal=, SIGKILL after TimeoutStopSec=, and the unit (or the instance's
-// connection slot) is released only when none is left. A process that calls
+// descendants among the orphans usherd adopts as child subreaper. With
+// KillMode=control-group or mixed they get KillSignal= (mixed: the final
+// signal), SIGKILL after TimeoutStopSec=, and the unit (or the instance's
+// connection slot) is released only when none is left; process and none leave them. A process that calls
 // setsid and leaves its process group while its parent lives escapes this.
 import Launch
 import Activation
@@ -83,12 +84,14 @@ extension Daemon {
     /// An instance's main process `pid` is gone: its slot is free now, or once its leftovers are.
     func settleInstance(_ instance: InstanceRecord, mainPID pid: Int32) {
         let left = leftovers(of: [pid])
-        guard !left.isEmpty, let template = units.acceptSockets[instance.socket]?.templateUnit else {
+        // KillMode=process or none: what the instance left keeps running, as under systemd.
+        guard !left.isEmpty, let template = units.acceptSockets[instance.socket]?.templateUnit,
+              template.kill.killMode.stopsLeftovers else {
             releaseInstance(instance)
             return
         }
         log(Note(.info, "Stopping what the main process left: \(left.summary)."), instance: instance)
-        send(template.kill.killSignal, to: left)
+        send(template.kill.killMode == .mixed ? template.kill.finalKillSignal : template.kill.killSignal, to: left)
         units.lingering[pid] = LingeringInstance(record: instance, timer: lingerTimer(template, pid))
     }
 

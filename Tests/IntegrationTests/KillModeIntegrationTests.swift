@@ -81,4 +81,24 @@ final class KillModeIntegrationTests: XCTestCase {
         XCTAssertFalse(ProcessTree.isAlive(dropChild))
         XCTAssertTrue(harness.log.contains("Leaving the processes of KillMode=process/none services running."))
     }
+
+    func testAcceptInstanceWithKillModeProcessLeavesWhatItStartedRunning() throws {
+        let harness = try UsherdHarness()
+        let out = harness.outDirectory
+        let port = try harness.serve("inst", accept: true, service: """
+            [Service]
+            KillMode=process
+            StandardInput=socket
+            ExecStart=/bin/sh -c 'sleep 600 >/dev/null 2>&1 </dev/null & echo $$! > \(out)/inst.child; echo hi'
+            """)
+        XCTAssertEqual(try Client.tcp(port: port), "hi\n")
+        let child = try pid(out + "/inst.child")
+        defer { kill(child, SIGKILL) }
+        try eventually("the connection slot to be free", timeout: 5) {
+            (try? harness.usherctl(["status", "inst.socket"]).output)?.contains("Accepted: 1; Connected: 0") == true
+        }
+        XCTAssertTrue(ProcessTree.isAlive(child), "KillMode=process: the instance's other process keeps running")
+        XCTAssertFalse(harness.log.contains("Stopping what the main process left"))
+        XCTAssertEqual(try harness.stop(), 0)
+    }
 }
