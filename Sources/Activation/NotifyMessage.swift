@@ -42,9 +42,12 @@ public struct NotifyMessage: Sendable, Equatable {
         }
     }
 
+    /// The state a service announces; systemd acts on the last one in a datagram.
+    public enum StateChange: String, Sendable { case ready = "READY", reloading = "RELOADING", stopping = "STOPPING" }
+
     /// READY=1, RELOADING=1 or STOPPING=1, whichever comes last ("last one wins", as in systemd).
-    public var lastStateChange: String? {
-        assignments.last { ["READY", "RELOADING", "STOPPING"].contains($0.key) && $0.value == "1" }?.key
+    public var lastStateChange: StateChange? {
+        assignments.reversed().lazy.compactMap { $0.value == "1" ? StateChange(rawValue: $0.key) : nil }.first
     }
 
     public static func == (a: NotifyMessage, b: NotifyMessage) -> Bool {

@@ -27,13 +27,16 @@ extension ServiceMachine {
 
     /// Whether the state still runs the list `phase` (a killed ExecStartPost= does not go on).
     private func continuesList(_ phase: ExecPhase) -> Bool {
-        switch (state, phase) {
-        case (.startPre, .startPre), (.startPost, .startPost), (.reloading, .reload), (.stopping(.execStop), .stop),
-             (.stopPost, .stopPost):
-            return true
-        default:
-            return false
+        let running: State?
+        switch phase {
+        case .startPre: running = .startPre
+        case .start: running = nil
+        case .startPost: running = .startPost
+        case .reload: running = .reloading
+        case .stop: running = .stopping(.execStop)
+        case .stopPost: running = .stopPost
         }
+        return running == state
     }
 
     /// The last command of the running list ended (or one failed).

@@ -40,10 +40,10 @@ extension ServiceMachine {
             actions += changeMainPID(to: pid, claim: claim ?? .gone, sender: sender)
         }
         switch message.lastStateChange {
-        case "READY"?: actions += notifiedReady()
-        case "RELOADING"?: actions += notifiedReloading()
-        case "STOPPING"?: actions += stoppingNotified()
-        default: break
+        case .ready?: actions += notifiedReady()
+        case .reloading?: actions += notifiedReloading()
+        case .stopping?: actions += stoppingNotified()
+        case nil: break
         }
         if let status = message.status { statusText = status }
         if let text = message.errno {
@@ -57,15 +57,17 @@ extension ServiceMachine {
     }
 
     private mutating func notifiedReady() -> [ServiceAction] {
+        notifiedStopping = false
         switch state {
-        case .starting where config.type == .notify:
+        case .starting:
+            guard config.type == .notify else { return [] }
             return [.cancelTimer, .log(Note(.info, "Service is ready."))] + enterStartPost()
-        case .reloading where controlPID == nil:
-            notifiedStopping = false
+        case .reloading:
+            // Reloading by RELOADING=1 ends here; a running ExecReload= ends by itself.
+            guard controlPID == nil else { return [] }
             reloadResult = .success
             return [.cancelTimer] + enterRunning()
-        default:
-            notifiedStopping = false
+        case .inactive, .failed, .startPre, .spawning, .startPost, .running, .exited, .stopping, .stopPost, .autoRestart:
             return []
         }
     }
