@@ -23,6 +23,13 @@ extension ServiceMachine {
         return [.cancelTimer, .log(Note(.info, "Bus name \(config.busName ?? "") acquired."))] + enterStartPost()
     }
 
+    /// A running Type=dbus service whose name is gone is stopped, as systemd 252's
+    /// service_enter_running does without the bus name.
+    mutating func busNameLost() -> [ServiceAction] {
+        guard state == .running, config.type == .dbus else { return [] }
+        return [.log(Note(.info, "Bus name \(config.busName ?? "") lost its owner; stopping."))] + enterStop(failure: nil)
+    }
+
     /// The watchdog's limit: WATCHDOG_USEC= when the service set one, else WatchdogSec=.
     var watchdogLimit: TimeSpan? {
         let limit = watchdogOverride ?? config.watchdog

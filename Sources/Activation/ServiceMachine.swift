@@ -18,6 +18,8 @@ public enum ServiceEvent: Sendable, Equatable {
     case pidFileFailed
     /// Type=dbus: BusName= appeared on the system bus.
     case busNameAcquired
+    /// Type=dbus: BusName= lost its owner.
+    case busNameLost
     /// WatchdogSec= (or WATCHDOG_USEC=) passed without WATCHDOG=1.
     case watchdogExpired
     /// `usherctl reload`: ExecReload= with $MAINPID.
@@ -187,6 +189,7 @@ public struct ServiceMachine: Sendable, Equatable {
         case .mainPIDFound(let pid): return mainPIDFound(pid)
         case .pidFileFailed: return state == .starting ? [.cancelTimer] + failStart(.protocol) : []
         case .busNameAcquired: return busNameAcquired()
+        case .busNameLost: return busNameLost()
         case .watchdogExpired: return watchdogExpired()
         case .reloadRequested: return reloadRequested()
         case .spawnFailed(let reason):

@@ -105,7 +105,8 @@ extension Daemon {
 
     func watchBusName(_ busName: String, for name: UnitName) {
         do {
-            units.services[name]?.busWatch = try loop.addBusNameWatch(busName, reporting: .busNameAppeared(name))
+            units.services[name]?.busWatch = try loop.addBusNameWatch(busName, acquired: .busNameAppeared(name),
+                                                                      lost: .busNameVanished(name))
         } catch {
             log(Note(.error, "Failed to watch bus name \(busName): \(error)"), unit: name)
         }

@@ -132,6 +132,8 @@ public final class Daemon {
             findMainPID(name)
         case .busNameAppeared(let name):
             deliver(.busNameAcquired, toService: name)
+        case .busNameVanished(let name):
+            deliver(.busNameLost, toService: name)
         case .cooldownElapsed(let name):
             units.sockets[name]?.cooldown = nil
             deliver(.cooldownElapsed, to: name)

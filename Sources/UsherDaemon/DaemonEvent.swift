@@ -15,6 +15,8 @@ public enum DaemonEvent: Sendable, Equatable {
     case pidFilePoll(UnitName)
     /// Type=dbus: the service's BusName= has an owner on the system bus.
     case busNameAppeared(UnitName)
+    /// Type=dbus: the service's BusName= has no owner any more.
+    case busNameVanished(UnitName)
     /// TriggerLimitCooldownSec= passed for a failed socket unit.
     case cooldownElapsed(UnitName)
     /// A service's stdout/stderr pipe has data or hit EOF.

@@ -23,8 +23,8 @@ public protocol DaemonLoop: AnyObject {
     func addDuplexIO(fd: Int32, readable: DaemonEvent, writable: DaemonEvent, object: String) throws -> EventSource
     /// A one-shot timer `after` from now on CLOCK_MONOTONIC.
     func addTimer(after: TimeSpan, reporting report: DaemonEvent) throws -> EventSource
-    /// Reports `report` once `busName` has an owner on the system bus ($DBUS_SYSTEM_BUS_ADDRESS).
-    func addBusNameWatch(_ busName: String, reporting report: DaemonEvent) throws -> EventSource
+    /// Reports `acquired` when `busName` has an owner on the system bus ($DBUS_SYSTEM_BUS_ADDRESS), `lost` when it loses it.
+    func addBusNameWatch(_ busName: String, acquired: DaemonEvent, lost: DaemonEvent) throws -> EventSource
     /// Reports `.signal(signal)`; the signal must already be blocked.
     func addSignal(_ signal: Int32) throws -> EventSource
     /// Dispatches until `exit(code:)`; returns that code.

@@ -1,7 +1,8 @@
 // Type=dbus readiness on the sd-event loop: a connection to the system bus
 // ($DBUS_SYSTEM_BUS_ADDRESS, else /run/dbus/system_bus_socket) through
 // libsystemd's sd-bus, a NameOwnerChanged match for BusName= and one
-// GetNameOwner call for a name that is already owned. Either reports the event.
+// GetNameOwner call for a name that is already owned. A new owner reports the
+// acquired event, the name losing its owner the lost one.
 import CSystemd
 import UsherSys
 
@@ -10,15 +11,15 @@ final class BusNameWatch: EventSource {
     private var bus: OpaquePointer?
     private var matchSlot: OpaquePointer?
     private var callSlot: OpaquePointer?
-    private let context: SourceContext
+    private let contexts: BusContexts
 
-    init(busName: String, event: OpaquePointer?, context: SourceContext) throws {
-        self.context = context
+    init(busName: String, event: OpaquePointer?, contexts: BusContexts) throws {
+        self.contexts = contexts
         var opened: OpaquePointer?
         try check(sd_bus_open_system(&opened), "sd_bus_open_system")
         bus = opened
         try check(sd_bus_attach_event(bus, event, 0), "sd_bus_attach_event")
-        let userdata = Unmanaged.passUnretained(context).toOpaque()
+        let userdata = Unmanaged.passUnretained(contexts).toOpaque()
         let rule = "type='signal',sender='org.freedesktop.DBus',path='/org/freedesktop/DBus',"
             + "interface='org.freedesktop.DBus',member='NameOwnerChanged',arg0='\(busName)'"
         try check(sd_bus_add_match_async(bus, &matchSlot, rule, { message, userdata, _ in
@@ -39,7 +40,7 @@ final class BusNameWatch: EventSource {
         }
         try check(sd_bus_call_async(bus, &callSlot, call, { reply, userdata, _ in
             // An error reply (NameHasNoOwner) means: not yet; the match reports it later.
-            if sd_bus_message_is_method_error(reply, nil) == 0 { BusNameWatch.fire(userdata) }
+            if sd_bus_message_is_method_error(reply, nil) == 0 { BusNameWatch.fire(userdata, owned: true) }
             return 0
         }, userdata, 0), "GetNameOwner")
     }
@@ -52,13 +53,14 @@ final class BusNameWatch: EventSource {
             guard sd_bus_message_read_basic(message, CChar(UInt8(ascii: "s")), &value) > 0, let value else { return 0 }
             strings.append(String(cString: value))
         }
-        if !strings[2].isEmpty { fire(userdata) }
+        fire(userdata, owned: !strings[2].isEmpty)
         return 0
     }
 
-    private static func fire(_ userdata: UnsafeMutableRawPointer?) {
+    private static func fire(_ userdata: UnsafeMutableRawPointer?, owned: Bool) {
         guard let userdata else { return }
-        Unmanaged<SourceContext>.fromOpaque(userdata).takeUnretainedValue().fire()
+        let contexts = Unmanaged<BusContexts>.fromOpaque(userdata).takeUnretainedValue()
+        (owned ? contexts.acquired : contexts.lost).fire()
     }
 
     func setEnabled(_ on: Bool) {}
@@ -72,12 +74,23 @@ final class BusNameWatch: EventSource {
     }
 }
 
+/// The two events of one watch, as one userdata for the C callbacks.
+final class BusContexts {
+    let acquired: SourceContext
+    let lost: SourceContext
+    init(acquired: SourceContext, lost: SourceContext) {
+        self.acquired = acquired
+        self.lost = lost
+    }
+}
+
 private func check(_ code: Int32, _ call: String) throws {
     guard code >= 0 else { throw SystemError(call: call, errno: -code) }
 }
 
 extension EventLoop {
-    public func addBusNameWatch(_ busName: String, reporting report: DaemonEvent) throws -> EventSource {
-        try BusNameWatch(busName: busName, event: event, context: SourceContext(event: report, loop: self))
+    public func addBusNameWatch(_ busName: String, acquired: DaemonEvent, lost: DaemonEvent) throws -> EventSource {
+        let contexts = BusContexts(acquired: SourceContext(event: acquired, loop: self), lost: SourceContext(event: lost, loop: self))
+        return try BusNameWatch(busName: busName, event: event, contexts: contexts)
     }
 }

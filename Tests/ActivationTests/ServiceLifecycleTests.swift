@@ -128,6 +128,10 @@ final class ServiceLifecycleTests: XCTestCase {
         XCTAssertTrue(service.handle(.busNameAcquired).contains(.cancelTimer))
         XCTAssertEqual(service.state, .running)
 
+        var lost = service
+        XCTAssertTrue(lost.handle(.busNameLost).contains(.signalGroup(pid: 100, signal: 15)), "its name gone, it is stopped")
+        XCTAssertEqual(lost.state, .stopping(.signalled))
+
         var early = machine { $0.type = .dbus; $0.busName = "org.example.X" }
         _ = early.handle(.startRequested(now: 0))
         _ = early.handle(.spawned(pid: 100))

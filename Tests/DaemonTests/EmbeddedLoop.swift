@@ -53,8 +53,8 @@ final class EmbeddedLoop: DaemonLoop {
         register(Source(kind: .signal, events: [.signal(signal)]))
     }
 
-    func addBusNameWatch(_ busName: String, reporting report: DaemonEvent) throws -> EventSource {
-        register(Source(kind: .busName(busName), events: [report]))
+    func addBusNameWatch(_ busName: String, acquired: DaemonEvent, lost: DaemonEvent) throws -> EventSource {
+        register(Source(kind: .busName(busName), events: [acquired, lost]))
     }
 
     func run() throws -> Int32 { exitCode ?? 0 }
