@@ -371,16 +371,64 @@ extension LifecycleIntegrationTests {
     }
 }
 
-/// A dbus-daemon with the session policy on a socket in `directory`, standing in for the system bus.
+extension LifecycleIntegrationTests {
+    /// Debian's avahi-daemon (Type=dbus, BusName=org.freedesktop.Avahi) from
+    /// its packaged units on a private system bus: started once the name is
+    /// taken, it answers avahi-resolve over D-Bus, and ExecReload= runs.
+    func testAvahiAsDebianShipsItIsStartedWhenItsBusNameAppears() throws {
+        let shipped = "/lib/systemd/system/"
+        guard FileManager.default.fileExists(atPath: "/usr/sbin/avahi-daemon"),
+              FileManager.default.fileExists(atPath: "/usr/bin/avahi-resolve"),
+              let service = try? String(contentsOfFile: shipped + "avahi-daemon.service", encoding: .utf8),
+              let socket = try? String(contentsOfFile: shipped + "avahi-daemon.socket", encoding: .utf8) else {
+            throw XCTSkip("needs Debian's avahi-daemon and avahi-utils packages")
+        }
+        let harness = try UsherdHarness()
+        let bus = try PrivateBus(directory: harness.root, system: true)
+        try harness.write("avahi-daemon.socket", socket.replacingOccurrences(
+            of: "ListenStream=/run/avahi-daemon/socket", with: "ListenStream=\(harness.runDirectory)/avahi.sock"))
+        try harness.write("avahi-daemon.service", service)
+        try FileManager.default.createDirectory(atPath: harness.unitDirectory + "/avahi-daemon.service.d",
+                                                withIntermediateDirectories: true)
+        try harness.write("avahi-daemon.service.d/bus.conf", "[Service]\nEnvironment=DBUS_SYSTEM_BUS_ADDRESS=\(bus.address)\n")
+        try harness.start(environment: ["DBUS_SYSTEM_BUS_ADDRESS": bus.address])
+        try harness.waitForLog("avahi-daemon.service: Bus name org.freedesktop.Avahi acquired.")
+        XCTAssertEqual(try harness.usherctl(["is-active", "avahi-daemon.service"]).output, "active\n")
+        var name = [CChar](repeating: 0, count: 256)
+        gethostname(&name, name.count)
+        let host = String(decoding: name.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self) + ".local"
+        let resolve = try runProgram("/usr/bin/avahi-resolve", ["-n", host], environment: ["DBUS_SYSTEM_BUS_ADDRESS": bus.address])
+        XCTAssertTrue(resolve.hasPrefix(host), "avahi answers over the bus: \(resolve)")
+        XCTAssertEqual(try harness.usherctl(["reload", "avahi-daemon.service"]).status, 0)
+        XCTAssertEqual(try harness.stop(), 0)
+    }
+}
+
+/// Runs a client program to its end (at most 10 s); its output and errors.
+func runProgram(_ path: String, _ arguments: [String], environment: [String: String]) throws -> String {
+    let process = Process()
+    process.executableURL = URL(fileURLWithPath: path)
+    process.arguments = arguments
+    process.environment = environment
+    let pipe = Pipe()
+    process.standardOutput = pipe
+    process.standardError = pipe
+    try process.run()
+    try eventually("\(path) to end", timeout: 10) { !process.isRunning }
+    return String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+}
+
+/// A dbus-daemon on a socket in `directory`, standing in for the system bus:
+/// with the session policy (anyone may own any name), or the system one.
 final class PrivateBus {
     let address: String
     private let process = Process()
 
-    init(directory: String) throws {
+    init(directory: String, system: Bool = false) throws {
         let path = directory + "/bus"
         address = "unix:path=" + path
         process.executableURL = URL(fileURLWithPath: "/usr/bin/dbus-daemon")
-        process.arguments = ["--session", "--nofork", "--nopidfile", "--address=" + address]
+        process.arguments = [system ? "--system" : "--session", "--nofork", "--nopidfile", "--address=" + address]
         process.standardOutput = FileHandle.nullDevice
         process.standardError = FileHandle.nullDevice
         try process.run()
