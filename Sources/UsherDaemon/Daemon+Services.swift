@@ -8,10 +8,15 @@ import UnitModel
 import UsherSys
 
 extension Daemon {
-    func startBootServices() {
-        let boot = units.services.values.filter { SocketPairing.startsAtBoot($0.unit) }.map(\.unit.name).sorted()
-        for name in boot {
-            log(Note(.info, "Starting at startup ([Install] WantedBy=)."), unit: name)
+    /// Starts the services `usherctl enable` linked into a TARGET.wants/ directory (an
+    /// instance is loaded from its template). [Install] WantedBy= alone starts nothing.
+    func startEnabledServices(_ enabled: [UnitName]) {
+        for name in enabled {
+            guard units.services[name] != nil || ensureServiceLoaded(name) else {
+                log(Note(.warning, "Enabled, but the unit does not load; not started."), unit: name)
+                continue
+            }
+            log(Note(.info, "Starting at start-up (enabled)."), unit: name)
             requestStart(name, triggeredBy: nil)
         }
     }

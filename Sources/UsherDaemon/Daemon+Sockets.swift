@@ -9,7 +9,8 @@ import UnitModel
 import UsherSys
 
 extension Daemon {
-    func loadAndBind() {
+    /// Returns the enabled services (linked from a TARGET.wants/ directory), to start next.
+    func loadAndBind() -> [UnitName] {
         readInheritedListeners()
         defer { closeUnadoptedListeners() }
         let set = loader.loadAll(run: Threads.concurrentPerform)
@@ -22,6 +23,7 @@ extension Daemon {
             UnsupportedSettings.notes(for: socket).forEach { log($0, unit: socket.name) }
             bindSocket(socket)
         }
+        return set.enabledServices
     }
 
     /// Logs a loaded set's diagnostics and masked units, and marks its refused units broken

@@ -98,8 +98,7 @@ public final class Daemon {
         try watchSignals()
         openNotifySocket(in: directory.path)
         startWatching()
-        loadAndBind()
-        startBootServices()
+        startEnabledServices(loadAndBind())
         if socketUnitCount == 0 && units.services.isEmpty {
             logger.warning("No units found in \(options.unitDirectories.joined(separator: ", ")).")
         }
