@@ -51,6 +51,9 @@ public struct UnitStatus: Codable, Sendable, Equatable {
     public var nRestarts: UInt32?
     public var statusText: String?
     public var triggeredBy: [String]?
+    /// The fds in the service's fd store, and FileDescriptorStoreMax=.
+    public var nFileDescriptorStore: UInt32?
+    public var fileDescriptorStoreMax: UInt32?
 
     /// The newest log lines of the unit, oldest first.
     public var recentLog: [LogLine]?
@@ -77,6 +80,7 @@ public struct UnitStatus: Codable, Sendable, Equatable {
         case execMainExitTimestamp = "ExecMainExitTimestamp", execMainCode = "ExecMainCode"
         case execMainStatus = "ExecMainStatus", nRestarts = "NRestarts", statusText = "StatusText"
         case triggeredBy = "TriggeredBy", recentLog = "RecentLog"
+        case nFileDescriptorStore = "NFileDescriptorStore", fileDescriptorStoreMax = "FileDescriptorStoreMax"
     }
 }
 

@@ -54,7 +54,8 @@ public enum ServiceLauncher {
             throw LaunchError(description: "Service has no ExecStart= setting, which is only allowed for RemainAfterExit=yes services. Refusing.")
         }
         var inputs = EnvironmentInputs()
-        inputs.notifySocket = service.type == .notify ? context.notifySocketPath : nil
+        // As systemd: the main process gets NOTIFY_SOCKET whenever NotifyAccess= is not none.
+        inputs.notifySocket = ServiceConfig(unit: service).notifyAccess != .none ? context.notifySocketPath : nil
         inputs.listenFDNames = fdNames
         return try prepare(service, command: command, inputs: inputs, fds: listeners, context: context)
     }

@@ -45,6 +45,7 @@ extension Daemon {
         units.services[name] = runtime
         perform(actions, service: name)
         if !controlWaiters.isEmpty { settleControlWaiters(for: name) }
+        releaseFDStoreIfStopped(name)
     }
 
     func perform(_ actions: [ServiceAction], service name: UnitName) {
@@ -105,8 +106,9 @@ extension Daemon {
     private func spawnMain(_ name: UnitName) {
         guard let unit = units.services[name]?.unit else { return }
         let fed = socketsFeeding(unit)
-        let fds = fed.flatMap { $0.listeners.map(\.fd.raw) }
-        let names = SocketPairing.fdNames(fed.map { ($0.unit, $0.listeners.count) })
+        let stored = storedFDs(of: name)
+        let fds = fed.flatMap { $0.listeners.map(\.fd.raw) } + stored.fds
+        let names = SocketPairing.fdNames(fed.map { ($0.unit, $0.listeners.count) }) + stored.names
         do {
             let launch = try ServiceLauncher.prepareMain(unit, listeners: fds, fdNames: names, context: context)
             let spawned = try spawn(launch, for: name)

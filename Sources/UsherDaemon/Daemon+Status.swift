@@ -112,6 +112,8 @@ extension Daemon {
         status.nRestarts = machine.restartCount
         status.statusText = machine.statusText
         status.triggeredBy = socketsFeeding(runtime.unit).map(\.unit.name.full)
+        status.nFileDescriptorStore = UInt32(units.fdStores[runtime.unit.name]?.count ?? 0)
+        status.fileDescriptorStoreMax = runtime.unit.fileDescriptorStoreMax
         return status
     }
 

@@ -77,6 +77,10 @@ final class UnitTable {
     /// Instances whose main process exited while other processes of theirs live on,
     /// by that main pid (their session id); their connection slots are still held.
     var lingering: [Int32: LingeringInstance] = [:]
+    /// Each service's own fd store (FDSTORE=1), kept across its restarts (Daemon+ServiceFDStore).
+    var fdStores: [UnitName: ServiceFDStore] = [:]
+    /// The last StoredFD.serial handed out.
+    var storedSerial: UInt64 = 0
 
     /// Whether `name` has a runtime (a working definition): a socket, Accept=yes socket or service.
     func hasRuntime(_ name: UnitName) -> Bool {

@@ -18,6 +18,14 @@ struct Options {
     var ignoreTerm = false
     var serve = true
     var floodBytes = 0
+    /// fd-store requests (FDSTORE=1), in order.
+    var store: [StoreRequest] = []
+
+    struct StoreRequest {
+        enum Kind { case file, pipe, pipeNoPoll, remove }
+        var kind: Kind
+        var name: String
+    }
 
     init(_ arguments: [String]) {
         var iterator = arguments.dropFirst().makeIterator()
@@ -32,6 +40,10 @@ struct Options {
             case "--notify": notify = true
             case "--ignore-term": ignoreTerm = true
             case "--no-serve": serve = false
+            case "--store-file": store.append(StoreRequest(kind: .file, name: iterator.next() ?? "stored"))
+            case "--store-pipe": store.append(StoreRequest(kind: .pipe, name: iterator.next() ?? "stored"))
+            case "--store-pipe-nopoll": store.append(StoreRequest(kind: .pipeNoPoll, name: iterator.next() ?? "stored"))
+            case "--store-remove": store.append(StoreRequest(kind: .remove, name: iterator.next() ?? "stored"))
             default: break
             }
         }
@@ -54,6 +66,10 @@ let environment = ProcessEnvironment.ordered()
 let state = ProcessState.current()
 var report = ProbeReport(options: options, environment: environment, state: state, fdReports: fdsAtStart,
                          listenCount: Int(listenCount), listenNames: listenNames)
+if !options.store.isEmpty {
+    report.object["stored_contents"] = FDStoreClient.storedContents(names: listenNames)
+    report.object["stored_sent"] = FDStoreClient.store(options.store, received: listenNames, directory: options.directory)
+}
 report.write(to: options.directory)
 
 if options.notify { _ = sd_notify(0, "READY=1\nSTATUS=probe ready") }
