@@ -109,6 +109,9 @@ extension Daemon {
     /// Why `verb` cannot be done to `name` at all, in systemctl's words; nil when it can.
     private func refusal(for name: UnitName, _ verb: ControlVerb) -> ControlError? {
         if let broken = units.broken[name] {
+            if broken.refusedForMissingService && (verb == .start || verb == .restart) {
+                log(Note(.error, broken.reason), unit: name)
+            }
             return ControlError(.failed, "Failed to \(verb.rawValue) \(name.full): \(broken.reason)")
         }
         guard units.hasRuntime(name) else {

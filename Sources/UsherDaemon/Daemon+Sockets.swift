@@ -73,7 +73,7 @@ extension Daemon {
     func serviceNotLoaded(_ unit: SocketUnit) {
         let text = "Socket service \(unit.service) not loaded, refusing."
         log(Note(.error, text), unit: unit.name)
-        units.broken[unit.name] = BrokenUnit(loaded: true, reason: text)
+        units.broken[unit.name] = BrokenUnit(loaded: true, reason: text, refusedForMissingService: true)
     }
 
     /// Binds every listener of `unit` and adds a disabled io source for each

@@ -50,6 +50,8 @@ struct ServiceRuntime {
 struct BrokenUnit {
     var loaded: Bool
     var reason: String
+    /// A socket refused because its service does not load: each start logs the refusal again, as systemd's socket_start.
+    var refusedForMissingService = false
 }
 
 /// Whose child a pid is.
