@@ -14,15 +14,7 @@ extension ServiceMachine {
         var actions: [ServiceAction] = []
         if !clean {
             let name = state == .stopping(.execStop) ? "ExecStop" : controlPhase?.rawValue ?? "Control"
-            // systemd's unit_log_process_exit: a failure the `-` prefix ignores at debug, an exit
-            // status at notice (the command said why itself), a signal at warning.
-            let level: NoteLevel
-            switch status {
-            case _ where ignored: level = .debug
-            case .exited: level = .notice
-            case .killed, .dumped: level = .warning
-            }
-            actions.append(.log(Note(level, "Control process (\(name)=) exited, \(status)\(ignored ? ", ignoring" : "")")))
+            actions.append(.log(Note.controlExit(name, status, ignored: ignored)))
         }
         switch state {
         case .startPre:

@@ -133,6 +133,8 @@ extension Daemon {
         }
         let active = units.sockets[name]?.machine.activeState ?? units.acceptSockets[name]?.machine.activeState
         guard verb != .stop, active != .active else { return UnitOutcome(unit: name.full) }
+        // Its ExecStartPre=/ExecStartPost= run: the start is under way.
+        if units.sockets[name]?.commands.isBusy == true { return UnitOutcome(unit: name.full) }
         let result = units.sockets[name]?.machine.result ?? units.acceptSockets[name]?.machine.result ?? .resources
         return UnitOutcome(unit: name.full, error: Daemon.jobFailed(name, result))
     }

@@ -148,10 +148,12 @@ extension Daemon {
         }
     }
 
-    /// Spawns, registers the pid and the capture pipes, logs a setup failure.
-    private func spawn(_ launch: PreparedLaunch, for name: UnitName) throws -> (pid: Int32, pidfd: OwnedFD?) {
+    /// Spawns, registers the pid (as `owner`'s, a service's by default) and the capture
+    /// pipes, logs a setup failure.
+    func spawn(_ launch: PreparedLaunch, for name: UnitName,
+               owner: ProcessOwner? = nil) throws -> (pid: Int32, pidfd: OwnedFD?) {
         let outcome = try spawner.spawn(launch.plan)
-        units.own(outcome.pid, by: .service(name))
+        units.own(outcome.pid, by: owner ?? .service(name))
         units.services[name]?.sessions.insert(outcome.pid)
         for capture in launch.captures {
             do {

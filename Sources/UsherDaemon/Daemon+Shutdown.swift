@@ -45,6 +45,13 @@ extension Daemon {
         guard startOrder.isEmpty, instancesStopped() else { return }
         stopAcceptSockets()
         for name in units.sockets.keys.sorted() { deliver(.stop, to: name) }
+        exitOnceSocketCommandsEnd()
+    }
+
+    /// The last step, once the sockets' ExecStopPre=/ExecStopPost= have run to their end
+    /// (Daemon+SocketCommands calls again when the last one ends).
+    func exitOnceSocketCommandsEnd() {
+        guard accept.finished, !socketCommandsRunning else { return }
         let leftovers = processes.killAndReapAllChildren(timeoutMicroseconds: 5_000_000)
         if leftovers > 0 { logger.warning("\(leftovers) process(es) could not be reaped before exit.") }
         notify?.remove()

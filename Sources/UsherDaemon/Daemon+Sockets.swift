@@ -52,12 +52,14 @@ extension Daemon {
             serviceNotLoaded(unit)
             return
         }
+        if SocketCommands(unit: unit).hasCommands { return startWithCommands(unit) }
         guard let (bound, sources) = bindListeners(unit, reporting: { _ in .listenerReadable(unit.name) }) else {
             markBindFailed(unit.name)
             return
         }
         let machine = SocketMachine(unit: unit)
-        var runtime = SocketRuntime(unit: unit, machine: machine, bound: bound, sources: sources)
+        var runtime = SocketRuntime(unit: unit, machine: machine, bound: bound, sources: sources,
+                                    commands: SocketCommands(unit: unit))
         runtime.times.record(from: .inactive, to: machine.activeState, at: realtimeMicroseconds())
         units.sockets[unit.name] = runtime
         perform(machine.startActions(), socket: unit.name)
@@ -153,7 +155,12 @@ extension Daemon {
     }
 
     /// Closes the listeners (RemoveOnStop= decides about nodes): clients are refused from now on.
+    /// A unit with commands that is bound runs ExecStopPre=, closes, then runs ExecStopPost=.
     func closeSocket(_ name: UnitName) {
+        guard let runtime = units.sockets[name] else { return }
+        if runtime.commands.hasCommands && !runtime.commands.isBusy && runtime.bound != nil {
+            return runSocketCommands(name) { $0.stop() }
+        }
         units.sockets[name]?.closeListeners()
     }
 
@@ -163,6 +170,10 @@ extension Daemon {
     func reopenSocket(_ name: UnitName) {
         guard !shuttingDown, let runtime = units.sockets[name] else { return }
         guard runtime.bound == nil else { return deliver(.listenersReopened, to: name) }
+        if runtime.commands.hasCommands {
+            if !runtime.commands.isBusy { runSocketCommands(name) { $0.start() } }
+            return
+        }
         guard let (bound, sources) = bindListeners(runtime.unit, reporting: { _ in .listenerReadable(name) }) else {
             return deliver(.reopenFailed, to: name)
         }

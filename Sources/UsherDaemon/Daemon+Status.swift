@@ -63,7 +63,13 @@ extension Daemon {
 
     private func socketStatus(_ runtime: SocketRuntime) -> UnitStatus {
         let machine = runtime.machine
-        var status = listenerStatus(runtime.unit, active: machine.activeState, sub: machine.subState,
+        var (active, sub) = (machine.activeState, machine.subState)
+        if let phase = runtime.commands.phase {
+            // The socket's own commands run: activating (start-pre) … deactivating (stop-post), as systemd.
+            active = phase == .startPre || phase == .startPost ? .activating : .deactivating
+            sub = phase.subState
+        }
+        var status = listenerStatus(runtime.unit, active: active, sub: sub,
                                     result: machine.result, times: runtime.times, triggers: runtime.unit.service)
         status.nAccepted = 0
         status.nConnections = 0

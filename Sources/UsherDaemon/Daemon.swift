@@ -150,6 +150,8 @@ public final class Daemon {
             unitFilesChanged()
         case .watchDebounceElapsed:
             watchDebounceElapsed()
+        case .socketCommandTimer(let name):
+            runSocketCommands(name) { $0.timerFired() }
         case .storedFDHungUp(let name, let serial):
             storedFDHungUp(name, serial: serial)
         case .managerStatusDue:

@@ -17,6 +17,9 @@ struct SocketRuntime {
     var times = UnitTimes()
     var sources: [EventSource]
     var cooldown: EventSource?
+    /// ExecStartPre=/ExecStartPost=/ExecStopPre=/ExecStopPost= around binding and closing.
+    var commands: SocketCommands
+    var commandTimer: EventSource?
 
     var listeners: [BoundListener] { bound?.listeners ?? [] }
 
@@ -60,6 +63,8 @@ enum ProcessOwner {
     case service(UnitName)
     /// The main process of one Accept=yes connection.
     case instance(InstanceRecord)
+    /// A control process of an Accept=no socket unit (its ExecStartPre= and the like).
+    case socket(UnitName)
 }
 
 final class UnitTable {

@@ -1,0 +1,64 @@
+// A socket unit's own commands under a real usherd, in systemd's order:
+// ExecStartPre= before the listener exists, ExecStartPost= once it is bound,
+// ExecStopPre= while it is still bound, ExecStopPost= after it is closed (on
+// `usherctl stop` and when usherd stops); a failing ExecStartPre= fails the
+// socket with result exit-code, and it does not listen.
+import XCTest
+import UsherSys
+
+final class SocketCommandsIntegrationTests: XCTestCase {
+    func testCommandsRunAroundBindingAndClosingInSystemdsOrder() throws {
+        let harness = try UsherdHarness()
+        let node = harness.runDirectory + "/hooked.sock", trail = harness.root + "/trail"
+        func step(_ label: String) -> String {
+            "/bin/sh -c 'if test -S \(node); then echo \(label):bound; else echo \(label):unbound; fi >> \(trail)'"
+        }
+        try harness.write("hooked.socket", """
+            [Socket]
+            ListenStream=\(node)
+            RemoveOnStop=yes
+            ExecStartPre=\(step("pre"))
+            ExecStartPost=\(step("post"))
+            ExecStopPre=\(step("stoppre"))
+            ExecStopPost=\(step("stoppost"))
+            """)
+        try harness.write("hooked.service", "[Service]\nExecStart=\(harness.probeCommand(label: "hooked"))\n")
+        try harness.start()
+        try harness.waitForLog("hooked.socket: Listening on \(node).")
+        try eventually("ExecStartPost= to have run", timeout: 10) { (try? self.read(trail))?.contains("post:") == true }
+        XCTAssertEqual(try Client.unix(path: node), "ok 3 hooked.socket\n")
+        XCTAssertFalse(harness.log.contains("ExecStartPre= is not supported"), harness.log)
+
+        XCTAssertEqual(try harness.usherctl(["stop", "hooked.socket"]).status, 0)
+        try eventually("ExecStopPost= to have run", timeout: 10) { (try? self.read(trail))?.contains("stoppost:") == true }
+        XCTAssertEqual(try harness.usherctl(["start", "hooked.socket"]).status, 0)
+        try eventually("the second start", timeout: 10) { (try? self.read(trail))?.components(separatedBy: "post:bound").count == 3 }
+        XCTAssertEqual(try harness.stop(), 0)
+
+        let once = ["pre:unbound", "post:bound", "stoppre:bound", "stoppost:unbound"]
+        XCTAssertEqual(try read(trail).split(separator: "\n").map(String.init), once + once,
+                       "start-pre, bind, start-post; stop-pre, close, stop-post — also when usherd stops")
+    }
+
+    func testAFailingExecStartPreFailsTheSocketWithExitCodeAndItDoesNotListen() throws {
+        let harness = try UsherdHarness()
+        let port = try freePort(), marker = harness.root + "/stop-post-ran"
+        try harness.write("refused.socket", """
+            [Socket]
+            ListenStream=127.0.0.1:\(port)
+            ExecStartPre=/bin/false
+            ExecStopPost=/bin/touch \(marker)
+            """)
+        try harness.write("refused.service", "[Service]\nExecStart=\(harness.probeCommand(label: "refused"))\n")
+        try harness.start()
+        try harness.waitForLog("refused.socket: Failed with result 'exit-code'.")
+        XCTAssertTrue(harness.log.contains("refused.socket: Control process (ExecStartPre=) exited, code=exited, status=1/FAILURE"))
+        let status = try harness.usherctl(["status", "refused.socket"]).output
+        XCTAssertTrue(status.contains("failed (Result: exit-code)"), status)
+        XCTAssertThrowsError(try Client.tcp(port: port), "nothing listens")
+        XCTAssertFalse(FileManager.default.fileExists(atPath: marker), "systemd runs no stop command after a failed start-pre")
+        XCTAssertEqual(try harness.stop(), 0)
+    }
+
+    private func read(_ path: String) throws -> String { try String(contentsOfFile: path, encoding: .utf8) }
+}
