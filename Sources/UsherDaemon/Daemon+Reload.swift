@@ -176,6 +176,8 @@ extension Daemon {
         }
         runtime.unit = unit
         runtime.machine = SocketMachine(unit: unit, continuing: old.machine)
+        // New commands apply from the next start or stop; a run under way finishes with the old ones.
+        if !runtime.commands.isBusy { runtime.commands = SocketCommands(unit: unit) }
         units.sockets[name] = runtime
         perform(runtime.machine.startActions(), socket: name)
         note(name, changedFrom: old.listeners, to: runtime.listeners, &summary)
