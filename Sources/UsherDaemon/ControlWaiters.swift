@@ -58,7 +58,7 @@ extension Daemon {
 
     /// The wait still pending after looking at its unit, or nil with the outcome recorded.
     private func advance(_ wait: ControlWait, _ call: PendingControlCall) -> ControlWait? {
-        guard let machine = units.services[wait.unit]?.machine else {
+        guard let machine = waitedState(of: wait.unit) else {
             call.outcomes[wait.index] = UnitOutcome(unit: wait.unit.full, error: ControlError(.noSuchUnit, "Unit \(wait.unit.full) is gone."))
             return nil
         }
@@ -70,12 +70,19 @@ extension Daemon {
             call.outcomes[wait.index] = UnitOutcome(unit: wait.unit.full, error: Daemon.jobFailed(wait.unit, machine.result))
             return nil
         case (.restarted, .inactive), (.restarted, .failed):
-            requestStart(wait.unit, triggeredBy: nil)
+            if units.sockets[wait.unit] != nil { deliver(.start, to: wait.unit) } else { requestStart(wait.unit, triggeredBy: nil) }
             return advance(ControlWait(index: wait.index, unit: wait.unit, goal: .active), call)
         case (.active, .activating), (.active, .deactivating), (.active, .reloading),
              (.inactive, .active), (.inactive, .activating), (.inactive, .deactivating), (.inactive, .reloading),
              (.restarted, .active), (.restarted, .activating), (.restarted, .deactivating), (.restarted, .reloading):
             return wait
         }
+    }
+
+    /// What a wait looks at: a service's machine, or an Accept=no socket whose own commands run.
+    private func waitedState(of name: UnitName) -> (activeState: ActiveState, result: UnitResult)? {
+        if let machine = units.services[name]?.machine { return (machine.activeState, machine.result) }
+        if let socket = units.sockets[name] { return (socketActiveState(socket), socket.machine.result) }
+        return nil
     }
 }

@@ -98,6 +98,8 @@ extension Daemon {
             if units.services[name] != nil {
                 let goal = beginServiceChange(name, call.request.verb)
                 pending.waits.append(ControlWait(index: index, unit: name, goal: goal))
+            } else if units.sockets[name]?.commands.hasCommands == true {
+                pending.waits.append(ControlWait(index: index, unit: name, goal: beginSocketChange(name, call.request.verb)))
             } else {
                 pending.outcomes[index] = changeSocket(name, call.request.verb)
             }
@@ -133,10 +135,27 @@ extension Daemon {
         }
         let active = units.sockets[name]?.machine.activeState ?? units.acceptSockets[name]?.machine.activeState
         guard verb != .stop, active != .active else { return UnitOutcome(unit: name.full) }
-        // Its ExecStartPre=/ExecStartPost= run: the start is under way.
-        if units.sockets[name]?.commands.isBusy == true { return UnitOutcome(unit: name.full) }
         let result = units.sockets[name]?.machine.result ?? units.acceptSockets[name]?.machine.result ?? .resources
         return UnitOutcome(unit: name.full, error: Daemon.jobFailed(name, result))
+    }
+
+    /// A socket with its own commands: the reply waits for them, as systemctl waits for the job.
+    private func beginSocketChange(_ name: UnitName, _ verb: ControlVerb) -> ControlGoal {
+        switch verb {
+        case .start:
+            deliver(.start, to: name)
+            return .active
+        case .stop:
+            warnAboutRunningTrigger(name)
+            deliver(.stop, to: name)
+            return .inactive
+        case .restart:
+            warnAboutRunningTrigger(name)
+            deliver(.stop, to: name)
+            return .restarted
+        case .status, .logs, .kill, .resetFailed, .daemonReload, .daemonReexec:
+            return .active
+        }
     }
 
     /// systemd's note when a socket is stopped while the service it triggered runs on.

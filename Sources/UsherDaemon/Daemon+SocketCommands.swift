@@ -24,6 +24,17 @@ extension Daemon {
         let actions = body(&runtime.commands)
         units.sockets[name] = runtime
         for action in actions { perform(action, socket: name) }
+        if !controlWaiters.isEmpty { settleControlWaiters(for: name) }
+    }
+
+    /// The socket's ActiveState with its commands counted: activating during ExecStartPre=/
+    /// ExecStartPost=, deactivating during ExecStopPre=/ExecStopPost=, as systemd.
+    func socketActiveState(_ runtime: SocketRuntime) -> ActiveState {
+        switch runtime.commands.phase {
+        case .startPre?, .startPost?: return .activating
+        case .stopPre?, .stopPost?: return .deactivating
+        case nil: return runtime.machine.activeState
+        }
     }
 
     private func perform(_ action: SocketCommandAction, socket name: UnitName) {

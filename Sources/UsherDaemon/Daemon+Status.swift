@@ -63,13 +63,8 @@ extension Daemon {
 
     private func socketStatus(_ runtime: SocketRuntime) -> UnitStatus {
         let machine = runtime.machine
-        var (active, sub) = (machine.activeState, machine.subState)
-        if let phase = runtime.commands.phase {
-            // The socket's own commands run: activating (start-pre) … deactivating (stop-post), as systemd.
-            active = phase == .startPre || phase == .startPost ? .activating : .deactivating
-            sub = phase.subState
-        }
-        var status = listenerStatus(runtime.unit, active: active, sub: sub,
+        let sub = runtime.commands.phase?.subState ?? machine.subState
+        var status = listenerStatus(runtime.unit, active: socketActiveState(runtime), sub: sub,
                                     result: machine.result, times: runtime.times, triggers: runtime.unit.service)
         status.nAccepted = 0
         status.nConnections = 0

@@ -30,9 +30,10 @@ final class SocketCommandsIntegrationTests: XCTestCase {
         XCTAssertFalse(harness.log.contains("ExecStartPre= is not supported"), harness.log)
 
         XCTAssertEqual(try harness.usherctl(["stop", "hooked.socket"]).status, 0)
-        try eventually("ExecStopPost= to have run", timeout: 10) { (try? self.read(trail))?.contains("stoppost:") == true }
+        XCTAssertTrue(try read(trail).hasSuffix("stoppost:unbound\n"), "usherctl stop waits for ExecStopPost=")
         XCTAssertEqual(try harness.usherctl(["start", "hooked.socket"]).status, 0)
-        try eventually("the second start", timeout: 10) { (try? self.read(trail))?.components(separatedBy: "post:bound").count == 3 }
+        XCTAssertTrue(try read(trail).hasSuffix("pre:unbound\npost:bound\n"), "usherctl start waits for ExecStartPost=")
+        XCTAssertEqual(try Client.unix(path: node), "ok 3 hooked.socket\n")
         XCTAssertEqual(try harness.stop(), 0)
 
         let once = ["pre:unbound", "post:bound", "stoppre:bound", "stoppost:unbound"]
@@ -57,6 +58,33 @@ final class SocketCommandsIntegrationTests: XCTestCase {
         XCTAssertTrue(status.contains("failed (Result: exit-code)"), status)
         XCTAssertThrowsError(try Client.tcp(port: port), "nothing listens")
         XCTAssertFalse(FileManager.default.fileExists(atPath: marker), "systemd runs no stop command after a failed start-pre")
+        XCTAssertEqual(try harness.stop(), 0)
+    }
+
+    func testAStartWhoseExecStartPostFailsIsReportedFailedAfterTheStopCommands() throws {
+        let harness = try UsherdHarness()
+        let port = try freePort(), trail = harness.root + "/trail"
+        try harness.write("flaky.socket", """
+            [Socket]
+            ListenStream=127.0.0.1:\(port)
+            ExecStartPost=/bin/sh -c 'test -e \(harness.root)/ok'
+            ExecStopPost=/bin/sh -c 'echo stop-post >> \(trail)'
+            """)
+        try harness.write("flaky.service", "[Service]\nExecStart=\(harness.probeCommand(label: "flaky"))\n")
+        try harness.start()
+        try harness.waitForLog("flaky.socket: Failed with result 'exit-code'.")
+        XCTAssertEqual(try read(trail), "stop-post\n", "a failing ExecStartPost= goes through the stop commands")
+        XCTAssertThrowsError(try Client.tcp(port: port), "closed again")
+
+        let refused = try harness.usherctl(["start", "flaky.socket"])
+        XCTAssertNotEqual(refused.status, 0)
+        XCTAssertTrue(refused.output.contains("Job for flaky.socket failed with result 'exit-code'."), refused.output)
+        XCTAssertEqual(try read(trail), "stop-post\nstop-post\n", "the reply came after the stop commands")
+
+        _ = FileManager.default.createFile(atPath: harness.root + "/ok", contents: nil)
+        let started = try harness.usherctl(["start", "flaky.socket"])
+        XCTAssertEqual(started.status, 0, started.output)
+        XCTAssertEqual(try Client.tcp(port: port), "ok 3 flaky.socket\n")
         XCTAssertEqual(try harness.stop(), 0)
     }
 
