@@ -34,17 +34,6 @@ public enum UnsupportedSettings {
         return notes
     }
 
-    /// An Accept=no socket runs its own commands (SocketCommands); an Accept=yes one does not yet.
-    public static func notes(for socket: SocketUnit) -> [Note] {
-        var notes: [Note] = []
-        guard socket.accept else { return notes }
-        if !socket.execStartPre.isEmpty { notes.append(ignoring("ExecStartPre= of an Accept=yes socket")) }
-        if !socket.execStartPost.isEmpty { notes.append(ignoring("ExecStartPost= of an Accept=yes socket")) }
-        if !socket.execStopPre.isEmpty { notes.append(ignoring("ExecStopPre= of an Accept=yes socket")) }
-        if !socket.execStopPost.isEmpty { notes.append(ignoring("ExecStopPost= of an Accept=yes socket")) }
-        return notes
-    }
-
     /// stdin other than null/file: gets /dev/null; tty, kmsg, socket or fd: output goes to the log pipe.
     static func streamNotes(_ exec: ExecContext) -> [Note] {
         var notes: [Note] = []

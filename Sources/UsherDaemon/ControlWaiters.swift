@@ -70,7 +70,7 @@ extension Daemon {
             call.outcomes[wait.index] = UnitOutcome(unit: wait.unit.full, error: Daemon.jobFailed(wait.unit, machine.result))
             return nil
         case (.restarted, .inactive), (.restarted, .failed):
-            if units.sockets[wait.unit] != nil { deliver(.start, to: wait.unit) } else { requestStart(wait.unit, triggeredBy: nil) }
+            if units.services[wait.unit] == nil { changeSocket(wait.unit, to: .start) } else { requestStart(wait.unit, triggeredBy: nil) }
             return advance(ControlWait(index: wait.index, unit: wait.unit, goal: .active), call)
         case (.active, .activating), (.active, .deactivating), (.active, .reloading),
              (.inactive, .active), (.inactive, .activating), (.inactive, .deactivating), (.inactive, .reloading),
@@ -82,7 +82,12 @@ extension Daemon {
     /// What a wait looks at: a service's machine, or an Accept=no socket whose own commands run.
     private func waitedState(of name: UnitName) -> (activeState: ActiveState, result: UnitResult)? {
         if let machine = units.services[name]?.machine { return (machine.activeState, machine.result) }
-        if let socket = units.sockets[name] { return (socketActiveState(socket), socket.machine.result) }
+        if let socket = units.sockets[name] {
+            return (socketActiveState(socket.commands, socket.machine.activeState), socket.machine.result)
+        }
+        if let socket = units.acceptSockets[name] {
+            return (socketActiveState(socket.commands, socket.machine.activeState), socket.machine.result)
+        }
         return nil
     }
 }

@@ -98,7 +98,7 @@ extension Daemon {
             if units.services[name] != nil {
                 let goal = beginServiceChange(name, call.request.verb)
                 pending.waits.append(ControlWait(index: index, unit: name, goal: goal))
-            } else if units.sockets[name]?.commands.hasCommands == true {
+            } else if (units.sockets[name]?.commands ?? units.acceptSockets[name]?.commands)?.hasCommands == true {
                 pending.waits.append(ControlWait(index: index, unit: name, goal: beginSocketChange(name, call.request.verb)))
             } else {
                 pending.outcomes[index] = changeSocket(name, call.request.verb)
@@ -125,33 +125,34 @@ extension Daemon {
     /// Stops and starts a socket unit at once (binding and closing are synchronous).
     private func changeSocket(_ name: UnitName, _ verb: ControlVerb) -> UnitOutcome {
         let events: [SocketEvent] = verb == .stop ? [.stop] : verb == .start ? [.start] : [.stop, .start]
-        for event in events {
-            if event == .stop { warnAboutRunningTrigger(name) }
-            if units.sockets[name] != nil {
-                deliver(event, to: name)
-            } else if let runtime = units.acceptSockets[name] {
-                performAccept(runtime.machine.handle(event), socket: name)
-            }
-        }
+        for event in events { changeSocket(name, to: event) }
         let active = units.sockets[name]?.machine.activeState ?? units.acceptSockets[name]?.machine.activeState
         guard verb != .stop, active != .active else { return UnitOutcome(unit: name.full) }
         let result = units.sockets[name]?.machine.result ?? units.acceptSockets[name]?.machine.result ?? .resources
         return UnitOutcome(unit: name.full, error: Daemon.jobFailed(name, result))
     }
 
+    /// `event` (start or stop) to an Accept=no or Accept=yes socket's machine.
+    func changeSocket(_ name: UnitName, to event: SocketEvent) {
+        if event == .stop { warnAboutRunningTrigger(name) }
+        if units.sockets[name] != nil {
+            deliver(event, to: name)
+        } else if let runtime = units.acceptSockets[name] {
+            performAccept(runtime.machine.handle(event), socket: name)
+        }
+    }
+
     /// A socket with its own commands: the reply waits for them, as systemctl waits for the job.
     private func beginSocketChange(_ name: UnitName, _ verb: ControlVerb) -> ControlGoal {
         switch verb {
         case .start:
-            deliver(.start, to: name)
+            changeSocket(name, to: .start)
             return .active
         case .stop:
-            warnAboutRunningTrigger(name)
-            deliver(.stop, to: name)
+            changeSocket(name, to: .stop)
             return .inactive
         case .restart:
-            warnAboutRunningTrigger(name)
-            deliver(.stop, to: name)
+            changeSocket(name, to: .stop)
             return .restarted
         case .status, .logs, .kill, .resetFailed, .daemonReload, .daemonReexec:
             return .active

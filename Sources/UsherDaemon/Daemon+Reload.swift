@@ -134,7 +134,6 @@ extension Daemon {
             return reloadAcceptSocket(unit, old, wasRetiring: wasRetiring, &summary)
         }
         units.broken[name] = nil
-        UnsupportedSettings.notes(for: unit).forEach { log($0, unit: name) }
         bindSocket(unit)
         if let broken = units.broken[name] {
             summary.failed.append(ReloadFailure(unit: name.full, reason: broken.reason))

@@ -20,7 +20,6 @@ extension Daemon {
             units.services[service.name] = ServiceRuntime(unit: service, machine: ServiceMachine(config: ServiceConfig(unit: service)))
         }
         for socket in set.sockets {
-            UnsupportedSettings.notes(for: socket).forEach { log($0, unit: socket.name) }
             bindSocket(socket)
         }
         return set.enabledServices

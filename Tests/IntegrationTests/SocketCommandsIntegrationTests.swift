@@ -1,8 +1,9 @@
 // A socket unit's own commands under a real usherd, in systemd's order:
 // ExecStartPre= before the listener exists, ExecStartPost= once it is bound,
 // ExecStopPre= while it is still bound, ExecStopPost= after it is closed (on
-// `usherctl stop` and when usherd stops); a failing ExecStartPre= fails the
-// socket with result exit-code, and it does not listen.
+// `usherctl stop` and when usherd stops), for Accept=no and Accept=yes units;
+// a failing ExecStartPre= fails the socket with result exit-code, and it does
+// not listen; usherctl waits for the commands.
 import XCTest
 import UsherSys
 
@@ -86,6 +87,32 @@ final class SocketCommandsIntegrationTests: XCTestCase {
         XCTAssertEqual(started.status, 0, started.output)
         XCTAssertEqual(try Client.tcp(port: port), "ok 3 flaky.socket\n")
         XCTAssertEqual(try harness.stop(), 0)
+    }
+
+    func testAnAcceptYesSocketRunsItsCommandsAroundBindingAndClosingToo() throws {
+        let harness = try UsherdHarness()
+        let port = try freePort(), trail = harness.root + "/trail"
+        func step(_ label: String) -> String { "/bin/sh -c 'echo \(label) >> \(trail)'" }
+        try harness.write("conn.socket", """
+            [Socket]
+            ListenStream=127.0.0.1:\(port)
+            Accept=yes
+            ExecStartPre=\(step("pre"))
+            ExecStartPost=\(step("post"))
+            ExecStopPre=\(step("stoppre"))
+            ExecStopPost=\(step("stoppost"))
+            """)
+        try harness.write("conn@.service", "[Service]\nStandardInput=socket\nExecStart=/bin/cat\n")
+        try harness.start()
+        try eventually("ExecStartPost= to have run", timeout: 10) { (try? self.read(trail)) == "pre\npost\n" }
+        XCTAssertEqual(try AcceptClient.ipv4(port).exchange("echo\n", halfClose: true), "echo\n")
+        XCTAssertFalse(harness.log.contains("is not supported by usherd yet"), harness.log)
+
+        XCTAssertEqual(try harness.usherctl(["restart", "conn.socket"]).status, 0)
+        XCTAssertEqual(try read(trail), "pre\npost\nstoppre\nstoppost\npre\npost\n", "a restart stops, then starts, each with its commands")
+        XCTAssertEqual(try AcceptClient.ipv4(port).exchange("again\n", halfClose: true), "again\n")
+        XCTAssertEqual(try harness.stop(), 0)
+        XCTAssertEqual(try read(trail), "pre\npost\nstoppre\nstoppost\npre\npost\nstoppre\nstoppost\n")
     }
 
     private func read(_ path: String) throws -> String { try String(contentsOfFile: path, encoding: .utf8) }
