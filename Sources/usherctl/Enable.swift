@@ -1,8 +1,10 @@
 // `usherctl enable|disable|is-enabled UNIT…`: systemctl's enablement on Usher's
 // unit directories (UnitFile's Enablement writes the links). Links go to the
-// first --unit-dir; usherd starts enabled services at its next start-up.
+// first --unit-dir; usherd starts enabled services at its next start-up, or at
+// once with --now (daemon-reload, then start; disable --now stops).
 
 import ArgumentParser
+import ControlProtocol
 import Foundation
 import UnitFile
 import UnitModel
@@ -19,6 +21,7 @@ struct Enable: ParsableCommand {
         if changes.isEmpty && names.allSatisfy({ enablement.state($0) == .static }) {
             InstallVerb.say(InstallVerb.noInstallConfig)
         }
+        if arguments.now { try arguments.applyNow(.start) }
     }
 }
 
@@ -29,6 +32,7 @@ struct Disable: ParsableCommand {
 
     func run() throws {
         _ = try InstallVerb.run("disable") { [arguments] in try arguments.enablement.disable(arguments.names) }
+        if arguments.now { try arguments.applyNow(.stop) }
     }
 }
 
@@ -60,10 +64,24 @@ struct IsEnabled: ParsableCommand {
 struct InstallArguments: ParsableArguments {
     @OptionGroup var options: UnitDirectoryOptions
 
+    @Flag(name: .long, help: "Also start (enable) or stop (disable) the units, after a daemon-reload.")
+    var now = false
+
+    @Option(name: .customLong("control-socket"), help: ArgumentHelp("usherd's control socket (with --now).", valueName: "path"))
+    var controlSocket: String?
+
     @Argument(help: "Unit names.")
     var units: [String]
 
     var names: [UnitName] { UnitNameArgument.mangled(units).map(UnitName.init) }
+
+    /// --now: usherd reloads its unit files (so it sees new units), then starts or stops them.
+    func applyNow(_ verb: ControlVerb) throws {
+        let daemon = DaemonClient(path: ControlSocketOptions.socketPath(explicit: controlSocket, user: options.user))
+        let response = try ControlExit.talking { try daemon.send(ControlRequest(verb: .daemonReload)) }
+        if let error = response.error { throw ControlExit.forCommand(error, action: "reload daemon") }
+        try MutatingRequest.job(verb, units: units).run(daemon)
+    }
 
     var enablement: Enablement {
         Enablement(loader: UnitLoader(directories: options.directories, specifiers: options.specifiers))

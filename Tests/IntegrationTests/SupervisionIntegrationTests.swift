@@ -162,6 +162,28 @@ final class SupervisionIntegrationTests: XCTestCase {
         XCTAssertEqual(try harness.stop(), 0)
     }
 
+    func testEnableNowReloadsAndStartsAndDisableNowStops() throws {
+        let harness = try UsherdHarness()
+        try harness.start()
+        try harness.write("late.service", """
+            [Service]
+            ExecStart=\(harness.probeCommand(label: "late", "--no-serve --hold-ms 60000"))
+            [Install]
+            WantedBy=multi-user.target
+            """)
+        let enabled = try harness.usherctl(["enable", "--now", "--unit-dir", harness.unitDirectory, "late"])
+        XCTAssertEqual(enabled.status, 0, enabled.output)
+        XCTAssertTrue(enabled.output.contains("multi-user.target.wants/late.service"), enabled.output)
+        try harness.waitForReport(label: "late")
+        XCTAssertEqual(try harness.usherctl(["is-active", "late"]).output, "active\n")
+
+        let disabled = try harness.usherctl(["disable", "--now", "--unit-dir", harness.unitDirectory, "late"])
+        XCTAssertEqual(disabled.status, 0, disabled.output)
+        XCTAssertEqual(try harness.usherctl(["is-active", "late"]).output, "inactive\n")
+        XCTAssertEqual(try harness.usherctl(["is-enabled", "--unit-dir", harness.unitDirectory, "late"]).output, "disabled\n")
+        XCTAssertEqual(try harness.stop(), 0)
+    }
+
     func testOrphansOfAServiceAreAdoptedAndReaped() throws {
         let harness = try UsherdHarness()
         let marker = harness.root + "/grandchild"
