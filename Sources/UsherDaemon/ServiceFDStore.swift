@@ -43,6 +43,7 @@ struct ServiceFDStore {
     /// Removes every entry called `name` (FDSTOREREMOVE=1); returns how many.
     mutating func remove(named name: String) -> Int {
         let before = entries.count
+        for entry in entries where entry.name == name { entry.watch?.cancel() }
         entries.removeAll { $0.name == name }
         return before - entries.count
     }
