@@ -1,7 +1,8 @@
 // A service's fd store under a real usherd, with usher-probe as the client:
 // fds stored with FDSTORE=1 come back after a restart under their FDNAME=, a
 // stored pipe whose writer went away is dropped unless FDPOLL=0, the store is
-// capped at FileDescriptorStoreMax=, shown by status, and released on stop.
+// capped at FileDescriptorStoreMax=, shown by status, released on stop, and
+// passed after the socket fds.
 import XCTest
 import UsherSys
 
@@ -85,6 +86,21 @@ final class FDStoreIntegrationTests: XCTestCase {
         try harness.waitForLog("closed.service: Got notification message from PID")
         XCTAssertTrue(harness.log.contains("but reception only permitted for main PID"), harness.log)
         XCTAssertTrue(try harness.usherctl(["status", "closed.service"]).output.contains("FD Store: 0 (limit: 3)"))
+        XCTAssertEqual(try harness.stop(), 0)
+    }
+
+    func testStoredFDsComeAfterTheSocketFDsOfASocketActivatedService() throws {
+        let harness = try UsherdHarness()
+        let port = try harness.serve("keeper", service: keeper(harness, restart: "Restart=on-failure",
+                                                               flags: "--store-file keep --hold-ms 300 --exit-code 1"))
+        let trigger = try Client.connectOnly(port: port)
+        try eventually("the restarted keeper to report", timeout: 15) {
+            harness.reports(label: "keeper").contains { ($0["sd_listen_fds"] as? Int) == 2 }
+        }
+        let second = try XCTUnwrap(harness.reports(label: "keeper").first { ($0["sd_listen_fds"] as? Int) == 2 })
+        XCTAssertEqual(second["LISTEN_FDNAMES"] as? String, "keeper.socket:keep", "the socket's fd first, then the stored one")
+        XCTAssertEqual((second["stored_contents"] as? [String: String])?["keep"], "keep")
+        trigger.close()
         XCTAssertEqual(try harness.stop(), 0)
     }
 }
