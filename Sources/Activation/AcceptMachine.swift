@@ -184,6 +184,16 @@ public struct AcceptMachine: Sendable, Equatable {
         return .refuse(refusal)
     }
 
+    /// The unit's own commands (SocketCommands) failed a start or a stop: failed with their
+    /// result, the listeners already closed by them. A unit failed for another reason keeps that one.
+    public mutating func commandsFailed(_ result: UnitResult) -> [AcceptAction] {
+        if case .failed = state { return [] }
+        state = .failed(result: result)
+        var actions: [AcceptAction] = [.unwatch, .log(Note(.error, "Failed with result '\(result)'."))]
+        if let cooldown { actions.append(.armCooldown(cooldown)) }
+        return actions
+    }
+
     private mutating func fail(result: UnitResult, _ reason: Note) -> [AcceptAction] {
         state = .failed(result: result)
         var actions: [AcceptAction] = [.unwatch, .close, .log(reason),

@@ -15,3 +15,18 @@ public struct Note: Sendable, Equatable, CustomStringConvertible {
     }
     public var description: String { "\(level): \(text)" }
 }
+
+extension Note {
+    /// A control command that did not exit cleanly, as systemd's unit_log_process_exit ranks it:
+    /// debug when the `-` prefix ignores it, notice for an exit status (the command said why
+    /// itself), warning for a signal. `name` is the setting (`ExecStartPre`).
+    public static func controlExit(_ name: String, _ status: ExitStatus, ignored: Bool) -> Note {
+        let level: NoteLevel
+        switch status {
+        case _ where ignored: level = .debug
+        case .exited: level = .notice
+        case .killed, .dumped: level = .warning
+        }
+        return Note(level, "Control process (\(name)=) exited, \(status)\(ignored ? ", ignoring" : "")")
+    }
+}

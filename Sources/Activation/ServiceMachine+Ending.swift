@@ -14,8 +14,7 @@ extension ServiceMachine {
         let ok = clean || ignored
         var actions: [ServiceAction] = []
         if !clean {
-            actions.append(.log(Note(ignored ? .info : .warning,
-                                     "Control process (\(phase?.rawValue ?? "Control")=) exited, \(status)\(ignored ? ", ignoring" : "")")))
+            actions.append(.log(Note.controlExit(phase?.rawValue ?? "Control", status, ignored: ignored)))
         }
         if ok, let phase, let next = nextCommand(phase), continuesList(phase) {
             let timeout = phase == .stop || phase == .stopPost ? config.stopTimeout : config.startTimeout

@@ -120,7 +120,7 @@ extension ServiceMachine {
     }
 
     /// systemd's reasons for ignoring a datagram, or nil when NotifyAccess= allows the sender.
-    private func notifyRefusal(_ sender: Int32) -> String? {
+    func notifyRefusal(_ sender: Int32) -> String? {
         switch config.notifyAccess {
         case .none:
             return "Got notification message from PID \(sender), but reception is disabled."

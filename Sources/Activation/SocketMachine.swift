@@ -119,6 +119,16 @@ public struct SocketMachine: Sendable, Equatable {
         }
     }
 
+    /// The unit's own commands (SocketCommands) failed a start or a stop: failed with their
+    /// result, the listeners already closed by them. A unit failed for another reason keeps that one.
+    public mutating func commandsFailed(_ result: UnitResult) -> [SocketAction] {
+        if case .failed = state { return [] }
+        state = .failed(result: result)
+        var actions: [SocketAction] = [.unwatch, .log(Note(.error, "Failed with result '\(result)'."))]
+        if let cooldown { actions.append(.armCooldown(cooldown)) }
+        return actions
+    }
+
     /// What a failed unit does when TriggerLimitCooldownSec= has passed (both machines).
     static let cooldownNote = Note(.notice, "Trigger limit cooldown elapsed, reopening the listeners.")
     static let reopenAfterCooldown: [SocketAction] = [.log(cooldownNote), .reopen]

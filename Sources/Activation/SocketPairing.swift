@@ -19,9 +19,4 @@ public enum SocketPairing {
     public static func fdNames(_ sockets: [(unit: SocketUnit, fdCount: Int)]) -> [String] {
         sockets.flatMap { Array(repeating: $0.unit.fdName, count: $0.fdCount) }
     }
-
-    /// The start-at-boot rule: [Install] WantedBy= names multi-user.target or default.target.
-    public static func startsAtBoot(_ service: ServiceUnit) -> Bool {
-        service.unit.wantedBy.contains { $0 == "multi-user.target" || $0 == "default.target" }
-    }
 }

@@ -32,15 +32,6 @@ public enum UnsupportedSettings {
         return notes
     }
 
-    public static func notes(for socket: SocketUnit) -> [Note] {
-        var notes: [Note] = []
-        if !socket.execStartPre.isEmpty { notes.append(ignoring("ExecStartPre=")) }
-        if !socket.execStartPost.isEmpty { notes.append(ignoring("ExecStartPost=")) }
-        if !socket.execStopPre.isEmpty { notes.append(ignoring("ExecStopPre=")) }
-        if !socket.execStopPost.isEmpty { notes.append(ignoring("ExecStopPost=")) }
-        return notes
-    }
-
     /// stdin other than null/file: gets /dev/null; tty, kmsg, socket or fd: output goes to the log pipe.
     static func streamNotes(_ exec: ExecContext) -> [Note] {
         var notes: [Note] = []

@@ -174,10 +174,13 @@ extension OptionPlan {
         }
     }
 
-    /// systemd sets both IP_TTL and IPV6_UNICAST_HOPS and complains only if both fail.
+    /// systemd 252's socket_set_ttl: IP_TTL on IPv4, IPV6_UNICAST_HOPS on IPv6, and
+    /// EAFNOSUPPORT ("Address family not supported by protocol") for any other family.
     static func setTTL(_ ttl: Int32, _ t: OptionTarget) throws {
-        let v4Result = Result { try SocketOptionName.ipTTL.set(t.fd, ttl) }
-        let v6Result = Result { try SocketOptionName.ipv6UnicastHops.set(t.fd, ttl) }
-        if case .failure(let error) = v4Result, case .failure = v6Result { throw error }
+        switch t.family {
+        case AddressFamily.inet: try SocketOptionName.ipTTL.set(t.fd, ttl)
+        case AddressFamily.inet6: try SocketOptionName.ipv6UnicastHops.set(t.fd, ttl)
+        default: throw SystemError(call: "setsockopt(IP_TTL)", object: "fd \(t.fd)", errno: 97) // EAFNOSUPPORT
+        }
     }
 }

@@ -63,7 +63,8 @@ int usher_enable_passcred(int fd) {
 /* One datagram with its sender's credentials. Any fds passed along
  * (SCM_RIGHTS) are closed: usherd keeps no fd store. Returns the length, or
  * -1 with errno; *pid is 0 when no credentials came. */
-ssize_t usher_recv_with_credentials(int fd, void *buffer, size_t length, pid_t *pid, uid_t *uid) {
+ssize_t usher_recv_with_credentials(int fd, void *buffer, size_t length, pid_t *pid, uid_t *uid,
+                                    int *fds, size_t max_fds, size_t *fd_count) {
     char control[CMSG_SPACE(sizeof(struct ucred)) + CMSG_SPACE(sizeof(int) * 253)];
     struct iovec iov = { buffer, length };
     struct msghdr msg;
@@ -76,6 +77,7 @@ ssize_t usher_recv_with_credentials(int fd, void *buffer, size_t length, pid_t *
     if (got < 0) return -1;
     *pid = 0;
     *uid = (uid_t)-1;
+    *fd_count = 0;
     for (struct cmsghdr *c = CMSG_FIRSTHDR(&msg); c != NULL; c = CMSG_NXTHDR(&msg, c)) {
         if (c->cmsg_level != SOL_SOCKET) continue;
         if (c->cmsg_type == SCM_CREDENTIALS && c->cmsg_len == CMSG_LEN(sizeof(struct ucred))) {
@@ -88,7 +90,8 @@ ssize_t usher_recv_with_credentials(int fd, void *buffer, size_t length, pid_t *
             for (size_t i = 0; i < count; i++) {
                 int passed;
                 memcpy(&passed, CMSG_DATA(c) + i * sizeof(int), sizeof passed);
-                close(passed);
+                if (*fd_count < max_fds) fds[(*fd_count)++] = passed;
+                else close(passed);
             }
         }
     }

@@ -53,6 +53,9 @@ public struct UnitStatus: Codable, Sendable, Equatable {
     /// ERRNO= from the service's last notification that had one.
     public var statusErrno: Int32?
     public var triggeredBy: [String]?
+    /// The fds in the service's fd store, and FileDescriptorStoreMax=.
+    public var nFileDescriptorStore: UInt32?
+    public var fileDescriptorStoreMax: UInt32?
 
     /// The newest log lines of the unit, oldest first.
     public var recentLog: [LogLine]?
@@ -80,6 +83,7 @@ public struct UnitStatus: Codable, Sendable, Equatable {
         case execMainStatus = "ExecMainStatus", nRestarts = "NRestarts", statusText = "StatusText"
         case statusErrno = "StatusErrno"
         case triggeredBy = "TriggeredBy", recentLog = "RecentLog"
+        case nFileDescriptorStore = "NFileDescriptorStore", fileDescriptorStoreMax = "FileDescriptorStoreMax"
     }
 }
 

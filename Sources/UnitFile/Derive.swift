@@ -43,11 +43,13 @@ enum Derive {
         listen.kind.canAccept
     }
 
+    /// A node Symlinks= can point at, as systemd 252's socket_find_symlink_target counts
+    /// them: an AF_UNIX path socket or a FIFO (not ListenSpecial=, a message queue or USB).
     static func isFileSystemNode(_ listen: ListenSpec) -> Bool {
         switch listen.target {
         case .socket(.unixPath): return true
-        case .path: return listen.kind != .messageQueue
-        default: return false
+        case .path: return listen.kind == .fifo
+        case .socket, .netlink: return false
         }
     }
 

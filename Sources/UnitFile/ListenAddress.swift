@@ -22,6 +22,8 @@ public enum ListenAddressParser {
         }
         if text.hasPrefix("@") {
             let name = String(text.dropFirst())
+            // systemd 252 refuses an empty abstract name (socket_address_parse: EINVAL).
+            guard !name.isEmpty else { return .failure(.invalid) }
             return name.utf8.count >= unixPathMax ? .failure(.nameTooLong) : .success(.abstract(name))
         }
         if text.hasPrefix("vsock:") { return vsock(String(text.dropFirst(6))) }

@@ -30,15 +30,23 @@ struct UnitDirectoryIndex {
     var dropInDirectories: [String: [String]] = [:]
     /// Drop-in directory path → its `.conf` entries (listed once, here).
     var dropInListings: [String: [String]] = [:]
+    /// Drop-in directory path → the position of its search directory (0 wins).
+    var searchRank: [String: Int] = [:]
+    /// The entries of every `OWNER.wants/` and `OWNER.requires/` directory (enablement links).
+    var dependencyLinks: [DependencyLink] = []
 
     init(directories: [String]) {
         let fm = FileManager.default
-        for directory in directories {
+        for (rank, directory) in directories.enumerated() {
             guard let entries = try? fm.contentsOfDirectory(atPath: directory) else { continue }
             for entry in entries.sorted() {
                 let path = directory.hasSuffix("/") ? directory + entry : directory + "/" + entry
-                if entry.hasSuffix(".d") {
+                if let owner = DependencyLink.owner(ofDirectory: entry) {
+                    let links = ((try? fm.contentsOfDirectory(atPath: path)) ?? []).sorted()
+                    dependencyLinks += links.map { DependencyLink(owner: owner, unit: UnitName($0), path: path + "/" + $0) }
+                } else if entry.hasSuffix(".d") {
                     dropInDirectories[entry, default: []].append(path)
+                    searchRank[path] = rank
                     dropInListings[path] = ((try? fm.contentsOfDirectory(atPath: path)) ?? []).filter { $0.hasSuffix(".conf") }
                 } else if entry.hasSuffix(".socket") || entry.hasSuffix(".service"), files[entry] == nil {
                     files[entry] = path
@@ -55,21 +63,85 @@ struct UnitDirectoryIndex {
         return files[name.prefix + "@." + kind.rawValue] != nil
     }
 
-    /// Drop-in `.conf` files for `name`, deduplicated by file name (higher priority wins), in file-name order.
+    /// Drop-in `.conf` files for `name` in systemd 252's order: the directories are
+    /// taken search directory by search directory (earlier ones win), within one the
+    /// most specific name first (`foo-bar@x.service.d`, `foo-bar@.service.d`,
+    /// `foo-@x.service.d`, `foo-@.service.d`), then the type-wide `service.d`; a file
+    /// name seen once hides the same name further on; the result is in file-name order.
     func dropIns(for name: UnitName) -> [String] {
-        var dirNames = [name.full + ".d"]
-        if let instance = name.instance, !instance.isEmpty {
-            dirNames.append(name.prefix + "@." + (name.kind?.rawValue ?? "service") + ".d")
-        }
-        if let kind = name.kind { dirNames.append(kind.rawValue + ".d") }
+        let specific = DropInNames.chain(for: name)
+        let typeWide = name.kind.map { [$0.rawValue + ".d"] } ?? []
         var chosen: [String: String] = [:]
-        for dirName in dirNames.reversed() {
-            for directory in (dropInDirectories[dirName] ?? []).reversed() {
-                for entry in dropInListings[directory] ?? [] {
+        for dirNames in [specific, typeWide] {
+            for directory in orderedDirectories(named: dirNames) {
+                for entry in dropInListings[directory] ?? [] where chosen[entry] == nil {
                     chosen[entry] = directory + "/" + entry
                 }
             }
         }
         return chosen.keys.sorted().compactMap { chosen[$0] }
+    }
+
+    /// The existing directories called one of `dirNames`, search directory by search
+    /// directory, in `dirNames` order within one.
+    private func orderedDirectories(named dirNames: [String]) -> [String] {
+        var found: [(rank: Int, position: Int, path: String)] = []
+        for (position, dirName) in dirNames.enumerated() {
+            for path in dropInDirectories[dirName] ?? [] {
+                found.append((searchRank[path] ?? Int.max, position, path))
+            }
+        }
+        return found.sorted { ($0.rank, $0.position) < ($1.rank, $1.position) }.map(\.path)
+    }
+}
+
+/// One entry of a `.wants/` or `.requires/` directory: `owner` pulls in `unit`.
+struct DependencyLink: Equatable {
+    var owner: String
+    var unit: UnitName
+    var path: String
+
+    /// `multi-user.target` for `multi-user.target.wants`; nil for other names.
+    static func owner(ofDirectory entry: String) -> String? {
+        for suffix in [".wants", ".requires"] where entry.hasSuffix(suffix) && entry.count > suffix.count {
+            return String(entry.dropLast(suffix.count))
+        }
+        return nil
+    }
+}
+
+/// The unit-specific drop-in directory names systemd 252 looks for, most specific
+/// first: the unit's own, its template's, then the same for each dashed prefix
+/// (`foo-bar-baz.service` → `foo-bar-.service`, `foo-.service`). Pure.
+enum DropInNames {
+    static func chain(for name: UnitName) -> [String] {
+        var names: [String] = []
+        append(name.full, to: &names)
+        return names
+    }
+
+    private static func append(_ unit: String, to names: inout [String]) {
+        let name = UnitName(unit)
+        guard let kind = name.kind, !names.contains(unit + ".d") else { return }
+        names.append(unit + ".d")
+        let instance = name.instance.flatMap { $0.isEmpty ? nil : $0 }
+        if instance != nil { append(name.prefix + "@." + kind.rawValue, to: &names) }
+        guard let prefix = dashedPrefix(of: name.prefix) else { return }
+        let built = instance.map { prefix + "@" + $0 + "." + kind.rawValue } ?? prefix + "." + kind.rawValue
+        append(built, to: &names)
+    }
+
+    /// `foo-bar-baz` → `foo-bar-`, `foo-bar-` → `foo-`; nil without an inner dash.
+    static func dashedPrefix(of prefix: String) -> String? {
+        var text = Substring(prefix)
+        var chopped = false
+        while true {
+            guard let dash = text.lastIndex(of: "-"), dash != text.startIndex else { return nil }
+            if text.index(after: dash) != text.endIndex || chopped {
+                return String(text[...dash])
+            }
+            text = text[..<dash]
+            chopped = true
+        }
     }
 }

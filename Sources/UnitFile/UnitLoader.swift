@@ -15,6 +15,9 @@ public struct UnitSet: Sendable {
     public var refused: [UnitName] = []
     public var masked: [UnitName] = []
     public var diagnostics: [Diagnostic] = []
+    /// Services enabled for start-up: linked from a `TARGET.wants/` or `TARGET.requires/`
+    /// directory of a unit directory (usherd has no targets: every one counts as reached).
+    public var enabledServices: [UnitName] = []
     public init() {}
 
     /// The error texts reported for `name` (why it was refused).
@@ -65,6 +68,7 @@ public struct UnitLoader: Sendable {
             if result.socket == nil && result.service == nil { set.refused.append(located.canonicalName) }
         }
         checkPairing(&set, index)
+        set.enabledServices = Enablement.enabledServices(index)
         return set
     }
 

@@ -1,5 +1,5 @@
 // [Unit] and [Install] settings common to every unit type. usherd uses the
-// dependency lists only for ordering and the WantedBy= start-at-boot rule.
+// dependency lists only for ordering; [Install] only for `usherctl enable`.
 
 public enum ConditionKind: String, Sendable, Equatable, Hashable, CaseIterable {
     case pathExists = "PathExists", pathExistsGlob = "PathExistsGlob", pathIsDirectory = "PathIsDirectory"

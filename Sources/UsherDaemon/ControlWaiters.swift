@@ -60,11 +60,13 @@ extension Daemon {
 
     /// The wait still pending after looking at its unit, or nil with the outcome recorded.
     private func advance(_ wait: ControlWait, _ call: PendingControlCall) -> ControlWait? {
-        guard let machine = units.services[wait.unit]?.machine else {
+        if wait.goal == .reloaded, let service = units.services[wait.unit]?.machine {
+            return reloadSettled(wait, call, service)
+        }
+        guard let machine = waitedState(of: wait.unit) else {
             call.outcomes[wait.index] = UnitOutcome(unit: wait.unit.full, error: ControlError(.noSuchUnit, "Unit \(wait.unit.full) is gone."))
             return nil
         }
-        if wait.goal == .reloaded { return reloadSettled(wait, call, machine) }
         switch (wait.goal, machine.activeState) {
         case (.inactive, .inactive), (.inactive, .failed), (.active, .active):
             call.outcomes[wait.index] = UnitOutcome(unit: wait.unit.full)
@@ -77,7 +79,7 @@ extension Daemon {
             call.outcomes[wait.index] = UnitOutcome(unit: wait.unit.full, error: Daemon.jobFailed(wait.unit, machine.result))
             return nil
         case (.restarted, .inactive), (.restarted, .failed):
-            requestStart(wait.unit, triggeredBy: nil)
+            if units.services[wait.unit] == nil { changeSocket(wait.unit, to: .start) } else { requestStart(wait.unit, triggeredBy: nil) }
             return advance(ControlWait(index: wait.index, unit: wait.unit, goal: .active), call)
         case (.active, .activating), (.active, .deactivating), (.active, .reloading),
              (.inactive, .active), (.inactive, .activating), (.inactive, .deactivating), (.inactive, .reloading),
@@ -93,6 +95,18 @@ extension Daemon {
         let result = machine.reloadResult ?? (machine.isActive ? .success : machine.result)
         let error = result == .success ? nil : Daemon.jobFailed(wait.unit, result)
         call.outcomes[wait.index] = UnitOutcome(unit: wait.unit.full, error: error)
+        return nil
+    }
+
+    /// What a wait looks at: a service's machine, or an Accept=no socket whose own commands run.
+    private func waitedState(of name: UnitName) -> (activeState: ActiveState, result: UnitResult)? {
+        if let machine = units.services[name]?.machine { return (machine.activeState, machine.result) }
+        if let socket = units.sockets[name] {
+            return (socketActiveState(socket.commands, socket.machine.activeState), socket.machine.result)
+        }
+        if let socket = units.acceptSockets[name] {
+            return (socketActiveState(socket.commands, socket.machine.activeState), socket.machine.result)
+        }
         return nil
     }
 }

@@ -26,6 +26,9 @@ final class AcceptRuntime {
     private(set) var sources: [EventSource]
     var cooldown: EventSource?
     var errorPause: EventSource?
+    /// ExecStartPre=/ExecStartPost=/ExecStopPre=/ExecStopPost= around binding and closing.
+    var commands: SocketCommands
+    var commandTimer: EventSource?
     let template: ServiceTemplate
     /// The template instantiated with the marker instance (kill settings, slow path).
     let templateUnit: ServiceUnit
@@ -55,6 +58,7 @@ final class AcceptRuntime {
          templateUnit: ServiceUnit, launch: InstanceLaunchTemplate?, stdio: ResolvedInstanceStdio) {
         self.unit = unit
         machine = AcceptMachine(unit: unit)
+        commands = SocketCommands(unit: unit)
         self.sources = []
         self.template = template
         self.templateUnit = templateUnit
@@ -72,6 +76,9 @@ final class AcceptRuntime {
         finished = old.finished
         cooldown = old.cooldown
         errorPause = old.errorPause
+        // A run of the old commands under way finishes; new ones apply from the next start or stop.
+        if old.commands.isBusy { commands = old.commands }
+        commandTimer = old.commandTimer
     }
 
     var listeners: [BoundListener] { bound?.listeners ?? [] }
@@ -116,6 +123,11 @@ extension Daemon {
             units.broken[unit.name] = BrokenUnit(loaded: true, reason: "\(error)")
             return
         }
+        if SocketCommands(unit: unit).hasCommands {
+            units.acceptSockets[unit.name] = AcceptRuntime(unit: unit, bound: nil, sources: [], template: template,
+                                                           templateUnit: templateUnit, launch: launch, stdio: stdio)
+            return runSocketCommands(unit.name) { $0.start() }
+        }
         guard let (bound, sources) = bindAcceptListeners(unit) else {
             markBindFailed(unit.name)
             return
@@ -144,7 +156,7 @@ extension Daemon {
     }
 
     /// Binds like any socket, then makes usherd's copies non-blocking (never passed to a service).
-    private func bindAcceptListeners(_ unit: SocketUnit) -> (BoundSocket, [EventSource])? {
+    func bindAcceptListeners(_ unit: SocketUnit) -> (BoundSocket, [EventSource])? {
         guard let (bound, sources) = bindListeners(unit, reporting: { .acceptReadable(unit.name, index: $0) }) else {
             return nil
         }
@@ -205,7 +217,11 @@ extension Daemon {
             case .armCooldown(let span):
                 runtime.cooldown = try? loop.addTimer(after: span, reporting: .cooldownElapsed(name))
             case .close:
-                runtime.closeListeners()
+                if runtime.commands.hasCommands && !runtime.commands.isBusy && runtime.bound != nil {
+                    runSocketCommands(name) { $0.stop() }
+                } else {
+                    runtime.closeListeners()
+                }
             case .reopen:
                 reopenAcceptSocket(name)
             case .log(let note):
@@ -225,6 +241,10 @@ extension Daemon {
     /// Nothing is bound again once usherd is stopping.
     func reopenAcceptSocket(_ name: UnitName) {
         guard !shuttingDown, let runtime = units.acceptSockets[name] else { return }
+        if runtime.bound == nil && runtime.commands.hasCommands {
+            if !runtime.commands.isBusy { runSocketCommands(name) { $0.start() } }
+            return
+        }
         if runtime.bound == nil {
             guard let (bound, sources) = bindAcceptListeners(runtime.unit) else {
                 return performAccept(runtime.machine.handle(.reopenFailed), socket: name)

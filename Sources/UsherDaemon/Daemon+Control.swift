@@ -100,6 +100,8 @@ extension Daemon {
             } else if units.services[name] != nil {
                 let goal = beginServiceChange(name, call.request.verb)
                 pending.waits.append(ControlWait(index: index, unit: name, goal: goal))
+            } else if (units.sockets[name]?.commands ?? units.acceptSockets[name]?.commands)?.hasCommands == true {
+                pending.waits.append(ControlWait(index: index, unit: name, goal: beginSocketChange(name, call.request.verb)))
             } else {
                 pending.outcomes[index] = changeSocket(name, call.request.verb)
             }
@@ -111,6 +113,9 @@ extension Daemon {
     /// Why `verb` cannot be done to `name` at all, in systemctl's words; nil when it can.
     private func refusal(for name: UnitName, _ verb: ControlVerb) -> ControlError? {
         if let broken = units.broken[name] {
+            if broken.refusedForMissingService && (verb == .start || verb == .restart) {
+                log(Note(.error, broken.reason), unit: name)
+            }
             return ControlError(.failed, "Failed to \(verb.rawValue) \(name.full): \(broken.reason)")
         }
         guard units.hasRuntime(name) else {
@@ -134,18 +139,39 @@ extension Daemon {
     /// Stops and starts a socket unit at once (binding and closing are synchronous).
     private func changeSocket(_ name: UnitName, _ verb: ControlVerb) -> UnitOutcome {
         let events: [SocketEvent] = verb == .stop ? [.stop] : verb == .start ? [.start] : [.stop, .start]
-        for event in events {
-            if event == .stop { warnAboutRunningTrigger(name) }
-            if units.sockets[name] != nil {
-                deliver(event, to: name)
-            } else if let runtime = units.acceptSockets[name] {
-                performAccept(runtime.machine.handle(event), socket: name)
-            }
-        }
+        for event in events { changeSocket(name, to: event) }
         let active = units.sockets[name]?.machine.activeState ?? units.acceptSockets[name]?.machine.activeState
         guard verb != .stop, active != .active else { return UnitOutcome(unit: name.full) }
         let result = units.sockets[name]?.machine.result ?? units.acceptSockets[name]?.machine.result ?? .resources
         return UnitOutcome(unit: name.full, error: Daemon.jobFailed(name, result))
+    }
+
+    /// `event` (start or stop) to an Accept=no or Accept=yes socket's machine.
+    func changeSocket(_ name: UnitName, to event: SocketEvent) {
+        if event == .stop { warnAboutRunningTrigger(name) }
+        if units.sockets[name] != nil {
+            deliver(event, to: name)
+        } else if let runtime = units.acceptSockets[name] {
+            performAccept(runtime.machine.handle(event), socket: name)
+        }
+    }
+
+    /// A socket with its own commands: the reply waits for them, as systemctl waits for the job.
+    private func beginSocketChange(_ name: UnitName, _ verb: ControlVerb) -> ControlGoal {
+        switch verb {
+        case .start:
+            changeSocket(name, to: .start)
+            return .active
+        case .stop:
+            changeSocket(name, to: .stop)
+            return .inactive
+        case .restart:
+            changeSocket(name, to: .stop)
+            return .restarted
+        case .reload, .status, .logs, .kill, .resetFailed, .daemonReload, .daemonReexec:
+            // A socket's reload was refused before (reloadRefusal); the rest are not changes.
+            return .active
+        }
     }
 
     /// systemd's note when a socket is stopped while the service it triggered runs on.

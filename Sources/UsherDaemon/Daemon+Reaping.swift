@@ -16,6 +16,8 @@ extension Daemon {
                 deliver(.childExited(pid: child.pid, status: child.exitStatus, leftovers: hasLeftovers(owner)), toService: owner)
             case .instance(let instance)?:
                 instanceExited(instance, child)
+            case .socket(let owner)?:
+                runSocketCommands(owner) { $0.exited(pid: child.pid, status: child.exitStatus) }
             case nil:
                 if !claimEarlyInstanceExit(child) { logger.debug("Reaped orphan process \(child.pid).") }
             }

@@ -134,7 +134,6 @@ extension Daemon {
             return reloadAcceptSocket(unit, old, wasRetiring: wasRetiring, &summary)
         }
         units.broken[name] = nil
-        UnsupportedSettings.notes(for: unit).forEach { log($0, unit: name) }
         bindSocket(unit)
         if let broken = units.broken[name] {
             summary.failed.append(ReloadFailure(unit: name.full, reason: broken.reason))
@@ -176,6 +175,8 @@ extension Daemon {
         }
         runtime.unit = unit
         runtime.machine = SocketMachine(unit: unit, continuing: old.machine)
+        // New commands apply from the next start or stop; a run under way finishes with the old ones.
+        if !runtime.commands.isBusy { runtime.commands = SocketCommands(unit: unit) }
         units.sockets[name] = runtime
         perform(runtime.machine.startActions(), socket: name)
         note(name, changedFrom: old.listeners, to: runtime.listeners, &summary)

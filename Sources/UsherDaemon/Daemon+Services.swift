@@ -9,10 +9,15 @@ import UnitModel
 import UsherSys
 
 extension Daemon {
-    func startBootServices() {
-        let boot = units.services.values.filter { SocketPairing.startsAtBoot($0.unit) }.map(\.unit.name).sorted()
-        for name in boot {
-            log(Note(.info, "Starting at startup ([Install] WantedBy=)."), unit: name)
+    /// Starts the services `usherctl enable` linked into a TARGET.wants/ directory (an
+    /// instance is loaded from its template). [Install] WantedBy= alone starts nothing.
+    func startEnabledServices(_ enabled: [UnitName]) {
+        for name in enabled {
+            guard units.services[name] != nil || ensureServiceLoaded(name) else {
+                log(Note(.warning, "Enabled, but the unit does not load; not started."), unit: name)
+                continue
+            }
+            log(Note(.info, "Starting at start-up (enabled)."), unit: name)
             requestStart(name, triggeredBy: nil)
         }
     }
@@ -41,6 +46,7 @@ extension Daemon {
         units.services[name] = runtime
         perform(actions, service: name)
         if !controlWaiters.isEmpty { settleControlWaiters(for: name) }
+        releaseFDStoreIfStopped(name)
     }
 
     func perform(_ actions: [ServiceAction], service name: UnitName) {
@@ -124,8 +130,9 @@ extension Daemon {
         guard let runtime = units.services[name] else { return }
         let unit = runtime.unit
         let fed = socketsFeeding(unit)
-        let fds = fed.flatMap { $0.listeners.map(\.fd.raw) }
-        let names = SocketPairing.fdNames(fed.map { ($0.unit, $0.listeners.count) })
+        let stored = storedFDs(of: name)
+        let fds = fed.flatMap { $0.listeners.map(\.fd.raw) } + stored.fds
+        let names = SocketPairing.fdNames(fed.map { ($0.unit, $0.listeners.count) }) + stored.names
         do {
             let launch = try ServiceLauncher.prepareMain(unit, commandIndex: runtime.machine.mainCommandIndex, listeners: fds,
                                                          fdNames: names, context: context)
@@ -164,10 +171,12 @@ extension Daemon {
         }
     }
 
-    /// Spawns, registers the pid and the capture pipes, logs a setup failure.
-    private func spawn(_ launch: PreparedLaunch, for name: UnitName) throws -> (pid: Int32, pidfd: OwnedFD?, execFailed: Bool) {
+    /// Spawns, registers the pid (as `owner`'s, a service's by default) and the capture
+    /// pipes, logs a setup failure.
+    func spawn(_ launch: PreparedLaunch, for name: UnitName,
+               owner: ProcessOwner? = nil) throws -> (pid: Int32, pidfd: OwnedFD?, execFailed: Bool) {
         let outcome = try spawner.spawn(launch.plan)
-        units.own(outcome.pid, by: .service(name))
+        units.own(outcome.pid, by: owner ?? .service(name))
         units.services[name]?.sessions.insert(outcome.pid)
         for capture in launch.captures {
             do {

@@ -46,6 +46,13 @@ extension Daemon {
         guard startOrder.isEmpty, instancesStopped() else { return }
         stopAcceptSockets()
         for name in units.sockets.keys.sorted() { deliver(.stop, to: name) }
+        exitOnceSocketCommandsEnd()
+    }
+
+    /// The last step, once the sockets' ExecStopPre=/ExecStopPost= have run to their end
+    /// (Daemon+SocketCommands calls again when the last one ends).
+    func exitOnceSocketCommandsEnd() {
+        guard accept.finished, !socketCommandsRunning else { return }
         let spared = sparedSessions
         let leftovers = processes.killAndReapAllChildren(timeoutMicroseconds: 5_000_000) { pid in
             guard !spared.isEmpty, let ids = ProcessIDs.read(pid) else { return false }

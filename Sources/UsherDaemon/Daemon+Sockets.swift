@@ -9,7 +9,8 @@ import UnitModel
 import UsherSys
 
 extension Daemon {
-    func loadAndBind() {
+    /// Returns the enabled services (linked from a TARGET.wants/ directory), to start next.
+    func loadAndBind() -> [UnitName] {
         readInheritedListeners()
         defer { closeUnadoptedListeners() }
         let set = loader.loadAll(run: Threads.concurrentPerform)
@@ -19,9 +20,9 @@ extension Daemon {
             units.services[service.name] = ServiceRuntime(unit: service, machine: ServiceMachine(config: ServiceConfig(unit: service)))
         }
         for socket in set.sockets {
-            UnsupportedSettings.notes(for: socket).forEach { log($0, unit: socket.name) }
             bindSocket(socket)
         }
+        return set.enabledServices
     }
 
     /// Logs a loaded set's diagnostics and masked units, and marks its refused units broken
@@ -50,12 +51,14 @@ extension Daemon {
             serviceNotLoaded(unit)
             return
         }
+        if SocketCommands(unit: unit).hasCommands { return startWithCommands(unit) }
         guard let (bound, sources) = bindListeners(unit, reporting: { _ in .listenerReadable(unit.name) }) else {
             markBindFailed(unit.name)
             return
         }
         let machine = SocketMachine(unit: unit)
-        var runtime = SocketRuntime(unit: unit, machine: machine, bound: bound, sources: sources)
+        var runtime = SocketRuntime(unit: unit, machine: machine, bound: bound, sources: sources,
+                                    commands: SocketCommands(unit: unit))
         runtime.times.record(from: .inactive, to: machine.activeState, at: realtimeMicroseconds())
         units.sockets[unit.name] = runtime
         perform(machine.startActions(), socket: unit.name)
@@ -71,7 +74,7 @@ extension Daemon {
     func serviceNotLoaded(_ unit: SocketUnit) {
         let text = "Socket service \(unit.service) not loaded, refusing."
         log(Note(.error, text), unit: unit.name)
-        units.broken[unit.name] = BrokenUnit(loaded: true, reason: text)
+        units.broken[unit.name] = BrokenUnit(loaded: true, reason: text, refusedForMissingService: true)
     }
 
     /// Binds every listener of `unit` and adds a disabled io source for each
@@ -151,7 +154,12 @@ extension Daemon {
     }
 
     /// Closes the listeners (RemoveOnStop= decides about nodes): clients are refused from now on.
+    /// A unit with commands that is bound runs ExecStopPre=, closes, then runs ExecStopPost=.
     func closeSocket(_ name: UnitName) {
+        guard let runtime = units.sockets[name] else { return }
+        if runtime.commands.hasCommands && !runtime.commands.isBusy && runtime.bound != nil {
+            return runSocketCommands(name) { $0.stop() }
+        }
         units.sockets[name]?.closeListeners()
     }
 
@@ -161,6 +169,10 @@ extension Daemon {
     func reopenSocket(_ name: UnitName) {
         guard !shuttingDown, let runtime = units.sockets[name] else { return }
         guard runtime.bound == nil else { return deliver(.listenersReopened, to: name) }
+        if runtime.commands.hasCommands {
+            if !runtime.commands.isBusy { runSocketCommands(name) { $0.start() } }
+            return
+        }
         guard let (bound, sources) = bindListeners(runtime.unit, reporting: { _ in .listenerReadable(name) }) else {
             return deliver(.reopenFailed, to: name)
         }

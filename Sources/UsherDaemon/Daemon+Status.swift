@@ -63,7 +63,8 @@ extension Daemon {
 
     private func socketStatus(_ runtime: SocketRuntime) -> UnitStatus {
         let machine = runtime.machine
-        var status = listenerStatus(runtime.unit, active: machine.activeState, sub: machine.subState,
+        let sub = runtime.commands.phase?.subState ?? machine.subState
+        var status = listenerStatus(runtime.unit, active: socketActiveState(runtime.commands, machine.activeState), sub: sub,
                                     result: machine.result, times: runtime.times, triggers: runtime.unit.service)
         status.nAccepted = 0
         status.nConnections = 0
@@ -82,7 +83,8 @@ extension Daemon {
 
     private func acceptStatus(_ runtime: AcceptRuntime) -> UnitStatus {
         let machine = runtime.machine
-        var status = listenerStatus(runtime.unit, active: machine.activeState, sub: machine.subState,
+        let sub = runtime.commands.phase?.subState ?? machine.subState
+        var status = listenerStatus(runtime.unit, active: socketActiveState(runtime.commands, machine.activeState), sub: sub,
                                     result: machine.result, times: runtime.times, triggers: runtime.template.name)
         status.nAccepted = machine.counters.accepted
         status.nConnections = machine.counters.connections
@@ -113,6 +115,8 @@ extension Daemon {
         status.statusText = machine.statusText
         status.statusErrno = machine.statusErrno
         status.triggeredBy = socketsFeeding(runtime.unit).map(\.unit.name.full)
+        status.nFileDescriptorStore = UInt32(units.fdStores[runtime.unit.name]?.count ?? 0)
+        status.fileDescriptorStoreMax = runtime.unit.fileDescriptorStoreMax
         return status
     }
 

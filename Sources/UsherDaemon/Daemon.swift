@@ -100,8 +100,7 @@ public final class Daemon {
         try watchSignals()
         openNotifySocket(in: directory.path)
         startWatching()
-        loadAndBind()
-        startBootServices()
+        startEnabledServices(loadAndBind())
         if socketUnitCount == 0 && units.services.isEmpty {
             logger.warning("No units found in \(options.unitDirectories.joined(separator: ", ")).")
         }
@@ -163,6 +162,10 @@ public final class Daemon {
             unitFilesChanged()
         case .watchDebounceElapsed:
             watchDebounceElapsed()
+        case .socketCommandTimer(let name):
+            runSocketCommands(name) { $0.timerFired() }
+        case .storedFDHungUp(let name, let serial):
+            storedFDHungUp(name, serial: serial)
         case .managerStatusDue:
             managerStatusDue()
         case .watchdogDue:

@@ -47,6 +47,10 @@ public enum DaemonEvent: Sendable, Equatable {
     case unitFilesChanged
     /// --watch: the debounce timer after a change fired.
     case watchDebounceElapsed
+    /// TimeoutSec= of a socket unit's running command elapsed.
+    case socketCommandTimer(UnitName)
+    /// A fd in a service's fd store hung up or failed (POLLHUP/POLLERR).
+    case storedFDHungUp(UnitName, serial: UInt64)
 }
 
 /// Identifies one captured output pipe (a service may have had several runs).

@@ -17,6 +17,9 @@ struct SocketRuntime {
     var times = UnitTimes()
     var sources: [EventSource]
     var cooldown: EventSource?
+    /// ExecStartPre=/ExecStartPost=/ExecStopPre=/ExecStopPost= around binding and closing.
+    var commands: SocketCommands
+    var commandTimer: EventSource?
 
     var listeners: [BoundListener] { bound?.listeners ?? [] }
 
@@ -59,6 +62,8 @@ struct ServiceRuntime {
 struct BrokenUnit {
     var loaded: Bool
     var reason: String
+    /// A socket refused because its service does not load: each start logs the refusal again, as systemd's socket_start.
+    var refusedForMissingService = false
 }
 
 /// Whose child a pid is.
@@ -67,6 +72,8 @@ enum ProcessOwner {
     case service(UnitName)
     /// The main process of one Accept=yes connection.
     case instance(InstanceRecord)
+    /// A control process of an Accept=no socket unit (its ExecStartPre= and the like).
+    case socket(UnitName)
 }
 
 final class UnitTable {
@@ -86,6 +93,10 @@ final class UnitTable {
     /// Instances whose main process exited while other processes of theirs live on,
     /// by that main pid (their session id); their connection slots are still held.
     var lingering: [Int32: LingeringInstance] = [:]
+    /// Each service's own fd store (FDSTORE=1), kept across its restarts (Daemon+ServiceFDStore).
+    var fdStores: [UnitName: ServiceFDStore] = [:]
+    /// The last StoredFD.serial handed out.
+    var storedSerial: UInt64 = 0
 
     /// Whether `name` has a runtime (a working definition): a socket, Accept=yes socket or service.
     func hasRuntime(_ name: UnitName) -> Bool {

@@ -2,14 +2,17 @@
 // datagram socket with SO_PASSCRED, so each message arrives with the sender's
 // pid and uid (the kernel's, not the sender's word). Mode 0666 as systemd's, so
 // services that dropped privileges can send; the directory guards it. Messages
-// are read without blocking; fds sent along are closed.
+// are read without blocking; fds sent along (SCM_RIGHTS) come with the datagram,
+// owned, for the fd store; whoever does not keep them lets them close.
 import Glibc
 import CSysShims
 
-public struct NotifyDatagram: Sendable, Equatable {
+public struct NotifyDatagram: Sendable {
     public var senderPID: Int32
     public var senderUID: UInt32
     public var text: String
+    /// The fds sent along, in order (CLOEXEC).
+    public var fds: [OwnedFD] = []
 }
 
 public final class NotifySocket {
@@ -35,14 +38,20 @@ public final class NotifySocket {
         while true {
             var pid: pid_t = 0
             var uid: uid_t = 0
-            let got = buffer.withUnsafeMutableBytes {
-                usher_recv_with_credentials(fd.raw, $0.baseAddress, $0.count, &pid, &uid)
+            var passed = [Int32](repeating: -1, count: 253)
+            var count = 0
+            let got = buffer.withUnsafeMutableBytes { bytes in
+                passed.withUnsafeMutableBufferPointer {
+                    usher_recv_with_credentials(fd.raw, bytes.baseAddress, bytes.count, &pid, &uid,
+                                                $0.baseAddress, $0.count, &count)
+                }
             }
             if got < 0 && errno == EINTR { continue }
             guard got >= 0 else { return nil }
             let length = min(got, buffer.count)
             return NotifyDatagram(senderPID: pid, senderUID: uid,
-                                  text: String(decoding: buffer[0..<length], as: UTF8.self))
+                                  text: String(decoding: buffer[0..<length], as: UTF8.self),
+                                  fds: passed.prefix(count).map { OwnedFD(adopting: $0) })
         }
     }
 

@@ -27,6 +27,14 @@ struct Options {
     var notifyMessage: String?
     /// Wait this long after the message before READY=1 (and before taking the bus name).
     var readyAfterMilliseconds = 0
+    /// fd-store requests (FDSTORE=1), in order.
+    var store: [StoreRequest] = []
+
+    struct StoreRequest {
+        enum Kind { case file, pipe, pipeNoPoll, remove }
+        var kind: Kind
+        var name: String
+    }
 
     init(_ arguments: [String]) {
         var iterator = arguments.dropFirst().makeIterator()
@@ -45,6 +53,10 @@ struct Options {
             case "--notify-message": notifyMessage = iterator.next()?.replacingOccurrences(of: "\\n", with: "\n")
             case "--ignore-term": ignoreTerm = true
             case "--no-serve": serve = false
+            case "--store-file": store.append(StoreRequest(kind: .file, name: iterator.next() ?? "stored"))
+            case "--store-pipe": store.append(StoreRequest(kind: .pipe, name: iterator.next() ?? "stored"))
+            case "--store-pipe-nopoll": store.append(StoreRequest(kind: .pipeNoPoll, name: iterator.next() ?? "stored"))
+            case "--store-remove": store.append(StoreRequest(kind: .remove, name: iterator.next() ?? "stored"))
             default: break
             }
         }
@@ -67,6 +79,10 @@ let environment = ProcessEnvironment.ordered()
 let state = ProcessState.current()
 var report = ProbeReport(options: options, environment: environment, state: state, fdReports: fdsAtStart,
                          listenCount: Int(listenCount), listenNames: listenNames)
+if !options.store.isEmpty {
+    report.object["stored_contents"] = FDStoreClient.storedContents(names: listenNames)
+    report.object["stored_sent"] = FDStoreClient.store(options.store, received: listenNames, directory: options.directory)
+}
 report.write(to: options.directory)
 
 if let message = options.notifyMessage { _ = sd_notify(0, message) }

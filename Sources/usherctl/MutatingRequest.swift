@@ -36,7 +36,11 @@ struct MutatingRequest {
     }
 
     func run(_ daemon: ControlSocketOptions) throws {
-        let response = try ControlExit.talking { try daemon.client().send(request) }
+        try run(daemon.client())
+    }
+
+    func run(_ client: DaemonClient) throws {
+        let response = try ControlExit.talking { try client.send(request) }
         if let error = response.error { throw failure(error, request.units.joined(separator: " ")) }
         var first: ExitCode?
         for outcome in response.results ?? [] {

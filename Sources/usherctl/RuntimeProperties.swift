@@ -25,7 +25,8 @@ enum RuntimeProperties {
                       ("ExecMainStartTimestamp", time(unit.execMainStartTimestamp)),
                       ("ExecMainExitTimestamp", time(unit.execMainExitTimestamp)),
                       ("ExecMainCode", "\(unit.execMainCode ?? 0)"), ("ExecMainStatus", "\(unit.execMainStatus ?? 0)"),
-                      ("StatusText", unit.statusText ?? ""), ("StatusErrno", "\(unit.statusErrno ?? 0)")]
+                      ("StatusText", unit.statusText ?? ""), ("StatusErrno", "\(unit.statusErrno ?? 0)"),
+                      ("NFileDescriptorStore", "\(unit.nFileDescriptorStore ?? 0)")]
         }
         return pairs.map { "\($0.0)=\($0.1)" }
     }

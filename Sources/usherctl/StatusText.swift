@@ -119,6 +119,9 @@ struct StatusText {
             lines.append(label("Main PID") + "n/a" + exit)
         }
         if let text = unit.statusText, !text.isEmpty { lines.append(label("Status") + "\"\(text)\"") }
+        if let limit = unit.fileDescriptorStoreMax, limit > 0 {
+            lines.append(label("FD Store") + "\(unit.nFileDescriptorStore ?? 0) (limit: \(limit))")
+        }
         return lines
     }
 

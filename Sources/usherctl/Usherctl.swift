@@ -15,7 +15,7 @@ struct Usherctl: ParsableCommand {
         subcommands: [
             Status.self, ListUnits.self, ListSockets.self, Start.self, Stop.self, Restart.self, Reload.self, Kill.self,
             ResetFailed.self, IsActive.self, IsFailed.self, Logs.self, DaemonReload.self, DaemonReexec.self,
-            Verify.self, Cat.self, Show.self, ListKeys.self, ListenCheck.self, Import.self,
+            Verify.self, Cat.self, Enable.self, Disable.self, IsEnabled.self, Show.self, ListKeys.self, ListenCheck.self, Import.self,
         ]
     )
 

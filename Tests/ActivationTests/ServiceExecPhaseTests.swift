@@ -39,7 +39,8 @@ final class ServiceExecPhaseTests: XCTestCase {
         let actions = machine.handle(.childExited(pid: 50, status: .exited(1)))
         XCTAssertEqual(machine.state, .failed(result: .exitCode))
         XCTAssertFalse(actions.contains(.spawnMain))
-        XCTAssertTrue(actions.contains(.log(Note(.warning, "Control process (ExecStartPre=) exited, code=exited, status=1/FAILURE"))))
+        XCTAssertTrue(actions.contains(.log(Note(.notice, "Control process (ExecStartPre=) exited, code=exited, status=1/FAILURE"))),
+                      "an exit status is a notice, as systemd's unit_log_process_exit")
         XCTAssertEqual(actions.last, .becameInactive, "the socket listens again")
     }
 
@@ -47,7 +48,10 @@ final class ServiceExecPhaseTests: XCTestCase {
         var machine = service { $0.execStartPre = [self.command(true)] }
         _ = machine.handle(.startRequested(now: 0))
         _ = machine.handle(.controlSpawned(pid: 50))
-        XCTAssertEqual(machine.handle(.childExited(pid: 50, status: .exited(1))).last, .spawnMain)
+        let actions = machine.handle(.childExited(pid: 50, status: .exited(1)))
+        XCTAssertEqual(actions.last, .spawnMain)
+        XCTAssertEqual(actions.first, .log(Note(.debug, "Control process (ExecStartPre=) exited, code=exited, status=1/FAILURE, ignoring")),
+                       "an ignored failure is logged at debug, not as a notice")
     }
 
     func testStartPreTimeoutTerminatesTheCommandAndFailsWithTimeout() {

@@ -111,13 +111,4 @@ final class SocketPairingTests: XCTestCase {
         XCTAssertEqual(fed.map(\.name.full), ["alpha.socket", "web.socket"])
         XCTAssertEqual(SocketPairing.fdNames([(plain, 1), (named, 2)]), ["alpha.socket", "web", "web"])
     }
-
-    func testWantedByMultiUserOrDefaultTargetStartsAtBoot() {
-        var service = ServiceUnit(name: UnitName("plain.service"))
-        XCTAssertFalse(SocketPairing.startsAtBoot(service))
-        service.unit.wantedBy = ["default.target"]
-        XCTAssertTrue(SocketPairing.startsAtBoot(service))
-        service.unit.wantedBy = ["sockets.target"]
-        XCTAssertFalse(SocketPairing.startsAtBoot(service))
-    }
 }

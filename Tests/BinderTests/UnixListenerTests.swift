@@ -133,4 +133,14 @@ final class UnixListenerTests: XCTestCase {
         XCTAssertEqual(bound.warnings, ["more.socket: SO_PASSCRED failed: Operation not supported, ignoring"])
         XCTAssertEqual(try option(try XCTUnwrap(bound.listeners.first), .acceptConnections), 1)
     }
+
+    func testIPTTLOnAUnixSocketWarnsWithSystemdsErrno() throws {
+        let path = NSTemporaryDirectory() + "ttl-\(getpid()).sock"
+        defer { unlink(path) }
+        let unit = socketUnit("ttl.socket", [stream(.unixPath(path))]) { $0.ipTTL = 5 }
+        let bound = try bindOrFail(unit)
+        XCTAssertEqual(bound.warnings,
+                       ["ttl.socket: IP_TTL/IPV6_UNICAST_HOPS failed: Address family not supported by protocol, ignoring"])
+        XCTAssertEqual(try option(try XCTUnwrap(bound.listeners.first), .acceptConnections), 1, "the listener works")
+    }
 }

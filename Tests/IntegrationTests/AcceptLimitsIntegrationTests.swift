@@ -139,9 +139,10 @@ final class AcceptLimitsIntegrationTests: XCTestCase {
     func testServiceExitIsNoticedWhileAcceptConnectionsStreamIn() throws {
         let harness = try UsherdHarness()
         let boot = "[Service]\nExecStart=/bin/sh -c 'sleep 0.5; exit 3'\n[Install]\nWantedBy=multi-user.target"
+        try harness.write("boot.service", boot)
+        try harness.enable("boot.service")
         let port = try harness.serve("stream", socket: "TriggerLimitIntervalSec=0\nTriggerLimitBurst=0", accept: true,
-                                     service: "[Service]\nStandardInput=socket\nExecStart=/bin/cat\n",
-                                     units: ["boot.service": boot])
+                                     service: "[Service]\nStandardInput=socket\nExecStart=/bin/cat\n")
 
         let exitNote = "boot.service: Main process exited, code=exited, status=3"
         let deadline = Date().addingTimeInterval(20)

@@ -135,6 +135,7 @@ final class ControlPlaneIntegrationTests: XCTestCase {
             [Install]
             WantedBy=multi-user.target
             """)
+        try harness.enable("talk.service")
         try harness.start()
         try harness.waitForLog("talk.service: first")
 

@@ -110,4 +110,22 @@ final class FailedSocketIntegrationTests: XCTestCase {
         XCTAssertTrue(pending.isOpen)
         XCTAssertEqual(try harness.stop(), 0)
     }
+
+    func testASocketWhoseServiceDoesNotExistIsRefusedAtStartUpAndAtEachStart() throws {
+        let harness = try UsherdHarness()
+        let port = try freePort()
+        try harness.write("lost.socket", "[Socket]\nListenStream=127.0.0.1:\(port)\nService=ghost.service\n")
+        try harness.start()
+        let refusal = "lost.socket: Socket service ghost.service not loaded, refusing."
+        try harness.waitForLog(refusal)
+        XCTAssertThrowsError(try Client.tcp(port: port), "nothing listens")
+
+        let first = try harness.usherctl(["start", "lost.socket"])
+        XCTAssertNotEqual(first.status, 0)
+        XCTAssertTrue(first.output.contains("Socket service ghost.service not loaded, refusing."), first.output)
+        try harness.waitForLog(refusal, count: 2)
+        _ = try harness.usherctl(["start", "lost.socket"])
+        try harness.waitForLog(refusal, count: 3)
+        XCTAssertEqual(try harness.stop(), 0)
+    }
 }

@@ -28,6 +28,7 @@ final class LogSafetyIntegrationTests: XCTestCase {
             [Install]
             WantedBy=multi-user.target
             """)
+        try harness.enable("noise.service")
         try harness.start()
 
         let suppressed = recordCount(random) - burst
@@ -41,7 +42,7 @@ final class LogSafetyIntegrationTests: XCTestCase {
         XCTAssertEqual(raw.count, 0, "raw control bytes in the log")
         // Bytes, not Characters: an escaped line may begin with a combining mark that joins the space before it.
         let lines = log.split(separator: 0x0A)
-        let ownLines = ["Starting at startup", "Started /bin/cat", "Main process exited", "Deactivated successfully."]
+        let ownLines = ["Starting at start-up", "Started /bin/cat", "Main process exited", "Deactivated successfully."]
         let outputLines = lines.filter { line in
             line.range(of: Data("<info> noise.service: ".utf8)) != nil
                 && !ownLines.contains { line.range(of: Data($0.utf8)) != nil }
@@ -58,6 +59,7 @@ final class LogSafetyIntegrationTests: XCTestCase {
             [Install]
             WantedBy=multi-user.target
             """)
+        try harness.enable("esc.service")
         try harness.start()
 
         try harness.waitForLog("esc.service: Failed with result 'exit-code'.")

@@ -13,6 +13,7 @@ final class OutputIntegrationTests: XCTestCase {
             [Install]
             WantedBy=multi-user.target
             """)
+        try harness.enable("talk.service")
         try harness.start()
 
         try harness.waitForLog("talk.service: to-stdout")
@@ -29,6 +30,7 @@ final class OutputIntegrationTests: XCTestCase {
         let script = "ExecStart=/bin/sh -c 'echo out; echo err >&2'\n[Install]\nWantedBy=multi-user.target\n"
         try harness.write("app.service", "[Service]\nStandardOutput=append:\(appended)\nStandardError=null\n\(script)")
         try harness.write("trunc.service", "[Service]\nStandardOutput=truncate:\(truncated)\n\(script)")
+        try harness.enable("app.service", "trunc.service")
         try harness.start()
 
         try harness.waitForLog("app.service: Deactivated successfully.")

@@ -1,7 +1,7 @@
 // Supervision under a real usherd: re-arming after exit and after SIGKILL,
 // the trigger limit and TriggerLimitCooldownSec=, graceful stop with a
 // SIGTERM-ignoring service, exec failure (203), broken units beside good
-// ones, WantedBy= start-up, and a flooding service.
+// ones, start-up of enabled services, and a flooding service.
 import XCTest
 import UsherSys
 
@@ -139,20 +139,48 @@ final class SupervisionIntegrationTests: XCTestCase {
         XCTAssertEqual(try harness.stop(), 0)
     }
 
-    func testServiceWantedByMultiUserTargetStartsAtStartup() throws {
+    func testOnlyAnEnabledServiceStartsAtStartupNeverOneThatMerelyHasWantedBy() throws {
         let harness = try UsherdHarness()
-        try harness.write("plain.service", """
-            [Service]
-            ExecStart=\(harness.probeCommand(label: "plain", "--hold-ms 30000"))
-            [Install]
-            WantedBy=multi-user.target
-            """)
-        try harness.write("idle.service", "[Service]\nExecStart=\(harness.probeCommand(label: "idle"))\n")
+        let install = "[Install]\nWantedBy=multi-user.target\n"
+        try harness.write("plain.service", "[Service]\nExecStart=\(harness.probeCommand(label: "plain", "--hold-ms 30000"))\n\(install)")
+        try harness.write("idle.service", "[Service]\nExecStart=\(harness.probeCommand(label: "idle"))\n\(install)")
+        let port = try freePort()
+        try harness.write("sshlike.socket", "[Socket]\nListenStream=127.0.0.1:\(port)\n[Install]\nWantedBy=sockets.target\n")
+        try harness.write("sshlike.service", "[Service]\nExecStart=\(harness.probeCommand(label: "sshlike"))\n\(install)")
+        try harness.enable("plain.service")
+        XCTAssertEqual(try harness.usherctl(["is-enabled", "--unit-dir", harness.unitDirectory, "plain", "idle"]).output,
+                       "enabled\ndisabled\n")
         try harness.start()
 
         let report = try harness.waitForReport(label: "plain")
         XCTAssertEqual(report["sd_listen_fds"] as? Int, 0)
-        XCTAssertEqual(harness.reports(label: "idle").count, 0, "without WantedBy= nothing starts it")
+        XCTAssertTrue(harness.log.contains("plain.service: Starting at start-up (enabled)."), harness.log)
+        XCTAssertEqual(harness.reports(label: "idle").count, 0, "WantedBy= without enable starts nothing")
+        XCTAssertEqual(harness.reports(label: "sshlike").count, 0, "the socket's service waits for traffic")
+        XCTAssertEqual(try Client.tcp(port: port), "ok 3 sshlike.socket\n", "the socket listens without being enabled")
+        XCTAssertEqual(harness.reports(label: "sshlike").count, 1)
+        XCTAssertEqual(try harness.stop(), 0)
+    }
+
+    func testEnableNowReloadsAndStartsAndDisableNowStops() throws {
+        let harness = try UsherdHarness()
+        try harness.start()
+        try harness.write("late.service", """
+            [Service]
+            ExecStart=\(harness.probeCommand(label: "late", "--no-serve --hold-ms 60000"))
+            [Install]
+            WantedBy=multi-user.target
+            """)
+        let enabled = try harness.usherctl(["enable", "--now", "--unit-dir", harness.unitDirectory, "late"])
+        XCTAssertEqual(enabled.status, 0, enabled.output)
+        XCTAssertTrue(enabled.output.contains("multi-user.target.wants/late.service"), enabled.output)
+        try harness.waitForReport(label: "late")
+        XCTAssertEqual(try harness.usherctl(["is-active", "late"]).output, "active\n")
+
+        let disabled = try harness.usherctl(["disable", "--now", "--unit-dir", harness.unitDirectory, "late"])
+        XCTAssertEqual(disabled.status, 0, disabled.output)
+        XCTAssertEqual(try harness.usherctl(["is-active", "late"]).output, "inactive\n")
+        XCTAssertEqual(try harness.usherctl(["is-enabled", "--unit-dir", harness.unitDirectory, "late"]).output, "disabled\n")
         XCTAssertEqual(try harness.stop(), 0)
     }
 
@@ -165,6 +193,7 @@ final class SupervisionIntegrationTests: XCTestCase {
             [Install]
             WantedBy=default.target
             """)
+        try harness.enable("parent.service")
         try harness.start()
 
         try eventually("the grandchild to write its pid", timeout: 10) {

@@ -187,6 +187,7 @@ final class TrustBoundaryIntegrationTests: XCTestCase {
             [Install]
             WantedBy=multi-user.target
             """)
+        try harness.enable("lo.service")
         try harness.start()
         try harness.waitForLog("lo.service: Deactivated successfully.")
         XCTAssertTrue(Processes.children(of: harness.pid).isEmpty, "the leftover sleep was gone before the service was inactive")

@@ -54,6 +54,12 @@ final class UsherdHarness {
         try text.write(toFile: unitDirectory + "/" + name, atomically: true, encoding: .utf8)
     }
 
+    /// Enables units with the real `usherctl enable` (links in multi-user.target.wants/ and the like).
+    func enable(_ names: String...) throws {
+        let result = try usherctl(["enable", "--unit-dir", unitDirectory] + names)
+        XCTAssertEqual(result.status, 0, result.output)
+    }
+
     /// Starts usherd and waits until it says it is listening; `environment` is
     /// added to the test's own (a test playing systemd sets NOTIFY_SOCKET this way).
     func start(extraArguments: [String] = [], environment: [String: String] = [:]) throws {

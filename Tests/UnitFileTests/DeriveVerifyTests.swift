@@ -44,6 +44,10 @@ final class DeriveVerifyTests: XCTestCase {
             ("[Socket]\nListenStream=127.0.0.1:5\nAccept=yes\nMaxConnections=0\n", "MaxConnection= setting too small. Refusing."),
             ("[Socket]\nListenStream=127.0.0.1:5\nSymlinks=/run/x\n",
              "Unit has symlinks set but none or more than one node in the file system. Refusing."),
+            ("[Socket]\nListenSpecial=/dev/null\nSymlinks=/run/x\n",
+             "Unit has symlinks set but none or more than one node in the file system. Refusing."),
+            ("[Socket]\nListenStream=/run/a.sock\nListenFIFO=/run/b.fifo\nSymlinks=/run/x\n",
+             "Unit has symlinks set but none or more than one node in the file system. Refusing."),
             ("[Socket]\nListenStream=127.0.0.1:1\nListenStream=\n",
              "Unit has no Listen setting (ListenStream=, ListenDatagram=, ListenFIFO=, ...). Refusing."),
         ]

@@ -107,6 +107,34 @@ final class LoaderTests: XCTestCase {
         XCTAssertEqual(unit.exec.environment.map { "\($0.0)=\($0.1)" }, ["WHO=x-y", "ONLY=x-y"])
     }
 
+    func testDashedPrefixDropInsApplyAndTheMoreSpecificDirectoryWinsAFileName() throws {
+        let dir = try UnitDirectory()
+        try dir.write("foo-bar-baz.service", service)
+        try dir.write("foo-.service.d/10-all.conf", "[Service]\nEnvironment=ALL=foo\n")
+        try dir.write("foo-bar-.service.d/20-bar.conf", "[Service]\nEnvironment=BAR=bar\n")
+        try dir.write("foo-.service.d/50-same.conf", "[Service]\nEnvironment=SAME=generic\n")
+        try dir.write("foo-bar-baz.service.d/50-same.conf", "[Service]\nEnvironment=SAME=specific\n")
+        try dir.write("foo-x.service.d/60-other.conf", "[Service]\nEnvironment=OTHER=1\n")
+        let unit = try XCTUnwrap(dir.loader.loadService(UnitName("foo-bar-baz.service")).0)
+        XCTAssertEqual(unit.exec.environment.map { "\($0.0)=\($0.1)" }, ["ALL=foo", "BAR=bar", "SAME=specific"])
+    }
+
+    func testDropInNamesFollowSystemdsOrderForADashedInstance() {
+        XCTAssertEqual(DropInNames.chain(for: UnitName("foo-a@x.service")),
+                       ["foo-a@x.service.d", "foo-a@.service.d", "foo-.service.d", "foo-@x.service.d", "foo-@.service.d"])
+        XCTAssertEqual(DropInNames.chain(for: UnitName("a-b-c.socket")), ["a-b-c.socket.d", "a-b-.socket.d", "a-.socket.d"])
+        XCTAssertEqual(DropInNames.chain(for: UnitName("-lead.service")), ["-lead.service.d"])
+    }
+
+    func testAHigherSearchDirectoryWinsAFileNameOverAMoreSpecificLowerOne() throws {
+        let high = try UnitDirectory(), low = try UnitDirectory()
+        try low.write("web-a.socket", "[Socket]\nListenStream=1\n")
+        try high.write("web-.socket.d/50.conf", "[Socket]\nBacklog=7\n")
+        try low.write("web-a.socket.d/50.conf", "[Socket]\nBacklog=9\n")
+        let loader = UnitLoader(directories: [high.path, low.path], specifiers: .fixture)
+        XCTAssertEqual(try XCTUnwrap(loader.loadSocket(UnitName("web-a.socket")).0).options.backlog, 7)
+    }
+
     func testTemplateInstantiatesWithoutTouchingTheDisk() throws {
         let dir = try UnitDirectory()
         try dir.write("conn@.service", "[Service]\nStandardInput=socket\nExecStart=/bin/cat %i\n")

@@ -17,6 +17,15 @@ final class SystemdVerifiedDiagnosticsTests: XCTestCase {
         XCTAssertEqual(diagnostics, expected, line: line)
     }
 
+    func testAnEmptyAbstractNameIsAnInvalidAddress() throws {
+        try assertSystemdDiagnostics(
+            "t.socket",
+            "[Socket]\nListenStream=@\nListenStream=@ok\n",
+            [
+                "t.socket:2: Failed to parse address value in '@', ignoring: Invalid argument",
+            ])
+    }
+
     func testOctalLeadingZeroMakesNineInvalid() throws {
         try assertSystemdDiagnostics(
             "t.socket",

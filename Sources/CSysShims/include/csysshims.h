@@ -20,7 +20,10 @@ int usher_enable_passcred(int fd);
 /* 1 when the signal's disposition is SIG_DFL, 0 when handled or ignored, -1 on error. */
 int usher_signal_is_default(int sig);
 ssize_t usher_getrandom(void *buffer, size_t length);
-ssize_t usher_recv_with_credentials(int fd, void *buffer, size_t length, pid_t *pid, uid_t *uid);
+/* One datagram with its SCM_CREDENTIALS; SCM_RIGHTS fds (CLOEXEC) go to `fds`, up to
+   `max_fds` of them (the rest are closed), their number to `fd_count`. */
+ssize_t usher_recv_with_credentials(int fd, void *buffer, size_t length, pid_t *pid, uid_t *uid,
+                                    int *fds, size_t max_fds, size_t *fd_count);
 
 /* Sockets and nodes for the Binder (GNU-only or variadic in glibc). */
 int usher_peer_credentials(int fd, pid_t *pid, uid_t *uid, gid_t *gid);

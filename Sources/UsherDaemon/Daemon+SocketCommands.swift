@@ -1,0 +1,134 @@
+// A socket unit's own commands in the daemon, for Accept=no and Accept=yes
+// units alike: performing what SocketCommands returns (spawning ExecStartPre=…
+// as control processes of the socket, binding and closing around them,
+// TimeoutSec= timers, signals), and handing the outcome to the unit's machine:
+// listening, or failed with the commands' result. A usherd that is stopping
+// waits for the stop commands.
+import Activation
+import Launch
+import UnitModel
+import UsherSys
+
+extension Daemon {
+    /// Starts an Accept=no unit with commands: its runtime exists unbound until ExecStartPre= is done.
+    func startWithCommands(_ unit: SocketUnit) {
+        let machine = SocketMachine(unit: unit)
+        var runtime = SocketRuntime(unit: unit, machine: machine, bound: nil, sources: [],
+                                    commands: SocketCommands(unit: unit))
+        runtime.times.record(from: .inactive, to: .activating, at: realtimeMicroseconds())
+        units.sockets[unit.name] = runtime
+        runSocketCommands(unit.name) { $0.start() }
+    }
+
+    /// Changes the unit's commands with `body` and performs what they return.
+    func runSocketCommands(_ name: UnitName, _ body: (inout SocketCommands) -> [SocketCommandAction]) {
+        let actions: [SocketCommandAction]
+        if var runtime = units.sockets[name] {
+            actions = body(&runtime.commands)
+            units.sockets[name] = runtime
+        } else if let runtime = units.acceptSockets[name] {
+            actions = body(&runtime.commands)
+        } else {
+            return
+        }
+        for action in actions { perform(action, socket: name) }
+        if !controlWaiters.isEmpty { settleControlWaiters(for: name) }
+    }
+
+    /// The socket's ActiveState with its commands counted: activating during ExecStartPre=/
+    /// ExecStartPost=, deactivating during ExecStopPre=/ExecStopPost=, as systemd.
+    func socketActiveState(_ commands: SocketCommands, _ machineState: ActiveState) -> ActiveState {
+        switch commands.phase {
+        case .startPre?, .startPost?: return .activating
+        case .stopPre?, .stopPost?: return .deactivating
+        case nil: return machineState
+        }
+    }
+
+    /// Whether a socket's commands still run (usherd waits for them before it exits).
+    var socketCommandsRunning: Bool {
+        units.sockets.values.contains { $0.commands.isBusy } || units.acceptSockets.values.contains { $0.commands.isBusy }
+    }
+
+    private func perform(_ action: SocketCommandAction, socket name: UnitName) {
+        switch action {
+        case .spawn(let phase, let index):
+            spawnSocketCommand(name, phase, index)
+        case .armTimer(let span):
+            setCommandTimer(name, try? loop.addTimer(after: span, reporting: .socketCommandTimer(name)))
+        case .cancelTimer:
+            setCommandTimer(name, nil)
+        case .signal(let pid, let signal):
+            try? processes.signalGroup(pid, signal)
+        case .bind:
+            bindForCommands(name)
+        case .close:
+            units.sockets[name]?.closeListeners()
+            units.acceptSockets[name]?.closeListeners()
+        case .listening:
+            socketCommandsListening(name)
+        case .finished(let result):
+            socketCommandsFinished(name, result: result)
+        case .log(let note):
+            log(note, unit: name)
+        }
+    }
+
+    private func setCommandTimer(_ name: UnitName, _ timer: EventSource?) {
+        units.sockets[name]?.commandTimer = timer
+        units.acceptSockets[name]?.commandTimer = timer
+    }
+
+    private func spawnSocketCommand(_ name: UnitName, _ phase: SocketCommandPhase, _ index: Int) {
+        let commands = units.sockets[name]?.commands ?? units.acceptSockets[name]?.commands
+        guard let command = commands?.commands[phase]?[index] else { return }
+        do {
+            // A socket unit has no [Service] settings: its commands run as usherd's user, with a service's defaults.
+            let launch = try ServiceLauncher.prepareControl(ServiceUnit(name: name), command: command, mainPID: nil,
+                                                            context: context)
+            let spawned = try spawn(launch, for: name, owner: .socket(name))
+            runSocketCommands(name) { $0.spawned(pid: spawned.pid); return [] }
+        } catch {
+            log(Note(.error, "Failed to spawn \(phase.rawValue)= command: \(error)"), unit: name)
+            runSocketCommands(name) { $0.spawnFailed() }
+        }
+    }
+
+    private func bindForCommands(_ name: UnitName) {
+        var ok = false
+        if let unit = units.sockets[name]?.unit, let (listeners, sources) = bindListeners(unit, reporting: { _ in .listenerReadable(name) }) {
+            units.sockets[name]?.bound = listeners
+            units.sockets[name]?.sources = sources
+            ok = true
+        } else if let runtime = units.acceptSockets[name], let (listeners, sources) = bindAcceptListeners(runtime.unit) {
+            runtime.adopt(listeners, sources: sources)
+            ok = true
+        }
+        runSocketCommands(name) { $0.bound(ok) }
+    }
+
+    /// The start is done: a first start watches at once, a start from stopped or failed goes through the machine.
+    private func socketCommandsListening(_ name: UnitName) {
+        if let runtime = units.sockets[name] {
+            guard runtime.machine.state == .listening else { return deliver(.listenersReopened, to: name) }
+            units.sockets[name]?.times.record(from: .activating, to: .active, at: realtimeMicroseconds())
+            perform(runtime.machine.startActions(), socket: name)
+        } else if let runtime = units.acceptSockets[name] {
+            let first = runtime.machine.state == .listening
+            performAccept(first ? runtime.machine.startActions() : runtime.machine.handle(.listenersReopened), socket: name)
+        }
+    }
+
+    private func socketCommandsFinished(_ name: UnitName, result: UnitResult?) {
+        if let result, var runtime = units.sockets[name] {
+            let before = runtime.machine.activeState
+            let actions = runtime.machine.commandsFailed(result)
+            runtime.times.record(from: before, to: runtime.machine.activeState, at: realtimeMicroseconds())
+            units.sockets[name] = runtime
+            perform(actions, socket: name)
+        } else if let result, let runtime = units.acceptSockets[name] {
+            performAccept(runtime.machine.commandsFailed(result), socket: name)
+        }
+        if shuttingDown { exitOnceSocketCommandsEnd() }
+    }
+}
