@@ -391,6 +391,8 @@ extension LifecycleIntegrationTests {
         try FileManager.default.createDirectory(atPath: harness.unitDirectory + "/avahi-daemon.service.d",
                                                 withIntermediateDirectories: true)
         try harness.write("avahi-daemon.service.d/bus.conf", "[Service]\nEnvironment=DBUS_SYSTEM_BUS_ADDRESS=\(bus.address)\n")
+        // Debian's package enables the service (WantedBy=multi-user.target); only then does it start eagerly.
+        try harness.enable("avahi-daemon.service")
         try harness.start(environment: ["DBUS_SYSTEM_BUS_ADDRESS": bus.address])
         try harness.waitForLog("avahi-daemon.service: Bus name org.freedesktop.Avahi acquired.")
         XCTAssertEqual(try harness.usherctl(["is-active", "avahi-daemon.service"]).output, "active\n")
