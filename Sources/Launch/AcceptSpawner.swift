@@ -139,7 +139,7 @@ public final class AcceptSpawner {
                             plan: template.plan, path: template.path, argv: request.strings.argv,
                             envp: request.strings.envp, pidSlots: slotList, fds: fds, scratch: request.strings.scratch,
                             stdio: stdio, groups: groupList, cwd: template.workingDirectory.map { UnsafePointer($0) },
-                            limits: limitList)
+                            root: template.rootDirectory.map { UnsafePointer($0) }, limits: limitList)
                         c.reset_signals = UnsafePointer(resetSignals)
                         c.no_pidfd = 1
                         return cspawn(&c, &result)

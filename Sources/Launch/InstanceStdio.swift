@@ -33,7 +33,7 @@ extension ServiceLauncher {
         if wanted == (true, true, true) {
             return ResolvedInstanceStdio(stdio: (.connection, .connection, .connection))
         }
-        let launch = try prepareStdio(unit, context: context)
+        let launch = try prepareStdio(unit, socket: nil, context: context)
         let fixed = launch.plan.stdio
         let captured = launch.captureWriteEnds
         func choice(_ isConnection: Bool, _ fd: Int32) -> InstanceStdio {

@@ -56,6 +56,8 @@ extension Daemon {
         let launch: InstanceLaunchTemplate
         do {
             launch = try runtime.launch ?? instanceLaunch(runtime, instance: instance)
+            // Each instance, as under systemd: another unit may have removed a shared RuntimeDirectory=.
+            try ServiceLauncher.createDirectories(launch.unit.exec, context: context)
         } catch {
             log(Note(.error, "Failed to start \(runtime.template.name.prefix)@\(instance).service: \(error)"),
                 unit: runtime.unit.name)
