@@ -1,8 +1,8 @@
 // Process set-up on a real usherd (systemd.exec(5)): inetd "wait" style
 // (StandardInput=socket on an Accept=no unit: the listener or datagram socket
 // is stdin and stdout), StandardInput=data, the one-socket rule, Nice=,
-// UMask=, WorkingDirectory= with ~ and -, SupplementaryGroups= and
-// RootDirectory= (chroot).
+// UMask=, WorkingDirectory= with ~ and -, SupplementaryGroups=,
+// RootDirectory= (chroot) and the tty streams on a pseudo-terminal.
 import Foundation
 import XCTest
 import UsherSys
@@ -163,5 +163,46 @@ enum ChrootBuilder {
                 }
             }
         }
+    }
+}
+
+/// StandardInput=tty / StandardOutput=tty with TTYPath= on a pseudo-terminal the test holds.
+final class TerminalStdioIntegrationTests: XCTestCase {
+    func testStandardInputTtyOpensTTYPathAndStdoutFollowsIt() throws {
+        // posix_openpt() by hand: /dev/ptmx, TIOCSPTLCK to unlock, TIOCGPTN for the number.
+        let master = open("/dev/ptmx", O_RDWR | O_NOCTTY | O_CLOEXEC)
+        try XCTSkipIf(master < 0, "no pseudo-terminals here")
+        defer { close(master) }
+        var unlock: Int32 = 0
+        var number: UInt32 = 0
+        XCTAssertEqual(ioctl(master, 0x4004_5431, &unlock), 0)
+        XCTAssertEqual(ioctl(master, 0x8004_5430, &number), 0)
+        let slave = "/dev/pts/\(number)"
+        let harness = try UsherdHarness()
+        try harness.write("term.service", """
+            [Service]
+            Type=oneshot
+            TTYPath=\(slave)
+            StandardInput=tty
+            ExecStart=/bin/sh -c 'echo via-tty; tty'
+            """)
+        try harness.write("gone.service", """
+            [Service]
+            Type=oneshot
+            TTYPath=/dev/usher-no-such-tty
+            StandardOutput=tty
+            ExecStart=/bin/true
+            """)
+        try harness.start()
+        XCTAssertEqual(try harness.usherctl(["start", "term.service"]).status, 0)
+        var seen = ""
+        try eventually("the service wrote to the terminal", timeout: 10) {
+            seen += String(decoding: BlockingIO.readSome(master, milliseconds: 100), as: UTF8.self)
+            return seen.contains(slave)
+        }
+        XCTAssertTrue(seen.hasPrefix("via-tty\r\n"), seen)
+        _ = try harness.usherctl(["start", "gone.service"])
+        try harness.waitForLog("Failed to open terminal /dev/usher-no-such-tty (TTYPath=)")
+        XCTAssertEqual(try harness.stop(), 0)
     }
 }
