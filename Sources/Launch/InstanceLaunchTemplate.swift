@@ -17,6 +17,8 @@ public enum InstanceStdio {
     case fixed(Int32)
     /// A pipe of the instance's own to usherd (output usherd logs under the instance's name).
     case ownPipe
+    /// StandardInput=data: a memfd of the instance's own, so each reads the data from its start.
+    case ownData
 }
 
 /// One argv or envp entry: shared constant text, or segments filled per connection.

@@ -69,9 +69,12 @@ extension Daemon {
                                                           started: realtimeMicroseconds())
         let strings = InstanceStrings(launch, ip: remote != nil, values: values)
         let outputPipe = runtime.stdio.needsOwnPipe ? instanceOutputPipe(runtime, instance: instance) : -1
+        // A failure leaves -1: the child then fails at its stdin step (exit 208), as systemd's would.
+        let inputData = runtime.stdio.needsOwnData
+            ? (try? OwnedFD.sealedData(launch.unit.exec.standardInputData))?.release() ?? -1 : -1
         spawner.submit(InstanceSpawnRequest(token: accept.nextToken, template: launch, ip: remote != nil,
                                             strings: strings, connection: connection.fd.release(),
-                                            outputPipe: outputPipe))
+                                            outputPipe: outputPipe, inputData: inputData))
     }
 
     /// A pipe whose read end usherd watches under the instance's own name (lines kept

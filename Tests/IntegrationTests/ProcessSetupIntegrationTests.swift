@@ -83,6 +83,21 @@ final class ProcessSetupIntegrationTests: XCTestCase {
         XCTAssertEqual(try harness.stop(), 0)
     }
 
+    func testEveryAcceptYesInstanceReadsStandardInputDataFromItsStart() throws {
+        let harness = try UsherdHarness()
+        let out = harness.outDirectory + "/all.txt"
+        let port = try harness.serve("feed", accept: true, service: """
+            [Service]
+            StandardInputText=line for each instance
+            ExecStart=/bin/sh -c 'cat >> \(out)'
+            """)
+        for _ in 0..<2 { _ = try Client.tcp(port: port) }
+        try eventually("both instances copied their stdin", timeout: 10) {
+            (try? String(contentsOfFile: out, encoding: .utf8)) == "line for each instance\nline for each instance\n"
+        }
+        XCTAssertEqual(try harness.stop(), 0)
+    }
+
     func testNiceUMaskWorkingDirectoryAndSupplementaryGroupsReachTheProcess() throws {
         try XCTSkipUnless(Users.effectiveUID == 0, "SupplementaryGroups= needs root")
         let harness = try UsherdHarness()
