@@ -159,6 +159,7 @@ extension Daemon {
 
     /// The instance and everything it started are gone: its connection slot is free.
     func releaseInstance(_ instance: InstanceRecord) {
+        removeInstanceRuntimeDirectories(socket: instance.socket)
         release(source: instance.source, socket: instance.socket)
         if !units.retiring.isEmpty { dropStoppedRetiringUnits() }
         if shuttingDown { finishShutdown() }

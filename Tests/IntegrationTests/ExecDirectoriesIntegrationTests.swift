@@ -80,6 +80,25 @@ final class ExecDirectoriesIntegrationTests: XCTestCase {
         XCTAssertEqual(try harness.stop(), 0)
     }
 
+    func testEachAcceptYesInstanceCreatesTheRuntimeDirectoryAndRemovesItWhenItStops() throws {
+        let harness = try UsherdHarness()
+        let env = bases(harness)
+        let run = (env["XDG_RUNTIME_DIR"] ?? "") + "/per-conn"
+        let port = try harness.serve("conn", accept: true, service: """
+            [Service]
+            RuntimeDirectory=per-conn
+            StandardInput=socket
+            ExecStart=/bin/sh -c 'test -d "$RUNTIME_DIRECTORY" && echo here: $RUNTIME_DIRECTORY'
+            """, arguments: ["--user"], environment: env)
+        for _ in 0..<2 {
+            XCTAssertEqual(try Client.tcp(port: port), "here: \(run)\n")
+            try eventually("the instance's runtime directory is removed", timeout: 10) {
+                !FileManager.default.fileExists(atPath: run)
+            }
+        }
+        XCTAssertEqual(try harness.stop(), 0)
+    }
+
     func testBadDirectoryPathsWarnAndAreIgnored() throws {
         let harness = try UsherdHarness()
         let port = try harness.serve("bad", service: """

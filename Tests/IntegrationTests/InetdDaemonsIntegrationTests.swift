@@ -69,6 +69,9 @@ final class InetdDaemonsIntegrationTests: XCTestCase {
         XCTAssertFalse(harness.log.contains("sshcheck.service: Failed"), harness.log)
         let banner = try Client.tcp(port: port, send: "")
         XCTAssertTrue(banner.hasPrefix("SSH-2.0-OpenSSH"), "banner: \(banner)")
+        // As under systemd, a stopping instance removes /run/sshd (RuntimeDirectoryPreserve=no)
+        // even while another instance starts: let the banner's instance end first.
+        try eventually("the banner's instance removed /run/sshd", timeout: 10) { !fm.fileExists(atPath: "/run/sshd") }
         let (status, output) = try runProgram("/usr/bin/ssh", [
             "-p", String(port), "-i", config.clientKey, "-o", "BatchMode=yes", "-o", "StrictHostKeyChecking=no",
             "-o", "UserKnownHostsFile=/dev/null", "-o", "LogLevel=ERROR", "root@127.0.0.1", "echo served-over-ssh",
