@@ -14,6 +14,7 @@
 #include <sched.h>
 #include <signal.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -193,6 +194,9 @@ static int child_main(void *argument) {
     if (r->new_session && setsid() < 0) child_fail(context, CSPAWN_STAGE_SETSID);
     child_lift_sources(r, context);
     child_place_fds(r, context);
+    /* StandardInput=tty: the new session's controlling terminal, as systemd's acquire_terminal(). */
+    if (r->controlling_tty && ioctl(0, TIOCSCTTY, r->controlling_tty == 2 ? 1 : 0) < 0)
+        child_fail(context, CSPAWN_STAGE_STDIN);
     pid_t self = (pid_t)syscall(SYS_getpid);
     for (int i = 0; i < r->n_pid_slots; i++) child_write_pid(r->envp[r->pid_slots[i]], self);
     child_cloexec_rest(3 + r->n_fds, context);

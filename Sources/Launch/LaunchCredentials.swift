@@ -100,7 +100,7 @@ extension ServiceLauncher {
         }
     }
 
-    /// TTYPath= (default /dev/console), read-write, not made the controlling terminal.
+    /// TTYPath= (default /dev/console), read-write; CSpawn makes a tty stdin the controlling terminal.
     private static func openTerminal(_ exec: ExecContext) throws -> OwnedFD {
         let path = exec.ttyPath ?? "/dev/console"
         do {

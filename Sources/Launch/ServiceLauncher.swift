@@ -149,6 +149,11 @@ public enum ServiceLauncher {
         plan.workingDirectory = resolveWorkingDirectory(exec.workingDirectory, home: credentials?.identity?.home)
         plan.workingDirectoryOptional = exec.workingDirectoryOptional
         plan.rootDirectory = exec.rootDirectory
+        switch exec.standardInput {
+        case .tty, .ttyFail: plan.controllingTerminal = 1
+        case .ttyForce: plan.controllingTerminal = 2
+        case .null, .socket, .data, .file, .fd: plan.controllingTerminal = 0
+        }
         plan.limits = ServiceLimits.plan(defaults: context.limitDefaults, own: context.ownLimits, unit: exec.limits)
         plan.nice = exec.nice
     }

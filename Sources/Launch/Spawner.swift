@@ -40,6 +40,8 @@ public struct SpawnPlan {
     public var workingDirectoryOptional = false
     /// RootDirectory=: the child chroots here before chdir; the path is looked up inside.
     public var rootDirectory: String?
+    /// StandardInput=tty*: 1 makes stdin the controlling terminal, 2 steals it (tty-force).
+    public var controllingTerminal: Int32 = 0
     public var limits: [SpawnLimit] = []
     public var nice: Int32?
 }
@@ -128,6 +130,7 @@ extension cspawn_request {
         cwd_optional = plan.workingDirectoryOptional ? 1 : 0
         set_nice = plan.nice == nil ? 0 : 1
         nice = plan.nice ?? 0
+        controlling_tty = plan.controllingTerminal
     }
 }
 

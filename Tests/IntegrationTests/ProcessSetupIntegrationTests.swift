@@ -181,7 +181,8 @@ enum ChrootBuilder {
     }
 }
 
-/// StandardInput=tty / StandardOutput=tty with TTYPath= on a pseudo-terminal the test holds.
+/// StandardInput=tty / StandardOutput=tty with TTYPath= on a pseudo-terminal the test holds:
+/// it becomes the service's controlling terminal.
 final class TerminalStdioIntegrationTests: XCTestCase {
     func testStandardInputTtyOpensTTYPathAndStdoutFollowsIt() throws {
         // posix_openpt() by hand: /dev/ptmx, TIOCSPTLCK to unlock, TIOCGPTN for the number.
@@ -199,7 +200,7 @@ final class TerminalStdioIntegrationTests: XCTestCase {
             Type=oneshot
             TTYPath=\(slave)
             StandardInput=tty
-            ExecStart=/bin/sh -c 'echo via-tty; tty'
+            ExecStart=/bin/sh -c 'echo via-tty; echo ctty=$(cut -d" " -f7 /proc/$$$$/stat); tty'
             """)
         try harness.write("gone.service", """
             [Service]
@@ -216,6 +217,10 @@ final class TerminalStdioIntegrationTests: XCTestCase {
             return seen.contains(slave)
         }
         XCTAssertTrue(seen.hasPrefix("via-tty\r\n"), seen)
+        // Terminal lines end in "\r\n", one Character in Swift: split on any newline.
+        let device = seen.split(whereSeparator: \.isNewline).first { $0.hasPrefix("ctty=") }.map { String($0.dropFirst(5)) }
+        XCTAssertNotEqual(device, "0", "the terminal is the service's controlling terminal: \(seen)")
+        XCTAssertNotNil(device, seen)
         _ = try harness.usherctl(["start", "gone.service"])
         try harness.waitForLog("Failed to open terminal /dev/usher-no-such-tty (TTYPath=)")
         XCTAssertEqual(try harness.stop(), 0)

@@ -76,6 +76,10 @@ struct cspawn_request {
     /* Added for process setup (issue 12): RootDirectory=. Non-NULL: chroot()
      * there before chdir, so cwd and the exec path are looked up inside it. */
     const char *root;
+    /* Added for process setup (issue 12): StandardInput=tty*. 1: make fd 0
+     * the controlling terminal (TIOCSCTTY) after setsid; 2: steal it from
+     * another session (tty-force). 0: leave it. */
+    int controlling_tty;
 };
 
 struct cspawn_result {
