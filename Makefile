@@ -6,13 +6,16 @@ SHELL := /bin/bash
 SWIFT      ?= swift
 SUDO       := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 APT_PKGS   := libsystemd-dev pkg-config dbus-daemon
+# Real daemons and clients the integration tests serve (skipped when missing):
+# tftpd-hpa's in.tftpd with curl's TFTP client, openssh's sshd with ssh.
+TEST_PKGS  := tftpd-hpa openssh-server openssh-client curl
 BUILD_LOG  := .build/usher-build.log
 UNITS      ?= units
 
 .PHONY: run test deps build release check-warnings bench bench-unitload fuzz-unitfile deb clean
 
 deps:
-	@missing=""; for p in $(APT_PKGS); do \
+	@missing=""; for p in $(APT_PKGS) $(EXTRA_PKGS); do \
 	  dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q "install ok installed" || missing="$$missing $$p"; \
 	done; \
 	if [ -n "$$missing" ]; then \
@@ -36,6 +39,7 @@ run: build
 	$(MAKE) --no-print-directory -C examples
 	.build/debug/usherd --unit-dir $(UNITS) --unit-dir .build/examples/units
 
+test: EXTRA_PKGS = $(TEST_PKGS)
 test: deps
 	@mkdir -p .build
 	$(SWIFT) build --build-tests 2>&1 | tee $(BUILD_LOG); test $${PIPESTATUS[0]} -eq 0

@@ -1,7 +1,7 @@
 // The environment a service gets, in systemd 252's order: LANG, PATH,
 // [NOTIFY_SOCKET], [REMOTE_ADDR, REMOTE_PORT], LISTEN_PID, LISTEN_FDS, LISTEN_FDNAMES, [WATCHDOG_PID,
-// WATCHDOG_USEC], [HOME, LOGNAME,
-// USER, SHELL], INVOCATION_ID, [JOURNAL_STREAM], SYSTEMD_EXEC_PID, then PassEnvironment=, Environment= and
+// WATCHDOG_USEC], [HOME, LOGNAME, USER, SHELL], INVOCATION_ID, [JOURNAL_STREAM], [RUNTIME_DIRECTORY, …],
+// SYSTEMD_EXEC_PID, then PassEnvironment=, Environment= and
 // EnvironmentFile= merged (a later assignment replaces the value in place),
 // then UnsetEnvironment=. Also parses EnvironmentFile= text. Pure.
 
@@ -29,6 +29,8 @@ public struct EnvironmentInputs: Sendable {
     public var invocationID = ""
     /// `DEV:INO` when stdout goes to journald.
     public var journalStream: String?
+    /// RUNTIME_DIRECTORY=, STATE_DIRECTORY=, … (colon-joined full paths), in systemd's order.
+    public var directories: [(String, String)] = []
     /// PassEnvironment= names resolved against usherd's own environment.
     public var passed: [(String, String)] = []
     public var unitEnvironment: [(String, String)] = []
@@ -67,6 +69,7 @@ public struct ServiceEnvironment: Sendable, Equatable {
         }
         if !inputs.invocationID.isEmpty { pairs.append(("INVOCATION_ID", inputs.invocationID)) }
         if let stream = inputs.journalStream { pairs.append(("JOURNAL_STREAM", stream)) }
+        pairs += inputs.directories
         pairs.append(("SYSTEMD_EXEC_PID", ""))
         for (name, value) in inputs.passed + inputs.unitEnvironment + inputs.fileEnvironment {
             if let index = pairs.firstIndex(where: { $0.0 == name }) {

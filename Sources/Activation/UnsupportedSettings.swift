@@ -32,16 +32,15 @@ public enum UnsupportedSettings {
         return notes
     }
 
-    /// stdin other than null/file: gets /dev/null; tty, kmsg, socket or fd: output goes to the log pipe.
+    /// stdin from an fd store name (fd:) gets /dev/null; kmsg or fd: output goes to the log pipe.
     static func streamNotes(_ exec: ExecContext) -> [Note] {
         var notes: [Note] = []
-        switch exec.standardInput {
-        case .null, .file: break
-        default: notes.append(Note(.warning, "StandardInput=\(exec.standardInput) is not supported by usherd yet, using /dev/null."))
+        if case .fd = exec.standardInput {
+            notes.append(Note(.warning, "StandardInput=\(exec.standardInput) is not supported by usherd yet, using /dev/null."))
         }
         for (key, output) in [("StandardOutput", exec.standardOutput), ("StandardError", exec.standardError)] {
             switch output {
-            case .tty?, .kmsg?, .socket?, .fd?:
+            case .kmsg?, .fd?:
                 notes.append(Note(.warning, "\(key)=\(output.map { "\($0)" } ?? "") is not supported by usherd yet, using the log pipe."))
             default: break
             }

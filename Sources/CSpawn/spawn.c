@@ -14,6 +14,7 @@
 #include <sched.h>
 #include <signal.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -86,14 +87,48 @@ static void child_reset_signals(const struct cspawn_request *r, struct child_con
     if (sigprocmask(SIG_SETMASK, &empty, NULL) < 0) child_fail(context, CSPAWN_STAGE_SIGNAL_MASK);
 }
 
-/* Limits and nice first, while still privileged: raising a hard limit or
- * lowering nice needs capabilities the target user may not have. */
+/* systemd's setrlimit_closest(): a limit above what this process may grant
+ * (EPERM, no CAP_SYS_RESOURCE) is lowered to the current hard limit instead of
+ * failing the start. */
+static int child_setrlimit_closest(int resource, const struct rlimit *wanted) {
+    if (setrlimit(resource, wanted) == 0) return 0;
+    if (errno != EPERM) return -1;
+    struct rlimit highest;
+    if (getrlimit(resource, &highest) < 0) return -1;
+    if (highest.rlim_max == RLIM_INFINITY) {
+        errno = EPERM;
+        return -1;
+    }
+    struct rlimit fixed = {
+        wanted->rlim_cur < highest.rlim_max ? wanted->rlim_cur : highest.rlim_max,
+        wanted->rlim_max < highest.rlim_max ? wanted->rlim_max : highest.rlim_max,
+    };
+    if (fixed.rlim_cur == highest.rlim_cur && fixed.rlim_max == highest.rlim_max) return 0;
+    return setrlimit(resource, &fixed);
+}
+
+/* Limits and nice while still privileged: raising a hard limit or lowering
+ * nice needs capabilities the target user may not have. */
 static void child_set_limits(const struct cspawn_request *r, struct child_context *context) {
     for (int i = 0; i < r->n_rlimits; i++) {
         struct rlimit lim = { (rlim_t)r->rlimits[i].soft, (rlim_t)r->rlimits[i].hard };
-        if (setrlimit(r->rlimits[i].resource, &lim) < 0) child_fail(context, CSPAWN_STAGE_LIMITS);
+        if (child_setrlimit_closest(r->rlimits[i].resource, &lim) < 0) child_fail(context, CSPAWN_STAGE_LIMITS);
     }
     if (r->set_nice && setpriority(PRIO_PROCESS, 0, r->nice) < 0) child_fail(context, CSPAWN_STAGE_NICE);
+}
+
+/* RootDirectory=: chroot, then the working directory is looked up inside the
+ * new root ("/" when none is set). WorkingDirectory=-PATH that is missing:
+ * systemd's service then runs in "/", not wherever the manager happens to be. */
+static void child_change_root(const struct cspawn_request *r, struct child_context *context) {
+    if (r->root != NULL && chroot(r->root) < 0) child_fail(context, CSPAWN_STAGE_CHROOT);
+}
+
+static void child_change_directory(const struct cspawn_request *r, struct child_context *context) {
+    const char *cwd = r->cwd != NULL ? r->cwd : (r->root != NULL ? "/" : NULL);
+    if (cwd != NULL && chdir(cwd) < 0) {
+        if (!r->cwd_optional || chdir("/") < 0) child_fail(context, CSPAWN_STAGE_CHDIR);
+    }
 }
 
 /* setgroups, then setgid, then setuid: after setuid we could no longer change
@@ -157,20 +192,20 @@ static int child_main(void *argument) {
 
     child_reset_signals(r, context);
     if (r->new_session && setsid() < 0) child_fail(context, CSPAWN_STAGE_SETSID);
-    child_set_limits(r, context);
-    child_set_credentials(r, context);
-    umask(r->umask);
-    /* WorkingDirectory=-PATH that is missing: systemd's service then runs in
-     * "/", not wherever the manager happens to be. */
-    if (r->cwd != NULL && chdir(r->cwd) < 0) {
-        if (!r->cwd_optional || chdir("/") < 0) child_fail(context, CSPAWN_STAGE_CHDIR);
-    }
-
     child_lift_sources(r, context);
     child_place_fds(r, context);
+    /* StandardInput=tty: the new session's controlling terminal, as systemd's acquire_terminal(). */
+    if (r->controlling_tty && ioctl(0, TIOCSCTTY, r->controlling_tty == 2 ? 1 : 0) < 0)
+        child_fail(context, CSPAWN_STAGE_STDIN);
     pid_t self = (pid_t)syscall(SYS_getpid);
     for (int i = 0; i < r->n_pid_slots; i++) child_write_pid(r->envp[r->pid_slots[i]], self);
     child_cloexec_rest(3 + r->n_fds, context);
+
+    child_set_limits(r, context);
+    umask(r->umask);
+    child_change_root(r, context);
+    child_change_directory(r, context);
+    child_set_credentials(r, context);
 
     execve(r->path, r->argv, r->envp);
     child_fail(context, CSPAWN_STAGE_EXEC);

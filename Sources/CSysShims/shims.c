@@ -13,11 +13,37 @@
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <sys/fsuid.h>
+#include <sys/mman.h>
+#include <errno.h>
+#include <stdio.h>
 #include <linux/netlink.h>
 #include <linux/vm_sockets.h>
 #include "csysshims.h"
 
 int usher_pipe2(int fds[2], int flags) { return pipe2(fds, flags); }
+
+/* systemd's acquire_data_fd() idea: write the bytes to a memfd, seal it against
+ * changes, and hand out a fresh read-only open of it so the offset starts at 0. */
+int usher_sealed_data_fd(const void *data, size_t length) {
+    int fd = memfd_create("usher-stdin", MFD_CLOEXEC | MFD_ALLOW_SEALING);
+    if (fd < 0) return -1;
+    const char *bytes = data;
+    size_t done = 0;
+    while (done < length) {
+        ssize_t n = write(fd, bytes + done, length - done);
+        if (n < 0 && errno == EINTR) continue;
+        if (n < 0) { int saved = errno; close(fd); errno = saved; return -1; }
+        done += (size_t)n;
+    }
+    (void)fcntl(fd, F_ADD_SEALS, F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_WRITE | F_SEAL_SEAL);
+    char path[64];
+    snprintf(path, sizeof path, "/proc/self/fd/%d", fd);
+    int reader = open(path, O_RDONLY | O_CLOEXEC);
+    int saved = errno;
+    close(fd);
+    errno = saved;
+    return reader;
+}
 
 int usher_accept4(int fd, struct sockaddr *addr, socklen_t *len, int flags) {
     return accept4(fd, addr, len, flags);

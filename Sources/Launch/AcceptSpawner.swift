@@ -15,15 +15,18 @@ public struct InstanceSpawnRequest {
     public let connection: Int32
     /// The write end of the instance's own output pipe (`.ownPipe` stdio), or -1; closed after the spawn.
     public let outputPipe: Int32
+    /// The instance's own StandardInput=data memfd (`.ownData` stdio), or -1; closed after the spawn.
+    public let inputData: Int32
 
     public init(token: UInt64, template: InstanceLaunchTemplate, ip: Bool, strings: InstanceStrings, connection: Int32,
-                outputPipe: Int32 = -1) {
+                outputPipe: Int32 = -1, inputData: Int32 = -1) {
         self.token = token
         self.template = template
         self.ip = ip
         self.strings = strings
         self.connection = connection
         self.outputPipe = outputPipe
+        self.inputData = inputData
     }
 }
 
@@ -127,8 +130,9 @@ public final class AcceptSpawner {
         var connection = request.connection
         var result = cspawn_result()
         let pipe = request.outputPipe
-        let stdio = (fd(template.stdio.0, connection, pipe), fd(template.stdio.1, connection, pipe),
-                     fd(template.stdio.2, connection, pipe))
+        let data = request.inputData
+        let stdio = (fd(template.stdio.0, connection, pipe, data), fd(template.stdio.1, connection, pipe, data),
+                     fd(template.stdio.2, connection, pipe, data))
         let slots = request.ip ? template.pidSlotsIP : template.pidSlotsLocal
         let code: Int32 = slots.withUnsafeBufferPointer { slotList in
             template.groups.withUnsafeBufferPointer { groupList in
@@ -139,7 +143,7 @@ public final class AcceptSpawner {
                             plan: template.plan, path: template.path, argv: request.strings.argv,
                             envp: request.strings.envp, pidSlots: slotList, fds: fds, scratch: request.strings.scratch,
                             stdio: stdio, groups: groupList, cwd: template.workingDirectory.map { UnsafePointer($0) },
-                            limits: limitList)
+                            root: template.rootDirectory.map { UnsafePointer($0) }, limits: limitList)
                         c.reset_signals = UnsafePointer(resetSignals)
                         c.no_pidfd = 1
                         return cspawn(&c, &result)
@@ -150,17 +154,19 @@ public final class AcceptSpawner {
         let cloneErrno = code == 0 ? 0 : lastErrno()
         OwnedFD.closeRaw(request.connection)
         if pipe >= 0 { OwnedFD.closeRaw(pipe) }
+        if data >= 0 { OwnedFD.closeRaw(data) }
         request.strings.free()
         guard code == 0 else { return InstanceSpawnResult(token: request.token, pid: -1, failedStage: 0, errno: cloneErrno) }
         return InstanceSpawnResult(token: request.token, pid: result.pid, failedStage: result.failed_stage,
                                    errno: result.failed_errno)
     }
 
-    private static func fd(_ choice: InstanceStdio, _ connection: Int32, _ pipe: Int32) -> Int32 {
+    private static func fd(_ choice: InstanceStdio, _ connection: Int32, _ pipe: Int32, _ data: Int32) -> Int32 {
         switch choice {
         case .connection: return connection
         case .fixed(let fd): return fd
         case .ownPipe: return pipe
+        case .ownData: return data
         }
     }
 }

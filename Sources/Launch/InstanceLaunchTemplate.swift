@@ -17,6 +17,8 @@ public enum InstanceStdio {
     case fixed(Int32)
     /// A pipe of the instance's own to usherd (output usherd logs under the instance's name).
     case ownPipe
+    /// StandardInput=data: a memfd of the instance's own, so each reads the data from its start.
+    case ownData
 }
 
 /// One argv or envp entry: shared constant text, or segments filled per connection.
@@ -70,6 +72,7 @@ public final class InstanceLaunchTemplate {
     public let groups: [gid_t]
     public let limits: [cspawn_rlimit]
     public let workingDirectory: UnsafeMutablePointer<CChar>?
+    public let rootDirectory: UnsafeMutablePointer<CChar>?
     /// Output and input fds the stdio refers to, open as long as the unit is.
     public let held: [OwnedFD]
     private var owned: [UnsafeMutablePointer<CChar>] = []
@@ -89,17 +92,18 @@ public final class InstanceLaunchTemplate {
                                          context: context, fd3: passesConnectionAsFD3)
         let arguments = command.noEnvironmentExpansion ? command.arguments
             : CommandExpansion.expand(command.arguments, environment: CommandExpansion.dictionary(ip.entries))
-        var plan = SpawnPlan(path: ServiceLauncher.resolveProgram(command.path), arguments: [], environment: [],
-                             stdio: (-1, -1, -1))
-        ServiceLauncher.applyExecSettings(unit, credentials: credentials, to: &plan)
+        var plan = SpawnPlan(path: ServiceLauncher.resolveProgram(command.path, root: unit.exec.rootDirectory),
+                             arguments: [], environment: [], stdio: (-1, -1, -1))
+        ServiceLauncher.applyExecSettings(unit, credentials: credentials, context: context, to: &plan)
         self.plan = plan
         groups = plan.credentials?.groups ?? []
         limits = plan.limits.map { cspawn_rlimit(resource: $0.resource, soft: $0.soft, hard: $0.hard) }
         path = Self.cString(plan.path)
         workingDirectory = plan.workingDirectory.map(Self.cString)
+        rootDirectory = plan.rootDirectory.map(Self.cString)
         pidSlotsIP = ip.pidSlots.map(Int32.init)
         pidSlotsLocal = local.pidSlots.map(Int32.init)
-        var constants: [UnsafeMutablePointer<CChar>] = [path] + (workingDirectory.map { [$0] } ?? [])
+        var constants: [UnsafeMutablePointer<CChar>] = [path] + [workingDirectory, rootDirectory].compactMap { $0 }
         argv = arguments.map { Self.piece($0, room: 0, constants: &constants) }
         environmentIP = ip.entries.indices.map {
             Self.piece(ip.entries[$0], room: ip.pidSlots.contains($0) ? Int(CSPAWN_PID_DIGITS) : 0, constants: &constants)

@@ -18,6 +18,11 @@ public struct ResolvedInstanceStdio {
         for choice in [stdio.1, stdio.2] { if case .ownPipe = choice { return true } }
         return false
     }
+    /// Whether an instance needs its own copy of StandardInput=data.
+    public var needsOwnData: Bool {
+        if case .ownData = stdio.0 { return true }
+        return false
+    }
 }
 
 extension ServiceLauncher {
@@ -33,15 +38,16 @@ extension ServiceLauncher {
         if wanted == (true, true, true) {
             return ResolvedInstanceStdio(stdio: (.connection, .connection, .connection))
         }
-        let launch = try prepareStdio(unit, context: context)
+        let launch = try prepareStdio(unit, socket: nil, context: context)
         let fixed = launch.plan.stdio
         let captured = launch.captureWriteEnds
         func choice(_ isConnection: Bool, _ fd: Int32) -> InstanceStdio {
             isConnection ? .connection : captured.contains(fd) ? .ownPipe : .fixed(fd)
         }
-        // The unit-wide capture pipes are not used: each instance gets its own.
+        // The unit-wide capture pipes and data memfd are not used: each instance gets its own.
+        let input = exec.standardInput == .data ? InstanceStdio.ownData : choice(wanted.0, fixed.0)
         return ResolvedInstanceStdio(
-            stdio: (choice(wanted.0, fixed.0), choice(wanted.1, fixed.1), choice(wanted.2, fixed.2)),
+            stdio: (input, choice(wanted.1, fixed.1), choice(wanted.2, fixed.2)),
             held: launch.borrowed.filter { !captured.contains($0.raw) },
             journalStream: wanted.1 ? nil : launch.journalStream)
     }

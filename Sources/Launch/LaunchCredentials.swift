@@ -3,18 +3,21 @@
 // usherd, or a journald stream when journald runs. Part of ServiceLauncher.
 import Activation
 import CSystemd
+import Glibc
 import UnitModel
 import UsherSys
 
 public struct ResolvedCredentials {
     public var spawn: SpawnCredentials?
-    public var identity: ServiceIdentity
+    /// USER=, HOME=, … : only with User= or Group=.
+    public var identity: ServiceIdentity?
 }
 
 extension ServiceLauncher {
-    /// nil when neither User= nor Group= is set (or the command has `+`/`!`).
+    /// nil when none of User=, Group=, SupplementaryGroups= is set (or the command has `+`/`!`).
     public static func resolveCredentials(_ exec: ExecContext, privileged: Bool) throws -> ResolvedCredentials? {
-        guard !privileged, exec.user != nil || exec.group != nil else { return nil }
+        guard !privileged else { return nil }
+        guard exec.user != nil || exec.group != nil else { return try supplementaryOnly(exec) }
         let record: UserRecord
         do {
             record = try Users.user(exec.user ?? String(Users.effectiveUID))
@@ -41,35 +44,80 @@ extension ServiceLauncher {
                                    identity: identity)
     }
 
+    /// SupplementaryGroups= without User=/Group=: only setgroups(), uid and gid
+    /// stay usherd's (systemd's enforce_groups()). A non-root usherd cannot.
+    private static func supplementaryOnly(_ exec: ExecContext) throws -> ResolvedCredentials? {
+        guard !exec.supplementaryGroups.isEmpty else { return nil }
+        guard Users.effectiveUID == 0 else {
+            throw LaunchError(description: "Failed to set up credentials: SupplementaryGroups= needs usherd to run as root: Operation not permitted")
+        }
+        do {
+            let groups = try exec.supplementaryGroups.map { try Users.groupID($0) }
+            return ResolvedCredentials(spawn: SpawnCredentials(uid: 0, gid: getegid(), groups: groups), identity: nil)
+        } catch {
+            throw LaunchError(description: "\(error)")
+        }
+    }
+
     /// stdin, stdout, stderr for the plan; capture pipes are returned for OutputCapture.
-    public static func prepareStdio(_ service: ServiceUnit, context: DaemonContext) throws -> PreparedLaunch {
+    /// `socket`: the listener for `socket` streams (inetd style); nil leaves them
+    /// at /dev/null for the caller to replace (Accept=yes puts the connection there).
+    public static func prepareStdio(_ service: ServiceUnit, socket: Int32?, context: DaemonContext) throws -> PreparedLaunch {
         var launch = PreparedLaunch(plan: SpawnPlan(path: "", arguments: [], environment: [],
                                                     stdio: (context.devNullRead.raw, -1, -1)))
-        let stdin = try inputFD(service.exec.standardInput, context: context, launch: &launch)
-        let identifier = service.exec.syslogIdentifier ?? service.name.prefix
-        let stdout = try outputFD(service.exec.standardOutput, stream: "stdout", inherit: stdin,
-                                  identifier: identifier, context: context, launch: &launch)
-        let stderrSetting = service.exec.standardError
+        let exec = service.exec
+        let stdin = try inputFD(exec, socket: socket, context: context, launch: &launch)
+        let identifier = exec.syslogIdentifier ?? service.name.prefix
+        let stdout = try outputFD(effectiveOutput(exec), stream: "stdout", inherit: stdin, socket: socket,
+                                  identifier: identifier, exec: exec, context: context, launch: &launch)
+        let stderrSetting = exec.standardError
         let stderr = stderrSetting == nil || stderrSetting == .inherit ? stdout
-            : try outputFD(stderrSetting, stream: "stderr", inherit: stdout, identifier: identifier,
-                           context: context, launch: &launch)
+            : try outputFD(stderrSetting, stream: "stderr", inherit: stdout, socket: socket, identifier: identifier,
+                           exec: exec, context: context, launch: &launch)
         launch.plan.stdio = (stdin, stdout, stderr)
         return launch
     }
 
-    private static func inputFD(_ input: StandardInput, context: DaemonContext,
-                                launch: inout PreparedLaunch) throws -> Int32 {
-        guard case .file(let path) = input else { return context.devNullRead.raw }
-        let fd = try OwnedFD.open(path, 0)
-        launch.borrowed.append(fd)
-        return fd.raw
+    /// systemd's service_fix_stdio(): stdout left at its default (or `inherit`)
+    /// follows stdin when stdin is a two-way stream (tty, socket), else goes
+    /// to the default (nil: usherd's log pipe); a file or data stdin is never echoed back into.
+    static func effectiveOutput(_ exec: ExecContext) -> StandardOutput? {
+        guard exec.standardOutput == nil || exec.standardOutput == .inherit else { return exec.standardOutput }
+        switch exec.standardInput {
+        case .tty, .ttyForce, .ttyFail, .socket: return .inherit
+        case .null, .data, .file, .fd: return nil
+        }
     }
 
-    private static func outputFD(_ output: StandardOutput?, stream: String, inherit: Int32, identifier: String,
-                                 context: DaemonContext, launch: inout PreparedLaunch) throws -> Int32 {
+    private static func inputFD(_ exec: ExecContext, socket: Int32?, context: DaemonContext,
+                                launch: inout PreparedLaunch) throws -> Int32 {
+        switch exec.standardInput {
+        case .file(let path): return try borrow(OwnedFD.open(path, O_RDONLY), &launch)
+        case .data: return try borrow(OwnedFD.sealedData(exec.standardInputData), &launch)
+        case .socket: return socket ?? context.devNullRead.raw
+        case .tty, .ttyForce, .ttyFail: return try borrow(openTerminal(exec), &launch)
+        case .null, .fd: return context.devNullRead.raw
+        }
+    }
+
+    /// TTYPath= (default /dev/console), read-write; CSpawn makes a tty stdin the controlling terminal.
+    private static func openTerminal(_ exec: ExecContext) throws -> OwnedFD {
+        let path = exec.ttyPath ?? "/dev/console"
+        do {
+            return try OwnedFD.open(path, O_RDWR | O_NOCTTY)
+        } catch {
+            throw LaunchError(description: "Failed to open terminal \(path) (TTYPath=): \(error)")
+        }
+    }
+
+    private static func outputFD(_ output: StandardOutput?, stream: String, inherit: Int32, socket: Int32?,
+                                 identifier: String, exec: ExecContext, context: DaemonContext,
+                                 launch: inout PreparedLaunch) throws -> Int32 {
         switch output {
         case .null: return context.devNullWrite.raw
         case .inherit: return inherit
+        case .socket: return socket ?? context.devNullWrite.raw
+        case .tty: return try borrow(openTerminal(exec), &launch)
         case .file(let path): return try borrow(OwnedFD.openOutputFile(path, append: false, truncate: false), &launch)
         case .append(let path): return try borrow(OwnedFD.openOutputFile(path, append: true, truncate: false), &launch)
         case .truncate(let path): return try borrow(OwnedFD.openOutputFile(path, append: false, truncate: true), &launch)
@@ -81,7 +129,7 @@ extension ServiceLauncher {
                 return borrow(fd, &launch)
             }
             return try capture(stream: stream, &launch)
-        default:
+        case .kmsg, .fd, nil:
             return try capture(stream: stream, &launch)
         }
     }

@@ -35,9 +35,19 @@ public struct DaemonContext {
     public let devNullRead: OwnedFD
     public let devNullWrite: OwnedFD
     public var journalAvailable: Bool
+    /// What a service starts with before its Limit*= (ServiceLimits.defaults), by RLIMIT_* number.
+    public var limitDefaults: [LimitPair]
+    /// usherd's own limits when the context was made (what a child inherits).
+    public var ownLimits: [LimitPair]
+    /// Where RuntimeDirectory= and the others go (the system's or a user manager's bases).
+    public var directoryBases = DirectoryBases.system
 
     public init(notifySocketPath: String?) throws {
         self.notifySocketPath = notifySocketPath
+        ownLimits = ProcessLimits.current()
+        let ceiling = ServiceLimits.ceiling(privileged: ProcessLimits.mayRaiseHardLimits, own: ownLimits,
+                                            kernelOpenFiles: ProcessLimits.kernelOpenFilesCeiling)
+        limitDefaults = ServiceLimits.defaults(startup: ProcessLimits.atStartup, ceiling: ceiling)
         daemonEnvironment = ProcessInfo.processInfo.environment
         lang = daemonEnvironment["LANG"] ?? "C.UTF-8"
         devNullRead = try OwnedFD.devNull(writable: false)
@@ -48,7 +58,9 @@ public struct DaemonContext {
 
 public enum ServiceLauncher {
     /// The main process (ExecStart= number `commandIndex`; several only for
-    /// Type=oneshot): `listeners` are placed at 3… with `fdNames`; NOTIFY_SOCKET
+    /// Type=oneshot): `listeners` are placed at 3… with `fdNames`, or, in
+    /// inetd style (StandardInput=/Output=/Error=socket), the one listener is
+    /// the socket stdio and nothing is passed as LISTEN_FDS. NOTIFY_SOCKET
     /// unless NotifyAccess= is none; WATCHDOG_PID/WATCHDOG_USEC with WatchdogSec=.
     public static func prepareMain(_ service: ServiceUnit, commandIndex: Int = 0, listeners: [Int32], fdNames: [String],
                                    context: DaemonContext) throws -> PreparedLaunch {
@@ -56,43 +68,60 @@ public enum ServiceLauncher {
             throw LaunchError(description: "Service has no ExecStart= setting, which is only allowed for RemainAfterExit=yes services. Refusing.")
         }
         let command = service.execStart[commandIndex]
+        let socket = try inetdSocket(service.exec, listeners: listeners)
         var inputs = EnvironmentInputs()
         let access = ServiceConfig.effectiveNotifyAccess(service)
         inputs.notifySocket = access != .none ? context.notifySocketPath : nil
         inputs.watchdogUSec = service.watchdogSec.map(\.microseconds)
-        inputs.listenFDNames = fdNames
-        return try prepare(service, command: command, inputs: inputs, fds: listeners, context: context)
+        inputs.listenFDNames = socket == nil ? fdNames : []
+        return try prepare(service, command: command, inputs: inputs, fds: socket == nil ? listeners : [],
+                           socket: socket, context: context)
     }
 
     /// A control command (ExecStartPre=, ExecStop=, ExecStopPost=, …): no
     /// listeners and no LISTEN_* (systemd passes fds to ExecStart= only),
     /// MAINPID= when there is a main process, then `extra` (SERVICE_RESULT=…).
+    /// `listeners` matter only in inetd style, where the socket is its stdio too.
     public static func prepareControl(_ service: ServiceUnit, command: CommandLine, mainPID: Int32?,
-                                      extra: [ExtraVariable] = [], context: DaemonContext) throws -> PreparedLaunch {
+                                      extra: [ExtraVariable] = [], listeners: [Int32] = [],
+                                      context: DaemonContext) throws -> PreparedLaunch {
         var inputs = EnvironmentInputs()
         if ServiceConfig.effectiveNotifyAccess(service) == .all { inputs.notifySocket = context.notifySocketPath }
         if let mainPID { inputs.unitEnvironment.append(("MAINPID", String(mainPID))) }
         inputs.unitEnvironment += extra.map { ($0.name, $0.value) }
-        return try prepare(service, command: command, inputs: inputs, fds: [], context: context)
+        let socket = try inetdSocket(service.exec, listeners: listeners)
+        return try prepare(service, command: command, inputs: inputs, fds: [], socket: socket, context: context)
+    }
+
+    /// The socket for StandardInput=/StandardOutput=/StandardError=socket on an
+    /// Accept=no service, which must be fed exactly one (systemd's exec_spawn()
+    /// refuses otherwise, with these words); nil when no stream is `socket`.
+    public static func inetdSocket(_ exec: ExecContext, listeners: [Int32]) throws -> Int32? {
+        guard exec.standardInput == .socket || exec.standardOutput == .socket || exec.standardError == .socket
+        else { return nil }
+        guard listeners.count <= 1 else { throw LaunchError(description: "Got more than one socket.") }
+        guard let socket = listeners.first else { throw LaunchError(description: "Got no socket.") }
+        return socket
     }
 
     private static func prepare(_ service: ServiceUnit, command: CommandLine, inputs base: EnvironmentInputs,
-                                fds: [Int32], context: DaemonContext) throws -> PreparedLaunch {
+                                fds: [Int32], socket: Int32?, context: DaemonContext) throws -> PreparedLaunch {
         let exec = service.exec
         let credentials = try resolveCredentials(exec, privileged: command.fullPrivileges || command.elevate)
-        var launch = try prepareStdio(service, context: context)
+        try createDirectories(exec, context: context)
+        var launch = try prepareStdio(service, socket: socket, context: context)
         let inputs = try environmentInputs(base, service: service, credentials: credentials,
                                            journalStream: launch.journalStream, invocationID: InvocationIDs.next(),
                                            context: context)
         let environment = ServiceEnvironment(inputs)
         let arguments = command.noEnvironmentExpansion ? command.arguments
             : CommandExpansion.expand(command.arguments, environment: CommandExpansion.dictionary(environment.entries))
-        launch.plan.path = resolveProgram(command.path)
+        launch.plan.path = resolveProgram(command.path, root: exec.rootDirectory)
         launch.plan.arguments = arguments
         launch.plan.environment = environment.entries
         launch.plan.pidSlots = environment.pidSlots
         launch.plan.fds = fds
-        applyExecSettings(service, credentials: credentials, to: &launch.plan)
+        applyExecSettings(service, credentials: credentials, context: context, to: &launch.plan)
         return launch
     }
 
@@ -111,36 +140,55 @@ public enum ServiceLauncher {
         inputs.unitEnvironment = base.unitEnvironment + exec.environment
         inputs.fileEnvironment = try readEnvironmentFiles(exec.environmentFiles)
         inputs.unset = exec.unsetEnvironment
+        inputs.directories = try ServiceDirectories.environment(exec, bases: context.directoryBases)
         return inputs
     }
 
     /// The unit's process settings (fd flags, SIGPIPE, credentials, umask, cwd, limits, nice).
-    public static func applyExecSettings(_ service: ServiceUnit, credentials: ResolvedCredentials?, to plan: inout SpawnPlan) {
+    public static func applyExecSettings(_ service: ServiceUnit, credentials: ResolvedCredentials?, context: DaemonContext,
+                                         to plan: inout SpawnPlan) {
         let exec = service.exec
         plan.nonBlocking = service.nonBlocking
         plan.ignoreSIGPIPE = exec.ignoreSIGPIPE
         plan.credentials = credentials?.spawn
         plan.umask = exec.umask
-        plan.workingDirectory = resolveWorkingDirectory(exec.workingDirectory, home: credentials?.identity.home)
+        plan.workingDirectory = resolveWorkingDirectory(exec.workingDirectory, home: credentials?.identity?.home)
         plan.workingDirectoryOptional = exec.workingDirectoryOptional
-        plan.limits = exec.limits.compactMap(spawnLimit)
+        plan.rootDirectory = exec.rootDirectory
+        switch exec.standardInput {
+        case .tty, .ttyFail: plan.controllingTerminal = 1
+        case .ttyForce: plan.controllingTerminal = 2
+        case .null, .socket, .data, .file, .fd: plan.controllingTerminal = 0
+        }
+        plan.limits = ServiceLimits.plan(defaults: context.limitDefaults, own: context.ownLimits, unit: exec.limits)
         plan.nice = exec.nice
     }
 
-    /// A bare program name is searched in the default service PATH (newer systemd does).
-    public static func resolveProgram(_ path: String) -> String {
+    /// RuntimeDirectory= and the others, owned by the unit's User=/Group= even
+    /// for a `+` command (root when neither is set and usherd is root).
+    public static func createDirectories(_ exec: ExecContext, context: DaemonContext) throws {
+        guard exec.directories.values.contains(where: { !$0.paths.isEmpty }) else { return }
+        let unitCredentials = try resolveCredentials(exec, privileged: false)?.spawn
+        let owner = unitCredentials.map { (uid: $0.uid, gid: $0.gid) } ?? (Users.effectiveUID == 0 ? (uid: 0, gid: 0) : nil)
+        try ServiceDirectories.create(exec, bases: context.directoryBases, owner: owner)
+    }
+
+    /// A bare program name is searched in the default service PATH (newer systemd does),
+    /// inside RootDirectory= when one is set: the child execs after chroot.
+    public static func resolveProgram(_ path: String, root: String? = nil) -> String {
         guard !path.hasPrefix("/") else { return path }
         for directory in ServiceEnvironment.defaultPath.split(separator: ":") {
             let candidate = "\(directory)/\(path)"
-            if Users.isExecutable(candidate) { return candidate }
+            if Users.isExecutable((root ?? "") + candidate) { return candidate }
         }
         return path
     }
 
-    /// WorkingDirectory=~ means the user's home; otherwise the path, or "/" by default.
+    /// WorkingDirectory=~ means User='s home (usherd's own user's without User=);
+    /// otherwise the path, or "/" by default.
     public static func resolveWorkingDirectory(_ directory: String?, home: String?) -> String {
         guard let directory else { return "/" }
-        if directory == "~" { return home ?? "/root" }
+        if directory == "~" { return home ?? (try? Users.user(String(Users.effectiveUID)).home) ?? "/" }
         return directory
     }
 
@@ -155,15 +203,5 @@ public enum ServiceLauncher {
             }
         }
         return pairs
-    }
-
-    /// LimitNOFILE= and friends, by the resource's name (with or without "Limit").
-    public static func spawnLimit(_ entry: (key: String, value: ResourceLimit)) -> SpawnLimit? {
-        let name = entry.key.uppercased().replacing("LIMIT", with: "")
-        let resources = ["CPU", "FSIZE", "DATA", "STACK", "CORE", "RSS", "NPROC", "NOFILE", "MEMLOCK", "AS",
-                         "LOCKS", "SIGPENDING", "MSGQUEUE", "NICE", "RTPRIO", "RTTIME"]
-        guard let resource = resources.firstIndex(of: name) else { return nil }
-        return SpawnLimit(resource: Int32(resource), soft: entry.value.soft ?? UInt64.max,
-                          hard: entry.value.hard ?? UInt64.max)
     }
 }

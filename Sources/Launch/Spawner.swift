@@ -15,6 +15,11 @@ public struct SpawnLimit: Sendable, Equatable {
     public var resource: Int32
     public var soft: UInt64
     public var hard: UInt64
+    public init(resource: Int32, soft: UInt64, hard: UInt64) {
+        self.resource = resource
+        self.soft = soft
+        self.hard = hard
+    }
 }
 
 public struct SpawnPlan {
@@ -33,6 +38,10 @@ public struct SpawnPlan {
     public var umask: UInt32 = 0o022
     public var workingDirectory: String?
     public var workingDirectoryOptional = false
+    /// RootDirectory=: the child chroots here before chdir; the path is looked up inside.
+    public var rootDirectory: String?
+    /// StandardInput=tty*: 1 makes stdin the controlling terminal, 2 steals it (tty-force).
+    public var controllingTerminal: Int32 = 0
     public var limits: [SpawnLimit] = []
     public var nice: Int32?
 }
@@ -54,6 +63,7 @@ public enum Spawner {
         let slots = plan.pidSlots.map(Int32.init)
         let path = strings.string(plan.path)
         let cwd = plan.workingDirectory.map { strings.string($0) }
+        let root = plan.rootDirectory.map { strings.string($0) }
         let groups = plan.credentials?.groups ?? []
         var scratch = [Int32](repeating: -1, count: plan.fds.count + 3)
         var limits = plan.limits.map { cspawn_rlimit(resource: $0.resource, soft: $0.soft, hard: $0.hard) }
@@ -65,7 +75,7 @@ public enum Spawner {
                         var request = cspawn_request(
                             plan: plan, path: path, argv: argv, envp: envp, pidSlots: slotList,
                             fds: fds, scratch: scratchList.baseAddress, stdio: plan.stdio,
-                            groups: groupList, cwd: cwd, limits: UnsafeBufferPointer(limitList))
+                            groups: groupList, cwd: cwd, root: root, limits: UnsafeBufferPointer(limitList))
                         return cspawn(&request, &result)
                     }
                 }
@@ -85,7 +95,8 @@ extension cspawn_request {
     init(plan: SpawnPlan, path: UnsafePointer<CChar>, argv: UnsafePointer<UnsafeMutablePointer<CChar>?>,
          envp: UnsafePointer<UnsafeMutablePointer<CChar>?>, pidSlots: UnsafeBufferPointer<Int32>,
          fds: UnsafeBufferPointer<Int32>, scratch: UnsafeMutablePointer<Int32>?, stdio: (Int32, Int32, Int32),
-         groups: UnsafeBufferPointer<UInt32>, cwd: UnsafePointer<CChar>?, limits: UnsafeBufferPointer<cspawn_rlimit>) {
+         groups: UnsafeBufferPointer<UInt32>, cwd: UnsafePointer<CChar>?, root: UnsafePointer<CChar>?,
+         limits: UnsafeBufferPointer<cspawn_rlimit>) {
         self.init()
         self.path = path
         self.argv = argv
@@ -100,6 +111,7 @@ extension cspawn_request {
         self.groups = groups.baseAddress
         n_groups = Int32(groups.count)
         self.cwd = cwd
+        self.root = root
         rlimits = limits.baseAddress
         n_rlimits = Int32(limits.count)
     }
@@ -118,6 +130,7 @@ extension cspawn_request {
         cwd_optional = plan.workingDirectoryOptional ? 1 : 0
         set_nice = plan.nice == nil ? 0 : 1
         nice = plan.nice ?? 0
+        controlling_tty = plan.controllingTerminal
     }
 }
 

@@ -61,6 +61,8 @@ enum Derive {
         if let burst = draft.startLimitBurst { unit.startLimitBurst = burst }
         if !draft.serviceTypeSet && unit.execStart.isEmpty { unit.type = .oneshot }
         if unit.type == .oneshot && !draft.startTimeoutDefined { unit.timeoutStartSec = .infinity }
+        // systemd's service_fix_stdio(): StandardInputText=/Data= without StandardInput= means data.
+        if unit.exec.standardInput == .null && !unit.exec.standardInputData.isEmpty { unit.exec.standardInput = .data }
         if let reason = refusal(of: unit, successAction: draft.successActionSet) {
             diagnostics.append(Diagnostic(severity: .error, unit: unit.name.full, message: reason))
             return nil

@@ -7,7 +7,7 @@ import UnitModel
 enum ExecRows {
     static let v = "Service"
 
-    static let rows: [OptionRow] = credentialRows + environmentRows + streamRows + limitRows + killRows
+    static let rows: [OptionRow] = credentialRows + environmentRows + streamRows + limitRows + killRows + setupRows
 
     /// Exec*= command lines: words split first, then specifiers expanded word by word (systemd's order).
     static func commands(_ section: String, _ key: String, _ dest: String,

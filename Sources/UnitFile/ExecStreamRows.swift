@@ -125,12 +125,35 @@ enum ResourceLimits {
         return .success(ResourceLimit(soft: soft, hard: hard))
     }
 
-    /// nil value means infinity.
+    /// nil value means infinity. Units as systemd's rlimit_parse(): sizes (base 1024) for the
+    /// memory and file sizes, seconds rounded up for CPU, microseconds for RTTIME, nice levels or
+    /// the raw 0…40 for NICE, plain counts for the rest.
     static func value(_ text: String, _ resource: String) -> Result<UInt64?, ValueError> {
         if text == "infinity" { return .success(nil) }
         if sizeResources.contains(resource) { return SizeParser.parse(text).map { Optional($0) } }
-        if resource == "CPU" { return TimeSpanParser.parse(text).map { Optional($0.microseconds / 1_000_000) } }
-        if resource == "RTTIME" { return TimeSpanParser.parse(text, defaultUnit: 1).map { Optional($0.microseconds) } }
-        return ValueParsers.unsigned(text, max: UInt64.max).map { Optional($0) }
+        switch resource {
+        case "CPU":
+            return TimeSpanParser.parse(text).map { span in
+                span.isInfinity ? nil : (span.microseconds + 999_999) / 1_000_000
+            }
+        case "RTTIME":
+            return TimeSpanParser.parse(text, defaultUnit: 1).map { $0.isInfinity ? nil : $0.microseconds }
+        case "NICE":
+            return nice(text).map { Optional($0) }
+        default:
+            return ValueParsers.unsigned(text, max: UInt64.max).map { Optional($0) }
+        }
+    }
+
+    /// RLIMIT_NICE: `+N` (0…19) or `-N` (-20…0) is a nice level, stored as 20 - level; a bare
+    /// number is the raw limit 0…40.
+    static func nice(_ text: String) -> Result<UInt64, ValueError> {
+        if let sign = text.first, sign == "+" || sign == "-" {
+            guard let level = Int(text.dropFirst()).map({ sign == "-" ? -$0 : $0 }) else { return .failure(.invalid) }
+            let allowed = sign == "+" ? 0...19 : -20...0
+            guard allowed.contains(level) else { return .failure(.outOfRange) }
+            return .success(UInt64(20 - level))
+        }
+        return ValueParsers.unsigned(text, max: 40)
     }
 }

@@ -34,6 +34,27 @@ public enum StandardOutput: Sendable, Equatable, Hashable {
     case fd(String)
 }
 
+/// RuntimeDirectory=, StateDirectory=, CacheDirectory=, LogsDirectory=,
+/// ConfigurationDirectory= (systemd.exec(5)), in systemd's order.
+public enum ExecDirectoryKind: String, Sendable, Equatable, Hashable, CaseIterable {
+    case runtime = "Runtime", state = "State", cache = "Cache", logs = "Logs", configuration = "Configuration"
+
+    /// $RUNTIME_DIRECTORY, $STATE_DIRECTORY, …
+    public var environmentName: String { rawValue.uppercased() + "_DIRECTORY" }
+}
+
+/// One kind's relative paths and the mode they are created with (0755 by default).
+public struct ExecDirectories: Sendable, Equatable {
+    public var paths: [String] = []
+    public var mode: UInt32 = 0o755
+    public init() {}
+}
+
+/// RuntimeDirectoryPreserve=: `restart` keeps the directory across automatic restarts only.
+public enum RuntimeDirectoryPreserve: String, Sendable, Equatable, Hashable, CaseIterable {
+    case no, yes, restart
+}
+
 public struct ExecContext: Sendable, Equatable {
     public var user: String?
     public var group: String?
@@ -54,6 +75,14 @@ public struct ExecContext: Sendable, Equatable {
     public var standardError: StandardOutput?
     public var syslogIdentifier: String?
     public var ignoreSIGPIPE = true
+    /// RootDirectory=: chroot before running the command.
+    public var rootDirectory: String?
+    /// StandardInputText= / StandardInputData= accumulated (StandardInput=data).
+    public var standardInputData: [UInt8] = []
+    /// TTYPath= (default /dev/console) for StandardInput=tty and output `tty`.
+    public var ttyPath: String?
+    public var directories: [ExecDirectoryKind: ExecDirectories] = [:]
+    public var runtimeDirectoryPreserve: RuntimeDirectoryPreserve = .no
     public init() {}
 
     public static func == (a: ExecContext, b: ExecContext) -> Bool {
@@ -64,7 +93,9 @@ public struct ExecContext: Sendable, Equatable {
             && a.unsetEnvironment == b.unsetEnvironment && a.umask == b.umask && a.nice == b.nice
             && a.limits == b.limits && a.standardInput == b.standardInput && a.standardOutput == b.standardOutput
             && a.standardError == b.standardError && a.syslogIdentifier == b.syslogIdentifier
-            && a.ignoreSIGPIPE == b.ignoreSIGPIPE
+            && a.ignoreSIGPIPE == b.ignoreSIGPIPE && a.rootDirectory == b.rootDirectory
+            && a.standardInputData == b.standardInputData && a.ttyPath == b.ttyPath && a.directories == b.directories
+            && a.runtimeDirectoryPreserve == b.runtimeDirectoryPreserve
     }
 }
 

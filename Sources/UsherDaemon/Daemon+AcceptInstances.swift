@@ -56,6 +56,8 @@ extension Daemon {
         let launch: InstanceLaunchTemplate
         do {
             launch = try runtime.launch ?? instanceLaunch(runtime, instance: instance)
+            // Each instance, as under systemd: another unit may have removed a shared RuntimeDirectory=.
+            try ServiceLauncher.createDirectories(launch.unit.exec, context: context)
         } catch {
             log(Note(.error, "Failed to start \(runtime.template.name.prefix)@\(instance).service: \(error)"),
                 unit: runtime.unit.name)
@@ -67,9 +69,12 @@ extension Daemon {
                                                           started: realtimeMicroseconds())
         let strings = InstanceStrings(launch, ip: remote != nil, values: values)
         let outputPipe = runtime.stdio.needsOwnPipe ? instanceOutputPipe(runtime, instance: instance) : -1
+        // A failure leaves -1: the child then fails at its stdin step (exit 208), as systemd's would.
+        let inputData = runtime.stdio.needsOwnData
+            ? (try? OwnedFD.sealedData(launch.unit.exec.standardInputData))?.release() ?? -1 : -1
         spawner.submit(InstanceSpawnRequest(token: accept.nextToken, template: launch, ip: remote != nil,
                                             strings: strings, connection: connection.fd.release(),
-                                            outputPipe: outputPipe))
+                                            outputPipe: outputPipe, inputData: inputData))
     }
 
     /// A pipe whose read end usherd watches under the instance's own name (lines kept
@@ -154,6 +159,7 @@ extension Daemon {
 
     /// The instance and everything it started are gone: its connection slot is free.
     func releaseInstance(_ instance: InstanceRecord) {
+        removeInstanceRuntimeDirectories(socket: instance.socket)
         release(source: instance.source, socket: instance.socket)
         if !units.retiring.isEmpty { dropStoppedRetiringUnits() }
         if shuttingDown { finishShutdown() }

@@ -89,6 +89,7 @@ extension Daemon {
         }
         units.services[name]?.sessions = []
         units.services[name]?.alienMain = nil
+        removeRuntimeDirectories(of: name)
         forEachSocket(feeding: name) { deliver(.serviceInactive, to: $0) }
         applyPendingDefinition(name)
         if !units.retiring.isEmpty { dropStoppedRetiringUnits() }
@@ -161,9 +162,10 @@ extension Daemon {
 
     private func spawnControl(_ name: UnitName, command: CommandLine, extra: [ExtraVariable]) {
         guard let runtime = units.services[name] else { return }
+        let listeners = socketsFeeding(runtime.unit).flatMap { $0.listeners.map(\.fd.raw) }
         do {
             let launch = try ServiceLauncher.prepareControl(runtime.unit, command: command, mainPID: runtime.machine.mainPID,
-                                                            extra: extra, context: context)
+                                                            extra: extra, listeners: listeners, context: context)
             let spawned = try spawn(launch, for: name)
             deliver(.controlSpawned(pid: spawned.pid), toService: name)
         } catch {

@@ -74,6 +74,7 @@ public final class Daemon {
         self.makeInstanceSpawner = makeInstanceSpawner
         loader = UnitLoader(directories: options.unitDirectories, specifiers: options.specifierContext())
         context = try DaemonContext(notifySocketPath: nil)
+        context.directoryBases = options.directoryBases
         output = OutputCapture(logger: logger, journal: journal)
     }
 

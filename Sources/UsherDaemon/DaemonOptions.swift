@@ -3,6 +3,7 @@
 // the mode it is created with, and who may change state over the control socket.
 import ControlProtocol
 import Glibc
+import Launch
 import UnitFile
 import UsherSys
 
@@ -48,6 +49,18 @@ public struct DaemonOptions: Sendable {
     /// 0755 for the system instance run by root (services with User= must
     /// reach the notify socket), 0700 otherwise: every service runs as this uid.
     public var runtimeDirectoryMode: UInt32 { !userManager && Users.effectiveUID == 0 ? 0o755 : 0o700 }
+
+    /// Bases of RuntimeDirectory= and the others: /run, /var/lib, … for root's
+    /// system instance; a user manager's XDG directories otherwise, as systemd --user.
+    public var directoryBases: DirectoryBases {
+        if !userManager && Users.effectiveUID == 0 { return .system }
+        var environment: [String: String] = [:]
+        for name in ["XDG_RUNTIME_DIR", "XDG_CONFIG_HOME", "XDG_CACHE_HOME", "HOME"] {
+            if let value = getenv(name) { environment[name] = String(cString: value) }
+        }
+        let home = environment["HOME"] ?? (try? Users.user(String(Users.effectiveUID)).home) ?? "/"
+        return .user(environment: environment, home: home)
+    }
 
     /// Where the control socket goes once the runtime directory is known.
     public func controlSocket(inRuntimeDirectory directory: String) -> String {

@@ -59,6 +59,12 @@ public final class OwnedFD: @unchecked Sendable, CustomStringConvertible {
         return (OwnedFD(adopting: ends[0]), OwnedFD(adopting: ends[1]))
     }
 
+    /// A read-only fd at offset 0 of a sealed memfd holding `bytes` (StandardInput=data).
+    public static func sealedData(_ bytes: [UInt8]) throws -> OwnedFD {
+        let fd = try sysCall("memfd_create", "stdin data") { bytes.withUnsafeBytes { usher_sealed_data_fd($0.baseAddress, $0.count) } }
+        return OwnedFD(adopting: fd)
+    }
+
     /// Opens a path CLOEXEC.
     public static func open(_ path: String, _ flags: Int32, mode: mode_t = 0) throws -> OwnedFD {
         let fd = try sysCall("open", path) { Glibc.open(path, flags | O_CLOEXEC, mode) }

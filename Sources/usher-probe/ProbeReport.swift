@@ -34,6 +34,26 @@ struct ProbeReport {
         object["cwd"] = state.cwd
         object["uid_gid"] = [Int(state.uid), Int(state.gid)]
         object["ppid"] = Int(state.parentPID)
+        object["limits"] = ProbeReport.limits()
+        object["nice"] = Int(getpriority(__priority_which_t(PRIO_PROCESS.rawValue), 0))
+        object["groups"] = ProbeReport.supplementaryGroups()
+    }
+
+    /// Every RLIMIT_* by its Limit*= name: [soft, hard], -1 for infinity.
+    static func limits() -> [String: [Int64]] {
+        let names = ["CPU", "FSIZE", "DATA", "STACK", "CORE", "RSS", "NPROC", "NOFILE", "MEMLOCK", "AS",
+                     "LOCKS", "SIGPENDING", "MSGQUEUE", "NICE", "RTPRIO", "RTTIME"]
+        var result: [String: [Int64]] = [:]
+        for (index, pair) in ProcessLimits.current().enumerated() where index < names.count {
+            result[names[index]] = [pair.soft, pair.hard].map { $0 == UInt64.max ? -1 : Int64(clamping: $0) }
+        }
+        return result
+    }
+
+    static func supplementaryGroups() -> [Int] {
+        var groups = [gid_t](repeating: 0, count: 256)
+        let count = getgroups(Int32(groups.count), &groups)
+        return count < 0 ? [] : groups.prefix(Int(count)).map { Int($0) }.sorted()
     }
 
     mutating func record(_ action: [String: Any]) { actions.append(action) }

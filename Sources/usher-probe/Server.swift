@@ -1,7 +1,8 @@
 // The probe's serving loop: waits on every passed fd until the deadline (or
 // just what is pending when the deadline has passed), accepting stream
 // connections and answering "ok <fd> <name>\n", echoing "ok\n" to datagrams,
-// or answering "ok\n" on fd 0 when started inetd style.
+// or answering "ok\n" on fd 0 when started inetd style (fd 0 a connection),
+// and serving fd 0 like a passed fd in inetd "wait" style (fd 0 the listener).
 // Also the --flood-bytes writer used to test output capture under load.
 import Foundation
 import UsherSys
@@ -25,7 +26,13 @@ struct Server {
     /// Inetd style (StandardInput=socket): fd 0 is the connection; read the
     /// request and answer "ok\n" on it. nil when fd 0 is not a connected socket.
     static func answerInetdConnection() -> [String: Any]? {
-        guard (try? SocketOptionName.acceptConnections.get(0)) == 0 else { return nil }
+        guard let type = try? SocketOptionName.type.get(0) else { return nil }
+        let listening = (try? SocketOptionName.acceptConnections.get(0)) == 1
+        // Inetd "wait" style (Accept=no, StandardInput=socket): fd 0 is the listener itself.
+        if listening || type == Int32(SOCK_DGRAM.rawValue) {
+            guard BlockingIO.waitReadable(0, milliseconds: 2000) else { return ["action": "none", "fd": 0] }
+            return Server(names: []).handle(0, name: "stdin")
+        }
         let request = BlockingIO.readSome(0, milliseconds: 200)
         let written = (try? BlockingIO.writeAll(0, Array("ok\n".utf8))) != nil
         return ["action": "write-ok-to-connection", "fd": 0, "result": written ? 3 : -1,
@@ -36,7 +43,7 @@ struct Server {
         fds.contains { BlockingIO.waitReadable($0, milliseconds: milliseconds / Int32(max(1, fds.count))) }
     }
 
-    private func handle(_ fd: Int32, name: String) -> [String: Any] {
+    func handle(_ fd: Int32, name: String) -> [String: Any] {
         let listening = (try? SocketOptionName.acceptConnections.get(fd)) == 1
         guard listening else {
             let data = (try? BlockingIO.echoDatagram(fd, reply: Array("ok\n".utf8))) ?? []

@@ -105,4 +105,7 @@ do {
 } catch {
     print("usherd: fatal: unable to block signals: \(error)")
 }
+// Services start from the limits usherd was started with (ProcessLimits.atStartup
+// records them here), not from the higher RLIMIT_NOFILE usherd takes for itself.
+ProcessLimits.raiseOpenFiles()
 Usherd.main()

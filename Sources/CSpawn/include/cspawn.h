@@ -23,6 +23,7 @@ enum cspawn_stage {
     CSPAWN_STAGE_STDIN = 208,
     CSPAWN_STAGE_STDOUT = 209,
     CSPAWN_STAGE_GROUP = 216,
+    CSPAWN_STAGE_CHROOT = 214,
     CSPAWN_STAGE_USER = 217,
     CSPAWN_STAGE_SETSID = 220,
     CSPAWN_STAGE_STDERR = 222,
@@ -72,6 +73,13 @@ struct cspawn_request {
      * these (the ones not at SIG_DFL in the parent): saves ~60 system calls. */
     const sigset_t *reset_signals;
     int no_pidfd;                 /* 1: no CLONE_PIDFD (result->pidfd stays -1) */
+    /* Added for process setup (issue 12): RootDirectory=. Non-NULL: chroot()
+     * there before chdir, so cwd and the exec path are looked up inside it. */
+    const char *root;
+    /* Added for process setup (issue 12): StandardInput=tty*. 1: make fd 0
+     * the controlling terminal (TIOCSCTTY) after setsid; 2: steal it from
+     * another session (tty-force). 0: leave it. */
+    int controlling_tty;
 };
 
 struct cspawn_result {

@@ -8,6 +8,8 @@
 #include <sys/socket.h>
 
 int usher_pipe2(int fds[2], int flags);
+/* A sealed, read-only memfd holding `length` bytes at offset 0 (StandardInput=data), or -1. */
+int usher_sealed_data_fd(const void *data, size_t length);
 int usher_accept4(int fd, struct sockaddr *addr, socklen_t *len, int flags);
 int usher_pidfd_send_signal(int pidfd, int sig);
 int usher_pidfd_open(pid_t pid);

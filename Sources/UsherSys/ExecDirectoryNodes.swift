@@ -1,0 +1,65 @@
+// The filesystem side of RuntimeDirectory= and its siblings: create a
+// service's directory (parents 0755) with its mode whatever the umask, hand
+// it and what it holds to the service's owner, and remove a whole tree
+// without following symbolic links out of it.
+import Glibc
+
+public enum ExecDirectoryNodes {
+    /// Creates `path` (and missing parents, 0755) or keeps the existing
+    /// directory, sets `mode`, and when `owner` is given makes it the owner of
+    /// the directory and, if the directory was someone else's, of everything in it.
+    public static func ensure(_ path: String, mode: UInt32, owner: (uid: UInt32, gid: UInt32)?) throws {
+        try makeParents(of: path)
+        if mkdir(path, 0o700) != 0 && errno != EEXIST {
+            throw SystemError(call: "mkdir", object: path, errno: errno)
+        }
+        var st = stat()
+        _ = try sysCall("lstat", path) { lstat(path, &st) }
+        guard (st.st_mode & S_IFMT) == S_IFDIR else { throw SystemError(call: "mkdir", object: path, errno: ENOTDIR) }
+        _ = try sysCall("chmod", path) { chmod(path, mode_t(mode)) }
+        guard let owner, st.st_uid != owner.uid || st.st_gid != owner.gid else { return }
+        try chownTree(path, uid: owner.uid, gid: owner.gid)
+    }
+
+    private static func makeParents(of path: String) throws {
+        var prefix = ""
+        let parts = path.split(separator: "/")
+        for part in parts.dropLast() {
+            prefix += "/" + part
+            if mkdir(prefix, 0o755) != 0 && errno != EEXIST {
+                throw SystemError(call: "mkdir", object: prefix, errno: errno)
+            }
+        }
+    }
+
+    /// lchown of `path` and, for a directory, everything below it.
+    static func chownTree(_ path: String, uid: UInt32, gid: UInt32) throws {
+        _ = try sysCall("lchown", path) { lchown(path, uid, gid) }
+        for entry in try children(of: path) { try chownTree(path + "/" + entry, uid: uid, gid: gid) }
+    }
+
+    /// Removes `path` and everything in it; symbolic links are removed, never followed.
+    public static func removeTree(_ path: String) throws {
+        for entry in try children(of: path) { try removeTree(path + "/" + entry) }
+        var st = stat()
+        guard lstat(path, &st) == 0 else { return }
+        let isDirectory = (st.st_mode & S_IFMT) == S_IFDIR
+        _ = try sysCall(isDirectory ? "rmdir" : "unlink", path) { isDirectory ? rmdir(path) : unlink(path) }
+    }
+
+    /// Names in `path` when it is a real directory (not a link to one); [] otherwise.
+    private static func children(of path: String) throws -> [String] {
+        var st = stat()
+        guard lstat(path, &st) == 0, (st.st_mode & S_IFMT) == S_IFDIR else { return [] }
+        guard let directory = opendir(path) else { throw SystemError(call: "opendir", object: path, errno: errno) }
+        defer { closedir(directory) }
+        var names: [String] = []
+        while let entry = readdir(directory) {
+            let name = withUnsafeBytes(of: entry.pointee.d_name) { raw in
+                String(decoding: raw.prefix(while: { $0 != 0 }), as: UTF8.self)
+            }
+            if name != "." && name != ".." { names.append(name) }
+        }
+        return names
+    }
+}

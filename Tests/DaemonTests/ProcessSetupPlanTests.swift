@@ -1,0 +1,74 @@
+// Pure parts of a service's process set-up: the default limits (systemd's
+// NOFILE and MEMLOCK, the rest from usherd's start, capped at what usherd may
+// grant) and what a child must set; the directory bases of the system and a
+// user manager; stdout following a two-way stdin; the one-socket rule.
+import XCTest
+import Launch
+import UnitModel
+import UsherSys
+
+final class ProcessSetupPlanTests: XCTestCase {
+    private let started = (0..<16).map { LimitPair(soft: UInt64($0) + 100, hard: UInt64($0) + 200) }
+
+    func testDefaultsAreSystemdsNofileAndMemlockAndUsherdsStartingLimitsOtherwise() {
+        let defaults = ServiceLimits.defaults(startup: started, ceiling: { _ in UInt64.max })
+        XCTAssertEqual(defaults[7], LimitPair(soft: 1024, hard: 524_288))
+        XCTAssertEqual(defaults[8], LimitPair(soft: 8 << 20, hard: 8 << 20))
+        XCTAssertEqual(defaults[3], started[3])
+    }
+
+    func testHardLimitsAreCappedAtWhatUsherdMayGrant() {
+        let ceiling = ServiceLimits.ceiling(privileged: false, own: started, kernelOpenFiles: 1 << 20)
+        let defaults = ServiceLimits.defaults(startup: started, ceiling: ceiling)
+        XCTAssertEqual(defaults[7], LimitPair(soft: 207, hard: 207), "a non-root usherd's own hard NOFILE caps both")
+        let root = ServiceLimits.ceiling(privileged: true, own: started, kernelOpenFiles: 4096)
+        XCTAssertEqual(ServiceLimits.defaults(startup: started, ceiling: root)[7], LimitPair(soft: 1024, hard: 4096))
+    }
+
+    func testAChildSetsOnlyWhatDiffersFromUsherdThenTheUnitsLimits() {
+        var own = started
+        own[7] = LimitPair(soft: 1 << 20, hard: 1 << 20)
+        var defaults = started
+        defaults[7] = LimitPair(soft: 1024, hard: 524_288)
+        let plan = ServiceLimits.plan(defaults: defaults, own: own, unit: ["CORE": ResourceLimit(soft: nil, hard: nil)])
+        XCTAssertEqual(plan, [SpawnLimit(resource: 4, soft: UInt64.max, hard: UInt64.max),
+                              SpawnLimit(resource: 7, soft: 1024, hard: 524_288)])
+    }
+
+    func testDirectoryBasesOfTheSystemAndOfAUserManager() {
+        XCTAssertEqual(DirectoryBases.system.bases[.logs], "/var/log")
+        let user = DirectoryBases.user(environment: ["XDG_RUNTIME_DIR": "/run/user/7", "XDG_CACHE_HOME": "relative"],
+                                       home: "/home/u")
+        XCTAssertEqual(user.bases[.runtime], "/run/user/7")
+        XCTAssertEqual(user.bases[.state], "/home/u/.config")
+        XCTAssertEqual(user.bases[.logs], "/home/u/.config/log")
+        XCTAssertEqual(user.bases[.cache], "/home/u/.cache", "a relative XDG value is ignored")
+        var exec = ExecContext()
+        exec.directories[.runtime, default: ExecDirectories()].paths = ["a"]
+        let noRuntime = DirectoryBases.user(environment: [:], home: "/home/u")
+        XCTAssertThrowsError(try ServiceDirectories.environment(exec, bases: noRuntime))
+    }
+
+    func testRuntimeDirectoryRemovalFollowsPreserve() {
+        var exec = ExecContext()
+        XCTAssertTrue(ServiceDirectories.removesRuntime(exec, restarting: true))
+        exec.runtimeDirectoryPreserve = .restart
+        XCTAssertFalse(ServiceDirectories.removesRuntime(exec, restarting: true))
+        XCTAssertTrue(ServiceDirectories.removesRuntime(exec, restarting: false))
+        exec.runtimeDirectoryPreserve = .yes
+        XCTAssertFalse(ServiceDirectories.removesRuntime(exec, restarting: false))
+    }
+
+    func testSocketStdioNeedsExactlyOneSocket() throws {
+        var exec = ExecContext()
+        XCTAssertNil(try ServiceLauncher.inetdSocket(exec, listeners: [5, 6]))
+        exec.standardInput = .socket
+        XCTAssertEqual(try ServiceLauncher.inetdSocket(exec, listeners: [5]), 5)
+        XCTAssertThrowsError(try ServiceLauncher.inetdSocket(exec, listeners: [5, 6])) {
+            XCTAssertEqual("\($0)", "Got more than one socket.")
+        }
+        XCTAssertThrowsError(try ServiceLauncher.inetdSocket(exec, listeners: [])) {
+            XCTAssertEqual("\($0)", "Got no socket.")
+        }
+    }
+}
