@@ -158,6 +158,8 @@ static int child_main(void *argument) {
     child_reset_signals(r, context);
     if (r->new_session && setsid() < 0) child_fail(context, CSPAWN_STAGE_SETSID);
     child_set_limits(r, context);
+    int stage = r->privileges == NULL ? CSPAWN_OK : cspawn_privileges_before_credentials(r->privileges);
+    if (stage != CSPAWN_OK) child_fail(context, stage);
     child_set_credentials(r, context);
     umask(r->umask);
     /* WorkingDirectory=-PATH that is missing: systemd's service then runs in
@@ -171,6 +173,8 @@ static int child_main(void *argument) {
     pid_t self = (pid_t)syscall(SYS_getpid);
     for (int i = 0; i < r->n_pid_slots; i++) child_write_pid(r->envp[r->pid_slots[i]], self);
     child_cloexec_rest(3 + r->n_fds, context);
+    stage = r->privileges == NULL ? CSPAWN_OK : cspawn_privileges_before_exec(r->privileges);
+    if (stage != CSPAWN_OK) child_fail(context, stage);
 
     execve(r->path, r->argv, r->envp);
     child_fail(context, CSPAWN_STAGE_EXEC);

@@ -35,6 +35,8 @@ public struct DaemonContext {
     public let devNullRead: OwnedFD
     public let devNullWrite: OwnedFD
     public var journalAvailable: Bool
+    /// DynamicUser= uids, shared by every launch of this daemon.
+    public let dynamicUsers = DynamicUsers()
 
     public init(notifySocketPath: String?) throws {
         self.notifySocketPath = notifySocketPath
@@ -72,8 +74,9 @@ public enum ServiceLauncher {
 
     private static func prepare(_ service: ServiceUnit, command: CommandLine, inputs base: EnvironmentInputs,
                                 fds: [Int32], context: DaemonContext) throws -> PreparedLaunch {
-        let exec = service.exec
-        let credentials = try resolveCredentials(exec, privileged: command.fullPrivileges || command.elevate)
+        let privileged = command.fullPrivileges || command.elevate
+        let dynamic = try acquireDynamicUser(service, owner: service.name.full, privileged: privileged, context: context)
+        let credentials = try resolveCredentials(service.exec, privileged: privileged, dynamic: dynamic)
         var launch = try prepareStdio(service, context: context)
         let inputs = try environmentInputs(base, service: service, credentials: credentials,
                                            journalStream: launch.journalStream, invocationID: InvocationIDs.next(),
@@ -86,7 +89,7 @@ public enum ServiceLauncher {
         launch.plan.environment = environment.entries
         launch.plan.pidSlots = environment.pidSlots
         launch.plan.fds = fds
-        applyExecSettings(service, credentials: credentials, to: &launch.plan)
+        try applyExecSettings(service, credentials: credentials, fullPrivileges: command.fullPrivileges, to: &launch.plan)
         return launch
     }
 
@@ -108,8 +111,10 @@ public enum ServiceLauncher {
         return inputs
     }
 
-    /// The unit's process settings (fd flags, SIGPIPE, credentials, umask, cwd, limits, nice).
-    public static func applyExecSettings(_ service: ServiceUnit, credentials: ResolvedCredentials?, to plan: inout SpawnPlan) {
+    /// The unit's process settings (fd flags, SIGPIPE, credentials, umask, cwd, limits, nice, and the
+    /// privileges and system call restrictions, which a `+` command runs without, as in systemd).
+    public static func applyExecSettings(_ service: ServiceUnit, credentials: ResolvedCredentials?, fullPrivileges: Bool,
+                                         to plan: inout SpawnPlan) throws {
         let exec = service.exec
         plan.nonBlocking = service.nonBlocking
         plan.ignoreSIGPIPE = exec.ignoreSIGPIPE
@@ -119,6 +124,7 @@ public enum ServiceLauncher {
         plan.workingDirectoryOptional = exec.workingDirectoryOptional
         plan.limits = exec.limits.compactMap(spawnLimit)
         plan.nice = exec.nice
+        plan.privileges = fullPrivileges ? nil : try SpawnPrivileges.prepared(exec.privileges, credentials: plan.credentials)
     }
 
     /// A bare program name is searched in the default service PATH (newer systemd does).

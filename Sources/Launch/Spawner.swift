@@ -35,6 +35,8 @@ public struct SpawnPlan {
     public var workingDirectoryOptional = false
     public var limits: [SpawnLimit] = []
     public var nice: Int32?
+    /// Capabilities, no_new_privs and seccomp programs; nil restricts nothing.
+    public var privileges: SpawnPrivileges?
 }
 
 public struct SpawnOutcome {
@@ -105,7 +107,7 @@ extension cspawn_request {
     }
 
     /// The plan's scalar settings (fd flags, signals, session, credentials, umask,
-    /// cwd policy, nice), shared by the Accept=no and Accept=yes spawners. Pointer
+    /// cwd policy, nice, the prepared privileges), shared by the Accept=no and Accept=yes spawners. Pointer
     /// fields (strings, groups, limits) stay with the caller, who owns their lifetime.
     public mutating func applyProcessSettings(of plan: SpawnPlan) {
         nonblock = plan.nonBlocking.map { $0 ? 1 : 0 } ?? -1
@@ -118,6 +120,7 @@ extension cspawn_request {
         cwd_optional = plan.workingDirectoryOptional ? 1 : 0
         set_nice = plan.nice == nil ? 0 : 1
         nice = plan.nice ?? 0
+        privileges = plan.privileges.map { UnsafePointer($0.pointer) }
     }
 }
 

@@ -58,6 +58,7 @@ enum Derive {
         if let interval = draft.startLimitInterval { unit.startLimitInterval = interval }
         if let burst = draft.startLimitBurst { unit.startLimitBurst = burst }
         if !draft.serviceTypeSet && unit.execStart.isEmpty { unit.type = .oneshot }
+        PrivilegeRows.deriveDynamicUser(&unit)
         if let reason = refusal(of: unit, successAction: draft.successActionSet) {
             diagnostics.append(Diagnostic(severity: .error, unit: unit.name.full, message: reason))
             return nil

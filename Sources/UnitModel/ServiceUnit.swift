@@ -54,6 +54,8 @@ public struct ExecContext: Sendable, Equatable {
     public var standardError: StandardOutput?
     public var syslogIdentifier: String?
     public var ignoreSIGPIPE = true
+    /// Capabilities, NoNewPrivileges=, DynamicUser= and the system call restrictions.
+    public var privileges = PrivilegeSettings()
     public init() {}
 
     public static func == (a: ExecContext, b: ExecContext) -> Bool {
@@ -64,7 +66,7 @@ public struct ExecContext: Sendable, Equatable {
             && a.unsetEnvironment == b.unsetEnvironment && a.umask == b.umask && a.nice == b.nice
             && a.limits == b.limits && a.standardInput == b.standardInput && a.standardOutput == b.standardOutput
             && a.standardError == b.standardError && a.syslogIdentifier == b.syslogIdentifier
-            && a.ignoreSIGPIPE == b.ignoreSIGPIPE
+            && a.ignoreSIGPIPE == b.ignoreSIGPIPE && a.privileges == b.privileges
     }
 }
 

@@ -73,6 +73,7 @@ extension Daemon {
         units.services[name]?.pidfd = nil
         units.services[name]?.sessions = []
         units.services[name]?.alienMain = nil
+        context.dynamicUsers.release(owner: name.full)
         forEachSocket(feeding: name) { deliver(.serviceInactive, to: $0) }
         applyPendingDefinition(name)
         if !units.retiring.isEmpty { dropStoppedRetiringUnits() }

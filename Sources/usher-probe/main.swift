@@ -2,10 +2,17 @@
 // real sd_listen_fds_with_names() from libsystemd, writes a JSON report
 // (argv, environment in order, every open fd, process state) to --dir, then
 // serves what is pending: accept → "ok <fd> <name>\n", datagram → "ok\n".
-// Flags shape its behaviour for tests (see Options).
+// Flags shape its behaviour for tests (see Options); `usher-probe sys` tries
+// system calls instead (SysProbe).
 import CSystemd
 import Foundation
 import UsherSys
+
+// `usher-probe sys …` tries system calls for the sandboxing tests (SysProbe.swift),
+// before anything else runs.
+if CommandLine.arguments.count > 1 && CommandLine.arguments[1] == "sys" {
+    exit(SysProbe.run(Array(CommandLine.arguments.dropFirst(2))))
+}
 
 struct Options {
     var directory = "."
