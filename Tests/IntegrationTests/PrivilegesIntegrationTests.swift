@@ -217,6 +217,46 @@ final class PrivilegesIntegrationTests: XCTestCase {
         XCTAssertEqual(try harness.stop(), 0)
     }
 
+    /// The filter is compiled once for the template; every instance runs under it.
+    func testAcceptYesInstancesRunUnderTheTemplatesRestrictions() throws {
+        try requireRoot()
+        let harness = try UsherdHarness()
+        try FileManager.default.setAttributes([.posixPermissions: 0o777], ofItemAtPath: harness.outDirectory)
+        let port = try harness.serve("inst", accept: true, service: """
+            [Service]
+            StandardInput=socket
+            RestrictAddressFamilies=AF_UNIX
+            CapabilityBoundingSet=CAP_NET_BIND_SERVICE
+            SystemCallFilter=@system-service
+            SystemCallErrorNumber=EPERM
+            ExecStart=\(UsherdHarness.probePath) sys --dir \(harness.outDirectory) --label inst-%i socket-unix socket-inet6 ptrace status
+            """)
+        for round in 1...2 {
+            _ = try? Client.tcp(port: port)
+            try eventually("instance \(round) finished its checks", timeout: 15) {
+                reportsDone(harness, prefix: "inst-") >= round
+            }
+        }
+        for report in sysReports(harness, prefix: "inst-") {
+            XCTAssertEqual(report["socket-unix"], "0")
+            XCTAssertEqual(report["socket-inet6"], "\(Self.eafnosupport)")
+            XCTAssertEqual(report["ptrace"], "\(Self.eperm)")
+            XCTAssertEqual(report["status.CapBnd"], "0000000000000400")
+        }
+        XCTAssertEqual(try harness.stop(), 0)
+    }
+
+    func sysReports(_ harness: UsherdHarness, prefix: String) -> [[String: String]] {
+        let files = (try? FileManager.default.contentsOfDirectory(atPath: harness.outDirectory)) ?? []
+        return files.filter { $0.hasPrefix(prefix) && $0.hasSuffix(".sys") }.map {
+            sysReport(harness, String($0.dropLast(4)))
+        }
+    }
+
+    func reportsDone(_ harness: UsherdHarness, prefix: String) -> Int {
+        sysReports(harness, prefix: prefix).filter { $0["done"] != nil }.count
+    }
+
     let DynamicUserRange: ClosedRange<UInt32> = 61184...65519
 
     /// A port below 1024 nothing listens on (root can check by binding it).
