@@ -98,6 +98,10 @@ public enum SeccompCompiler {
         guard let context = seccomp_init(defaultAction) else { throw LaunchError(description: "seccomp_init failed") }
         defer { seccomp_release(context) }
         try configureArchitectures(context, settings.systemCallArchitectures)
+        // A binary tree of system call numbers instead of libseccomp's default linear chain: the
+        // kernel walks the program for every call number when it loads it (its action cache), and
+        // that walk, paid by every spawn, shrinks from O(calls) to O(log calls) per number.
+        _ = seccomp_attr_set(context, SCMP_FLTATR_CTL_OPTIMIZE, 2)
         for rule in rules {
             let number = seccomp_syscall_resolve_name(rule.syscall)
             // __NR_SCMP_ERROR: a name libseccomp does not know; systemd skips those too.
