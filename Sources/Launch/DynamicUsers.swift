@@ -2,8 +2,9 @@
 // taken when a service starts and given back when it stops. A name (User=,
 // or the unit's prefix) holds one uid while any owner (a service, an Accept=yes
 // launch template) uses it. A uid is free when no passwd or group entry has
-// it and no usherd has claimed it: the claim is a file named by the uid in
-// the claims directory (O_EXCL), removed on release.
+// it, no process runs under it (another manager's dynamic user, a leftover)
+// and no claim file names it: a claim is a file named by the uid in the
+// claims directory (O_EXCL), removed on release.
 import FoundationEssentials
 import Glibc
 import UsherSys
@@ -22,11 +23,14 @@ public final class DynamicUsers: @unchecked Sendable {
 
     public init() {}
 
+    /// Claims left there are stale (the runtime directory is this usherd's alone, by its lock)
+    /// and are removed.
     public func setClaimsDirectory(_ path: String) {
         lock.lock()
         defer { lock.unlock() }
         claims = path
         _ = try? FileNodes.makeParents(of: path + "/x", mode: 0o755)
+        for name in directoryEntryNames(path) where UInt32(name) != nil { try? FileNodes.unlink("\(path)/\(name)") }
     }
 
     /// The uid of `name`, allocated on first use; `owner` is recorded so that one
@@ -76,8 +80,14 @@ public final class DynamicUsers: @unchecked Sendable {
         return range.lowerBound + hash % UInt32(range.count)
     }
 
+    /// The uids that own a process now (the owners of the /proc/PID directories).
+    static func processOwners() -> Set<UInt32> {
+        Set(numericDirectoryEntries("/proc").compactMap { try? FileNodes.status("/proc/\($0)").uid }
+            .filter { range.contains($0) })
+    }
+
     private func claimFree(startingAt first: UInt32) -> UInt32? {
-        let inUse = Set(held.values.map(\.uid))
+        let inUse = Set(held.values.map(\.uid)).union(Self.processOwners())
         let count = UInt32(Self.range.count)
         for step in 0..<count {
             let uid = Self.range.lowerBound + (first - Self.range.lowerBound + step) % count
