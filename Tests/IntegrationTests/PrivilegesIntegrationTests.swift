@@ -217,19 +217,21 @@ final class PrivilegesIntegrationTests: XCTestCase {
         XCTAssertEqual(try harness.stop(), 0)
     }
 
-    /// The filter is compiled once for the template; every instance runs under it.
-    func testAcceptYesInstancesRunUnderTheTemplatesRestrictions() throws {
+    /// The filter is compiled once for the template; every instance runs under it, as the
+    /// template's one dynamic user.
+    func testAcceptYesInstancesRunUnderTheTemplatesRestrictionsAndDynamicUser() throws {
         try requireRoot()
         let harness = try UsherdHarness()
         try FileManager.default.setAttributes([.posixPermissions: 0o777], ofItemAtPath: harness.outDirectory)
         let port = try harness.serve("inst", accept: true, service: """
             [Service]
             StandardInput=socket
+            DynamicUser=yes
             RestrictAddressFamilies=AF_UNIX
             CapabilityBoundingSet=CAP_NET_BIND_SERVICE
             SystemCallFilter=@system-service
             SystemCallErrorNumber=EPERM
-            ExecStart=\(UsherdHarness.probePath) sys --dir \(harness.outDirectory) --label inst-%i socket-unix socket-inet6 ptrace status
+            ExecStart=\(UsherdHarness.probePath) sys --dir \(harness.outDirectory) --label inst-%i uid socket-unix socket-inet6 ptrace status
             """)
         for round in 1...2 {
             _ = try? Client.tcp(port: port)
@@ -237,7 +239,11 @@ final class PrivilegesIntegrationTests: XCTestCase {
                 reportsDone(harness, prefix: "inst-") >= round
             }
         }
-        for report in sysReports(harness, prefix: "inst-") {
+        let reports = sysReports(harness, prefix: "inst-")
+        let uids = Set(reports.compactMap { $0["uid"].flatMap { UInt32($0) } })
+        XCTAssertEqual(uids.count, 1, "\(uids)")
+        XCTAssertTrue(uids.allSatisfy(DynamicUserRange.contains), "\(uids)")
+        for report in reports {
             XCTAssertEqual(report["socket-unix"], "0")
             XCTAssertEqual(report["socket-inet6"], "\(Self.eafnosupport)")
             XCTAssertEqual(report["ptrace"], "\(Self.eperm)")
