@@ -15,6 +15,8 @@ enum SeccompRestrictions {
         if settings.protectClock { deny(SyscallGroups.expand("@clock") ?? [], eperm) }
         if settings.denyKernelModuleCalls { deny(SyscallGroups.expand("@module") ?? [], eperm) }
         if settings.denyKernelLogCalls { deny(["syslog"], eperm) }
+        if settings.denyRawIOCalls { deny(SyscallGroups.expand("@raw-io") ?? [], eperm) }
+        if settings.denyHostnameCalls { deny(["sethostname", "setdomainname"], eperm) }
         // Flags behind a pointer cannot be checked: ENOSYS makes glibc fall back to clone()/openat().
         if settings.restrictNamespaces.map({ $0 != NamespaceTypes.all }) == true { deny(["clone3"], enosys) }
         if settings.restrictSUIDSGID { deny(["openat2"], enosys) }

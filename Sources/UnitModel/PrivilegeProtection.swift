@@ -52,10 +52,14 @@ public struct PrivilegeSettings: Sendable, Equatable, Hashable {
     public var lockPersonality = false
     public var memoryDenyWriteExecute = false
     public var protectClock = false
-    /// The system-call parts of ProtectKernelModules= and ProtectKernelLogs= (their
-    /// mount parts belong to the filesystem sandbox, whose rows set these too).
+    /// The system-call parts of settings whose mount or namespace part belongs to the
+    /// filesystem sandbox, whose rows set these too: ProtectKernelModules= (@module,
+    /// CAP_SYS_MODULE), ProtectKernelLogs= (syslog, CAP_SYSLOG), PrivateDevices= (@raw-io,
+    /// CAP_MKNOD, CAP_SYS_RAWIO) and ProtectHostname= (sethostname, setdomainname).
     public var denyKernelModuleCalls = false
     public var denyKernelLogCalls = false
+    public var denyRawIOCalls = false
+    public var denyHostnameCalls = false
 
     public init() {}
 
@@ -67,15 +71,19 @@ public struct PrivilegeSettings: Sendable, Equatable, Hashable {
         systemCallFilter != nil || !systemCallArchitectures.isEmpty || restrictAddressFamilies != nil
             || restrictNamespaces != nil || restrictRealtime || restrictSUIDSGID || lockPersonality
             || memoryDenyWriteExecute || protectClock || denyKernelModuleCalls || denyKernelLogCalls
+            || denyRawIOCalls || denyHostnameCalls
     }
 
     /// The bounding set after the implied drops (ProtectClock= drops CAP_SYS_TIME and
-    /// CAP_WAKE_ALARM, ProtectKernelModules= CAP_SYS_MODULE, ProtectKernelLogs= CAP_SYSLOG).
+    /// CAP_WAKE_ALARM, ProtectKernelModules= CAP_SYS_MODULE, ProtectKernelLogs= CAP_SYSLOG,
+    /// PrivateDevices= CAP_MKNOD and CAP_SYS_RAWIO), as systemd 252's unit_patch_contexts().
     public var effectiveBoundingSet: UInt64 {
+        func drop(_ numbers: Int...) -> UInt64 { ~numbers.reduce(UInt64(0)) { $0 | UInt64(1) << $1 } }
         var set = capabilityBoundingSet
-        if protectClock { set &= ~(UInt64(1) << Capabilities.sysTime | UInt64(1) << Capabilities.wakeAlarm) }
-        if denyKernelModuleCalls { set &= ~(UInt64(1) << Capabilities.sysModule) }
-        if denyKernelLogCalls { set &= ~(UInt64(1) << Capabilities.syslog) }
+        if protectClock { set &= drop(Capabilities.sysTime, Capabilities.wakeAlarm) }
+        if denyKernelModuleCalls { set &= drop(Capabilities.sysModule) }
+        if denyKernelLogCalls { set &= drop(Capabilities.syslog) }
+        if denyRawIOCalls { set &= drop(Capabilities.mknod, Capabilities.sysRawIO) }
         return set
     }
 }
@@ -91,7 +99,7 @@ public enum Capabilities {
         "cap_audit_write", "cap_audit_control", "cap_setfcap", "cap_mac_override", "cap_mac_admin", "cap_syslog",
         "cap_wake_alarm", "cap_block_suspend", "cap_audit_read", "cap_perfmon", "cap_bpf", "cap_checkpoint_restore",
     ]
-    public static let sysModule = 16, sysTime = 25, syslog = 34, wakeAlarm = 35
+    public static let sysModule = 16, sysRawIO = 17, sysTime = 25, mknod = 27, syslog = 34, wakeAlarm = 35
 
     /// The number of a capability name, case-insensitive, or a plain number.
     public static func number(_ name: String) -> Int? {

@@ -55,6 +55,19 @@ final class SeccompCompilerTests: XCTestCase {
         XCTAssertEqual(lengths(compiled).count, 1)
     }
 
+    /// The hooks the filesystem sandbox's rows set (ProtectKernelModules=, PrivateDevices=, …).
+    func testSystemCallPartsOfFilesystemSettingsCompileAndDropTheirCapabilities() throws {
+        let hooked = settings {
+            $0.denyKernelModuleCalls = true
+            $0.denyKernelLogCalls = true
+            $0.denyRawIOCalls = true
+            $0.denyHostnameCalls = true
+        }
+        XCTAssertEqual(lengths(try SeccompCompiler.compile(hooked)).count, 1)
+        let dropped: [Int] = [16, 17, 27, 34]
+        XCTAssertEqual(hooked.effectiveBoundingSet, ~dropped.reduce(UInt64(0)) { $0 | UInt64(1) << $1 })
+    }
+
     func testEqualSettingsAreCompiledOnce() throws {
         let wanted = settings { $0.systemCallFilter = systemServiceFilter() }
         let first = try SpawnPrivileges.prepared(wanted, credentials: nil)
