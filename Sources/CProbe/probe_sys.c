@@ -125,6 +125,7 @@ long usher_probe_check(const char *name, const char *argument, int *known) {
     if (strcmp(name, "realtime") == 0) return try_realtime();
     if (strcmp(name, "unshare-net") == 0) return result(unshare(CLONE_NEWNET));
     if (strcmp(name, "personality") == 0) return result(personality(PER_LINUX32));
+    if (strcmp(name, "pid") == 0) return (long)getpid();
     if (strcmp(name, "uid") == 0) return (long)getuid();
     if (strcmp(name, "euid") == 0) return (long)geteuid();
     if (strcmp(name, "gid") == 0) return (long)getgid();

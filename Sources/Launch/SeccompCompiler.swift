@@ -3,8 +3,8 @@
 // BPF with libseccomp, in usherd, once per distinct setting. systemd stacks one
 // filter per feature; here unconditional rules share one program, and rules
 // that look at arguments need a second one only under an allow list (where
-// libseccomp lets an unconditional allow override them). The child loads the
-// result with one prctl() per program.
+// libseccomp lets an unconditional allow override them); SystemCallLog= is a
+// program of its own. The child loads the result with one prctl() per program.
 import CSeccomp
 import CSpawn
 import UnitModel
@@ -41,6 +41,7 @@ struct SeccompRule {
 enum SeccompAction {
     static let allow: UInt32 = 0x7fff_0000
     static let killProcess: UInt32 = 0x8000_0000
+    static let log: UInt32 = 0x7ffc_0000
     static func errno(_ value: Int32) -> UInt32 { 0x0005_0000 | (UInt32(truncatingIfNeeded: value) & 0xffff) }
 }
 
@@ -69,7 +70,16 @@ public enum SeccompCompiler {
             main += conditional
             exported.append(try export(main, defaultAction: mainDefault, settings))
         }
+        if let log = settings.systemCallLog { exported.append(try exportLog(log, settings)) }
         return SeccompPrograms(exported)
+    }
+
+    /// SystemCallLog= as a program of its own, as systemd stacks it: the kernel takes the strictest
+    /// action of all programs, so logging never lets through what another program refuses.
+    static func exportLog(_ log: SyscallFilter, _ settings: PrivilegeSettings) throws -> (UnsafeMutableRawPointer, Int) {
+        let action = log.allowList ? SeccompAction.log : SeccompAction.allow
+        let rules = log.entries.keys.sorted().map { SeccompRule(syscall: $0, action: action) }
+        return try export(rules, defaultAction: log.allowList ? SeccompAction.allow : SeccompAction.log, settings)
     }
 
     /// SystemCallFilter= as one action per system call (the default action is left out later).

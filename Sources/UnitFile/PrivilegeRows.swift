@@ -1,6 +1,6 @@
 // Rows for the privilege and system-call keys of systemd.exec(5): capability
 // sets with `~` inversion, SecureBits=, NoNewPrivileges=, DynamicUser=, and
-// the seccomp-enforced SystemCallFilter=, RestrictAddressFamilies=,
+// the seccomp-enforced SystemCallFilter=, SystemCallLog=, RestrictAddressFamilies=,
 // RestrictNamespaces= and friends, merging lines the way systemd 252 does.
 
 import UnitModel
@@ -11,7 +11,7 @@ enum PrivilegeRows {
     static let rows: [OptionRow] = flagRows + [
         capabilities("CapabilityBoundingSet", \.capabilityBoundingSet, initial: PrivilegeSettings.allCapabilities),
         capabilities("AmbientCapabilities", \.ambientCapabilities, initial: 0),
-        secureBits, systemCallFilter, systemCallErrorNumber, systemCallArchitectures, restrictAddressFamilies,
+        secureBits, systemCallFilter, systemCallLog, systemCallErrorNumber, systemCallArchitectures, restrictAddressFamilies,
         restrictNamespaces,
     ]
 
@@ -64,46 +64,56 @@ enum PrivilegeRows {
         s.draft.service.exec.privileges.secureBits = (s.draft.service.exec.privileges.secureBits ?? 0) | bits
     }
 
-    /// The first line decides allow or deny list (an allow list starts with @default);
-    /// later lines add to the list or, with the other polarity, take out of it.
-    static let systemCallFilter = OptionRow(v, "SystemCallFilter", "system calls and @groups (~ denies)",
-                                            "ServiceUnit.exec.privileges.systemCallFilter", flags: .list) { s, a in
-        if a.value.isEmpty { return s.draft.service.exec.privileges.systemCallFilter = nil }
-        let invert = a.value.hasPrefix("~")
-        var filter = s.draft.service.exec.privileges.systemCallFilter ?? SyscallFilter(allowList: !invert)
-        if s.draft.service.exec.privileges.systemCallFilter == nil && !invert {
-            for name in SyscallGroups.expand("@default") ?? [] { filter.entries[name] = .some(nil) }
+    static let systemCallFilter = syscallList("SystemCallFilter", \.systemCallFilter, startsWithDefault: true)
+    static let systemCallLog = syscallList("SystemCallLog", \.systemCallLog, startsWithDefault: false)
+
+    /// The first line decides allow or deny list (SystemCallFilter='s allow list starts with
+    /// @default); later lines add to the list or, with the other polarity, take out of it.
+    static func syscallList(_ key: String, _ field: WritableKeyPath<PrivilegeSettings, SyscallFilter?> & Sendable,
+                            startsWithDefault: Bool) -> OptionRow {
+        OptionRow(v, key, "system calls and @groups (~ inverts)", destination(key), flags: .list) { s, a in
+            if a.value.isEmpty { return s.draft.service.exec.privileges[keyPath: field] = nil }
+            let invert = a.value.hasPrefix("~")
+            let existing = s.draft.service.exec.privileges[keyPath: field]
+            var filter = existing ?? SyscallFilter(allowList: !invert)
+            if existing == nil && !invert && startsWithDefault {
+                for name in SyscallGroups.expand("@default") ?? [] { filter.entries[name] = .some(nil) }
+            }
+            let adding = invert != filter.allowList
+            for word in (invert ? String(a.value.dropFirst()) : a.value).split(whereSeparator: \.isWhitespace) {
+                guard let (names, errno) = syscallEntry(String(word), s: &s, a) else { continue }
+                for name in names {
+                    if adding { filter.entries[name] = .some(errno) } else { filter.entries[name] = nil }
+                }
+            }
+            s.draft.service.exec.privileges[keyPath: field] = filter
         }
-        let adding = invert != filter.allowList
-        for word in (invert ? String(a.value.dropFirst()) : a.value).split(whereSeparator: \.isWhitespace) {
-            let parts = word.split(separator: ":", maxSplits: 1).map(String.init)
-            var errno: Int32?
-            if parts.count == 2 {
-                guard let number = ErrnoNames.number(parts[1]) else {
-                    s.warn(a, "Failed to parse errno, ignoring: \(word)")
-                    continue
-                }
-                errno = number
+    }
+
+    /// `name`, `@group` or either with `:errno`: the system call names and the errno; nil (with
+    /// a warning) when something in it is unknown.
+    static func syscallEntry(_ word: String, s: inout ParseSession, _ a: Assignment) -> ([String], Int32?)? {
+        let parts = word.split(separator: ":", maxSplits: 1).map(String.init)
+        var errno: Int32?
+        if parts.count == 2 {
+            guard let number = ErrnoNames.number(parts[1]) else {
+                s.warn(a, "Failed to parse errno, ignoring: \(word)")
+                return nil
             }
-            let names: [String]
-            if parts[0].hasPrefix("@") {
-                guard let members = SyscallGroups.expand(parts[0]) else {
-                    s.warn(a, "Unknown system call group, ignoring: \(parts[0])")
-                    continue
-                }
-                names = members
-            } else {
-                guard knownSyscalls.contains(parts[0]) else {
-                    s.warn(a, "Failed to parse system call, ignoring: \(parts[0])")
-                    continue
-                }
-                names = [parts[0]]
-            }
-            for name in names {
-                if adding { filter.entries[name] = .some(errno) } else { filter.entries[name] = nil }
-            }
+            errno = number
         }
-        s.draft.service.exec.privileges.systemCallFilter = filter
+        if parts[0].hasPrefix("@") {
+            guard let members = SyscallGroups.expand(parts[0]) else {
+                s.warn(a, "Unknown system call group, ignoring: \(parts[0])")
+                return nil
+            }
+            return (members, errno)
+        }
+        guard knownSyscalls.contains(parts[0]) else {
+            s.warn(a, "Failed to parse system call, ignoring: \(parts[0])")
+            return nil
+        }
+        return ([parts[0]], errno)
     }
 
     static let knownSyscalls = Set(SyscallGroups.expand("@known") ?? [])

@@ -40,6 +40,8 @@ public struct PrivilegeSettings: Sendable, Equatable, Hashable {
     public var secureBits: UInt32?
     public var dynamicUser = false
     public var systemCallFilter: SyscallFilter?
+    /// SystemCallLog=: calls logged by the kernel (allow list), or all but these (deny list).
+    public var systemCallLog: SyscallFilter?
     /// SystemCallErrorNumber=: nil kills the process (SIGSYS), as systemd 252 does by default.
     public var systemCallErrorNumber: Int32?
     /// SystemCallArchitectures=: seccomp architecture names; empty allows every architecture.
@@ -68,7 +70,7 @@ public struct PrivilegeSettings: Sendable, Equatable, Hashable {
 
     /// True when a seccomp program is needed.
     public var needsSeccomp: Bool {
-        systemCallFilter != nil || !systemCallArchitectures.isEmpty || restrictAddressFamilies != nil
+        systemCallFilter != nil || systemCallLog != nil || !systemCallArchitectures.isEmpty || restrictAddressFamilies != nil
             || restrictNamespaces != nil || restrictRealtime || restrictSUIDSGID || lockPersonality
             || memoryDenyWriteExecute || protectClock || denyKernelModuleCalls || denyKernelLogCalls
             || denyRawIOCalls || denyHostnameCalls

@@ -68,6 +68,14 @@ final class SeccompCompilerTests: XCTestCase {
         XCTAssertEqual(hooked.effectiveBoundingSet, ~dropped.reduce(UInt64(0)) { $0 | UInt64(1) << $1 })
     }
 
+    func testSystemCallLogIsAProgramOfItsOwn() throws {
+        let compiled = try SeccompCompiler.compile(settings {
+            $0.systemCallFilter = SyscallFilter(allowList: false, entries: ["mount": nil])
+            $0.systemCallLog = SyscallFilter(allowList: true, entries: ["ptrace": nil])
+        })
+        XCTAssertEqual(lengths(compiled).count, 2)
+    }
+
     func testEqualSettingsAreCompiledOnce() throws {
         let wanted = settings { $0.systemCallFilter = systemServiceFilter() }
         let first = try SpawnPrivileges.prepared(wanted, credentials: nil)

@@ -78,6 +78,28 @@ final class PrivilegesIntegrationTests: XCTestCase {
         XCTAssertEqual(try harness.stop(), 0)
     }
 
+    /// Logging is not refusing: a logged call still reaches the kernel, which records it
+    /// (audit type 1326, action 0x7ffc0000 = SECCOMP_RET_LOG) in its log.
+    func testSystemCallLogLetsTheLoggedCallThroughAndTheKernelLogsIt() throws {
+        try requireRoot()
+        let results = try probe(["logged": "SystemCallLog=ptrace @mount"], checks: "pid ptrace mount status")
+        XCTAssertEqual(results["logged"]?["status.Seccomp"], "2")
+        XCTAssertEqual(results["logged"]?["ptrace"], "\(Self.esrch)")
+        XCTAssertEqual(results["logged"]?["mount"], "\(Self.enoent)")
+        let pid = try XCTUnwrap(results["logged"]?["pid"])
+        let dmesg = Process()
+        dmesg.executableURL = URL(fileURLWithPath: "/usr/bin/dmesg")
+        let pipe = Pipe()
+        dmesg.standardOutput = pipe
+        dmesg.standardError = FileHandle.nullDevice
+        try dmesg.run()
+        let kernelLog = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        dmesg.waitUntilExit()
+        try XCTSkipUnless(dmesg.terminationStatus == 0 && kernelLog.contains("type=1326"), "no seccomp audit records here")
+        let logged = kernelLog.split(separator: "\n").filter { $0.contains(" pid=\(pid) ") && $0.contains("code=0x7ffc0000") }
+        XCTAssertTrue(logged.contains { $0.contains("syscall=101 ") }, "ptrace (101) not logged")
+    }
+
     func testAFilteredCallKillsTheProcessWithSIGSYSByDefault() throws {
         try requireRoot()
         let harness = try UsherdHarness()

@@ -89,6 +89,15 @@ final class PrivilegeRowsTests: XCTestCase {
                                      "t.service:3: Failed to parse system call, ignoring: frobnicate"])
     }
 
+    func testSystemCallLogListsWithoutDefaultAndInverts() throws {
+        let log = try XCTUnwrap(try privileges("SystemCallLog=@mount ptrace").0?.systemCallLog)
+        XCTAssertTrue(log.allowList)
+        XCTAssertEqual(Set(log.entries.keys), Set((SyscallGroups.expand("@mount") ?? []) + ["ptrace"]))
+        let inverted = try XCTUnwrap(try privileges("SystemCallLog=~read write").0?.systemCallLog)
+        XCTAssertFalse(inverted.allowList)
+        XCTAssertEqual(Set(inverted.entries.keys), ["read", "write"])
+    }
+
     func testSystemCallErrorNumberAndArchitectures() throws {
         let (p, diagnostics) = try privileges("""
             SystemCallErrorNumber=EPERM
