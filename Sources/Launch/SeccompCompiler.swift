@@ -49,6 +49,20 @@ public enum SeccompCompiler {
     /// nil when the settings need no filter at all.
     public static func compile(_ settings: PrivilegeSettings) throws -> SeccompPrograms? {
         guard settings.needsSeccomp else { return nil }
+        var exported: [(UnsafeMutableRawPointer, Int)] = []
+        do {
+            for (rules, defaultAction) in programs(settings) {
+                exported.append(try export(rules, defaultAction: defaultAction, settings))
+            }
+        } catch {
+            exported.forEach { free($0.0) }
+            throw error
+        }
+        return SeccompPrograms(exported)
+    }
+
+    /// The rules and default action of each program, in loading order.
+    static func programs(_ settings: PrivilegeSettings) -> [([SeccompRule], UInt32)] {
         let unitAction = settings.systemCallErrorNumber.map(SeccompAction.errno) ?? SeccompAction.killProcess
         let filter = settings.systemCallFilter
         var fixed = unconditionalActions(filter, unitAction: unitAction)
@@ -62,24 +76,25 @@ public enum SeccompCompiler {
         var main = fixed.sorted { $0.key < $1.key }.compactMap { name, action in
             action == mainDefault ? nil : SeccompRule(syscall: name, action: action)
         }
-        var exported: [(UnsafeMutableRawPointer, Int)] = []
+        var programs: [([SeccompRule], UInt32)] = []
         if filter?.allowList == true {
-            exported.append(try export(main, defaultAction: mainDefault, settings))
-            if !conditional.isEmpty { exported.append(try export(conditional, defaultAction: SeccompAction.allow, settings)) }
+            programs.append((main, mainDefault))
+            if !conditional.isEmpty { programs.append((conditional, SeccompAction.allow)) }
         } else {
             main += conditional
-            exported.append(try export(main, defaultAction: mainDefault, settings))
+            // An empty allow-everything program still matters when it kills other architectures.
+            if !main.isEmpty || !settings.systemCallArchitectures.isEmpty { programs.append((main, mainDefault)) }
         }
-        if let log = settings.systemCallLog { exported.append(try exportLog(log, settings)) }
-        return SeccompPrograms(exported)
+        if let log = settings.systemCallLog { programs.append(logProgram(log)) }
+        return programs
     }
 
     /// SystemCallLog= as a program of its own, as systemd stacks it: the kernel takes the strictest
     /// action of all programs, so logging never lets through what another program refuses.
-    static func exportLog(_ log: SyscallFilter, _ settings: PrivilegeSettings) throws -> (UnsafeMutableRawPointer, Int) {
+    static func logProgram(_ log: SyscallFilter) -> ([SeccompRule], UInt32) {
         let action = log.allowList ? SeccompAction.log : SeccompAction.allow
         let rules = log.entries.keys.sorted().map { SeccompRule(syscall: $0, action: action) }
-        return try export(rules, defaultAction: log.allowList ? SeccompAction.allow : SeccompAction.log, settings)
+        return (rules, log.allowList ? SeccompAction.allow : SeccompAction.log)
     }
 
     /// SystemCallFilter= as one action per system call (the default action is left out later).

@@ -76,6 +76,11 @@ final class SeccompCompilerTests: XCTestCase {
         XCTAssertEqual(lengths(compiled).count, 2)
     }
 
+    func testSystemCallLogAloneIsOneProgram() throws {
+        let compiled = try SeccompCompiler.compile(settings { $0.systemCallLog = SyscallFilter(allowList: true, entries: ["ptrace": nil]) })
+        XCTAssertEqual(lengths(compiled).count, 1)
+    }
+
     func testEqualSettingsAreCompiledOnce() throws {
         let wanted = settings { $0.systemCallFilter = systemServiceFilter() }
         let first = try SpawnPrivileges.prepared(wanted, credentials: nil)
