@@ -8,6 +8,8 @@
 # RestrictSUIDSGID=, LockPersonality=, MemoryDenyWriteExecute=, ProtectClock=).
 # ROUNDS interleaved loadgen runs each, so machine load hits both alike; prints
 # the medians and hardened/plain ratios (target: within 1.5x). Results in out/.
+# ARCHITECTURES= (default native) is the SystemCallArchitectures= value; empty
+# leaves the key out, and the filters then cover x86 and x32 calls too.
 set -u
 BENCH_DIR=$(cd "$(dirname "$0")" && pwd)
 USHERD=$(realpath -m "${USHERD:-$BENCH_DIR/../.build/release/usherd}")
@@ -15,6 +17,7 @@ ROUNDS=${ROUNDS:-5}
 COUNT=${COUNT:-2000}
 WARMUP=${WARMUP:-200}
 CONCURRENCY=${CONCURRENCY:-"1 16"}
+ARCHITECTURES=${ARCHITECTURES-native}
 LOADGEN=$BENCH_DIR/bin/loadgen
 HANDLER=$BENCH_DIR/bin/hello-glibc
 OUT=$BENCH_DIR/out/hardened-$(date -u +%Y%m%d-%H%M%S)
@@ -39,7 +42,7 @@ ExecStart=$HANDLER
 NoNewPrivileges=yes
 CapabilityBoundingSet=CAP_NET_BIND_SERVICE
 SystemCallFilter=@system-service
-SystemCallArchitectures=native
+${ARCHITECTURES:+SystemCallArchitectures=$ARCHITECTURES}
 RestrictAddressFamilies=AF_UNIX AF_INET AF_INET6
 RestrictNamespaces=yes
 RestrictRealtime=yes

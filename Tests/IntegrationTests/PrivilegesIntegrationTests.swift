@@ -113,6 +113,7 @@ final class PrivilegesIntegrationTests: XCTestCase {
             """)
         try harness.start()
         try harness.waitForLog("killed.service: Main process exited, code=killed, signal=SYS")
+        try harness.waitForLog("killed.service: Failed with result 'signal'.")
         let report = sysReport(harness, "killed")
         XCTAssertEqual(report["file-io"], "0")
         XCTAssertNil(report["ptrace"])
