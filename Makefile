@@ -5,7 +5,7 @@ SHELL := /bin/bash
 
 SWIFT      ?= swift
 SUDO       := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
-APT_PKGS   := libsystemd-dev pkg-config dbus-daemon
+APT_PKGS   := libsystemd-dev libseccomp-dev pkg-config dbus-daemon
 # Real daemons and clients the integration tests serve (skipped when missing):
 # tftpd-hpa's in.tftpd with curl's TFTP client, openssh's sshd with ssh.
 TEST_PKGS  := tftpd-hpa openssh-server openssh-client curl

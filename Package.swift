@@ -1,6 +1,7 @@
 // swift-tools-version:5.10
 // Usher: a socket-activation supervisor that reads systemd unit files.
-// Module map: CSpawn (fork→exec only), CSystemd (libsystemd), UsherSys (the
+// Module map: CSpawn (fork→exec only), CSystemd (libsystemd), CSeccomp
+// (libseccomp, to compile system call filters in the parent), UsherSys (the
 // one thin syscall layer), UnitModel (typed units), UnitFile (parser/loader),
 // Binder, Activation (state machines), Launch (a unit into a spawn), ControlProtocol,
 // UsherDaemon.
@@ -20,6 +21,7 @@ let package = Package(
     targets: [
         .target(name: "CSpawn"),
         .systemLibrary(name: "CSystemd", pkgConfig: "libsystemd", providers: [.apt(["libsystemd-dev"])]),
+        .systemLibrary(name: "CSeccomp", pkgConfig: "libseccomp", providers: [.apt(["libseccomp-dev"])]),
         .target(name: "CSysShims"),
         .target(name: "UsherSys", dependencies: ["CSysShims"]),
         .target(name: "UnitModel"),
@@ -27,7 +29,7 @@ let package = Package(
         .target(name: "Binder", dependencies: ["UnitModel", "UsherSys"]),
         .target(name: "Activation", dependencies: ["UnitModel"]),
         .target(name: "ControlProtocol"),
-        .target(name: "Launch", dependencies: ["CSpawn", "CSystemd", "UsherSys", "UnitModel", "UnitFile", "Activation"]),
+        .target(name: "Launch", dependencies: ["CSpawn", "CSystemd", "CSeccomp", "UsherSys", "UnitModel", "UnitFile", "Activation"]),
         .target(name: "UsherDaemon", dependencies: [
             "CSpawn", "CSystemd", "UsherSys", "UnitModel", "UnitFile", "Binder", "Activation", "ControlProtocol", "Launch",
             .product(name: "Logging", package: "swift-log"),
@@ -41,7 +43,8 @@ let package = Package(
             "UnitModel", "UnitFile", "Binder", "UsherSys", "ControlProtocol", "Activation",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
-        .executableTarget(name: "usher-probe", dependencies: ["CSystemd", "UsherSys"]),
+        .target(name: "CProbe"),
+        .executableTarget(name: "usher-probe", dependencies: ["CSystemd", "CProbe", "UsherSys"]),
         .executableTarget(name: "unitload-bench", dependencies: ["UnitFile", "UnitModel", "UsherSys"], path: "bench/unitload", exclude: ["README.md"]),
         .testTarget(name: "UnitFileTests", dependencies: ["UnitFile", "UnitModel", "ControlProtocol"], exclude: ["Golden"]),
         .testTarget(name: "BinderTests", dependencies: ["Binder", "UnitFile", "UnitModel", "UsherSys"]),

@@ -205,7 +205,11 @@ static int child_main(void *argument) {
     umask(r->umask);
     child_change_root(r, context);
     child_change_directory(r, context);
+    int stage = r->privileges == NULL ? CSPAWN_OK : cspawn_privileges_before_credentials(r->privileges);
+    if (stage != CSPAWN_OK) child_fail(context, stage);
     child_set_credentials(r, context);
+    stage = r->privileges == NULL ? CSPAWN_OK : cspawn_privileges_before_exec(r->privileges);
+    if (stage != CSPAWN_OK) child_fail(context, stage);
 
     execve(r->path, r->argv, r->envp);
     child_fail(context, CSPAWN_STAGE_EXEC);

@@ -76,13 +76,23 @@ public final class InstanceLaunchTemplate {
     /// Output and input fds the stdio refers to, open as long as the unit is.
     public let held: [OwnedFD]
     private var owned: [UnsafeMutablePointer<CChar>] = []
+    /// The DynamicUser= uid is held as long as this template (every instance shares it).
+    private let dynamicUsers: DynamicUsers
+    private let dynamicOwner: String
+    nonisolated(unsafe) private static var templatesMade: UInt64 = 0
 
     public init(unit: ServiceUnit, context: DaemonContext, stdio resolved: ResolvedInstanceStdio) throws {
         guard let command = unit.execStart.first else {
             throw LaunchError(description: "Service has no ExecStart= setting. Refusing.")
         }
         self.unit = unit
-        let credentials = try ServiceLauncher.resolveCredentials(unit.exec, privileged: command.fullPrivileges || command.elevate)
+        Self.templatesMade += 1
+        dynamicUsers = context.dynamicUsers
+        dynamicOwner = "accept-template-\(Self.templatesMade)"
+        let privileged = command.fullPrivileges || command.elevate
+        let dynamic = try ServiceLauncher.acquireDynamicUser(unit, owner: dynamicOwner, privileged: privileged,
+                                                             context: context)
+        let credentials = try ServiceLauncher.resolveCredentials(unit.exec, privileged: privileged, dynamic: dynamic)
         passesConnectionAsFD3 = unit.exec.standardInput != .socket
         stdio = resolved.stdio
         held = resolved.held
@@ -94,7 +104,8 @@ public final class InstanceLaunchTemplate {
             : CommandExpansion.expand(command.arguments, environment: CommandExpansion.dictionary(ip.entries))
         var plan = SpawnPlan(path: ServiceLauncher.resolveProgram(command.path, root: unit.exec.rootDirectory),
                              arguments: [], environment: [], stdio: (-1, -1, -1))
-        ServiceLauncher.applyExecSettings(unit, credentials: credentials, context: context, to: &plan)
+        try ServiceLauncher.applyExecSettings(unit, credentials: credentials, fullPrivileges: command.fullPrivileges,
+                                              context: context, to: &plan)
         self.plan = plan
         groups = plan.credentials?.groups ?? []
         limits = plan.limits.map { cspawn_rlimit(resource: $0.resource, soft: $0.soft, hard: $0.hard) }
@@ -115,7 +126,10 @@ public final class InstanceLaunchTemplate {
         owned = constants
     }
 
-    deinit { owned.forEach { $0.deallocate() } }
+    deinit {
+        owned.forEach { $0.deallocate() }
+        dynamicUsers.release(owner: dynamicOwner)
+    }
 
     /// Where the unit's settings depend on the instance beyond argv, the
     /// environment and the name, the prebuilt launch cannot be reused.

@@ -14,9 +14,19 @@ public struct ResolvedCredentials {
 }
 
 extension ServiceLauncher {
+    /// The DynamicUser= uid for `owner` (the service, or an Accept=yes launch template), taken
+    /// from the daemon's pool; nil without DynamicUser= or for a `+`/`!` command.
+    public static func acquireDynamicUser(_ service: ServiceUnit, owner: String, privileged: Bool,
+                                          context: DaemonContext) throws -> DynamicUser? {
+        guard service.exec.privileges.dynamicUser, !privileged, let name = service.exec.user else { return nil }
+        return try context.dynamicUsers.acquire(name: name, owner: owner)
+    }
+
     /// nil when none of User=, Group=, SupplementaryGroups= is set (or the command has `+`/`!`).
-    public static func resolveCredentials(_ exec: ExecContext, privileged: Bool) throws -> ResolvedCredentials? {
+    public static func resolveCredentials(_ exec: ExecContext, privileged: Bool,
+                                          dynamic: DynamicUser? = nil) throws -> ResolvedCredentials? {
         guard !privileged else { return nil }
+        if let dynamic { return try dynamicCredentials(exec, dynamic) }
         guard exec.user != nil || exec.group != nil else { return try supplementaryOnly(exec) }
         let record: UserRecord
         do {
@@ -57,6 +67,23 @@ extension ServiceLauncher {
         } catch {
             throw LaunchError(description: "\(error)")
         }
+    }
+
+    /// A dynamic user has no passwd entry here (systemd's comes from nss-systemd): the uid doubles
+    /// as the gid, the home is "/" and the shell nologin, which USER=, HOME= and SHELL= carry.
+    private static func dynamicCredentials(_ exec: ExecContext, _ dynamic: DynamicUser) throws -> ResolvedCredentials {
+        guard Users.effectiveUID == 0 else {
+            throw LaunchError(description: "Failed to set up credentials: DynamicUser=yes needs usherd to run as root: Operation not permitted")
+        }
+        let groups: [UInt32]
+        do {
+            groups = try exec.supplementaryGroups.map { try Users.groupID($0) }
+        } catch {
+            throw LaunchError(description: "\(error)")
+        }
+        let identity = ServiceIdentity(user: dynamic.name, home: "/", shell: "/usr/sbin/nologin")
+        return ResolvedCredentials(spawn: SpawnCredentials(uid: dynamic.uid, gid: dynamic.uid, groups: groups),
+                                   identity: identity)
     }
 
     /// stdin, stdout, stderr for the plan; capture pipes are returned for OutputCapture.

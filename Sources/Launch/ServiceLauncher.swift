@@ -41,6 +41,8 @@ public struct DaemonContext {
     public var ownLimits: [LimitPair]
     /// Where RuntimeDirectory= and the others go (the system's or a user manager's bases).
     public var directoryBases = DirectoryBases.system
+    /// DynamicUser= uids, shared by every launch of this daemon.
+    public let dynamicUsers = DynamicUsers()
 
     public init(notifySocketPath: String?) throws {
         self.notifySocketPath = notifySocketPath
@@ -107,8 +109,10 @@ public enum ServiceLauncher {
     private static func prepare(_ service: ServiceUnit, command: CommandLine, inputs base: EnvironmentInputs,
                                 fds: [Int32], socket: Int32?, context: DaemonContext) throws -> PreparedLaunch {
         let exec = service.exec
-        let credentials = try resolveCredentials(exec, privileged: command.fullPrivileges || command.elevate)
-        try createDirectories(exec, context: context)
+        let privileged = command.fullPrivileges || command.elevate
+        let dynamic = try acquireDynamicUser(service, owner: service.name.full, privileged: privileged, context: context)
+        let credentials = try resolveCredentials(exec, privileged: privileged, dynamic: dynamic)
+        try createDirectories(exec, dynamic: dynamic, context: context)
         var launch = try prepareStdio(service, socket: socket, context: context)
         let inputs = try environmentInputs(base, service: service, credentials: credentials,
                                            journalStream: launch.journalStream, invocationID: InvocationIDs.next(),
@@ -121,7 +125,8 @@ public enum ServiceLauncher {
         launch.plan.environment = environment.entries
         launch.plan.pidSlots = environment.pidSlots
         launch.plan.fds = fds
-        applyExecSettings(service, credentials: credentials, context: context, to: &launch.plan)
+        try applyExecSettings(service, credentials: credentials, fullPrivileges: command.fullPrivileges,
+                              context: context, to: &launch.plan)
         return launch
     }
 
@@ -144,9 +149,10 @@ public enum ServiceLauncher {
         return inputs
     }
 
-    /// The unit's process settings (fd flags, SIGPIPE, credentials, umask, cwd, limits, nice).
-    public static func applyExecSettings(_ service: ServiceUnit, credentials: ResolvedCredentials?, context: DaemonContext,
-                                         to plan: inout SpawnPlan) {
+    /// The unit's process settings (fd flags, SIGPIPE, credentials, umask, root, cwd, tty, limits, nice, and the
+    /// privileges and system call restrictions, which a `+` command runs without, as in systemd).
+    public static func applyExecSettings(_ service: ServiceUnit, credentials: ResolvedCredentials?, fullPrivileges: Bool,
+                                         context: DaemonContext, to plan: inout SpawnPlan) throws {
         let exec = service.exec
         plan.nonBlocking = service.nonBlocking
         plan.ignoreSIGPIPE = exec.ignoreSIGPIPE
@@ -162,13 +168,14 @@ public enum ServiceLauncher {
         }
         plan.limits = ServiceLimits.plan(defaults: context.limitDefaults, own: context.ownLimits, unit: exec.limits)
         plan.nice = exec.nice
+        plan.privileges = fullPrivileges ? nil : try SpawnPrivileges.prepared(exec.privileges, credentials: plan.credentials)
     }
 
     /// RuntimeDirectory= and the others, owned by the unit's User=/Group= even
     /// for a `+` command (root when neither is set and usherd is root).
-    public static func createDirectories(_ exec: ExecContext, context: DaemonContext) throws {
+    public static func createDirectories(_ exec: ExecContext, dynamic: DynamicUser? = nil, context: DaemonContext) throws {
         guard exec.directories.values.contains(where: { !$0.paths.isEmpty }) else { return }
-        let unitCredentials = try resolveCredentials(exec, privileged: false)?.spawn
+        let unitCredentials = try resolveCredentials(exec, privileged: false, dynamic: dynamic)?.spawn
         let owner = unitCredentials.map { (uid: $0.uid, gid: $0.gid) } ?? (Users.effectiveUID == 0 ? (uid: 0, gid: 0) : nil)
         try ServiceDirectories.create(exec, bases: context.directoryBases, owner: owner)
     }

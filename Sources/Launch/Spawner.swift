@@ -44,6 +44,8 @@ public struct SpawnPlan {
     public var controllingTerminal: Int32 = 0
     public var limits: [SpawnLimit] = []
     public var nice: Int32?
+    /// Capabilities, no_new_privs and seccomp programs; nil restricts nothing.
+    public var privileges: SpawnPrivileges?
 }
 
 public struct SpawnOutcome {
@@ -117,7 +119,7 @@ extension cspawn_request {
     }
 
     /// The plan's scalar settings (fd flags, signals, session, credentials, umask,
-    /// cwd policy, nice), shared by the Accept=no and Accept=yes spawners. Pointer
+    /// cwd policy, nice, the prepared privileges), shared by the Accept=no and Accept=yes spawners. Pointer
     /// fields (strings, groups, limits) stay with the caller, who owns their lifetime.
     public mutating func applyProcessSettings(of plan: SpawnPlan) {
         nonblock = plan.nonBlocking.map { $0 ? 1 : 0 } ?? -1
@@ -131,6 +133,7 @@ extension cspawn_request {
         set_nice = plan.nice == nil ? 0 : 1
         nice = plan.nice ?? 0
         controlling_tty = plan.controllingTerminal
+        privileges = plan.privileges.map { UnsafePointer($0.pointer) }
     }
 }
 

@@ -66,6 +66,7 @@ public enum OptionTable {
     /// Every row: supported keys first, then systemd 252 keys usherd does not implement.
     public static let rows: [OptionRow] = {
         let supported = UnitSectionRows.rows + SocketRows.rows + ServiceRows.rows + ExecRows.rows
+            + PrivilegeRows.rows
         var seen = Set(supported.map { "\($0.section).\($0.key)" })
         var all = supported
         for (section, keys) in Systemd252Keys.bySection {

@@ -83,6 +83,8 @@ public struct ExecContext: Sendable, Equatable {
     public var ttyPath: String?
     public var directories: [ExecDirectoryKind: ExecDirectories] = [:]
     public var runtimeDirectoryPreserve: RuntimeDirectoryPreserve = .no
+    /// Capabilities, NoNewPrivileges=, DynamicUser= and the system call restrictions.
+    public var privileges = PrivilegeSettings()
     public init() {}
 
     public static func == (a: ExecContext, b: ExecContext) -> Bool {
@@ -96,6 +98,7 @@ public struct ExecContext: Sendable, Equatable {
             && a.ignoreSIGPIPE == b.ignoreSIGPIPE && a.rootDirectory == b.rootDirectory
             && a.standardInputData == b.standardInputData && a.ttyPath == b.ttyPath && a.directories == b.directories
             && a.runtimeDirectoryPreserve == b.runtimeDirectoryPreserve
+            && a.privileges == b.privileges
     }
 }
 

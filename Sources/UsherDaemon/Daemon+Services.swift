@@ -90,6 +90,7 @@ extension Daemon {
         units.services[name]?.sessions = []
         units.services[name]?.alienMain = nil
         removeRuntimeDirectories(of: name)
+        context.dynamicUsers.release(owner: name.full)
         forEachSocket(feeding: name) { deliver(.serviceInactive, to: $0) }
         applyPendingDefinition(name)
         if !units.retiring.isEmpty { dropStoppedRetiringUnits() }

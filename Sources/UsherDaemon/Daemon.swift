@@ -97,6 +97,7 @@ public final class Daemon {
         let directory = try options.openRuntimeDirectory()
         runtime = directory
         logger.debug("Runtime directory \(directory.path).")
+        context.dynamicUsers.setClaimsDirectory(directory.path + "/dynamic-uid")
         openControlSocket(in: directory.path)
         try watchSignals()
         openNotifySocket(in: directory.path)

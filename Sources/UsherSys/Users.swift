@@ -48,6 +48,14 @@ public enum Users {
                           home: String(cString: found.pw_dir), shell: String(cString: found.pw_shell))
     }
 
+    /// True when the group database has an entry with this gid.
+    public static func groupExists(_ gid: UInt32) -> Bool {
+        var entry = Glibc.group()
+        var result: UnsafeMutablePointer<Glibc.group>?
+        var buffer = [CChar](repeating: 0, count: 16384)
+        return getgrgid_r(gid, &entry, &buffer, buffer.count, &result) == 0 && result != nil
+    }
+
     public static func groupID(_ name: String) throws -> UInt32 {
         if let gid = UInt32(name) { return gid }
         var entry = Glibc.group()

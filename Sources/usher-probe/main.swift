@@ -4,9 +4,16 @@
 // serves what is pending: accept → "ok <fd> <name>\n", datagram → "ok\n".
 // Flags shape its behaviour for tests (see Options); it can also act as a
 // watchdog client (WATCHDOG=1 N times, then silence) and send any sd_notify text.
+// `usher-probe sys` tries system calls instead (SysProbe).
 import CSystemd
 import Foundation
 import UsherSys
+
+// `usher-probe sys …` tries system calls for the sandboxing tests (SysProbe.swift),
+// before anything else runs.
+if CommandLine.arguments.count > 1 && CommandLine.arguments[1] == "sys" {
+    exit(SysProbe.run(Array(CommandLine.arguments.dropFirst(2))))
+}
 
 struct Options {
     var directory = "."

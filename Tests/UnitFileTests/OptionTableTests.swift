@@ -53,8 +53,8 @@ final class OptionTableTests: XCTestCase {
     }
 
     func testCgroupSandboxAndSecurityKeysAreUnsupportedRows() {
-        for key in ["MemoryMax", "CPUQuota", "ProtectSystem", "PrivateTmp", "SystemCallFilter", "SELinuxContext",
-                    "SmackProcessLabel", "AppArmorProfile", "DynamicUser"] {
+        for key in ["MemoryMax", "CPUQuota", "ProtectSystem", "PrivateTmp", "SELinuxContext",
+                    "SmackProcessLabel", "AppArmorProfile"] {
             XCTAssertEqual(OptionTable.row(section: "Service", key: key)?.flags.contains(.unsupported), true, key)
         }
         for key in ["SmackLabel", "SmackLabelIPIn", "SmackLabelIPOut", "SELinuxContextFromNet"] {

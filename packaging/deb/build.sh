@@ -54,7 +54,7 @@ owning_package() {
 }
 
 compute_depends() {
-    local lib package packages=(libsystemd0)
+    local lib package packages=(libsystemd0 libseccomp2)
     for lib in $(linked_libraries "$@"); do
         package=$(owning_package "$lib") || die "$lib, linked by usherd or usherctl, belongs to no Debian package"
         packages+=("$package")

@@ -20,18 +20,53 @@ enum cspawn_stage {
     CSPAWN_STAGE_EXEC = 203,
     CSPAWN_STAGE_LIMITS = 205,
     CSPAWN_STAGE_SIGNAL_MASK = 207,
+    CSPAWN_STAGE_SECUREBITS = 213,
     CSPAWN_STAGE_STDIN = 208,
     CSPAWN_STAGE_STDOUT = 209,
     CSPAWN_STAGE_GROUP = 216,
     CSPAWN_STAGE_CHROOT = 214,
     CSPAWN_STAGE_USER = 217,
+    CSPAWN_STAGE_CAPABILITIES = 218,
     CSPAWN_STAGE_SETSID = 220,
     CSPAWN_STAGE_STDERR = 222,
+    CSPAWN_STAGE_NO_NEW_PRIVILEGES = 227,
+    CSPAWN_STAGE_SECCOMP = 228,
 };
 
 /* Room a LISTEN_PID-style slot needs after its "NAME=": a pid has at most 10
  * digits, plus the NUL. */
 #define CSPAWN_PID_DIGITS 12
+
+/* One exported seccomp BPF program: the same layout as the kernel's struct
+ * sock_fprog (length, then a pointer to the instructions), so the child can
+ * pass it to prctl(PR_SET_SECCOMP) as it is. */
+struct cspawn_seccomp_program {
+    unsigned short length;        /* instructions */
+    const void *filter;           /* struct sock_filter[length] */
+};
+
+/* Privileges and system call restrictions, all decided in the parent. The
+ * child applies them around setgroups/setgid/setuid (privileges.c). */
+struct cspawn_privileges {
+    int drop_bounding;            /* 1: drop every capability up to last_cap not in bounding */
+    unsigned long long bounding;  /* capabilities kept in the bounding set (bit per number) */
+    int last_cap;                 /* /proc/sys/kernel/cap_last_cap */
+    int set_securebits;           /* 1: PR_SET_SECUREBITS to securebits before the credentials */
+    int securebits;               /* SECBIT_* (with keep-caps when ambient is set and uid changes) */
+    unsigned long long ambient;   /* raised into the ambient set after the credentials */
+    int no_new_privs;             /* 1: PR_SET_NO_NEW_PRIVS */
+    const struct cspawn_seccomp_program *programs; /* loaded in order, the last step before execve */
+    int n_programs;
+};
+
+/* Bounding set and securebits: before setuid, while CAP_SETPCAP is still ours.
+ * Returns CSPAWN_OK or the failed stage (errno set). Child only. */
+int cspawn_privileges_before_credentials(const struct cspawn_privileges *p);
+
+/* Ambient capabilities, no_new_privs, then the seccomp programs: after setuid
+ * and the fd placement, just before execve, so that only execve itself runs
+ * under the filter. Returns CSPAWN_OK or the failed stage. Child only. */
+int cspawn_privileges_before_exec(const struct cspawn_privileges *p);
 
 struct cspawn_rlimit {
     int resource;                 /* RLIMIT_* */
@@ -80,6 +115,7 @@ struct cspawn_request {
      * the controlling terminal (TIOCSCTTY) after setsid; 2: steal it from
      * another session (tty-force). 0: leave it. */
     int controlling_tty;
+    const struct cspawn_privileges *privileges; /* NULL: nothing to restrict */
 };
 
 struct cspawn_result {
