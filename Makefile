@@ -21,7 +21,7 @@ deps:
 	fi
 
 build: deps
-	@mkdir -p .build
+	@packaging/revision.sh
 	$(SWIFT) build 2>&1 | tee $(BUILD_LOG); test $${PIPESTATUS[0]} -eq 0
 	@$(MAKE) --no-print-directory check-warnings
 
@@ -30,6 +30,7 @@ check-warnings:
 	@if grep -E '(Sources|Tests)/.*: warning:' $(BUILD_LOG); then echo "make: warnings in the build"; exit 1; fi
 
 release: deps
+	@packaging/revision.sh
 	$(SWIFT) build -c release
 
 run: build
@@ -37,7 +38,7 @@ run: build
 	.build/debug/usherd --unit-dir $(UNITS) --unit-dir .build/examples/units
 
 test: deps
-	@mkdir -p .build
+	@packaging/revision.sh
 	$(SWIFT) build --build-tests 2>&1 | tee $(BUILD_LOG); test $${PIPESTATUS[0]} -eq 0
 	@$(MAKE) --no-print-directory check-warnings
 	$(SWIFT) test --skip-build

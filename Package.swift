@@ -21,6 +21,7 @@ let package = Package(
         .target(name: "CSpawn"),
         .systemLibrary(name: "CSystemd", pkgConfig: "libsystemd", providers: [.apt(["libsystemd-dev"])]),
         .target(name: "CSysShims"),
+        .target(name: "CUsherVersion"),
         .target(name: "UsherSys", dependencies: ["CSysShims"]),
         .target(name: "UnitModel"),
         .target(name: "UnitFile", dependencies: ["UnitModel"]),
@@ -33,12 +34,12 @@ let package = Package(
             .product(name: "Logging", package: "swift-log"),
         ]),
         .executableTarget(name: "usherd", dependencies: [
-            "UsherDaemon", "Activation",
+            "UsherDaemon", "Activation", "CUsherVersion",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
         ]),
         .executableTarget(name: "usherctl", dependencies: [
-            "UnitModel", "UnitFile", "Binder", "UsherSys", "ControlProtocol", "Activation",
+            "UnitModel", "UnitFile", "Binder", "UsherSys", "ControlProtocol", "Activation", "CUsherVersion",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         .executableTarget(name: "usher-probe", dependencies: ["CSystemd", "UsherSys"]),

@@ -21,6 +21,7 @@ die() { echo "build.sh: fatal: $*" >&2; exit 1; }
 # --static-swift-stdlib: the runtime .so files live in the toolchain
 # (/opt/swift), which no Debian package provides.
 build_binaries() {
+    packaging/revision.sh
     for product in usherd usherctl; do
         "$SWIFT" build -c release --static-swift-stdlib --product "$product"
     done
