@@ -41,6 +41,7 @@ test: deps
 	@packaging/revision.sh
 	$(SWIFT) build --build-tests 2>&1 | tee $(BUILD_LOG); test $${PIPESTATUS[0]} -eq 0
 	@$(MAKE) --no-print-directory check-warnings
+	$(MAKE) --no-print-directory -C examples
 	$(SWIFT) test --skip-build
 
 bench: release bench-unitload
