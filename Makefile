@@ -9,7 +9,7 @@ APT_PKGS   := libsystemd-dev pkg-config s6
 BUILD_LOG  := .build/usher-build.log
 UNITS      ?= units
 
-.PHONY: run test deps build release check-warnings bench bench-unitload fuzz-unitfile deb clean
+.PHONY: run test deps build release check-warnings bench bench-unitload fuzz-unitfile deb docs clean
 
 deps:
 	@missing=""; for p in $(APT_PKGS); do \
@@ -59,6 +59,10 @@ fuzz-unitfile: deps
 # build with --static-swift-stdlib, so it depends on deps, not release.
 deb: deps
 	packaging/deb/build.sh
+
+# usher.unit(5) from the option table (a test fails when the committed page differs).
+docs: build
+	.build/debug/usherctl list-keys --format man > packaging/man/usher.unit.5
 
 clean:
 	rm -rf .build

@@ -65,7 +65,7 @@ compute_depends() {
 
 stage_files() {
     rm -rf "$stage"
-    install -d "$stage/DEBIAN" "$stage/usr/bin" "$stage/usr/share/man/man1" "$stage/usr/share/man/man8" \
+    install -d "$stage/DEBIAN" "$stage/usr/bin" "$stage/usr/share/man/man1" "$stage/usr/share/man/man5" "$stage/usr/share/man/man8" \
         "$stage/lib/systemd/system" "$stage/usr/lib/systemd/user" "$stage/etc/usher/units" "$stage/usr/share/doc/usher"
     for binary in usherd usherctl; do
         install -m 0755 "$bin/$binary" "$stage/usr/bin/$binary"
@@ -73,6 +73,7 @@ stage_files() {
     done
     stage_man packaging/man/usherctl.1 man1
     stage_man packaging/man/usherctl-import.1 man1
+    stage_man packaging/man/usher.unit.5 man5
     stage_man packaging/man/usherd.8 man8
     install -m 0644 packaging/usherd.service "$stage/lib/systemd/system/usherd.service"
     install -m 0644 packaging/usherd-user.service "$stage/usr/lib/systemd/user/usherd.service"
