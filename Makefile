@@ -5,7 +5,7 @@ SHELL := /bin/bash
 
 SWIFT      ?= swift
 SUDO       := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
-APT_PKGS   := libsystemd-dev pkg-config s6
+APT_PKGS   := libsystemd-dev pkg-config curl netcat-openbsd s6
 BUILD_LOG  := .build/usher-build.log
 UNITS      ?= units
 
