@@ -7,6 +7,9 @@ public enum UnsupportedSettings {
     public static func notes(for service: ServiceUnit) -> [Note] {
         var notes: [Note] = []
         if !service.execReload.isEmpty { notes.append(ignoring("ExecReload=")) }
+        if service.watchdogSec != nil {
+            notes.append(Note(.warning, "WatchdogSec= is not enforced by usherd yet (no WATCHDOG_USEC, no watchdog timer), ignoring."))
+        }
         if service.execStart.count > 1 {
             notes.append(Note(.warning, "Only the first ExecStart= command is run by usherd, ignoring the others."))
         }

@@ -24,8 +24,8 @@ extension OptionRow {
 enum OptionStatusReasons {
     /// Supported rows whose effect usherd does not (fully) give; usherd logs a note when a unit uses them.
     static let notEnforced: [String: String] = [
-        "Service.WatchdogSec": "shown by show and status, but usherd sets no WATCHDOG_USEC and runs no service watchdog.",
-        "Service.ExecReload": "usherd has no reload job for a service; the commands are not run.",
+        "Service.WatchdogSec": "shown by show and status, but usherd sets no WATCHDOG_USEC and runs no service watchdog (usherd logs a note).",
+        "Service.ExecReload": "usherd has no reload job for a service; the commands are not run (usherd logs a note).",
         "Service.Type": "forking and dbus are supervised like simple (usherd logs a note); the other types are enforced.",
         "Service.StandardInput": "null and file: are enforced; tty, socket outside Accept=yes and fd: give /dev/null (usherd logs a note).",
         "Service.StandardOutput": "tty, kmsg, socket outside Accept=yes and fd: go to usherd's log pipe (usherd logs a note).",
