@@ -1,6 +1,6 @@
 // usherd as PID 1 of a PID namespace, as in a container: started under
 // `unshare --pid --fork --mount-proc` (root only), it serves a unit, reaps an
-// orphaned grandchild (no zombie left), and SIGTERM stops it with status 0.
+// orphaned grandchild (no zombie left), and SIGTERM or SIGINT stops it with status 0.
 import Foundation
 import XCTest
 import UsherSys
@@ -46,10 +46,24 @@ final class ContainerInitIntegrationTests: XCTestCase {
         }
         XCTAssertEqual(zombies, [], "zombies under usherd as PID 1")
 
-        kill(usherd, SIGTERM)
-        try eventually("usherd as PID 1 to exit on SIGTERM", timeout: 15) { harness.process?.isRunning == false }
+        try stop(usherd, with: SIGTERM, harness)
+    }
+
+    func testAsPID1ItStopsOnSIGINT() throws {
+        try skipUnlessRootWithUnshare()
+        let harness = try UsherdHarness()
+        try harness.serve("idle", service: "[Service]\nExecStart=/bin/sleep 60\n",
+                          launcher: ContainerInitIntegrationTests.unshare)
+        try stop(try namespaceInit(of: harness), with: SIGINT, harness)
+    }
+
+    /// The signal from outside the namespace (as `podman stop` sends it): usherd stops and unshare passes on its 0.
+    func stop(_ usherd: Int32, with signal: Int32, _ harness: UsherdHarness) throws {
+        let name = signal == SIGINT ? "SIGINT" : "SIGTERM"
+        kill(usherd, signal)
+        try eventually("usherd as PID 1 to exit on \(name)", timeout: 15) { harness.process?.isRunning == false }
         XCTAssertEqual(harness.process?.terminationStatus, 0, harness.log)
-        XCTAssertTrue(harness.log.contains("Received SIGTERM, stopping."), harness.log)
+        XCTAssertTrue(harness.log.contains("Received \(name), stopping."), harness.log)
         XCTAssertTrue(harness.log.contains("Stopped."), harness.log)
     }
 }
