@@ -5,14 +5,14 @@ SHELL := /bin/bash
 
 SWIFT      ?= swift
 SUDO       := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
-APT_PKGS   := libsystemd-dev libseccomp-dev pkg-config dbus-daemon
+APT_PKGS   := libsystemd-dev libseccomp-dev pkg-config dbus-daemon curl netcat-openbsd s6
 # Real daemons and clients the integration tests serve (skipped when missing):
 # tftpd-hpa's in.tftpd with curl's TFTP client, openssh's sshd with ssh.
-TEST_PKGS  := tftpd-hpa openssh-server openssh-client curl
+TEST_PKGS  := tftpd-hpa openssh-server openssh-client
 BUILD_LOG  := .build/usher-build.log
 UNITS      ?= units
 
-.PHONY: run test deps build release check-warnings bench bench-unitload fuzz-unitfile deb clean
+.PHONY: run test deps build release check-warnings bench bench-unitload fuzz-unitfile deb docs clean
 
 deps:
 	@missing=""; for p in $(APT_PKGS) $(EXTRA_PKGS); do \
@@ -24,7 +24,7 @@ deps:
 	fi
 
 build: deps
-	@mkdir -p .build
+	@packaging/revision.sh
 	$(SWIFT) build 2>&1 | tee $(BUILD_LOG); test $${PIPESTATUS[0]} -eq 0
 	@$(MAKE) --no-print-directory check-warnings
 
@@ -33,6 +33,7 @@ check-warnings:
 	@if grep -E '(Sources|Tests)/.*: warning:' $(BUILD_LOG); then echo "make: warnings in the build"; exit 1; fi
 
 release: deps
+	@packaging/revision.sh
 	$(SWIFT) build -c release
 
 run: build
@@ -41,9 +42,10 @@ run: build
 
 test: EXTRA_PKGS = $(TEST_PKGS)
 test: deps
-	@mkdir -p .build
+	@packaging/revision.sh
 	$(SWIFT) build --build-tests 2>&1 | tee $(BUILD_LOG); test $${PIPESTATUS[0]} -eq 0
 	@$(MAKE) --no-print-directory check-warnings
+	$(MAKE) --no-print-directory -C examples
 	$(SWIFT) test --skip-build
 
 bench: release bench-unitload
@@ -61,6 +63,10 @@ fuzz-unitfile: deps
 # build with --static-swift-stdlib, so it depends on deps, not release.
 deb: deps
 	packaging/deb/build.sh
+
+# usher.unit(5) from the option table (a test fails when the committed page differs).
+docs: build
+	.build/debug/usherctl list-keys --format man > packaging/man/usher.unit.5
 
 clean:
 	rm -rf .build

@@ -23,6 +23,7 @@ let package = Package(
         .systemLibrary(name: "CSystemd", pkgConfig: "libsystemd", providers: [.apt(["libsystemd-dev"])]),
         .systemLibrary(name: "CSeccomp", pkgConfig: "libseccomp", providers: [.apt(["libseccomp-dev"])]),
         .target(name: "CSysShims"),
+        .target(name: "CUsherVersion"),
         .target(name: "UsherSys", dependencies: ["CSysShims"]),
         .target(name: "UnitModel"),
         .target(name: "UnitFile", dependencies: ["UnitModel"]),
@@ -35,12 +36,12 @@ let package = Package(
             .product(name: "Logging", package: "swift-log"),
         ]),
         .executableTarget(name: "usherd", dependencies: [
-            "UsherDaemon", "Activation",
+            "UsherDaemon", "Activation", "CUsherVersion",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
         ]),
         .executableTarget(name: "usherctl", dependencies: [
-            "UnitModel", "UnitFile", "Binder", "UsherSys", "ControlProtocol", "Activation",
+            "UnitModel", "UnitFile", "Binder", "UsherSys", "ControlProtocol", "Activation", "CUsherVersion",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         .target(name: "CProbe"),

@@ -2,7 +2,8 @@
 // applied, each headed by `# PATH`, like `systemctl cat`.
 
 import ArgumentParser
-import Foundation
+import FoundationEssentials
+import Glibc
 import UnitFile
 import UnitModel
 
@@ -19,7 +20,7 @@ struct Cat: ParsableCommand {
         var missing = false
         for (i, unit) in units.enumerated() {
             guard let text = loader.cat(UnitName(unit)) else {
-                FileHandle.standardError.write(Data("No files found for \(unit).\n".utf8))
+                writeStderr("No files found for \(unit).")
                 missing = true
                 continue
             }

@@ -5,7 +5,8 @@
 
 import ArgumentParser
 import ControlProtocol
-import Foundation
+import FoundationEssentials
+import Glibc
 
 enum ControlExit {
     static let failed = ExitCode(1)
@@ -20,7 +21,7 @@ enum ControlExit {
         do {
             return try body()
         } catch let failure as ClientFailure {
-            printError("usherctl: " + failure.message)
+            writeStderr("usherctl: " + failure.message)
             throw unreachable
         }
     }
@@ -28,16 +29,16 @@ enum ControlExit {
     /// A read verb's error: systemctl's "Unit X could not be found." and 4, else the message and 1.
     static func forRead(_ error: ControlError, unit: String?) -> ExitCode {
         if error.kind == .noSuchUnit {
-            printError(unit.map { "Unit \($0) could not be found." } ?? error.message)
+            writeStderr(unit.map { "Unit \($0) could not be found." } ?? error.message)
             return noSuchUnit
         }
-        printError(error.message)
+        writeStderr(error.message)
         return failed
     }
 
     /// A job verb's (start, stop, restart) error: "Failed to start X: …", 4 when denied, 5 when unknown.
     static func forJob(_ error: ControlError, verb: String, unit: String) -> ExitCode {
-        printError("Failed to \(verb) \(unit): \(error.message)")
+        writeStderr("Failed to \(verb) \(unit): \(error.message)")
         return jobExitCode(error)
     }
 
@@ -51,11 +52,11 @@ enum ControlExit {
 
     /// Any other mutating verb's error (kill, reset-failed, daemon-reload…): the message and 1.
     static func forCommand(_ error: ControlError, action: String) -> ExitCode {
-        printError("Failed to \(action): \(error.message)")
+        writeStderr("Failed to \(action): \(error.message)")
         return failed
     }
 
     static func printError(_ line: String) {
-        FileHandle.standardError.write(Data((line + "\n").utf8))
+        writeStderr(line)
     }
 }

@@ -5,7 +5,8 @@
 
 import ArgumentParser
 import ControlProtocol
-import Foundation
+import FoundationEssentials
+import Glibc
 import UsherSys
 
 /// Options every verb that talks to usherd shares.

@@ -4,7 +4,8 @@
 // without --force). Exit codes: 0 complete, 1 something not mapped or an error.
 
 import ArgumentParser
-import Foundation
+import FoundationEssentials
+import Glibc
 import UnitFile
 
 struct Import: ParsableCommand {
@@ -70,7 +71,7 @@ struct ImportOutputOptions: ParsableArguments {
     }
 
     func standardError(_ line: String) {
-        FileHandle.standardError.write(Data((line + "\n").utf8))
+        writeStderr(line)
     }
 }
 

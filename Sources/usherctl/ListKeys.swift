@@ -1,6 +1,7 @@
 // `usherctl list-keys`: the option table as data, one row per key: section,
 // key, value type, destination field, flags (list, specifiers, unsupported,
-// usher-extension, alias-of=…). `--supported` hides unsupported rows.
+// usher-extension, alias-of=…). `--supported` hides unsupported rows;
+// `--format man` prints usher.unit(5), generated from the same table.
 
 import ArgumentParser
 import UnitFile
@@ -11,7 +12,18 @@ struct ListKeys: ParsableCommand {
     @Flag(name: .long, help: "Only keys usherd implements.")
     var supported = false
 
+    @Option(name: .long, help: "table (the default) or man (usher.unit(5) in roff, as `make docs` writes it).")
+    var format: String = "table"
+
+    func validate() throws {
+        guard format == "table" || format == "man" else { throw ValidationError("--format must be table or man") }
+    }
+
     func run() {
+        if format == "man" {
+            print(UnitManPage.render(), terminator: "")
+            return
+        }
         for line in OptionTable.listing() where !(supported && line.hasSuffix("unsupported")) {
             print(line)
         }

@@ -5,7 +5,8 @@
 
 import ArgumentParser
 import Binder
-import Foundation
+import FoundationEssentials
+import Glibc
 import UnitFile
 import UnitModel
 
@@ -34,7 +35,7 @@ struct ListenCheck: ParsableCommand {
         var reports: [ListenCheckReport] = []
         for name in names {
             let (unit, diagnostics) = loader.loadSocket(name)
-            for d in diagnostics { FileHandle.standardError.write(Data((d.text + "\n").utf8)) }
+            for d in diagnostics { writeStderr(d.text) }
             guard let unit else {
                 failed = true
                 continue
@@ -42,7 +43,7 @@ struct ListenCheck: ParsableCommand {
             switch Binder.listenCheck(unit) {
             case .success(let report): reports.append(report)
             case .failure(let failure):
-                FileHandle.standardError.write(Data((failure.description + "\n").utf8))
+                writeStderr(failure.description)
                 failed = true
             }
         }
@@ -54,12 +55,13 @@ struct ListenCheck: ParsableCommand {
         if failed { throw ExitCode(1) }
     }
 
-    static func object(_ report: ListenCheckReport) -> [String: Any] {
-        let listeners: [[String: Any]] = report.listeners.map { listener in
-            var fields: [String: Any] = ["listen": listener.listen]
-            for entry in listener.entries { fields[entry.name] = entry.value }
-            return fields
+    static func object(_ report: ListenCheckReport) -> JSONValue {
+        let listeners: [JSONValue] = report.listeners.map { listener in
+            var fields: [String: JSONValue] = ["listen": .string(listener.listen)]
+            for entry in listener.entries { fields[entry.name] = .string(entry.value) }
+            return .object(fields)
         }
-        return ["unit": report.unit.full, "warnings": report.warnings, "listeners": listeners]
+        return .object(["unit": .string(report.unit.full), "warnings": .array(report.warnings.map(JSONValue.string)),
+                        "listeners": .array(listeners)])
     }
 }

@@ -4,7 +4,8 @@
 
 import ArgumentParser
 import ControlProtocol
-import Foundation
+import FoundationEssentials
+import Glibc
 
 struct Logs: ParsableCommand {
     static let configuration = CommandConfiguration(abstract: "Print a unit's log lines; -f follows new ones.")

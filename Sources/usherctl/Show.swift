@@ -5,7 +5,8 @@
 
 import ArgumentParser
 import ControlProtocol
-import Foundation
+import FoundationEssentials
+import Glibc
 import UnitFile
 import UnitModel
 
@@ -27,11 +28,11 @@ struct Show: ParsableCommand {
         let (loader, names) = UnitLoader.forArguments(units, directories: options.directories, specifiers: options.specifiers)
         let runtime = RuntimeLookup(path: ControlSocketOptions.socketPath(explicit: controlSocket, user: options.user))
         var failed = false
-        var objects: [[String: Any]] = []
+        var objects: [JSONValue] = []
         var printed = 0
         for name in names {
             let (fileLines, diagnostics) = loader.show(name)
-            for d in diagnostics { FileHandle.standardError.write(Data((d.text + "\n").utf8)) }
+            for d in diagnostics { writeStderr(d.text) }
             guard let fileLines else {
                 failed = true
                 continue

@@ -5,7 +5,8 @@
 
 import ArgumentParser
 import ControlProtocol
-import Foundation
+import FoundationEssentials
+import Glibc
 
 struct Status: ParsableCommand {
     static let configuration = CommandConfiguration(abstract: "Show the runtime status of units (all when none named).")

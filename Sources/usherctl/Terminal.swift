@@ -2,7 +2,9 @@
 // only when NO_COLOR is unset; otherwise systemctl's ASCII fallbacks ("*",
 // "`-") and no escape sequences, so pipes and golden tests see plain text.
 
-import Foundation
+import FoundationEssentials
+import Glibc
+import UsherSys
 
 struct Terminal {
     var colours: Bool
@@ -47,4 +49,9 @@ struct Terminal {
     private func paint(_ text: String, _ code: String) -> String {
         colours ? "\u{1B}[\(code)m\(text)\u{1B}[0m" : text
     }
+}
+
+/// One line on stderr (usherctl links FoundationEssentials, which has no FileHandle).
+func writeStderr(_ line: String) {
+    try? BlockingIO.writeAll(2, Array((line + "\n").utf8))
 }

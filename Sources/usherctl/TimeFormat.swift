@@ -3,7 +3,8 @@
 // log lines, and `status`'s "5min 3s ago" (systemd's format_timestamp_relative).
 // Inputs are wall-clock microseconds since the epoch, as ControlProtocol sends them.
 
-import Foundation
+import FoundationEssentials
+import Glibc
 
 enum TimeFormat {
     /// "Wed 2026-12-02 04:31:00 UTC".
@@ -54,7 +55,7 @@ enum TimeFormat {
         var parts = tm()
         localtime_r(&seconds, &parts)
         var buffer = [CChar](repeating: 0, count: 64)
-        let length = Foundation.strftime(&buffer, buffer.count, format, &parts)
+        let length = Glibc.strftime(&buffer, buffer.count, format, &parts)
         return String(decoding: buffer.prefix(length).map { UInt8(bitPattern: $0) }, as: UTF8.self)
     }
 }

@@ -4,6 +4,7 @@
 // systemctl's (see ControlExit): 0 ok, 1 failed, 3 inactive, 4/5, 64 usage, 69 unreachable.
 
 import ArgumentParser
+import CUsherVersion
 import Glibc
 import UsherSys
 
@@ -12,6 +13,7 @@ struct Usherctl: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "usherctl",
         abstract: "Control and inspect Usher, the socket-activation supervisor.",
+        version: "usherctl " + String(cString: usher_version_text()),
         subcommands: [
             Status.self, ListUnits.self, ListSockets.self, Start.self, Stop.self, Restart.self, Reload.self, Kill.self,
             ResetFailed.self, IsActive.self, IsFailed.self, Logs.self, DaemonReload.self, DaemonReexec.self,

@@ -1,11 +1,16 @@
 // `usherctl verify PATH|DIR|UNIT…`: like `systemd-analyze verify`. Prints each
 // diagnostic in systemd's form on stderr (or JSON on stdout with --json);
 // exits 1 when a unit is refused or missing or a command is not executable,
-// 0 when there are only warnings. A directory means every unit in it.
+// 0 when there are only warnings. A directory means every unit in it. Also
+// prints the notes usherd logs when it loads the unit (UnsupportedSettings,
+// the same code): with --strict each of them fails the verification.
 
 import ArgumentParser
-import Foundation
+import FoundationEssentials
+import Glibc
 import UnitFile
+import UnitModel
+import Activation
 
 struct Verify: ParsableCommand {
     static let configuration = CommandConfiguration(abstract: "Check unit files and print systemd's diagnostics.")
@@ -18,22 +23,61 @@ struct Verify: ParsableCommand {
     @Flag(name: .long, help: "Print the diagnostics as a JSON array on stdout.")
     var json = false
 
+    @Flag(name: .long, help: "Fail (exit 1) on every note usherd would log when it loads the unit: settings it approximates or ignores.")
+    var strict = false
+
     @Argument(help: "Unit files (paths), directories of them, or unit names.")
     var units: [String]
 
     func run() throws {
         let (arguments, notes) = UnitLoader.expandVerifyArguments(units)
-        for note in notes { FileHandle.standardError.write(Data("usherctl: \(note)\n".utf8)) }
+        for note in notes { writeStderr("usherctl: \(note)") }
         let (loader, names) = UnitLoader.forArguments(arguments, directories: options.directories, specifiers: options.specifiers)
-        let outcome = loader.verify(names)
+        var outcome = loader.verify(names)
+        outcome.diagnostics += Verify.loadNotes(loader, names, strict: strict)
+        if strict {
+            // A key usherd ignores is a setting it would not enforce: a failure too.
+            for index in outcome.diagnostics.indices where outcome.diagnostics[index].message.hasSuffix("Unsupported by usherd, ignoring.") {
+                outcome.diagnostics[index].severity = .error
+            }
+        }
         if json {
             try JSONOutput.print(outcome.diagnostics.map(JSONOutput.diagnostic))
             if outcome.failed { throw ExitCode(1) }
             return
         }
         for diagnostic in outcome.diagnostics {
-            FileHandle.standardError.write(Data(((priority ? diagnostic.prioritizedText : diagnostic.text) + "\n").utf8))
+            writeStderr((priority ? diagnostic.prioritizedText : diagnostic.text))
         }
         if outcome.failed { throw ExitCode(1) }
+    }
+
+    /// What usherd logs when it loads these units, from the code it uses
+    /// (UnsupportedSettings): warnings, or errors with --strict. An Accept=yes
+    /// socket's template is checked as usherd checks each instance.
+    static func loadNotes(_ loader: UnitLoader, _ names: [UnitName], strict: Bool) -> [Diagnostic] {
+        var found: [(unit: String, note: Note)] = []
+        for name in names {
+            switch name.kind {
+            case .socket?:
+                guard let socket = loader.loadSocket(name).0 else { continue }
+                if socket.accept {
+                    let instance = UnitName(socket.service.stem + "verify.service")
+                    guard let service = loader.loadService(instance).0 else { continue }
+                    found += UnsupportedSettings.notes(forInstanceOf: service).map { (socket.service.full, $0) }
+                } else if let service = loader.loadService(socket.service).0 {
+                    found += UnsupportedSettings.notes(for: service).map { (socket.service.full, $0) }
+                }
+            case .service?:
+                guard !name.full.hasSuffix("@.service"), let service = loader.loadService(name).0 else { continue }
+                found += UnsupportedSettings.notes(for: service).map { (name.full, $0) }
+            case nil:
+                continue
+            }
+        }
+        var seen = Set<String>()
+        return found.filter { seen.insert($0.unit + "\u{0}" + $0.note.text).inserted }.map { unit, note in
+            Diagnostic(severity: strict ? .error : .warning, unit: unit, message: note.text + (strict ? " (--strict)" : ""))
+        }
     }
 }

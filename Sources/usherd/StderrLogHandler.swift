@@ -45,9 +45,7 @@ struct StderrLogHandler: LogHandler {
     }
 
     private func textLine(level: Logger.Level, message: String, unit: String?) -> String {
-        // A diagnostic already starts with its unit (`web.socket:4: …`): name the unit once.
-        let prefix = unit.map { message.hasPrefix($0 + ":") ? "" : "\($0): " } ?? ""
-        return "usherd[\(StderrLogHandler.pid)]: <\(level)> \(prefix)\(message)"
+        "usherd[\(StderrLogHandler.pid)]: <\(level)> \(LogLine.text(message: message, unit: unit))"
     }
 
     private func jsonLine(level: Logger.Level, message: String, unit: String?, metadata: Logger.Metadata) -> String {

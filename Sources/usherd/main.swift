@@ -3,6 +3,7 @@
 // and runs UsherDaemon until SIGTERM/SIGINT. Exit codes: 0 stopped cleanly,
 // 64 usage, 1 could not start.
 import ArgumentParser
+import CUsherVersion
 import Glibc
 import Logging
 import UsherDaemon
@@ -11,7 +12,8 @@ import UsherSys
 struct Usherd: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "usherd",
-        abstract: "Bind every socket unit up front and start services on first traffic, as systemd does.")
+        abstract: "Bind every socket unit up front and start services on first traffic, as systemd does.",
+        version: "usherd " + String(cString: usher_version_text()))
 
     @Option(name: .customLong("unit-dir"), help: "A unit directory (repeatable; earlier ones win). Default: the search path.")
     var unitDirectories: [String] = []
@@ -42,12 +44,20 @@ struct Usherd: ParsableCommand {
     @Option(name: .customLong("log-level"), help: "trace, debug, info, notice, warning, error or critical.")
     var logLevel: String = "info"
 
-    @Option(name: .customLong("log-format"), help: "text or json.")
+    @Option(name: .customLong("log-format"), help: "text or json (for the console target).")
     var logFormat: String = "text"
+
+    @Option(name: .customLong("log-target"), help: ArgumentHelp(
+        "console, journal, syslog or auto.",
+        discussion: "auto (the default) logs to the journal when $JOURNAL_STREAM names usherd's stderr, as under a systemd service, else to the console (stderr)."))
+    var logTarget: String = "auto"
 
     func validate() throws {
         guard Logger.Level(rawValue: logLevel) != nil else {
             throw ValidationError("--log-level must be one of trace, debug, info, notice, warning, error, critical")
+        }
+        guard LogTarget(rawValue: logTarget) != nil else {
+            throw ValidationError("--log-target must be one of console, journal, syslog, auto")
         }
         guard logFormat == "text" || logFormat == "json" else {
             throw ValidationError("--log-format must be text or json")
@@ -62,10 +72,22 @@ struct Usherd: ParsableCommand {
         return stat(path, &status) == 0 && (status.st_mode & S_IFMT) == S_IFDIR
     }
 
-    func run() throws {
+    /// Only here is logging bootstrapped: one handler for the chosen target.
+    func bootstrapLogging() {
         let level = Logger.Level(rawValue: logLevel) ?? .info
         let json = logFormat == "json"
-        LoggingSystem.bootstrap { label in StderrLogHandler(label: label, level: level, json: json) }
+        let target = (LogTarget(rawValue: logTarget) ?? .auto).resolved(
+            journalStream: getenv("JOURNAL_STREAM").map { String(cString: $0) },
+            stderrIdentity: LogTarget.stderrIdentity())
+        switch target {
+        case .journal: LoggingSystem.bootstrap { _ in SystemLogHandler(.journal, level: level) }
+        case .syslog: LoggingSystem.bootstrap { _ in SystemLogHandler(.syslog, level: level) }
+        case .console, .auto: LoggingSystem.bootstrap { label in StderrLogHandler(label: label, level: level, json: json) }
+        }
+    }
+
+    func run() throws {
+        bootstrapLogging()
         let logger = Logger(label: "usherd")
         // A directory named on the command line must exist; the default search path stays lenient, as systemd's.
         for directory in unitDirectories where !Usherd.isDirectory(directory) {

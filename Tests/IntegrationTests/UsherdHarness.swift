@@ -61,14 +61,16 @@ final class UsherdHarness {
     }
 
     /// Starts usherd and waits until it says it is listening; `environment` is
-    /// added to the test's own (a test playing systemd sets NOTIFY_SOCKET this way).
-    func start(extraArguments: [String] = [], environment: [String: String] = [:]) throws {
+    /// added to the test's own (a test playing systemd sets NOTIFY_SOCKET this way);
+    /// a `launcher` command line (e.g. unshare) runs usherd as its last argument.
+    func start(extraArguments: [String] = [], environment: [String: String] = [:], launcher: [String] = []) throws {
         _ = FileManager.default.createFile(atPath: logPath, contents: nil)
         let log = try FileHandle(forWritingTo: URL(fileURLWithPath: logPath))
         let process = Process()
-        process.executableURL = URL(fileURLWithPath: UsherdHarness.productsDirectory + "/usherd")
-        process.arguments = ["--unit-dir", unitDirectory, "--runtime-dir", root + "/rt", "--log-level", "debug"]
-            + extraArguments
+        let usherd = UsherdHarness.productsDirectory + "/usherd"
+        process.executableURL = URL(fileURLWithPath: launcher.first ?? usherd)
+        process.arguments = launcher.dropFirst() + (launcher.isEmpty ? [] : [usherd])
+            + ["--unit-dir", unitDirectory, "--runtime-dir", root + "/rt", "--log-level", "debug"] + extraArguments
         process.standardOutput = log
         process.standardError = log
         process.standardInput = FileHandle.nullDevice
@@ -88,12 +90,12 @@ final class UsherdHarness {
     @discardableResult
     func serve(_ name: String, socket: String = "", accept: Bool = false, service: String,
                units: [String: String] = [:], arguments: [String] = [],
-               environment: [String: String] = [:]) throws -> UInt16 {
+               environment: [String: String] = [:], launcher: [String] = []) throws -> UInt16 {
         let port = try freePort()
         try write("\(name).socket", "[Socket]\nListenStream=127.0.0.1:\(port)\n\(accept ? "Accept=yes\n" : "")\(socket)")
         try write(accept ? "\(name)@.service" : "\(name).service", service)
         for (file, text) in units { try write(file, text) }
-        try start(extraArguments: arguments, environment: environment)
+        try start(extraArguments: arguments, environment: environment, launcher: launcher)
         return port
     }
 

@@ -43,6 +43,30 @@ final class UsherctlTests: XCTestCase {
         XCTAssertEqual(broken.stderr, "broken.service: Command /nonexistent/usher-daemon is not executable: No such file or directory\n")
     }
 
+    func testVerifyPrintsTheNotesUsherdLogsAtLoadAndStrictFailsOnThem() throws {
+        let dir = try UnitDirectory()
+        try dir.write("gps.service", "[Service]\nType=forking\nExecStart=/bin/true\nStandardInput=tty\nPrivateTmp=yes\n")
+        try dir.write("echo.socket", "[Socket]\nListenStream=127.0.0.1:7\nAccept=yes\n")
+        try dir.write("echo@.service", "[Service]\nExecStart=/bin/cat\nStandardInput=socket\nExecStartPre=/bin/true\n")
+        try dir.write("plain.service", "[Service]\nExecStart=/bin/true\n")
+        let notes = """
+            gps.service:5: Key 'PrivateTmp' in section [Service]: Unsupported by usherd, ignoring.
+            gps.service: StandardInput=tty is not supported by usherd yet, using /dev/null.
+            gps.service: Type=forking is supervised like Type=simple by usherd.
+            echo@.service: ExecStartPre= of an Accept=yes instance is not supported by usherd yet, ignoring.
+
+            """
+        let lenient = try usherctl(["verify", "--unit-dir", dir.path, "gps.service", "echo.socket"])
+        XCTAssertEqual(lenient.status, 0, lenient.stderr)
+        XCTAssertEqual(lenient.stderr, notes)
+        let strict = try usherctl(["verify", "--strict", "--unit-dir", dir.path, "gps.service", "echo.socket"])
+        XCTAssertEqual(strict.status, 1, strict.stderr)
+        XCTAssertEqual(strict.stderr.split(separator: "\n").filter { $0.hasSuffix("(--strict)") }.count, 3, strict.stderr)
+        let clean = try usherctl(["verify", "--strict", "--unit-dir", dir.path, "plain.service"])
+        XCTAssertEqual(clean.status, 0, clean.stderr)
+        XCTAssertEqual(clean.stderr, "")
+    }
+
     func testVerifyPrintsSystemdsDiagnosticsAndFailsOnRefusedUnits() throws {
         let dir = TestPaths.golden + "/j-malformed"
         let expected = try String(contentsOfFile: dir + "/expected-diagnostics.txt", encoding: .utf8)

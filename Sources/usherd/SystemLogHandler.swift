@@ -1,0 +1,82 @@
+// usherd's log output to the journal (--log-target=journal) through
+// libsystemd's sd_journal_sendv: MESSAGE, PRIORITY, SYSLOG_IDENTIFIER=usherd
+// and UNIT= the unit a line is about (also USHER_UNIT=, which journalctl can
+// match whoever runs usherd); or to syslog(3). No protocol is written here.
+import Activation
+import CSystemd
+import Glibc
+import Logging
+
+struct SystemLogHandler: LogHandler {
+    enum Destination { case journal, syslog }
+    let destination: Destination
+    var logLevel: Logger.Level
+    var metadata: Logger.Metadata = [:]
+
+    /// openlog keeps the identity pointer for the life of the process, so it
+    /// gets a copy that is never freed (a literal bridged for the call is not).
+    private static let syslogOpened: Void = openlog(strdup("usherd"), LOG_PID | LOG_NDELAY, LOG_DAEMON)
+
+    init(_ destination: Destination, level: Logger.Level) {
+        self.destination = destination
+        self.logLevel = level
+        if destination == .syslog { SystemLogHandler.syslogOpened }
+    }
+
+    subscript(metadataKey key: String) -> Logger.Metadata.Value? {
+        get { metadata[key] }
+        set { metadata[key] = newValue }
+    }
+
+    func log(event: LogEvent) {
+        var merged = metadata
+        event.metadata?.forEach { merged[$0.key] = $0.value }
+        let unit = merged.removeValue(forKey: "unit").map { LogEscaping.escape("\($0)") }
+        let line = LogLine.text(message: LogEscaping.escape("\(event.message)"), unit: unit)
+        let priority = LogLine.syslogPriority(event.level)
+        switch destination {
+        case .journal:
+            var fields = ["MESSAGE=\(line)", "PRIORITY=\(priority)", "SYSLOG_IDENTIFIER=usherd"]
+            if let unit { fields += ["UNIT=\(unit)", "USHER_UNIT=\(unit)"] }
+            SystemLogHandler.sendToJournal(fields)
+        case .syslog:
+            line.withCString { text in withVaList([text]) { vsyslog(priority, "%s", $0) } }
+        }
+    }
+
+    /// One entry of `KEY=value` fields; a failed send is dropped, as logging cannot report itself.
+    static func sendToJournal(_ fields: [String]) {
+        var bytes: [UInt8] = []
+        var ranges: [Range<Int>] = []
+        for field in fields {
+            let start = bytes.count
+            bytes += field.utf8
+            ranges.append(start..<bytes.count)
+        }
+        bytes.withUnsafeMutableBytes { buffer in
+            guard let base = buffer.baseAddress else { return }
+            let vectors = ranges.map { iovec(iov_base: base + $0.lowerBound, iov_len: $0.count) }
+            _ = sd_journal_sendv(vectors, Int32(vectors.count))
+        }
+    }
+}
+
+/// What every target shares: the unit named once, and syslog's priorities.
+enum LogLine {
+    /// A diagnostic already starts with its unit (`web.socket:4: …`): name the unit once.
+    static func text(message: String, unit: String?) -> String {
+        guard let unit, !message.hasPrefix(unit + ":") else { return message }
+        return "\(unit): \(message)"
+    }
+
+    static func syslogPriority(_ level: Logger.Level) -> Int32 {
+        switch level {
+        case .trace, .debug: return LOG_DEBUG
+        case .info: return LOG_INFO
+        case .notice: return LOG_NOTICE
+        case .warning: return LOG_WARNING
+        case .error: return LOG_ERR
+        case .critical: return LOG_CRIT
+        }
+    }
+}

@@ -1,0 +1,3 @@
+module usher.example/examples
+
+go 1.19
