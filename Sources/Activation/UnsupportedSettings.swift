@@ -35,15 +35,17 @@ public enum UnsupportedSettings {
     /// stdin from an fd store name (fd:) gets /dev/null; kmsg or fd: output goes to the log pipe.
     static func streamNotes(_ exec: ExecContext) -> [Note] {
         var notes: [Note] = []
-        if case .fd = exec.standardInput {
-            notes.append(Note(.warning, "StandardInput=\(exec.standardInput) is not supported by usherd yet, using /dev/null."))
+        if case .fd(let name) = exec.standardInput {
+            notes.append(Note(.warning, "StandardInput=fd:\(name) is not supported by usherd yet, using /dev/null."))
         }
         for (key, output) in [("StandardOutput", exec.standardOutput), ("StandardError", exec.standardError)] {
+            let value: String
             switch output {
-            case .kmsg?, .fd?:
-                notes.append(Note(.warning, "\(key)=\(output.map { "\($0)" } ?? "") is not supported by usherd yet, using the log pipe."))
-            default: break
+            case .kmsg?: value = "kmsg"
+            case .fd(let name)?: value = "fd:\(name)"
+            default: continue
             }
+            notes.append(Note(.warning, "\(key)=\(value) is not supported by usherd yet, using the log pipe."))
         }
         return notes
     }

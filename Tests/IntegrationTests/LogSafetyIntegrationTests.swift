@@ -17,6 +17,13 @@ final class LogSafetyIntegrationTests: XCTestCase {
         return breaks + (bytes.last == 0x0A || bytes.last == 0 ? 0 : 1)
     }
 
+    /// N of a "Suppressed N messages from noise.service" line.
+    private func suppressedCount(_ line: Data.SubSequence) -> Int? {
+        let text = String(decoding: line, as: UTF8.self)
+        guard let range = text.range(of: "Suppressed "), text.hasSuffix(" messages from noise.service") else { return nil }
+        return Int(text[range.upperBound...].prefix { $0.isNumber })
+    }
+
     func testRandomBytesFromAServiceLeaveNoControlBytesAndAreRateLimited() throws {
         let harness = try UsherdHarness()
         let noise = harness.root + "/noise.bin"
@@ -31,9 +38,8 @@ final class LogSafetyIntegrationTests: XCTestCase {
         try harness.enable("noise.service")
         try harness.start()
 
-        let suppressed = recordCount(random) - burst
-        try harness.waitForLog("Suppressed \(suppressed) messages from noise.service", timeout: 40)
-        try harness.waitForLog("noise.service: Deactivated successfully.")
+        try harness.waitForLog("noise.service: Deactivated successfully.", timeout: 60)
+        try harness.waitForLog("Suppressed ", timeout: 20)
         XCTAssertEqual(try harness.stop(), 0)
 
         let log = try Data(contentsOf: URL(fileURLWithPath: harness.logPath))
@@ -47,8 +53,14 @@ final class LogSafetyIntegrationTests: XCTestCase {
             line.range(of: Data("<info> noise.service: ".utf8)) != nil
                 && !ownLines.contains { line.range(of: Data($0.utf8)) != nil }
         }
-        XCTAssertEqual(outputLines.count, burst, "the service's lines that reached the log")
-        XCTAssertEqual(lines.filter { $0.range(of: Data("Suppressed ".utf8)) != nil }.count, 1)
+        // Every line is either logged or counted as suppressed. A machine slow enough to stretch the
+        // output past journald's 30 s window logs one more burst per window, each after a report.
+        let reports = lines.compactMap(suppressedCount)
+        let windows = reports.count
+        XCTAssertGreaterThanOrEqual(windows, 1)
+        XCTAssertEqual(outputLines.count + reports.reduce(0, +), recordCount(random), "lines logged + suppressed")
+        XCTAssertGreaterThanOrEqual(outputLines.count, burst)
+        XCTAssertLessThanOrEqual(outputLines.count, burst * windows, "the service's lines that reached the log")
     }
 
     func testControlBytesInAnExecPathAreEscapedInUsherdsOwnLines() throws {

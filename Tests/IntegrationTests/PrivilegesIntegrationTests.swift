@@ -23,6 +23,7 @@ final class PrivilegesIntegrationTests: XCTestCase {
                 [Install]
                 WantedBy=multi-user.target
                 """)
+            try harness.enable("\(label).service")
         }
         try harness.start()
         var results: [String: [String: String]] = [:]
@@ -111,6 +112,7 @@ final class PrivilegesIntegrationTests: XCTestCase {
             [Install]
             WantedBy=multi-user.target
             """)
+        try harness.enable("killed.service")
         try harness.start()
         try harness.waitForLog("killed.service: Main process exited, code=killed, signal=SYS")
         try harness.waitForLog("killed.service: Failed with result 'signal'.")
@@ -154,6 +156,7 @@ final class PrivilegesIntegrationTests: XCTestCase {
                 WantedBy=multi-user.target
                 """)
         }
+        try harness.enable("nnp.service", "plain.service")
         try harness.start()
         let nobody = try Users.user("nobody")
         let read = { (label: String) in

@@ -40,10 +40,10 @@ final class UnitManPageTests: XCTestCase {
 
     func testStatusesFollowTheTable() throws {
         XCTAssertEqual(OptionTable.row(section: "Socket", key: "ListenStream")?.status, .supported)
-        let watchdog = try XCTUnwrap(OptionTable.row(section: "Service", key: "WatchdogSec")?.status)
-        guard case .notEnforced = watchdog else { return XCTFail("WatchdogSec: \(watchdog)") }
-        let privateTmp = try XCTUnwrap(OptionTable.row(section: "Service", key: "PrivateTmp")?.status)
-        guard case .unsupported(let reason) = privateTmp else { return XCTFail("PrivateTmp: \(privateTmp)") }
+        let input = try XCTUnwrap(OptionTable.row(section: "Service", key: "StandardInput")?.status)
+        guard case .notEnforced = input else { return XCTFail("StandardInput: \(input)") }
+        let rootImage = try XCTUnwrap(OptionTable.row(section: "Service", key: "RootImage")?.status)
+        guard case .unsupported(let reason) = rootImage else { return XCTFail("RootImage: \(rootImage)") }
         XCTAssertTrue(reason.contains("sandboxing"), reason)
     }
 }
