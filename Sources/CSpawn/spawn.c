@@ -158,6 +158,11 @@ static int child_main(void *argument) {
     child_reset_signals(r, context);
     if (r->new_session && setsid() < 0) child_fail(context, CSPAWN_STAGE_SETSID);
     child_set_limits(r, context);
+    /* Namespaces and mounts while still root, before chroot, chdir and setuid (mounts.c). */
+    if (r->mounts != NULL) {
+        int stage = cspawn_apply_mounts(r->mounts);
+        if (stage != CSPAWN_OK) child_fail(context, stage);
+    }
     child_set_credentials(r, context);
     umask(r->umask);
     /* WorkingDirectory=-PATH that is missing: systemd's service then runs in

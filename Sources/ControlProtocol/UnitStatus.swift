@@ -51,6 +51,10 @@ public struct UnitStatus: Codable, Sendable, Equatable {
     public var nRestarts: UInt32?
     public var statusText: String?
     public var triggeredBy: [String]?
+    /// The security-relevant keys the service (or an Accept=yes socket's template) sets that this
+    /// usherd enforces, and those it does not (usherd extension properties).
+    public var protectionsEnforced: [String]?
+    public var protectionsNotEnforced: [String]?
 
     /// The newest log lines of the unit, oldest first.
     public var recentLog: [LogLine]?
@@ -77,6 +81,7 @@ public struct UnitStatus: Codable, Sendable, Equatable {
         case execMainExitTimestamp = "ExecMainExitTimestamp", execMainCode = "ExecMainCode"
         case execMainStatus = "ExecMainStatus", nRestarts = "NRestarts", statusText = "StatusText"
         case triggeredBy = "TriggeredBy", recentLog = "RecentLog"
+        case protectionsEnforced = "ProtectionsEnforced", protectionsNotEnforced = "ProtectionsNotEnforced"
     }
 }
 

@@ -142,7 +142,11 @@ public final class AcceptSpawner {
                             limits: limitList)
                         c.reset_signals = UnsafePointer(resetSignals)
                         c.no_pidfd = 1
-                        return cspawn(&c, &result)
+                        guard let mounts = template.mounts else { return cspawn(&c, &result) }
+                        return mounts.withRequest { pointer in
+                            c.mounts = pointer
+                            return cspawn(&c, &result)
+                        }.result
                     }
                 }
             }

@@ -72,6 +72,10 @@ public final class InstanceLaunchTemplate {
     public let workingDirectory: UnsafeMutablePointer<CChar>?
     /// Output and input fds the stdio refers to, open as long as the unit is.
     public let held: [OwnedFD]
+    /// Namespaces and mounts of every instance (PrivateTmp= is a fresh tmpfs per instance).
+    public let mounts: CMountPlan?
+    /// $CREDENTIALS_DIRECTORY shared by the instances, removed with the template.
+    private let sandboxRun: SandboxPaths?
     private var owned: [UnsafeMutablePointer<CChar>] = []
 
     public init(unit: ServiceUnit, context: DaemonContext, stdio resolved: ResolvedInstanceStdio) throws {
@@ -83,10 +87,13 @@ public final class InstanceLaunchTemplate {
         passesConnectionAsFD3 = unit.exec.standardInput != .socket
         stdio = resolved.stdio
         held = resolved.held
+        let run = try Self.credentialsRun(unit, credentials: credentials, context: context)
+        sandboxRun = run
+        mounts = ServiceLauncher.mountPlan(unit, command: command, run: run, context: context)
         let ip = try Self.environment(unit, remote: true, credentials: credentials, journal: resolved.journalStream,
-                                      context: context, fd3: passesConnectionAsFD3)
+                                      context: context, fd3: passesConnectionAsFD3, run: run)
         let local = try Self.environment(unit, remote: false, credentials: credentials, journal: resolved.journalStream,
-                                         context: context, fd3: passesConnectionAsFD3)
+                                         context: context, fd3: passesConnectionAsFD3, run: run)
         let arguments = command.noEnvironmentExpansion ? command.arguments
             : CommandExpansion.expand(command.arguments, environment: CommandExpansion.dictionary(ip.entries))
         var plan = SpawnPlan(path: ServiceLauncher.resolveProgram(command.path), arguments: [], environment: [],
@@ -111,7 +118,21 @@ public final class InstanceLaunchTemplate {
         owned = constants
     }
 
-    deinit { owned.forEach { $0.deallocate() } }
+    deinit {
+        owned.forEach { $0.deallocate() }
+        if let sandboxRun { SandboxDirectories.removeRun(sandboxRun) }
+    }
+
+    /// LoadCredential=/SetCredential= of the template, written once for all its instances.
+    private static func credentialsRun(_ unit: ServiceUnit, credentials: ResolvedCredentials?,
+                                       context: DaemonContext) throws -> SandboxPaths? {
+        guard !unit.exec.filesystem.credentials.isEmpty, let directory = context.runtimeDirectory else { return nil }
+        var credentialsOnly = unit
+        credentialsOnly.exec.filesystem.privateTmp = false
+        let base = context.sandbox ?? SandboxPaths(inaccessibleDirectory: "", inaccessibleFile: "", devStaging: "")
+        let owner = (credentials?.spawn?.uid ?? Users.effectiveUID, credentials?.spawn?.gid ?? Users.effectiveGID)
+        return try SandboxDirectories.prepareRun(credentialsOnly, base: base, runtimeDirectory: directory, owner: owner)
+    }
 
     /// Where the unit's settings depend on the instance beyond argv, the
     /// environment and the name, the prebuilt launch cannot be reused.
@@ -124,8 +145,10 @@ public final class InstanceLaunchTemplate {
     }
 
     private static func environment(_ unit: ServiceUnit, remote: Bool, credentials: ResolvedCredentials?,
-                                    journal: String?, context: DaemonContext, fd3: Bool) throws -> ServiceEnvironment {
+                                    journal: String?, context: DaemonContext, fd3: Bool,
+                                    run: SandboxPaths?) throws -> ServiceEnvironment {
         var base = EnvironmentInputs()
+        if let directory = run?.credentials { base.unitEnvironment.append(("CREDENTIALS_DIRECTORY", directory)) }
         base.notifySocket = unit.type == .notify ? context.notifySocketPath : nil
         base.remote = remote ? (addressMarker, portMarker) : nil
         base.listenFDNames = fd3 ? ["connection"] : []

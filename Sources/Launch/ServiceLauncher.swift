@@ -35,6 +35,13 @@ public struct DaemonContext {
     public let devNullRead: OwnedFD
     public let devNullWrite: OwnedFD
     public var journalAvailable: Bool
+    /// The sandbox's helper files (SandboxDirectories.prepareBase); nil: usherd is not root, so
+    /// namespaces and mounts are not set up (their keys are reported as not enforced).
+    public var sandbox: SandboxPaths?
+    /// The host nodes a PrivateDevices= /dev copies.
+    public var deviceNodes: [DeviceNode] = []
+    /// usherd's runtime directory (credentials/UNIT lives there).
+    public var runtimeDirectory: String?
 
     public init(notifySocketPath: String?) throws {
         self.notifySocketPath = notifySocketPath
@@ -49,30 +56,33 @@ public struct DaemonContext {
 public enum ServiceLauncher {
     /// The main process: `listeners` are placed at 3… with `fdNames`.
     public static func prepareMain(_ service: ServiceUnit, listeners: [Int32], fdNames: [String],
-                                   context: DaemonContext) throws -> PreparedLaunch {
+                                   context: DaemonContext, run: SandboxPaths? = nil) throws -> PreparedLaunch {
         guard let command = service.execStart.first else {
             throw LaunchError(description: "Service has no ExecStart= setting, which is only allowed for RemainAfterExit=yes services. Refusing.")
         }
         var inputs = EnvironmentInputs()
         inputs.notifySocket = service.type == .notify ? context.notifySocketPath : nil
         inputs.listenFDNames = fdNames
-        return try prepare(service, command: command, inputs: inputs, fds: listeners, context: context)
+        return try prepare(service, command: command, inputs: inputs, fds: listeners, context: context, run: run)
     }
 
     /// A control command (ExecStartPre=, ExecStop=, ExecStopPost=, …): no
     /// listeners and no LISTEN_* (systemd passes fds to ExecStart= only),
     /// MAINPID= when there is a main process, then `extra` (SERVICE_RESULT=…).
     public static func prepareControl(_ service: ServiceUnit, command: CommandLine, mainPID: Int32?,
-                                      extra: [ExtraVariable] = [], context: DaemonContext) throws -> PreparedLaunch {
+                                      extra: [ExtraVariable] = [], context: DaemonContext,
+                                      run: SandboxPaths? = nil) throws -> PreparedLaunch {
         var inputs = EnvironmentInputs()
         if let mainPID { inputs.unitEnvironment.append(("MAINPID", String(mainPID))) }
         inputs.unitEnvironment += extra.map { ($0.name, $0.value) }
-        return try prepare(service, command: command, inputs: inputs, fds: [], context: context)
+        return try prepare(service, command: command, inputs: inputs, fds: [], context: context, run: run)
     }
 
     private static func prepare(_ service: ServiceUnit, command: CommandLine, inputs base: EnvironmentInputs,
-                                fds: [Int32], context: DaemonContext) throws -> PreparedLaunch {
+                                fds: [Int32], context: DaemonContext, run: SandboxPaths?) throws -> PreparedLaunch {
         let exec = service.exec
+        var base = base
+        if let credentials = run?.credentials { base.unitEnvironment.insert(("CREDENTIALS_DIRECTORY", credentials), at: 0) }
         let credentials = try resolveCredentials(exec, privileged: command.fullPrivileges || command.elevate)
         var launch = try prepareStdio(service, context: context)
         let inputs = try environmentInputs(base, service: service, credentials: credentials,
@@ -87,7 +97,20 @@ public enum ServiceLauncher {
         launch.plan.pidSlots = environment.pidSlots
         launch.plan.fds = fds
         applyExecSettings(service, credentials: credentials, to: &launch.plan)
+        launch.plan.mounts = mountPlan(service, command: command, run: run, context: context)
         return launch
+    }
+
+    /// The namespaces and mounts of one process of the unit: none for a `+` command (systemd
+    /// applies no sandboxing to it) or when usherd cannot set them up (not root).
+    public static func mountPlan(_ service: ServiceUnit, command: CommandLine, run: SandboxPaths?,
+                                 context: DaemonContext) -> CMountPlan? {
+        let fs = service.exec.filesystem
+        guard !command.fullPrivileges, fs.needsNamespaces, var paths = context.sandbox else { return nil }
+        paths.privateTmp = run?.privateTmp
+        paths.credentials = run?.credentials
+        let plan = MountPlanner.plan(fs, paths: paths, devices: context.deviceNodes)
+        return plan.isEmpty ? nil : CMountPlan(plan)
     }
 
     /// Completes `base` (what differs per launch kind: NOTIFY_SOCKET, LISTEN_*,

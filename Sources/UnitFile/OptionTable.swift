@@ -66,6 +66,7 @@ public enum OptionTable {
     /// Every row: supported keys first, then systemd 252 keys usherd does not implement.
     public static let rows: [OptionRow] = {
         let supported = UnitSectionRows.rows + SocketRows.rows + ServiceRows.rows + ExecRows.rows
+            + FilesystemRows.rows
         var seen = Set(supported.map { "\($0.section).\($0.key)" })
         var all = supported
         for (section, keys) in Systemd252Keys.bySection {
@@ -87,6 +88,9 @@ public enum OptionTable {
 
     static func unsupported(_ section: String, _ key: String) -> OptionRow {
         OptionRow(section, key, "-", "-", flags: .unsupported) { session, a in
+            if SecurityKeys.isSecurityRelevant(a.key) {
+                return session.warn(a, "Key '\(a.key)' in section [\(a.section)]: protection not enforced by usherd, ignoring.")
+            }
             session.warn(a, "Key '\(a.key)' in section [\(a.section)]: Unsupported by usherd, ignoring.")
         }
     }
@@ -94,6 +98,10 @@ public enum OptionTable {
     /// Runs one assignment through the table: unknown keys warn, `X-` keys are silent.
     static func apply(_ assignment: Assignment, to session: inout ParseSession) {
         if let row = index[assignment.section]?[assignment.key] {
+            if assignment.section == "Service", SecurityKeys.isSecurityRelevant(assignment.key),
+               !session.draft.service.exec.securityKeys.contains(assignment.key) {
+                session.draft.service.exec.securityKeys.append(assignment.key)
+            }
             row.apply(&session, assignment)
             return
         }

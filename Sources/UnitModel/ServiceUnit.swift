@@ -54,6 +54,10 @@ public struct ExecContext: Sendable, Equatable {
     public var standardError: StandardOutput?
     public var syslogIdentifier: String?
     public var ignoreSIGPIPE = true
+    /// Mount, network and UTS namespaces and credentials (FilesystemProtection.swift).
+    public var filesystem = FilesystemProtection()
+    /// The security-relevant keys the unit sets, in first-use order (UnitFile's SecurityKeys table).
+    public var securityKeys: [String] = []
     public init() {}
 
     public static func == (a: ExecContext, b: ExecContext) -> Bool {
@@ -64,7 +68,7 @@ public struct ExecContext: Sendable, Equatable {
             && a.unsetEnvironment == b.unsetEnvironment && a.umask == b.umask && a.nice == b.nice
             && a.limits == b.limits && a.standardInput == b.standardInput && a.standardOutput == b.standardOutput
             && a.standardError == b.standardError && a.syslogIdentifier == b.syslogIdentifier
-            && a.ignoreSIGPIPE == b.ignoreSIGPIPE
+            && a.ignoreSIGPIPE == b.ignoreSIGPIPE && a.filesystem == b.filesystem && a.securityKeys == b.securityKeys
     }
 }
 

@@ -73,6 +73,7 @@ extension Daemon {
         units.services[name]?.pidfd = nil
         units.services[name]?.sessions = []
         units.services[name]?.alienMain = nil
+        releaseRunSandbox(name)
         forEachSocket(feeding: name) { deliver(.serviceInactive, to: $0) }
         applyPendingDefinition(name)
         if !units.retiring.isEmpty { dropStoppedRetiringUnits() }
@@ -103,7 +104,8 @@ extension Daemon {
         let fds = fed.flatMap { $0.listeners.map(\.fd.raw) }
         let names = SocketPairing.fdNames(fed.map { ($0.unit, $0.listeners.count) })
         do {
-            let launch = try ServiceLauncher.prepareMain(unit, listeners: fds, fdNames: names, context: context)
+            let launch = try ServiceLauncher.prepareMain(unit, listeners: fds, fdNames: names, context: context,
+                                                         run: try runSandbox(name))
             let spawned = try spawn(launch, for: name)
             units.services[name]?.pidfd = spawned.pidfd
             deliver(.spawned(pid: spawned.pid), toService: name)
@@ -133,7 +135,7 @@ extension Daemon {
         guard let runtime = units.services[name] else { return }
         do {
             let launch = try ServiceLauncher.prepareControl(runtime.unit, command: command, mainPID: runtime.machine.mainPID,
-                                                            extra: extra, context: context)
+                                                            extra: extra, context: context, run: try runSandbox(name))
             let spawned = try spawn(launch, for: name)
             deliver(.controlSpawned(pid: spawned.pid), toService: name)
         } catch {
@@ -154,7 +156,8 @@ extension Daemon {
             }
         }
         if let failure = outcome.failure {
-            log(Note(.error, "Failed at step \(ExitStatus.stepName(failure.status)) spawning \(launch.plan.path): \(SystemError.describe(failure.errno))"), unit: name)
+            let step = outcome.failedMountStep.map { " (\($0))" } ?? ""
+            log(Note(.error, "Failed at step \(ExitStatus.stepName(failure.status))\(step) spawning \(launch.plan.path): \(SystemError.describe(failure.errno))"), unit: name)
         } else {
             log(Note(.info, "Started \(launch.plan.path), PID \(outcome.pid)."), unit: name)
         }

@@ -70,7 +70,9 @@ public final class Daemon {
         self.spawner = spawner
         self.processes = processes
         self.makeInstanceSpawner = makeInstanceSpawner
-        loader = UnitLoader(directories: options.unitDirectories, specifiers: options.specifierContext())
+        var loader = UnitLoader(directories: options.unitDirectories, specifiers: options.specifierContext())
+        loader.sandboxing = options.sandboxingPolicy
+        self.loader = loader
         context = try DaemonContext(notifySocketPath: nil)
         output = OutputCapture(logger: logger, journal: journal)
     }
@@ -94,6 +96,7 @@ public final class Daemon {
         let directory = try options.openRuntimeDirectory()
         runtime = directory
         logger.debug("Runtime directory \(directory.path).")
+        prepareSandboxBase(in: directory.path)
         openControlSocket(in: directory.path)
         try watchSignals()
         openNotifySocket(in: directory.path)

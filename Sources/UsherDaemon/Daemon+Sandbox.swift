@@ -1,0 +1,46 @@
+// The host side of sandboxing in the daemon: the helper files under the
+// runtime directory (root only), and per service run the PrivateTmp=
+// directories and $CREDENTIALS_DIRECTORY, made before the run's first
+// process and removed when the service is inactive again.
+import Activation
+import Launch
+import UnitModel
+import UsherSys
+
+extension Daemon {
+    /// Namespaces need root; a non-root usherd leaves `context.sandbox` nil and reports their keys.
+    func prepareSandboxBase(in runtimeDirectory: String) {
+        context.runtimeDirectory = runtimeDirectory
+        guard Users.effectiveUID == 0 else { return }
+        do {
+            context.sandbox = try SandboxDirectories.prepareBase(runtimeDirectory: runtimeDirectory)
+            context.deviceNodes = SandboxDirectories.deviceNodes()
+        } catch {
+            logger.error("Cannot prepare sandboxing in \(runtimeDirectory): \(error); services that ask for namespaces will fail to start.")
+        }
+    }
+
+    /// This run's private directories, made on first use; nil when the unit needs none.
+    func runSandbox(_ name: UnitName) throws -> SandboxPaths? {
+        guard let runtime = units.services[name] else { return nil }
+        if let made = runtime.sandbox { return made }
+        let fs = runtime.unit.exec.filesystem
+        let privateTmp = fs.privateTmp && context.sandbox != nil
+        guard privateTmp || !fs.credentials.isEmpty, let directory = context.runtimeDirectory else { return nil }
+        var unit = runtime.unit
+        unit.exec.filesystem.privateTmp = privateTmp
+        let owner = try ServiceLauncher.resolveCredentials(unit.exec, privileged: false)?.spawn
+        let base = context.sandbox ?? SandboxPaths(inaccessibleDirectory: "", inaccessibleFile: "", devStaging: "")
+        let made = try SandboxDirectories.prepareRun(unit, base: base, runtimeDirectory: directory,
+                                                     owner: (owner?.uid ?? Users.effectiveUID, owner?.gid ?? Users.effectiveGID))
+        units.services[name]?.sandbox = made
+        return made
+    }
+
+    /// Removes the run's private tmp and credentials directories (the service is inactive).
+    func releaseRunSandbox(_ name: UnitName) {
+        guard let made = units.services[name]?.sandbox else { return }
+        SandboxDirectories.removeRun(made)
+        units.services[name]?.sandbox = nil
+    }
+}
