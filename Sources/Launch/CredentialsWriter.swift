@@ -21,7 +21,7 @@ extension SandboxDirectories {
         var written = Set<String>()
         for source in sources {
             guard case .load(let path) = source.origin else { continue }
-            let loaded = try load(source.id, path: path)
+            guard let loaded = try load(source.id, path: path) else { continue }
             for (id, bytes) in loaded where !written.contains(id) {
                 try writeFile(directory + "/" + id, bytes, owner: owner)
                 written.insert(id)
@@ -43,15 +43,14 @@ extension SandboxDirectories {
     }
 
     /// The credential(s) at `path`: a file, or every regular file of a directory as ID_NAME.
-    /// Relative paths are taken from usherd's own $CREDENTIALS_DIRECTORY. A missing path with a
-    /// SetCredential= fallback yields nothing; otherwise it is an error.
-    static func load(_ id: String, path: String) throws -> [(String, [UInt8])] {
+    /// Relative paths name a credential usherd itself received ($CREDENTIALS_DIRECTORY); one
+    /// that is not there is skipped, as systemd does. A missing absolute path yields nothing.
+    static func load(_ id: String, path: String) throws -> [(String, [UInt8])]? {
         var full = path
         if !path.hasPrefix("/") {
-            guard let own = getenv("CREDENTIALS_DIRECTORY").map({ String(cString: $0) }) else {
-                throw LaunchError(description: "Failed to set up credentials: LoadCredential=\(id):\(path) is relative and usherd has no $CREDENTIALS_DIRECTORY")
-            }
+            guard let own = getenv("CREDENTIALS_DIRECTORY").map({ String(cString: $0) }) else { return nil }
             full = own + "/" + path
+            guard FileNodes.exists(full) else { return nil }
         }
         let status: FileStatus
         do { status = try FileNodes.status(full) } catch { return [] }

@@ -125,15 +125,17 @@ enum FilesystemRows {
     }
 
     static let credentialRows: [OptionRow] = [
-        OptionRow(v, "LoadCredential", "ID:PATH", d + "credentials", flags: [.list, .specifiers]) { s, a in
+        OptionRow(v, "LoadCredential", "ID[:PATH]", d + "credentials", flags: [.list, .specifiers]) { s, a in
             if a.value.isEmpty { return s.draft.service.exec.filesystem.credentials.removeAll() }
-            guard let (id, rest) = credentialPair(&s, a) else { return }
+            // Without PATH, the credential of the same name that usherd itself received is passed on.
+            let value = a.value.contains(":") ? a.value : a.value + ":" + a.value
+            guard let (id, rest) = credentialPair(&s, a, value) else { return }
             guard let path = s.expand(a, rest, failure: .fatal) else { return }
             s.draft.service.exec.filesystem.credentials.append(CredentialSource(id: id, origin: .load(path: path)))
         },
         OptionRow(v, "SetCredential", "ID:VALUE (C escapes)", d + "credentials", flags: [.list, .specifiers]) { s, a in
             if a.value.isEmpty { return s.draft.service.exec.filesystem.credentials.removeAll() }
-            guard let (id, rest) = credentialPair(&s, a) else { return }
+            guard let (id, rest) = credentialPair(&s, a, a.value) else { return }
             guard let value = s.expand(a, rest, failure: .fatal) else { return }
             guard let bytes = CEscapes.unescape(value) else { return s.warn(a, "Invalid escape sequences in credential value, ignoring: \(a.value)") }
             s.draft.service.exec.filesystem.credentials.append(CredentialSource(id: id, origin: .set(value: bytes)))
@@ -141,17 +143,17 @@ enum FilesystemRows {
     ]
 
     /// `ID:REST` with ID a valid credential name (a file name: no `/`, not `.`/`..`).
-    static func credentialPair(_ s: inout ParseSession, _ a: Assignment) -> (String, String)? {
-        guard let colon = a.value.firstIndex(of: ":") else {
-            s.warn(a, "Missing ':' in credential specification, ignoring: \(a.value)")
+    static func credentialPair(_ s: inout ParseSession, _ a: Assignment, _ value: String) -> (String, String)? {
+        guard let colon = value.firstIndex(of: ":") else {
+            s.warn(a, "Missing ':' in credential specification, ignoring: \(value)")
             return nil
         }
-        guard let id = s.expand(a, String(a.value[..<colon]), failure: .fatal) else { return nil }
+        guard let id = s.expand(a, String(value[..<colon]), failure: .fatal) else { return nil }
         guard isValidCredentialName(id) else {
             s.warn(a, "Credential name \"\(id)\" not valid, ignoring.")
             return nil
         }
-        return (id, String(a.value[a.value.index(after: colon)...]))
+        return (id, String(value[value.index(after: colon)...]))
     }
 
     public static func isValidCredentialName(_ id: String) -> Bool {

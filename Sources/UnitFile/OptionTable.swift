@@ -88,7 +88,7 @@ public enum OptionTable {
 
     static func unsupported(_ section: String, _ key: String) -> OptionRow {
         OptionRow(section, key, "-", "-", flags: .unsupported) { session, a in
-            if SecurityKeys.isSecurityRelevant(a.key) {
+            if a.section == "Service", SecurityKeys.isSecurityRelevant(a.key) {
                 return session.warn(a, "Key '\(a.key)' in section [\(a.section)]: protection not enforced by usherd, ignoring.")
             }
             session.warn(a, "Key '\(a.key)' in section [\(a.section)]: Unsupported by usherd, ignoring.")

@@ -1,6 +1,7 @@
 // `usherctl list-keys`: the option table as data, one row per key: section,
 // key, value type, destination field, flags (list, specifiers, unsupported,
-// usher-extension, alias-of=…). `--supported` hides unsupported rows.
+// usher-extension, alias-of=…). `--supported` hides unsupported rows;
+// `--security` prints the security-relevant keys and whether each is enforced.
 
 import ArgumentParser
 import UnitFile
@@ -11,7 +12,11 @@ struct ListKeys: ParsableCommand {
     @Flag(name: .long, help: "Only keys usherd implements.")
     var supported = false
 
+    @Flag(name: .long, help: "The security-relevant keys instead: key, group, enforced or not enforced.")
+    var security = false
+
     func run() {
+        if security { return SecurityKeys.listing().forEach { print($0) } }
         for line in OptionTable.listing() where !(supported && line.hasSuffix("unsupported")) {
             print(line)
         }

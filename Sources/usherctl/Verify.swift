@@ -18,13 +18,17 @@ struct Verify: ParsableCommand {
     @Flag(name: .long, help: "Print the diagnostics as a JSON array on stdout.")
     var json = false
 
+    @Flag(name: .customLong("strict-sandboxing"), help: "Refuse services with protections usherd does not enforce, as usherd --strict-sandboxing does.")
+    var strictSandboxing = false
+
     @Argument(help: "Unit files (paths), directories of them, or unit names.")
     var units: [String]
 
     func run() throws {
         let (arguments, notes) = UnitLoader.expandVerifyArguments(units)
         for note in notes { FileHandle.standardError.write(Data("usherctl: \(note)\n".utf8)) }
-        let (loader, names) = UnitLoader.forArguments(arguments, directories: options.directories, specifiers: options.specifiers)
+        var (loader, names) = UnitLoader.forArguments(arguments, directories: options.directories, specifiers: options.specifiers)
+        loader.sandboxing = SandboxingPolicy(strict: strictSandboxing, privileged: true)
         let outcome = loader.verify(names)
         if json {
             try JSONOutput.print(outcome.diagnostics.map(JSONOutput.diagnostic))
@@ -33,6 +37,10 @@ struct Verify: ParsableCommand {
         }
         for diagnostic in outcome.diagnostics {
             FileHandle.standardError.write(Data(((priority ? diagnostic.prioritizedText : diagnostic.text) + "\n").utf8))
+        }
+        for unit in outcome.protections {
+            let keys = { (list: [String]) in list.isEmpty ? "none" : list.map { $0 + "=" }.joined(separator: " ") }
+            print("\(unit.unit): protections enforced: \(keys(unit.enforced)); not enforced: \(keys(unit.notEnforced))")
         }
         if outcome.failed { throw ExitCode(1) }
     }
