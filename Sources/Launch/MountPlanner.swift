@@ -101,7 +101,7 @@ public enum MountPlanner {
            MountEntry(path: "/sys/fs/selinux", mode: .readWriteImplicit, optional: true)]
 
     /// Sorted parents first (component-wise), one entry per path (the lowest rank), nothing below an
-    /// inaccessible path, and no ReadOnly/ReadWrite entry that repeats what its parent entry already is.
+    /// inaccessible path, and no ReadOnly/ReadWrite entry whose nearest parent entry has the same mode.
     static func normalize(_ list: [MountEntry]) -> [MountEntry] {
         let sorted = list.enumerated().sorted { a, b in
             let pa = components(a.element.path), pb = components(b.element.path)
@@ -115,10 +115,10 @@ public enum MountPlanner {
         let visible = unique.filter { entry in !hidden.contains { isBelow(entry.path, $0) } }
         var kept: [MountEntry] = []
         for entry in visible {
-            if entry.mode.onlyFlags {
-                let parent = kept.last { isBelow(entry.path, $0.path) }
-                if let parent, parent.mode.isReadOnly == entry.mode.isReadOnly { continue }
-                if parent == nil && !entry.mode.isReadOnly { continue }
+            // systemd's drop_nop: the nearest parent entry has the very same mode.
+            if entry.mode.onlyFlags, let parent = kept.last(where: { isBelow(entry.path, $0.path) }),
+               parent.mode == entry.mode {
+                continue
             }
             kept.append(entry)
         }

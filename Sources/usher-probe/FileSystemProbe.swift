@@ -11,18 +11,30 @@ enum FileSystemProbe {
 
     static func run(_ words: [String]) -> Int32 {
         var rest = words[...]
+        var report = ""
+        defer { emit(report) }
         while let action = rest.first {
             guard let count = arity[action], rest.count > count else {
-                print("usage: usher-probe fs (\(arity.keys.sorted().joined(separator: "|")) [ARG])…")
+                report += "usage: usher-probe fs (\(arity.keys.sorted().joined(separator: "|")) [ARG])…\n"
                 return 2
             }
             let arguments = Array(rest.dropFirst().prefix(count))
             rest = rest.dropFirst(count + 1)
             let label = ([action] + arguments).joined(separator: " ")
-            print("\(label): \(attempt(action, arguments.first ?? ""))")
+            report += "\(label): \(attempt(action, arguments.first ?? ""))\n"
         }
-        fflush(stdout)
         return 0
+    }
+
+    /// One write for the whole report, so that a socket peer reads it at once.
+    static func emit(_ text: String) {
+        var bytes = Array(text.utf8)[...]
+        while !bytes.isEmpty {
+            let n = bytes.withUnsafeBytes { write(1, $0.baseAddress, $0.count) }
+            if n < 0 && errno == EINTR { continue }
+            guard n > 0 else { return }
+            bytes = bytes.dropFirst(n)
+        }
     }
 
     static func attempt(_ action: String, _ argument: String) -> String {

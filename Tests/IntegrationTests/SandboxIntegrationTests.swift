@@ -57,6 +57,29 @@ final class SandboxIntegrationTests: XCTestCase {
         XCTAssertEqual(try harness.stop(), 0)
     }
 
+    func testAcceptYesInstancesAreConfinedAndEachGetsAFreshTmp() throws {
+        let harness = try UsherdHarness()
+        // Not under /tmp, which PrivateTmp= replaces.
+        let writable = "/run/usher-probe-\(UUID().uuidString.prefix(8))"
+        try FileManager.default.createDirectory(atPath: writable, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: writable) }
+        let port = try harness.serve("conn", accept: true, service: """
+            [Service]
+            StandardInput=socket
+            ProtectSystem=strict
+            PrivateTmp=yes
+            ReadWritePaths=\(writable)
+            ExecStart=\(UsherdHarness.probePath) fs write /usr/usher-probe-conn write \(writable)/conn cat /tmp/seen write /tmp/seen
+            """)
+        let first = try Client.tcp(port: port)
+        XCTAssertTrue(first.contains("write /usr/usher-probe-conn: EROFS\n"), first)
+        XCTAssertTrue(first.contains("write \(writable)/conn: ok\n"), first)
+        XCTAssertTrue(first.contains("cat /tmp/seen: ENOENT\nwrite /tmp/seen: ok\n"), first)
+        let second = try Client.tcp(port: port)
+        XCTAssertTrue(second.contains("cat /tmp/seen: ENOENT\n"), "each instance has its own /tmp: \(second)")
+        XCTAssertEqual(try harness.stop(), 0)
+    }
+
     func testProtectHomeYesHidesHomeWhileAnUnconfinedServiceSeesIt() throws {
         let home = "/home/usher-probe-\(UUID().uuidString.prefix(8))"
         try Data("secret\n".utf8).write(to: URL(fileURLWithPath: home))
