@@ -89,7 +89,7 @@ public final class InstanceLaunchTemplate {
         held = resolved.held
         let run = try Self.credentialsRun(unit, credentials: credentials, context: context)
         sandboxRun = run
-        mounts = ServiceLauncher.mountPlan(unit, command: command, run: run, context: context)
+        mounts = try ServiceLauncher.mountPlan(unit, command: command, run: run, context: context)
         let ip = try Self.environment(unit, remote: true, credentials: credentials, journal: resolved.journalStream,
                                       context: context, fd3: passesConnectionAsFD3, run: run)
         let local = try Self.environment(unit, remote: false, credentials: credentials, journal: resolved.journalStream,

@@ -42,6 +42,9 @@ public struct DaemonContext {
     public var deviceNodes: [DeviceNode] = []
     /// usherd's runtime directory (credentials/UNIT lives there).
     public var runtimeDirectory: String?
+    /// Why a root usherd could not prepare `sandbox`: then a unit asking for namespaces fails to start
+    /// rather than run unconfined.
+    public var sandboxUnavailable: String?
 
     public init(notifySocketPath: String?) throws {
         self.notifySocketPath = notifySocketPath
@@ -97,16 +100,20 @@ public enum ServiceLauncher {
         launch.plan.pidSlots = environment.pidSlots
         launch.plan.fds = fds
         applyExecSettings(service, credentials: credentials, to: &launch.plan)
-        launch.plan.mounts = mountPlan(service, command: command, run: run, context: context)
+        launch.plan.mounts = try mountPlan(service, command: command, run: run, context: context)
         return launch
     }
 
     /// The namespaces and mounts of one process of the unit: none for a `+` command (systemd
-    /// applies no sandboxing to it) or when usherd cannot set them up (not root).
+    /// applies no sandboxing to it) or when usherd is not root (the keys are reported unenforced).
     public static func mountPlan(_ service: ServiceUnit, command: CommandLine, run: SandboxPaths?,
-                                 context: DaemonContext) -> CMountPlan? {
+                                 context: DaemonContext) throws -> CMountPlan? {
         let fs = service.exec.filesystem
-        guard !command.fullPrivileges, fs.needsNamespaces, var paths = context.sandbox else { return nil }
+        guard !command.fullPrivileges, fs.needsNamespaces else { return nil }
+        if let reason = context.sandboxUnavailable {
+            throw LaunchError(description: "Failed to set up mount namespacing: \(reason)")
+        }
+        guard var paths = context.sandbox else { return nil }
         paths.privateTmp = run?.privateTmp
         paths.credentials = run?.credentials
         let plan = MountPlanner.plan(fs, paths: paths, devices: context.deviceNodes)

@@ -16,6 +16,7 @@ extension Daemon {
             context.sandbox = try SandboxDirectories.prepareBase(runtimeDirectory: runtimeDirectory)
             context.deviceNodes = SandboxDirectories.deviceNodes()
         } catch {
+            context.sandboxUnavailable = "\(error)"
             logger.error("Cannot prepare sandboxing in \(runtimeDirectory): \(error); services that ask for namespaces will fail to start.")
         }
     }
