@@ -29,29 +29,9 @@ public enum MountPlanner {
     }
 
     static func entries(_ fs: FilesystemProtection, paths: SandboxPaths) -> [MountEntry] {
-        var list: [MountEntry] = []
+        var list = systemEntries(fs.protectSystem) + homeEntries(fs.protectHome)
         func add(_ path: String, _ mode: MountEntryMode, optional: Bool = false) {
             list.append(MountEntry(path: path, mode: mode, optional: optional))
-        }
-        switch fs.protectSystem {
-        case .no: break
-        case .yes, .full:
-            add("/usr", .readOnly)
-            add("/boot", .readOnly, optional: true)
-            add("/efi", .readOnly, optional: true)
-            if fs.protectSystem == .full { add("/etc", .readOnly) }
-        case .strict:
-            add("/", .readOnly)
-            for path in ["/proc", "/sys", "/dev"] { add(path, .readWriteImplicit) }
-            for path in ["/home", "/run/user", "/root"] { add(path, .readWriteImplicit, optional: true) }
-        }
-        let homes = ["/home", "/run/user", "/root"]
-        switch fs.protectHome {
-        case .no: break
-        case .yes: homes.forEach { add($0, .inaccessible, optional: true) }
-        case .readOnly: homes.forEach { add($0, .readOnly, optional: true) }
-        case .tmpfs:
-            homes.forEach { add($0, .tmpfs(options: "mode=0755", flags: msNoDev | msStrictATime, readOnly: true), optional: true) }
         }
         if fs.privateTmp {
             add("/tmp", .privateTmp(source: paths.privateTmp?.tmp))
@@ -88,6 +68,33 @@ public enum MountPlanner {
             add(credentials, .bind(source: credentials, recursive: false, readOnly: true))
         }
         return list
+    }
+
+    /// systemd's protect_system_{yes,full,strict}_table.
+    static func systemEntries(_ protect: ProtectSystem) -> [MountEntry] {
+        switch protect {
+        case .no: return []
+        case .yes, .full:
+            return [MountEntry(path: "/usr", mode: .readOnly), MountEntry(path: "/boot", mode: .readOnly, optional: true),
+                    MountEntry(path: "/efi", mode: .readOnly, optional: true)]
+                + (protect == .full ? [MountEntry(path: "/etc", mode: .readOnly)] : [])
+        case .strict:
+            return [MountEntry(path: "/", mode: .readOnly)]
+                + ["/proc", "/sys", "/dev"].map { MountEntry(path: $0, mode: .readWriteImplicit) }
+                + ["/home", "/run/user", "/root"].map { MountEntry(path: $0, mode: .readWriteImplicit, optional: true) }
+        }
+    }
+
+    /// systemd's protect_home_{yes,read_only,tmpfs}_table.
+    static func homeEntries(_ protect: ProtectHome) -> [MountEntry] {
+        let mode: MountEntryMode
+        switch protect {
+        case .no: return []
+        case .yes: mode = .inaccessible
+        case .readOnly: mode = .readOnly
+        case .tmpfs: mode = .tmpfs(options: "mode=0755", flags: msNoDev | msStrictATime, readOnly: true)
+        }
+        return ["/home", "/run/user", "/root"].map { MountEntry(path: $0, mode: mode, optional: true) }
     }
 
     /// systemd's protect_kernel_tunables_{proc,sys}_table.

@@ -77,6 +77,11 @@ public struct CredentialSource: Sendable, Equatable, Hashable {
     }
 }
 
+/// The mount and namespace part of these keys. Their privilege part, which systemd also applies and
+/// which belongs with capabilities and seccomp: PrivateDevices= drops CAP_MKNOD and CAP_SYS_RAWIO and
+/// filters @raw-io; ProtectKernelModules= drops CAP_SYS_MODULE and filters @module; ProtectKernelLogs=
+/// drops CAP_SYSLOG and filters syslog(2); ProtectHostname= filters sethostname(2) and
+/// setdomainname(2). Read these fields to apply it.
 public struct FilesystemProtection: Sendable, Equatable, Hashable {
     public var protectSystem: ProtectSystem = .no
     public var protectHome: ProtectHome = .no

@@ -45,13 +45,17 @@ final class SandboxIntegrationTests: XCTestCase {
         let writable = harness.root + "/state"
         try FileManager.default.createDirectory(atPath: writable, withIntermediateDirectories: true)
         let forbidden = "/usr/usher-probe-\(UUID().uuidString.prefix(8))"
-        let out = try probeService(harness, "strict", settings: "ProtectSystem=strict\nReadWritePaths=\(writable)",
-                                   actions: "write \(forbidden) write /etc/usher-probe-x write \(writable)/ok")
+        let out = try probeService(harness, "strict",
+                                   settings: "ProtectSystem=strict\nReadWritePaths=\(writable)\nProtectKernelTunables=yes",
+                                   actions: "write \(forbidden) write /etc/usher-probe-x write \(writable)/ok "
+                                       + "write /proc/sys/kernel/hostname cat /proc/sys/kernel/hostname")
         try harness.start()
         let r = try results(harness, "strict", out)
         XCTAssertEqual(r["write \(forbidden)"], "EROFS")
         XCTAssertEqual(r["write /etc/usher-probe-x"], "EROFS")
         XCTAssertEqual(r["write \(writable)/ok"], "ok")
+        XCTAssertEqual(r["write /proc/sys/kernel/hostname"], "EROFS")
+        XCTAssertEqual(r["cat /proc/sys/kernel/hostname"], "ok " + ProcessInfo.processInfo.hostName)
         XCTAssertTrue(FileManager.default.fileExists(atPath: writable + "/ok"))
         XCTAssertFalse(FileManager.default.fileExists(atPath: forbidden))
         XCTAssertEqual(try harness.stop(), 0)
@@ -164,6 +168,27 @@ final class SandboxIntegrationTests: XCTestCase {
         XCTAssertEqual(r["cat \(bound)/file"], "ok b")
         XCTAssertEqual(r["write \(bound)/new"], "EROFS")
         XCTAssertEqual(r["write \(source)/new"], "ok")
+        XCTAssertEqual(try harness.stop(), 0)
+    }
+
+    func testPrivateDevicesTemporaryFileSystemAndProtectProcShowOnlyWhatIsAllowed() throws {
+        let harness = try UsherdHarness()
+        let out = try probeService(harness, "views", settings: """
+            User=nobody
+            PrivateDevices=yes
+            TemporaryFileSystem=/mnt:ro
+            ProtectProc=invisible
+            """, actions: "list /dev write /dev/null list /mnt write /mnt/x exists /proc/1 exists /proc/self/status")
+        try harness.start()
+        let r = try results(harness, "views", out)
+        let devices = Set((r["list /dev"] ?? "").split(separator: " ").map(String.init))
+        XCTAssertTrue(devices.isSuperset(of: ["ok", "null", "zero", "urandom", "pts", "shm"]), "\(devices)")
+        XCTAssertTrue(devices.isDisjoint(with: ["kmsg", "mem", "sda", "vda", "nvme0n1"]), "\(devices)")
+        XCTAssertEqual(r["write /dev/null"], "ok")
+        XCTAssertEqual(r["list /mnt"], "ok ")
+        XCTAssertEqual(r["write /mnt/x"], "EROFS")
+        XCTAssertEqual(r["exists /proc/1"], "ENOENT", "hidepid=invisible hides other users' processes")
+        XCTAssertEqual(r["exists /proc/self/status"], "ok")
         XCTAssertEqual(try harness.stop(), 0)
     }
 
