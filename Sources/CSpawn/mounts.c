@@ -8,6 +8,8 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <pthread.h>
+#include <signal.h>
 #include <net/if.h>
 #include <sched.h>
 #include <string.h>
@@ -16,6 +18,7 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #ifndef AT_RECURSIVE
@@ -172,6 +175,8 @@ static int pin_sources(const struct cspawn_mounts *m, int *dir_fd, int *file_fd)
 
 int cspawn_apply_mounts(const struct cspawn_mounts *m) {
     *m->failed_op = -1;
+    if (m->join_mount_ns >= 0 && setns(m->join_mount_ns, CLONE_NEWNS) < 0) return CSPAWN_STAGE_NAMESPACE;
+    if (m->join_net_ns >= 0 && setns(m->join_net_ns, CLONE_NEWNET) < 0) return CSPAWN_STAGE_NETWORK;
     if (unshare(m->unshare_flags) < 0) return CSPAWN_STAGE_NAMESPACE;
     if (!(m->unshare_flags & CLONE_NEWNS)) {
         for (int i = 0; i < m->n_ops; i++) {
@@ -200,4 +205,53 @@ int cspawn_apply_mounts(const struct cspawn_mounts *m) {
     if (file_fd >= 0) close(file_fd);
     if (mount(NULL, "/", NULL, MS_SHARED | MS_REC, NULL) < 0) return CSPAWN_STAGE_NAMESPACE;
     return 0;
+}
+
+/* Shared with the preparing child (CLONE_VM | CLONE_FILES). */
+struct prepare_context {
+    const struct cspawn_mounts *mounts;
+    int stage, error, mount_ns, net_ns;
+};
+
+static int prepare_main(void *argument) {
+    struct prepare_context *c = argument;
+    c->stage = cspawn_apply_mounts(c->mounts);
+    if (c->stage == CSPAWN_OK && (c->mounts->unshare_flags & CLONE_NEWNS)) {
+        c->mount_ns = open("/proc/self/ns/mnt", O_RDONLY | O_CLOEXEC);
+        if (c->mount_ns < 0) c->stage = CSPAWN_STAGE_NAMESPACE;
+    }
+    if (c->stage == CSPAWN_OK && (c->mounts->unshare_flags & CLONE_NEWNET)) {
+        c->net_ns = open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC);
+        if (c->net_ns < 0) c->stage = CSPAWN_STAGE_NETWORK;
+    }
+    c->error = errno;
+    _exit(0);
+}
+
+int cspawn_prepare_namespaces(const struct cspawn_mounts *m, int *mount_ns, int *net_ns) {
+    _Alignas(16) char stack[64 * 1024];
+    struct prepare_context c = { m, CSPAWN_OK, 0, -1, -1 };
+    sigset_t all, saved;
+    *mount_ns = *net_ns = -1;
+    sigfillset(&all);
+    pthread_sigmask(SIG_SETMASK, &all, &saved);
+    /* No exit signal: usherd's reaper (waitid without __WALL) never sees this child. */
+    pid_t pid = clone(prepare_main, stack + sizeof stack, CLONE_VM | CLONE_VFORK | CLONE_FILES, &c);
+    int clone_errno = errno;
+    pthread_sigmask(SIG_SETMASK, &saved, NULL);
+    if (pid < 0) {
+        errno = clone_errno;
+        return CSPAWN_STAGE_NAMESPACE;
+    }
+    int status;
+    while (waitpid(pid, &status, __WCLONE) < 0 && errno == EINTR) {}
+    if (c.stage != CSPAWN_OK) {
+        if (c.mount_ns >= 0) close(c.mount_ns);
+        if (c.net_ns >= 0) close(c.net_ns);
+        errno = c.error;
+        return c.stage;
+    }
+    *mount_ns = c.mount_ns;
+    *net_ns = c.net_ns;
+    return CSPAWN_OK;
 }

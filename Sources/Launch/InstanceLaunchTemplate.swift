@@ -89,7 +89,7 @@ public final class InstanceLaunchTemplate {
         held = resolved.held
         let run = try Self.credentialsRun(unit, credentials: credentials, context: context)
         sandboxRun = run
-        mounts = try ServiceLauncher.mountPlan(unit, command: command, run: run, context: context)
+        mounts = try Self.instanceMounts(unit, command: command, run: run, context: context)
         let ip = try Self.environment(unit, remote: true, credentials: credentials, journal: resolved.journalStream,
                                       context: context, fd3: passesConnectionAsFD3, run: run)
         let local = try Self.environment(unit, remote: false, credentials: credentials, journal: resolved.journalStream,
@@ -121,6 +121,20 @@ public final class InstanceLaunchTemplate {
     deinit {
         owned.forEach { $0.deallocate() }
         if let sandboxRun { SandboxDirectories.removeRun(sandboxRun) }
+    }
+
+    /// The namespaces, built once and joined per instance where that gives the same view
+    /// (MountPlanner.templatePlans); otherwise each instance builds its own.
+    private static func instanceMounts(_ unit: ServiceUnit, command: CommandLine, run: SandboxPaths?,
+                                       context: DaemonContext) throws -> CMountPlan? {
+        guard let own = try ServiceLauncher.mountPlan(unit, command: command, run: run, context: context),
+              var paths = context.sandbox else { return nil }
+        paths.credentials = run?.credentials
+        guard let plans = MountPlanner.templatePlans(unit.exec.filesystem, paths: paths, devices: context.deviceNodes) else {
+            return own
+        }
+        let prepared = plans.shared.isEmpty ? nil : try PreparedNamespaces(CMountPlan(plans.shared))
+        return CMountPlan(plans.instance, joining: prepared)
     }
 
     /// LoadCredential=/SetCredential= of the template, written once for all its instances.

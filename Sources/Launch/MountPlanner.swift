@@ -28,6 +28,27 @@ public enum MountPlanner {
         return plan
     }
 
+    /// For an Accept=yes template: the namespaces built once and joined by every instance, and what
+    /// each instance still does itself (a UTS namespace, a fresh tmpfs /tmp and /var/tmp). nil when
+    /// other entries lie below /tmp or /var/tmp, which a per-instance tmpfs would cover up.
+    public static func templatePlans(_ fs: FilesystemProtection, paths: SandboxPaths,
+                                     devices: [DeviceNode]) -> (shared: MountPlan, instance: MountPlan)? {
+        var common = fs
+        common.privateTmp = false
+        common.protectHostname = false
+        var instance = MountPlan()
+        if fs.protectHostname { instance.unshareFlags |= cloneNewUTS }
+        if fs.privateTmp {
+            let below = entries(common, paths: paths).contains { isBelow($0.path, "/tmp") || isBelow($0.path, "/var/tmp") }
+            guard !below else { return nil }
+            instance.unshareFlags |= cloneNewNS
+            instance.steps = [("/tmp", false), ("/var/tmp", true)].flatMap { path, optional in
+                mountSteps(MountEntry(path: path, mode: .privateTmp(source: nil), optional: optional), paths: paths, devices: [])
+            }
+        }
+        return (plan(common, paths: paths, devices: devices), instance)
+    }
+
     static func entries(_ fs: FilesystemProtection, paths: SandboxPaths) -> [MountEntry] {
         var list = systemEntries(fs.protectSystem) + homeEntries(fs.protectHome)
         func add(_ path: String, _ mode: MountEntryMode, optional: Bool = false) {

@@ -77,6 +77,21 @@ final class MountPlannerTests: XCTestCase {
         XCTAssertEqual(Array(steps.suffix(2)), ["move /dev <- /run/u/dev", "readOnly /dev on"])
     }
 
+    func testAcceptTemplatesShareTheirNamespacesButEachInstanceGetsItsOwnTmp() throws {
+        var fs = FilesystemProtection()
+        fs.protectSystem = .strict
+        fs.privateTmp = true
+        fs.privateNetwork = true
+        fs.protectHostname = true
+        let plans = try XCTUnwrap(MountPlanner.templatePlans(fs, paths: paths, devices: []))
+        XCTAssertEqual(plans.shared.unshareFlags, MountPlanner.cloneNewNS | MountPlanner.cloneNewNet)
+        XCTAssertFalse(describe(plans.shared).contains { $0.contains("/tmp") })
+        XCTAssertEqual(plans.instance.unshareFlags, MountPlanner.cloneNewNS | MountPlanner.cloneNewUTS)
+        XCTAssertEqual(describe(plans.instance), ["mount /tmp <- tmpfs", "mount /var/tmp <- tmpfs"])
+        fs.readOnlyPaths = [PathRule(path: "/tmp/shared")]
+        XCTAssertNil(MountPlanner.templatePlans(fs, paths: paths, devices: []), "a per-instance /tmp would hide /tmp/shared")
+    }
+
     func testTemporaryFileSystemOptionsBecomeFlagsAndData() {
         let parsed = TmpfsOptions.parse("ro,size=1m,noexec")
         XCTAssertEqual(parsed.data, "mode=0755,size=1m")

@@ -72,13 +72,15 @@ final class SandboxIntegrationTests: XCTestCase {
             StandardInput=socket
             ProtectSystem=strict
             PrivateTmp=yes
+            PrivateNetwork=yes
             ReadWritePaths=\(writable)
-            ExecStart=\(UsherdHarness.probePath) fs write /usr/usher-probe-conn write \(writable)/conn cat /tmp/seen write /tmp/seen
+            ExecStart=\(UsherdHarness.probePath) fs write /usr/usher-probe-conn write \(writable)/conn cat /tmp/seen write /tmp/seen interfaces
             """)
         let first = try Client.tcp(port: port)
         XCTAssertTrue(first.contains("write /usr/usher-probe-conn: EROFS\n"), first)
         XCTAssertTrue(first.contains("write \(writable)/conn: ok\n"), first)
         XCTAssertTrue(first.contains("cat /tmp/seen: ENOENT\nwrite /tmp/seen: ok\n"), first)
+        XCTAssertTrue(first.hasSuffix("interfaces: ok lo\n"), "the connection is served from a network namespace with only lo: \(first)")
         let second = try Client.tcp(port: port)
         XCTAssertTrue(second.contains("cat /tmp/seen: ENOENT\n"), "each instance has its own /tmp: \(second)")
         XCTAssertEqual(try harness.stop(), 0)

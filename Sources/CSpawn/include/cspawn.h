@@ -117,12 +117,22 @@ struct cspawn_mounts {
     const char *inaccessible_dir; /* empty 0000 directory, pinned before the first step */
     const char *inaccessible_file;/* empty 0000 regular file, pinned likewise */
     int *failed_op;               /* caller memory: index of the step that failed, -1 */
+    /* >= 0: setns into these (prepared by cspawn_prepare_namespaces) before unshare_flags and the steps. */
+    int join_mount_ns;
+    int join_net_ns;
 };
 
 /* Runs in the child: unshare, make "/" a slave tree, run the steps, share
  * "/" again (systemd's MountFlags=shared default). Returns 0, or the failed
  * cspawn_stage with errno set. */
 int cspawn_apply_mounts(const struct cspawn_mounts *m);
+
+/* Builds the namespaces of `m` once, in a short-lived child that shares the
+ * caller's fd table, and returns fds of them (CLOEXEC; -1 for a namespace
+ * not asked for): what every Accept=yes instance of a template then joins
+ * with setns instead of paying for its own. Returns 0, or the failed
+ * cspawn_stage with errno set (and *m->failed_op as for a spawn). */
+int cspawn_prepare_namespaces(const struct cspawn_mounts *m, int *mount_ns, int *net_ns);
 
 struct cspawn_result {
     pid_t pid;                    /* > 0 when a child was created */
