@@ -143,6 +143,7 @@ public final class InstanceLaunchTemplate {
         guard !unit.exec.filesystem.credentials.isEmpty, let directory = context.runtimeDirectory else { return nil }
         var credentialsOnly = unit
         credentialsOnly.exec.filesystem.privateTmp = false
+        credentialsOnly.exec.filesystem.privateNetwork = false
         let base = context.sandbox ?? SandboxPaths(inaccessibleDirectory: "", inaccessibleFile: "", devStaging: "")
         let owner = (credentials?.spawn?.uid ?? Users.effectiveUID, credentials?.spawn?.gid ?? Users.effectiveGID)
         return try SandboxDirectories.prepareRun(credentialsOnly, base: base, runtimeDirectory: directory, owner: owner)

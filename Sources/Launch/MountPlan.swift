@@ -16,6 +16,8 @@ public struct SandboxPaths: Sendable, Equatable {
     public var privateTmp: (tmp: String, varTmp: String)?
     /// $CREDENTIALS_DIRECTORY of the run, bound read-only in the namespace.
     public var credentials: String?
+    /// PrivateNetwork=: the run's network namespace, which all its processes join (as systemd's).
+    public var network: PreparedNamespaces?
 
     public init(inaccessibleDirectory: String, inaccessibleFile: String, devStaging: String,
                 privateTmp: (tmp: String, varTmp: String)? = nil, credentials: String? = nil) {

@@ -34,7 +34,8 @@ public enum SandboxDirectories {
         }
     }
 
-    /// This run's directories: PrivateTmp= ones and the credentials directory, as the unit asks.
+    /// This run's directories: PrivateTmp= ones and the credentials directory, and its network
+    /// namespace (root only: the caller clears privateTmp and privateNetwork otherwise), as the unit asks.
     /// `owner`: the service's uid and gid (the credentials belong to it).
     public static func prepareRun(_ service: ServiceUnit, base: SandboxPaths, runtimeDirectory: String,
                                   owner: (uid: UInt32, gid: UInt32)) throws -> SandboxPaths {
@@ -48,6 +49,10 @@ public enum SandboxDirectories {
             if !fs.credentials.isEmpty {
                 paths.credentials = try writeCredentials(fs.credentials, unit: service.name.full,
                                                          runtimeDirectory: runtimeDirectory, owner: owner)
+            }
+            if fs.privateNetwork {
+                let loopbackOnly = MountPlan(unshareFlags: MountPlanner.cloneNewNet, steps: [MountStep(.loopbackUp, "lo")])
+                paths.network = try PreparedNamespaces(CMountPlan(loopbackOnly))
             }
         } catch {
             removeRun(paths)

@@ -116,8 +116,13 @@ public enum ServiceLauncher {
         guard var paths = context.sandbox else { return nil }
         paths.privateTmp = run?.privateTmp
         paths.credentials = run?.credentials
-        let plan = MountPlanner.plan(fs, paths: paths, devices: context.deviceNodes)
-        return plan.isEmpty ? nil : CMountPlan(plan)
+        guard let network = run?.network else {
+            let plan = MountPlanner.plan(fs, paths: paths, devices: context.deviceNodes)
+            return plan.isEmpty ? nil : CMountPlan(plan)
+        }
+        var own = fs
+        own.privateNetwork = false
+        return CMountPlan(MountPlanner.plan(own, paths: paths, devices: context.deviceNodes), joining: network)
     }
 
     /// Completes `base` (what differs per launch kind: NOTIFY_SOCKET, LISTEN_*,

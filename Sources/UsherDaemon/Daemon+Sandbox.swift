@@ -1,7 +1,7 @@
 // The host side of sandboxing in the daemon: the helper files under the
 // runtime directory (root only), and per service run the PrivateTmp=
-// directories and $CREDENTIALS_DIRECTORY, made before the run's first
-// process and removed when the service is inactive again.
+// directories, $CREDENTIALS_DIRECTORY and the PrivateNetwork= namespace,
+// made before the run's first process and removed when it is inactive again.
 import Activation
 import Launch
 import UnitModel
@@ -27,9 +27,13 @@ extension Daemon {
         if let made = runtime.sandbox { return made }
         let fs = runtime.unit.exec.filesystem
         let privateTmp = fs.privateTmp && context.sandbox != nil
-        guard privateTmp || !fs.credentials.isEmpty, let directory = context.runtimeDirectory else { return nil }
+        let privateNetwork = fs.privateNetwork && context.sandbox != nil
+        guard privateTmp || privateNetwork || !fs.credentials.isEmpty, let directory = context.runtimeDirectory else {
+            return nil
+        }
         var unit = runtime.unit
         unit.exec.filesystem.privateTmp = privateTmp
+        unit.exec.filesystem.privateNetwork = privateNetwork
         let owner = try ServiceLauncher.resolveCredentials(unit.exec, privileged: false)?.spawn
         let base = context.sandbox ?? SandboxPaths(inaccessibleDirectory: "", inaccessibleFile: "", devStaging: "")
         let made = try SandboxDirectories.prepareRun(unit, base: base, runtimeDirectory: directory,
@@ -38,7 +42,8 @@ extension Daemon {
         return made
     }
 
-    /// Removes the run's private tmp and credentials directories (the service is inactive).
+    /// Removes the run's private tmp and credentials directories and lets its network namespace go
+    /// (the service is inactive).
     func releaseRunSandbox(_ name: UnitName) {
         guard let made = units.services[name]?.sandbox else { return }
         SandboxDirectories.removeRun(made)

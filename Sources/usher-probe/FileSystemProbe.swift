@@ -7,7 +7,7 @@ import Foundation
 enum FileSystemProbe {
     /// Action name → number of arguments.
     static let arity = ["write": 1, "read": 1, "list": 1, "exists": 1, "cat": 1, "mkdir": 1, "chmod-write": 1,
-                        "hostname": 0, "sethostname": 1, "interfaces": 0]
+                        "hostname": 0, "sethostname": 1, "interfaces": 0, "netns": 0]
 
     static func run(_ words: [String]) -> Int32 {
         var rest = words[...]
@@ -53,6 +53,7 @@ enum FileSystemProbe {
         case "hostname": return "ok " + ProcessInfo.processInfo.hostName
         case "sethostname": return sethostname(argument, argument.utf8.count) == 0 ? "ok" : errnoName()
         case "interfaces": return "ok " + interfaceNames().joined(separator: " ")
+        case "netns": return (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/ns/net")).map { "ok " + $0 } ?? errnoName()
         default: return "EINVAL"
         }
     }

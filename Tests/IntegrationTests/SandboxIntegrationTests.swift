@@ -133,11 +133,21 @@ final class SandboxIntegrationTests: XCTestCase {
             [Service]
             PrivateNetwork=yes
             StandardOutput=append:\(out)
-            ExecStartPre=\(UsherdHarness.probePath) fs interfaces
+            ExecStartPre=\(UsherdHarness.probePath) fs interfaces netns
             ExecStart=\(harness.probeCommand(label: "net"))
+            ExecStartPost=\(UsherdHarness.probePath) fs netns
             """)
         XCTAssertEqual(try Client.tcp(port: port), "ok 3 net.socket\n")
-        XCTAssertEqual(try String(contentsOfFile: out, encoding: .utf8), "interfaces: ok lo\n")
+        let hostNamespace = try FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/ns/net")
+        try eventually("ExecStartPost= to report", timeout: 5) {
+            ((try? String(contentsOfFile: out, encoding: .utf8)) ?? "").components(separatedBy: "netns").count == 3
+        }
+        let lines = try String(contentsOfFile: out, encoding: .utf8).split(separator: "\n").map(String.init)
+        XCTAssertEqual(lines.first, "interfaces: ok lo")
+        let namespaces = lines.filter { $0.hasPrefix("netns: ok ") }
+        XCTAssertEqual(namespaces.count, 2)
+        XCTAssertEqual(Set(namespaces).count, 1, "the run's processes share one network namespace: \(lines)")
+        XCTAssertNotEqual(namespaces.first, "netns: ok \(hostNamespace)")
         XCTAssertEqual(try harness.stop(), 0)
     }
 
