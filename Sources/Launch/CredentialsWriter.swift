@@ -16,7 +16,7 @@ extension SandboxDirectories {
                                  owner: (uid: UInt32, gid: UInt32)) throws -> String {
         try makeDirectory(runtimeDirectory + "/credentials", mode: 0o755)
         let directory = runtimeDirectory + "/credentials/" + unit
-        try? FileManager.default.removeItem(atPath: directory)
+        removeCredentials(directory)
         try makeDirectory(directory, mode: 0o700)
         var written = Set<String>()
         for source in sources {

@@ -66,7 +66,14 @@ public enum SandboxDirectories {
         if let tmp = paths.privateTmp {
             for inner in [tmp.tmp, tmp.varTmp] { try? FileManager.default.removeItem(atPath: inner.deletingLastComponent) }
         }
-        if let credentials = paths.credentials { try? FileManager.default.removeItem(atPath: credentials) }
+        if let credentials = paths.credentials { removeCredentials(credentials) }
+    }
+
+    /// The directory is 0500: a non-root usherd, which owns it but has no CAP_DAC_OVERRIDE, makes it
+    /// writable again before it can unlink the files in it.
+    static func removeCredentials(_ directory: String) {
+        _ = chmod(directory, 0o700)
+        try? FileManager.default.removeItem(atPath: directory)
     }
 
     /// mkdtemp(`parent`/usher-private-UNIT-XXXXXX) (0700) with a `tmp` (01777) inside, as systemd's.

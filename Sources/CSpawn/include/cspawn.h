@@ -1,6 +1,7 @@
 /* CSpawn: the fork→exec window of usherd, and nothing else. The caller
  * prepares argv, envp and the fd plan; this code moves fds into place,
- * resets process state, drops privileges and execs, reporting failures
+ * resets process state, sets up namespaces and mounts (mounts.c), drops
+ * privileges and execs, reporting failures
  * through memory it shares with the parent until exec (CLONE_VM|CLONE_VFORK).
  * No allocation, no policy, no Swift in the child. Safe to call from any
  * thread (the Accept=yes spawner threads included). */
