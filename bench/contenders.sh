@@ -29,7 +29,7 @@ contender_check() {
     tcpserver) command -v tcpserver >/dev/null || { echo "tcpserver not installed (Debian package ucspi-tcp)"; return 1; } ;;
     xinetd) find_xinetd >/dev/null || { echo "xinetd not installed (Debian package xinetd)"; return 1; } ;;
     socket-activate) find_socket_activate >/dev/null || { echo "systemd-socket-activate not found (ships with systemd)"; return 1; } ;;
-    usherd) [ -x "$USHERD" ] || { echo "no usherd binary at $USHERD (build it with swift build -c release, or set USHERD=path)"; return 1; } ;;
+    usherd | usherd-hardened) [ -x "$USHERD" ] || { echo "no usherd binary at $USHERD (build it with swift build -c release, or set USHERD=path)"; return 1; } ;;
     *) echo "unknown contender '$1'"; return 1 ;;
     esac
 }
@@ -80,7 +80,13 @@ UNIT
 StandardInput=socket
 ExecStart=$handler
 UNIT
+    [ "${4:-}" = hardened ] && printf '%s\n' $HARDENING >>"$dir/bench@.service"
+    return 0
 }
+
+# usherd-hardened: the same units with these protections (a typical hardened
+# Debian service's filesystem and namespace settings), to measure their spawn cost.
+HARDENING=${HARDENING:-"ProtectSystem=strict ProtectHome=yes PrivateTmp=yes PrivateDevices=yes ProtectKernelTunables=yes ProtectKernelModules=yes ProtectKernelLogs=yes ProtectControlGroups=yes ProtectHostname=yes PrivateNetwork=yes"}
 
 # contender_start NAME PORT HANDLER LOG WORKDIR: starts it in the background.
 contender_start() {
@@ -101,8 +107,8 @@ contender_start() {
         # Per-connection logging off, as for xinetd and tcpserver; its stock
         # level (info) writes 5 lines per connection: SOCKET_ACTIVATE_LOG_LEVEL=info.
         SYSTEMD_LOG_LEVEL=${SOCKET_ACTIVATE_LOG_LEVEL:-notice} "$(find_socket_activate)" --accept --inetd -l "127.0.0.1:$port" "$handler" </dev/null >"$log" 2>&1 & ;;
-    usherd)
-        write_usherd_units "$port" "$handler" "$work/units"
+    usherd | usherd-hardened)
+        write_usherd_units "$port" "$handler" "$work/units" "${name#usherd-}"
         mkdir -p "$work/run"
         local args=${USHERD_ARGS//@UNITS@/$work/units}
         # shellcheck disable=SC2086 # USHERD_ARGS is a word list on purpose

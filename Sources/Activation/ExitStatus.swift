@@ -44,7 +44,7 @@ public enum ExitStatus: Sendable, Equatable, CustomStringConvertible {
         203: "EXEC", 204: "MEMORY", 205: "LIMITS", 206: "OOM_ADJUST", 207: "SIGNAL_MASK", 208: "STDIN",
         209: "STDOUT", 210: "CHROOT", 211: "IOPRIO", 212: "TIMERSLACK", 213: "SECUREBITS", 214: "SETSCHEDULER",
         215: "CPUAFFINITY", 216: "GROUP", 217: "USER", 218: "CAPABILITIES", 219: "CGROUP", 220: "SETSID",
-        221: "CONFIRM", 222: "STDERR",
+        221: "CONFIRM", 222: "STDERR", 225: "NETWORK", 226: "NAMESPACE",
     ]
 
     /// The step name of a setup failure status ("EXEC" for 203), for

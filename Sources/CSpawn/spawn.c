@@ -203,6 +203,11 @@ static int child_main(void *argument) {
 
     child_set_limits(r, context);
     umask(r->umask);
+    /* Namespaces and mounts while still root, before chroot, chdir and setuid (mounts.c). */
+    if (r->mounts != NULL) {
+        int mounted = cspawn_apply_mounts(r->mounts);
+        if (mounted != CSPAWN_OK) child_fail(context, mounted);
+    }
     child_change_root(r, context);
     child_change_directory(r, context);
     int stage = r->privileges == NULL ? CSPAWN_OK : cspawn_privileges_before_credentials(r->privileges);

@@ -56,6 +56,10 @@ public struct UnitStatus: Codable, Sendable, Equatable {
     /// The fds in the service's fd store, and FileDescriptorStoreMax=.
     public var nFileDescriptorStore: UInt32?
     public var fileDescriptorStoreMax: UInt32?
+    /// The security-relevant keys the service (or an Accept=yes socket's template) sets that this
+    /// usherd enforces, and those it does not (usherd extension properties).
+    public var protectionsEnforced: [String]?
+    public var protectionsNotEnforced: [String]?
 
     /// The newest log lines of the unit, oldest first.
     public var recentLog: [LogLine]?
@@ -84,6 +88,7 @@ public struct UnitStatus: Codable, Sendable, Equatable {
         case statusErrno = "StatusErrno"
         case triggeredBy = "TriggeredBy", recentLog = "RecentLog"
         case nFileDescriptorStore = "NFileDescriptorStore", fileDescriptorStoreMax = "FileDescriptorStoreMax"
+        case protectionsEnforced = "ProtectionsEnforced", protectionsNotEnforced = "ProtectionsNotEnforced"
     }
 }
 

@@ -146,7 +146,11 @@ public final class AcceptSpawner {
                             root: template.rootDirectory.map { UnsafePointer($0) }, limits: limitList)
                         c.reset_signals = UnsafePointer(resetSignals)
                         c.no_pidfd = 1
-                        return cspawn(&c, &result)
+                        guard let mounts = template.mounts else { return cspawn(&c, &result) }
+                        return mounts.withRequest { pointer in
+                            c.mounts = pointer
+                            return cspawn(&c, &result)
+                        }.result
                     }
                 }
             }

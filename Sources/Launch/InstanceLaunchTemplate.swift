@@ -75,6 +75,10 @@ public final class InstanceLaunchTemplate {
     public let rootDirectory: UnsafeMutablePointer<CChar>?
     /// Output and input fds the stdio refers to, open as long as the unit is.
     public let held: [OwnedFD]
+    /// Namespaces and mounts of every instance (PrivateTmp= is a fresh tmpfs per instance).
+    public let mounts: CMountPlan?
+    /// $CREDENTIALS_DIRECTORY shared by the instances, removed with the template.
+    private let sandboxRun: SandboxPaths?
     private var owned: [UnsafeMutablePointer<CChar>] = []
     /// The DynamicUser= uid is held as long as this template (every instance shares it).
     private let dynamicUsers: DynamicUsers
@@ -96,10 +100,13 @@ public final class InstanceLaunchTemplate {
         passesConnectionAsFD3 = unit.exec.standardInput != .socket
         stdio = resolved.stdio
         held = resolved.held
+        let run = try Self.credentialsRun(unit, credentials: credentials, context: context)
+        sandboxRun = run
+        mounts = try Self.instanceMounts(unit, command: command, run: run, context: context)
         let ip = try Self.environment(unit, remote: true, credentials: credentials, journal: resolved.journalStream,
-                                      context: context, fd3: passesConnectionAsFD3)
+                                      context: context, fd3: passesConnectionAsFD3, run: run)
         let local = try Self.environment(unit, remote: false, credentials: credentials, journal: resolved.journalStream,
-                                         context: context, fd3: passesConnectionAsFD3)
+                                         context: context, fd3: passesConnectionAsFD3, run: run)
         let arguments = command.noEnvironmentExpansion ? command.arguments
             : CommandExpansion.expand(command.arguments, environment: CommandExpansion.dictionary(ip.entries))
         var plan = SpawnPlan(path: ServiceLauncher.resolveProgram(command.path, root: unit.exec.rootDirectory),
@@ -129,6 +136,33 @@ public final class InstanceLaunchTemplate {
     deinit {
         owned.forEach { $0.deallocate() }
         dynamicUsers.release(owner: dynamicOwner)
+        if let sandboxRun { SandboxDirectories.removeRun(sandboxRun) }
+    }
+
+    /// The namespaces, built once and joined per instance where that gives the same view
+    /// (MountPlanner.templatePlans); otherwise each instance builds its own.
+    private static func instanceMounts(_ unit: ServiceUnit, command: CommandLine, run: SandboxPaths?,
+                                       context: DaemonContext) throws -> CMountPlan? {
+        guard let own = try ServiceLauncher.mountPlan(unit, command: command, run: run, context: context),
+              var paths = context.sandbox else { return nil }
+        paths.credentials = run?.credentials
+        guard let plans = MountPlanner.templatePlans(unit.exec.filesystem, paths: paths, devices: context.deviceNodes) else {
+            return own
+        }
+        let prepared = plans.shared.isEmpty ? nil : try PreparedNamespaces(CMountPlan(plans.shared))
+        return CMountPlan(plans.instance, joining: prepared)
+    }
+
+    /// LoadCredential=/SetCredential= of the template, written once for all its instances.
+    private static func credentialsRun(_ unit: ServiceUnit, credentials: ResolvedCredentials?,
+                                       context: DaemonContext) throws -> SandboxPaths? {
+        guard !unit.exec.filesystem.credentials.isEmpty, let directory = context.runtimeDirectory else { return nil }
+        var credentialsOnly = unit
+        credentialsOnly.exec.filesystem.privateTmp = false
+        credentialsOnly.exec.filesystem.privateNetwork = false
+        let base = context.sandbox ?? SandboxPaths(inaccessibleDirectory: "", inaccessibleFile: "", devStaging: "")
+        let owner = (credentials?.spawn?.uid ?? Users.effectiveUID, credentials?.spawn?.gid ?? Users.effectiveGID)
+        return try SandboxDirectories.prepareRun(credentialsOnly, base: base, runtimeDirectory: directory, owner: owner)
     }
 
     /// Where the unit's settings depend on the instance beyond argv, the
@@ -142,8 +176,10 @@ public final class InstanceLaunchTemplate {
     }
 
     private static func environment(_ unit: ServiceUnit, remote: Bool, credentials: ResolvedCredentials?,
-                                    journal: String?, context: DaemonContext, fd3: Bool) throws -> ServiceEnvironment {
+                                    journal: String?, context: DaemonContext, fd3: Bool,
+                                    run: SandboxPaths?) throws -> ServiceEnvironment {
         var base = EnvironmentInputs()
+        if let directory = run?.credentials { base.unitEnvironment.append(("CREDENTIALS_DIRECTORY", directory)) }
         base.notifySocket = unit.type == .notify ? context.notifySocketPath : nil
         base.remote = remote ? (addressMarker, portMarker) : nil
         base.listenFDNames = fd3 ? ["connection"] : []

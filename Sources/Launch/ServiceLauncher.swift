@@ -43,6 +43,16 @@ public struct DaemonContext {
     public var directoryBases = DirectoryBases.system
     /// DynamicUser= uids, shared by every launch of this daemon.
     public let dynamicUsers = DynamicUsers()
+    /// The sandbox's helper files (SandboxDirectories.prepareBase); nil: usherd is not root, so
+    /// namespaces and mounts are not set up (their keys are reported as not enforced).
+    public var sandbox: SandboxPaths?
+    /// The host nodes a PrivateDevices= /dev copies.
+    public var deviceNodes: [DeviceNode] = []
+    /// usherd's runtime directory (credentials/UNIT lives there).
+    public var runtimeDirectory: String?
+    /// Why a root usherd could not prepare `sandbox`: then a unit asking for namespaces fails to start
+    /// rather than run unconfined.
+    public var sandboxUnavailable: String?
 
     public init(notifySocketPath: String?) throws {
         self.notifySocketPath = notifySocketPath
@@ -65,7 +75,7 @@ public enum ServiceLauncher {
     /// the socket stdio and nothing is passed as LISTEN_FDS. NOTIFY_SOCKET
     /// unless NotifyAccess= is none; WATCHDOG_PID/WATCHDOG_USEC with WatchdogSec=.
     public static func prepareMain(_ service: ServiceUnit, commandIndex: Int = 0, listeners: [Int32], fdNames: [String],
-                                   context: DaemonContext) throws -> PreparedLaunch {
+                                   context: DaemonContext, run: SandboxPaths? = nil) throws -> PreparedLaunch {
         guard commandIndex < service.execStart.count else {
             throw LaunchError(description: "Service has no ExecStart= setting, which is only allowed for RemainAfterExit=yes services. Refusing.")
         }
@@ -77,7 +87,7 @@ public enum ServiceLauncher {
         inputs.watchdogUSec = service.watchdogSec.map(\.microseconds)
         inputs.listenFDNames = socket == nil ? fdNames : []
         return try prepare(service, command: command, inputs: inputs, fds: socket == nil ? listeners : [],
-                           socket: socket, context: context)
+                           socket: socket, context: context, run: run)
     }
 
     /// A control command (ExecStartPre=, ExecStop=, ExecStopPost=, …): no
@@ -86,13 +96,13 @@ public enum ServiceLauncher {
     /// `listeners` matter only in inetd style, where the socket is its stdio too.
     public static func prepareControl(_ service: ServiceUnit, command: CommandLine, mainPID: Int32?,
                                       extra: [ExtraVariable] = [], listeners: [Int32] = [],
-                                      context: DaemonContext) throws -> PreparedLaunch {
+                                      context: DaemonContext, run: SandboxPaths? = nil) throws -> PreparedLaunch {
         var inputs = EnvironmentInputs()
         if ServiceConfig.effectiveNotifyAccess(service) == .all { inputs.notifySocket = context.notifySocketPath }
         if let mainPID { inputs.unitEnvironment.append(("MAINPID", String(mainPID))) }
         inputs.unitEnvironment += extra.map { ($0.name, $0.value) }
         let socket = try inetdSocket(service.exec, listeners: listeners)
-        return try prepare(service, command: command, inputs: inputs, fds: [], socket: socket, context: context)
+        return try prepare(service, command: command, inputs: inputs, fds: [], socket: socket, context: context, run: run)
     }
 
     /// The socket for StandardInput=/StandardOutput=/StandardError=socket on an
@@ -107,8 +117,11 @@ public enum ServiceLauncher {
     }
 
     private static func prepare(_ service: ServiceUnit, command: CommandLine, inputs base: EnvironmentInputs,
-                                fds: [Int32], socket: Int32?, context: DaemonContext) throws -> PreparedLaunch {
+                                fds: [Int32], socket: Int32?, context: DaemonContext,
+                                run: SandboxPaths?) throws -> PreparedLaunch {
         let exec = service.exec
+        var base = base
+        if let credentials = run?.credentials { base.unitEnvironment.insert(("CREDENTIALS_DIRECTORY", credentials), at: 0) }
         let privileged = command.fullPrivileges || command.elevate
         let dynamic = try acquireDynamicUser(service, owner: service.name.full, privileged: privileged, context: context)
         let credentials = try resolveCredentials(exec, privileged: privileged, dynamic: dynamic)
@@ -127,7 +140,32 @@ public enum ServiceLauncher {
         launch.plan.fds = fds
         try applyExecSettings(service, credentials: credentials, fullPrivileges: command.fullPrivileges,
                               context: context, to: &launch.plan)
+        launch.plan.mounts = try mountPlan(service, command: command, run: run, context: context)
         return launch
+    }
+
+    /// The namespaces and mounts of one process of the unit: none for a `+` command (systemd
+    /// applies no sandboxing to it) or when usherd is not root (the keys are reported unenforced).
+    public static func mountPlan(_ service: ServiceUnit, command: CommandLine, run: SandboxPaths?,
+                                 context: DaemonContext) throws -> CMountPlan? {
+        var fs = service.exec.filesystem
+        guard !command.fullPrivileges, fs.needsNamespaces else { return nil }
+        // As systemd: the unit's RuntimeDirectory= and the others stay writable under ProtectSystem=/ProtectHome=.
+        let directories = try ServiceDirectories.paths(service.exec, bases: context.directoryBases).flatMap(\.1)
+        fs.readWritePaths += directories.map { PathRule(path: $0, optional: true) }
+        if let reason = context.sandboxUnavailable {
+            throw LaunchError(description: "Failed to set up mount namespacing: \(reason)")
+        }
+        guard var paths = context.sandbox else { return nil }
+        paths.privateTmp = run?.privateTmp
+        paths.credentials = run?.credentials
+        guard let network = run?.network else {
+            let plan = MountPlanner.plan(fs, paths: paths, devices: context.deviceNodes)
+            return plan.isEmpty ? nil : CMountPlan(plan)
+        }
+        var own = fs
+        own.privateNetwork = false
+        return CMountPlan(MountPlanner.plan(own, paths: paths, devices: context.deviceNodes), joining: network)
     }
 
     /// Completes `base` (what differs per launch kind: NOTIFY_SOCKET, LISTEN_*,

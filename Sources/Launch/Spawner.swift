@@ -46,6 +46,8 @@ public struct SpawnPlan {
     public var nice: Int32?
     /// Capabilities, no_new_privs and seccomp programs; nil restricts nothing.
     public var privileges: SpawnPrivileges?
+    /// Namespaces and mounts (PrivateNetwork=, ProtectSystem=, …); nil: none.
+    public var mounts: CMountPlan?
 }
 
 public struct SpawnOutcome {
@@ -53,6 +55,8 @@ public struct SpawnOutcome {
     public var pidfd: OwnedFD?
     /// The systemd exit status of the failed setup step (203 EXEC, …) and errno.
     public var failure: (status: Int32, errno: Int32)?
+    /// The namespace step that failed (status 225/226), described.
+    public var failedMountStep: String?
 }
 
 public enum Spawner {
@@ -70,6 +74,7 @@ public enum Spawner {
         var scratch = [Int32](repeating: -1, count: plan.fds.count + 3)
         var limits = plan.limits.map { cspawn_rlimit(resource: $0.resource, soft: $0.soft, hard: $0.hard) }
         var result = cspawn_result()
+        var failedStep: String?
         let code: Int32 = plan.fds.withUnsafeBufferPointer { fds in slots.withUnsafeBufferPointer { slotList in
             groups.withUnsafeBufferPointer { groupList in
                 scratch.withUnsafeMutableBufferPointer { scratchList in
@@ -78,7 +83,13 @@ public enum Spawner {
                             plan: plan, path: path, argv: argv, envp: envp, pidSlots: slotList,
                             fds: fds, scratch: scratchList.baseAddress, stdio: plan.stdio,
                             groups: groupList, cwd: cwd, root: root, limits: UnsafeBufferPointer(limitList))
-                        return cspawn(&request, &result)
+                        guard let mounts = plan.mounts else { return cspawn(&request, &result) }
+                        let run = mounts.withRequest { pointer in
+                            request.mounts = pointer
+                            return cspawn(&request, &result)
+                        }
+                        failedStep = run.failedStep.map(mounts.describe(step:))
+                        return run.result
                     }
                 }
             }
@@ -86,7 +97,8 @@ public enum Spawner {
         guard code == 0 else { throw SystemError(call: "clone", object: plan.path, errno: lastErrno()) }
         let pidfd = result.pidfd >= 0 ? OwnedFD(adopting: result.pidfd) : nil
         let failure = result.failed_stage == 0 ? nil : (result.failed_stage, result.failed_errno)
-        return SpawnOutcome(pid: result.pid, pidfd: pidfd, failure: failure)
+        return SpawnOutcome(pid: result.pid, pidfd: pidfd, failure: failure,
+                            failedMountStep: failure == nil ? nil : failedStep)
     }
 }
 

@@ -64,6 +64,7 @@ enum Derive {
         // systemd's service_fix_stdio(): StandardInputText=/Data= without StandardInput= means data.
         if unit.exec.standardInput == .null && !unit.exec.standardInputData.isEmpty { unit.exec.standardInput = .data }
         PrivilegeRows.deriveDynamicUser(&unit)
+        PrivilegeRows.deriveFilesystemCalls(&unit)
         if let reason = refusal(of: unit, successAction: draft.successActionSet) {
             diagnostics.append(Diagnostic(severity: .error, unit: unit.name.full, message: reason))
             return nil

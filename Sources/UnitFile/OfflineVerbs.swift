@@ -8,6 +8,8 @@ import UnitModel
 
 public struct VerifyOutcome: Sendable {
     public var diagnostics: [Diagnostic] = []
+    /// Per loaded service that sets security-relevant keys: those enforced and those not.
+    public var protections: [(unit: String, enforced: [String], notEnforced: [String])] = []
     /// A unit was refused, missing, masked, or its socket's service is missing.
     public var failed: Bool { diagnostics.contains { $0.severity == .error } }
 }
@@ -31,6 +33,11 @@ extension UnitLoader {
                 outcome.diagnostics += diagnostics
                 if let service, !name.isTemplate {
                     outcome.diagnostics += ExecutableCheck.diagnostics(unit: name.full, commands: service.allCommands)
+                }
+                if let service, !service.exec.securityKeys.isEmpty {
+                    let keys = service.exec.securityKeys
+                    let missing = SecurityKeys.unenforced(keys, privileged: sandboxing.privileged)
+                    outcome.protections.append((name.full, keys.filter { !missing.contains($0) }, missing))
                 }
             case nil:
                 outcome.diagnostics.append(Diagnostic(severity: .error, unit: name.full,

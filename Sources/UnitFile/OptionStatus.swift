@@ -50,7 +50,7 @@ enum OptionStatusReasons {
 
     static func unsupported(section: String, key: String) -> String {
         if sandboxing.contains(key) {
-            return "a sandboxing or privilege setting: usherd sets up no namespaces, seccomp filter or capability bounds for a service, so it would protect nothing; usherd warns and ignores it."
+            return "a sandboxing or privilege setting usherd does not implement: usherd warns that the protection is not enforced and runs the unit without it, or refuses the unit with --strict-sandboxing."
         }
         if cgroupKeys.contains(key) || (cgroupPrefixes.contains { key.hasPrefix($0) } && !key.hasPrefix("IOScheduling")
                                         && !key.hasPrefix("CPUScheduling") && key != "CPUAffinity") {

@@ -67,6 +67,7 @@ public enum OptionTable {
     public static let rows: [OptionRow] = {
         let supported = UnitSectionRows.rows + SocketRows.rows + ServiceRows.rows + ExecRows.rows
             + PrivilegeRows.rows
+            + FilesystemRows.rows
         var seen = Set(supported.map { "\($0.section).\($0.key)" })
         var all = supported
         for (section, keys) in Systemd252Keys.bySection {
@@ -88,6 +89,9 @@ public enum OptionTable {
 
     static func unsupported(_ section: String, _ key: String) -> OptionRow {
         OptionRow(section, key, "-", "-", flags: .unsupported) { session, a in
+            if a.section == "Service", SecurityKeys.isSecurityRelevant(a.key) {
+                return session.warn(a, "Key '\(a.key)' in section [\(a.section)]: protection not enforced by usherd, ignoring.")
+            }
             session.warn(a, "Key '\(a.key)' in section [\(a.section)]: Unsupported by usherd, ignoring.")
         }
     }
@@ -95,6 +99,10 @@ public enum OptionTable {
     /// Runs one assignment through the table: unknown keys warn, `X-` keys are silent.
     static func apply(_ assignment: Assignment, to session: inout ParseSession) {
         if let row = index[assignment.section]?[assignment.key] {
+            if assignment.section == "Service", SecurityKeys.isSecurityRelevant(assignment.key),
+               !session.draft.service.exec.securityKeys.contains(assignment.key) {
+                session.draft.service.exec.securityKeys.append(assignment.key)
+            }
             row.apply(&session, assignment)
             return
         }

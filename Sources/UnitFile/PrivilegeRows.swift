@@ -198,6 +198,20 @@ enum PrivilegeRows {
         if unit.exec.group == nil { unit.exec.group = unit.exec.user }
         unit.exec.privileges.noNewPrivileges = true
         unit.exec.privileges.restrictSUIDSGID = true
+        unit.exec.filesystem.protectSystem = .strict
+        if unit.exec.filesystem.protectHome == .no { unit.exec.filesystem.protectHome = .readOnly }
+        unit.exec.filesystem.privateTmp = true
+    }
+
+    /// The system call and capability half of filesystem keys, as systemd 252 gives them:
+    /// ProtectKernelModules= (@module, CAP_SYS_MODULE), ProtectKernelLogs= (syslog, CAP_SYSLOG),
+    /// PrivateDevices= (@raw-io, CAP_MKNOD, CAP_SYS_RAWIO), ProtectHostname= (sethostname).
+    static func deriveFilesystemCalls(_ unit: inout ServiceUnit) {
+        let fs = unit.exec.filesystem
+        unit.exec.privileges.denyKernelModuleCalls = fs.protectKernelModules
+        unit.exec.privileges.denyKernelLogCalls = fs.protectKernelLogs
+        unit.exec.privileges.denyRawIOCalls = fs.privateDevices
+        unit.exec.privileges.denyHostnameCalls = fs.protectHostname
     }
 }
 

@@ -9,7 +9,7 @@ enum UnitBuilder {
     static let fatalMessage = "Unit configuration has fatal error, unit will not be started."
 
     static func build(name: UnitName, fragmentPath: String?, sources: LexedSources,
-                      specifiers: SpecifierContext) -> LoadResult {
+                      specifiers: SpecifierContext, sandboxing: SandboxingPolicy = SandboxingPolicy()) -> LoadResult {
         let type: UnitType = name.kind == .socket ? .socket : .service
         let expander = SpecifierExpander(host: specifiers, unitName: name, fragmentPath: fragmentPath)
         var session = ParseSession(draft: UnitDraft(name: name, type: type), expander: expander, sources: sources.sources)
@@ -29,6 +29,9 @@ enum UnitBuilder {
             result.socket = Derive.socket(session.draft, diagnostics: &session.diagnostics)
         } else {
             result.service = Derive.service(session.draft, diagnostics: &session.diagnostics)
+            if let service = result.service, !sandboxing.admits(service, diagnostics: &session.diagnostics) {
+                result.service = nil
+            }
         }
         let dropIns = sources.sources.dropFirst().compactMap(\.path)
         result.socket?.unit.fragmentPath = fragmentPath
@@ -78,6 +81,7 @@ public struct ServiceTemplate: Sendable {
     public let fragmentPath: String?
     let sources: LexedSources
     let specifiers: SpecifierContext
+    var sandboxing = SandboxingPolicy()
 
     init(name: UnitName, fragmentPath: String?, sources: LexedSources, specifiers: SpecifierContext) {
         self.name = name
@@ -90,7 +94,7 @@ public struct ServiceTemplate: Sendable {
     public func instantiate(_ instance: String) -> (ServiceUnit?, [Diagnostic]) {
         let instanceName = UnitName(name.prefix + "@" + instance + "." + (name.kind?.rawValue ?? "service"))
         let result = UnitBuilder.build(name: instanceName, fragmentPath: fragmentPath, sources: sources,
-                                       specifiers: specifiers)
+                                       specifiers: specifiers, sandboxing: sandboxing)
         return (result.service, result.diagnostics)
     }
 }

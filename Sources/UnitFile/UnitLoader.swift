@@ -29,6 +29,8 @@ public struct UnitSet: Sendable {
 public struct UnitLoader: Sendable {
     public let directories: [String]
     public let specifiers: SpecifierContext
+    /// What a service with protections this usherd does not enforce gets: a warning or a refusal.
+    public var sandboxing = SandboxingPolicy()
 
     public init(directories: [String], specifiers: SpecifierContext) {
         self.directories = directories
@@ -104,8 +106,9 @@ public struct UnitLoader: Sendable {
         if let diagnostic = unloadable(located) { return (nil, [diagnostic]) }
         let sources = read(located, index)
         if sources.mainFileEmpty { return (nil, [maskedDiagnostic(name)]) }
-        let template = ServiceTemplate(name: located.canonicalName, fragmentPath: located.path, sources: sources,
+        var template = ServiceTemplate(name: located.canonicalName, fragmentPath: located.path, sources: sources,
                                        specifiers: specifiers)
+        template.sandboxing = sandboxing
         return (template, sources.lexDiagnostics)
     }
 

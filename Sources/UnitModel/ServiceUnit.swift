@@ -85,6 +85,10 @@ public struct ExecContext: Sendable, Equatable {
     public var runtimeDirectoryPreserve: RuntimeDirectoryPreserve = .no
     /// Capabilities, NoNewPrivileges=, DynamicUser= and the system call restrictions.
     public var privileges = PrivilegeSettings()
+    /// Mount, network and UTS namespaces and credentials (FilesystemProtection.swift).
+    public var filesystem = FilesystemProtection()
+    /// The security-relevant keys the unit sets, in first-use order (UnitFile's SecurityKeys table).
+    public var securityKeys: [String] = []
     public init() {}
 
     public static func == (a: ExecContext, b: ExecContext) -> Bool {
@@ -99,6 +103,7 @@ public struct ExecContext: Sendable, Equatable {
             && a.standardInputData == b.standardInputData && a.ttyPath == b.ttyPath && a.directories == b.directories
             && a.runtimeDirectoryPreserve == b.runtimeDirectoryPreserve
             && a.privileges == b.privileges
+            && a.filesystem == b.filesystem && a.securityKeys == b.securityKeys
     }
 }
 

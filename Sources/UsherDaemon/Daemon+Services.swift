@@ -91,6 +91,7 @@ extension Daemon {
         units.services[name]?.alienMain = nil
         removeRuntimeDirectories(of: name)
         context.dynamicUsers.release(owner: name.full)
+        releaseRunSandbox(name)
         forEachSocket(feeding: name) { deliver(.serviceInactive, to: $0) }
         applyPendingDefinition(name)
         if !units.retiring.isEmpty { dropStoppedRetiringUnits() }
@@ -137,7 +138,7 @@ extension Daemon {
         let names = SocketPairing.fdNames(fed.map { ($0.unit, $0.listeners.count) }) + stored.names
         do {
             let launch = try ServiceLauncher.prepareMain(unit, commandIndex: runtime.machine.mainCommandIndex, listeners: fds,
-                                                         fdNames: names, context: context)
+                                                         fdNames: names, context: context, run: try runSandbox(name))
             let spawned = try spawn(launch, for: name)
             if unit.type != .forking { units.services[name]?.pidfd = spawned.pidfd }
             deliver(.spawned(pid: spawned.pid, execFailed: spawned.execFailed), toService: name)
@@ -166,7 +167,8 @@ extension Daemon {
         let listeners = socketsFeeding(runtime.unit).flatMap { $0.listeners.map(\.fd.raw) }
         do {
             let launch = try ServiceLauncher.prepareControl(runtime.unit, command: command, mainPID: runtime.machine.mainPID,
-                                                            extra: extra, listeners: listeners, context: context)
+                                                            extra: extra, listeners: listeners, context: context,
+                                                            run: try runSandbox(name))
             let spawned = try spawn(launch, for: name)
             deliver(.controlSpawned(pid: spawned.pid), toService: name)
         } catch {
@@ -189,7 +191,8 @@ extension Daemon {
             }
         }
         if let failure = outcome.failure {
-            log(Note(.error, "Failed at step \(ExitStatus.stepName(failure.status)) spawning \(launch.plan.path): \(SystemError.describe(failure.errno))"), unit: name)
+            let step = outcome.failedMountStep.map { " (\($0))" } ?? ""
+            log(Note(.error, "Failed at step \(ExitStatus.stepName(failure.status))\(step) spawning \(launch.plan.path): \(SystemError.describe(failure.errno))"), unit: name)
         } else {
             log(Note(.info, "Started \(launch.plan.path), PID \(outcome.pid)."), unit: name)
         }

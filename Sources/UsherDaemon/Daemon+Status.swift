@@ -5,6 +5,7 @@
 // Nothing here scans processes or the disk.
 import Activation
 import ControlProtocol
+import UnitFile
 import UnitModel
 
 extension Daemon {
@@ -89,6 +90,7 @@ extension Daemon {
         status.nAccepted = machine.counters.accepted
         status.nConnections = machine.counters.connections
         status.nRefused = machine.counters.refused
+        setProtections(of: runtime.templateUnit, in: &status)
         let live = units.instances(of: runtime.unit.name).sorted { $0.pid < $1.pid }
         status.instances = live.prefix(100).map { instanceSummary($0.record, pid: $0.pid) }
         status.finishedInstances = runtime.finished.map { finished in
@@ -117,7 +119,17 @@ extension Daemon {
         status.triggeredBy = socketsFeeding(runtime.unit).map(\.unit.name.full)
         status.nFileDescriptorStore = UInt32(units.fdStores[runtime.unit.name]?.count ?? 0)
         status.fileDescriptorStoreMax = runtime.unit.fileDescriptorStoreMax
+        setProtections(of: runtime.unit, in: &status)
         return status
+    }
+
+    /// Which of the unit's protections this usherd enforces (SecurityKeys); nil lists when it sets none.
+    func setProtections(of unit: ServiceUnit, in status: inout UnitStatus) {
+        let keys = unit.exec.securityKeys
+        guard !keys.isEmpty else { return }
+        let missing = SecurityKeys.unenforced(keys, privileged: options.sandboxingPolicy.privileged)
+        status.protectionsEnforced = keys.filter { !missing.contains($0) }
+        status.protectionsNotEnforced = missing
     }
 
     private func brokenStatus(_ name: UnitName, _ broken: BrokenUnit) -> UnitStatus {

@@ -72,7 +72,9 @@ public final class Daemon {
         self.spawner = spawner
         self.processes = processes
         self.makeInstanceSpawner = makeInstanceSpawner
-        loader = UnitLoader(directories: options.unitDirectories, specifiers: options.specifierContext())
+        var loader = UnitLoader(directories: options.unitDirectories, specifiers: options.specifierContext())
+        loader.sandboxing = options.sandboxingPolicy
+        self.loader = loader
         context = try DaemonContext(notifySocketPath: nil)
         context.directoryBases = options.directoryBases
         output = OutputCapture(logger: logger, journal: journal)
@@ -98,6 +100,7 @@ public final class Daemon {
         runtime = directory
         logger.debug("Runtime directory \(directory.path).")
         context.dynamicUsers.setClaimsDirectory(directory.path + "/dynamic-uid")
+        prepareSandboxBase(in: directory.path)
         openControlSocket(in: directory.path)
         try watchSignals()
         openNotifySocket(in: directory.path)

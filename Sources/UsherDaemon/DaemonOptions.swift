@@ -24,6 +24,8 @@ public struct DaemonOptions: Sendable {
     public var adminGroup: String
     /// --watch: reload by itself when the unit directories change (Daemon+Watch).
     public var watch = false
+    /// --strict-sandboxing: a service with an unenforced protection is refused at load.
+    public var strictSandboxing = false
 
     public init(unitDirectories: [String], userManager: Bool, runtimeDirectory: String? = nil,
                 controlSocketPath: String? = nil, adminGroup: String = "usher") {
@@ -88,4 +90,9 @@ public struct DaemonOptions: Sendable {
 
     /// %u, %h, %t and friends for the unit loader (UnitFile reads the host facts).
     func specifierContext() -> SpecifierContext { SpecifierContext.current(userManager: userManager) }
+
+    /// Warn or refuse; namespaces count as enforced only for a root usherd.
+    var sandboxingPolicy: SandboxingPolicy {
+        SandboxingPolicy(strict: strictSandboxing, privileged: Users.effectiveUID == 0)
+    }
 }

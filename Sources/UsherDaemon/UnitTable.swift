@@ -6,6 +6,7 @@
 // the actions its machines return; status is folded from it.
 import Activation
 import Binder
+import Launch
 import UnitModel
 import UsherSys
 
@@ -55,6 +56,8 @@ struct ServiceRuntime {
     var alienMain: AlienMain?
     /// A reloaded definition that waits for the running one to stop (Daemon+Reload).
     var pending: ServiceUnit?
+    /// This run's PrivateTmp= and credentials directories (Daemon+Sandbox), removed when it ends.
+    var sandbox: SandboxPaths?
 }
 
 /// A unit left out at start-up: it did not load (LoadState=error), or it loaded but

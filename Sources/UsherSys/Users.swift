@@ -25,6 +25,7 @@ public enum UserLookupError: Error, Equatable, CustomStringConvertible {
 
 public enum Users {
     public static var effectiveUID: UInt32 { geteuid() }
+    public static var effectiveGID: UInt32 { getegid() }
 
     /// `name (uid N)` when the passwd database knows the uid, else `uid N`.
     public static func describe(uid: UInt32) -> String {

@@ -70,6 +70,10 @@ struct Options {
     }
 }
 
+if CommandLine.arguments.count > 1 && CommandLine.arguments[1] == "fs" {
+    exit(FileSystemProbe.run(Array(CommandLine.arguments.dropFirst(2))))
+}
+
 /// The fds as found at start, described before sd_listen_fds() sets
 /// FD_CLOEXEC on the passed ones and before the probe opens anything itself.
 let fdsAtStart = openFileDescriptors().compactMap { FDReport.describe($0) }

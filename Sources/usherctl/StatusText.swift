@@ -99,9 +99,15 @@ struct StatusText {
         items.enumerated().map { ($0.offset == 0 ? label(name) : continuation) + $0.element }
     }
 
+    /// The visible warning for protections the unit asks for and usherd does not enforce.
+    private func protectionLines(_ unit: UnitStatus) -> [String] {
+        guard let missing = unit.protectionsNotEnforced, !missing.isEmpty else { return [] }
+        return [label("Warning") + "protection not enforced: " + missing.map { $0 + "=" }.joined(separator: " ")]
+    }
+
     private func socketLines(_ unit: UnitStatus) -> [String] {
         guard unit.kind == .socket else { return [] }
-        var lines = list("Listen", (unit.listen ?? []).map { "\($0.address) (\($0.type))" })
+        var lines = protectionLines(unit) + list("Listen", (unit.listen ?? []).map { "\($0.address) (\($0.type))" })
         if unit.nAccepted != nil || unit.nConnections != nil || unit.nRefused != nil {
             lines.append(label("Accepted") + "\(unit.nAccepted ?? 0); Connected: \(unit.nConnections ?? 0); "
                 + "Refused: \(unit.nRefused ?? 0)")
@@ -122,6 +128,7 @@ struct StatusText {
         if let limit = unit.fileDescriptorStoreMax, limit > 0 {
             lines.append(label("FD Store") + "\(unit.nFileDescriptorStore ?? 0) (limit: \(limit))")
         }
+        lines += protectionLines(unit)
         return lines
     }
 

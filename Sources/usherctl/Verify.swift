@@ -26,18 +26,24 @@ struct Verify: ParsableCommand {
     @Flag(name: .long, help: "Fail (exit 1) on every note usherd would log when it loads the unit: settings it approximates or ignores.")
     var strict = false
 
+    @Flag(name: .customLong("strict-sandboxing"), help: "Refuse services with protections usherd does not enforce, as usherd --strict-sandboxing does.")
+    var strictSandboxing = false
+
     @Argument(help: "Unit files (paths), directories of them, or unit names.")
     var units: [String]
 
     func run() throws {
         let (arguments, notes) = UnitLoader.expandVerifyArguments(units)
         for note in notes { writeStderr("usherctl: \(note)") }
-        let (loader, names) = UnitLoader.forArguments(arguments, directories: options.directories, specifiers: options.specifiers)
+        var (loader, names) = UnitLoader.forArguments(arguments, directories: options.directories, specifiers: options.specifiers)
+        loader.sandboxing = SandboxingPolicy(strict: strictSandboxing, privileged: true)
         var outcome = loader.verify(names)
         outcome.diagnostics += Verify.loadNotes(loader, names, strict: strict)
         if strict {
             // A key usherd ignores is a setting it would not enforce: a failure too.
-            for index in outcome.diagnostics.indices where outcome.diagnostics[index].message.hasSuffix("Unsupported by usherd, ignoring.") {
+            let ignoredKey = ["Unsupported by usherd, ignoring.", "protection not enforced by usherd, ignoring."]
+            for index in outcome.diagnostics.indices
+            where ignoredKey.contains(where: outcome.diagnostics[index].message.hasSuffix) {
                 outcome.diagnostics[index].severity = .error
             }
         }
@@ -48,6 +54,10 @@ struct Verify: ParsableCommand {
         }
         for diagnostic in outcome.diagnostics {
             writeStderr((priority ? diagnostic.prioritizedText : diagnostic.text))
+        }
+        for unit in outcome.protections {
+            let keys = { (list: [String]) in list.isEmpty ? "none" : list.map { $0 + "=" }.joined(separator: " ") }
+            print("\(unit.unit): protections enforced: \(keys(unit.enforced)); not enforced: \(keys(unit.notEnforced))")
         }
         if outcome.failed { throw ExitCode(1) }
     }

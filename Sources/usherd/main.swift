@@ -41,6 +41,11 @@ struct Usherd: ParsableCommand {
         discussion: "Changes are debounced: one reload 200 ms after the last change of a burst, at most 2 s after its first. Off by default, as systemd needs an explicit daemon-reload."))
     var watch = false
 
+    @Flag(name: .customLong("strict-sandboxing"), help: ArgumentHelp(
+        "Refuse to load a service that sets a protection usherd does not enforce.",
+        discussion: "By default such a service loads with a warning and 'usherctl status' shows a 'protection not enforced' line; see SANDBOXING in usherd(8) and 'usherctl list-keys --security'."))
+    var strictSandboxing = false
+
     @Option(name: .customLong("log-level"), help: "trace, debug, info, notice, warning, error or critical.")
     var logLevel: String = "info"
 
@@ -98,6 +103,7 @@ struct Usherd: ParsableCommand {
                                     runtimeDirectory: runtimeDirectory, controlSocketPath: controlSocket,
                                     adminGroup: adminGroup)
         options.watch = watch
+        options.strictSandboxing = strictSandboxing
         do {
             let daemon = try Daemon(options: options, logger: logger)
             let code = try daemon.run()

@@ -188,7 +188,8 @@ final class PrivilegesIntegrationTests: XCTestCase {
         try requireRoot()
         let harness = try UsherdHarness()
         let claims = harness.root + "/rt/dynamic-uid"
-        let results = try probe(["alpha": "DynamicUser=yes", "beta": "DynamicUser=yes"],
+        let results = try probe(["alpha": "DynamicUser=yes\nBindPaths=\(harness.outDirectory)",
+                                 "beta": "DynamicUser=yes\nBindPaths=\(harness.outDirectory)"],
                                 checks: "uid gid env status", hold: 1500, harness: harness)
         let uids = ["alpha", "beta"].compactMap { results[$0]?["uid"].flatMap { UInt32($0) } }
         XCTAssertEqual(uids.count, 2)
@@ -253,6 +254,7 @@ final class PrivilegesIntegrationTests: XCTestCase {
             [Service]
             StandardInput=socket
             DynamicUser=yes
+            BindPaths=\(harness.outDirectory)
             RestrictAddressFamilies=AF_UNIX
             CapabilityBoundingSet=CAP_NET_BIND_SERVICE
             SystemCallFilter=@system-service

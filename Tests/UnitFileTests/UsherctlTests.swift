@@ -50,7 +50,8 @@ final class UsherctlTests: XCTestCase {
         try dir.write("echo@.service", "[Service]\nExecStart=/bin/cat\nStandardInput=socket\nExecStartPre=/bin/true\n")
         try dir.write("plain.service", "[Service]\nExecStart=/bin/true\n")
         let notes = """
-            gps.service:5: Key 'RootImage' in section [Service]: Unsupported by usherd, ignoring.
+            gps.service:5: Key 'RootImage' in section [Service]: protection not enforced by usherd, ignoring.
+            gps.service: Protection not enforced by usherd: RootImage=.
             gps.service: StandardInput=fd:keep is not supported by usherd yet, using /dev/null.
             echo@.service: ExecStartPre= of an Accept=yes instance is not supported by usherd yet, ignoring.
 

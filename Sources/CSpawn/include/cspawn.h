@@ -1,6 +1,7 @@
 /* CSpawn: the fork→exec window of usherd, and nothing else. The caller
  * prepares argv, envp and the fd plan; this code moves fds into place,
- * resets process state, drops privileges and execs, reporting failures
+ * resets process state, sets up namespaces and mounts (mounts.c), drops
+ * privileges and execs, reporting failures
  * through memory it shares with the parent until exec (CLONE_VM|CLONE_VFORK).
  * No allocation, no policy, no Swift in the child. Safe to call from any
  * thread (the Accept=yes spawner threads included). */
@@ -29,6 +30,8 @@ enum cspawn_stage {
     CSPAWN_STAGE_CAPABILITIES = 218,
     CSPAWN_STAGE_SETSID = 220,
     CSPAWN_STAGE_STDERR = 222,
+    CSPAWN_STAGE_NETWORK = 225,
+    CSPAWN_STAGE_NAMESPACE = 226,
     CSPAWN_STAGE_NO_NEW_PRIVILEGES = 227,
     CSPAWN_STAGE_SECCOMP = 228,
 };
@@ -116,7 +119,65 @@ struct cspawn_request {
      * another session (tty-force). 0: leave it. */
     int controlling_tty;
     const struct cspawn_privileges *privileges; /* NULL: nothing to restrict */
+    const struct cspawn_mounts *mounts; /* NULL: no namespaces (mounts.c) */
 };
+
+/* One step of building the service's mount namespace (mounts.c). The parent
+ * orders them (systemd's namespace.c order: by path, parents first, then the
+ * read-only pass); the child only executes them. */
+enum cspawn_mount_op_kind {
+    CSPAWN_OP_MOUNT,        /* mount(source, target, fstype, flags, data) */
+    CSPAWN_OP_BIND,         /* bind source (pinned: opened before the first step) onto target */
+    CSPAWN_OP_BIND_SELF,    /* bind target onto itself unless it already is a mount root */
+    CSPAWN_OP_INACCESSIBLE, /* the pinned empty dir or file (by target's type) onto target, read-only */
+    CSPAWN_OP_READ_ONLY,    /* mount_setattr: set (flags=1) or clear (flags=0) read-only; data!=NULL: recursively */
+    CSPAWN_OP_MOVE,         /* MS_MOVE source onto target */
+    CSPAWN_OP_MKDIR,        /* mkdir target with mode (an existing one is fine) */
+    CSPAWN_OP_MKNOD,        /* mknod target mode device, then chmod/chown to mode, uid, gid */
+    CSPAWN_OP_SYMLINK,      /* symlink source (the link's text) at target */
+    CSPAWN_OP_LOOPBACK_UP,  /* bring "lo" up in the (new) network namespace */
+};
+
+struct cspawn_mount_op {
+    int kind;                     /* enum cspawn_mount_op_kind */
+    const char *source;
+    const char *target;
+    const char *fstype;
+    const char *data;
+    unsigned long flags;
+    mode_t mode;
+    dev_t device;
+    uid_t uid;
+    gid_t gid;
+    int optional;                 /* a missing source or target (ENOENT) skips the step */
+    int pin_source;               /* BIND: open source O_PATH before any step runs */
+    int make_target;              /* BIND, MOUNT: create a missing target (a dir, or a file for a file source) */
+};
+
+struct cspawn_mounts {
+    int unshare_flags;            /* CLONE_NEWNS | CLONE_NEWNET | CLONE_NEWUTS */
+    const struct cspawn_mount_op *ops;
+    int n_ops;
+    int *pinned;                  /* n_ops ints of caller memory: the pinned O_PATH fds */
+    const char *inaccessible_dir; /* empty 0000 directory, pinned before the first step */
+    const char *inaccessible_file;/* empty 0000 regular file, pinned likewise */
+    int *failed_op;               /* caller memory: index of the step that failed, -1 */
+    /* >= 0: setns into these (prepared by cspawn_prepare_namespaces) before unshare_flags and the steps. */
+    int join_mount_ns;
+    int join_net_ns;
+};
+
+/* Runs in the child: unshare, make "/" a slave tree, run the steps, share
+ * "/" again (systemd's MountFlags=shared default). Returns 0, or the failed
+ * cspawn_stage with errno set. */
+int cspawn_apply_mounts(const struct cspawn_mounts *m);
+
+/* Builds the namespaces of `m` once, in a short-lived child that shares the
+ * caller's fd table, and returns fds of them (CLOEXEC; -1 for a namespace
+ * not asked for): what every Accept=yes instance of a template then joins
+ * with setns instead of paying for its own. Returns 0, or the failed
+ * cspawn_stage with errno set (and *m->failed_op as for a spawn). */
+int cspawn_prepare_namespaces(const struct cspawn_mounts *m, int *mount_ns, int *net_ns);
 
 struct cspawn_result {
     pid_t pid;                    /* > 0 when a child was created */
