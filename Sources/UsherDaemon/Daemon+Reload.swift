@@ -72,6 +72,7 @@ extension Daemon {
             if units.sockets[name] != nil {
                 closeSocket(name)
                 units.sockets[name] = nil
+                units.socketUnitsChanged()
             }
             units.acceptSockets.removeValue(forKey: name)?.closeListeners()
             units.services[name] = nil
@@ -177,6 +178,7 @@ extension Daemon {
         runtime.unit = unit
         runtime.machine = SocketMachine(unit: unit, continuing: old.machine)
         units.sockets[name] = runtime
+        units.socketUnitsChanged()
         perform(runtime.machine.startActions(), socket: name)
         note(name, changedFrom: old.listeners, to: runtime.listeners, &summary)
     }

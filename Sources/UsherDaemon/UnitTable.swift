@@ -61,7 +61,10 @@ enum ProcessOwner {
 }
 
 final class UnitTable {
+    /// Whoever adds, removes or replaces a socket unit here calls `socketUnitsChanged()`.
     var sockets: [UnitName: SocketRuntime] = [:]
+    /// `sockets` by the service their Service= names; rebuilt on first use after a change.
+    private var socketsByService: [UnitName: [UnitName]]?
     var acceptSockets: [UnitName: AcceptRuntime] = [:]
     var services: [UnitName: ServiceRuntime] = [:]
     var broken: [UnitName: BrokenUnit] = [:]
@@ -114,5 +117,17 @@ final class UnitTable {
             guard case .instance(let record) = owner, socket == nil || record.socket == socket else { return nil }
             return (pid, record)
         }
+    }
+
+    func socketUnitsChanged() { socketsByService = nil }
+
+    /// The socket units whose Service= is `service`.
+    func socketUnits(naming service: UnitName) -> [SocketUnit] {
+        if socketsByService == nil {
+            var index: [UnitName: [UnitName]] = [:]
+            for (name, runtime) in sockets { index[runtime.unit.service, default: []].append(name) }
+            socketsByService = index
+        }
+        return (socketsByService?[service] ?? []).compactMap { sockets[$0]?.unit }
     }
 }
