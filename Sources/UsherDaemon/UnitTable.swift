@@ -9,14 +9,38 @@ import Binder
 import UnitModel
 import UsherSys
 
+/// An immutable heap copy of a unit-sized value. The runtimes keep their units
+/// (and bindings) in one, so that a runtime is small: the dictionaries below hold
+/// their values inline, in about twice as many buckets as entries, and every
+/// copy of a runtime (a scan over all services) moved the whole unit too.
+final class UnitBox<Value> {
+    let value: Value
+    init(_ value: Value) { self.value = value }
+}
+
 struct SocketRuntime {
-    var unit: SocketUnit
+    private var unitBox: UnitBox<SocketUnit>
+    var unit: SocketUnit {
+        get { unitBox.value }
+        set { unitBox = UnitBox(newValue) }
+    }
     var machine: SocketMachine
+    private var boundBox: UnitBox<BoundSocket>?
     /// nil while the unit is failed or stopped: its listeners are closed.
-    var bound: BoundSocket?
+    var bound: BoundSocket? {
+        get { boundBox?.value }
+        set { boundBox = newValue.map(UnitBox.init) }
+    }
     var times = UnitTimes()
     var sources: [EventSource]
     var cooldown: EventSource?
+
+    init(unit: SocketUnit, machine: SocketMachine, bound: BoundSocket?, sources: [EventSource]) {
+        unitBox = UnitBox(unit)
+        self.machine = machine
+        boundBox = bound.map(UnitBox.init)
+        self.sources = sources
+    }
 
     var listeners: [BoundListener] { bound?.listeners ?? [] }
 
@@ -30,7 +54,11 @@ struct SocketRuntime {
 }
 
 struct ServiceRuntime {
-    var unit: ServiceUnit
+    private var unitBox: UnitBox<ServiceUnit>
+    var unit: ServiceUnit {
+        get { unitBox.value }
+        set { unitBox = UnitBox(newValue) }
+    }
     var machine: ServiceMachine
     var timer: EventSource?
     var pidfd: OwnedFD?
@@ -41,8 +69,17 @@ struct ServiceRuntime {
     var sessions: Set<Int32> = []
     /// A main process that is not usherd's child (MAINPID= from root), followed through its pidfd.
     var alienMain: AlienMain?
+    private var pendingBox: UnitBox<ServiceUnit>?
     /// A reloaded definition that waits for the running one to stop (Daemon+Reload).
-    var pending: ServiceUnit?
+    var pending: ServiceUnit? {
+        get { pendingBox?.value }
+        set { pendingBox = newValue.map(UnitBox.init) }
+    }
+
+    init(unit: ServiceUnit, machine: ServiceMachine) {
+        unitBox = UnitBox(unit)
+        self.machine = machine
+    }
 }
 
 /// A unit left out at start-up: it did not load (LoadState=error), or it loaded but
