@@ -158,6 +158,14 @@ final class UnitTable {
 
     func socketUnitsChanged() { socketsByService = nil }
 
+    /// The services whose machine waits for leftover processes to go, as `Daemon.deliver`
+    /// last saw them: reaping checks these instead of copying every service's runtime.
+    private(set) var awaitingLeftovers: Set<UnitName> = []
+
+    func noteAwaitingLeftovers(_ name: UnitName, _ awaiting: Bool) {
+        if awaiting { awaitingLeftovers.insert(name) } else { awaitingLeftovers.remove(name) }
+    }
+
     /// The socket units whose Service= is `service`.
     func socketUnits(naming service: UnitName) -> [SocketUnit] {
         if socketsByService == nil {
