@@ -1,6 +1,7 @@
 /* CSysShims: forwards to glibc's GNU-only calls; see include/csysshims.h. */
 #define _GNU_SOURCE 1
 #include <fcntl.h>
+#include <malloc.h>
 #include <unistd.h>
 #include <sys/socket.h>
 #include <string.h>
@@ -18,6 +19,8 @@
 #include "csysshims.h"
 
 int usher_pipe2(int fds[2], int flags) { return pipe2(fds, flags); }
+
+int usher_malloc_trim(void) { return malloc_trim(0); }
 
 int usher_accept4(int fd, struct sockaddr *addr, socklen_t *len, int flags) {
     return accept4(fd, addr, len, flags);

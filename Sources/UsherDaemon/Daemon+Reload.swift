@@ -36,6 +36,7 @@ extension Daemon {
         for name in units.names.subtracting(present).sorted(by: { $0.full < $1.full }) {
             removeUnit(name, &summary)
         }
+        Memory.releaseFreePages()
         let sorted = summary.sortedByName()
         logSummary(sorted)
         return sorted

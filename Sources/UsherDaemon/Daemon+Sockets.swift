@@ -22,6 +22,7 @@ extension Daemon {
             UnsupportedSettings.notes(for: socket).forEach { log($0, unit: socket.name) }
             bindSocket(socket)
         }
+        Memory.releaseFreePages()
     }
 
     /// Logs a loaded set's diagnostics and masked units, and marks its refused units broken
