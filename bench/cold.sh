@@ -96,7 +96,12 @@ steady_cell() {
     fi
     pid=$SUP_PID
     if "$LOADGEN" -P -p "$port" -t 5 -s "$pid" -x hello 2>/dev/null; then
-        line=$("$LOADGEN" -p "$port" -c "$concurrency" -n "$STEADY_COUNT" -w 500 -t "$MAX_SECONDS" -l "$tag" -x hello)
+        # The service's own CPU per connection (under usherd: usherd's child) is
+        # the figure the machine's other load does not move much.
+        svc_pid=$pid
+        [ "$mode" = usherd ] && svc_pid=$(cat /proc/"$pid"/task/*/children 2>/dev/null | awk '{ print $1; exit }')
+        line=$("$LOADGEN" -p "$port" -c "$concurrency" -n "$STEADY_COUNT" -w 500 -t "$MAX_SECONDS" -l "$tag" \
+            -s "${svc_pid:-$pid}" -x hello)
         echo "scenario=steady mode=$mode repeat=$repeat $line" >>"$RAW"
         echo "steady: $tag: $(grep -o 'cps=[^ ]*\|p99_us=[^ ]*\|errors=[^ ]*' <<<"$line" | tr '\n' ' ')" >&2
     else

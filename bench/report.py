@@ -119,6 +119,7 @@ def steady_section(run):
             groups.setdefault((line["mode"], int(line.get("concurrency", 0))), []).append(line)
     cells = [{"mode": mode, "concurrency": level, "conn_per_s": spread([l.get("cps") for l in lines]),
               "p99_us": spread([l.get("p99_us") for l in lines]),
+              "service_cpu_us_per_conn": spread([l.get("sup_oncpu_us_per_conn") for l in lines]),
               "errors": sum(int(number(l.get("errors")) or 0) for l in lines)}
              for (mode, level), lines in sorted(groups.items(), key=lambda item: (item[0][1], item[0][0] != "own-socket"))]
     by_key = {(c["mode"], c["concurrency"]): c for c in cells}
@@ -252,10 +253,12 @@ def steady_markdown(section):
     lines = ["## 3. Accept=no steady state", "",
              "The same service (static) answering every connection on the listener usherd passed it, against "
              "binding its own socket (target ≥ 0.98×).", "",
-             "| mode | concurrency | conn/s | × own socket | p99 µs | errors |", "| --- | ---: | ---: | ---: | ---: | ---: |"]
+             "| mode | concurrency | conn/s | × own socket | p99 µs | service CPU µs/conn | errors |",
+             "| --- | ---: | ---: | ---: | ---: | ---: | ---: |"]
     for cell in section["cells"]:
         lines.append(f"| {cell['mode']} | {cell['concurrency']} | {show_spread(cell['conn_per_s'])} | "
-                     f"{show_ratio(cell['vs_own_socket'])} | {show_spread(cell['p99_us'])} | {cell['errors']} |")
+                     f"{show_ratio(cell['vs_own_socket'])} | {show_spread(cell['p99_us'])} | "
+                     f"{show_spread(cell['service_cpu_us_per_conn'], 1)} | {cell['errors']} |")
     return lines + [""]
 
 
