@@ -1,7 +1,7 @@
 SHELL := /bin/bash
 # Usher's two set-up commands (`make run`, `make test`) and their helpers.
 # Both install what a fresh Debian 12 machine lacks (apt-get, sudo if not root),
-# then build with SwiftPM. `make bench` runs the benchmarks in bench/.
+# then build with SwiftPM. `make bench` runs the benchmarks in bench/ (QUICK=1: short).
 
 SWIFT      ?= swift
 SUDO       := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
@@ -48,8 +48,10 @@ test: deps
 	$(MAKE) --no-print-directory -C examples
 	$(SWIFT) test --skip-build
 
-bench: release bench-unitload
-	$(MAKE) -C bench
+# Every benchmark scenario (bench/bench.sh); QUICK=1 for a short run.
+bench: release
+	$(MAKE) -C bench all peers
+	QUICK=$(QUICK) bench/bench.sh
 
 bench-unitload: deps
 	$(SWIFT) run -c release unitload-bench

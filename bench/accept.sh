@@ -36,7 +36,7 @@ QUIET_WAIT=${QUIET_WAIT:-3}
 QUIET_BUDGET=${QUIET_BUDGET:-60} # seconds of such waiting in the whole run, at most
 QUIET_BUDGET_TOTAL=$QUIET_BUDGET
 LOADGEN=$BENCH_DIR/bin/loadgen
-OUT=$BENCH_DIR/out/accept-$MODE-$(date -u +%Y%m%d-%H%M%S)
+OUT=${ACCEPT_OUT:-$BENCH_DIR/out/accept-$MODE-$(date -u +%Y%m%d-%H%M%S)}
 RAW=$OUT/raw.txt
 SKIPPED=$OUT/skipped.txt
 declare -A SKIP_REASON=() SERVED=()
@@ -192,7 +192,7 @@ main() {
             -f "$BENCH_DIR/table.awk" "$RAW" "$SKIPPED"
         write_notes
     } >"$OUT/table.md"
-    ln -sfn "$(basename "$OUT")" "$BENCH_DIR/out/accept-$MODE-latest"
+    [ -n "${ACCEPT_OUT:-}" ] || ln -sfn "$(basename "$OUT")" "$BENCH_DIR/out/accept-$MODE-latest"
     cat "$OUT/table.md"
     echo
     echo "raw numbers: $RAW; logs: $OUT/logs"

@@ -2,7 +2,9 @@
 # footprint.sh: usherd's idle footprint. Builds usherd in release mode, starts
 # it on N generated socket units (loopback TCP; above 100 units every other
 # one is AF_UNIX), and prints its idle RSS and the wakeups of all its threads
-# over 10 s, min/median/max over a few fresh starts. Stops what it starts by PID.
+# over 10 s, min/median/max over a few fresh starts, and the time from start
+# to READY=1 (usherd runs under bin/notifywait, which plays its manager).
+# Stops what it starts by PID.
 set -euo pipefail
 
 BENCH_DIR=$(cd "$(dirname "$0")" && pwd)
@@ -14,13 +16,16 @@ BUILD=1
 MAPS=0
 SETTLE=2
 IDLE_WINDOW=10
+RAW=""
 TCP_BASE=${TCP_BASE:-20000}
 
 usage() {
     cat <<USAGE
-usage: bench/footprint.sh [--units "10 1000 10000"] [--runs N] [--no-build] [--maps]
+usage: bench/footprint.sh [--units "10 1000 10000"] [--runs N] [--idle S] [--raw FILE] [--no-build] [--maps]
   --units   unit counts to measure (default 10)
   --runs    fresh starts per count (default 3)
+  --idle    seconds over which idle wakeups are counted (default 10)
+  --raw     append one key=value line per start to FILE (for bench/report.py)
   --no-build  use \$USHERD (default .build/release/usherd) as it is
   --maps    after the last run of each count, the ten mappings with the most RSS
 USAGE
@@ -30,6 +35,8 @@ while [ $# -gt 0 ]; do
     case $1 in
     --units) COUNTS=$2; shift 2 ;;
     --runs) RUNS=$2; shift 2 ;;
+    --idle) IDLE_WINDOW=$2; shift 2 ;;
+    --raw) RAW=$2; shift 2 ;;
     --no-build) BUILD=0; shift ;;
     --maps) MAPS=1; shift ;;
     -h | --help) usage; exit 0 ;;
@@ -39,6 +46,7 @@ done
 
 WORK=$(mktemp -d /tmp/usher-footprint.XXXXXX)
 USHERD_PID=""
+WAITER_PID=""
 
 stop_usherd() {
     [ -n "$USHERD_PID" ] || return 0
@@ -51,6 +59,7 @@ stop_usherd() {
     kill -KILL "$USHERD_PID" 2>/dev/null || true
     wait "$USHERD_PID" 2>/dev/null || true
     USHERD_PID=""
+WAITER_PID=""
 }
 
 cleanup() {
@@ -98,18 +107,26 @@ top_maps() {
         sort -rn | head -10
 }
 
-# Starts usherd on DIR and waits (bounded) until it reports its sockets.
+# Starts usherd on DIR under notifywait and waits (bounded) until it is
+# READY; sets USHERD_PID, and READY_LINE to notifywait's
+# "pid= ready_ms= cpu_ms= rss_kib=" (CPU time and RSS at READY=1).
 start_usherd() {
     local dir=$1 log=$2 i
-    rm -rf "$WORK/rt"
-    "$USHERD" --unit-dir "$dir" --runtime-dir "$WORK/rt" 2>"$log" &
-    USHERD_PID=$!
-    for i in $(seq 1 600); do
-        grep -qE 'Listening on [0-9]+ socket unit' "$log" && return 0
-        kill -0 "$USHERD_PID" 2>/dev/null || break
-        sleep 0.1
+    rm -rf "$WORK/rt" "$WORK/ready"
+    "$BENCH_DIR/bin/notifywait" "$WORK/ready" "$WORK/notify.sock" 60 -- \
+        "$USHERD" --unit-dir "$dir" --runtime-dir "$WORK/rt" 2>"$log" &
+    WAITER_PID=$!
+    for i in $(seq 1 6000); do
+        if [ -s "$WORK/ready" ]; then
+            READY_LINE=$(cat "$WORK/ready")
+            USHERD_PID=$(sed -n 's/^pid=\([0-9]*\).*/\1/p' <<<"$READY_LINE")
+            grep -q 'ready_ms=-1' <<<"$READY_LINE" || return 0
+            break
+        fi
+        kill -0 "$WAITER_PID" 2>/dev/null || break
+        sleep 0.01
     done
-    echo "footprint: usherd did not report its sockets; its log:" >&2
+    echo "footprint: usherd did not report READY=1; its log:" >&2
     tail -5 "$log" >&2
     return 1
 }
@@ -120,20 +137,24 @@ spread() {
 }
 
 measure_count() {
-    local count=$1 dir="$WORK/units-$1" run before after deltas rss_list="" wake_list=""
+    local count=$1 dir="$WORK/units-$1" run before after deltas rss wakes rss_list="" wake_list=""
     write_units "$count" "$dir"
     for ((run = 1; run <= RUNS; run++)); do
         start_usherd "$dir" "$WORK/usherd.log"
-        grep -E 'Listening on [0-9]+ socket unit' "$WORK/usherd.log" | sed 's/^/  /'
+        echo "  READY: $READY_LINE"
         sleep "$SETTLE"
-        rss_list+="$(awk '/^VmRSS:/ { print $2 }' /proc/"$USHERD_PID"/status) "
+        rss=$(awk '/^VmRSS:/ { print $2 }' /proc/"$USHERD_PID"/status)
+        rss_list+="$rss "
         before=$(thread_switches "$USHERD_PID")
         sleep "$IDLE_WINDOW"
         after=$(thread_switches "$USHERD_PID")
         deltas=$(thread_deltas "$before" "$after")
-        wake_list+="$(awk '{ s += $3 } END { print s + 0 }' <<<"$deltas") "
+        wakes=$(awk '{ s += $3 } END { print s + 0 }' <<<"$deltas")
+        wake_list+="$wakes "
         awk '$3 != 0 { printf "  thread %s (%s): %d wakeups\n", $1, $2, $3 }' <<<"$deltas"
         if [ "$MAPS" = 1 ] && [ "$run" = "$RUNS" ]; then top_maps "$USHERD_PID"; fi
+        [ -z "$RAW" ] || echo "scenario=scale units=$count run=$run $READY_LINE idle_rss_kib=$rss wakeups=$wakes idle_seconds=$IDLE_WINDOW load=$(cut -d' ' -f1 /proc/loadavg)" |
+            sed 's/  */ /g' >>"$RAW"
         stop_usherd
     done
     printf '%6d units  idle RSS %s kB  wakeups/%ss %s  (min/median/max of %d runs)\n' "$count" \
@@ -150,6 +171,7 @@ thread_deltas() {
              { print $1, $2, $3 - n[$1] }'
 }
 
+make -s -C "$BENCH_DIR" bin/notifywait
 if [ "$BUILD" = 1 ]; then
     (cd "$ROOT" && swift build -c release --product usherd 2>&1 | tail -1)
 fi

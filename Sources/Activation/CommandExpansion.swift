@@ -4,6 +4,12 @@
 // `$$` is a literal `$`. Pure.
 
 public enum CommandExpansion {
+    /// Whether any word has a `$` to expand: without one, `expand` returns the words as
+    /// they are, and the environment dictionary need not be built (once per spawn).
+    public static func needsExpansion(_ words: [String]) -> Bool {
+        words.contains { $0.utf8.contains(UInt8(ascii: "$")) }
+    }
+
     public static func expand(_ words: [String], environment: [String: String]) -> [String] {
         var result: [String] = []
         for word in words {

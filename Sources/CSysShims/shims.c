@@ -1,6 +1,7 @@
 /* CSysShims: forwards to glibc's GNU-only calls; see include/csysshims.h. */
 #define _GNU_SOURCE 1
 #include <fcntl.h>
+#include <malloc.h>
 #include <unistd.h>
 #include <sys/socket.h>
 #include <string.h>
@@ -44,6 +45,8 @@ int usher_sealed_data_fd(const void *data, size_t length) {
     errno = saved;
     return reader;
 }
+
+int usher_malloc_trim(void) { return malloc_trim(0); }
 
 int usher_accept4(int fd, struct sockaddr *addr, socklen_t *len, int flags) {
     return accept4(fd, addr, len, flags);

@@ -2,6 +2,8 @@
 // protocol: SystemSpawner runs CSpawn (Spawner.spawn); the daemon's tests
 // hand out pids without forking. Accept=yes instances go through the
 // threaded AcceptSpawner instead (InstanceSpawning).
+import Glibc
+import UsherSys
 
 public protocol ProcessSpawner {
     /// Starts the process; throws only when no child could be created at all.
@@ -9,7 +11,22 @@ public protocol ProcessSpawner {
 }
 
 public struct SystemSpawner: ProcessSpawner {
+    private let resetSignals = ResetSignals()
+
     public init() {}
 
-    public func spawn(_ plan: SpawnPlan) throws -> SpawnOutcome { try Spawner.spawn(plan) }
+    public func spawn(_ plan: SpawnPlan) throws -> SpawnOutcome {
+        try Spawner.spawn(plan, resetSignals: resetSignals.set)
+    }
+}
+
+/// The signals whose disposition usherd changed, taken at the first spawn (after the
+/// daemon's one-time signal set-up, as AcceptSpawner does): the child resets those
+/// (SIGPIPE) instead of calling sigaction 62 times in the vfork window.
+private final class ResetSignals {
+    lazy var set: UnsafePointer<sigset_t> = {
+        let set = UnsafeMutablePointer<sigset_t>.allocate(capacity: 1)
+        set.initialize(to: Signals.nonDefaultDispositions())
+        return UnsafePointer(set)
+    }()
 }

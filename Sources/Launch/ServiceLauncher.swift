@@ -131,7 +131,8 @@ public enum ServiceLauncher {
                                            journalStream: launch.journalStream, invocationID: InvocationIDs.next(),
                                            context: context)
         let environment = ServiceEnvironment(inputs)
-        let arguments = command.noEnvironmentExpansion ? command.arguments
+        let arguments = command.noEnvironmentExpansion || !CommandExpansion.needsExpansion(command.arguments)
+            ? command.arguments
             : CommandExpansion.expand(command.arguments, environment: CommandExpansion.dictionary(environment.entries))
         launch.plan.path = resolveProgram(command.path, root: exec.rootDirectory)
         launch.plan.arguments = arguments

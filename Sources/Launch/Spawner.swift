@@ -61,7 +61,8 @@ public struct SpawnOutcome {
 
 public enum Spawner {
     /// Starts the process; throws only when no child could be created at all.
-    public static func spawn(_ plan: SpawnPlan) throws -> SpawnOutcome {
+    /// `resetSignals`: the dispositions the child must set back to SIG_DFL; nil resets all 62.
+    public static func spawn(_ plan: SpawnPlan, resetSignals: UnsafePointer<sigset_t>? = nil) throws -> SpawnOutcome {
         let strings = CStringArena()
         defer { strings.free() }
         let argv = strings.array(plan.arguments)
@@ -83,6 +84,7 @@ public enum Spawner {
                             plan: plan, path: path, argv: argv, envp: envp, pidSlots: slotList,
                             fds: fds, scratch: scratchList.baseAddress, stdio: plan.stdio,
                             groups: groupList, cwd: cwd, root: root, limits: UnsafeBufferPointer(limitList))
+                        request.reset_signals = resetSignals
                         guard let mounts = plan.mounts else { return cspawn(&request, &result) }
                         let run = mounts.withRequest { pointer in
                             request.mounts = pointer

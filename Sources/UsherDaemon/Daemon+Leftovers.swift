@@ -71,8 +71,7 @@ extension Daemon {
     /// After reaping: services waiting for their leftovers, then lingering instances.
     func checkLingeringProcesses(afterReaping: Bool) {
         guard afterReaping else { return }
-        for (name, runtime) in units.services
-        where (runtime.machine.awaitingLeftovers || runtime.machine.mainUnknown) && !hasLeftovers(name) {
+        for name in units.awaitingLeftovers where !hasLeftovers(name) {
             deliver(.leftoversGone, toService: name)
         }
         for (pid, lingering) in units.lingering where leftovers(of: [pid]).isEmpty {

@@ -36,6 +36,7 @@ extension Daemon {
         for name in units.names.subtracting(present).sorted(by: { $0.full < $1.full }) {
             removeUnit(name, &summary)
         }
+        Memory.releaseFreePages()
         let sorted = summary.sortedByName()
         logSummary(sorted)
         return sorted
@@ -72,6 +73,7 @@ extension Daemon {
             if units.sockets[name] != nil {
                 closeSocket(name)
                 units.sockets[name] = nil
+                units.socketUnitsChanged()
             }
             units.acceptSockets.removeValue(forKey: name)?.closeListeners()
             units.services[name] = nil
@@ -178,6 +180,7 @@ extension Daemon {
         // New commands apply from the next start or stop; a run under way finishes with the old ones.
         if !runtime.commands.isBusy { runtime.commands = SocketCommands(unit: unit) }
         units.sockets[name] = runtime
+        units.socketUnitsChanged()
         perform(runtime.machine.startActions(), socket: name)
         note(name, changedFrom: old.listeners, to: runtime.listeners, &summary)
     }

@@ -44,6 +44,7 @@ extension Daemon {
         }
         if exitBefore == nil && runtime.machine.mainExit != nil { runtime.times.mainExit = now }
         units.services[name] = runtime
+        units.noteAwaitingLeftovers(name, runtime.machine.awaitingLeftovers || runtime.machine.mainUnknown)
         perform(actions, service: name)
         if !controlWaiters.isEmpty { settleControlWaiters(for: name) }
         releaseFDStoreIfStopped(name)

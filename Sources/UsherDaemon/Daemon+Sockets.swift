@@ -22,6 +22,7 @@ extension Daemon {
         for socket in set.sockets {
             bindSocket(socket)
         }
+        Memory.releaseFreePages()
         return set.enabledServices
     }
 
@@ -61,6 +62,7 @@ extension Daemon {
                                     commands: SocketCommands(unit: unit))
         runtime.times.record(from: .inactive, to: machine.activeState, at: realtimeMicroseconds())
         units.sockets[unit.name] = runtime
+        units.socketUnitsChanged()
         perform(machine.startActions(), socket: unit.name)
     }
 
@@ -182,8 +184,10 @@ extension Daemon {
     }
 
     /// The socket units whose fds a service gets, in LISTEN_FDS order.
+    /// The sockets named in the service's Sockets= and those whose Service= names it (from
+    /// UnitTable's index: a scan of every socket unit here made each activation O(units)).
     func socketsFeeding(_ service: ServiceUnit) -> [SocketRuntime] {
-        let candidates = units.sockets.values.map(\.unit)
+        let candidates = service.sockets.compactMap { units.sockets[$0]?.unit } + units.socketUnits(naming: service.name)
         return SocketPairing.sockets(feeding: service, from: candidates).compactMap { units.sockets[$0.name] }
     }
 }

@@ -10,17 +10,42 @@ import Launch
 import UnitModel
 import UsherSys
 
+/// An immutable heap copy of a unit-sized value. The runtimes keep their units
+/// (and bindings) in one, so that a runtime is small: the dictionaries below hold
+/// their values inline, in about twice as many buckets as entries, and every
+/// copy of a runtime (a scan over all services) moved the whole unit too.
+final class UnitBox<Value> {
+    let value: Value
+    init(_ value: Value) { self.value = value }
+}
+
 struct SocketRuntime {
-    var unit: SocketUnit
+    private var unitBox: UnitBox<SocketUnit>
+    var unit: SocketUnit {
+        get { unitBox.value }
+        set { unitBox = UnitBox(newValue) }
+    }
     var machine: SocketMachine
+    private var boundBox: UnitBox<BoundSocket>?
     /// nil while the unit is failed or stopped: its listeners are closed.
-    var bound: BoundSocket?
+    var bound: BoundSocket? {
+        get { boundBox?.value }
+        set { boundBox = newValue.map(UnitBox.init) }
+    }
     var times = UnitTimes()
     var sources: [EventSource]
     var cooldown: EventSource?
     /// ExecStartPre=/ExecStartPost=/ExecStopPre=/ExecStopPost= around binding and closing.
     var commands: SocketCommands
     var commandTimer: EventSource?
+
+    init(unit: SocketUnit, machine: SocketMachine, bound: BoundSocket?, sources: [EventSource], commands: SocketCommands) {
+        unitBox = UnitBox(unit)
+        self.machine = machine
+        boundBox = bound.map(UnitBox.init)
+        self.sources = sources
+        self.commands = commands
+    }
 
     var listeners: [BoundListener] { bound?.listeners ?? [] }
 
@@ -34,7 +59,11 @@ struct SocketRuntime {
 }
 
 struct ServiceRuntime {
-    var unit: ServiceUnit
+    private var unitBox: UnitBox<ServiceUnit>
+    var unit: ServiceUnit {
+        get { unitBox.value }
+        set { unitBox = UnitBox(newValue) }
+    }
     var machine: ServiceMachine
     var timer: EventSource?
     /// When `timer` fires (monotonic µs), for EXTEND_TIMEOUT_USEC=.
@@ -54,10 +83,19 @@ struct ServiceRuntime {
     var sessions: Set<Int32> = []
     /// A main process that is not usherd's child (MAINPID= from root), followed through its pidfd.
     var alienMain: AlienMain?
+    private var pendingBox: UnitBox<ServiceUnit>?
     /// A reloaded definition that waits for the running one to stop (Daemon+Reload).
-    var pending: ServiceUnit?
+    var pending: ServiceUnit? {
+        get { pendingBox?.value }
+        set { pendingBox = newValue.map(UnitBox.init) }
+    }
     /// This run's PrivateTmp= and credentials directories (Daemon+Sandbox), removed when it ends.
     var sandbox: SandboxPaths?
+
+    init(unit: ServiceUnit, machine: ServiceMachine) {
+        unitBox = UnitBox(unit)
+        self.machine = machine
+    }
 }
 
 /// A unit left out at start-up: it did not load (LoadState=error), or it loaded but
@@ -80,7 +118,11 @@ enum ProcessOwner {
 }
 
 final class UnitTable {
+    /// Whoever adds, removes or replaces a socket unit here calls `socketUnitsChanged()`.
     var sockets: [UnitName: SocketRuntime] = [:]
+    /// `sockets` by the service their Service= names; rebuilt on first use after a change.
+    private var socketsByService: [UnitName: [UnitName]]?
+    private var indexedSocketCount = 0
     var acceptSockets: [UnitName: AcceptRuntime] = [:]
     var services: [UnitName: ServiceRuntime] = [:]
     var broken: [UnitName: BrokenUnit] = [:]
@@ -137,5 +179,27 @@ final class UnitTable {
             guard case .instance(let record) = owner, socket == nil || record.socket == socket else { return nil }
             return (pid, record)
         }
+    }
+
+    func socketUnitsChanged() { socketsByService = nil }
+
+    /// The services whose machine waits for leftover processes to go, as `Daemon.deliver`
+    /// last saw them: reaping checks these instead of copying every service's runtime.
+    private(set) var awaitingLeftovers: Set<UnitName> = []
+
+    func noteAwaitingLeftovers(_ name: UnitName, _ awaiting: Bool) {
+        if awaiting { awaitingLeftovers.insert(name) } else { awaitingLeftovers.remove(name) }
+    }
+
+    /// The socket units whose Service= is `service`.
+    func socketUnits(naming service: UnitName) -> [SocketUnit] {
+        // A socket added or removed without the call still shows in the count.
+        if socketsByService == nil || indexedSocketCount != sockets.count {
+            var index: [UnitName: [UnitName]] = [:]
+            for (name, runtime) in sockets { index[runtime.unit.service, default: []].append(name) }
+            socketsByService = index
+            indexedSocketCount = sockets.count
+        }
+        return (socketsByService?[service] ?? []).compactMap { sockets[$0]?.unit }
     }
 }

@@ -60,6 +60,10 @@ public enum FileNodes {
     /// mkdir, so the process umask does not shave bits). Returns what it created.
     @discardableResult
     public static func makeParents(of path: String, mode: UInt32) throws -> [String] {
+        // Most often the parent is there: one stat instead of one per component.
+        guard let slash = path.utf8.lastIndex(of: UInt8(ascii: "/")) else { return [] }
+        let parent = String(path[..<slash])
+        if parent.isEmpty || exists(parent) { return [] }
         var created: [String] = []
         let parts = path.split(separator: "/").dropLast()
         var current = ""

@@ -71,9 +71,13 @@ public enum ReadOutcome: Equatable {
 extension OwnedFD {
     /// Reads at most `limit` bytes without blocking (the fd is O_NONBLOCK).
     public func readAvailable(limit: Int) -> ReadOutcome {
-        var buffer = [UInt8](repeating: 0, count: limit)
         while true {
-            let got = buffer.withUnsafeMutableBytes { Glibc.read(raw, $0.baseAddress, $0.count) }
+            var got = 0
+            // Not zeroed first: zeroing `limit` bytes cost more than the read of a few lines.
+            let buffer = [UInt8](unsafeUninitializedCapacity: limit) { bytes, count in
+                got = Glibc.read(raw, bytes.baseAddress, limit)
+                count = max(got, 0)
+            }
             if got > 0 { return .data(Array(buffer[0..<got])) }
             if got == 0 { return .endOfFile }
             if errno == EINTR { continue }

@@ -23,9 +23,9 @@ public enum SocketKind: Sendable, Equatable {
 public enum Socket {
     /// socket(2) with SOCK_CLOEXEC; blocking unless asked. `object` names it in errors.
     public static func open(family: Int32, kind: SocketKind, protocol proto: Int32 = 0,
-                            nonBlocking: Bool = false, object: String) throws -> OwnedFD {
+                            nonBlocking: Bool = false, object: @autoclosure () -> String) throws -> OwnedFD {
         let flags = Int32(SOCK_CLOEXEC.rawValue) | (nonBlocking ? Int32(SOCK_NONBLOCK.rawValue) : 0)
-        let fd = try sysCall("socket", object) { Glibc.socket(family, kind.rawValue | flags, proto) }
+        let fd = try sysCall("socket", object()) { Glibc.socket(family, kind.rawValue | flags, proto) }
         return OwnedFD(adopting: fd)
     }
 
@@ -35,8 +35,9 @@ public enum Socket {
         }
     }
 
-    public static func listen(_ fd: OwnedFD, backlog: Int32, object: String) throws {
-        _ = try sysCall("listen", object) { Glibc.listen(fd.raw, backlog) }
+    /// `object` (what an error names) is built only when the call fails.
+    public static func listen(_ fd: OwnedFD, backlog: Int32, object: @autoclosure () -> String) throws {
+        _ = try sysCall("listen", object()) { Glibc.listen(fd.raw, backlog) }
     }
 
     public static func connect(_ fd: OwnedFD, to address: SocketAddress) throws {

@@ -22,6 +22,8 @@ int usher_enable_passcred(int fd);
 /* 1 when the signal's disposition is SIG_DFL, 0 when handled or ignored, -1 on error. */
 int usher_signal_is_default(int sig);
 ssize_t usher_getrandom(void *buffer, size_t length);
+/* malloc_trim(0): free pages of every malloc arena back to the kernel (<malloc.h>). */
+int usher_malloc_trim(void);
 /* One datagram with its SCM_CREDENTIALS; SCM_RIGHTS fds (CLOEXEC) go to `fds`, up to
    `max_fds` of them (the rest are closed), their number to `fd_count`. */
 ssize_t usher_recv_with_credentials(int fd, void *buffer, size_t length, pid_t *pid, uid_t *uid,
