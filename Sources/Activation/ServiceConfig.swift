@@ -4,7 +4,7 @@
 // was written.
 import UnitModel
 
-public struct ServiceConfig: Sendable, Equatable {
+public struct ServiceConfig: Codable, Sendable, Equatable {
     public var waitsForReady: Bool
     public var startTimeout: TimeSpan
     public var stopTimeout: TimeSpan

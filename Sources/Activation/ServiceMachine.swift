@@ -30,7 +30,7 @@ public enum ServiceEvent: Sendable, Equatable {
 }
 
 /// The command lists run as the control process, besides ExecStop=.
-public enum ExecPhase: String, Sendable, Equatable {
+public enum ExecPhase: String, Codable, Sendable, Equatable {
     case startPre = "ExecStartPre", startPost = "ExecStartPost", stopPost = "ExecStopPost"
 }
 
@@ -67,10 +67,10 @@ public enum ServiceAction: Sendable, Equatable {
     case log(Note)
 }
 
-public struct ServiceMachine: Sendable, Equatable {
-    public enum StopPhase: Sendable, Equatable { case execStop, signalled, killed }
+public struct ServiceMachine: Codable, Sendable, Equatable {
+    public enum StopPhase: Codable, Sendable, Equatable { case execStop, signalled, killed }
 
-    public enum State: Sendable, Equatable {
+    public enum State: Codable, Sendable, Equatable {
         case inactive
         case failed(result: UnitResult)
         /// ExecStartPre= commands running.

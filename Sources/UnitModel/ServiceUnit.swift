@@ -2,31 +2,31 @@
 // a template): what to run, how, as whom, with what environment, and how to
 // stop and restart it. Defaults are systemd's.
 
-public enum ServiceType: String, Sendable, Equatable, Hashable, CaseIterable {
+public enum ServiceType: String, Codable, Sendable, Equatable, Hashable, CaseIterable {
     case simple, exec, forking, oneshot, dbus, notify, idle
 }
 
-public enum RestartPolicy: String, Sendable, Equatable, Hashable, CaseIterable {
+public enum RestartPolicy: String, Codable, Sendable, Equatable, Hashable, CaseIterable {
     case no, always
     case onSuccess = "on-success", onFailure = "on-failure", onAbnormal = "on-abnormal"
     case onWatchdog = "on-watchdog", onAbort = "on-abort"
 }
 
-public enum KillMode: String, Sendable, Equatable, Hashable, CaseIterable {
+public enum KillMode: String, Codable, Sendable, Equatable, Hashable, CaseIterable {
     case controlGroup = "control-group", process, mixed, none
 }
 
-public enum NotifyAccess: String, Sendable, Equatable, Hashable, CaseIterable {
+public enum NotifyAccess: String, Codable, Sendable, Equatable, Hashable, CaseIterable {
     case none, main, exec, all
 }
 
-public enum StandardInput: Sendable, Equatable, Hashable {
+public enum StandardInput: Codable, Sendable, Equatable, Hashable {
     case null, tty, ttyForce, ttyFail, socket, data
     case file(String)
     case fd(String)
 }
 
-public enum StandardOutput: Sendable, Equatable, Hashable {
+public enum StandardOutput: Codable, Sendable, Equatable, Hashable {
     case inherit, null, tty, journal, kmsg, socket
     /// journal+console / kmsg+console: treated as journal.
     case journalConsole
@@ -34,14 +34,14 @@ public enum StandardOutput: Sendable, Equatable, Hashable {
     case fd(String)
 }
 
-public struct ExecContext: Sendable, Equatable {
+public struct ExecContext: Codable, Sendable, Equatable {
     public var user: String?
     public var group: String?
     public var supplementaryGroups: [String] = []
     public var workingDirectory: String?
     /// `-` prefix on WorkingDirectory=: missing directory is not an error.
     public var workingDirectoryOptional = false
-    public var environment: [(String, String)] = []
+    @NamePairs public var environment: [(String, String)] = []
     public var environmentFiles: [EnvironmentFileSpec] = []
     public var passEnvironment: [String] = []
     public var unsetEnvironment: [String] = []
@@ -68,14 +68,14 @@ public struct ExecContext: Sendable, Equatable {
     }
 }
 
-public struct KillContext: Sendable, Equatable {
+public struct KillContext: Codable, Sendable, Equatable {
     public var killMode: KillMode = .controlGroup
     public var killSignal: Int32 = 15
     public var sendSIGKILL = true
     public init() {}
 }
 
-public struct ServiceUnit: Sendable, Equatable {
+public struct ServiceUnit: Codable, Sendable, Equatable {
     public var name: UnitName
     public var type: ServiceType = .simple
     public var execStartPre: [CommandLine] = []
@@ -109,4 +109,28 @@ public struct ServiceUnit: Sendable, Equatable {
     public var kill = KillContext()
     public var unit = UnitSection()
     public init(name: UnitName) { self.name = name }
+}
+
+/// A list of (name, value) pairs that encodes as `[[name, value], ...]`: tuples
+/// are not Codable, and a saved ExecContext (usherd's re-exec state) needs them.
+@propertyWrapper
+public struct NamePairs: Codable, Sendable {
+    public var wrappedValue: [(String, String)]
+
+    public init(wrappedValue: [(String, String)]) { self.wrappedValue = wrappedValue }
+
+    public init(from decoder: any Decoder) throws {
+        let pairs = try decoder.singleValueContainer().decode([[String]].self)
+        wrappedValue = try pairs.map { pair in
+            guard pair.count == 2 else {
+                throw DecodingError.dataCorrupted(.init(codingPath: decoder.codingPath, debugDescription: "not a pair"))
+            }
+            return (pair[0], pair[1])
+        }
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.singleValueContainer()
+        try container.encode(wrappedValue.map { [$0.0, $0.1] })
+    }
 }

@@ -53,7 +53,10 @@ extension Daemon {
             case .watchMainPID(let pid): watchMainPID(pid, of: name)
             case .armTimer(let span):
                 units.services[name]?.timer = try? loop.addTimer(after: span, reporting: .serviceTimer(name))
-            case .cancelTimer: units.services[name]?.timer = nil
+                units.services[name]?.timerDeadline = monotonicMicroseconds() &+ span.microseconds
+            case .cancelTimer:
+                units.services[name]?.timer = nil
+                units.services[name]?.timerDeadline = nil
             case .becameActive: serviceBecameActive(name)
             case .becameInactive: serviceBecameInactive(name)
             case .startLimitHit:

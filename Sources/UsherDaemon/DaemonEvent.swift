@@ -5,7 +5,7 @@ import UnitModel
 public enum DaemonEvent: Sendable, Equatable {
     /// A listener of this Accept=no socket unit became readable.
     case listenerReadable(UnitName)
-    /// SIGTERM, SIGINT, SIGHUP or SIGCHLD arrived.
+    /// SIGTERM, SIGINT, SIGHUP, SIGUSR2 or SIGCHLD arrived.
     case signal(Int32)
     /// The service's start or stop timeout passed.
     case serviceTimer(UnitName)
@@ -39,6 +39,8 @@ public enum DaemonEvent: Sendable, Equatable {
     case unitFilesChanged
     /// --watch: the debounce timer after a change fired.
     case watchDebounceElapsed
+    /// A re-exec waits for pending Accept=yes spawns: poll the spawner again.
+    case reexecDue
 }
 
 /// Identifies one captured output pipe (a service may have had several runs).

@@ -9,7 +9,7 @@ import UnitModel
 import UsherSys
 
 final class UnitJournal {
-    private struct Entry {
+    struct Entry: Codable {
         var unit: String
         var timestamp: UInt64
         var source: LogLine.Source
@@ -17,7 +17,7 @@ final class UnitJournal {
         var bytes: [UInt8]
     }
 
-    private struct Ring {
+    struct Ring: Codable {
         var entries: [Entry] = []
         var first = 0
         var bytes = 0
@@ -29,6 +29,12 @@ final class UnitJournal {
     private var rings: [String: Ring] = [:]
     /// Called with every line appended and its ring's key (the daemon forwards it to followers).
     var onAppend: ((String, LogLine) -> Void)?
+
+    /// Every ring as it is, for re-exec (ReexecState), and back.
+    var saved: [String: Ring] {
+        get { rings }
+        set { rings = newValue }
+    }
 
     /// Appends a line about `unit` to the ring `key` (the unit itself, or an instance's template).
     func append(key: String, unit: String, source: LogLine.Source, priority: Int, bytes: [UInt8], at timestamp: UInt64) {

@@ -33,6 +33,8 @@ struct ServiceRuntime {
     var unit: ServiceUnit
     var machine: ServiceMachine
     var timer: EventSource?
+    /// When `timer` fires (monotonic µs), so a re-exec can arm it again.
+    var timerDeadline: UInt64?
     var pidfd: OwnedFD?
     var times = UnitTimes()
     /// The pids usherd spawned for this run (main and control): each leads its
@@ -101,6 +103,9 @@ final class UnitTable {
     }
 
     func owner(of pid: Int32) -> ProcessOwner? { pids[pid] }
+
+    /// How many children usherd supervises (services' processes and instances).
+    var processCount: Int { pids.count }
 
     /// The service `pid` is a main or control process of.
     func service(owning pid: Int32) -> UnitName? {

@@ -45,6 +45,10 @@ struct Usherd: ParsableCommand {
     @Option(name: .customLong("log-format"), help: "text or json.")
     var logFormat: String = "text"
 
+    @Option(name: .customLong("deserialize"), help: ArgumentHelp(
+        "The fd with the state of the usherd that re-executed into this one (set by usherd itself).", visibility: .hidden))
+    var deserializeFD: Int32?
+
     func validate() throws {
         guard Logger.Level(rawValue: logLevel) != nil else {
             throw ValidationError("--log-level must be one of trace, debug, info, notice, warning, error, critical")
@@ -57,12 +61,30 @@ struct Usherd: ParsableCommand {
         }
     }
 
+    /// This usherd's arguments as given, without a previous --deserialize FD (a re-exec adds its own).
+    static func commandLineForReexec() -> [String] {
+        var arguments: [String] = []
+        var skipNext = false
+        for argument in Swift.CommandLine.arguments {
+            if skipNext {
+                skipNext = false
+            } else if argument == "--deserialize" {
+                skipNext = true
+            } else if !argument.hasPrefix("--deserialize=") {
+                arguments.append(argument)
+            }
+        }
+        return arguments
+    }
+
     static func isDirectory(_ path: String) -> Bool {
         var status = stat()
         return stat(path, &status) == 0 && (status.st_mode & S_IFMT) == S_IFDIR
     }
 
     func run() throws {
+        // Before anything opens an fd: what the previous image handed over (the re-exec fallback sorts these).
+        let inherited = deserializeFD == nil ? [] : openFileDescriptors().filter { $0 > 2 }
         let level = Logger.Level(rawValue: logLevel) ?? .info
         let json = logFormat == "json"
         LoggingSystem.bootstrap { label in StderrLogHandler(label: label, level: level, json: json) }
@@ -76,6 +98,9 @@ struct Usherd: ParsableCommand {
                                     runtimeDirectory: runtimeDirectory, controlSocketPath: controlSocket,
                                     adminGroup: adminGroup)
         options.watch = watch
+        options.deserializeFD = deserializeFD
+        options.inheritedFDs = inherited
+        options.commandLine = Usherd.commandLineForReexec()
         do {
             let daemon = try Daemon(options: options, logger: logger)
             let code = try daemon.run()
@@ -101,7 +126,7 @@ func printError(_ line: String) {
 // Before any thread exists, so every thread inherits the mask and the loop's
 // signalfd gets these signals.
 do {
-    try Signals.block([Signals.terminate, Signals.interrupt, Signals.hangup, Signals.child])
+    try Signals.block([Signals.terminate, Signals.interrupt, Signals.hangup, Signals.user2, Signals.child])
 } catch {
     print("usherd: fatal: unable to block signals: \(error)")
 }
