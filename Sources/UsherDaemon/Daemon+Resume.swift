@@ -29,7 +29,8 @@ extension Daemon {
                                notifySocket: state.notifySocket.map(Daemon.takeOver),
                                requester: state.requester.map(Daemon.takeOver))
         } catch {
-            logger.critical("Cannot read the state of the previous usherd (\(error)): starting afresh, adopting the inherited listeners. Processes it started are no longer supervised.")
+            let orphans = ProcessTree.childrenOfMainThread(Processes.currentPID).map(String.init).joined(separator: " ")
+            logger.critical("Cannot read the state of the previous usherd (\(error)): starting afresh, adopting the inherited listeners. The processes it started are no longer supervised (PIDs: \(orphans.isEmpty ? "none" : orphans)).")
             return sortInherited(except: fd, controlPath: controlPath, notifyPath: notifyPath, failure: "\(error)")
         }
     }
