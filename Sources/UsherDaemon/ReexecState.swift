@@ -39,7 +39,12 @@ struct ReexecState: Codable {
         return fds + outputs.map(\.fd)
     }
 
-    func encoded() throws -> [UInt8] { Array(try JSONEncoder().encode(self)) }
+    /// Keys sorted: the same state always gives the same bytes.
+    func encoded() throws -> [UInt8] {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = .sortedKeys
+        return Array(try encoder.encode(self))
+    }
 
     /// Refuses a state of another version before decoding the rest.
     static func decode(_ bytes: [UInt8]) throws -> ReexecState {
