@@ -61,13 +61,14 @@ extension Daemon {
         return input
     }
 
-    /// Every runtime rebuilt from `state`; the journal last, so it is as it was.
+    /// Every runtime rebuilt from `state` (retiring units first known, so they are not
+    /// watched again); the journal last, so it is as it was.
     func restore(_ state: ReexecState) {
+        units.retiring = Set(state.retiring)
         state.services.forEach(restoreService)
         state.sockets.forEach(restoreSocket)
         state.acceptSockets.forEach(restoreAcceptSocket)
         for broken in state.broken { units.broken[broken.name] = BrokenUnit(loaded: broken.loaded, reason: broken.reason) }
-        units.retiring = Set(state.retiring)
         startOrder = state.startOrder
         for instance in state.instances { units.own(instance.pid, by: .instance(instance.record)) }
         for instance in state.lingering {
