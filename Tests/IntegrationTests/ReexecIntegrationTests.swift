@@ -1,6 +1,6 @@
 // Live operations end to end on a real usherd: re-exec (usherctl
 // daemon-reexec, SIGUSR2) keeps the pid, the listeners, the running services
-// and instances and the status; a client loop against an Accept=no service
+// and instances (a held connection and its slot) and the status; a client loop against an Accept=no service
 // and an Accept=yes handler sees nothing refused or lost through a re-exec
 // and through a reload that adds, removes and changes units. The failure
 // path: a binary that cannot be executed, and a state the new image refuses.
@@ -53,6 +53,26 @@ final class ReexecIntegrationTests: XCTestCase {
         let after = try harness.usherctl(["status", "no.service", "sleeper.service"])
         XCTAssertTrue(after.output.contains("active (running)"), after.output)
         XCTAssertFalse(after.output.contains("inactive"), after.output)
+        XCTAssertEqual(harness.zombieChildren(), [])
+        XCTAssertEqual(try harness.stop(), 0)
+    }
+
+    func testARunningInstanceKeepsItsConnectionAndSlotAndIsReapedByTheNewImage() throws {
+        let harness = try UsherdHarness()
+        let ports = try startLiveSet(harness)
+        let held = try Client.connectOnly(port: ports.yes)
+        try BlockingIO.writeAll(held.raw, Array("before\n".utf8))
+        XCTAssertEqual(String(decoding: BlockingIO.readSome(held.raw, milliseconds: 5000), as: UTF8.self), "before\n")
+        XCTAssertTrue(try harness.usherctl(["status", "yes.socket"]).output.contains("Accepted: 1; Connected: 1"))
+        let run = try harness.usherctl(["daemon-reexec"])
+        XCTAssertTrue(run.output.contains("3 process(es) kept"), run.output)
+        try BlockingIO.writeAll(held.raw, Array("after\n".utf8))
+        XCTAssertEqual(String(decoding: BlockingIO.readSome(held.raw, milliseconds: 5000), as: UTF8.self), "after\n")
+        XCTAssertTrue(try harness.usherctl(["status", "yes.socket"]).output.contains("Accepted: 1; Connected: 1"))
+        held.close()
+        try eventually("the new image to reap the instance and free its slot", timeout: 10) {
+            (try? harness.usherctl(["status", "yes.socket"]).output.contains("Accepted: 1; Connected: 0")) == true
+        }
         XCTAssertEqual(harness.zombieChildren(), [])
         XCTAssertEqual(try harness.stop(), 0)
     }
