@@ -5,6 +5,7 @@
 // of each new line through `onAppend`.
 import Activation
 import ControlProtocol
+import FoundationEssentials
 import UnitModel
 import UsherSys
 
@@ -15,6 +16,35 @@ final class UnitJournal {
         var source: LogLine.Source
         var priority: Int
         var bytes: [UInt8]
+
+        private enum CodingKeys: String, CodingKey { case unit, timestamp, source, priority, bytes }
+
+        init(unit: String, timestamp: UInt64, source: LogLine.Source, priority: Int, bytes: [UInt8]) {
+            self.unit = unit
+            self.timestamp = timestamp
+            self.source = source
+            self.priority = priority
+            self.bytes = bytes
+        }
+
+        // The bytes as base64 (Data), not a JSON array of numbers: a re-exec saves every ring.
+        init(from decoder: any Decoder) throws {
+            let container = try decoder.container(keyedBy: CodingKeys.self)
+            unit = try container.decode(String.self, forKey: .unit)
+            timestamp = try container.decode(UInt64.self, forKey: .timestamp)
+            source = try container.decode(LogLine.Source.self, forKey: .source)
+            priority = try container.decode(Int.self, forKey: .priority)
+            bytes = Array(try container.decode(Data.self, forKey: .bytes))
+        }
+
+        func encode(to encoder: any Encoder) throws {
+            var container = encoder.container(keyedBy: CodingKeys.self)
+            try container.encode(unit, forKey: .unit)
+            try container.encode(timestamp, forKey: .timestamp)
+            try container.encode(source, forKey: .source)
+            try container.encode(priority, forKey: .priority)
+            try container.encode(Data(bytes), forKey: .bytes)
+        }
     }
 
     struct Ring: Codable {

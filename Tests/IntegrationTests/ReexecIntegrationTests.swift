@@ -1,9 +1,10 @@
 // Live operations end to end on a real usherd: re-exec (usherctl
 // daemon-reexec, SIGUSR2) keeps the pid, the listeners, the running services
-// and instances (a held connection and its slot) and the status; a client loop against an Accept=no service
-// and an Accept=yes handler sees nothing refused or lost through a re-exec
-// and through a reload that adds, removes and changes units. The failure
-// path: a binary that cannot be executed, and a state the new image refuses.
+// and instances (a held connection and its slot) and the status; a client
+// loop against an Accept=no service and an Accept=yes handler sees nothing
+// refused or lost through a re-exec and through a reload that adds, removes
+// and changes units. The failure path: a binary that cannot be executed, and
+// a state the new image refuses.
 import Foundation
 import XCTest
 import ControlProtocol
