@@ -94,9 +94,9 @@ def start_usherd(env=None, fds=(), names=()):
     args = [B + "/usherd", "--unit-dir", UNITS, "--runtime-dir", RT]
     if fds:
         env.update(LISTEN_FDS=str(len(fds)), LISTEN_FDNAMES=":".join(names))
-        # The shell puts the fds at 3… and sets LISTEN_PID to the pid usherd will have.
+        # bash (dash takes one-digit fds only) puts the fds at 3… and sets LISTEN_PID to the pid usherd will have.
         moves = " ".join(f"{3 + i}<&{fd}" for i, fd in enumerate(fds))
-        args = ["/bin/sh", "-c", f'LISTEN_PID=$$ exec "$@" {moves}', "sh", *args]
+        args = ["/bin/bash", "-c", f'LISTEN_PID=$$ exec "$@" {moves}', "bash", *args]
     process = subprocess.Popen(args, env=env, stdout=log, stderr=log, pass_fds=list(fds))
     deadline = time.monotonic() + 20
     while time.monotonic() < deadline:
