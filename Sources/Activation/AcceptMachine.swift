@@ -9,14 +9,14 @@ import UnitModel
 /// Whom MaxConnectionsPerSource= counts: an IP address (IPv4 kept as the
 /// IPv4-mapped IPv6 form so both listeners of a dual-stack unit agree) or,
 /// for AF_UNIX peers, the peer's UID.
-public enum ConnectionSource: Hashable, Sendable {
+public enum ConnectionSource: Hashable, Codable, Sendable {
     case address(high: UInt64, low: UInt64)
     case user(UInt32)
     case unknown
 }
 
 /// systemd's NAccepted, NConnections and NRefused.
-public struct AcceptCounters: Sendable, Equatable {
+public struct AcceptCounters: Codable, Sendable, Equatable {
     public var accepted: UInt64 = 0
     public var connections: UInt32 = 0
     public var refused: UInt64 = 0
@@ -65,10 +65,10 @@ public enum AcceptAction: Sendable, Equatable {
     case log(Note)
 }
 
-public struct AcceptMachine: Sendable, Equatable {
+public struct AcceptMachine: Codable, Sendable, Equatable {
     static let reopenAfterCooldown: [AcceptAction] = [.log(SocketMachine.cooldownNote), .reopen]
 
-    public enum State: Sendable, Equatable {
+    public enum State: Codable, Sendable, Equatable {
         case listening
         /// MaxConnectionsPolicy=defer at the cap: listeners not polled.
         case paused

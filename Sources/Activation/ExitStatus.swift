@@ -2,7 +2,7 @@
 // (Linux numbering) and the exit-status names of its setup failures
 // ("status=203/EXEC"). Pure values, shared by the machines and the daemon.
 
-public enum ExitStatus: Sendable, Equatable, CustomStringConvertible {
+public enum ExitStatus: Codable, Sendable, Equatable, CustomStringConvertible {
     case exited(Int32)
     case killed(signal: Int32)
     case dumped(signal: Int32)

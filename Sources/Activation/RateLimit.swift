@@ -3,7 +3,7 @@
 // it has passed. Used for TriggerLimit*= and StartLimit*=. Pure value.
 import UnitModel
 
-public struct RateLimit: Sendable, Equatable {
+public struct RateLimit: Codable, Sendable, Equatable {
     public let interval: TimeSpan
     public let burst: UInt32
     private var windowStart: UInt64?

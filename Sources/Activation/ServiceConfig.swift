@@ -4,7 +4,7 @@
 // was written.
 import UnitModel
 
-public struct ServiceConfig: Sendable, Equatable {
+public struct ServiceConfig: Codable, Sendable, Equatable {
     public var type: ServiceType
     /// notify and dbus: started only by READY=1 or the bus name.
     public var waitsForReady: Bool

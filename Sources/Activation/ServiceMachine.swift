@@ -49,7 +49,7 @@ public enum ServiceEvent: Sendable, Equatable {
 
 /// The command lists; all but ExecStart= run as the control process
 /// (Type=forking's ExecStart= too, as in systemd).
-public enum ExecPhase: String, Sendable, Equatable {
+public enum ExecPhase: String, Codable, Sendable, Equatable {
     case startPre = "ExecStartPre", start = "ExecStart", startPost = "ExecStartPost", reload = "ExecReload"
     case stop = "ExecStop", stopPost = "ExecStopPost"
 }
@@ -96,10 +96,10 @@ public enum ServiceAction: Sendable, Equatable {
     case log(Note)
 }
 
-public struct ServiceMachine: Sendable, Equatable {
-    public enum StopPhase: Sendable, Equatable { case execStop, signalled, watchdog, killed }
+public struct ServiceMachine: Codable, Sendable, Equatable {
+    public enum StopPhase: Codable, Sendable, Equatable { case execStop, signalled, watchdog, killed }
 
-    public enum State: Sendable, Equatable {
+    public enum State: Codable, Sendable, Equatable {
         case inactive
         case failed(result: UnitResult)
         /// ExecStartPre= commands running.

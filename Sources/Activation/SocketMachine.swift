@@ -36,8 +36,8 @@ public enum SocketAction: Sendable, Equatable {
     case log(Note)
 }
 
-public struct SocketMachine: Sendable, Equatable {
-    public enum State: Sendable, Equatable {
+public struct SocketMachine: Codable, Sendable, Equatable {
+    public enum State: Codable, Sendable, Equatable {
         case listening
         case running
         case failed(result: UnitResult)

@@ -3,12 +3,12 @@
 // state_translation_table does) and the Result a run ends with. Pure tables.
 
 /// systemd's ActiveState.
-public enum ActiveState: String, Sendable, Equatable, CaseIterable {
+public enum ActiveState: String, Codable, Sendable, Equatable, CaseIterable {
     case active, reloading, inactive, failed, activating, deactivating
 }
 
 /// systemd's Result of a unit's last run (`Failed with result '…'`).
-public enum UnitResult: String, Sendable, Equatable, CaseIterable, CustomStringConvertible {
+public enum UnitResult: String, Codable, Sendable, Equatable, CaseIterable, CustomStringConvertible {
     case success
     case resources
     case timeout

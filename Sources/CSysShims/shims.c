@@ -9,6 +9,7 @@
 #include <sys/random.h>
 #include <sys/prctl.h>
 #include <sys/syscall.h>
+#include <sys/mman.h>
 #include <sys/wait.h>
 #include <mqueue.h>
 #include <netinet/in.h>
@@ -207,3 +208,5 @@ int usher_signal_is_default(int sig) {
 ssize_t usher_getrandom(void *buffer, size_t length) {
     return getrandom(buffer, length, 0);
 }
+
+int usher_memfd_inheritable(const char *name) { return memfd_create(name, 0); }

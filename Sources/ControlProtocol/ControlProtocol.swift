@@ -75,9 +75,11 @@ public struct ControlRequest: Codable, Sendable, Equatable {
     public var signal: Int32?
     /// kill: main process only, or every process of the unit (default all).
     public var killWhom: KillWhom?
+    /// daemon-reexec: the binary to execute (default: usherd's own path); root only.
+    public var binary: String?
 
     public init(verb: ControlVerb, units: [String] = [], lines: Int? = nil, follow: Bool? = nil,
-                signal: Int32? = nil, killWhom: KillWhom? = nil) {
+                signal: Int32? = nil, killWhom: KillWhom? = nil, binary: String? = nil) {
         version = ControlProtocol.version
         self.verb = verb
         self.units = units
@@ -85,6 +87,7 @@ public struct ControlRequest: Codable, Sendable, Equatable {
         self.follow = follow
         self.signal = signal
         self.killWhom = killWhom
+        self.binary = binary
     }
 }
 
@@ -127,15 +130,18 @@ public struct ControlResponse: Codable, Sendable, Equatable {
     public var results: [UnitOutcome]?
     /// daemon-reload: what the reload changed, once it is applied.
     public var reload: ReloadSummary?
+    /// daemon-reexec: what the new image restored (sent by the new image).
+    public var reexec: ReexecSummary?
 
     public init(error: ControlError? = nil, units: [UnitStatus]? = nil, logs: [LogLine]? = nil,
-                results: [UnitOutcome]? = nil, reload: ReloadSummary? = nil) {
+                results: [UnitOutcome]? = nil, reload: ReloadSummary? = nil, reexec: ReexecSummary? = nil) {
         version = ControlProtocol.version
         self.error = error
         self.units = units
         self.logs = logs
         self.results = results
         self.reload = reload
+        self.reexec = reexec
     }
 
     public static func failure(_ kind: ControlError.Kind, _ message: String) -> ControlResponse {
@@ -218,5 +224,22 @@ public struct ReloadFailure: Codable, Sendable, Equatable {
     public init(unit: String, reason: String) {
         self.unit = unit
         self.reason = reason
+    }
+}
+
+/// daemon-reexec: the new image is up with the previous image's state.
+public struct ReexecSummary: Codable, Sendable, Equatable {
+    /// The binary now running.
+    public var binary: String
+    public var units: Int
+    /// Processes (service main and control processes, Accept=yes instances) still supervised.
+    public var processes: Int
+    public var listeners: Int
+
+    public init(binary: String, units: Int, processes: Int, listeners: Int) {
+        self.binary = binary
+        self.units = units
+        self.processes = processes
+        self.listeners = listeners
     }
 }

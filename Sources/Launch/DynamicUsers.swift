@@ -25,11 +25,12 @@ public final class DynamicUsers: @unchecked Sendable {
 
     /// Claims left there are stale (the runtime directory is this usherd's alone, by its lock)
     /// and are removed.
-    public func setClaimsDirectory(_ path: String) {
+    public func setClaimsDirectory(_ path: String, clearingStale: Bool = true) {
         lock.lock()
         defer { lock.unlock() }
         claims = path
         _ = try? FileNodes.makeParents(of: path + "/x", mode: 0o755)
+        guard clearingStale else { return }
         for name in directoryEntryNames(path) where UInt32(name) != nil { try? FileNodes.unlink("\(path)/\(name)") }
     }
 

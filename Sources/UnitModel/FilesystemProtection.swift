@@ -3,28 +3,28 @@
 // and its credentials (LoadCredential=, SetCredential=). Pure data: Launch
 // turns it into a mount plan, CSpawn applies it in the child.
 
-public enum ProtectSystem: String, Sendable, Equatable, Hashable, CaseIterable {
+public enum ProtectSystem: String, Codable, Sendable, Equatable, Hashable, CaseIterable {
     case no, yes, full, strict
 }
 
-public enum ProtectHome: String, Sendable, Equatable, Hashable, CaseIterable {
+public enum ProtectHome: String, Codable, Sendable, Equatable, Hashable, CaseIterable {
     case no, yes
     case readOnly = "read-only"
     case tmpfs
 }
 
 /// ProtectProc=: the hidepid= of the service's own procfs instance.
-public enum ProtectProc: String, Sendable, Equatable, Hashable, CaseIterable {
+public enum ProtectProc: String, Codable, Sendable, Equatable, Hashable, CaseIterable {
     case `default`, noaccess, invisible, ptraceable
 }
 
 /// ProcSubset=: all of /proc, or only the process directories (subset=pid).
-public enum ProcSubset: String, Sendable, Equatable, Hashable, CaseIterable {
+public enum ProcSubset: String, Codable, Sendable, Equatable, Hashable, CaseIterable {
     case all, pid
 }
 
 /// One ReadWritePaths=/ReadOnlyPaths=/InaccessiblePaths= entry.
-public struct PathRule: Sendable, Equatable, Hashable {
+public struct PathRule: Codable, Sendable, Equatable, Hashable {
     public var path: String
     /// `-`: a missing path is ignored.
     public var optional: Bool
@@ -38,7 +38,7 @@ public struct PathRule: Sendable, Equatable, Hashable {
 }
 
 /// One BindPaths=/BindReadOnlyPaths= entry: `[-]SOURCE[:DEST[:rbind|norbind]]`.
-public struct BindRule: Sendable, Equatable, Hashable {
+public struct BindRule: Codable, Sendable, Equatable, Hashable {
     public var source: String
     public var destination: String
     public var optional: Bool
@@ -54,7 +54,7 @@ public struct BindRule: Sendable, Equatable, Hashable {
 }
 
 /// One TemporaryFileSystem= entry: `PATH[:OPTIONS]`.
-public struct TemporaryFileSystem: Sendable, Equatable, Hashable {
+public struct TemporaryFileSystem: Codable, Sendable, Equatable, Hashable {
     public var path: String
     public var options: String
     public init(path: String, options: String) {
@@ -64,8 +64,8 @@ public struct TemporaryFileSystem: Sendable, Equatable, Hashable {
 }
 
 /// LoadCredential=ID:PATH or SetCredential=ID:VALUE.
-public struct CredentialSource: Sendable, Equatable, Hashable {
-    public enum Origin: Sendable, Equatable, Hashable {
+public struct CredentialSource: Codable, Sendable, Equatable, Hashable {
+    public enum Origin: Codable, Sendable, Equatable, Hashable {
         case load(path: String)
         case set(value: [UInt8])
     }
@@ -82,7 +82,7 @@ public struct CredentialSource: Sendable, Equatable, Hashable {
 /// filters @raw-io; ProtectKernelModules= drops CAP_SYS_MODULE and filters @module; ProtectKernelLogs=
 /// drops CAP_SYSLOG and filters syslog(2); ProtectHostname= filters sethostname(2) and
 /// setdomainname(2). Read these fields to apply it.
-public struct FilesystemProtection: Sendable, Equatable, Hashable {
+public struct FilesystemProtection: Codable, Sendable, Equatable, Hashable {
     public var protectSystem: ProtectSystem = .no
     public var protectHome: ProtectHome = .no
     public var privateTmp = false

@@ -3,7 +3,7 @@
 // job; parsing the text into these values is UnitFile's.
 
 /// Which `Listen*=` directive produced a listener.
-public enum ListenKind: String, Sendable, Equatable, Hashable, CaseIterable {
+public enum ListenKind: String, Codable, Sendable, Equatable, Hashable, CaseIterable {
     case stream = "ListenStream"
     case datagram = "ListenDatagram"
     case sequentialPacket = "ListenSequentialPacket"
@@ -18,7 +18,7 @@ public enum ListenKind: String, Sendable, Equatable, Hashable, CaseIterable {
 }
 
 /// A socket address as written in ListenStream=/ListenDatagram=/ListenSequentialPacket=.
-public enum SocketAddressSpec: Sendable, Equatable, Hashable {
+public enum SocketAddressSpec: Codable, Sendable, Equatable, Hashable {
     /// A bare port: `[::]:PORT` dual-stack, or `0.0.0.0:PORT` where IPv6 is absent.
     case anyPort(UInt16)
     /// A literal IPv4 address and port.
@@ -36,7 +36,7 @@ public enum SocketAddressSpec: Sendable, Equatable, Hashable {
 }
 
 /// A netlink listener: family name (e.g. `kobject-uevent`) and multicast group.
-public struct NetlinkSpec: Sendable, Equatable, Hashable {
+public struct NetlinkSpec: Codable, Sendable, Equatable, Hashable {
     public var family: String
     public var group: UInt32
     public init(family: String, group: UInt32) {
@@ -46,8 +46,8 @@ public struct NetlinkSpec: Sendable, Equatable, Hashable {
 }
 
 /// One listener of a socket unit, in the order of its Listen*= lines.
-public struct ListenSpec: Sendable, Equatable, Hashable {
-    public enum Target: Sendable, Equatable, Hashable {
+public struct ListenSpec: Codable, Sendable, Equatable, Hashable {
+    public enum Target: Codable, Sendable, Equatable, Hashable {
         case socket(SocketAddressSpec)
         /// FIFO, special file, message queue name, or USB function directory.
         case path(String)

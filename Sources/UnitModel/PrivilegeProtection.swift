@@ -5,7 +5,7 @@
 // compiler in Launch, the enforcement in CSpawn.
 
 /// SystemCallFilter=: an allow list (only these, plus @default) or a deny list.
-public struct SyscallFilter: Sendable, Equatable, Hashable {
+public struct SyscallFilter: Codable, Sendable, Equatable, Hashable {
     public var allowList: Bool
     /// System call name → errno to return instead of the unit's action (nil: the unit's action).
     public var entries: [String: Int32?]
@@ -17,7 +17,7 @@ public struct SyscallFilter: Sendable, Equatable, Hashable {
 }
 
 /// RestrictAddressFamilies=: socket(2) families allowed (allow list) or refused.
-public struct AddressFamilyRestriction: Sendable, Equatable, Hashable {
+public struct AddressFamilyRestriction: Codable, Sendable, Equatable, Hashable {
     public var allowList: Bool
     public var families: Set<Int32>
 
@@ -27,7 +27,7 @@ public struct AddressFamilyRestriction: Sendable, Equatable, Hashable {
     }
 }
 
-public struct PrivilegeSettings: Sendable, Equatable, Hashable {
+public struct PrivilegeSettings: Codable, Sendable, Equatable, Hashable {
     /// Every capability bit set: the bounding set is left alone.
     public static let allCapabilities = UInt64.max
 

@@ -2,31 +2,31 @@
 // a template): what to run, how, as whom, with what environment, and how to
 // stop and restart it. Defaults are systemd's.
 
-public enum ServiceType: String, Sendable, Equatable, Hashable, CaseIterable {
+public enum ServiceType: String, Codable, Sendable, Equatable, Hashable, CaseIterable {
     case simple, exec, forking, oneshot, dbus, notify, idle
 }
 
-public enum RestartPolicy: String, Sendable, Equatable, Hashable, CaseIterable {
+public enum RestartPolicy: String, Codable, Sendable, Equatable, Hashable, CaseIterable {
     case no, always
     case onSuccess = "on-success", onFailure = "on-failure", onAbnormal = "on-abnormal"
     case onWatchdog = "on-watchdog", onAbort = "on-abort"
 }
 
-public enum KillMode: String, Sendable, Equatable, Hashable, CaseIterable {
+public enum KillMode: String, Codable, Sendable, Equatable, Hashable, CaseIterable {
     case controlGroup = "control-group", process, mixed, none
 }
 
-public enum NotifyAccess: String, Sendable, Equatable, Hashable, CaseIterable {
+public enum NotifyAccess: String, Codable, Sendable, Equatable, Hashable, CaseIterable {
     case none, main, exec, all
 }
 
-public enum StandardInput: Sendable, Equatable, Hashable {
+public enum StandardInput: Codable, Sendable, Equatable, Hashable {
     case null, tty, ttyForce, ttyFail, socket, data
     case file(String)
     case fd(String)
 }
 
-public enum StandardOutput: Sendable, Equatable, Hashable {
+public enum StandardOutput: Codable, Sendable, Equatable, Hashable {
     case inherit, null, tty, journal, kmsg, socket
     /// journal+console / kmsg+console: treated as journal.
     case journalConsole
@@ -36,7 +36,7 @@ public enum StandardOutput: Sendable, Equatable, Hashable {
 
 /// RuntimeDirectory=, StateDirectory=, CacheDirectory=, LogsDirectory=,
 /// ConfigurationDirectory= (systemd.exec(5)), in systemd's order.
-public enum ExecDirectoryKind: String, Sendable, Equatable, Hashable, CaseIterable {
+public enum ExecDirectoryKind: String, Codable, Sendable, Equatable, Hashable, CaseIterable {
     case runtime = "Runtime", state = "State", cache = "Cache", logs = "Logs", configuration = "Configuration"
 
     /// $RUNTIME_DIRECTORY, $STATE_DIRECTORY, …
@@ -44,25 +44,25 @@ public enum ExecDirectoryKind: String, Sendable, Equatable, Hashable, CaseIterab
 }
 
 /// One kind's relative paths and the mode they are created with (0755 by default).
-public struct ExecDirectories: Sendable, Equatable {
+public struct ExecDirectories: Codable, Sendable, Equatable {
     public var paths: [String] = []
     public var mode: UInt32 = 0o755
     public init() {}
 }
 
 /// RuntimeDirectoryPreserve=: `restart` keeps the directory across automatic restarts only.
-public enum RuntimeDirectoryPreserve: String, Sendable, Equatable, Hashable, CaseIterable {
+public enum RuntimeDirectoryPreserve: String, Codable, Sendable, Equatable, Hashable, CaseIterable {
     case no, yes, restart
 }
 
-public struct ExecContext: Sendable, Equatable {
+public struct ExecContext: Codable, Sendable, Equatable {
     public var user: String?
     public var group: String?
     public var supplementaryGroups: [String] = []
     public var workingDirectory: String?
     /// `-` prefix on WorkingDirectory=: missing directory is not an error.
     public var workingDirectoryOptional = false
-    public var environment: [(String, String)] = []
+    @NamePairs public var environment: [(String, String)] = []
     public var environmentFiles: [EnvironmentFileSpec] = []
     public var passEnvironment: [String] = []
     public var unsetEnvironment: [String] = []
@@ -107,7 +107,7 @@ public struct ExecContext: Sendable, Equatable {
     }
 }
 
-public struct KillContext: Sendable, Equatable {
+public struct KillContext: Codable, Sendable, Equatable {
     public var killMode: KillMode = .controlGroup
     public var killSignal: Int32 = 15
     /// RestartKillSignal=: nil means KillSignal=.
@@ -119,7 +119,7 @@ public struct KillContext: Sendable, Equatable {
     public init() {}
 }
 
-public struct ServiceUnit: Sendable, Equatable {
+public struct ServiceUnit: Codable, Sendable, Equatable {
     public var name: UnitName
     public var type: ServiceType = .simple
     public var execStartPre: [CommandLine] = []
@@ -159,4 +159,28 @@ public struct ServiceUnit: Sendable, Equatable {
     public var kill = KillContext()
     public var unit = UnitSection()
     public init(name: UnitName) { self.name = name }
+}
+
+/// A list of (name, value) pairs that encodes as `[[name, value], ...]`: tuples
+/// are not Codable, and a saved ExecContext (usherd's re-exec state) needs them.
+@propertyWrapper
+public struct NamePairs: Codable, Sendable {
+    public var wrappedValue: [(String, String)]
+
+    public init(wrappedValue: [(String, String)]) { self.wrappedValue = wrappedValue }
+
+    public init(from decoder: any Decoder) throws {
+        let pairs = try decoder.singleValueContainer().decode([[String]].self)
+        wrappedValue = try pairs.map { pair in
+            guard pair.count == 2 else {
+                throw DecodingError.dataCorrupted(.init(codingPath: decoder.codingPath, debugDescription: "not a pair"))
+            }
+            return (pair[0], pair[1])
+        }
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.singleValueContainer()
+        try container.encode(wrappedValue.map { [$0.0, $0.1] })
+    }
 }

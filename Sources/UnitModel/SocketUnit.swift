@@ -3,16 +3,16 @@
 // reload can diff old and new; per-listener bind options are grouped so the
 // binder can tell whether an open fd still matches.
 
-public enum BindIPv6Only: String, Sendable, Equatable, Hashable, CaseIterable {
+public enum BindIPv6Only: String, Codable, Sendable, Equatable, Hashable, CaseIterable {
     case `default`, both, ipv6Only = "ipv6-only"
 }
 
-public enum Timestamping: String, Sendable, Equatable, Hashable, CaseIterable {
+public enum Timestamping: String, Codable, Sendable, Equatable, Hashable, CaseIterable {
     case off, us, ns
 }
 
 /// Usher extension: what to do at MaxConnections=.
-public enum MaxConnectionsPolicy: String, Sendable, Equatable, Hashable, CaseIterable {
+public enum MaxConnectionsPolicy: String, Codable, Sendable, Equatable, Hashable, CaseIterable {
     /// systemd's behaviour: accept and close at once.
     case refuse
     /// stop polling the listener at the cap; the kernel queues clients.
@@ -20,7 +20,7 @@ public enum MaxConnectionsPolicy: String, Sendable, Equatable, Hashable, CaseIte
 }
 
 /// Options applied to each listener fd (socket(2)…listen(2) and setsockopt).
-public struct SocketOptions: Sendable, Equatable, Hashable {
+public struct SocketOptions: Codable, Sendable, Equatable, Hashable {
     public var bindIPv6Only: BindIPv6Only = .default
     /// systemd's default is SOMAXCONN_DELUXE (INT_MAX-1 clamped by the kernel).
     public var backlog: UInt32 = UInt32(Int32.max - 1)
@@ -61,7 +61,7 @@ public struct SocketOptions: Sendable, Equatable, Hashable {
     public init() {}
 }
 
-public struct SocketUnit: Sendable, Equatable {
+public struct SocketUnit: Codable, Sendable, Equatable {
     public var name: UnitName
     public var listens: [ListenSpec] = []
     public var options = SocketOptions()

@@ -1,7 +1,7 @@
 // [Unit] and [Install] settings common to every unit type. usherd uses the
 // dependency lists only for ordering; [Install] only for `usherctl enable`.
 
-public enum ConditionKind: String, Sendable, Equatable, Hashable, CaseIterable {
+public enum ConditionKind: String, Codable, Sendable, Equatable, Hashable, CaseIterable {
     case pathExists = "PathExists", pathExistsGlob = "PathExistsGlob", pathIsDirectory = "PathIsDirectory"
     case pathIsSymbolicLink = "PathIsSymbolicLink", pathIsMountPoint = "PathIsMountPoint"
     case pathIsReadWrite = "PathIsReadWrite", directoryNotEmpty = "DirectoryNotEmpty"
@@ -9,7 +9,7 @@ public enum ConditionKind: String, Sendable, Equatable, Hashable, CaseIterable {
 }
 
 /// `ConditionPathExists=!/x` → kind .pathExists, negated, path "/x"; an Assert fails the start instead of skipping.
-public struct Condition: Sendable, Equatable, Hashable {
+public struct Condition: Codable, Sendable, Equatable, Hashable {
     public var kind: ConditionKind
     public var isAssert: Bool
     public var negated: Bool
@@ -25,7 +25,7 @@ public struct Condition: Sendable, Equatable, Hashable {
     }
 }
 
-public struct UnitSection: Sendable, Equatable {
+public struct UnitSection: Codable, Sendable, Equatable {
     /// The unit file and its drop-ins as loaded (for status: `Loaded:` and `Drop-In:`).
     public var fragmentPath: String?
     public var dropInPaths: [String] = []

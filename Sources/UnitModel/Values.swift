@@ -2,7 +2,7 @@
 // lines, identities. Pure data; parsing lives in UnitFile.
 
 /// A time span in microseconds; `nil` stands for `infinity` where allowed.
-public struct TimeSpan: Sendable, Equatable, Hashable, Comparable {
+public struct TimeSpan: Codable, Sendable, Equatable, Hashable, Comparable {
     public var microseconds: UInt64
     public static let infinity = TimeSpan(microseconds: UInt64.max)
     public init(microseconds: UInt64) { self.microseconds = microseconds }
@@ -13,7 +13,7 @@ public struct TimeSpan: Sendable, Equatable, Hashable, Comparable {
 }
 
 /// One `ExecStart=`-style command line after parsing.
-public struct CommandLine: Sendable, Equatable, Hashable {
+public struct CommandLine: Codable, Sendable, Equatable, Hashable {
     /// `-`: a failing exit status is ignored.
     public var ignoreFailure: Bool
     /// `@`: the second word is passed as argv[0].
@@ -43,7 +43,7 @@ public struct CommandLine: Sendable, Equatable, Hashable {
 }
 
 /// `EnvironmentFile=` entry; `optional` when written with a leading `-`.
-public struct EnvironmentFileSpec: Sendable, Equatable, Hashable {
+public struct EnvironmentFileSpec: Codable, Sendable, Equatable, Hashable {
     public var path: String
     public var optional: Bool
     public init(path: String, optional: Bool) {
@@ -53,7 +53,7 @@ public struct EnvironmentFileSpec: Sendable, Equatable, Hashable {
 }
 
 /// A resource limit as `soft:hard`; `nil` means infinity.
-public struct ResourceLimit: Sendable, Equatable, Hashable {
+public struct ResourceLimit: Codable, Sendable, Equatable, Hashable {
     public var soft: UInt64?
     public var hard: UInt64?
     public init(soft: UInt64?, hard: UInt64?) {
@@ -63,7 +63,7 @@ public struct ResourceLimit: Sendable, Equatable, Hashable {
 }
 
 /// Identifies a unit: `web.socket`, `foo@.service`, `foo@bar.service`.
-public struct UnitName: Sendable, Equatable, Hashable, CustomStringConvertible, Comparable {
+public struct UnitName: Codable, Sendable, Equatable, Hashable, CustomStringConvertible, Comparable {
     public enum Kind: String, Sendable, Equatable, Hashable { case socket, service }
     public var full: String
     public init(_ full: String) { self.full = full }

@@ -35,13 +35,16 @@ final class ControlServer {
     private var nextSerial: UInt64 = 1
     private let busyFrame: [UInt8]
 
-    /// Binds `path` (mode 0666: authorization is by credentials) and starts accepting.
-    init(path: String, authorization: ControlAuthorization, loop: DaemonLoop, logger: Logger) throws {
+    /// Binds `path` (mode 0666: authorization is by credentials), or takes over
+    /// `adopting`, the listener of usherd's previous image (re-exec), and starts accepting.
+    init(path: String, adopting: OwnedFD? = nil, authorization: ControlAuthorization, loop: DaemonLoop,
+         logger: Logger) throws {
         self.path = path
         self.authorization = authorization
         self.loop = loop
         self.logger = logger
-        listener = try UnixStreamListener(path: path, mode: 0o666, backlog: Int32(Self.maxClients))
+        listener = try adopting.map { try UnixStreamListener(adopting: $0, path: path) }
+            ?? UnixStreamListener(path: path, mode: 0o666, backlog: Int32(Self.maxClients))
         busyFrame = (try? ControlProtocol.frame(ControlResponse.failure(.busy,
             "usherd has too many control clients (\(Self.maxClients) in all, \(Self.maxClientsPerUser) per user); try again later"))) ?? []
         listenerSource = try loop.addIO(fd: listener.fd.raw, reporting: .control(.listenerReadable), object: path)
@@ -85,6 +88,10 @@ final class ControlServer {
 
     /// Whether `client` is still connected (a follower that went away is not).
     func isOpen(_ id: ControlClientID) -> Bool { clients[id] != nil }
+
+    /// The listener's fd and a client's connection fd, handed over across a re-exec.
+    var listenerFD: Int32 { listener.fd.raw }
+    func connectionFD(_ id: ControlClientID) -> Int32? { clients[id]?.fd.raw }
 
     /// Stops accepting, closes every client and unlinks the node if it is still ours.
     func close() {

@@ -81,6 +81,14 @@ final class AcceptRuntime {
         commandTimer = old.commandTimer
     }
 
+    /// The previous image's machine, times and finished instances (re-exec: Daemon+Resume).
+    func restore(machine: AcceptMachine, times: UnitTimes, finished: [FinishedInstance]) {
+        self.machine = machine
+        self.times = times
+        recordedState = machine.activeState
+        self.finished = finished
+    }
+
     var listeners: [BoundListener] { bound?.listeners ?? [] }
 
     /// Takes over freshly bound listeners and their (disabled) io sources.
@@ -211,7 +219,7 @@ extension Daemon {
         for action in actions {
             switch action {
             case .watch:
-                if !shuttingDown && !units.retiring.contains(name) { runtime.sources.forEach { $0.setEnabled(true) } }
+                if !shuttingDown && reexec == nil && !units.retiring.contains(name) { runtime.sources.forEach { $0.setEnabled(true) } }
             case .unwatch:
                 runtime.sources.forEach { $0.setEnabled(false) }
             case .armCooldown(let span):

@@ -8,7 +8,7 @@ import UnitModel
 import UsherSys
 
 /// One connection's instance: handed to the spawner (pending), then running under a pid.
-struct InstanceRecord {
+struct InstanceRecord: Codable {
     var socket: UnitName
     var source: ConnectionSource
     var instance: String
@@ -17,7 +17,7 @@ struct InstanceRecord {
 }
 
 /// An instance that ended, for `status`.
-struct FinishedInstance {
+struct FinishedInstance: Codable {
     var record: InstanceRecord
     var pid: Int32
     var exited: UInt64

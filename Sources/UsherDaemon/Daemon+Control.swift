@@ -29,7 +29,7 @@ extension Daemon {
             control?.reply(call.client, summary.map { ControlResponse(reload: $0) }
                            ?? .failure(.failed, "usherd is stopping; not reloading."))
         case .daemonReexec:
-            control?.reply(call.client, .failure(.unsupported, "\(request.verb.rawValue) is not supported by this usherd yet."))
+            answerReexec(call)
         }
     }
 

@@ -5,7 +5,7 @@ import UsherSys
 
 extension Daemon {
     /// Without a control socket usherd still serves its units; usherctl then cannot reach it.
-    func openControlSocket(in runtimeDirectory: String) {
+    func openControlSocket(in runtimeDirectory: String, adopting inherited: OwnedFD? = nil) {
         let path = options.controlSocket(inRuntimeDirectory: runtimeDirectory)
         let authorization = ControlAuthorization(ownUID: Users.effectiveUID, adminGroupName: options.adminGroup,
                                                  adminGID: try? Users.groupID(options.adminGroup))
@@ -13,7 +13,7 @@ extension Daemon {
             logger.debug("Admin group \(options.adminGroup) does not exist; it grants nothing.")
         }
         do {
-            control = try ControlServer(path: path, authorization: authorization, loop: loop, logger: logger)
+            control = try ControlServer(path: path, adopting: inherited, authorization: authorization, loop: loop, logger: logger)
             logger.debug("Control socket \(path).")
         } catch {
             logger.warning("Cannot open the control socket, usherctl cannot reach this usherd: \(error)")

@@ -112,7 +112,7 @@ extension Daemon {
         units.lingering[pid] = lingering
     }
 
-    private func lingerTimer(_ template: ServiceUnit, _ pid: Int32) -> EventSource? {
+    func lingerTimer(_ template: ServiceUnit, _ pid: Int32) -> EventSource? {
         guard !template.timeoutStopSec.isInfinity else { return nil }
         return try? loop.addTimer(after: template.timeoutStopSec, reporting: .instanceLingerTimeout(pid: pid))
     }

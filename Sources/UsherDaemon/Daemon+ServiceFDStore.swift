@@ -51,6 +51,11 @@ extension Daemon {
         units.fdStores[name] = store
     }
 
+    /// A stored fd handed over by the image usherd re-executed from.
+    func restoreStoredFD(_ fd: OwnedFD, as fdName: String, poll: Bool, service name: UnitName) {
+        store([fd], as: fdName, poll: poll, service: name)
+    }
+
     /// Watches for hang-up and error only (no read interest: data waiting in a stored connection is
     /// the service's). A file epoll cannot watch (EPERM: a regular file) is kept unwatched, as systemd does.
     private func watchStored(_ entry: StoredFD, of name: UnitName) -> EventSource? {

@@ -58,6 +58,8 @@ public final class Daemon {
     var watch: UnitWatch?
     /// usherd's own manager (systemd): notify, watchdog, passed fds, fd store (Daemon+Manager).
     let manager = ManagerLink()
+    /// A re-exec waiting for pending Accept=yes spawns (Daemon+Reexec).
+    var reexec: PendingReexec?
 
     public convenience init(options: DaemonOptions, logger: Logger) throws {
         try self.init(options: options, logger: logger, loop: try EventLoop(), spawner: SystemSpawner(),
@@ -99,13 +101,23 @@ public final class Daemon {
         let directory = try options.openRuntimeDirectory()
         runtime = directory
         logger.debug("Runtime directory \(directory.path).")
-        context.dynamicUsers.setClaimsDirectory(directory.path + "/dynamic-uid")
+        let resumed = options.deserializeFD.map {
+            readResumeInput(stateFD: $0, controlPath: options.controlSocket(inRuntimeDirectory: directory.path),
+                            notifyPath: directory.path + "/notify")
+        }
+        // A re-exec keeps the claims of the dynamic users its services still run as.
+        context.dynamicUsers.setClaimsDirectory(directory.path + "/dynamic-uid", clearingStale: resumed == nil)
         prepareSandboxBase(in: directory.path)
-        openControlSocket(in: directory.path)
+        openControlSocket(in: directory.path, adopting: resumed?.controlListener)
         try watchSignals()
-        openNotifySocket(in: directory.path)
+        openNotifySocket(in: directory.path, adopting: resumed?.notifySocket)
         startWatching()
-        startEnabledServices(loadAndBind())
+        if let state = resumed?.state {
+            restore(state)
+        } else {
+            startEnabledServices(loadAndBind())
+        }
+        if let resumed { finishResume(resumed) }
         if socketUnitCount == 0 && units.services.isEmpty {
             logger.warning("No units found in \(options.unitDirectories.joined(separator: ", ")).")
         }
@@ -175,6 +187,8 @@ public final class Daemon {
             managerStatusDue()
         case .watchdogDue:
             watchdogDue()
+        case .reexecDue:
+            reexecWhenQuiet()
         }
         managerStatusMayHaveChanged()
     }
@@ -190,6 +204,9 @@ public final class Daemon {
         case Signals.hangup:
             logger.notice("Received SIGHUP, reloading the unit files.")
             reload()
+        case Signals.user2:
+            logger.notice("Received SIGUSR2, re-executing.")
+            requestReexec(binary: nil, client: nil)
         default:
             break
         }
@@ -197,7 +214,7 @@ public final class Daemon {
 
     /// The loop's signal sources (main has blocked these signals before any thread started).
     private func watchSignals() throws {
-        for signal in [Signals.terminate, Signals.interrupt, Signals.hangup] {
+        for signal in [Signals.terminate, Signals.interrupt, Signals.hangup, Signals.user2] {
             fixedSources.append(try loop.addSignal(signal))
         }
         childSignal = try loop.addSignal(Signals.child)
@@ -215,10 +232,10 @@ public final class Daemon {
         }
     }
 
-    private func openNotifySocket(in directory: String) {
+    private func openNotifySocket(in directory: String, adopting inherited: OwnedFD?) {
         let path = directory + "/notify"
         do {
-            let socket = try NotifySocket(path: path)
+            let socket = try inherited.map { NotifySocket(adopting: $0, path: path) } ?? NotifySocket(path: path)
             fixedSources.append(try loop.addIO(fd: socket.fd.raw, reporting: .notifyReadable, object: path))
             notify = socket
             context.notifySocketPath = path

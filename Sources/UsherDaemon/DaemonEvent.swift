@@ -5,7 +5,7 @@ import UnitModel
 public enum DaemonEvent: Sendable, Equatable {
     /// A listener of this Accept=no socket unit became readable.
     case listenerReadable(UnitName)
-    /// SIGTERM, SIGINT, SIGHUP or SIGCHLD arrived.
+    /// SIGTERM, SIGINT, SIGHUP, SIGUSR2 or SIGCHLD arrived.
     case signal(Int32)
     /// The service's start or stop timeout passed.
     case serviceTimer(UnitName)
@@ -51,6 +51,8 @@ public enum DaemonEvent: Sendable, Equatable {
     case socketCommandTimer(UnitName)
     /// A fd in a service's fd store hung up or failed (POLLHUP/POLLERR).
     case storedFDHungUp(UnitName, serial: UInt64)
+    /// A re-exec waits for pending Accept=yes spawns: poll the spawner again.
+    case reexecDue
 }
 
 /// Identifies one captured output pipe (a service may have had several runs).

@@ -26,6 +26,12 @@ public struct DaemonOptions: Sendable {
     public var watch = false
     /// --strict-sandboxing: a service with an unenforced protection is refused at load.
     public var strictSandboxing = false
+    /// usherd's own command line (argv[0] first, without --deserialize): a re-exec runs it again.
+    public var commandLine: [String] = []
+    /// --deserialize FD: the state usherd's previous image saved before re-executing (Daemon+Resume).
+    public var deserializeFD: Int32?
+    /// The fds open when usherd started with --deserialize (the fallback adopts among them).
+    public var inheritedFDs: [Int32] = []
 
     public init(unitDirectories: [String], userManager: Bool, runtimeDirectory: String? = nil,
                 controlSocketPath: String? = nil, adminGroup: String = "usher") {

@@ -45,6 +45,11 @@ final class OutputCapture {
                          source: source)
     }
 
+    /// Every open pipe (its fd still owned here), for re-exec (ReexecState).
+    var saved: [SavedOutput] {
+        pipes.values.map { SavedOutput(unit: $0.unit, journalKey: $0.journalKey, stream: $0.stream, fd: $0.fd.raw) }
+    }
+
     // The journal keeps every line, also those the rate limit keeps out of the
     // log: it is bounded anyway, and `status` should show the newest output.
     func readable(_ id: OutputID) {
@@ -88,4 +93,12 @@ final class OutputCapture {
     }
 
     var openPipes: Int { pipes.count }
+}
+
+/// One captured pipe across a re-exec: whose stream it is and its read end's number.
+struct SavedOutput: Codable, Equatable {
+    var unit: UnitName
+    var journalKey: UnitName
+    var stream: String
+    var fd: Int32
 }

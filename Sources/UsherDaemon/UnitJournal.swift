@@ -5,19 +5,49 @@
 // of each new line through `onAppend`.
 import Activation
 import ControlProtocol
+import FoundationEssentials
 import UnitModel
 import UsherSys
 
 final class UnitJournal {
-    private struct Entry {
+    struct Entry: Codable {
         var unit: String
         var timestamp: UInt64
         var source: LogLine.Source
         var priority: Int
         var bytes: [UInt8]
+
+        private enum CodingKeys: String, CodingKey { case unit, timestamp, source, priority, bytes }
+
+        init(unit: String, timestamp: UInt64, source: LogLine.Source, priority: Int, bytes: [UInt8]) {
+            self.unit = unit
+            self.timestamp = timestamp
+            self.source = source
+            self.priority = priority
+            self.bytes = bytes
+        }
+
+        // The bytes as base64 (Data), not a JSON array of numbers: a re-exec saves every ring.
+        init(from decoder: any Decoder) throws {
+            let container = try decoder.container(keyedBy: CodingKeys.self)
+            unit = try container.decode(String.self, forKey: .unit)
+            timestamp = try container.decode(UInt64.self, forKey: .timestamp)
+            source = try container.decode(LogLine.Source.self, forKey: .source)
+            priority = try container.decode(Int.self, forKey: .priority)
+            bytes = Array(try container.decode(Data.self, forKey: .bytes))
+        }
+
+        func encode(to encoder: any Encoder) throws {
+            var container = encoder.container(keyedBy: CodingKeys.self)
+            try container.encode(unit, forKey: .unit)
+            try container.encode(timestamp, forKey: .timestamp)
+            try container.encode(source, forKey: .source)
+            try container.encode(priority, forKey: .priority)
+            try container.encode(Data(bytes), forKey: .bytes)
+        }
     }
 
-    private struct Ring {
+    struct Ring: Codable {
         var entries: [Entry] = []
         var first = 0
         var bytes = 0
@@ -29,6 +59,12 @@ final class UnitJournal {
     private var rings: [String: Ring] = [:]
     /// Called with every line appended and its ring's key (the daemon forwards it to followers).
     var onAppend: ((String, LogLine) -> Void)?
+
+    /// Every ring as it is, for re-exec (ReexecState), and back.
+    var saved: [String: Ring] {
+        get { rings }
+        set { rings = newValue }
+    }
 
     /// Appends a line about `unit` to the ring `key` (the unit itself, or an instance's template).
     func append(key: String, unit: String, source: LogLine.Source, priority: Int, bytes: [UInt8], at timestamp: UInt64) {

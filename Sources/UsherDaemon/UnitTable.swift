@@ -167,6 +167,9 @@ final class UnitTable {
 
     func owner(of pid: Int32) -> ProcessOwner? { pids[pid] }
 
+    /// How many children usherd supervises (services' processes and instances).
+    var processCount: Int { pids.count }
+
     /// The service `pid` is a main or control process of.
     func service(owning pid: Int32) -> UnitName? {
         if case .service(let name)? = pids[pid] { return name }

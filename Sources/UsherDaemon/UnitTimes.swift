@@ -4,7 +4,7 @@
 // and exit of its main process. Wall-clock microseconds.
 import Activation
 
-struct UnitTimes {
+struct UnitTimes: Codable {
     var stateChange: UInt64?
     var activeEnter: UInt64?
     var activeExit: UInt64?

@@ -32,6 +32,14 @@ public final class NotifySocket {
         fd = socket
     }
 
+    /// Takes over the socket usherd's previous image bound at `path` (re-exec):
+    /// datagrams queued meanwhile are still read.
+    public init(adopting fd: OwnedFD, path: String) {
+        self.path = path
+        self.fd = fd
+        node = NodeIdentity.of(path)
+    }
+
     /// The next pending datagram, or nil when none is waiting.
     public func receive() -> NotifyDatagram? {
         var buffer = [UInt8](repeating: 0, count: 4096)

@@ -9,6 +9,8 @@ public enum Signals {
     public static let terminate = SIGTERM
     public static let interrupt = SIGINT
     public static let hangup = SIGHUP
+    /// usherd: re-execute (as `usherctl daemon-reexec`).
+    public static let user2 = SIGUSR2
     public static let child = SIGCHLD
     public static let kill = SIGKILL
     public static let continue_ = SIGCONT

@@ -30,6 +30,16 @@ public final class UnixStreamListener {
         node = bound
     }
 
+    /// Takes over a listener this process already had at `path` (usherd's
+    /// previous image, across a re-exec): nothing is bound, queued clients stay.
+    public init(adopting fd: OwnedFD, path: String) throws {
+        self.path = path
+        address = try SocketAddress.unixPath(path)
+        try fd.setNonBlocking(true)
+        self.fd = fd
+        node = NodeIdentity.of(path)
+    }
+
     /// The next pending connection (non-blocking, CLOEXEC, with SO_PEERCRED).
     public func acceptNext() -> AcceptOutcome {
         Socket.acceptNext(fd.raw, knownLocal: address, nonBlocking: true)

@@ -57,6 +57,10 @@ struct Usherd: ParsableCommand {
         discussion: "auto (the default) logs to the journal when $JOURNAL_STREAM names usherd's stderr, as under a systemd service, else to the console (stderr)."))
     var logTarget: String = "auto"
 
+    @Option(name: .customLong("deserialize"), help: ArgumentHelp(
+        "The fd with the state of the usherd that re-executed into this one (set by usherd itself).", visibility: .hidden))
+    var deserializeFD: Int32?
+
     func validate() throws {
         guard Logger.Level(rawValue: logLevel) != nil else {
             throw ValidationError("--log-level must be one of trace, debug, info, notice, warning, error, critical")
@@ -70,6 +74,22 @@ struct Usherd: ParsableCommand {
         if let controlSocket, !controlSocket.hasPrefix("/") {
             throw ValidationError("--control-socket must be an absolute path")
         }
+    }
+
+    /// This usherd's arguments as given, without a previous --deserialize FD (a re-exec adds its own).
+    static func commandLineForReexec() -> [String] {
+        var arguments: [String] = []
+        var skipNext = false
+        for argument in Swift.CommandLine.arguments {
+            if skipNext {
+                skipNext = false
+            } else if argument == "--deserialize" {
+                skipNext = true
+            } else if !argument.hasPrefix("--deserialize=") {
+                arguments.append(argument)
+            }
+        }
+        return arguments
     }
 
     static func isDirectory(_ path: String) -> Bool {
@@ -92,6 +112,8 @@ struct Usherd: ParsableCommand {
     }
 
     func run() throws {
+        // Before anything opens an fd: what the previous image handed over (the re-exec fallback sorts these).
+        let inherited = deserializeFD == nil ? [] : openFileDescriptors().filter { $0 > 2 }
         bootstrapLogging()
         let logger = Logger(label: "usherd")
         // A directory named on the command line must exist; the default search path stays lenient, as systemd's.
@@ -104,6 +126,9 @@ struct Usherd: ParsableCommand {
                                     adminGroup: adminGroup)
         options.watch = watch
         options.strictSandboxing = strictSandboxing
+        options.deserializeFD = deserializeFD
+        options.inheritedFDs = inherited
+        options.commandLine = Usherd.commandLineForReexec()
         do {
             let daemon = try Daemon(options: options, logger: logger)
             let code = try daemon.run()
@@ -129,7 +154,7 @@ func printError(_ line: String) {
 // Before any thread exists, so every thread inherits the mask and the loop's
 // signalfd gets these signals.
 do {
-    try Signals.block([Signals.terminate, Signals.interrupt, Signals.hangup, Signals.child])
+    try Signals.block([Signals.terminate, Signals.interrupt, Signals.hangup, Signals.user2, Signals.child])
 } catch {
     print("usherd: fatal: unable to block signals: \(error)")
 }

@@ -1,7 +1,8 @@
 // Reload of Accept=yes sockets, in-process: a changed template serves new
 // connections while running instances keep their slots and listener fd;
 // a removed socket with a running instance stops accepting and is closed
-// when that instance has ended.
+// when that instance has ended; a changed Accept= fails for that unit, which
+// keeps its previous definition and listener.
 import XCTest
 import ControlProtocol
 import UnitModel
@@ -62,5 +63,36 @@ final class ReloadAcceptSpecTests: DaemonSpecCase {
         XCTAssertNil(runtime)
         XCTAssertThrowsError(try connect())
         withExtendedLifetime(client) {}
+    }
+
+    func testAnAcceptChangeFailsForThatUnitWhichKeepsItsDefinitionAndListener() throws {
+        try startEcho()
+        let before = runtime?.listeners.map(\.fd.raw)
+        try fixture.write("echo.socket", "[Socket]\nListenStream=\(fixture.root)/echo.sock\nAccept=no\n")
+        try fixture.write("echo.service", "[Service]\nExecStart=/bin/true\n")
+        let summary = try reload()
+        XCTAssertEqual(summary.failed.map(\.unit), ["echo.socket"])
+        XCTAssertEqual(summary.failed.first?.reason, "Accept= changed; keeping the previous definition until usherd restarts.")
+        XCTAssertFalse(summary.succeeded)
+        XCTAssertEqual(runtime?.unit.accept, true, "still an Accept=yes unit")
+        XCTAssertEqual(runtime?.listeners.map(\.fd.raw), before, "the same listener")
+        XCTAssertNil(fixture.daemon?.units.sockets[echo])
+        try connect()
+        XCTAssertEqual(spawned.count, 1, "connections still get instances")
+    }
+
+    func testTurningAnAcceptNoSocketIntoAcceptYesFailsTheSameWay() throws {
+        try fixture.writeWebSocket()
+        try fixture.write("web.service", "[Service]\nExecStart=/bin/true\n")
+        try fixture.start()
+        let web = UnitName("web.socket")
+        let before = fixture.listeners(of: "web.socket")
+        try fixture.writeWebSocket("Accept=yes")
+        try fixture.write("web@.service", "[Service]\nStandardInput=socket\nExecStart=/bin/cat\n")
+        let summary = try reload()
+        XCTAssertEqual(summary.failed.map(\.unit), ["web.socket"])
+        XCTAssertEqual(fixture.daemon?.units.sockets[web]?.unit.accept, false)
+        XCTAssertEqual(fixture.listeners(of: "web.socket"), before)
+        XCTAssertNil(fixture.daemon?.units.acceptSockets[web])
     }
 }

@@ -13,6 +13,8 @@ int usher_sealed_data_fd(const void *data, size_t length);
 int usher_accept4(int fd, struct sockaddr *addr, socklen_t *len, int flags);
 int usher_pidfd_send_signal(int pidfd, int sig);
 int usher_pidfd_open(pid_t pid);
+/* memfd_create(name, 0): the one fd usherd creates without CLOEXEC (its re-exec state). */
+int usher_memfd_inheritable(const char *name);
 
 /* Processes and sd_notify for the daemon. */
 int usher_reap_any(pid_t *pid, int *code, int *status);
