@@ -14,12 +14,13 @@ final class ReexecIntegrationTests: XCTestCase {
     private let echo = "[Service]\nStandardInput=socket\nExecStart=/bin/cat\n"
 
     /// yes.socket (Accept=yes, cat), no.socket (Accept=no, a probe serving for a minute)
-    /// and sleeper.service started at boot; usherd started; returns both ports.
+    /// and sleeper.service, enabled so started at boot; usherd started; returns both ports.
     private func startLiveSet(_ harness: UsherdHarness) throws -> (yes: UInt16, no: UInt16) {
         let noPort = try freePort()
         try harness.write("no.socket", "[Socket]\nListenStream=127.0.0.1:\(noPort)\n")
         try harness.write("no.service", "[Service]\nExecStart=\(harness.probeCommand(label: "no", "--wait-ms 120000"))\n")
         try harness.write("sleeper.service", "[Service]\nExecStart=/bin/sleep 1000\n[Install]\nWantedBy=multi-user.target\n")
+        try harness.enable("sleeper.service")
         let yesPort = try harness.serve("yes", socket: "MaxConnections=1000\nTriggerLimitIntervalSec=0\n", accept: true,
                                         service: echo)
         XCTAssertTrue(try Client.tcp(port: noPort).hasPrefix("ok"), "the Accept=no service answers")
