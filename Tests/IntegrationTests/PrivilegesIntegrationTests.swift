@@ -188,8 +188,8 @@ final class PrivilegesIntegrationTests: XCTestCase {
         try requireRoot()
         let harness = try UsherdHarness()
         let claims = harness.root + "/rt/dynamic-uid"
-        let results = try probe(["alpha": "DynamicUser=yes\nBindPaths=\(harness.outDirectory)",
-                                 "beta": "DynamicUser=yes\nBindPaths=\(harness.outDirectory)"],
+        let results = try probe(["alpha": "DynamicUser=yes\nBindPaths=\(harness.outDirectory)\n\(UsherdHarness.probeBinding)",
+                                 "beta": "DynamicUser=yes\nBindPaths=\(harness.outDirectory)\n\(UsherdHarness.probeBinding)"],
                                 checks: "uid gid env status", hold: 1500, harness: harness)
         let uids = ["alpha", "beta"].compactMap { results[$0]?["uid"].flatMap { UInt32($0) } }
         XCTAssertEqual(uids.count, 2)
@@ -255,6 +255,7 @@ final class PrivilegesIntegrationTests: XCTestCase {
             StandardInput=socket
             DynamicUser=yes
             BindPaths=\(harness.outDirectory)
+            \(UsherdHarness.probeBinding)
             RestrictAddressFamilies=AF_UNIX
             CapabilityBoundingSet=CAP_NET_BIND_SERVICE
             SystemCallFilter=@system-service

@@ -75,6 +75,7 @@ final class SandboxIntegrationTests: XCTestCase {
             PrivateTmp=yes
             PrivateNetwork=yes
             ReadWritePaths=\(writable)
+            \(UsherdHarness.probeBinding)
             ExecStart=\(UsherdHarness.probePath) fs write /usr/usher-probe-conn write \(writable)/conn cat /tmp/seen write /tmp/seen interfaces
             """)
         let first = try Client.tcp(port: port)
@@ -108,7 +109,7 @@ final class SandboxIntegrationTests: XCTestCase {
         try Data("host\n".utf8).write(to: URL(fileURLWithPath: marker))
         defer { try? FileManager.default.removeItem(atPath: marker) }
         let inside = "/tmp/usher-probe-inside-\(UUID().uuidString.prefix(8))"
-        let out = try probeService(harness, "ptmp", settings: "PrivateTmp=yes",
+        let out = try probeService(harness, "ptmp", settings: "PrivateTmp=yes\n\(UsherdHarness.probeBinding)",
                                    actions: "exists \(marker) cat \(inside) write /var/tmp/usher-probe-v",
                                    pre: "write \(inside)")
         try harness.start()

@@ -44,6 +44,9 @@ final class UsherdHarness {
     }
 
     static var probePath: String { productsDirectory + "/usher-probe" }
+    /// For a service with PrivateTmp= (or DynamicUser=, which implies it): a build under /tmp
+    /// (a fresh clone there, as CI may make) would be hidden by the service's own /tmp.
+    static var probeBinding: String { "BindReadOnlyPaths=-\(productsDirectory)" }
 
     /// `ExecStart=` for the probe with a label and extra flags.
     func probeCommand(label: String, _ flags: String = "") -> String {
