@@ -201,13 +201,15 @@ static int child_main(void *argument) {
     for (int i = 0; i < r->n_pid_slots; i++) child_write_pid(r->envp[r->pid_slots[i]], self);
     child_cloexec_rest(3 + r->n_fds, context);
 
-    child_set_limits(r, context);
-    umask(r->umask);
-    /* Namespaces and mounts while still root, before chroot, chdir and setuid (mounts.c). */
+    /* Namespaces and mounts while still root, before chroot, chdir and setuid (mounts.c);
+     * before the limits too: the steps open fds, and with usherd's own fds still open
+     * (close-on-exec only) the lowest free number may lie above the service's RLIMIT_NOFILE. */
     if (r->mounts != NULL) {
         int mounted = cspawn_apply_mounts(r->mounts);
         if (mounted != CSPAWN_OK) child_fail(context, mounted);
     }
+    child_set_limits(r, context);
+    umask(r->umask);
     child_change_root(r, context);
     child_change_directory(r, context);
     int stage = r->privileges == NULL ? CSPAWN_OK : cspawn_privileges_before_credentials(r->privileges);

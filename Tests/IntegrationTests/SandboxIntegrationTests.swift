@@ -103,6 +103,23 @@ final class SandboxIntegrationTests: XCTestCase {
         XCTAssertEqual(try harness.stop(), 0)
     }
 
+    /// With more listeners than a service's RLIMIT_NOFILE soft limit (1024), usherd's fds fill the
+    /// child's low numbers until exec: the namespace steps, which open fds, still work.
+    func testNamespacesAreBuiltWhileUsherdHoldsMoreFDsThanTheServicesLimit() throws {
+        let harness = try UsherdHarness()
+        try harness.write("idle.service", "[Service]\nExecStart=/bin/sleep 1000\n")
+        for index in 0..<1100 {
+            try harness.write("many\(index).socket", "[Socket]\nListenStream=\(harness.runDirectory)/many\(index).sock\nService=idle.service\n")
+        }
+        let out = try probeService(harness, "crowded", settings: "PrivateTmp=yes\nProtectSystem=strict\n\(UsherdHarness.probeBinding)",
+                                   actions: "write /tmp/x write /usr/usher-probe-crowded")
+        try harness.start()
+        let r = try results(harness, "crowded", out)
+        XCTAssertEqual(r["write /tmp/x"], "ok")
+        XCTAssertEqual(r["write /usr/usher-probe-crowded"], "EROFS")
+        XCTAssertEqual(try harness.stop(), 0)
+    }
+
     func testPrivateTmpIsSharedByTheRunsProcessesHidesTheHostsAndVanishesAfterStop() throws {
         let harness = try UsherdHarness()
         let marker = "/tmp/usher-probe-host-\(UUID().uuidString.prefix(8))"
