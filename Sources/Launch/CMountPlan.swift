@@ -102,4 +102,10 @@ public final class PreparedNamespaces: @unchecked Sendable {
         mount = mountFD >= 0 ? OwnedFD(adopting: mountFD) : nil
         network = networkFD >= 0 ? OwnedFD(adopting: networkFD) : nil
     }
+
+    /// A run's network namespace handed over by the image usherd re-executed from.
+    public init(network: OwnedFD) {
+        mount = nil
+        self.network = network
+    }
 }

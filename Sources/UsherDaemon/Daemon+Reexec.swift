@@ -126,6 +126,10 @@ extension Daemon {
                      watchdogDeadline: runtime.watchdog == nil ? nil : runtime.watchdogDeadline,
                      storedFDs: (units.fdStores[runtime.unit.name]?.entries ?? []).map {
                          SavedStoredFD(name: $0.name, fd: $0.fd.raw, poll: $0.poll)
+                     },
+                     sandbox: runtime.sandbox.map {
+                         SavedSandbox(privateTmp: $0.privateTmp?.tmp, privateVarTmp: $0.privateTmp?.varTmp,
+                                      credentials: $0.credentials, networkNamespace: $0.network?.network?.raw)
                      })
     }
 }

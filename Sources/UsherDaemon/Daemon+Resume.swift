@@ -7,6 +7,7 @@
 import Activation
 import Binder
 import ControlProtocol
+import Launch
 import UnitModel
 import UsherSys
 
@@ -109,6 +110,7 @@ extension Daemon {
                                                   reporting: .serviceWatchdog(name))
             runtime.watchdogDeadline = deadline
         }
+        runtime.sandbox = saved.sandbox.map(restoredSandbox)
         units.services[name] = runtime
         for stored in saved.storedFDs {
             restoreStoredFD(Daemon.takeOver(stored.fd), as: stored.name, poll: stored.poll, service: name)
@@ -117,6 +119,14 @@ extension Daemon {
         for pid in [saved.machine.mainPID, saved.machine.controlPID].compactMap({ $0 }) where pid != saved.alienMain?.pid {
             units.own(pid, by: .service(name))
         }
+    }
+
+    private func restoredSandbox(_ saved: SavedSandbox) -> SandboxPaths {
+        var paths = context.sandbox ?? SandboxPaths(inaccessibleDirectory: "", inaccessibleFile: "", devStaging: "")
+        if let tmp = saved.privateTmp, let varTmp = saved.privateVarTmp { paths.privateTmp = (tmp, varTmp) }
+        paths.credentials = saved.credentials
+        paths.network = saved.networkNamespace.map { PreparedNamespaces(network: Daemon.takeOver($0)) }
+        return paths
     }
 
     /// What the machine waits for outside it: Type=forking's PID file poll (the start process

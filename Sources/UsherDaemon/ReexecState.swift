@@ -35,7 +35,9 @@ struct ReexecState: Codable {
     var handedOver: [Int32] {
         var fds = [controlListener, notifySocket, requester].compactMap { $0 }
         fds += sockets.flatMap(\.listeners) + acceptSockets.flatMap(\.listeners)
-        fds += services.flatMap { [$0.pidfd, $0.alienMain?.pidfd].compactMap { $0 } + $0.storedFDs.map(\.fd) }
+        fds += services.flatMap {
+            [$0.pidfd, $0.alienMain?.pidfd, $0.sandbox?.networkNamespace].compactMap { $0 } + $0.storedFDs.map(\.fd)
+        }
         return fds + outputs.map(\.fd)
     }
 
@@ -95,14 +97,16 @@ struct SavedService: Codable {
     /// The service's own fd store (FDSTORE=1), one entry per stored fd, in order.
     /// Decodes as empty from states that lack it.
     var storedFDs: [SavedStoredFD] = []
+    /// The run's PrivateTmp= directories, $CREDENTIALS_DIRECTORY and PrivateNetwork= namespace.
+    var sandbox: SavedSandbox?
 
     enum CodingKeys: String, CodingKey {
-        case unit, machine, times, pidfd, sessions, alienMain, pending, timerDeadline, watchdogDeadline, storedFDs
+        case unit, machine, times, pidfd, sessions, alienMain, pending, timerDeadline, watchdogDeadline, storedFDs, sandbox
     }
 
     init(unit: ServiceUnit, machine: ServiceMachine, times: UnitTimes, pidfd: Int32?, sessions: [Int32],
          alienMain: SavedAlienMain?, pending: ServiceUnit?, timerDeadline: UInt64?, watchdogDeadline: UInt64?,
-         storedFDs: [SavedStoredFD]) {
+         storedFDs: [SavedStoredFD], sandbox: SavedSandbox?) {
         self.unit = unit
         self.machine = machine
         self.times = times
@@ -113,6 +117,7 @@ struct SavedService: Codable {
         self.timerDeadline = timerDeadline
         self.watchdogDeadline = watchdogDeadline
         self.storedFDs = storedFDs
+        self.sandbox = sandbox
     }
 
     init(from decoder: any Decoder) throws {
@@ -127,6 +132,7 @@ struct SavedService: Codable {
         timerDeadline = try container.decodeIfPresent(UInt64.self, forKey: .timerDeadline)
         watchdogDeadline = try container.decodeIfPresent(UInt64.self, forKey: .watchdogDeadline)
         storedFDs = try container.decodeIfPresent([SavedStoredFD].self, forKey: .storedFDs) ?? []
+        sandbox = try container.decodeIfPresent(SavedSandbox.self, forKey: .sandbox)
     }
 }
 
@@ -135,6 +141,14 @@ struct SavedStoredFD: Codable, Equatable {
     var name: String
     var fd: Int32
     var poll = true
+}
+
+/// A service run's sandbox (Daemon+Sandbox): what its later processes join and its end removes.
+struct SavedSandbox: Codable {
+    var privateTmp: String?
+    var privateVarTmp: String?
+    var credentials: String?
+    var networkNamespace: Int32?
 }
 
 struct SavedAlienMain: Codable {

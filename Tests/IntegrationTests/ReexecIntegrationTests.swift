@@ -100,6 +100,39 @@ final class ReexecIntegrationTests: XCTestCase {
         XCTAssertEqual(try harness.stop(), 0)
     }
 
+    /// A run's PrivateTmp= outlives a re-exec: ExecStop= afterwards sees the /tmp ExecStart= wrote,
+    /// and the stop removes the run's directories.
+    func testAServicesPrivateTmpIsKeptAcrossAReexecAndRemovedAtItsStop() throws {
+        try XCTSkipUnless(getuid() == 0, "namespaces need root")
+        let harness = try UsherdHarness()
+        let out = harness.root + "/ptmp.out"
+        try harness.write("ptmp.service", """
+            [Service]
+            Type=oneshot
+            RemainAfterExit=yes
+            PrivateTmp=yes
+            \(UsherdHarness.probeBinding)
+            StandardOutput=append:\(out)
+            ExecStart=\(UsherdHarness.probePath) fs write /tmp/kept
+            ExecStop=\(UsherdHarness.probePath) fs cat /tmp/kept
+            [Install]
+            WantedBy=multi-user.target
+            """)
+        try harness.enable("ptmp.service")
+        try harness.start()
+        try eventually("ptmp.service to be active", timeout: 10) {
+            (try? harness.usherctl(["is-active", "ptmp.service"]).output) == "active\n"
+        }
+        XCTAssertEqual(try harness.usherctl(["daemon-reexec"]).status, 0)
+        XCTAssertEqual(try harness.usherctl(["stop", "ptmp.service"]).status, 0)
+        let lines = (try? String(contentsOfFile: out, encoding: .utf8)) ?? ""
+        XCTAssertTrue(lines.contains("cat /tmp/kept: ok probe"), lines)
+        let left = ((try? FileManager.default.contentsOfDirectory(atPath: "/tmp")) ?? [])
+            .filter { $0.hasPrefix("usher-private-ptmp.service-") }
+        XCTAssertEqual(left, [], "the run's private /tmp is removed at its stop")
+        XCTAssertEqual(try harness.stop(), 0)
+    }
+
     func testABinaryThatCannotBeExecutedLeavesUsherdAsItWas() throws {
         let harness = try UsherdHarness()
         let ports = try startLiveSet(harness)
