@@ -118,6 +118,11 @@ final class ReexecIntegrationTests: XCTestCase {
             [Install]
             WantedBy=multi-user.target
             """)
+        let privateTmps = {
+            Set(((try? FileManager.default.contentsOfDirectory(atPath: "/tmp")) ?? [])
+                .filter { $0.hasPrefix("usher-private-ptmp.service-") })
+        }
+        let before = privateTmps()
         try harness.enable("ptmp.service")
         try harness.start()
         try eventually("ptmp.service to be active", timeout: 10) {
@@ -127,9 +132,7 @@ final class ReexecIntegrationTests: XCTestCase {
         XCTAssertEqual(try harness.usherctl(["stop", "ptmp.service"]).status, 0)
         let lines = (try? String(contentsOfFile: out, encoding: .utf8)) ?? ""
         XCTAssertTrue(lines.contains("cat /tmp/kept: ok probe"), lines)
-        let left = ((try? FileManager.default.contentsOfDirectory(atPath: "/tmp")) ?? [])
-            .filter { $0.hasPrefix("usher-private-ptmp.service-") }
-        XCTAssertEqual(left, [], "the run's private /tmp is removed at its stop")
+        XCTAssertEqual(privateTmps().subtracting(before), [], "the run's private /tmp is removed at its stop")
         XCTAssertEqual(try harness.stop(), 0)
     }
 
