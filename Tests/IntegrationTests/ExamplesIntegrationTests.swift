@@ -4,7 +4,8 @@
 // LISTEN_FDS, Type=notify (active once READY=1 arrived), AF_UNIX datagrams.
 // The notify examples outlive their WatchdogSec=2s under usherd only by
 // pinging; their pings are also read directly under systemd-socket-activate
-// with a test NOTIFY_SOCKET. Go is left out when go is not installed.
+// with a test NOTIFY_SOCKET. Go is left out when go is not installed. The
+// fd store examples (Python, C) keep a client's connection across a restart and a crash.
 import Foundation
 import XCTest
 import UsherSys
@@ -16,7 +17,7 @@ final class ExamplesIntegrationTests: XCTestCase {
 
     struct Example {
         let language: String
-        let kind: String  // inetd, listen, notify or dgram
+        let kind: String  // inetd, listen, notify, dgram or (Python and C only) fdstore
         var name: String { "\(language)-\(kind)" }
         var prefix: String { "\(language) \(kind) " }
     }
@@ -92,7 +93,7 @@ final class ExamplesIntegrationTests: XCTestCase {
             + (FileManager.default.fileExists(atPath: ExamplesIntegrationTests.built + "/go/listen-fds") ? ["go"] : [])
         var examples: [Example] = []
         for language in languages { examples += try stage(language, in: harness) }
-        XCTAssertEqual(examples.count, 1 + 4 * (languages.count - 1), "\(examples.map(\.name))")
+        XCTAssertEqual(examples.count, 1 + 4 * (languages.count - 1) + 2, "\(examples.map(\.name))")
         try harness.start()
 
         for example in examples {
@@ -158,5 +159,58 @@ final class ExamplesIntegrationTests: XCTestCase {
             XCTAssertEqual(messages.first, "READY=1", "\(program): \(messages)")
             XCTAssertGreaterThanOrEqual(messages.filter { $0 == "WATCHDOG=1" }.count, 3, "\(program): \(messages)")
         }
+    }
+
+    /// The PID in an answer "LANG KIND PID: LINE".
+    func pid(in answer: String, of example: Example) -> Int32? {
+        guard answer.hasPrefix(example.prefix) else { return nil }
+        return Int32(answer.dropFirst(example.prefix.count).prefix { $0 != ":" })
+    }
+
+    /// The fd store examples keep every accepted connection in usherd's fd
+    /// store: a client connected before `usherctl restart`, and again before a
+    /// SIGKILL (Restart=always), is answered on the same connection by the new process.
+    func testTheFDStoreExamplesKeepAClientConnectionAcrossARestartAndACrash() throws {
+        try buildExamples()
+        for language in ["python", "c"] {
+            let harness = try UsherdHarness()
+            let example = try XCTUnwrap(try stage(language, in: harness).first { $0.kind == "fdstore" })
+            try harness.start()
+            try keepsItsClient(example, port: try port(of: example, in: harness), in: harness)
+            XCTAssertEqual(try harness.stop(), 0, harness.log)
+        }
+    }
+
+    func keepsItsClient(_ example: Example, port: UInt16, in harness: UsherdHarness) throws {
+        let unit = example.name + ".service"
+        let client = try AcceptClient.ipv4(port)
+        let first = try client.request("before\n")
+        let firstPID = try XCTUnwrap(pid(in: first, of: example), "\(first.debugDescription)\n\(harness.log)")
+        XCTAssertTrue(first.hasSuffix(": before\n"), first)
+        try eventually("the connection in the fd store", timeout: 10) {
+            (try? harness.usherctl(["status", unit]).output.contains("FD Store: 1 (limit: 64)")) ?? false
+        }
+
+        XCTAssertEqual(try harness.usherctl(["restart", unit]).status, 0, harness.log)
+        let second = try client.request("after restart\n")
+        let secondPID = try XCTUnwrap(pid(in: second, of: example), "\(second.debugDescription)\n\(harness.log)")
+        XCTAssertNotEqual(secondPID, firstPID, "a new process answers the kept connection")
+        XCTAssertTrue(second.hasSuffix(": after restart\n"), second)
+        let other = try AcceptClient.ipv4(port).request("new client\n")
+        XCTAssertEqual(pid(in: other, of: example), secondPID, other)
+
+        XCTAssertEqual(kill(secondPID, SIGKILL), 0)
+        let third = try client.request("after crash\n")
+        let thirdPID = try XCTUnwrap(pid(in: third, of: example), "\(third.debugDescription)\n\(harness.log)")
+        XCTAssertFalse([firstPID, secondPID].contains(thirdPID), third)
+        XCTAssertTrue(third.hasSuffix(": after crash\n"), third)
+
+        // Connections the clients ended (the second client's, this one) are shut
+        // down by the service, which usherd sees as a hang-up: they leave the store.
+        XCTAssertEqual(try AcceptClient.ipv4(port).exchange("bye\n", halfClose: true), "\(example.prefix)\(thirdPID): bye\n")
+        try eventually("only the first client's connection left in the store", timeout: 10) {
+            (try? harness.usherctl(["status", unit]).output.contains("FD Store: 1 (limit: 64)")) ?? false
+        }
+        XCTAssertEqual(try client.request("still here\n"), "\(example.prefix)\(thirdPID): still here\n")
     }
 }

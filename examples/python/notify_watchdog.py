@@ -3,6 +3,7 @@
 listen_fds.py, says READY=1 on $NOTIFY_SOCKET once it can serve, and sends
 WATCHDOG=1 every WATCHDOG_USEC/2 while it is healthy (sd_notify(3),
 sd_watchdog_enabled(3)). Standard library only. Answers "python notify PID: LINE"."""
+import array
 import os
 import socket
 import threading
@@ -10,15 +11,19 @@ import threading
 from listen_fds import listen_fds, serve
 
 
-def notify(message):
-    """One datagram to $NOTIFY_SOCKET (a path, or @name for the abstract namespace)."""
+def notify(message, fds=()):
+    """One datagram to $NOTIFY_SOCKET (a path, or @name for the abstract
+    namespace), with `fds` attached as SCM_RIGHTS for FDSTORE=1 (as
+    sd_pid_notify_with_fds(3) does; socket.send_fds would do, but before
+    Python 3.12 it ignores its address argument)."""
     address = os.environ.get("NOTIFY_SOCKET")
     if not address:
         return
     if address.startswith("@"):
         address = "\0" + address[1:]
+    rights = [(socket.SOL_SOCKET, socket.SCM_RIGHTS, array.array("i", fds))] if fds else []
     with socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM) as sender:
-        sender.sendto(message.encode(), address)
+        sender.sendmsg([message.encode()], rights, 0, address)
 
 
 def watchdog_interval():
