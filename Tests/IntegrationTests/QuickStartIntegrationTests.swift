@@ -38,18 +38,9 @@ final class QuickStartIntegrationTests: XCTestCase {
     }
 
     func shell(_ command: String, environment: [String: String]) throws -> (Int32, String) {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/bin/sh")
-        process.arguments = ["-c", command]
-        process.currentDirectoryURL = URL(fileURLWithPath: QuickStartIntegrationTests.root)
-        process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
-        let pipe = Pipe()
-        process.standardOutput = pipe
-        process.standardError = pipe
-        try process.run()
-        let output = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        process.waitUntilExit()
-        return (process.terminationStatus, output)
+        try runCollectingOutput("/bin/sh", ["-c", command],
+                                environment: ProcessInfo.processInfo.environment.merging(environment) { $1 },
+                                directory: QuickStartIntegrationTests.root)
     }
 
     func testEveryQuickStartCommandRunsAsTheReadmeShowsIt() throws {

@@ -119,17 +119,8 @@ final class UsherdHarness {
 
     /// The real usherctl with `arguments` against this usherd: exit status, stdout and stderr together.
     func usherctl(_ arguments: [String]) throws -> (status: Int32, output: String) {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: UsherdHarness.productsDirectory + "/usherctl")
-        process.arguments = arguments
-        process.environment = ["USHER_CONTROL_SOCKET": root + "/rt/control", "PATH": "/usr/bin:/bin", "TZ": "UTC"]
-        let pipe = Pipe()
-        process.standardOutput = pipe
-        process.standardError = pipe
-        try process.run()
-        let output = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        process.waitUntilExit()
-        return (process.terminationStatus, output)
+        try runCollectingOutput(UsherdHarness.productsDirectory + "/usherctl", arguments,
+                                environment: ["USHER_CONTROL_SOCKET": root + "/rt/control", "PATH": "/usr/bin:/bin", "TZ": "UTC"])
     }
 
     var pid: Int32 { process?.processIdentifier ?? -1 }
@@ -194,4 +185,21 @@ func freePort() throws -> UInt16 {
     guard let any = SocketAddress.ipv4("127.0.0.1", port: 0) else { throw HarnessError(description: "address") }
     try Socket.bind(fd, to: any)
     return try Socket.localAddress(fd.raw).port ?? 0
+}
+
+/// Runs a program to its end in `directory` (nil: the test's own): exit status, stdout and stderr together.
+func runCollectingOutput(_ path: String, _ arguments: [String], environment: [String: String],
+                         directory: String? = nil) throws -> (status: Int32, output: String) {
+    let process = Process()
+    process.executableURL = URL(fileURLWithPath: path)
+    process.arguments = arguments
+    process.environment = environment
+    if let directory { process.currentDirectoryURL = URL(fileURLWithPath: directory) }
+    let pipe = Pipe()
+    process.standardOutput = pipe
+    process.standardError = pipe
+    try process.run()
+    let output = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+    process.waitUntilExit()
+    return (process.terminationStatus, output)
 }
