@@ -105,8 +105,8 @@ final class ReexecIntegrationTests: XCTestCase {
     func testAServicesPrivateTmpIsKeptAcrossAReexecAndRemovedAtItsStop() throws {
         try XCTSkipUnless(getuid() == 0, "namespaces need root")
         let harness = try UsherdHarness()
-        let out = harness.root + "/ptmp.out"
-        try harness.write("ptmp.service", """
+        let out = harness.root + "/keeptmp.out"
+        try harness.write("keeptmp.service", """
             [Service]
             Type=oneshot
             RemainAfterExit=yes
@@ -118,21 +118,18 @@ final class ReexecIntegrationTests: XCTestCase {
             [Install]
             WantedBy=multi-user.target
             """)
-        let privateTmps = {
-            Set(((try? FileManager.default.contentsOfDirectory(atPath: "/tmp")) ?? [])
-                .filter { $0.hasPrefix("usher-private-ptmp.service-") })
-        }
-        let before = privateTmps()
-        try harness.enable("ptmp.service")
+        let before = UsherdHarness.privateTmpDirectories(of: "keeptmp.service")
+        try harness.enable("keeptmp.service")
         try harness.start()
-        try eventually("ptmp.service to be active", timeout: 10) {
-            (try? harness.usherctl(["is-active", "ptmp.service"]).output) == "active\n"
+        try eventually("keeptmp.service to be active", timeout: 10) {
+            (try? harness.usherctl(["is-active", "keeptmp.service"]).output) == "active\n"
         }
         XCTAssertEqual(try harness.usherctl(["daemon-reexec"]).status, 0)
-        XCTAssertEqual(try harness.usherctl(["stop", "ptmp.service"]).status, 0)
+        XCTAssertEqual(try harness.usherctl(["stop", "keeptmp.service"]).status, 0)
         let lines = (try? String(contentsOfFile: out, encoding: .utf8)) ?? ""
         XCTAssertTrue(lines.contains("cat /tmp/kept: ok probe"), lines)
-        XCTAssertEqual(privateTmps().subtracting(before), [], "the run's private /tmp is removed at its stop")
+        XCTAssertEqual(UsherdHarness.privateTmpDirectories(of: "keeptmp.service").subtracting(before), [],
+                       "the run's private /tmp and /var/tmp are removed at its stop")
         XCTAssertEqual(try harness.stop(), 0)
     }
 

@@ -129,6 +129,7 @@ final class SandboxIntegrationTests: XCTestCase {
         let out = try probeService(harness, "ptmp", settings: "PrivateTmp=yes\n\(UsherdHarness.probeBinding)",
                                    actions: "exists \(marker) cat \(inside) write /var/tmp/usher-probe-v",
                                    pre: "write \(inside)")
+        let before = UsherdHarness.privateTmpDirectories(of: "ptmp.service")
         try harness.start()
         let r = try results(harness, "ptmp", out)
         XCTAssertEqual(r["write \(inside)"], "ok")
@@ -138,9 +139,7 @@ final class SandboxIntegrationTests: XCTestCase {
         XCTAssertFalse(FileManager.default.fileExists(atPath: inside))
         XCTAssertFalse(FileManager.default.fileExists(atPath: "/var/tmp/usher-probe-v"))
         try eventually("the run's private tmp directories to be removed", timeout: 5) {
-            let left = ((try? FileManager.default.contentsOfDirectory(atPath: "/tmp")) ?? [])
-                + ((try? FileManager.default.contentsOfDirectory(atPath: "/var/tmp")) ?? [])
-            return !left.contains { $0.hasPrefix("usher-private-ptmp.service-") }
+            UsherdHarness.privateTmpDirectories(of: "ptmp.service").subtracting(before).isEmpty
         }
         XCTAssertEqual(try harness.stop(), 0)
     }

@@ -48,6 +48,15 @@ final class UsherdHarness {
     /// (a fresh clone there, as CI may make) would be hidden by the service's own /tmp.
     static var probeBinding: String { "BindReadOnlyPaths=-\(productsDirectory)" }
 
+    /// The PrivateTmp= directories of `unit`'s runs now in /tmp and /var/tmp (compare with a
+    /// set taken before: another test or run may have left its own).
+    static func privateTmpDirectories(of unit: String) -> Set<String> {
+        Set(["/tmp", "/var/tmp"].flatMap { base in
+            ((try? FileManager.default.contentsOfDirectory(atPath: base)) ?? [])
+                .filter { $0.hasPrefix("usher-private-\(unit)-") }.map { base + "/" + $0 }
+        })
+    }
+
     /// `ExecStart=` for the probe with a label and extra flags.
     func probeCommand(label: String, _ flags: String = "") -> String {
         "\(UsherdHarness.probePath) --dir \(outDirectory) --label \(label) \(flags)"
