@@ -104,7 +104,8 @@ final class XinetdImportTests: XCTestCase {
         let result = importing(ftp("wait = yes").replacingOccurrences(of: " wait = no\n", with: ""))
         XCTAssertEqual(result.units.map(\.name), ["ftp.socket", "ftp.service"])
         XCTAssertTrue(unit(result, "ftp.socket").contains("Accept=no"))
-        XCTAssertTrue(result.warnings.contains { $0.message.contains("usherd does not support it yet") })
+        XCTAssertTrue(unit(result, "ftp.service").contains("StandardInput=socket"), "\(result.units)")
+        XCTAssertFalse(result.warnings.contains { $0.message.contains("StandardInput=socket") }, "usherd passes the socket on stdin")
     }
 
     func testUnmappableAttributesAreCommentedInTheUnitAndReportedWithTheirLine() {

@@ -62,17 +62,11 @@ enum ImportAssembler {
         return result
     }
 
-    /// Accept=no services: datagrams cannot be accepted, and usherd does not put the socket on stdin yet.
+    /// Accept=no services: datagrams cannot be accepted. (The listening socket on stdin,
+    /// StandardInput=socket, is what inetd's wait servers get under systemd and usherd alike.)
     static func acceptNoCaveats(_ service: InetdService) -> [ImportNote] {
-        var caveats: [ImportNote] = []
-        if service.isDatagram && !service.wait {
-            caveats.append(service.origin.with("wait = no on a datagram socket: systemd cannot accept datagrams, written as Accept=no"))
-        }
-        if (service.wait || service.isDatagram) && service.socketOnStandardInput {
-            caveats.append(service.origin.with("StandardInput=socket for an Accept=no service is what systemd does; "
-                + "usherd does not support it yet (the server gets the socket as fd 3 and /dev/null on stdin)"))
-        }
-        return caveats
+        guard service.isDatagram && !service.wait else { return [] }
+        return [service.origin.with("wait = no on a datagram socket: systemd cannot accept datagrams, written as Accept=no")]
     }
 
     /// Fills in an internal service's handler; the reason the service cannot be imported, or nil.
