@@ -5,7 +5,6 @@
 
 import ArgumentParser
 import ControlProtocol
-import Foundation
 import UnitFile
 import UnitModel
 
@@ -109,6 +108,6 @@ enum InstallVerb {
     }
 
     static func say(_ text: String) {
-        FileHandle.standardError.write(Data((text + "\n").utf8))
+        writeStderr(text)
     }
 }
