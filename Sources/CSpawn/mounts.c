@@ -159,8 +159,8 @@ static int run_op(const struct cspawn_mount_op *op, int pinned, int dir_fd, int 
 /* Opens, before any step can hide them, the sources the steps bind from. */
 static int pin_sources(const struct cspawn_mounts *m, int *dir_fd, int *file_fd) {
     *dir_fd = *file_fd = -1;
+    for (int i = 0; i < m->n_ops; i++) m->pinned[i] = -1;
     for (int i = 0; i < m->n_ops; i++) {
-        m->pinned[i] = -1;
         if (!m->ops[i].pin_source) continue;
         m->pinned[i] = open(m->ops[i].source, O_PATH | O_CLOEXEC);
         if (m->pinned[i] < 0 && !(m->ops[i].optional && errno == ENOENT)) {
@@ -171,6 +171,18 @@ static int pin_sources(const struct cspawn_mounts *m, int *dir_fd, int *file_fd)
     if (m->inaccessible_dir != NULL && (*dir_fd = open(m->inaccessible_dir, O_PATH | O_CLOEXEC | O_DIRECTORY)) < 0) return -1;
     if (m->inaccessible_file != NULL && (*file_fd = open(m->inaccessible_file, O_PATH | O_CLOEXEC)) < 0) return -1;
     return 0;
+}
+
+/* The pinned fds are CLOEXEC and vanish at a spawn's exec, but the preparing child
+ * shares usherd's fd table (CLONE_FILES): close them, keeping errno for the caller. */
+static void unpin_sources(const struct cspawn_mounts *m, int dir_fd, int file_fd) {
+    int saved = errno;
+    for (int i = 0; i < m->n_ops; i++) {
+        if (m->pinned[i] >= 0) close(m->pinned[i]);
+    }
+    if (dir_fd >= 0) close(dir_fd);
+    if (file_fd >= 0) close(file_fd);
+    errno = saved;
 }
 
 int cspawn_apply_mounts(const struct cspawn_mounts *m) {
@@ -190,19 +202,18 @@ int cspawn_apply_mounts(const struct cspawn_mounts *m) {
     /* Nothing mounted here may reach the host: "/" becomes a slave tree first. */
     if (mount(NULL, "/", NULL, MS_SLAVE | MS_REC, NULL) < 0) return CSPAWN_STAGE_NAMESPACE;
     int dir_fd, file_fd;
-    if (pin_sources(m, &dir_fd, &file_fd) < 0) return CSPAWN_STAGE_NAMESPACE;
+    if (pin_sources(m, &dir_fd, &file_fd) < 0) {
+        unpin_sources(m, dir_fd, file_fd);
+        return CSPAWN_STAGE_NAMESPACE;
+    }
     for (int i = 0; i < m->n_ops; i++) {
         if (run_op(&m->ops[i], m->pinned[i], dir_fd, file_fd) < 0) {
             *m->failed_op = i;
+            unpin_sources(m, dir_fd, file_fd);
             return m->ops[i].kind == CSPAWN_OP_LOOPBACK_UP ? CSPAWN_STAGE_NETWORK : CSPAWN_STAGE_NAMESPACE;
         }
     }
-    /* The pinned fds are CLOEXEC and vanish at exec; closing them costs nothing more. */
-    for (int i = 0; i < m->n_ops; i++) {
-        if (m->pinned[i] >= 0) close(m->pinned[i]);
-    }
-    if (dir_fd >= 0) close(dir_fd);
-    if (file_fd >= 0) close(file_fd);
+    unpin_sources(m, dir_fd, file_fd);
     if (mount(NULL, "/", NULL, MS_SHARED | MS_REC, NULL) < 0) return CSPAWN_STAGE_NAMESPACE;
     return 0;
 }
