@@ -15,7 +15,6 @@
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <sys/fsuid.h>
-#include <sys/mman.h>
 #include <errno.h>
 #include <stdio.h>
 #include <linux/netlink.h>
@@ -77,12 +76,6 @@ int usher_reap_any(pid_t *pid, int *code, int *status) {
 }
 
 /* 1 while any child exists (running or unreaped), 0 when none: ECHILD. */
-int usher_has_children(void) {
-    siginfo_t info;
-    memset(&info, 0, sizeof info);
-    return waitid(P_ALL, 0, &info, WEXITED | WNOHANG | WNOWAIT) == 0 ? 1 : 0;
-}
-
 int usher_set_child_subreaper(void) { return prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0); }
 
 int usher_enable_passcred(int fd) {
@@ -90,9 +83,10 @@ int usher_enable_passcred(int fd) {
     return setsockopt(fd, SOL_SOCKET, SO_PASSCRED, &on, sizeof on);
 }
 
-/* One datagram with its sender's credentials. Any fds passed along
- * (SCM_RIGHTS) are closed: usherd keeps no fd store. Returns the length, or
- * -1 with errno; *pid is 0 when no credentials came. */
+/* One datagram with its sender's credentials. fds passed along (SCM_RIGHTS)
+ * go to `fds`, up to `max_fds` of them (the rest are closed), their number to
+ * `fd_count`. Returns the length, or -1 with errno; *pid is 0 when no
+ * credentials came. */
 ssize_t usher_recv_with_credentials(int fd, void *buffer, size_t length, pid_t *pid, uid_t *uid,
                                     int *fds, size_t max_fds, size_t *fd_count) {
     char control[CMSG_SPACE(sizeof(struct ucred)) + CMSG_SPACE(sizeof(int) * 253)];

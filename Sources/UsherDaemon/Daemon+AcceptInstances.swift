@@ -182,9 +182,6 @@ extension Daemon {
         return UnitName(prefix + "@" + instance.instance + ".service")
     }
 
-    /// NAccepted, NConnections, NRefused of an Accept=yes socket unit (nil for others).
-    func acceptCounters(_ name: UnitName) -> AcceptCounters? { units.acceptSockets[name]?.machine.counters }
-
     // MARK: shutdown
 
     /// Stops polling Accept=yes listeners and sends each instance its KillSignal= (and SIGCONT).

@@ -34,9 +34,6 @@ public enum Processes {
         }
     }
 
-    /// Whether any child (ours or adopted) is still alive or unreaped.
-    public static var hasChildren: Bool { usher_has_children() == 1 }
-
     /// Signals a whole process group; ESRCH (group already gone) is not an error.
     public static func signalGroup(_ pgid: Int32, _ signal: Int32) throws {
         guard pgid > 1 else { return }

@@ -18,7 +18,6 @@ int usher_memfd_inheritable(const char *name);
 
 /* Processes and sd_notify for the daemon. */
 int usher_reap_any(pid_t *pid, int *code, int *status);
-int usher_has_children(void);
 int usher_set_child_subreaper(void);
 int usher_enable_passcred(int fd);
 /* 1 when the signal's disposition is SIG_DFL, 0 when handled or ignored, -1 on error. */
