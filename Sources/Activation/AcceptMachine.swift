@@ -140,7 +140,7 @@ public struct AcceptMachine: Codable, Sendable, Equatable {
         return [.watch]
     }
 
-    /// Cooldown, reopen and stop; the Accept=no events (readable, service state) do not
+    /// Start, stop, reset-failed, cooldown and reopen; the Accept=no events (readable, service state) do not
     /// concern Accept=yes units, whose instances are not this unit's service.
     public mutating func handle(_ event: SocketEvent) -> [AcceptAction] {
         switch (state, event) {

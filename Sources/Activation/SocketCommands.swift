@@ -41,7 +41,7 @@ public struct SocketCommands: Sendable, Equatable {
         case idle
         case binding
         case running(SocketCommandPhase, index: Int, pid: Int32?)
-        /// A command that timed out, signalled (SIGTERM, then SIGKILL); `then` is what follows it.
+        /// A command that timed out, signalled (SIGTERM, then SIGKILL).
         case terminating(SocketCommandPhase, pid: Int32?, killed: Bool)
     }
 

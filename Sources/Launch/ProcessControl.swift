@@ -19,8 +19,8 @@ public protocol ProcessControl {
     /// The members of `sessions` (or of the process groups so numbered) among
     /// `candidates`, with their descendants.
     func sessionMembers(of sessions: Set<Int32>, among candidates: [Int32]) -> [Int32]
-    /// At exit: SIGKILLs and reaps every remaining child; returns how many are still there.
-    /// Every child but those `spares` (KillMode=process/none leftovers at shutdown); returns how many could not be reaped.
+    /// At exit: SIGKILLs and reaps every remaining child but those `spares` (KillMode=process/none
+    /// leftovers at shutdown); returns how many could not be reaped.
     func killAndReapAllChildren(timeoutMicroseconds: UInt64, sparing spares: (Int32) -> Bool) -> Int
 }
 

@@ -22,7 +22,7 @@ struct ControlWait {
     var goal: ControlGoal
 }
 
-/// One start/stop/restart call with its per-unit outcomes, some still waiting.
+/// One start/stop/restart/reload call with its per-unit outcomes, some still waiting.
 final class PendingControlCall {
     let client: ControlClientID
     var outcomes: [UnitOutcome?]

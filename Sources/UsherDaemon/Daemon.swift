@@ -29,7 +29,7 @@ public final class Daemon {
     var notify: NotifySocket?
     /// The control socket, once opened in start().
     var control: ControlServer?
-    /// start/stop/restart calls waiting for their units.services.
+    /// start/stop/restart/reload calls waiting for their units.
     var controlWaiters: [PendingControlCall] = []
     var settlingControlWaiters = false
     /// `logs --follow` clients and the journal ring each follows.

@@ -4,7 +4,8 @@
 // serves what is pending: accept → "ok <fd> <name>\n", datagram → "ok\n".
 // Flags shape its behaviour for tests (see Options); it can also act as a
 // watchdog client (WATCHDOG=1 N times, then silence) and send any sd_notify text.
-// `usher-probe sys` tries system calls instead (SysProbe).
+// `usher-probe sys` tries system calls instead (SysProbe), `usher-probe fs`
+// filesystem actions (FileSystemProbe).
 import CSystemd
 import Foundation
 import UsherSys

@@ -111,10 +111,10 @@ struct cspawn_request {
      * these (the ones not at SIG_DFL in the parent): saves ~60 system calls. */
     const sigset_t *reset_signals;
     int no_pidfd;                 /* 1: no CLONE_PIDFD (result->pidfd stays -1) */
-    /* Added for process setup (issue 12): RootDirectory=. Non-NULL: chroot()
+    /* RootDirectory=. Non-NULL: chroot()
      * there before chdir, so cwd and the exec path are looked up inside it. */
     const char *root;
-    /* Added for process setup (issue 12): StandardInput=tty*. 1: make fd 0
+    /* StandardInput=tty*. 1: make fd 0
      * the controlling terminal (TIOCSCTTY) after setsid; 2: steal it from
      * another session (tty-force). 0: leave it. */
     int controlling_tty;
