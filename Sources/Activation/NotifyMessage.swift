@@ -4,9 +4,11 @@
 // every assignment is kept in order. Pure.
 
 public struct NotifyMessage: Sendable, Equatable {
-    public var ready = false
-    public var stopping = false
-    public var reloading = false
+    /// The state a service announces; systemd acts on the last one in a datagram.
+    public enum StateChange: String, Sendable { case ready = "READY", reloading = "RELOADING", stopping = "STOPPING" }
+
+    /// READY=1, RELOADING=1 or STOPPING=1, whichever comes last ("last one wins", as in systemd).
+    public private(set) var lastStateChange: StateChange?
     public var status: String?
     public var mainPID: Int32?
     /// ERRNO= as sent (systemd warns when it is not a number).
@@ -26,9 +28,8 @@ public struct NotifyMessage: Sendable, Equatable {
             let value = String(line[line.index(after: equals)...])
             assignments.append((key, value))
             switch key {
-            case "READY": ready = value == "1"
-            case "STOPPING": stopping = value == "1"
-            case "RELOADING": reloading = value == "1"
+            case "READY", "RELOADING", "STOPPING":
+                if value == "1" { lastStateChange = StateChange(rawValue: key) }
             case "STATUS": status = value
             case "MAINPID": mainPID = Int32(value)
             case "ERRNO": errno = value
@@ -42,17 +43,8 @@ public struct NotifyMessage: Sendable, Equatable {
         }
     }
 
-    /// The state a service announces; systemd acts on the last one in a datagram.
-    public enum StateChange: String, Sendable { case ready = "READY", reloading = "RELOADING", stopping = "STOPPING" }
-
-    /// READY=1, RELOADING=1 or STOPPING=1, whichever comes last ("last one wins", as in systemd).
-    public var lastStateChange: StateChange? {
-        assignments.reversed().lazy.compactMap { $0.value == "1" ? StateChange(rawValue: $0.key) : nil }.first
-    }
-
+    /// Every other field is parsed from the assignments, so they decide.
     public static func == (a: NotifyMessage, b: NotifyMessage) -> Bool {
-        a.ready == b.ready && a.stopping == b.stopping && a.reloading == b.reloading && a.status == b.status
-            && a.mainPID == b.mainPID && a.errno == b.errno
-            && a.assignments.map { "\($0.key)=\($0.value)" } == b.assignments.map { "\($0.key)=\($0.value)" }
+        a.assignments.elementsEqual(b.assignments) { $0.key == $1.key && $0.value == $1.value }
     }
 }

@@ -90,21 +90,6 @@ public struct ExecContext: Codable, Sendable, Equatable {
     /// The security-relevant keys the unit sets, in first-use order (UnitFile's SecurityKeys table).
     public var securityKeys: [String] = []
     public init() {}
-
-    public static func == (a: ExecContext, b: ExecContext) -> Bool {
-        a.user == b.user && a.group == b.group && a.supplementaryGroups == b.supplementaryGroups
-            && a.workingDirectory == b.workingDirectory && a.workingDirectoryOptional == b.workingDirectoryOptional
-            && a.environment.map { "\($0.0)=\($0.1)" } == b.environment.map { "\($0.0)=\($0.1)" }
-            && a.environmentFiles == b.environmentFiles && a.passEnvironment == b.passEnvironment
-            && a.unsetEnvironment == b.unsetEnvironment && a.umask == b.umask && a.nice == b.nice
-            && a.limits == b.limits && a.standardInput == b.standardInput && a.standardOutput == b.standardOutput
-            && a.standardError == b.standardError && a.syslogIdentifier == b.syslogIdentifier
-            && a.ignoreSIGPIPE == b.ignoreSIGPIPE && a.rootDirectory == b.rootDirectory
-            && a.standardInputData == b.standardInputData && a.ttyPath == b.ttyPath && a.directories == b.directories
-            && a.runtimeDirectoryPreserve == b.runtimeDirectoryPreserve
-            && a.privileges == b.privileges
-            && a.filesystem == b.filesystem && a.securityKeys == b.securityKeys
-    }
 }
 
 public struct KillContext: Codable, Sendable, Equatable {
@@ -164,10 +149,15 @@ public struct ServiceUnit: Codable, Sendable, Equatable {
 /// A list of (name, value) pairs that encodes as `[[name, value], ...]`: tuples
 /// are not Codable, and a saved ExecContext (usherd's re-exec state) needs them.
 @propertyWrapper
-public struct NamePairs: Codable, Sendable {
+public struct NamePairs: Codable, Sendable, Equatable {
     public var wrappedValue: [(String, String)]
 
     public init(wrappedValue: [(String, String)]) { self.wrappedValue = wrappedValue }
+
+    /// Pair by pair (tuples are not Equatable), so ExecContext's == can be synthesized.
+    public static func == (a: NamePairs, b: NamePairs) -> Bool {
+        a.wrappedValue.elementsEqual(b.wrappedValue) { $0.0 == $1.0 && $0.1 == $1.1 }
+    }
 
     public init(from decoder: any Decoder) throws {
         let pairs = try decoder.singleValueContainer().decode([[String]].self)

@@ -77,8 +77,7 @@ final class EnvironmentTests: XCTestCase {
 
     func testNotifyMessageParsesTheKeysUsherdActsOn() {
         let message = NotifyMessage("READY=1\nSTATUS=Serving 3 clients\nMAINPID=42\nX_CUSTOM=y\n")
-        XCTAssertTrue(message.ready)
-        XCTAssertFalse(message.stopping)
+        XCTAssertEqual(message.lastStateChange, .ready)
         XCTAssertEqual(message.status, "Serving 3 clients")
         XCTAssertEqual(message.mainPID, 42)
         XCTAssertEqual(message.assignments.count, 4)
