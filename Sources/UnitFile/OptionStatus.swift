@@ -29,27 +29,12 @@ enum OptionStatusReasons {
         "Service.StandardError": "kmsg and fd: go to usherd's log pipe (usherd logs a note); the other forms are enforced.",
     ]
 
-    static let sandboxing: Set<String> = [
-        "SecureBits", "CapabilityBoundingSet", "AmbientCapabilities", "NoNewPrivileges", "KeyringMode", "ProtectProc",
-        "ProcSubset", "SystemCallFilter", "SystemCallArchitectures", "SystemCallErrorNumber", "SystemCallLog",
-        "MemoryDenyWriteExecute", "RestrictNamespaces", "RestrictRealtime", "RestrictSUIDSGID", "RestrictAddressFamilies",
-        "LockPersonality", "RestrictFileSystems", "ReadWriteDirectories", "ReadOnlyDirectories", "InaccessibleDirectories",
-        "ReadWritePaths", "ReadOnlyPaths", "InaccessiblePaths", "ExecPaths", "NoExecPaths", "BindPaths", "BindReadOnlyPaths",
-        "TemporaryFileSystem", "PrivateTmp", "PrivateDevices", "ProtectKernelTunables", "ProtectKernelModules",
-        "ProtectKernelLogs", "ProtectClock", "ProtectControlGroups", "NetworkNamespacePath", "IPCNamespacePath",
-        "PrivateNetwork", "PrivateUsers", "PrivateMounts", "PrivateIPC", "ProtectSystem", "ProtectHome", "MountFlags",
-        "MountAPIVFS", "Personality", "SELinuxContext", "AppArmorProfile", "SmackProcessLabel", "ProtectHostname",
-        "RootDirectory", "RootImage", "RootImageOptions", "RootHash", "RootHashSignature", "RootVerity",
-        "ExtensionDirectories", "ExtensionImages", "MountImages", "DynamicUser", "RemoveIPC", "RestrictNetworkInterfaces",
-        "SocketBindAllow", "SocketBindDeny",
-    ]
-
     static let cgroupPrefixes = ["CPU", "Memory", "IO", "BlockIO", "Tasks", "Device", "IP", "ManagedOOM", "Startup",
                                  "Allowed", "DefaultMemory"]
     static let cgroupKeys: Set<String> = ["Slice", "Delegate", "DisableControllers", "BPFProgram"]
 
     static func unsupported(section: String, key: String) -> String {
-        if sandboxing.contains(key) {
+        if SecurityKeys.isSecurityRelevant(key) {
             return "a sandboxing or privilege setting usherd does not implement: usherd warns that the protection is not enforced and runs the unit without it, or refuses the unit with --strict-sandboxing."
         }
         if cgroupKeys.contains(key) || (cgroupPrefixes.contains { key.hasPrefix($0) } && !key.hasPrefix("IOScheduling")

@@ -9,7 +9,7 @@ public enum ExecDirectoryNodes {
     /// directory, sets `mode`, and when `owner` is given makes it the owner of
     /// the directory and, if the directory was someone else's, of everything in it.
     public static func ensure(_ path: String, mode: UInt32, owner: (uid: UInt32, gid: UInt32)?) throws {
-        try makeParents(of: path)
+        _ = try FileNodes.makeParents(of: path, mode: 0o755)
         if mkdir(path, 0o700) != 0 && errno != EEXIST {
             throw SystemError(call: "mkdir", object: path, errno: errno)
         }
@@ -19,17 +19,6 @@ public enum ExecDirectoryNodes {
         _ = try sysCall("chmod", path) { chmod(path, mode_t(mode)) }
         guard let owner, st.st_uid != owner.uid || st.st_gid != owner.gid else { return }
         try chownTree(path, uid: owner.uid, gid: owner.gid)
-    }
-
-    private static func makeParents(of path: String) throws {
-        var prefix = ""
-        let parts = path.split(separator: "/")
-        for part in parts.dropLast() {
-            prefix += "/" + part
-            if mkdir(prefix, 0o755) != 0 && errno != EEXIST {
-                throw SystemError(call: "mkdir", object: prefix, errno: errno)
-            }
-        }
     }
 
     /// lchown of `path` and, for a directory, everything below it.

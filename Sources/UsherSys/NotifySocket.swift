@@ -86,7 +86,7 @@ extension OwnedFD {
                 got = Glibc.read(raw, bytes.baseAddress, limit)
                 count = max(got, 0)
             }
-            if got > 0 { return .data(Array(buffer[0..<got])) }
+            if got > 0 { return .data(buffer) }
             if got == 0 { return .endOfFile }
             if errno == EINTR { continue }
             return errno == EAGAIN ? .wouldBlock : .endOfFile
