@@ -71,14 +71,17 @@ extension Daemon {
     }
 
     /// Sends a new journal line to every client following its ring.
-    func forwardToFollowers(_ key: String, _ line: LogLine) {
+    func forwardToFollowers(_ key: String, _ makeLine: () -> LogLine) {
         guard !logFollowers.isEmpty, let control else { return }
+        var line: LogLine?
         for (client, followed) in logFollowers where followed == key {
             guard control.isOpen(client) else {
                 logFollowers[client] = nil
                 continue
             }
-            control.reply(client, ControlResponse(logs: [line]), close: false)
+            let made = line ?? makeLine()
+            line = made
+            control.reply(client, ControlResponse(logs: [made]), close: false)
         }
     }
 

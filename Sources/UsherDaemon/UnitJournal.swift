@@ -58,7 +58,7 @@ final class UnitJournal {
     static let bytesPerUnit = 256 << 10
     private var rings: [String: Ring] = [:]
     /// Called with every line appended and its ring's key (the daemon forwards it to followers).
-    var onAppend: ((String, LogLine) -> Void)?
+    var onAppend: ((String, () -> LogLine) -> Void)?
 
     /// Every ring as it is, for re-exec (ReexecState), and back.
     var saved: [String: Ring] {
@@ -80,7 +80,8 @@ final class UnitJournal {
             ring.first = 0
         }
         rings[key] = ring
-        if let onAppend { onAppend(key, line(ring.entries[ring.entries.count - 1])) }
+        // The escaped line is built only if a follower takes it (every captured line passes here).
+        if let onAppend, let newest = ring.entries.last { onAppend(key) { self.line(newest) } }
     }
 
     /// The newest `limit` lines of ring `key`, oldest first.
