@@ -222,7 +222,7 @@ extension Daemon {
             return UnitOutcome(unit: name.full, error: ControlError(.failed, "Failed to kill unit \(name.full): No main process to kill"))
         }
         if let pidfd = runtime.pidfd { try? processes.signal(pidfd: pidfd, signal) } else { processes.signal(pid: main, signal) }
-        if request.killWhom != .main { send(signal, to: leftovers(of: runtime.sessions)) }
+        if request.killWhom != .main { signalLeftovers(of: name, signal) }
         return UnitOutcome(unit: name.full)
     }
 
