@@ -117,7 +117,7 @@ extension String {
     var specifierEscaped: String { replacingOccurrences("%", "%%") }
     var replacingNewlines: String { replacingOccurrences("\n", " ") }
 
-    func replacingOccurrences(_ target: String, _ replacement: String) -> String {
-        split(separator: Character(target), omittingEmptySubsequences: false).joined(separator: replacement)
+    func replacingOccurrences(_ target: Character, _ replacement: String) -> String {
+        split(separator: target, omittingEmptySubsequences: false).joined(separator: replacement)
     }
 }
