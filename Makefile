@@ -9,7 +9,7 @@ APT_PKGS   := libsystemd-dev libseccomp-dev pkg-config dbus-daemon curl netcat-o
 # Real daemons and clients the integration tests serve (skipped when missing):
 # tftpd-hpa's in.tftpd with curl's TFTP client, openssh's sshd with ssh,
 # gpsd (Type=forking), avahi-daemon with avahi-resolve (Type=dbus).
-TEST_PKGS  := tftpd-hpa openssh-server openssh-client gpsd avahi-daemon avahi-utils
+TEST_PKGS  := tftpd-hpa openssh-server openssh-client gpsd avahi-daemon avahi-utils golang-go
 BUILD_LOG  := .build/usher-build.log
 UNITS      ?= units
 
