@@ -8,8 +8,9 @@ SUDO       := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 APT_PKGS   := libsystemd-dev libseccomp-dev pkg-config dbus-daemon curl netcat-openbsd s6
 # Real daemons and clients the integration tests serve (skipped when missing):
 # tftpd-hpa's in.tftpd with curl's TFTP client, openssh's sshd with ssh,
-# gpsd (Type=forking), avahi-daemon with avahi-resolve (Type=dbus).
-TEST_PKGS  := tftpd-hpa openssh-server openssh-client gpsd avahi-daemon avahi-utils golang-go
+# gpsd (Type=forking), avahi-daemon with avahi-resolve (Type=dbus); openrc's
+# rc-service runs packaging/openrc/usherd (it removes nothing, systemd stays init).
+TEST_PKGS  := tftpd-hpa openssh-server openssh-client gpsd avahi-daemon avahi-utils golang-go openrc
 BUILD_LOG  := .build/usher-build.log
 UNITS      ?= units
 

@@ -1,7 +1,7 @@
 // The runit and s6 recipes in packaging/ run for real: runsv and s6-supervise
 // start the shipped run script (only usherd's path and test directories
 // changed), usherd serves a unit, and `sv down` / `s6-svc -d` stop it cleanly.
-// OpenRC needs to be the init system, so its script is not run here.
+// OpenRC's script runs in OpenRCRecipeIntegrationTests.
 import Foundation
 import XCTest
 
