@@ -14,7 +14,7 @@ final class LogTargetIntegrationTests: XCTestCase {
         """
         set -e
         mount -t tmpfs tmpfs /run; mount -t tmpfs tmpfs /var/log
-        \(LogTargetIntegrationTests.privateDev(root: root, devLog: "/run/systemd/journal/dev-log"))
+        \(NamespaceScripts.privateDev(root: root, devLog: "/run/systemd/journal/dev-log"))
         \(LogTargetIntegrationTests.journald) > \(root)/journald.log 2>&1 &
         for i in $(seq 200); do [ -S /run/systemd/journal/socket ] && [ -S /run/systemd/journal/dev-log ] && break; sleep 0.05; done
         run() {
@@ -37,16 +37,6 @@ final class LogTargetIntegrationTests: XCTestCase {
             sleep 0.05
         done
         journalctl -D /run/log/journal -o json SYSLOG_IDENTIFIER=usherd
-        """
-    }
-
-    /// Shell lines for a private mount namespace: a tmpfs /dev with the usual
-    /// character devices bound in from the real one, and /dev/log a link to `devLog`.
-    static func privateDev(root: String, devLog: String) -> String {
-        """
-        mkdir -p \(root)/olddev; mount --rbind /dev \(root)/olddev; mount -t tmpfs tmpfs /dev
-        for n in null zero full random urandom tty; do touch /dev/$n; mount --bind \(root)/olddev/$n /dev/$n; done
-        ln -s \(devLog) /dev/log
         """
     }
 

@@ -22,11 +22,9 @@ final class OpenRCRecipeIntegrationTests: XCTestCase {
         """
         set -e
         mount -t tmpfs tmpfs /run; mount -t tmpfs tmpfs /sys/fs/cgroup
-        mkdir -p \(root)/etc-overlay; mount -t tmpfs tmpfs \(root)/etc-overlay; mkdir \(root)/etc-overlay/up \(root)/etc-overlay/work
-        mount -t overlay overlay -o lowerdir=/etc,upperdir=\(root)/etc-overlay/up,workdir=\(root)/etc-overlay/work /etc \
-            || exit \(OpenRCRecipeIntegrationTests.noOverlay)
+        \(NamespaceScripts.overlayEtc(root: root)) || exit \(OpenRCRecipeIntegrationTests.noOverlay)
         mkdir -p /etc/conf.d; cp \(staged)/init.d/usherd /etc/init.d/; cp \(staged)/conf.d/usherd /etc/conf.d/
-        \(LogTargetIntegrationTests.privateDev(root: root, devLog: root + "/dev-log"))
+        \(NamespaceScripts.privateDev(root: root, devLog: root + "/dev-log"))
         for d in \(OpenRCRecipeIntegrationTests.stateDirectories.joined(separator: " ")); do mkdir -p /run/openrc/$d; done
         touch /run/openrc/softlevel
         while :; do
@@ -85,14 +83,9 @@ final class OpenRCRecipeIntegrationTests: XCTestCase {
         try script(root: harness.root, staged: staged)
             .write(toFile: harness.root + "/openrc.sh", atomically: true, encoding: .utf8)
 
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/unshare")
         // --kill-child: if the test dies, the namespace (supervise-daemon, usherd) dies with it.
-        process.arguments = ["--mount", "--pid", "--fork", "--mount-proc", "--kill-child", "/bin/sh", harness.root + "/openrc.sh"]
-        _ = FileManager.default.createFile(atPath: harness.logPath, contents: nil)
-        process.standardOutput = try FileHandle(forWritingTo: URL(fileURLWithPath: harness.logPath))
-        process.standardError = process.standardOutput
-        try process.run()
+        let process = try harness.launch("/usr/bin/unshare", ["--mount", "--pid", "--fork", "--mount-proc", "--kill-child",
+                                                              "/bin/sh", harness.root + "/openrc.sh"])
         defer { if process.isRunning { kill(process.processIdentifier, SIGKILL) } }
 
         let started = try rcService("start", root: harness.root, process: process)
