@@ -9,8 +9,9 @@ APT_PKGS   := libsystemd-dev libseccomp-dev pkg-config dbus-daemon curl netcat-o
 # Real daemons and clients the integration tests serve (skipped when missing):
 # tftpd-hpa's in.tftpd with curl's TFTP client, openssh's sshd with ssh,
 # gpsd (Type=forking), avahi-daemon with avahi-resolve (Type=dbus); golang-go
-# builds the Go examples (examples/go) that ExamplesIntegrationTests runs.
-TEST_PKGS  := tftpd-hpa openssh-server openssh-client gpsd avahi-daemon avahi-utils golang-go
+# builds the Go examples (examples/go) that ExamplesIntegrationTests runs;
+# openrc's rc-service runs packaging/openrc/usherd (it removes nothing, systemd stays init).
+TEST_PKGS  := tftpd-hpa openssh-server openssh-client gpsd avahi-daemon avahi-utils golang-go openrc
 BUILD_LOG  := .build/usher-build.log
 UNITS      ?= units
 

@@ -5,7 +5,8 @@
 // The notify examples outlive their WatchdogSec=2s under usherd only by
 // pinging; their pings are also read directly under systemd-socket-activate
 // with a test NOTIFY_SOCKET. Go is left out when go is not installed. The
-// fd store examples (Python, C) keep a client's connection across a restart and a crash.
+// fd store examples (Python, C, Swift, Go) keep a client's connection across a
+// restart and a crash.
 import Foundation
 import XCTest
 import UsherSys
@@ -17,7 +18,7 @@ final class ExamplesIntegrationTests: XCTestCase {
 
     struct Example {
         let language: String
-        let kind: String  // inetd, listen, notify, dgram or (Python and C only) fdstore
+        let kind: String  // inetd (every language), listen, notify, dgram or fdstore (all but shell)
         var name: String { "\(language)-\(kind)" }
         var prefix: String { "\(language) \(kind) " }
     }
@@ -86,14 +87,18 @@ final class ExamplesIntegrationTests: XCTestCase {
         return String(decoding: BlockingIO.readSome(fd.raw, milliseconds: 10_000), as: UTF8.self)
     }
 
+    /// Every language the examples are in; Go only when `go` built them.
+    var languages: [String] {
+        ["shell", "python", "c", "swift"]
+            + (FileManager.default.fileExists(atPath: ExamplesIntegrationTests.built + "/go/listen-fds") ? ["go"] : [])
+    }
+
     func testEveryExampleServesUnderUsherdFromItsOwnUnitFiles() throws {
         try buildExamples()
         let harness = try UsherdHarness()
-        let languages = ["shell", "python", "c", "swift"]
-            + (FileManager.default.fileExists(atPath: ExamplesIntegrationTests.built + "/go/listen-fds") ? ["go"] : [])
         var examples: [Example] = []
         for language in languages { examples += try stage(language, in: harness) }
-        XCTAssertEqual(examples.count, 1 + 4 * (languages.count - 1) + 2, "\(examples.map(\.name))")
+        XCTAssertEqual(examples.count, 1 + 5 * (languages.count - 1), "\(examples.map(\.name))")
         try harness.start()
 
         for example in examples {
@@ -172,7 +177,7 @@ final class ExamplesIntegrationTests: XCTestCase {
     /// SIGKILL (Restart=always), is answered on the same connection by the new process.
     func testTheFDStoreExamplesKeepAClientConnectionAcrossARestartAndACrash() throws {
         try buildExamples()
-        for language in ["python", "c"] {
+        for language in languages where language != "shell" {
             let harness = try UsherdHarness()
             let example = try XCTUnwrap(try stage(language, in: harness).first { $0.kind == "fdstore" })
             try harness.start()
@@ -187,7 +192,7 @@ final class ExamplesIntegrationTests: XCTestCase {
         let first = try client.request("before\n")
         let firstPID = try XCTUnwrap(pid(in: first, of: example), "\(first.debugDescription)\n\(harness.log)")
         XCTAssertTrue(first.hasSuffix(": before\n"), first)
-        try eventually("the connection in the fd store", timeout: 10) {
+        try eventually("\(unit) holding the connection in its fd store", timeout: 10) {
             (try? harness.usherctl(["status", unit]).output.contains("FD Store: 1 (limit: 64)")) ?? false
         }
 

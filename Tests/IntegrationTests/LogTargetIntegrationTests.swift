@@ -14,9 +14,7 @@ final class LogTargetIntegrationTests: XCTestCase {
         """
         set -e
         mount -t tmpfs tmpfs /run; mount -t tmpfs tmpfs /var/log
-        mkdir -p \(root)/olddev; mount --rbind /dev \(root)/olddev; mount -t tmpfs tmpfs /dev
-        for n in null zero full random urandom tty; do touch /dev/$n; mount --bind \(root)/olddev/$n /dev/$n; done
-        ln -s /run/systemd/journal/dev-log /dev/log
+        \(NamespaceScripts.privateDev(root: root, devLog: "/run/systemd/journal/dev-log"))
         \(LogTargetIntegrationTests.journald) > \(root)/journald.log 2>&1 &
         for i in $(seq 200); do [ -S /run/systemd/journal/socket ] && [ -S /run/systemd/journal/dev-log ] && break; sleep 0.05; done
         run() {

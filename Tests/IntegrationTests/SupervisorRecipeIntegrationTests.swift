@@ -1,7 +1,7 @@
 // The runit and s6 recipes in packaging/ run for real: runsv and s6-supervise
 // start the shipped run script (only usherd's path and test directories
 // changed), usherd serves a unit, and `sv down` / `s6-svc -d` stop it cleanly.
-// OpenRC needs to be the init system, so its script is not run here.
+// OpenRC's script runs in OpenRCRecipeIntegrationTests.
 import Foundation
 import XCTest
 
@@ -27,13 +27,7 @@ final class SupervisorRecipeIntegrationTests: XCTestCase {
         try harness.write("echo.socket", "[Socket]\nListenStream=127.0.0.1:\(port)\nAccept=yes\n")
         try harness.write("echo@.service", "[Service]\nExecStart=/bin/cat\nStandardInput=socket\n")
         let service = try stageRunScript(recipe, harness: harness)
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: supervisor)
-        process.arguments = [service]
-        _ = FileManager.default.createFile(atPath: harness.logPath, contents: nil)
-        process.standardOutput = try FileHandle(forWritingTo: URL(fileURLWithPath: harness.logPath))
-        process.standardError = process.standardOutput
-        try process.run()
+        let process = try harness.launch(supervisor, [service])
         defer { if process.isRunning { kill(process.processIdentifier, SIGKILL) } }
         try harness.waitForLog("socket unit(s);", timeout: 15)
         XCTAssertEqual(try AcceptClient.ipv4(port).exchange("via \(recipe)\n", halfClose: true), "via \(recipe)\n")

@@ -94,6 +94,20 @@ final class UsherdHarness {
         try waitForLog("socket unit(s);", timeout: 10)
     }
 
+    /// Runs something other than usherd that starts it (a supervisor, a
+    /// namespace script), its output in the log; the caller stops it.
+    func launch(_ executable: String, _ arguments: [String]) throws -> Process {
+        _ = FileManager.default.createFile(atPath: logPath, contents: nil)
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: executable)
+        process.arguments = arguments
+        process.standardOutput = try FileHandle(forWritingTo: URL(fileURLWithPath: logPath))
+        process.standardError = process.standardOutput
+        process.standardInput = FileHandle.nullDevice
+        try process.run()
+        return process
+    }
+
     /// The common set-up: `name`.socket listening on a free 127.0.0.1 port
     /// (with `socket` lines added to its [Socket] section and `Accept=yes` when
     /// `accept`), its service `name`.service (`name`@.service when `accept`)

@@ -1,7 +1,8 @@
 // What the Swift examples share, Glibc only (no libsystemd, no Foundation):
 // the listening fds as sd_listen_fds(3) describes them (LISTEN_PID must be
 // ours, LISTEN_FDS counts fds from 3, LISTEN_FDNAMES names them), sd_notify
-// datagrams, the watchdog interval, and the line protocol of the stream examples.
+// datagrams (with fds attached, for the fd store), the watchdog interval, and
+// the line protocol of the stream examples.
 import Glibc
 
 enum Activation {
@@ -22,22 +23,60 @@ enum Activation {
         }
     }
 
-    /// One datagram to $NOTIFY_SOCKET (a path, or @name for the abstract namespace).
-    static func notify(_ message: String) {
-        guard let path = environment("NOTIFY_SOCKET"), !path.isEmpty else { return }
+    /// One datagram to $NOTIFY_SOCKET (a path, or @name for the abstract
+    /// namespace), with `fds` attached as SCM_RIGHTS for FDSTORE=1 (as
+    /// sd_pid_notify_with_fds(3) does). False when it was not sent.
+    @discardableResult
+    static func notify(_ message: String, fds: [Int32] = []) -> Bool {
+        guard let path = environment("NOTIFY_SOCKET"), !path.isEmpty else { return false }
         var address = sockaddr_un()
         address.sun_family = sa_family_t(AF_UNIX)
         var bytes = Array(path.utf8)
         if bytes.first == UInt8(ascii: "@") { bytes[0] = 0 }
-        guard bytes.count < MemoryLayout.size(ofValue: address.sun_path) else { return }
+        guard bytes.count < MemoryLayout.size(ofValue: address.sun_path) else { return false }
         withUnsafeMutableBytes(of: &address.sun_path) { $0.copyBytes(from: bytes) }
         let length = socklen_t(MemoryLayout<sa_family_t>.size + bytes.count)
         let fd = socket(AF_UNIX, Int32(SOCK_DGRAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
-        guard fd >= 0 else { return }
+        guard fd >= 0 else { return false }
         defer { close(fd) }
-        _ = withUnsafePointer(to: &address) { pointer in
-            pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) { sendto(fd, message, message.utf8.count, 0, $0, length) }
+        var text = Array(message.utf8)
+        var control = rightsMessage(fds)
+        return text.withUnsafeMutableBytes { text in
+            control.withUnsafeMutableBytes { control in
+                withUnsafeMutablePointer(to: &address) { address in
+                    var vector = iovec(iov_base: text.baseAddress, iov_len: text.count)
+                    return withUnsafeMutablePointer(to: &vector) { vector in
+                        var header = msghdr(msg_name: UnsafeMutableRawPointer(address), msg_namelen: length,
+                                            msg_iov: vector, msg_iovlen: 1,
+                                            msg_control: control.isEmpty ? nil : control.baseAddress,
+                                            msg_controllen: control.count, msg_flags: 0)
+                        return sendmsg(fd, &header, Int32(MSG_NOSIGNAL)) == text.count
+                    }
+                }
+            }
         }
+    }
+
+    /// The control message that carries `fds` (SCM_RIGHTS), laid out as
+    /// CMSG_SPACE() would: Glibc's CMSG_* macros do not reach Swift. Empty without fds.
+    static func rightsMessage(_ fds: [Int32]) -> [UInt8] {
+        guard !fds.isEmpty else { return [] }
+        let align = MemoryLayout<Int>.size  // CMSG_ALIGN rounds to sizeof(size_t)
+        func aligned(_ size: Int) -> Int { (size + align - 1) / align * align }
+        let headerSize = aligned(MemoryLayout<cmsghdr>.size)
+        let dataSize = fds.count * MemoryLayout<Int32>.size
+        var buffer = [UInt8](repeating: 0, count: headerSize + aligned(dataSize))
+        buffer.withUnsafeMutableBytes { raw in
+            var header = cmsghdr()  // no memberwise init: its data is a flexible array member
+            header.cmsg_len = headerSize + dataSize
+            header.cmsg_level = SOL_SOCKET
+            header.cmsg_type = Int32(SCM_RIGHTS)
+            raw.storeBytes(of: header, as: cmsghdr.self)
+            for (index, fd) in fds.enumerated() {
+                raw.storeBytes(of: fd, toByteOffset: headerSize + index * MemoryLayout<Int32>.size, as: Int32.self)
+            }
+        }
+        return buffer
     }
 
     /// Half of WATCHDOG_USEC in microseconds when the watchdog is meant for us, else nil.

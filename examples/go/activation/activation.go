@@ -1,7 +1,8 @@
 // Package activation is what the Go examples share, standard library only:
 // the listening fds as sd_listen_fds(3) describes them (LISTEN_PID must be
 // ours, LISTEN_FDS counts fds from 3, LISTEN_FDNAMES names them), sd_notify
-// datagrams, and the watchdog interval (WATCHDOG_USEC/2).
+// datagrams (with fds attached, for the fd store), and the watchdog interval
+// (WATCHDOG_USEC/2).
 package activation
 
 import (
@@ -11,6 +12,7 @@ import (
 	"os"
 	"strconv"
 	"strings"
+	"syscall"
 	"time"
 )
 
@@ -45,20 +47,28 @@ func Files() []*os.File {
 
 // Notify sends one message to $NOTIFY_SOCKET (a path, or @name: abstract).
 func Notify(message string) error {
+	return NotifyWithFds(message, nil)
+}
+
+// NotifyWithFds sends one message with fds attached as SCM_RIGHTS, as
+// sd_pid_notify_with_fds(3) does for FDSTORE=1. It uses syscall, not net:
+// net's UnixConn refuses WriteMsgUnix on a connected datagram socket.
+func NotifyWithFds(message string, fds []int) error {
 	address := os.Getenv("NOTIFY_SOCKET")
 	if address == "" {
 		return nil
 	}
-	if strings.HasPrefix(address, "@") {
-		address = "\x00" + address[1:]
-	}
-	conn, err := net.DialUnix("unixgram", nil, &net.UnixAddr{Name: address, Net: "unixgram"})
+	fd, err := syscall.Socket(syscall.AF_UNIX, syscall.SOCK_DGRAM|syscall.SOCK_CLOEXEC, 0)
 	if err != nil {
 		return err
 	}
-	defer conn.Close()
-	_, err = conn.Write([]byte(message))
-	return err
+	defer syscall.Close(fd)
+	var rights []byte
+	if len(fds) > 0 {
+		rights = syscall.UnixRights(fds...)
+	}
+	// SockaddrUnix turns a leading @ into the abstract namespace's NUL.
+	return syscall.Sendmsg(fd, []byte(message), rights, &syscall.SockaddrUnix{Name: address}, syscall.MSG_NOSIGNAL)
 }
 
 // WatchdogInterval is half of WATCHDOG_USEC when the watchdog is meant for us, else 0.
