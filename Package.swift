@@ -4,7 +4,8 @@
 // (libseccomp, to compile system call filters in the parent), UsherSys (the
 // one thin syscall layer), UnitModel (typed units), UnitFile (parser/loader),
 // Binder, Activation (state machines), Launch (a unit into a spawn), ControlProtocol,
-// UsherDaemon.
+// UsherDaemon; UsherdMain and UsherctlMain (the two commands), run by the thin
+// usherd and usherctl executables and by `usher`, the multi-call binary of both.
 import PackageDescription
 
 let package = Package(
@@ -13,6 +14,8 @@ let package = Package(
     products: [
         .executable(name: "usherd", targets: ["usherd"]),
         .executable(name: "usherctl", targets: ["usherctl"]),
+        // Both in one binary, run by the name it is started under (the .deb installs this one).
+        .executable(name: "usher", targets: ["usher"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -35,15 +38,18 @@ let package = Package(
             "CSpawn", "CSystemd", "UsherSys", "UnitModel", "UnitFile", "Binder", "Activation", "ControlProtocol", "Launch",
             .product(name: "Logging", package: "swift-log"),
         ]),
-        .executableTarget(name: "usherd", dependencies: [
+        .target(name: "UsherdMain", dependencies: [
             "UsherDaemon", "Activation", "CUsherVersion",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
         ]),
-        .executableTarget(name: "usherctl", dependencies: [
+        .target(name: "UsherctlMain", dependencies: [
             "UnitModel", "UnitFile", "Binder", "UsherSys", "ControlProtocol", "Activation", "CUsherVersion",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
+        .executableTarget(name: "usherd", dependencies: ["UsherdMain"]),
+        .executableTarget(name: "usherctl", dependencies: ["UsherctlMain"]),
+        .executableTarget(name: "usher", dependencies: ["UsherdMain", "UsherctlMain"]),
         .target(name: "CProbe"),
         .executableTarget(name: "usher-probe", dependencies: ["CSystemd", "CProbe", "UsherSys"]),
         .executableTarget(name: "unitload-bench", dependencies: ["UnitFile", "UnitModel", "UsherSys"], path: "bench/unitload", exclude: ["README.md"]),

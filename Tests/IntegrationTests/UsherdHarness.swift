@@ -74,12 +74,14 @@ final class UsherdHarness {
 
     /// Starts usherd and waits until it says it is listening; `environment` is
     /// added to the test's own (a test playing systemd sets NOTIFY_SOCKET this way);
-    /// a `launcher` command line (e.g. unshare) runs usherd as its last argument.
-    func start(extraArguments: [String] = [], environment: [String: String] = [:], launcher: [String] = []) throws {
+    /// a `launcher` command line (e.g. unshare) runs usherd as its last argument;
+    /// `executable` is the path started as usherd (default: the built usherd).
+    func start(extraArguments: [String] = [], environment: [String: String] = [:], launcher: [String] = [],
+               executable: String = UsherdHarness.productsDirectory + "/usherd") throws {
         _ = FileManager.default.createFile(atPath: logPath, contents: nil)
         let log = try FileHandle(forWritingTo: URL(fileURLWithPath: logPath))
         let process = Process()
-        let usherd = UsherdHarness.productsDirectory + "/usherd"
+        let usherd = executable
         process.executableURL = URL(fileURLWithPath: launcher.first ?? usherd)
         process.arguments = launcher.dropFirst() + (launcher.isEmpty ? [] : [usherd])
             + ["--unit-dir", unitDirectory, "--runtime-dir", root + "/rt", "--log-level", "debug"] + extraArguments
@@ -112,16 +114,17 @@ final class UsherdHarness {
     /// (with `socket` lines added to its [Socket] section and `Accept=yes` when
     /// `accept`), its service `name`.service (`name`@.service when `accept`)
     /// whose whole text is `service`, then `units` (file name → text); starts
-    /// usherd with `arguments` and returns the port.
+    /// usherd (`executable`) with `arguments` and returns the port.
     @discardableResult
     func serve(_ name: String, socket: String = "", accept: Bool = false, service: String,
                units: [String: String] = [:], arguments: [String] = [],
-               environment: [String: String] = [:], launcher: [String] = []) throws -> UInt16 {
+               environment: [String: String] = [:], launcher: [String] = [],
+               executable: String = UsherdHarness.productsDirectory + "/usherd") throws -> UInt16 {
         let port = try freePort()
         try write("\(name).socket", "[Socket]\nListenStream=127.0.0.1:\(port)\n\(accept ? "Accept=yes\n" : "")\(socket)")
         try write(accept ? "\(name)@.service" : "\(name).service", service)
         for (file, text) in units { try write(file, text) }
-        try start(extraArguments: arguments, environment: environment, launcher: launcher)
+        try start(extraArguments: arguments, environment: environment, launcher: launcher, executable: executable)
         return port
     }
 

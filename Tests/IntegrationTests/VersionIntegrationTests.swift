@@ -9,7 +9,7 @@ final class VersionIntegrationTests: XCTestCase {
         .deletingLastPathComponent().path
 
     /// What --version must print after the program's name.
-    func expectedVersion() throws -> String {
+    static func expectedVersion() throws -> String {
         let version = try String(contentsOfFile: VersionIntegrationTests.packageRoot + "/packaging/VERSION", encoding: .utf8)
             .trimmingCharacters(in: .whitespacesAndNewlines)
         let header = (try? String(contentsOfFile: VersionIntegrationTests.packageRoot + "/.build/usher-revision.h",
@@ -20,7 +20,7 @@ final class VersionIntegrationTests: XCTestCase {
     }
 
     func testBothBinariesPrintThePackageVersionAndTheBakedRevision() throws {
-        let expected = try expectedVersion()
+        let expected = try VersionIntegrationTests.expectedVersion()
         for program in ["usherd", "usherctl"] {
             let process = Process()
             process.executableURL = URL(fileURLWithPath: UsherdHarness.productsDirectory + "/" + program)

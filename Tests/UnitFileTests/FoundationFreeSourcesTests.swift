@@ -1,15 +1,16 @@
 // usherd and usherctl link FoundationEssentials, never the whole Foundation
 // (its ICU data tripled usherctl's static size to 62 MB when one file of it
 // said `import Foundation`). Checked on the sources of every module either
-// binary is built from; the probe, benchmarks and tests may use Foundation.
+// binary, or `usher` (both in one), is built from; the probe, benchmarks and
+// tests may use Foundation.
 import Foundation
 import XCTest
 
 final class FoundationFreeSourcesTests: XCTestCase {
     static let sources = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
         .deletingLastPathComponent().deletingLastPathComponent().appendingPathComponent("Sources").path
-    static let foundationFree = ["usherd", "usherctl", "UsherDaemon", "Launch", "Activation", "Binder", "UnitFile",
-                                 "UnitModel", "ControlProtocol", "UsherSys"]
+    static let foundationFree = ["usherd", "usherctl", "usher", "UsherdMain", "UsherctlMain", "UsherDaemon", "Launch",
+                                 "Activation", "Binder", "UnitFile", "UnitModel", "ControlProtocol", "UsherSys"]
 
     func testNoModuleOfUsherdOrUsherctlImportsFoundation() throws {
         var offenders: [String] = []

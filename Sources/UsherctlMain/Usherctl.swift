@@ -2,13 +2,13 @@
 // listen-check, import) read files directly; the daemon verbs (status, list-units,
 // start, logs…) ask a running usherd over its control socket. Exit codes are
 // systemctl's (see ControlExit): 0 ok, 1 failed, 3 inactive, 4/5, 64 usage, 69 unreachable.
+// Called by the `usherctl` executable and by the `usher` multi-call binary.
 
 import ArgumentParser
 import CUsherVersion
 import Glibc
 import UsherSys
 
-@main
 struct Usherctl: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "usherctl",
@@ -27,4 +27,9 @@ struct Usherctl: ParsableCommand {
         Signals.ignore(SIGPIPE)
         main(ControlSocketOptions.hoisted(Array(CommandLine.arguments.dropFirst())))
     }
+}
+
+/// Runs usherctl with the process's arguments.
+public func usherctlMain() {
+    Usherctl.main()
 }
