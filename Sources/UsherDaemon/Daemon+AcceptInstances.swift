@@ -194,19 +194,22 @@ extension Daemon {
         accept.stopTimer = try? loop.addTimer(after: timeout, reporting: .instancesStopTimeout)
     }
 
-    /// KillSignal= as the template's KillMode= says: its process group, the
-    /// main process alone (process, mixed), or nothing (none); what process and
+    /// KillSignal= (then SIGHUP with SendSIGHUP=) as the template's KillMode= says: its process
+    /// group, the main process alone (process, mixed), or nothing (none); what process and
     /// none leave running is spared when usherd exits.
     private func signalInstance(_ pid: Int32, _ instance: InstanceRecord) {
         let kill = units.acceptSockets[instance.socket]?.templateUnit.kill ?? KillContext()
         if !kill.killMode.stopsLeftovers { sparedSessions.insert(pid) }
+        let hangUp = kill.sendsSIGHUP
         switch kill.killMode {
         case .controlGroup:
             try? processes.signalGroup(pid, kill.killSignal)
             try? processes.signalGroup(pid, Signals.continue_)
+            if hangUp { try? processes.signalGroup(pid, Signals.hangup) }
         case .mixed, .process:
             processes.signal(pid: pid, kill.killSignal)
             processes.signal(pid: pid, Signals.continue_)
+            if hangUp { processes.signal(pid: pid, Signals.hangup) }
         case .none:
             break
         }

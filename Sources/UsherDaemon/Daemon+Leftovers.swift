@@ -90,7 +90,10 @@ extension Daemon {
             return
         }
         log(Note(.info, "Stopping what the main process left: \(left.summary)."), instance: instance)
-        send(template.kill.killMode == .mixed ? template.kill.finalKillSignal : template.kill.killSignal, to: left)
+        // systemd's stop-sigterm for the instance: KillSignal= (SendSIGHUP= after it); mixed: FinalKillSignal=.
+        let mixed = template.kill.killMode == .mixed
+        send(mixed ? template.kill.finalKillSignal : template.kill.killSignal, to: left)
+        if !mixed && template.kill.sendsSIGHUP { send(Signals.hangup, to: left) }
         units.lingering[pid] = LingeringInstance(record: instance, timer: lingerTimer(template, pid))
     }
 
