@@ -116,6 +116,9 @@ public enum ServiceDirectories {
             let mode = exec.directories[directory.kind]?.mode ?? 0o755
             do {
                 guard directory.isPrivate else {
+                    if directory.kind != .configuration {
+                        try ExecDirectoryNodes.movePrivateBack(directory.path, from: directory.privatePath)
+                    }
                     try ExecDirectoryNodes.ensure(directory.path, mode: mode, owner: directory.kind == .configuration ? nil : owner)
                     continue
                 }

@@ -23,6 +23,20 @@ public enum ExecDirectoryNodes {
         _ = try sysCall("rename", path) { rename(path, privatePath) }
     }
 
+    /// A link at `path` into `privatePath` moves the directory back: the unit has turned DynamicUser=
+    /// off again (systemd's reverse migration).
+    public static func movePrivateBack(_ path: String, from privatePath: String) throws {
+        var st = stat()
+        guard lstat(path, &st) == 0, (st.st_mode & S_IFMT) == S_IFLNK,
+              let resolved = realpath(path, nil) else { return }
+        defer { free(resolved) }
+        guard let own = realpath(privatePath, nil) else { return }
+        defer { free(own) }
+        guard strcmp(resolved, own) == 0 else { return }
+        try FileNodes.unlink(path)
+        _ = try sysCall("rename", privatePath) { rename(privatePath, path) }
+    }
+
     /// `link` becomes a symbolic link to `target`, as systemd's symlink_idempotent: kept when it
     /// points there already, replaced when it points elsewhere, refused over anything else.
     public static func link(_ link: String, to target: String) throws {
