@@ -96,10 +96,8 @@ public final class InstanceLaunchTemplate {
         dynamicUsers = context.dynamicUsers
         dynamicOwner = "accept-template-\(Self.templatesMade)"
         let privileged = command.fullPrivileges || command.elevate
-        let dynamic = try ServiceLauncher.acquireDynamicUser(unit, owner: dynamicOwner, privileged: privileged,
-                                                             context: context)
-        dynamicUser = dynamic
-        let credentials = try ServiceLauncher.resolveCredentials(unit.exec, privileged: privileged, dynamic: dynamic)
+        dynamicUser = try ServiceLauncher.acquireDynamicUser(unit, owner: dynamicOwner, context: context)
+        let credentials = try ServiceLauncher.resolveCredentials(unit.exec, privileged: privileged, dynamic: dynamicUser)
         passesConnectionAsFD3 = unit.exec.standardInput != .socket
         stdio = resolved.stdio
         held = resolved.held

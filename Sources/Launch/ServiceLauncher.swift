@@ -123,7 +123,7 @@ public enum ServiceLauncher {
         var base = base
         if let credentials = run?.credentials { base.unitEnvironment.insert(("CREDENTIALS_DIRECTORY", credentials), at: 0) }
         let privileged = command.fullPrivileges || command.elevate
-        let dynamic = try acquireDynamicUser(service, owner: service.name.full, privileged: privileged, context: context)
+        let dynamic = try acquireDynamicUser(service, owner: service.name.full, context: context)
         let credentials = try resolveCredentials(exec, privileged: privileged, dynamic: dynamic)
         try createDirectories(exec, dynamic: dynamic, context: context)
         var launch = try prepareStdio(service, socket: socket, context: context)

@@ -95,6 +95,29 @@ final class TemplateSandboxIntegrationTests: XCTestCase {
         XCTAssertEqual(try harness.stop(), 0)
     }
 
+    func testAnAcceptNoDynamicUserServiceGetsTheSamePrivateStateDirectory() throws {
+        let harness = try UsherdHarness()
+        let config = bases + "/xconfig"
+        let port = try harness.serve("one", service: """
+            [Service]
+            DynamicUser=yes
+            StateDirectory=one
+            StandardOutput=append:\(config)/one.out
+            \(UsherdHarness.probeBinding)
+            ExecStartPre=+/bin/sh -c 'mkdir -p \(config) && : > \(config)/one.out'
+            ExecStart=\(UsherdHarness.probePath) fs write \(config)/one/f list \(config)/private write \(config)/other
+            """, arguments: ["--user"], environment: environment)
+        _ = try? Client.tcp(port: port, timeout: 2000)
+        try harness.waitForLog("one.service: Deactivated successfully.")
+        let out = try String(contentsOfFile: config + "/one.out", encoding: .utf8)
+        XCTAssertEqual(out, "write \(config)/one/f: ok\nlist \(config)/private: ok one\nwrite \(config)/other: EROFS\n")
+        XCTAssertEqual(try FileManager.default.destinationOfSymbolicLink(atPath: config + "/one"), "private/one")
+        let file = try XCTUnwrap(owner(config + "/private/one/f"))
+        XCTAssertTrue((61184...65519).contains(file.uid), "\(file.uid)")
+        XCTAssertEqual(owner(config + "/private")?.mode, 0o700)
+        XCTAssertEqual(try harness.stop(), 0)
+    }
+
     /// A bind below /tmp with PrivateTmp=: each instance builds its whole view itself, and the step
     /// that fails in the child is named as it is for an Accept=no service.
     func testAFailingMountStepIsNamedOnceWithTheUnitOnce() throws {
