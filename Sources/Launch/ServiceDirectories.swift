@@ -115,24 +115,30 @@ public enum ServiceDirectories {
         for directory in try directories(exec, bases: bases) {
             let mode = exec.directories[directory.kind]?.mode ?? 0o755
             do {
-                guard directory.isPrivate else {
-                    if directory.kind != .configuration {
-                        try ExecDirectoryNodes.movePrivateBack(directory.path, from: directory.privatePath)
-                    }
-                    try ExecDirectoryNodes.ensure(directory.path, mode: mode, owner: directory.kind == .configuration ? nil : owner)
-                    continue
+                if directory.isPrivate {
+                    try createPrivate(directory, mode: mode, owner: owner)
+                } else if directory.kind == .configuration {
+                    try ExecDirectoryNodes.ensure(directory.path, mode: mode, owner: nil)
+                } else {
+                    try ExecDirectoryNodes.movePrivateBack(directory.path, from: directory.privatePath)
+                    try ExecDirectoryNodes.ensure(directory.path, mode: mode, owner: owner)
                 }
-                try ExecDirectoryNodes.ensurePrivateRoot(directory.privateRoot)
-                try FileNodes.makeParents(of: directory.privatePath, mode: 0o755)
-                try ExecDirectoryNodes.movePublic(directory.path, to: directory.privatePath)
-                try ExecDirectoryNodes.ensure(directory.privatePath, mode: mode, owner: owner)
-                guard !directory.onlyCreate else { continue }
-                try FileNodes.makeParents(of: directory.path, mode: 0o755)
-                try ExecDirectoryNodes.link(directory.path, to: directory.linkTarget)
             } catch {
                 throw LaunchError(description: "Failed to set up \(directory.kind.rawValue)Directory= \(directory.path): \(error)")
             }
         }
+    }
+
+    /// systemd 252's private/ layout: the root-only boundary, the directory in it (a public one moved
+    /// there when DynamicUser= was just turned on), and a relative link where the unit names it.
+    private static func createPrivate(_ directory: ExecDirectory, mode: UInt32, owner: (uid: UInt32, gid: UInt32)?) throws {
+        try ExecDirectoryNodes.ensurePrivateRoot(directory.privateRoot)
+        try FileNodes.makeParents(of: directory.privatePath, mode: 0o755)
+        try ExecDirectoryNodes.movePublic(directory.path, to: directory.privatePath)
+        try ExecDirectoryNodes.ensure(directory.privatePath, mode: mode, owner: owner)
+        guard !directory.onlyCreate else { return }
+        try FileNodes.makeParents(of: directory.path, mode: 0o755)
+        try ExecDirectoryNodes.link(directory.path, to: directory.linkTarget)
     }
 
     /// Whether a stop removes the runtime directories: `no` always, `restart`
