@@ -1,21 +1,35 @@
 // The kill sequence as systemd.kill(5) describes it: KillSignal= (WatchdogSignal=
-// after a watchdog timeout, RestartKillSignal= when an admin restarts) then FinalKillSignal= after TimeoutStopSec=, sent as
-// KillMode= says (control-group: the process groups and what is left of the
-// sessions; mixed: the main process first, everything at the final signal;
-// process: main and control process only; none: nothing), with SendSIGHUP=.
+// after a watchdog timeout, RestartKillSignal= for the stop half of an admin's restart,
+// but KillSignal= again once ExecStopPost= timed out) then FinalKillSignal= after
+// TimeoutStopSec=, sent as KillMode= says (control-group: the process groups and what
+// is left of the sessions; mixed: the main process first, everything at the final
+// signal; process: main and control process only; none: nothing), with SendSIGHUP=
+// after KillSignal= only (systemd 252's unit_kill_context: KILL_TERMINATE alone).
 // Part of the pure ServiceMachine; the timers of every state are here too.
 import UnitModel
 
+/// systemd 252's kill operations (state_to_kill_operation) for the first signal of a stop.
+enum StopOperation {
+    /// KillSignal=, followed by SIGHUP with SendSIGHUP=.
+    case terminate
+    /// RestartKillSignal=: stop-sigterm while an admin's restart runs.
+    case restart
+    /// WatchdogSignal=: stop-watchdog.
+    case watchdog
+}
+
 extension ServiceMachine {
-    /// The first step of the kill sequence (stop-sigterm, or stop-watchdog).
-    mutating func sendKillSignal(watchdog: Bool = false) -> [ServiceAction] {
+    /// The first step of the kill sequence (stop-sigterm, or stop-watchdog); after ExecStopPost=
+    /// (systemd's final-sigterm) it is always KillSignal=.
+    mutating func sendKillSignal(watchdog: Bool = false, afterStopPost: Bool = false) -> [ServiceAction] {
         state = watchdog ? .stopping(.watchdog) : .stopping(.signalled)
-        let signal = watchdog ? config.watchdogSignal : restarting ? config.restartKillSignal : config.killSignal
+        let operation: StopOperation = watchdog ? .watchdog : restarting && !afterStopPost ? .restart : .terminate
+        let signal = config.signal(for: operation)
         let targets = [mainPID, controlPID].compactMap { $0 }
         let leftovers = leftoversSeen && config.killMode == .controlGroup && mainPID == nil
         guard config.killMode != .none, !targets.isEmpty || leftovers else { return afterFirstSignal() }
         var actions = killActions(targets, signal: signal, final: false)
-        if config.sendSIGHUP && signal != 1 { actions += killActions(targets, signal: 1, final: false, resume: false) }
+        if config.sendsSIGHUP(after: operation) { actions += killActions(targets, signal: 1, final: false, resume: false) }
         if leftovers { awaitingLeftovers = true }
         return stopWatchdog() + actions + armStopTimer(watchdog ? config.abortTimeout : nil)
     }
@@ -72,7 +86,7 @@ extension ServiceMachine {
                 + abandonProcesses()
         case .stopPost:
             pendingResult = pendingResult ?? .timeout
-            return [.log(Note(.warning, "State 'stop-post' timed out. Terminating."))] + sendKillSignal()
+            return [.log(Note(.warning, "State 'stop-post' timed out. Terminating."))] + sendKillSignal(afterStopPost: true)
         case .autoRestart:
             restartCount += 1
             return [.log(Note(.info, "Scheduled restart job, restart counter is at \(restartCount)."))]
@@ -104,5 +118,20 @@ extension ServiceMachine {
         controlPID = nil
         awaitingLeftovers = false
         return enterStopPost(failure: .timeout)
+    }
+}
+
+extension ServiceConfig {
+    func signal(for operation: StopOperation) -> Int32 {
+        switch operation {
+        case .terminate: return killSignal
+        case .restart: return restartKillSignal
+        case .watchdog: return watchdogSignal
+        }
+    }
+
+    /// SendSIGHUP=: after KillSignal= only, and not when that is SIGHUP already.
+    func sendsSIGHUP(after operation: StopOperation) -> Bool {
+        sendSIGHUP && operation == .terminate && killSignal != 1
     }
 }

@@ -318,15 +318,16 @@ public struct ServiceMachine: Codable, Sendable, Equatable {
         mainExit = status
         let clean = mainExitIsClean(status)
         let actions: [ServiceAction] = logExit ? [.log(Note(clean ? .info : .warning, "Main process exited, \(status)"))] : []
-        let killedByUs = status == .killed(signal: config.killSignal)
+        // As systemd's is_clean_exit: a death by the stop's own signal is clean only when that
+        // signal is (SIGHUP, SIGINT, SIGTERM, SIGPIPE, or one SuccessExitStatus= lists).
         switch state {
         case .stopping(.execStop):
-            if !clean && !killedByUs { pendingResult = pendingResult ?? status.failureResult }
+            if !clean { pendingResult = pendingResult ?? status.failureResult }
             return actions
         case .stopping(.killed):
             pendingResult = pendingResult ?? .timeout
         case .stopping(.signalled), .stopping(.watchdog):
-            if !clean && !killedByUs { pendingResult = pendingResult ?? status.failureResult }
+            if !clean { pendingResult = pendingResult ?? status.failureResult }
         case .starting:
             return actions + mainExitedWhileStarting(status, clean: clean)
         case .running:
@@ -380,8 +381,8 @@ public struct ServiceMachine: Codable, Sendable, Equatable {
         leftovers && config.killMode.stopsLeftovers ? stopLeftovers() : enterStopPost(failure: nil)
     }
 
-    /// What the main process left behind gets KillSignal= (SIGKILL for
-    /// KillMode=mixed), and the final signal after TimeoutStopSec=; ExecStopPost= waits until none is left.
+    /// What the main process left behind gets KillSignal= (and SIGHUP with SendSIGHUP=; FinalKillSignal=
+    /// for KillMode=mixed), and the final signal after TimeoutStopSec=; ExecStopPost= waits until none is left.
     private mutating func stopLeftovers() -> [ServiceAction] {
         awaitingLeftovers = true
         let alreadyStopping: Bool
@@ -395,8 +396,11 @@ public struct ServiceMachine: Codable, Sendable, Equatable {
         let next: State = config.killMode == .mixed ? .stopping(.killed) : alreadyStopping ? state : .stopping(.signalled)
         let rearm = next != state
         state = next
-        let signal = state == .stopping(.killed) ? config.finalKillSignal : config.killSignal
-        return [.signalLeftovers(signal: signal)] + (rearm ? [.cancelTimer] + armStopTimer() : [])
+        // systemd's final-sigterm: KillSignal= (KILL_TERMINATE, with SendSIGHUP=) whatever began the stop.
+        let final = state == .stopping(.killed)
+        let hangUp: [ServiceAction] = !final && config.sendsSIGHUP(after: .terminate) ? [.signalLeftovers(signal: 1)] : []
+        return [.signalLeftovers(signal: final ? config.finalKillSignal : config.killSignal)] + hangUp
+            + (rearm ? [.cancelTimer] + armStopTimer() : [])
     }
 
     private mutating func leftoversGone() -> [ServiceAction] {

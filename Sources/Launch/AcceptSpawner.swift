@@ -37,6 +37,16 @@ public struct InstanceSpawnResult {
     /// The systemd exit status of the failed setup step (203 EXEC, …), 0 when exec'd.
     public let failedStage: Int32
     public let errno: Int32
+    /// The namespace step that failed (status 225/226), described, as SpawnOutcome.failedMountStep.
+    public var failedMountStep: String?
+
+    public init(token: UInt64, pid: Int32, failedStage: Int32, errno: Int32, failedMountStep: String? = nil) {
+        self.token = token
+        self.pid = pid
+        self.failedStage = failedStage
+        self.errno = errno
+        self.failedMountStep = failedMountStep
+    }
 }
 
 public final class AcceptSpawner {
@@ -134,6 +144,7 @@ public final class AcceptSpawner {
         let stdio = (fd(template.stdio.0, connection, pipe, data), fd(template.stdio.1, connection, pipe, data),
                      fd(template.stdio.2, connection, pipe, data))
         let slots = request.ip ? template.pidSlotsIP : template.pidSlotsLocal
+        var failedStep: Int?
         let code: Int32 = slots.withUnsafeBufferPointer { slotList in
             template.groups.withUnsafeBufferPointer { groupList in
                 template.limits.withUnsafeBufferPointer { limitList in
@@ -147,10 +158,12 @@ public final class AcceptSpawner {
                         c.reset_signals = UnsafePointer(resetSignals)
                         c.no_pidfd = 1
                         guard let mounts = template.mounts else { return cspawn(&c, &result) }
-                        return mounts.withRequest { pointer in
+                        let run = mounts.withRequest { pointer in
                             c.mounts = pointer
                             return cspawn(&c, &result)
-                        }.result
+                        }
+                        failedStep = run.failedStep
+                        return run.result
                     }
                 }
             }
@@ -161,8 +174,9 @@ public final class AcceptSpawner {
         if data >= 0 { OwnedFD.closeRaw(data) }
         request.strings.free()
         guard code == 0 else { return InstanceSpawnResult(token: request.token, pid: -1, failedStage: 0, errno: cloneErrno) }
+        let step = result.failed_stage == 0 ? nil : failedStep.flatMap { template.mounts?.describe(step: $0) }
         return InstanceSpawnResult(token: request.token, pid: result.pid, failedStage: result.failed_stage,
-                                   errno: result.failed_errno)
+                                   errno: result.failed_errno, failedMountStep: step)
     }
 
     private static func fd(_ choice: InstanceStdio, _ connection: Int32, _ pipe: Int32, _ data: Int32) -> Int32 {

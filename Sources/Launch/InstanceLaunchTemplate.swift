@@ -80,7 +80,9 @@ public final class InstanceLaunchTemplate {
     /// $CREDENTIALS_DIRECTORY shared by the instances, removed with the template.
     private let sandboxRun: SandboxPaths?
     private var owned: [UnsafeMutablePointer<CChar>] = []
-    /// The DynamicUser= uid is held as long as this template (every instance shares it).
+    /// The DynamicUser= uid, held as long as this template: every instance shares it, as systemd
+    /// 252 gives every instance of `foo@.service` the one dynamic user named by User= or "foo".
+    public let dynamicUser: DynamicUser?
     private let dynamicUsers: DynamicUsers
     private let dynamicOwner: String
     nonisolated(unsafe) private static var templatesMade: UInt64 = 0
@@ -94,9 +96,8 @@ public final class InstanceLaunchTemplate {
         dynamicUsers = context.dynamicUsers
         dynamicOwner = "accept-template-\(Self.templatesMade)"
         let privileged = command.fullPrivileges || command.elevate
-        let dynamic = try ServiceLauncher.acquireDynamicUser(unit, owner: dynamicOwner, privileged: privileged,
-                                                             context: context)
-        let credentials = try ServiceLauncher.resolveCredentials(unit.exec, privileged: privileged, dynamic: dynamic)
+        dynamicUser = try ServiceLauncher.acquireDynamicUser(unit, owner: dynamicOwner, context: context)
+        let credentials = try ServiceLauncher.resolveCredentials(unit.exec, privileged: privileged, dynamic: dynamicUser)
         passesConnectionAsFD3 = unit.exec.standardInput != .socket
         stdio = resolved.stdio
         held = resolved.held
@@ -140,14 +141,17 @@ public final class InstanceLaunchTemplate {
     }
 
     /// The namespaces, built once and joined per instance where that gives the same view
-    /// (MountPlanner.templatePlans); otherwise each instance builds its own.
+    /// (MountPlanner.templatePlans); otherwise each instance builds its own. The filesystem is the
+    /// one an Accept=no service's process gets (its directories writable), from the same function.
     private static func instanceMounts(_ unit: ServiceUnit, command: CommandLine, run: SandboxPaths?,
                                        context: DaemonContext) throws -> CMountPlan? {
-        guard let own = try ServiceLauncher.mountPlan(unit, command: command, run: run, context: context),
+        guard let fs = try ServiceLauncher.sandboxedFilesystem(unit, command: command, context: context),
               var paths = context.sandbox else { return nil }
         paths.credentials = run?.credentials
-        guard let plans = MountPlanner.templatePlans(unit.exec.filesystem, paths: paths, devices: context.deviceNodes) else {
-            return own
+        let directories = ServiceDirectories.mountPaths(try ServiceDirectories.directories(unit.exec, bases: context.directoryBases))
+        guard let plans = MountPlanner.templatePlans(fs, perInstance: directories, paths: paths,
+                                                     devices: context.deviceNodes) else {
+            return ServiceLauncher.mountPlan(fs, paths: paths, joining: nil, devices: context.deviceNodes)
         }
         let prepared = plans.shared.isEmpty ? nil : try PreparedNamespaces(CMountPlan(plans.shared))
         return CMountPlan(plans.instance, joining: prepared)

@@ -15,10 +15,11 @@ public struct ResolvedCredentials {
 
 extension ServiceLauncher {
     /// The DynamicUser= uid for `owner` (the service, or an Accept=yes launch template), taken
-    /// from the daemon's pool; nil without DynamicUser= or for a `+`/`!` command.
-    public static func acquireDynamicUser(_ service: ServiceUnit, owner: String, privileged: Bool,
+    /// from the daemon's pool; nil without DynamicUser=. A `+`/`!` command runs as root, but the
+    /// unit's directories are the dynamic user's all the same (systemd realizes it for every command).
+    public static func acquireDynamicUser(_ service: ServiceUnit, owner: String,
                                           context: DaemonContext) throws -> DynamicUser? {
-        guard service.exec.privileges.dynamicUser, !privileged, let name = service.exec.user else { return nil }
+        guard service.exec.privileges.dynamicUser, let name = service.exec.user else { return nil }
         return try context.dynamicUsers.acquire(name: name, owner: owner)
     }
 

@@ -10,8 +10,10 @@ public enum MountPlanner {
     static let msStrictATime: UInt = 1 << 24
     static let cloneNewNS: Int32 = 0x0002_0000, cloneNewUTS: Int32 = 0x0400_0000, cloneNewNet: Int32 = 0x4000_0000
 
-    /// The plan for one process of the unit; `devices` are the host nodes a private /dev copies.
-    public static func plan(_ fs: FilesystemProtection, paths: SandboxPaths, devices: [DeviceNode]) -> MountPlan {
+    /// The plan for one process of the unit; `devices` are the host nodes a private /dev copies;
+    /// the entries at `leaving` paths are left out (an Accept=yes instance mounts them itself).
+    public static func plan(_ fs: FilesystemProtection, paths: SandboxPaths, devices: [DeviceNode],
+                            leaving: Set<String> = []) -> MountPlan {
         var plan = MountPlan()
         if fs.privateNetwork {
             plan.unshareFlags |= cloneNewNet
@@ -23,30 +25,41 @@ public enum MountPlanner {
         plan.inaccessibleDirectory = paths.inaccessibleDirectory
         plan.inaccessibleFile = paths.inaccessibleFile
         let entries = normalize(entries(fs, paths: paths))
-        for entry in entries { plan.steps += mountSteps(entry, paths: paths, devices: devices) }
-        plan.steps += readOnlySteps(entries)
+        for entry in entries where !leaving.contains(entry.path) { plan.steps += mountSteps(entry, paths: paths, devices: devices) }
+        plan.steps += readOnlySteps(entries).filter { !leaving.contains($0.target) }
         return plan
     }
 
     /// For an Accept=yes template: the namespaces built once and joined by every instance, and what
-    /// each instance still does itself (a UTS namespace, a fresh tmpfs /tmp and /var/tmp). nil when
-    /// other entries lie below /tmp or /var/tmp, which a per-instance tmpfs would cover up.
-    public static func templatePlans(_ fs: FilesystemProtection, paths: SandboxPaths,
+    /// each instance still does itself: a UTS namespace, a fresh tmpfs /tmp and /var/tmp, and the
+    /// entries at `perInstance` paths (the unit's *Directory= paths, which each instance creates and
+    /// a stopping one may remove: a view of them taken once would go stale). nil when other entries
+    /// lie below /tmp or /var/tmp, which a per-instance tmpfs would cover up.
+    public static func templatePlans(_ fs: FilesystemProtection, perInstance: Set<String> = [], paths: SandboxPaths,
                                      devices: [DeviceNode]) -> (shared: MountPlan, instance: MountPlan)? {
         var common = fs
         common.privateTmp = false
         common.protectHostname = false
+        let listed = entries(common, paths: paths)
+        let all = normalize(listed)
         var instance = MountPlan()
         if fs.protectHostname { instance.unshareFlags |= cloneNewUTS }
         if fs.privateTmp {
-            let below = entries(common, paths: paths).contains { isBelow($0.path, "/tmp") || isBelow($0.path, "/var/tmp") }
+            let below = listed.contains { isBelow($0.path, "/tmp") || isBelow($0.path, "/var/tmp") }
             guard !below else { return nil }
             instance.unshareFlags |= cloneNewNS
             instance.steps = [("/tmp", false), ("/var/tmp", true)].flatMap { path, optional in
                 mountSteps(MountEntry(path: path, mode: .privateTmp(source: nil), optional: optional), paths: paths, devices: [])
             }
         }
-        return (plan(common, paths: paths, devices: devices), instance)
+        let own = all.filter { perInstance.contains($0.path) }
+        if !own.isEmpty {
+            instance.unshareFlags |= cloneNewNS
+            // Read-only or not as among all the entries: "/" is read-only already in the joined namespace.
+            instance.steps += own.flatMap { mountSteps($0, paths: paths, devices: devices) }
+                + readOnlySteps(all).filter { perInstance.contains($0.target) }
+        }
+        return (plan(common, paths: paths, devices: devices, leaving: perInstance), instance)
     }
 
     static func entries(_ fs: FilesystemProtection, paths: SandboxPaths) -> [MountEntry] {

@@ -2,7 +2,8 @@
 // ConfigurationDirectory= (systemd.exec(5), "Paths"): where each kind lives
 // for the system or a user manager, the full paths and $RUNTIME_DIRECTORY-style
 // variables of a unit, creating them before a process of the unit starts,
-// and removing the runtime ones when the service stops.
+// and removing the runtime ones when the service stops; with DynamicUser=,
+// systemd's private/ layout and what a process of the unit sees of it.
 import FoundationEssentials
 import UnitModel
 import UsherSys
@@ -27,15 +28,56 @@ public struct DirectoryBases: Sendable, Equatable {
     }
 }
 
+/// One directory of a unit: where the unit names it ($STATE_DIRECTORY) and, for a DynamicUser=
+/// unit's private kinds, where it really lives (systemd 252's exec_directory_is_private).
+public struct ExecDirectory: Sendable, Equatable {
+    public var kind: ExecDirectoryKind
+    public var base: String
+    public var name: String
+    /// Lives in base/private/NAME, behind the root-only base/private.
+    public var isPrivate: Bool
+    /// NAME lies below another NAME of the same kind: created, but neither linked nor mounted on its own.
+    public var onlyCreate: Bool
+
+    public var path: String { base + "/" + name }
+    public var privateRoot: String { base + "/private" }
+    public var privatePath: String { privateRoot + "/" + name }
+    /// "private/NAME", with "../" per level of NAME below base: the link holds wherever base is mounted.
+    public var linkTarget: String { String(repeating: "../", count: name.split(separator: "/").count - 1) + "private/" + name }
+}
+
 public enum ServiceDirectories {
     /// Each kind the unit sets, in systemd's order, with its full paths.
     public static func paths(_ exec: ExecContext, bases: DirectoryBases) throws -> [(ExecDirectoryKind, [String])] {
-        try ExecDirectoryKind.allCases.compactMap { kind in
-            guard let paths = exec.directories[kind]?.paths, !paths.isEmpty else { return nil }
+        let all = try directories(exec, bases: bases)
+        return ExecDirectoryKind.allCases.compactMap { kind in
+            let paths = all.filter { $0.kind == kind }.map(\.path)
+            return paths.isEmpty ? nil : (kind, paths)
+        }
+    }
+
+    /// Every directory of the unit, in systemd's order.
+    public static func directories(_ exec: ExecContext, bases: DirectoryBases) throws -> [ExecDirectory] {
+        try ExecDirectoryKind.allCases.flatMap { kind -> [ExecDirectory] in
+            guard let names = exec.directories[kind]?.paths, !names.isEmpty else { return [] }
             guard let base = bases.bases[kind] else {
                 throw LaunchError(description: "\(kind.rawValue)Directory= needs $XDG_RUNTIME_DIR for a user manager: No such file or directory")
             }
-            return (kind, paths.map { base + "/" + $0 })
+            return names.map { name in
+                ExecDirectory(kind: kind, base: base, name: name, isPrivate: isPrivate(kind, exec),
+                              onlyCreate: names.contains { name.hasPrefix($0 + "/") })
+            }
+        }
+    }
+
+    /// systemd 252: with DynamicUser=, every kind but ConfigurationDirectory= (not the service's
+    /// own) and a RuntimeDirectory= that goes when the service stops lives below private/.
+    static func isPrivate(_ kind: ExecDirectoryKind, _ exec: ExecContext) -> Bool {
+        guard exec.privileges.dynamicUser else { return false }
+        switch kind {
+        case .configuration: return false
+        case .runtime: return exec.runtimeDirectoryPreserve != .no
+        case .state, .cache, .logs: return true
         }
     }
 
@@ -44,20 +86,59 @@ public enum ServiceDirectories {
         try paths(exec, bases: bases).map { ($0.0.environmentName, $0.1.joined(separator: ":")) }
     }
 
+    /// What a process of the unit sees: its directories writable under ProtectSystem=/ProtectHome=
+    /// (systemd binds each onto itself) and, with DynamicUser=, each private/ replaced by an empty
+    /// read-only tmpfs into which only the unit's own directories are bound.
+    public static func openUp(_ fs: inout FilesystemProtection, for directories: [ExecDirectory]) {
+        var privateRoots: [String] = []
+        for directory in directories where !directory.onlyCreate {
+            guard directory.isPrivate else {
+                fs.readWritePaths.append(PathRule(path: directory.path, optional: true))
+                continue
+            }
+            if !privateRoots.contains(directory.privateRoot) { privateRoots.append(directory.privateRoot) }
+            fs.bindPaths.append(BindRule(source: directory.privatePath, destination: directory.privatePath, readOnly: false))
+        }
+        fs.temporaryFileSystems += privateRoots.map { TemporaryFileSystem(path: $0, options: "ro,mode=0755,nosuid,nodev,noexec") }
+    }
+
+    /// The paths openUp adds entries for.
+    public static func mountPaths(_ directories: [ExecDirectory]) -> Set<String> {
+        Set(directories.filter { !$0.onlyCreate }.flatMap { $0.isPrivate ? [$0.privateRoot, $0.privatePath] : [$0.path] })
+    }
+
     /// Creates every directory of the unit (systemd does this before each
     /// process, so ExecStartPre= already finds them), owned by the service's
     /// user and group; configuration directories stay root's, as in systemd.
+    /// A private one goes below the root-only private/, with a relative link where the unit names it.
     public static func create(_ exec: ExecContext, bases: DirectoryBases, owner: (uid: UInt32, gid: UInt32)?) throws {
-        for (kind, paths) in try paths(exec, bases: bases) {
-            let mode = exec.directories[kind]?.mode ?? 0o755
-            for path in paths {
-                do {
-                    try ExecDirectoryNodes.ensure(path, mode: mode, owner: kind == .configuration ? nil : owner)
-                } catch {
-                    throw LaunchError(description: "Failed to set up \(kind.rawValue)Directory= \(path): \(error)")
+        for directory in try directories(exec, bases: bases) {
+            let mode = exec.directories[directory.kind]?.mode ?? 0o755
+            do {
+                if directory.isPrivate {
+                    try createPrivate(directory, mode: mode, owner: owner)
+                } else if directory.kind == .configuration {
+                    try ExecDirectoryNodes.ensure(directory.path, mode: mode, owner: nil)
+                } else {
+                    try ExecDirectoryNodes.movePrivateBack(directory.path, from: directory.privatePath)
+                    try ExecDirectoryNodes.ensure(directory.path, mode: mode, owner: owner)
                 }
+            } catch {
+                throw LaunchError(description: "Failed to set up \(directory.kind.rawValue)Directory= \(directory.path): \(error)")
             }
         }
+    }
+
+    /// systemd 252's private/ layout: the root-only boundary, the directory in it (a public one moved
+    /// there when DynamicUser= was just turned on), and a relative link where the unit names it.
+    private static func createPrivate(_ directory: ExecDirectory, mode: UInt32, owner: (uid: UInt32, gid: UInt32)?) throws {
+        try ExecDirectoryNodes.ensurePrivateRoot(directory.privateRoot)
+        try FileNodes.makeParents(of: directory.privatePath, mode: 0o755)
+        try ExecDirectoryNodes.movePublic(directory.path, to: directory.privatePath)
+        try ExecDirectoryNodes.ensure(directory.privatePath, mode: mode, owner: owner)
+        guard !directory.onlyCreate else { return }
+        try FileNodes.makeParents(of: directory.path, mode: 0o755)
+        try ExecDirectoryNodes.link(directory.path, to: directory.linkTarget)
     }
 
     /// Whether a stop removes the runtime directories: `no` always, `restart`
@@ -70,9 +151,12 @@ public enum ServiceDirectories {
         }
     }
 
-    /// The runtime directories' full paths (to remove when the service stops).
+    /// The runtime directories' full paths (to remove when the service stops): a private one's
+    /// link and the directory itself.
     public static func runtimePaths(_ exec: ExecContext, bases: DirectoryBases) -> [String] {
         guard let base = bases.bases[.runtime] else { return [] }
-        return (exec.directories[.runtime]?.paths ?? []).map { base + "/" + $0 }
+        let names = exec.directories[.runtime]?.paths ?? []
+        let hidden = isPrivate(.runtime, exec) ? names.map { base + "/private/" + $0 } : []
+        return names.map { base + "/" + $0 } + hidden
     }
 }

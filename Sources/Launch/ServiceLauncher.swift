@@ -123,7 +123,7 @@ public enum ServiceLauncher {
         var base = base
         if let credentials = run?.credentials { base.unitEnvironment.insert(("CREDENTIALS_DIRECTORY", credentials), at: 0) }
         let privileged = command.fullPrivileges || command.elevate
-        let dynamic = try acquireDynamicUser(service, owner: service.name.full, privileged: privileged, context: context)
+        let dynamic = try acquireDynamicUser(service, owner: service.name.full, context: context)
         let credentials = try resolveCredentials(exec, privileged: privileged, dynamic: dynamic)
         try createDirectories(exec, dynamic: dynamic, context: context)
         var launch = try prepareStdio(service, socket: socket, context: context)
@@ -149,24 +149,37 @@ public enum ServiceLauncher {
     /// applies no sandboxing to it) or when usherd is not root (the keys are reported unenforced).
     public static func mountPlan(_ service: ServiceUnit, command: CommandLine, run: SandboxPaths?,
                                  context: DaemonContext) throws -> CMountPlan? {
+        guard let fs = try sandboxedFilesystem(service, command: command, context: context),
+              var paths = context.sandbox else { return nil }
+        paths.privateTmp = run?.privateTmp
+        paths.credentials = run?.credentials
+        return mountPlan(fs, paths: paths, joining: run?.network, devices: context.deviceNodes)
+    }
+
+    /// The unit's filesystem protections as a process of it gets them; nil for a `+` command or when
+    /// nothing needs a namespace. As systemd does for every process of a unit, Accept=yes instances
+    /// included, its RuntimeDirectory= and the others stay writable (ServiceDirectories.openUp).
+    public static func sandboxedFilesystem(_ service: ServiceUnit, command: CommandLine,
+                                           context: DaemonContext) throws -> FilesystemProtection? {
         var fs = service.exec.filesystem
         guard !command.fullPrivileges, fs.needsNamespaces else { return nil }
-        // As systemd: the unit's RuntimeDirectory= and the others stay writable under ProtectSystem=/ProtectHome=.
-        let directories = try ServiceDirectories.paths(service.exec, bases: context.directoryBases).flatMap(\.1)
-        fs.readWritePaths += directories.map { PathRule(path: $0, optional: true) }
+        ServiceDirectories.openUp(&fs, for: try ServiceDirectories.directories(service.exec, bases: context.directoryBases))
         if let reason = context.sandboxUnavailable {
             throw LaunchError(description: "Failed to set up mount namespacing: \(reason)")
         }
-        guard var paths = context.sandbox else { return nil }
-        paths.privateTmp = run?.privateTmp
-        paths.credentials = run?.credentials
-        guard let network = run?.network else {
-            let plan = MountPlanner.plan(fs, paths: paths, devices: context.deviceNodes)
+        return fs
+    }
+
+    /// `fs` as the steps of one spawn; one that joins a run's network namespace makes none of its own.
+    public static func mountPlan(_ fs: FilesystemProtection, paths: SandboxPaths, joining network: PreparedNamespaces?,
+                                 devices: [DeviceNode]) -> CMountPlan? {
+        guard let network else {
+            let plan = MountPlanner.plan(fs, paths: paths, devices: devices)
             return plan.isEmpty ? nil : CMountPlan(plan)
         }
         var own = fs
         own.privateNetwork = false
-        return CMountPlan(MountPlanner.plan(own, paths: paths, devices: context.deviceNodes), joining: network)
+        return CMountPlan(MountPlanner.plan(own, paths: paths, devices: devices), joining: network)
     }
 
     /// Completes `base` (what differs per launch kind: NOTIFY_SOCKET, LISTEN_*,

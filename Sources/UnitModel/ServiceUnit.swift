@@ -102,6 +102,9 @@ public struct KillContext: Codable, Sendable, Equatable {
     public var sendSIGKILL = true
     public var sendSIGHUP = false
     public init() {}
+
+    /// SendSIGHUP=: SIGHUP right after KillSignal= (not when that is SIGHUP already).
+    public var sendsSIGHUP: Bool { sendSIGHUP && killSignal != 1 }
 }
 
 public struct ServiceUnit: Codable, Sendable, Equatable {

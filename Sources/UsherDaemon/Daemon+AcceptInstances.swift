@@ -57,10 +57,11 @@ extension Daemon {
         do {
             launch = try runtime.launch ?? instanceLaunch(runtime, instance: instance)
             // Each instance, as under systemd: another unit may have removed a shared RuntimeDirectory=.
-            try ServiceLauncher.createDirectories(launch.unit.exec, context: context)
+            try ServiceLauncher.createDirectories(launch.unit.exec, dynamic: launch.dynamicUser, context: context)
         } catch {
-            log(Note(.error, "Failed to start \(runtime.template.name.prefix)@\(instance).service: \(error)"),
-                unit: runtime.unit.name)
+            // Under the instance's own name (once), kept with the template's journal.
+            log(Note(.error, "\(error)"), unit: UnitName(runtime.template.name.prefix + "@" + instance + ".service"),
+                journalAs: runtime.template.name.full)
             release(source: source, socket: runtime.unit.name)
             return
         }
@@ -127,8 +128,8 @@ extension Daemon {
         }
         if result.failedStage != 0 {
             let path = units.acceptSockets[pending.socket]?.templateUnit.execStart.first?.path ?? "?"
-            log(Note(.error, "Failed at step \(ExitStatus.stepName(result.failedStage)) spawning \(path): \(SystemError.describe(result.errno))"),
-                instance: pending)
+            log(Note(.error, Self.setupFailure(stage: result.failedStage, mountStep: result.failedMountStep, path: path,
+                                               errno: result.errno)), instance: pending)
         } else {
             // Named inside the autoclosure: building the name per connection costs more than the rest.
             logger.debug("Started PID \(result.pid).", metadata: ["unit": "\(instanceUnitName(pending))"])
@@ -194,19 +195,22 @@ extension Daemon {
         accept.stopTimer = try? loop.addTimer(after: timeout, reporting: .instancesStopTimeout)
     }
 
-    /// KillSignal= as the template's KillMode= says: its process group, the
-    /// main process alone (process, mixed), or nothing (none); what process and
+    /// KillSignal= (then SIGHUP with SendSIGHUP=) as the template's KillMode= says: its process
+    /// group, the main process alone (process, mixed), or nothing (none); what process and
     /// none leave running is spared when usherd exits.
     private func signalInstance(_ pid: Int32, _ instance: InstanceRecord) {
         let kill = units.acceptSockets[instance.socket]?.templateUnit.kill ?? KillContext()
         if !kill.killMode.stopsLeftovers { sparedSessions.insert(pid) }
+        let hangUp = kill.sendsSIGHUP
         switch kill.killMode {
         case .controlGroup:
             try? processes.signalGroup(pid, kill.killSignal)
             try? processes.signalGroup(pid, Signals.continue_)
+            if hangUp { try? processes.signalGroup(pid, Signals.hangup) }
         case .mixed, .process:
             processes.signal(pid: pid, kill.killSignal)
             processes.signal(pid: pid, Signals.continue_)
+            if hangUp { processes.signal(pid: pid, Signals.hangup) }
         case .none:
             break
         }

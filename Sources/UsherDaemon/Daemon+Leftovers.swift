@@ -3,7 +3,7 @@
 // groups usherd started for it (each spawn calls setsid) plus their
 // descendants among the orphans usherd adopts as child subreaper. With
 // KillMode=control-group or mixed they get KillSignal= (mixed: the final
-// signal), SIGKILL after TimeoutStopSec=, and the unit (or the instance's
+// signal), FinalKillSignal= (SIGKILL) after TimeoutStopSec=, and the unit (or the instance's
 // connection slot) is released only when none is left; process and none leave them. A process that calls
 // setsid and leaves its process group while its parent lives escapes this.
 import Launch
@@ -90,23 +90,28 @@ extension Daemon {
             return
         }
         log(Note(.info, "Stopping what the main process left: \(left.summary)."), instance: instance)
-        send(template.kill.killMode == .mixed ? template.kill.finalKillSignal : template.kill.killSignal, to: left)
+        // systemd's stop-sigterm for the instance: KillSignal= (SendSIGHUP= after it); mixed: FinalKillSignal=.
+        let mixed = template.kill.killMode == .mixed
+        send(mixed ? template.kill.finalKillSignal : template.kill.killSignal, to: left)
+        if !mixed && template.kill.sendsSIGHUP { send(Signals.hangup, to: left) }
         units.lingering[pid] = LingeringInstance(record: instance, timer: lingerTimer(template, pid))
     }
 
-    /// TimeoutStopSec= passed for a lingering instance: SIGKILL, then give up after another.
+    /// TimeoutStopSec= passed for a lingering instance: FinalKillSignal= (systemd's stop-sigkill,
+    /// KILL_KILL), then give up after another.
     func instanceLingerTimedOut(_ pid: Int32) {
         guard var lingering = units.lingering[pid], let template = units.acceptSockets[lingering.record.socket]?.templateUnit else {
             return
         }
         guard !lingering.killed, template.kill.sendSIGKILL else {
+            // systemd's words, whatever FinalKillSignal= is.
             log(Note(.warning, "Processes still around after \(lingering.killed ? "SIGKILL" : "the stop timeout"). Ignoring."), instance: lingering.record)
             units.lingering[pid] = nil
             releaseInstance(lingering.record)
             return
         }
         log(Note(.warning, "State 'stop-sigterm' timed out. Killing."), instance: lingering.record)
-        send(Signals.kill, to: leftovers(of: [pid]))
+        send(template.kill.finalKillSignal, to: leftovers(of: [pid]))
         lingering.killed = true
         lingering.timer = lingerTimer(template, pid)
         units.lingering[pid] = lingering

@@ -105,9 +105,7 @@ extension Daemon {
                               listeners: $0.listeners.map(\.fd.raw), cooldown: $0.cooldown != nil)
         }
         state.services = units.services.values.sorted { $0.unit.name < $1.unit.name }.map(savedService)
-        state.broken = units.broken.sorted { $0.key < $1.key }.map {
-            SavedBroken(name: $0.key, loaded: $0.value.loaded, reason: $0.value.reason)
-        }
+        state.broken = units.broken.sorted { $0.key < $1.key }.map { SavedBroken(name: $0.key, $0.value) }
         state.retiring = units.retiring.sorted()
         state.startOrder = startOrder
         state.instances = units.instances().map { SavedInstance(pid: $0.pid, record: $0.record) }.sorted { $0.pid < $1.pid }

@@ -69,7 +69,7 @@ extension Daemon {
         state.services.forEach(restoreService)
         state.sockets.forEach(restoreSocket)
         state.acceptSockets.forEach(restoreAcceptSocket)
-        for broken in state.broken { units.broken[broken.name] = BrokenUnit(loaded: broken.loaded, reason: broken.reason) }
+        for saved in state.broken { units.broken[saved.name] = saved.broken }
         startOrder = state.startOrder
         for instance in state.instances { units.own(instance.pid, by: .instance(instance.record)) }
         for instance in state.lingering {

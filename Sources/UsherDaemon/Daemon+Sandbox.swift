@@ -35,7 +35,7 @@ extension Daemon {
         unit.exec.filesystem.privateTmp = privateTmp
         unit.exec.filesystem.privateNetwork = privateNetwork
         // The run's DynamicUser= uid (the same one its processes get: acquiring is per service).
-        let dynamic = try ServiceLauncher.acquireDynamicUser(unit, owner: name.full, privileged: false, context: context)
+        let dynamic = try ServiceLauncher.acquireDynamicUser(unit, owner: name.full, context: context)
         let owner = try ServiceLauncher.resolveCredentials(unit.exec, privileged: false, dynamic: dynamic)?.spawn
         let base = context.sandbox ?? SandboxPaths(inaccessibleDirectory: "", inaccessibleFile: "", devStaging: "")
         let made = try SandboxDirectories.prepareRun(unit, base: base, runtimeDirectory: directory,

@@ -192,11 +192,18 @@ extension Daemon {
             }
         }
         if let failure = outcome.failure {
-            let step = outcome.failedMountStep.map { " (\($0))" } ?? ""
-            log(Note(.error, "Failed at step \(ExitStatus.stepName(failure.status))\(step) spawning \(launch.plan.path): \(SystemError.describe(failure.errno))"), unit: name)
+            log(Note(.error, Self.setupFailure(stage: failure.status, mountStep: outcome.failedMountStep,
+                                               path: launch.plan.path, errno: failure.errno)), unit: name)
         } else {
             log(Note(.info, "Started \(launch.plan.path), PID \(outcome.pid)."), unit: name)
         }
         return (outcome.pid, outcome.pidfd, outcome.failure != nil)
+    }
+
+    /// "Failed at step NAMESPACE (bind /a → /b) spawning /bin/x: No such file or directory": the
+    /// setup step the child failed at, for a namespace step the mount it was, as systemd words it.
+    static func setupFailure(stage: Int32, mountStep: String?, path: String, errno: Int32) -> String {
+        let step = mountStep.map { " (\($0))" } ?? ""
+        return "Failed at step \(ExitStatus.stepName(stage))\(step) spawning \(path): \(SystemError.describe(errno))"
     }
 }

@@ -160,6 +160,27 @@ struct SavedBroken: Codable {
     var name: UnitName
     var loaded: Bool
     var reason: String
+    var refusedForMissingService: Bool
+
+    init(name: UnitName, _ broken: BrokenUnit) {
+        self.name = name
+        loaded = broken.loaded
+        reason = broken.reason
+        refusedForMissingService = broken.refusedForMissingService
+    }
+
+    var broken: BrokenUnit {
+        BrokenUnit(loaded: loaded, reason: reason, refusedForMissingService: refusedForMissingService)
+    }
+
+    /// A state saved before refusedForMissingService was carried reads as an ordinary broken unit.
+    init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        name = try container.decode(UnitName.self, forKey: .name)
+        loaded = try container.decode(Bool.self, forKey: .loaded)
+        reason = try container.decode(String.self, forKey: .reason)
+        refusedForMissingService = try container.decodeIfPresent(Bool.self, forKey: .refusedForMissingService) ?? false
+    }
 }
 
 struct SavedInstance: Codable {

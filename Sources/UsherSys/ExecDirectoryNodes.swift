@@ -1,10 +1,54 @@
 // The filesystem side of RuntimeDirectory= and its siblings: create a
 // service's directory (parents 0755) with its mode whatever the umask, hand
-// it and what it holds to the service's owner, and remove a whole tree
+// it and what it holds to the service's owner, DynamicUser='s root-only
+// private/ boundary and the symbolic link into it, and remove a whole tree
 // without following symbolic links out of it.
 import Glibc
 
 public enum ExecDirectoryNodes {
+    /// DynamicUser='s boundary (systemd's mkdir_safe_label(…, 0700, 0, 0)): a directory only root
+    /// may enter, so that no host user reaches files a recycled dynamic uid owns.
+    public static func ensurePrivateRoot(_ path: String) throws {
+        try ensure(path, mode: 0o700, owner: nil)
+        var st = stat()
+        _ = try sysCall("lstat", path) { lstat(path, &st) }
+        if st.st_uid != 0 || st.st_gid != 0 { _ = try sysCall("lchown", path) { lchown(path, 0, 0) } }
+    }
+
+    /// A real directory at `path` while `privatePath` does not exist yet moves there: the unit
+    /// has just turned DynamicUser= on (systemd migrates it the same way).
+    public static func movePublic(_ path: String, to privatePath: String) throws {
+        var st = stat()
+        guard lstat(path, &st) == 0, (st.st_mode & S_IFMT) == S_IFDIR, !FileNodes.exists(privatePath) else { return }
+        _ = try sysCall("rename", path) { rename(path, privatePath) }
+    }
+
+    /// A link at `path` into `privatePath` moves the directory back: the unit has turned DynamicUser=
+    /// off again (systemd's reverse migration).
+    public static func movePrivateBack(_ path: String, from privatePath: String) throws {
+        var st = stat()
+        guard lstat(path, &st) == 0, (st.st_mode & S_IFMT) == S_IFLNK,
+              let resolved = realpath(path, nil) else { return }
+        defer { free(resolved) }
+        guard let own = realpath(privatePath, nil) else { return }
+        defer { free(own) }
+        guard strcmp(resolved, own) == 0 else { return }
+        try FileNodes.unlink(path)
+        _ = try sysCall("rename", privatePath) { rename(privatePath, path) }
+    }
+
+    /// `link` becomes a symbolic link to `target`, as systemd's symlink_idempotent: kept when it
+    /// points there already, replaced when it points elsewhere, refused over anything else.
+    public static func link(_ link: String, to target: String) throws {
+        var st = stat()
+        if lstat(link, &st) == 0 {
+            guard (st.st_mode & S_IFMT) == S_IFLNK else { throw SystemError(call: "symlink", object: link, errno: EEXIST) }
+            if (try? FileNodes.readLink(link)) == target { return }
+            try FileNodes.unlink(link)
+        }
+        try FileNodes.symlink(target: target, at: link)
+    }
+
     /// Creates `path` (and missing parents, 0755) or keeps the existing
     /// directory, sets `mode`, and when `owner` is given makes it the owner of
     /// the directory and, if the directory was someone else's, of everything in it.

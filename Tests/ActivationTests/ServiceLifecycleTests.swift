@@ -340,4 +340,66 @@ final class ServiceLifecycleTests: XCTestCase {
         var plain = running { $0.kill.restartKillSignal = 1 }
         XCTAssertTrue(plain.handle(.stopRequested).contains(.signalGroup(pid: 100, signal: 15)))
     }
+
+    // MARK: which signal when (systemd 252 state_to_kill_operation, unit_kill_context, is_clean_exit)
+
+    private func sentSignals(_ actions: [ServiceAction]) -> [Int32] {
+        actions.compactMap { action in
+            switch action {
+            case .signalGroup(_, let signal), .signalProcess(_, let signal), .signalLeftovers(let signal): return signal
+            default: return nil
+            }
+        }
+    }
+
+    func testSendSIGHUPGoesWithKillSignalOnlyNotWithRestartOrWatchdogSignals() {
+        var stop = running { $0.kill.sendSIGHUP = true }
+        XCTAssertTrue(sentSignals(stop.handle(.stopRequested)).contains(1), "a stop: KillSignal= then SIGHUP")
+        var restart = running { $0.kill.sendSIGHUP = true; $0.kill.restartKillSignal = 10 }
+        let restartSignals = sentSignals(restart.handle(.restartStopRequested))
+        XCTAssertTrue(restartSignals.contains(10))
+        XCTAssertFalse(restartSignals.contains(1), "KILL_RESTART sends no SIGHUP: \(restartSignals)")
+        var watchdog = running { $0.kill.sendSIGHUP = true; $0.watchdogSec = .seconds(2) }
+        let watchdogSignals = sentSignals(watchdog.handle(.watchdogExpired))
+        XCTAssertTrue(watchdogSignals.contains(6))
+        XCTAssertFalse(watchdogSignals.contains(1), "KILL_WATCHDOG sends no SIGHUP: \(watchdogSignals)")
+    }
+
+    func testAMainProcessDeadByAnUncleanStopSignalFailsWithResultSignalAsSystemdJudgesIt() {
+        var usr1 = running { $0.kill.killSignal = 10 }
+        _ = usr1.handle(.stopRequested)
+        _ = usr1.handle(.childExited(pid: 100, status: .killed(signal: 10)))
+        XCTAssertEqual(usr1.state, .failed(result: .signal), "only SIGHUP, SIGINT, SIGTERM, SIGPIPE and SuccessExitStatus= are clean")
+        var listed = running { $0.kill.killSignal = 10; $0.successExitSignals = [10] }
+        _ = listed.handle(.stopRequested)
+        _ = listed.handle(.childExited(pid: 100, status: .killed(signal: 10)))
+        XCTAssertEqual(listed.state, .inactive)
+    }
+
+    func testADeathByACleanRestartKillSignalIsACleanStop() {
+        var service = running { $0.kill.restartKillSignal = 1 }
+        _ = service.handle(.restartStopRequested)
+        _ = service.handle(.childExited(pid: 100, status: .killed(signal: 1)))
+        XCTAssertEqual(service.state, .inactive)
+        XCTAssertEqual(service.result, .success)
+    }
+
+    func testStopPostTimingOutDuringARestartSendsKillSignalNotRestartKillSignal() {
+        var service = running { $0.kill.restartKillSignal = 10; $0.execStopPost = [self.command] }
+        XCTAssertTrue(sentSignals(service.handle(.restartStopRequested)).contains(10))
+        _ = service.handle(.childExited(pid: 100, status: .killed(signal: 15)))
+        XCTAssertEqual(service.state, .stopPost)
+        _ = service.handle(.controlSpawned(pid: 200))
+        let final = sentSignals(service.handle(.timerFired(now: 0)))
+        XCTAssertTrue(final.contains(15), "final-sigterm is KILL_TERMINATE: \(final)")
+        XCTAssertFalse(final.contains(10), "\(final)")
+    }
+
+    func testLeftoversOfAStoppedMainProcessGetKillSignalAndSIGHUPWithSendSIGHUP() {
+        var service = running { $0.kill.sendSIGHUP = true; $0.kill.restartKillSignal = 10 }
+        _ = service.handle(.restartStopRequested)
+        let left = service.handle(.childExited(pid: 100, status: .killed(signal: 15), leftovers: true))
+        XCTAssertTrue(left.contains(.signalLeftovers(signal: 15)), "\(left)")
+        XCTAssertTrue(left.contains(.signalLeftovers(signal: 1)), "\(left)")
+    }
 }

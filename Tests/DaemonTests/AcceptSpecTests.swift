@@ -67,4 +67,17 @@ final class AcceptSpecTests: DaemonSpecCase {
         instanceExits(pid)
         XCTAssertEqual(fixture.loop.exitCode, 0)
     }
+
+    func testSendSIGHUPFollowsTheKillSignalAnInstanceGetsAtShutdown() throws {
+        try fixture.write("echo.socket", "[Socket]\nListenStream=\(fixture.root)/echo.sock\nAccept=yes\n")
+        try fixture.write("echo@.service", "[Service]\nStandardInput=socket\nSendSIGHUP=yes\nKillSignal=SIGINT\nExecStart=/bin/cat\n")
+        try fixture.start()
+        try connect()
+        fixture.loop.fireIO(.spawnResults)
+        let pid = spawned[0].pid
+        XCTAssertTrue(fixture.loop.raise(SIGTERM))
+        XCTAssertEqual(fixture.processes.signals(to: .group(pid)), [SIGINT, SIGCONT, SIGHUP])
+        instanceExits(pid)
+        XCTAssertEqual(fixture.loop.exitCode, 0)
+    }
 }

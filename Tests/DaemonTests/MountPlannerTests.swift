@@ -92,6 +92,42 @@ final class MountPlannerTests: XCTestCase {
         XCTAssertNil(MountPlanner.templatePlans(fs, paths: paths, devices: []), "a per-instance /tmp would hide /tmp/shared")
     }
 
+    /// The unit's *Directory= paths come and go with instances: each instance opens them itself, in the
+    /// namespace it joins, where "/" is read-only already; a DynamicUser= one through its private/ tmpfs.
+    func testEachAcceptInstanceOpensTheUnitsDirectoriesItselfWritableUnderProtectSystemStrict() throws {
+        var exec = ExecContext()
+        exec.directories[.runtime] = ExecDirectories()
+        exec.directories[.runtime]?.paths = ["rt"]
+        exec.directories[.state] = ExecDirectories()
+        exec.directories[.state]?.paths = ["st", "st/sub"]
+        var fs = FilesystemProtection()
+        fs.protectSystem = .strict
+        exec.privileges.dynamicUser = true
+        let directories = try ServiceDirectories.directories(exec, bases: .system)
+        XCTAssertEqual(directories.map(\.path), ["/run/rt", "/var/lib/st", "/var/lib/st/sub"])
+        XCTAssertEqual(directories.map(\.isPrivate), [false, true, true], "RuntimeDirectoryPreserve=no: not private")
+        XCTAssertEqual(directories.map(\.onlyCreate), [false, false, true])
+        XCTAssertEqual(directories[1].linkTarget, "private/st")
+        ServiceDirectories.openUp(&fs, for: directories)
+        let own = ServiceDirectories.mountPaths(directories)
+        XCTAssertEqual(own, ["/run/rt", "/var/lib/private", "/var/lib/private/st"])
+
+        let plans = try XCTUnwrap(MountPlanner.templatePlans(fs, perInstance: own, paths: paths, devices: []))
+        XCTAssertFalse(describe(plans.shared).contains { $0.contains("/run/rt") || $0.contains("/var/lib/private") },
+                       "\(describe(plans.shared))")
+        XCTAssertTrue(describe(plans.shared).contains("readOnly / on recursive"))
+        XCTAssertEqual(describe(plans.instance), [
+            "bindSelf /run/rt",
+            "mount /var/lib/private <- tmpfs",
+            "bind /var/lib/private/st <- /var/lib/private/st",
+            "readOnly /run/rt off recursive",
+            "readOnly /var/lib/private on",
+            "readOnly /var/lib/private/st off recursive",
+        ])
+        XCTAssertEqual(describe(MountPlanner.plan(fs, paths: paths, devices: [])).filter { $0.contains("/var/lib/private") || $0.contains("/run/rt") },
+                       describe(plans.instance), "an Accept=no process gets the same view of them")
+    }
+
     func testTemporaryFileSystemOptionsBecomeFlagsAndData() {
         let parsed = TmpfsOptions.parse("ro,size=1m,noexec")
         XCTAssertEqual(parsed.data, "mode=0755,size=1m")

@@ -1,7 +1,8 @@
 // Pure parts of a service's process set-up: the default limits (systemd's
 // NOFILE and MEMLOCK, the rest from usherd's start, capped at what usherd may
 // grant) and what a child must set; the directory bases of the system and a
-// user manager; stdout following a two-way stdin; the one-socket rule.
+// user manager; stdout following a two-way stdin; the one-socket rule; and,
+// on a temporary tree, DynamicUser='s private/ directory layout.
 import XCTest
 import Launch
 import UnitModel
@@ -47,6 +48,34 @@ final class ProcessSetupPlanTests: XCTestCase {
         exec.directories[.runtime, default: ExecDirectories()].paths = ["a"]
         let noRuntime = DirectoryBases.user(environment: [:], home: "/home/u")
         XCTAssertThrowsError(try ServiceDirectories.environment(exec, bases: noRuntime))
+    }
+
+    /// systemd 252's setup_exec_directory on a real directory tree: DynamicUser= turned on moves the
+    /// state directory below private/ behind a link; turned off again, moves it back.
+    func testDynamicUserMovesTheStateDirectoryIntoPrivateAndBackWithItsFiles() throws {
+        let root = NSTemporaryDirectory() + "usher-dirs-" + UUID().uuidString.prefix(8)
+        defer { try? FileManager.default.removeItem(atPath: root) }
+        let bases = DirectoryBases.user(environment: ["XDG_CONFIG_HOME": root + "/lib"], home: root)
+        var exec = ExecContext()
+        exec.directories[.state] = ExecDirectories()
+        exec.directories[.state]?.paths = ["app"]
+        try ServiceDirectories.create(exec, bases: bases, owner: nil)
+        try Data("kept".utf8).write(to: URL(fileURLWithPath: root + "/lib/app/file"))
+
+        exec.privileges.dynamicUser = true
+        try ServiceDirectories.create(exec, bases: bases, owner: nil)
+        XCTAssertEqual(try FileManager.default.destinationOfSymbolicLink(atPath: root + "/lib/app"), "private/app")
+        XCTAssertEqual(try String(contentsOfFile: root + "/lib/private/app/file", encoding: .utf8), "kept")
+        let boundary = try FileManager.default.attributesOfItem(atPath: root + "/lib/private")
+        XCTAssertEqual((boundary[.posixPermissions] as? NSNumber)?.intValue, 0o700)
+        try ServiceDirectories.create(exec, bases: bases, owner: nil)
+        XCTAssertEqual(try FileManager.default.destinationOfSymbolicLink(atPath: root + "/lib/app"), "private/app", "idempotent")
+
+        exec.privileges.dynamicUser = false
+        try ServiceDirectories.create(exec, bases: bases, owner: nil)
+        XCTAssertThrowsError(try FileManager.default.destinationOfSymbolicLink(atPath: root + "/lib/app"), "a directory again")
+        XCTAssertEqual(try String(contentsOfFile: root + "/lib/app/file", encoding: .utf8), "kept")
+        XCTAssertFalse(FileManager.default.fileExists(atPath: root + "/lib/private/app"))
     }
 
     func testRuntimeDirectoryRemovalFollowsPreserve() {

@@ -82,4 +82,35 @@ final class ReexecStateSpecTests: DaemonSpecCase {
         let decoded = try ReexecState.decode(Array(withoutStore.utf8))
         XCTAssertTrue(decoded.services.allSatisfy { $0.storedFDs.isEmpty })
     }
+
+    /// systemd's socket_start refuses a socket whose service does not load again at each start; a re-exec
+    /// must not turn such a socket into an ordinary broken one that refuses silently.
+    func testASocketRefusedForItsMissingServiceStillLogsTheRefusalAtEachStartAfterAReexec() throws {
+        try fixture.write("lost.socket", "[Socket]\nListenStream=\(fixture.root)/lost.sock\nService=ghost.service\n")
+        let daemon = try fixture.start()
+        let refusal = "lost.socket: Socket service ghost.service not loaded, refusing."
+        XCTAssertEqual(fixture.log.lines.filter { $0 == refusal }.count, 1, fixture.log.text)
+
+        let decoded = try ReexecState.decode(try daemon.savedState(requester: nil).encoded())
+        XCTAssertEqual(decoded.broken.map(\.name), [UnitName("lost.socket")])
+        daemon.units.broken = [:]
+        var brokenOnly = ReexecState()
+        brokenOnly.broken = decoded.broken
+        daemon.restore(brokenOnly)
+
+        let reply = try XCTUnwrap(try fixture.call(ControlRequest(verb: .start, units: ["lost.socket"])))
+        XCTAssertEqual((reply.error ?? reply.results?.first?.error)?.message, "Failed to start lost.socket: Socket service ghost.service not loaded, refusing.")
+        XCTAssertEqual(fixture.log.lines.filter { $0 == refusal }.count, 2, "the start logs the refusal again: \(fixture.log.text)")
+    }
+
+    func testABrokenUnitSavedWithoutTheMissingServiceMarkDecodesAsAnOrdinaryBrokenUnit() throws {
+        try fixture.write("lost.socket", "[Socket]\nListenStream=\(fixture.root)/lost.sock\nService=ghost.service\n")
+        let daemon = try fixture.start()
+        let text = String(decoding: try daemon.savedState(requester: nil).encoded(), as: UTF8.self)
+        XCTAssertTrue(text.contains("\"refusedForMissingService\":true"), text)
+        let older = text.replacingOccurrences(of: ",\"refusedForMissingService\":true", with: "")
+        let decoded = try ReexecState.decode(Array(older.utf8))
+        XCTAssertEqual(decoded.broken.map(\.broken.refusedForMissingService), [false])
+        XCTAssertEqual(decoded.broken.map(\.reason), ["Socket service ghost.service not loaded, refusing."])
+    }
 }

@@ -1,7 +1,9 @@
 // KillMode= under a real usherd: a service whose main process (a shell that
 // exec'd sleep) has a background child in its session. control-group and
 // mixed stop both, process stops the main process only, none signals nothing;
-// at usherd's own shutdown KillMode=process leaves the child running.
+// at usherd's own shutdown KillMode=process leaves the child running. Which signal
+// a stop sends (RestartKillSignal= for a restart, SendSIGHUP= after KillSignal= only)
+// and how a death by it is judged, as systemd 252 does.
 import Foundation
 import XCTest
 import UsherSys
@@ -99,6 +101,37 @@ final class KillModeIntegrationTests: XCTestCase {
         }
         XCTAssertTrue(ProcessTree.isAlive(child), "KillMode=process: the instance's other process keeps running")
         XCTAssertFalse(harness.log.contains("Stopping what the main process left"))
+        XCTAssertEqual(try harness.stop(), 0)
+    }
+
+    func testARestartSendsRestartKillSignalWithoutSIGHUPAndAnUncleanKillSignalFailsTheStop() throws {
+        let harness = try UsherdHarness()
+        let seen = harness.outDirectory + "/seen"
+        try harness.write("traps.service", """
+            [Service]
+            KillMode=process
+            KillSignal=SIGUSR1
+            RestartKillSignal=SIGUSR2
+            SendSIGHUP=yes
+            TimeoutStopSec=5
+            ExecStart=/bin/sh -c 'trap "echo HUP >> \(seen)" HUP; trap "echo USR2 >> \(seen); exit 0" USR2; echo started >> \(seen); while :; do sleep 0.1; done'
+            """)
+        try harness.start()
+        XCTAssertEqual(try harness.usherctl(["start", "traps.service"]).status, 0)
+        func lines() -> [String] {
+            ((try? String(contentsOfFile: seen, encoding: .utf8)) ?? "").split(separator: "\n").map(String.init)
+        }
+        try eventually("the service to start", timeout: 5) { lines() == ["started"] }
+        let restart = try harness.usherctl(["restart", "traps.service"])
+        XCTAssertEqual(restart.status, 0, restart.output)
+        try eventually("the restart to start it again", timeout: 10) { lines().count >= 3 }
+        XCTAssertEqual(lines(), ["started", "USR2", "started"], "RestartKillSignal= and no SIGHUP")
+        XCTAssertEqual(try harness.usherctl(["is-active", "traps.service"]).output, "active\n")
+
+        // KillSignal=SIGUSR1 is not a signal a daemon dies of cleanly: systemd's result is `signal`.
+        _ = try harness.usherctl(["stop", "traps.service"])
+        try harness.waitForLog("traps.service: Failed with result 'signal'.")
+        XCTAssertEqual(try harness.usherctl(["is-active", "traps.service"]).output, "failed\n")
         XCTAssertEqual(try harness.stop(), 0)
     }
 }

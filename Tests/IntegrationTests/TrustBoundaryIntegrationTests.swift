@@ -178,6 +178,32 @@ final class TrustBoundaryIntegrationTests: XCTestCase {
         XCTAssertEqual(try harness.stop(), 0)
     }
 
+    /// systemd's stop-sigkill is KILL_KILL: FinalKillSignal=, for what an instance left too.
+    func testInstanceLeftoversGetFinalKillSignalAfterTimeoutStopSec() throws {
+        let harness = try UsherdHarness()
+        let marker = harness.outDirectory + "/final"
+        let script = harness.root + "/leftover.sh"
+        try """
+            trap 'echo USR1 > \(marker); exit 0' USR1
+            while :; do sleep 0.1; done
+            """.write(toFile: script, atomically: true, encoding: .utf8)
+        let port = try harness.serve("final", accept: true, service: """
+            [Service]
+            StandardInput=socket
+            TimeoutStopSec=1
+            FinalKillSignal=SIGUSR1
+            ExecStart=/bin/sh -c "trap '' TERM; /bin/sh \(script) & echo hi; exit 0"
+            """)
+        // The shell reports its `sleep` dead of SIGUSR1 on the connection before its trap runs.
+        let answer = try AcceptClient.ipv4(port).readToEnd(timeout: 6)
+        XCTAssertTrue(answer.hasPrefix("hi\n"), answer)
+        try harness.waitForLog("State 'stop-sigterm' timed out. Killing.")
+        try eventually("the leftover to get FinalKillSignal=", timeout: 5) {
+            (try? String(contentsOfFile: marker, encoding: .utf8)) == "USR1\n"
+        }
+        XCTAssertEqual(try harness.stop(), 0)
+    }
+
     func testServiceLeftoversAreStoppedBeforeTheServiceIsInactive() throws {
         let harness = try UsherdHarness()
         try harness.write("lo.service", """
