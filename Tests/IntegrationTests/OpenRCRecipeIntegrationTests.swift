@@ -37,7 +37,8 @@ final class OpenRCRecipeIntegrationTests: XCTestCase {
         """
     }
 
-    /// `packaging/openrc/usherd` with only usherd's path changed, and the
+    /// `packaging/openrc/usherd` with only usherd's path changed (to the multi-call
+    /// binary under the name usherd, as the .deb installs it), and the
     /// conf.d file giving the test's directories in USHERD_ARGS; the directory holding both.
     func stageInitScript(harness: UsherdHarness) throws -> String {
         let staged = harness.root + "/openrc"
@@ -46,7 +47,7 @@ final class OpenRCRecipeIntegrationTests: XCTestCase {
         }
         let shipped = try String(contentsOfFile: VersionIntegrationTests.packageRoot + "/packaging/openrc/usherd", encoding: .utf8)
         XCTAssertTrue(shipped.contains("command=\"/usr/bin/usherd\""), shipped)
-        try shipped.replacingOccurrences(of: "/usr/bin/usherd", with: UsherdHarness.productsDirectory + "/usherd")
+        try shipped.replacingOccurrences(of: "/usr/bin/usherd", with: try harness.multiCallLink("usherd"))
             .write(toFile: staged + "/init.d/usherd", atomically: true, encoding: .utf8)
         chmod(staged + "/init.d/usherd", 0o755)
         try "USHERD_ARGS=\"--unit-dir \(harness.unitDirectory) --runtime-dir \(harness.root)/rt\"\n"

@@ -78,27 +78,16 @@ final class UsherdHarness {
     /// `executable` is the path started as usherd (default: the built usherd).
     func start(extraArguments: [String] = [], environment: [String: String] = [:], launcher: [String] = [],
                executable: String = UsherdHarness.productsDirectory + "/usherd") throws {
-        _ = FileManager.default.createFile(atPath: logPath, contents: nil)
-        let log = try FileHandle(forWritingTo: URL(fileURLWithPath: logPath))
-        let process = Process()
-        let usherd = executable
-        process.executableURL = URL(fileURLWithPath: launcher.first ?? usherd)
-        process.arguments = launcher.dropFirst() + (launcher.isEmpty ? [] : [usherd])
+        let arguments = launcher.dropFirst() + (launcher.isEmpty ? [] : [executable])
             + ["--unit-dir", unitDirectory, "--runtime-dir", root + "/rt", "--log-level", "debug"] + extraArguments
-        process.standardOutput = log
-        process.standardError = log
-        process.standardInput = FileHandle.nullDevice
-        if !environment.isEmpty {
-            process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
-        }
-        try process.run()
-        self.process = process
+        process = try launch(launcher.first ?? executable, Array(arguments), environment: environment)
         try waitForLog("socket unit(s);", timeout: 10)
     }
 
     /// Runs something other than usherd that starts it (a supervisor, a
-    /// namespace script), its output in the log; the caller stops it.
-    func launch(_ executable: String, _ arguments: [String]) throws -> Process {
+    /// namespace script), its output in the log, `environment` added to the
+    /// test's own; the caller stops it.
+    func launch(_ executable: String, _ arguments: [String], environment: [String: String] = [:]) throws -> Process {
         _ = FileManager.default.createFile(atPath: logPath, contents: nil)
         let process = Process()
         process.executableURL = URL(fileURLWithPath: executable)
@@ -106,8 +95,23 @@ final class UsherdHarness {
         process.standardOutput = try FileHandle(forWritingTo: URL(fileURLWithPath: logPath))
         process.standardError = process.standardOutput
         process.standardInput = FileHandle.nullDevice
+        if !environment.isEmpty {
+            process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
+        }
         try process.run()
         return process
+    }
+
+    /// A symlink named `name` in this harness's directory to the built multi-call
+    /// binary `usher`, as the .deb installs it (`/usr/bin/usherd`, `usherctl` a link).
+    func multiCallLink(_ name: String) throws -> String {
+        let directory = root + "/bin"
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        let path = directory + "/" + name
+        if (try? FileManager.default.destinationOfSymbolicLink(atPath: path)) == nil {
+            try FileManager.default.createSymbolicLink(atPath: path, withDestinationPath: UsherdHarness.productsDirectory + "/usher")
+        }
+        return path
     }
 
     /// The common set-up: `name`.socket listening on a free 127.0.0.1 port

@@ -1,4 +1,4 @@
-// `--version` on both binaries: the version from packaging/VERSION and the git
+// `--version` on both programs (also the multi-call binary under each name): the version from packaging/VERSION and the git
 // revision packaging/revision.sh baked in (.build/usher-revision.h), or
 // "unknown revision" for a build that had none (plain `swift build`, a tarball).
 import Foundation
@@ -19,19 +19,16 @@ final class VersionIntegrationTests: XCTestCase {
         return "\(version) (\(revision.map { "revision \($0)" } ?? "unknown revision"))"
     }
 
-    func testBothBinariesPrintThePackageVersionAndTheBakedRevision() throws {
+    /// Each program, built alone and as the multi-call binary started under its name.
+    func testBothProgramsPrintThePackageVersionAndTheBakedRevision() throws {
         let expected = try VersionIntegrationTests.expectedVersion()
+        let harness = try UsherdHarness()
         for program in ["usherd", "usherctl"] {
-            let process = Process()
-            process.executableURL = URL(fileURLWithPath: UsherdHarness.productsDirectory + "/" + program)
-            process.arguments = ["--version"]
-            let pipe = Pipe()
-            process.standardOutput = pipe
-            try process.run()
-            let output = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-            process.waitUntilExit()
-            XCTAssertEqual(process.terminationStatus, 0)
-            XCTAssertEqual(output, "\(program) \(expected)\n")
+            for path in [UsherdHarness.productsDirectory + "/" + program, try harness.multiCallLink(program)] {
+                let result = try runCollectingOutput(path, ["--version"], environment: [:])
+                XCTAssertEqual(result.status, 0, "\(path): \(result.output)")
+                XCTAssertEqual(result.output, "\(program) \(expected)\n", path)
+            }
         }
     }
 }

@@ -92,10 +92,18 @@ func ServeLines(listener net.Listener, prefix string) error {
 		}
 		go func(conn net.Conn) {
 			defer conn.Close()
-			lines := bufio.NewScanner(conn)
-			for lines.Scan() {
-				fmt.Fprintf(conn, "%s %d: %s\n", prefix, os.Getpid(), lines.Text())
-			}
+			AnswerLines(conn, prefix)
 		}(conn)
+	}
+}
+
+// AnswerLines answers each line from conn with "PREFIX PID: LINE" until the
+// client is done or a write fails.
+func AnswerLines(conn net.Conn, prefix string) {
+	lines := bufio.NewScanner(conn)
+	for lines.Scan() {
+		if _, err := fmt.Fprintf(conn, "%s %d: %s\n", prefix, os.Getpid(), lines.Text()); err != nil {
+			return
+		}
 	}
 }

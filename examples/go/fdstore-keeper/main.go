@@ -7,11 +7,9 @@
 package main
 
 import (
-	"bufio"
 	"fmt"
 	"log"
 	"net"
-	"os"
 	"syscall"
 
 	"usher.example/examples/activation"
@@ -31,12 +29,7 @@ func withFd(conn net.Conn, f func(fd int)) error {
 // serve answers every line; once the client is done, the socket is shut down
 // for every holder of it, the manager's stored copy too.
 func serve(conn net.Conn) {
-	lines := bufio.NewScanner(conn)
-	for lines.Scan() {
-		if _, err := fmt.Fprintf(conn, "go fdstore %d: %s\n", os.Getpid(), lines.Text()); err != nil {
-			break
-		}
-	}
+	activation.AnswerLines(conn, "go fdstore")
 	withFd(conn, func(fd int) { syscall.Shutdown(fd, syscall.SHUT_RDWR) })
 	conn.Close()
 }
