@@ -81,6 +81,9 @@ cold_cell() {
 
 # steady_cell MODE CONCURRENCY REPEAT: loadgen against the long-running
 # service, activated by usherd ("usherd") or on its own socket ("own-socket").
+# Both run in a session of their own (usherd, like systemd, starts every
+# service with setsid; the own-socket one is started with setsid too), so with
+# sched_autogroup both are a scheduling group apart from loadgen alike.
 steady_cell() {
     local mode=$1 concurrency=$2 repeat=$3 port line work svc pid
     local tag=steady-$mode-c$concurrency-r$repeat
@@ -91,7 +94,7 @@ steady_cell() {
     if [ "$mode" = usherd ]; then
         start_usherd_accept_no "$port" "$svc serve" "$work"
     else
-        "$svc" serve 127.0.0.1 "$port" </dev/null >"$work/log" 2>&1 &
+        setsid "$svc" serve 127.0.0.1 "$port" </dev/null >"$work/log" 2>&1 &
         SUP_PID=$!
     fi
     pid=$SUP_PID
