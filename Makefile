@@ -12,18 +12,26 @@ APT_PKGS   := libsystemd-dev libseccomp-dev pkg-config dbus-daemon curl netcat-o
 # builds the Go examples (examples/go) that ExamplesIntegrationTests runs;
 # openrc's rc-service runs packaging/openrc/usherd (it removes nothing, systemd stays init).
 TEST_PKGS  := tftpd-hpa openssh-server openssh-client gpsd avahi-daemon avahi-utils golang-go openrc
+# Installed without their Recommends: runit's (runit-run or runit-init) would
+# start a runsvdir or replace the init system; its runsv runs packaging/runit.
+TEST_PKGS_BARE := runit
 BUILD_LOG  := .build/usher-build.log
 UNITS      ?= units
 
-.PHONY: run test deps build release check-warnings bench bench-unitload fuzz-unitfile deb docs clean
+.PHONY: run test deps install-missing build release check-warnings bench bench-unitload fuzz-unitfile deb docs clean
 
 deps:
-	@missing=""; for p in $(APT_PKGS) $(EXTRA_PKGS); do \
+	@$(MAKE) --no-print-directory install-missing PKGS="$(APT_PKGS) $(EXTRA_PKGS)"
+	@$(MAKE) --no-print-directory install-missing PKGS="$(EXTRA_PKGS_BARE)" APT_FLAGS=--no-install-recommends
+
+# Installs whichever of PKGS is not installed yet (apt-get update first).
+install-missing:
+	@missing=""; for p in $(PKGS); do \
 	  dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q "install ok installed" || missing="$$missing $$p"; \
 	done; \
 	if [ -n "$$missing" ]; then \
 	  echo "make: installing$$missing"; \
-	  $(SUDO) apt-get update && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y $$missing; \
+	  $(SUDO) apt-get update && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y $(APT_FLAGS) $$missing; \
 	fi
 
 build: deps
@@ -44,6 +52,7 @@ run: build
 	.build/debug/usherd --unit-dir $(UNITS) --unit-dir .build/examples/units
 
 test: EXTRA_PKGS = $(TEST_PKGS)
+test: EXTRA_PKGS_BARE = $(TEST_PKGS_BARE)
 test: deps
 	@packaging/revision.sh
 	$(SWIFT) build --build-tests 2>&1 | tee $(BUILD_LOG); test $${PIPESTATUS[0]} -eq 0
