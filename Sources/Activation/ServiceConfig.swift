@@ -21,6 +21,7 @@ public struct ServiceConfig: Codable, Sendable, Equatable {
     public var finalKillSignal: Int32
     public var watchdogSignal: Int32
     public var sendSIGKILL: Bool
+    /// SendSIGHUP= as KillContext.sendsSIGHUP resolves it (never when KillSignal= is SIGHUP already).
     public var sendSIGHUP: Bool
     /// Per ExecStart= command (several only for Type=oneshot): whether `-` ignores its failure.
     public var start: [Bool]
@@ -60,7 +61,7 @@ public struct ServiceConfig: Codable, Sendable, Equatable {
         finalKillSignal = unit.kill.finalKillSignal
         watchdogSignal = unit.kill.watchdogSignal
         sendSIGKILL = unit.kill.sendSIGKILL
-        sendSIGHUP = unit.kill.sendSIGHUP
+        sendSIGHUP = unit.kill.sendsSIGHUP
         start = unit.execStart.map(\.ignoreFailure)
         stop = unit.execStop.map(\.ignoreFailure)
         reload = unit.execReload.map(\.ignoreFailure)

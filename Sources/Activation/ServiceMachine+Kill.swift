@@ -130,8 +130,8 @@ extension ServiceConfig {
         }
     }
 
-    /// SendSIGHUP=: after KillSignal= only, and not when that is SIGHUP already.
+    /// SendSIGHUP=: after KillSignal= only (KILL_TERMINATE); `sendSIGHUP` is KillContext's rule already.
     func sendsSIGHUP(after operation: StopOperation) -> Bool {
-        sendSIGHUP && operation == .terminate && killSignal != 1
+        sendSIGHUP && operation == .terminate
     }
 }

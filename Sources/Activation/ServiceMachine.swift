@@ -381,10 +381,16 @@ public struct ServiceMachine: Codable, Sendable, Equatable {
         leftovers && config.killMode.stopsLeftovers ? stopLeftovers() : enterStopPost(failure: nil)
     }
 
-    /// What the main process left behind gets KillSignal= (and SIGHUP with SendSIGHUP=; FinalKillSignal=
-    /// for KillMode=mixed), and the final signal after TimeoutStopSec=; ExecStopPost= waits until none is left.
+    /// What the main process left behind, as systemd 252 treats it in stop-sigterm (the main process exited
+    /// while running: service_enter_stop) or final-sigterm (it exited during a stop), both KILL_TERMINATE:
+    /// KillSignal= (and SIGHUP with SendSIGHUP=), the final signal after TimeoutStopSec=. KillMode=mixed
+    /// signals no leftover on KILL_TERMINATE, so they get stop-sigkill's FinalKillSignal= at once, or, with
+    /// SendSIGKILL=no, nothing at all. ExecStopPost= waits until none that was signalled is left.
     private mutating func stopLeftovers() -> [ServiceAction] {
+        if config.killMode == .mixed && !config.sendSIGKILL { return enterStopPost(failure: nil) }
         awaitingLeftovers = true
+        // stop-sigkill sent them FinalKillSignal= with everything else already.
+        if state == .stopping(.killed) { return [] }
         let alreadyStopping: Bool
         switch state {
         case .stopping(.signalled), .stopping(.watchdog), .stopping(.killed): alreadyStopping = true
@@ -392,11 +398,9 @@ public struct ServiceMachine: Codable, Sendable, Equatable {
              .reloading, .stopPost, .autoRestart:
             alreadyStopping = false
         }
-        // KillMode=mixed: the main process had SIGTERM; the rest gets the final signal.
         let next: State = config.killMode == .mixed ? .stopping(.killed) : alreadyStopping ? state : .stopping(.signalled)
         let rearm = next != state
         state = next
-        // systemd's final-sigterm: KillSignal= (KILL_TERMINATE, with SendSIGHUP=) whatever began the stop.
         let final = state == .stopping(.killed)
         let hangUp: [ServiceAction] = !final && config.sendsSIGHUP(after: .terminate) ? [.signalLeftovers(signal: 1)] : []
         return [.signalLeftovers(signal: final ? config.finalKillSignal : config.killSignal)] + hangUp

@@ -189,7 +189,7 @@ int cspawn_apply_mounts(const struct cspawn_mounts *m) {
     *m->failed_op = -1;
     if (m->join_mount_ns >= 0 && setns(m->join_mount_ns, CLONE_NEWNS) < 0) return CSPAWN_STAGE_NAMESPACE;
     if (m->join_net_ns >= 0 && setns(m->join_net_ns, CLONE_NEWNET) < 0) return CSPAWN_STAGE_NETWORK;
-    if (unshare(m->unshare_flags) < 0) return CSPAWN_STAGE_NAMESPACE;
+    if (m->unshare_flags != 0 && unshare(m->unshare_flags) < 0) return CSPAWN_STAGE_NAMESPACE;
     if (!(m->unshare_flags & CLONE_NEWNS)) {
         for (int i = 0; i < m->n_ops; i++) {
             if (run_op(&m->ops[i], -1, -1, -1) < 0) {

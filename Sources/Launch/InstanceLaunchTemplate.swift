@@ -2,8 +2,8 @@
 // template is instantiated once with a marker instance, and argv and envp are
 // kept as C strings, constant ones shared by every connection and the few that
 // vary (instance, REMOTE_*, INVOCATION_ID, pid slots) as segment lists filled
-// per connection into one malloc'ed block (InstanceStrings). Stdio and the
-// output fds are resolved once per unit too.
+// per connection into one malloc'ed block (InstanceStrings). Stdio, the
+// output fds and the unit's directories with their owner are resolved once per unit too.
 import Activation
 import CSpawn
 import FoundationEssentials
@@ -85,6 +85,10 @@ public final class InstanceLaunchTemplate {
     public let dynamicUser: DynamicUser?
     private let dynamicUsers: DynamicUsers
     private let dynamicOwner: String
+    /// The unit's *Directory= paths and who owns them, resolved once (with User=, an NSS lookup);
+    /// what failed is thrown again by each instance's createDirectories, as resolving it there would.
+    private let directories: Result<[ExecDirectory], any Error>
+    private let directoryOwner: Result<(uid: UInt32, gid: UInt32)?, any Error>
     nonisolated(unsafe) private static var templatesMade: UInt64 = 0
 
     public init(unit: ServiceUnit, context: DaemonContext, stdio resolved: ResolvedInstanceStdio) throws {
@@ -103,7 +107,12 @@ public final class InstanceLaunchTemplate {
         held = resolved.held
         let run = try Self.credentialsRun(unit, credentials: credentials, context: context)
         sandboxRun = run
-        mounts = try Self.instanceMounts(unit, command: command, run: run, context: context)
+        (directories, directoryOwner) = Self.resolveDirectories(unit, privileged: privileged, credentials: credentials,
+                                                                dynamic: dynamicUser, context: context)
+        // The first instance's directories, made before the shared namespace that binds them is built.
+        let created = (try? Self.createDirectories(unit.exec, directories, directoryOwner)) != nil
+        mounts = try Self.instanceMounts(unit, command: command, run: run, directories: directories,
+                                         created: created, context: context)
         let ip = try Self.environment(unit, remote: true, credentials: credentials, journal: resolved.journalStream,
                                       context: context, fd3: passesConnectionAsFD3, run: run)
         let local = try Self.environment(unit, remote: false, credentials: credentials, journal: resolved.journalStream,
@@ -140,16 +149,46 @@ public final class InstanceLaunchTemplate {
         if let sandboxRun { SandboxDirectories.removeRun(sandboxRun) }
     }
 
+    /// RuntimeDirectory= and the others for one instance (systemd makes them before each process:
+    /// another unit may have removed a shared RuntimeDirectory=), with the owner resolved once.
+    public func createDirectories() throws {
+        try Self.createDirectories(unit.exec, directories, directoryOwner)
+    }
+
+    /// The unit's directories and their owner; the owner from `credentials` unless those are a
+    /// `+`/`!` command's (none), whose directories are the unit's user's all the same.
+    private static func resolveDirectories(_ unit: ServiceUnit, privileged: Bool, credentials: ResolvedCredentials?,
+                                           dynamic: DynamicUser?, context: DaemonContext)
+        -> (Result<[ExecDirectory], any Error>, Result<(uid: UInt32, gid: UInt32)?, any Error>) {
+        guard ServiceDirectories.any(unit.exec) else { return (.success([]), .success(nil)) }
+        let directories = Result { try ServiceDirectories.directories(unit.exec, bases: context.directoryBases) }
+        guard privileged else { return (directories, .success(ServiceLauncher.directoryOwner(of: credentials))) }
+        return (directories, Result { try ServiceLauncher.directoryOwner(unit.exec, dynamic: dynamic) })
+    }
+
+    private static func createDirectories(_ exec: ExecContext, _ directories: Result<[ExecDirectory], any Error>,
+                                          _ owner: Result<(uid: UInt32, gid: UInt32)?, any Error>) throws {
+        guard ServiceDirectories.any(exec) else { return }
+        let owner = try owner.get()
+        try ServiceDirectories.create(try directories.get(), exec: exec, owner: owner)
+    }
+
     /// The namespaces, built once and joined per instance where that gives the same view
     /// (MountPlanner.templatePlans); otherwise each instance builds its own. The filesystem is the
     /// one an Accept=no service's process gets (its directories writable), from the same function.
+    /// Only directories an instance's stop removes (RuntimeDirectory= unless RuntimeDirectoryPreserve=yes)
+    /// need a view of their own; the others are in the shared namespace, made before it (`created`; when
+    /// that failed, every instance opens them itself, as it then makes them itself).
     private static func instanceMounts(_ unit: ServiceUnit, command: CommandLine, run: SandboxPaths?,
+                                       directories: Result<[ExecDirectory], any Error>, created: Bool,
                                        context: DaemonContext) throws -> CMountPlan? {
-        guard let fs = try ServiceLauncher.sandboxedFilesystem(unit, command: command, context: context),
+        guard let (fs, opened) = try ServiceLauncher.sandboxedFilesystem(unit, command: command, directories: directories,
+                                                                         context: context),
               var paths = context.sandbox else { return nil }
         paths.credentials = run?.credentials
-        let directories = ServiceDirectories.mountPaths(try ServiceDirectories.directories(unit.exec, bases: context.directoryBases))
-        guard let plans = MountPlanner.templatePlans(fs, perInstance: directories, paths: paths,
+        let removed = ServiceDirectories.removesRuntime(unit.exec, restarting: false) ? opened[.runtime] ?? [] : []
+        let perInstance = created ? removed : opened.values.reduce(into: Set<String>()) { $0.formUnion($1) }
+        guard let plans = MountPlanner.templatePlans(fs, perInstance: perInstance, paths: paths,
                                                      devices: context.deviceNodes) else {
             return ServiceLauncher.mountPlan(fs, paths: paths, joining: nil, devices: context.deviceNodes)
         }

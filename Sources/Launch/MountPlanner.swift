@@ -32,9 +32,9 @@ public enum MountPlanner {
 
     /// For an Accept=yes template: the namespaces built once and joined by every instance, and what
     /// each instance still does itself: a UTS namespace, a fresh tmpfs /tmp and /var/tmp, and the
-    /// entries at `perInstance` paths (the unit's *Directory= paths, which each instance creates and
-    /// a stopping one may remove: a view of them taken once would go stale). nil when other entries
-    /// lie below /tmp or /var/tmp, which a per-instance tmpfs would cover up.
+    /// entries at `perInstance` paths (a RuntimeDirectory= that a stopping instance removes and the next
+    /// creates again: a view of it taken once would go stale). nil when other entries lie below /tmp
+    /// or /var/tmp, which a per-instance tmpfs would cover up.
     public static func templatePlans(_ fs: FilesystemProtection, perInstance: Set<String> = [], paths: SandboxPaths,
                                      devices: [DeviceNode]) -> (shared: MountPlan, instance: MountPlan)? {
         var common = fs
@@ -60,6 +60,11 @@ public enum MountPlanner {
                 + readOnlySteps(all).filter { perInstance.contains($0.target) }
         }
         return (plan(common, paths: paths, devices: devices, leaving: perInstance), instance)
+    }
+
+    /// The paths `fs` puts a mount on (before any run's own directories are known).
+    static func protectedPaths(_ fs: FilesystemProtection) -> [String] {
+        entries(fs, paths: SandboxPaths(inaccessibleDirectory: "", inaccessibleFile: "", devStaging: "")).map(\.path)
     }
 
     static func entries(_ fs: FilesystemProtection, paths: SandboxPaths) -> [MountEntry] {

@@ -86,33 +86,45 @@ public enum ServiceDirectories {
         try paths(exec, bases: bases).map { ($0.0.environmentName, $0.1.joined(separator: ":")) }
     }
 
-    /// What a process of the unit sees: its directories writable under ProtectSystem=/ProtectHome=
-    /// (systemd binds each onto itself) and, with DynamicUser=, each private/ replaced by an empty
-    /// read-only tmpfs into which only the unit's own directories are bound.
-    public static func openUp(_ fs: inout FilesystemProtection, for directories: [ExecDirectory]) {
+    /// Whether the unit sets any RuntimeDirectory= or its siblings.
+    public static func any(_ exec: ExecContext) -> Bool {
+        exec.directories.values.contains { !$0.paths.isEmpty }
+    }
+
+    /// What a process of the unit sees: its directories writable where a protection (ProtectSystem=,
+    /// ProtectHome=, ReadOnlyPaths=, …) covers them, bound onto themselves as systemd binds them (one that
+    /// nothing covers is the host's, writable already, and gets no mount), and, with DynamicUser=, each
+    /// private/ replaced by an empty read-only tmpfs into which only the unit's own directories are bound.
+    /// Returns the paths it added entries for, by kind.
+    @discardableResult
+    public static func openUp(_ fs: inout FilesystemProtection, for directories: [ExecDirectory]) -> [ExecDirectoryKind: Set<String>] {
+        let protected = MountPlanner.protectedPaths(fs)
+        var added: [ExecDirectoryKind: Set<String>] = [:]
         var privateRoots: [String] = []
         for directory in directories where !directory.onlyCreate {
             guard directory.isPrivate else {
+                guard protected.contains(where: { directory.path == $0 || MountPlanner.isBelow(directory.path, $0) }) else {
+                    continue
+                }
                 fs.readWritePaths.append(PathRule(path: directory.path, optional: true))
+                added[directory.kind, default: []].insert(directory.path)
                 continue
             }
             if !privateRoots.contains(directory.privateRoot) { privateRoots.append(directory.privateRoot) }
             fs.bindPaths.append(BindRule(source: directory.privatePath, destination: directory.privatePath, readOnly: false))
+            added[directory.kind, default: []].formUnion([directory.privateRoot, directory.privatePath])
         }
         fs.temporaryFileSystems += privateRoots.map { TemporaryFileSystem(path: $0, options: "ro,mode=0755,nosuid,nodev,noexec") }
+        return added
     }
 
-    /// The paths openUp adds entries for.
-    public static func mountPaths(_ directories: [ExecDirectory]) -> Set<String> {
-        Set(directories.filter { !$0.onlyCreate }.flatMap { $0.isPrivate ? [$0.privateRoot, $0.privatePath] : [$0.path] })
-    }
-
-    /// Creates every directory of the unit (systemd does this before each
-    /// process, so ExecStartPre= already finds them), owned by the service's
-    /// user and group; configuration directories stay root's, as in systemd.
+    /// Creates `directories` (systemd does this before each process, so
+    /// ExecStartPre= already finds them) with the modes `exec` gives, owned by
+    /// `owner`; configuration directories stay root's, as in systemd.
     /// A private one goes below the root-only private/, with a relative link where the unit names it.
-    public static func create(_ exec: ExecContext, bases: DirectoryBases, owner: (uid: UInt32, gid: UInt32)?) throws {
-        for directory in try directories(exec, bases: bases) {
+    public static func create(_ directories: [ExecDirectory], exec: ExecContext,
+                              owner: (uid: UInt32, gid: UInt32)?) throws {
+        for directory in directories {
             let mode = exec.directories[directory.kind]?.mode ?? 0o755
             do {
                 if directory.isPrivate {

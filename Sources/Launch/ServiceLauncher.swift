@@ -149,25 +149,29 @@ public enum ServiceLauncher {
     /// applies no sandboxing to it) or when usherd is not root (the keys are reported unenforced).
     public static func mountPlan(_ service: ServiceUnit, command: CommandLine, run: SandboxPaths?,
                                  context: DaemonContext) throws -> CMountPlan? {
-        guard let fs = try sandboxedFilesystem(service, command: command, context: context),
+        let directories = Result { try ServiceDirectories.directories(service.exec, bases: context.directoryBases) }
+        guard let (fs, _) = try sandboxedFilesystem(service, command: command, directories: directories, context: context),
               var paths = context.sandbox else { return nil }
         paths.privateTmp = run?.privateTmp
         paths.credentials = run?.credentials
         return mountPlan(fs, paths: paths, joining: run?.network, devices: context.deviceNodes)
     }
 
-    /// The unit's filesystem protections as a process of it gets them; nil for a `+` command or when
-    /// nothing needs a namespace. As systemd does for every process of a unit, Accept=yes instances
-    /// included, its RuntimeDirectory= and the others stay writable (ServiceDirectories.openUp).
+    /// The unit's filesystem protections as a process of it gets them, and the paths of `directories`
+    /// (the unit's, ServiceDirectories.directories: thrown only when a namespace needs them) that got an
+    /// entry; nil for a `+` command or when nothing needs a namespace. As systemd does for every process of
+    /// a unit, Accept=yes instances included, its RuntimeDirectory= and the others stay writable
+    /// (ServiceDirectories.openUp).
     public static func sandboxedFilesystem(_ service: ServiceUnit, command: CommandLine,
-                                           context: DaemonContext) throws -> FilesystemProtection? {
+                                           directories: Result<[ExecDirectory], any Error>, context: DaemonContext)
+        throws -> (FilesystemProtection, opened: [ExecDirectoryKind: Set<String>])? {
         var fs = service.exec.filesystem
         guard !command.fullPrivileges, fs.needsNamespaces else { return nil }
-        ServiceDirectories.openUp(&fs, for: try ServiceDirectories.directories(service.exec, bases: context.directoryBases))
+        let opened = ServiceDirectories.openUp(&fs, for: try directories.get())
         if let reason = context.sandboxUnavailable {
             throw LaunchError(description: "Failed to set up mount namespacing: \(reason)")
         }
-        return fs
+        return (fs, opened)
     }
 
     /// `fs` as the steps of one spawn; one that joins a run's network namespace makes none of its own.
@@ -223,13 +227,23 @@ public enum ServiceLauncher {
         plan.privileges = fullPrivileges ? nil : try SpawnPrivileges.prepared(exec.privileges, credentials: plan.credentials)
     }
 
-    /// RuntimeDirectory= and the others, owned by the unit's User=/Group= even
-    /// for a `+` command (root when neither is set and usherd is root).
+    /// RuntimeDirectory= and the others, owned by directoryOwner.
     public static func createDirectories(_ exec: ExecContext, dynamic: DynamicUser? = nil, context: DaemonContext) throws {
-        guard exec.directories.values.contains(where: { !$0.paths.isEmpty }) else { return }
-        let unitCredentials = try resolveCredentials(exec, privileged: false, dynamic: dynamic)?.spawn
-        let owner = unitCredentials.map { (uid: $0.uid, gid: $0.gid) } ?? (Users.effectiveUID == 0 ? (uid: 0, gid: 0) : nil)
-        try ServiceDirectories.create(exec, bases: context.directoryBases, owner: owner)
+        guard ServiceDirectories.any(exec) else { return }
+        let owner = try directoryOwner(exec, dynamic: dynamic)
+        try ServiceDirectories.create(try ServiceDirectories.directories(exec, bases: context.directoryBases), exec: exec,
+                                      owner: owner)
+    }
+
+    /// Who owns the unit's directories: its User=/Group= even for a `+` command (root when neither is
+    /// set and usherd is root).
+    public static func directoryOwner(_ exec: ExecContext, dynamic: DynamicUser?) throws -> (uid: UInt32, gid: UInt32)? {
+        directoryOwner(of: try resolveCredentials(exec, privileged: false, dynamic: dynamic))
+    }
+
+    /// The same from the unit's credentials resolved without privileges (no `+`/`!`).
+    public static func directoryOwner(of credentials: ResolvedCredentials?) -> (uid: UInt32, gid: UInt32)? {
+        credentials?.spawn.map { (uid: $0.uid, gid: $0.gid) } ?? (Users.effectiveUID == 0 ? (uid: 0, gid: 0) : nil)
     }
 
     /// A bare program name is searched in the default service PATH (newer systemd does),

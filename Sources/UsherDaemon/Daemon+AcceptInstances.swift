@@ -56,8 +56,7 @@ extension Daemon {
         let launch: InstanceLaunchTemplate
         do {
             launch = try runtime.launch ?? instanceLaunch(runtime, instance: instance)
-            // Each instance, as under systemd: another unit may have removed a shared RuntimeDirectory=.
-            try ServiceLauncher.createDirectories(launch.unit.exec, dynamic: launch.dynamicUser, context: context)
+            try launch.createDirectories()
         } catch {
             // Under the instance's own name (once), kept with the template's journal.
             log(Note(.error, "\(error)"), unit: UnitName(runtime.template.name.prefix + "@" + instance + ".service"),

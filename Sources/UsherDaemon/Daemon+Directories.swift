@@ -2,7 +2,7 @@
 // with everything in it unless RuntimeDirectoryPreserve= keeps it (`yes`, or
 // `restart` while an automatic restart is pending), as systemd's
 // unit_destroy_runtime_data() does. Creation happens before each spawn
-// (ServiceLauncher.createDirectories).
+// (ServiceLauncher.createDirectories, InstanceLaunchTemplate.createDirectories).
 import Launch
 import Activation
 import UnitModel

@@ -2,8 +2,8 @@
 // it exits. Without cgroups, a run's processes are the sessions and process
 // groups usherd started for it (each spawn calls setsid) plus their
 // descendants among the orphans usherd adopts as child subreaper. With
-// KillMode=control-group or mixed they get KillSignal= (mixed: the final
-// signal), FinalKillSignal= (SIGKILL) after TimeoutStopSec=, and the unit (or the instance's
+// KillMode=control-group they get KillSignal=, FinalKillSignal= (SIGKILL) after TimeoutStopSec=
+// (KillMode=mixed: FinalKillSignal= at once, nothing with SendSIGKILL=no), and the unit (or the instance's
 // connection slot) is released only when none is left; process and none leave them. A process that calls
 // setsid and leaves its process group while its parent lives escapes this.
 import Launch
@@ -15,7 +15,8 @@ import UsherSys
 struct LingeringInstance {
     var record: InstanceRecord
     var timer: EventSource?
-    var killed = false
+    /// FinalKillSignal= was sent (systemd's stop-sigkill): the next timeout gives up on them.
+    var killed: Bool
 }
 
 /// Process groups still alive and other leftover processes of some sessions.
@@ -81,31 +82,36 @@ extension Daemon {
     }
 
     /// An instance's main process `pid` is gone: its slot is free now, or once its leftovers are.
+    /// systemd 252's stop-sigterm (KILL_TERMINATE) for the instance: KillSignal= (SendSIGHUP='s SIGHUP after
+    /// it). KillMode=mixed signals no leftover there, so they get stop-sigkill's FinalKillSignal= at once,
+    /// or, with SendSIGKILL=no, nothing: the instance is done and they keep running.
     func settleInstance(_ instance: InstanceRecord, mainPID pid: Int32) {
         let left = leftovers(of: [pid])
+        let kill = units.acceptSockets[instance.socket]?.templateUnit.kill ?? KillContext()
+        let mixed = kill.killMode == .mixed
         // KillMode=process or none: what the instance left keeps running, as under systemd.
         guard !left.isEmpty, let template = units.acceptSockets[instance.socket]?.templateUnit,
-              template.kill.killMode.stopsLeftovers else {
+              kill.killMode.stopsLeftovers, !mixed || kill.sendSIGKILL else {
             releaseInstance(instance)
             return
         }
         log(Note(.info, "Stopping what the main process left: \(left.summary)."), instance: instance)
-        // systemd's stop-sigterm for the instance: KillSignal= (SendSIGHUP= after it); mixed: FinalKillSignal=.
-        let mixed = template.kill.killMode == .mixed
-        send(mixed ? template.kill.finalKillSignal : template.kill.killSignal, to: left)
-        if !mixed && template.kill.sendsSIGHUP { send(Signals.hangup, to: left) }
-        units.lingering[pid] = LingeringInstance(record: instance, timer: lingerTimer(template, pid))
+        send(mixed ? kill.finalKillSignal : kill.killSignal, to: left)
+        if !mixed && kill.sendsSIGHUP { send(Signals.hangup, to: left) }
+        units.lingering[pid] = LingeringInstance(record: instance, timer: lingerTimer(template, pid), killed: mixed)
     }
 
-    /// TimeoutStopSec= passed for a lingering instance: FinalKillSignal= (systemd's stop-sigkill,
-    /// KILL_KILL), then give up after another.
+    /// TimeoutStopSec= passed for a lingering instance: after stop-sigterm, FinalKillSignal= (systemd's
+    /// stop-sigkill, KILL_KILL) unless SendSIGKILL=no; after stop-sigkill, give up on them.
     func instanceLingerTimedOut(_ pid: Int32) {
         guard var lingering = units.lingering[pid], let template = units.acceptSockets[lingering.record.socket]?.templateUnit else {
             return
         }
         guard !lingering.killed, template.kill.sendSIGKILL else {
             // systemd's words, whatever FinalKillSignal= is.
-            log(Note(.warning, "Processes still around after \(lingering.killed ? "SIGKILL" : "the stop timeout"). Ignoring."), instance: lingering.record)
+            let words = lingering.killed ? "Processes still around after SIGKILL. Ignoring."
+                : "State 'stop-sigterm' timed out. Skipping SIGKILL."
+            log(Note(.warning, words), instance: lingering.record)
             units.lingering[pid] = nil
             releaseInstance(lingering.record)
             return

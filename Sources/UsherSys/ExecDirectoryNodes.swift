@@ -9,9 +9,7 @@ public enum ExecDirectoryNodes {
     /// DynamicUser='s boundary (systemd's mkdir_safe_label(…, 0700, 0, 0)): a directory only root
     /// may enter, so that no host user reaches files a recycled dynamic uid owns.
     public static func ensurePrivateRoot(_ path: String) throws {
-        try ensure(path, mode: 0o700, owner: nil)
-        var st = stat()
-        _ = try sysCall("lstat", path) { lstat(path, &st) }
+        let st = try ensureDirectory(path, mode: 0o700)
         if st.st_uid != 0 || st.st_gid != 0 { _ = try sysCall("lchown", path) { lchown(path, 0, 0) } }
     }
 
@@ -53,6 +51,13 @@ public enum ExecDirectoryNodes {
     /// directory, sets `mode`, and when `owner` is given makes it the owner of
     /// the directory and, if the directory was someone else's, of everything in it.
     public static func ensure(_ path: String, mode: UInt32, owner: (uid: UInt32, gid: UInt32)?) throws {
+        let st = try ensureDirectory(path, mode: mode)
+        guard let owner, st.st_uid != owner.uid || st.st_gid != owner.gid else { return }
+        try chownTree(path, uid: owner.uid, gid: owner.gid)
+    }
+
+    /// `path` created (parents 0755) or kept when it is a directory already, with `mode`; its lstat.
+    private static func ensureDirectory(_ path: String, mode: UInt32) throws -> stat {
         _ = try FileNodes.makeParents(of: path, mode: 0o755)
         if mkdir(path, 0o700) != 0 && errno != EEXIST {
             throw SystemError(call: "mkdir", object: path, errno: errno)
@@ -61,8 +66,7 @@ public enum ExecDirectoryNodes {
         _ = try sysCall("lstat", path) { lstat(path, &st) }
         guard (st.st_mode & S_IFMT) == S_IFDIR else { throw SystemError(call: "mkdir", object: path, errno: ENOTDIR) }
         _ = try sysCall("chmod", path) { chmod(path, mode_t(mode)) }
-        guard let owner, st.st_uid != owner.uid || st.st_gid != owner.gid else { return }
-        try chownTree(path, uid: owner.uid, gid: owner.gid)
+        return st
     }
 
     /// lchown of `path` and, for a directory, everything below it.

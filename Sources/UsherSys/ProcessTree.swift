@@ -95,14 +95,20 @@ public enum ProcessTree {
     }
 
     /// The members of the sessions (and process groups) `sessions` among
-    /// `candidates` (usherd's adopted orphans), with all their descendants. A
-    /// process that left both the session and the group while its parent lived is not found.
+    /// `candidates` (usherd's adopted orphans), with all their descendants, but those
+    /// still in one of those process groups: a signal to the group reaches them, and a
+    /// second one of their own would run a handler twice. A process that left both the
+    /// session and the group while its parent lived is not found.
     public static func leftovers(of sessions: Set<Int32>, among candidates: [Int32]) -> [Int32] {
         let members = candidates.filter { child in
             guard let ids = ProcessIDs.read(child), !ids.isZombie else { return false }
             return sessions.contains(ids.session) || sessions.contains(ids.group)
         }
-        return members.isEmpty ? [] : withDescendants(members)
+        guard !members.isEmpty else { return [] }
+        return withDescendants(members).filter { pid in
+            guard let ids = ProcessIDs.read(pid) else { return false }
+            return !sessions.contains(ids.group)
+        }
     }
 
     /// Whether the process group `group` has any member left (kill(-group, 0)).

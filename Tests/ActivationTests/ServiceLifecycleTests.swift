@@ -300,6 +300,27 @@ final class ServiceLifecycleTests: XCTestCase {
         XCTAssertEqual(service.state, .stopping(.killed))
     }
 
+    /// systemd 252: stop-sigterm signals no leftover under KillMode=mixed, and SendSIGKILL=no skips
+    /// stop-sigkill, so what the main process left gets nothing and the service goes on at once.
+    func testMixedWithoutSendSIGKILLLeavesWhatTheMainProcessLeftUnsignalled() {
+        var service = running { $0.kill.killMode = .mixed; $0.kill.sendSIGKILL = false }
+        let actions = service.handle(.childExited(pid: 100, status: .exited(0), leftovers: true))
+        XCTAssertTrue(sentSignals(actions).isEmpty, "\(actions)")
+        XCTAssertFalse(service.awaitingLeftovers)
+        XCTAssertEqual(service.state, .inactive)
+    }
+
+    func testLeftoversOfAMainProcessThatDiedInStopSigkillAreNotSignalledAgain() {
+        var service = running()
+        _ = service.handle(.stopRequested)
+        XCTAssertTrue(service.handle(.timerFired(now: 0)).contains(.signalLeftovers(signal: 9)))
+        let exited = service.handle(.childExited(pid: 100, status: .killed(signal: 9), leftovers: true))
+        XCTAssertTrue(sentSignals(exited).isEmpty, "stop-sigkill already sent them SIGKILL: \(exited)")
+        XCTAssertEqual(service.subState, "stop-sigkill")
+        XCTAssertEqual(service.handle(.timerFired(now: 0)).first,
+                       .log(Note(.warning, "Processes still around after SIGKILL. Ignoring.")))
+    }
+
     func testKillModeNoneSignalsNothing() {
         var service = running { $0.kill.killMode = .none }
         let actions = service.handle(.stopRequested)

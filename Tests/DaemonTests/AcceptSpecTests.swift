@@ -80,4 +80,49 @@ final class AcceptSpecTests: DaemonSpecCase {
         instanceExits(pid)
         XCTAssertEqual(fixture.loop.exitCode, 0)
     }
+
+    // MARK: what an instance's main process leaves behind
+
+    /// echo@.service with `settings`; one connection whose main process exits leaving its process group.
+    private func instanceLeavesItsGroup(_ settings: String) throws -> Int32 {
+        try fixture.write("echo.socket", "[Socket]\nListenStream=\(fixture.root)/echo.sock\nAccept=yes\n")
+        try fixture.write("echo@.service", "[Service]\nStandardInput=socket\nTimeoutStopSec=2\n\(settings)\nExecStart=/bin/cat\n")
+        try fixture.start()
+        try connect()
+        fixture.loop.fireIO(.spawnResults)
+        let pid = spawned[0].pid
+        fixture.processes.livingGroups.insert(pid)
+        instanceExits(pid)
+        return pid
+    }
+
+    /// systemd 252: KillMode=mixed's stop-sigterm signals no leftover, its stop-sigkill sends them
+    /// FinalKillSignal= once, and the next timeout gives up on them.
+    func testMixedInstanceLeftoversGetFinalKillSignalOnceAndAreGivenUpAtTheTimeout() throws {
+        let pid = try instanceLeavesItsGroup("KillMode=mixed\nFinalKillSignal=SIGUSR1")
+        XCTAssertEqual(fixture.processes.signals(to: .group(pid)), [SIGUSR1, SIGCONT])
+        XCTAssertEqual(counters?.connections, 1, "the slot waits for the leftovers")
+        fixture.loop.advanceTime(by: .seconds(2))
+        XCTAssertEqual(fixture.processes.signals(to: .group(pid)), [SIGUSR1, SIGCONT], "killed twice")
+        XCTAssertTrue(fixture.log.text.contains("Processes still around after SIGKILL. Ignoring."), fixture.log.text)
+        XCTAssertFalse(fixture.log.text.contains("State 'stop-sigterm' timed out"), fixture.log.text)
+        XCTAssertEqual(counters?.connections, 0)
+    }
+
+    /// systemd 252 skips stop-sigkill with SendSIGKILL=no: under KillMode=mixed nothing signals the leftovers.
+    func testMixedInstanceWithoutSendSIGKILLLeavesItsLeftoversAndFreesTheSlotAtOnce() throws {
+        let pid = try instanceLeavesItsGroup("KillMode=mixed\nSendSIGKILL=no")
+        XCTAssertEqual(fixture.processes.signals(to: .group(pid)), [])
+        XCTAssertEqual(counters?.connections, 0)
+        XCTAssertFalse(fixture.log.text.contains("Stopping what the main process left"), fixture.log.text)
+    }
+
+    func testControlGroupInstanceLeftoversWithoutSendSIGKILLGetKillSignalThenAreGivenUp() throws {
+        let pid = try instanceLeavesItsGroup("SendSIGKILL=no")
+        XCTAssertEqual(fixture.processes.signals(to: .group(pid)), [SIGTERM, SIGCONT])
+        fixture.loop.advanceTime(by: .seconds(2))
+        XCTAssertEqual(fixture.processes.signals(to: .group(pid)), [SIGTERM, SIGCONT])
+        XCTAssertTrue(fixture.log.text.contains("State 'stop-sigterm' timed out. Skipping SIGKILL."), fixture.log.text)
+        XCTAssertEqual(counters?.connections, 0)
+    }
 }

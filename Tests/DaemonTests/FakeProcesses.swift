@@ -20,6 +20,8 @@ final class FakeProcesses: ProcessSpawner, ProcessControl {
     private var exits: [ReapedChild] = []
     /// Set to make the next spawn throw, as clone failing would.
     var nextSpawnError: Error?
+    /// Process groups that outlive their leader: what a main process left behind.
+    var livingGroups: Set<Int32> = []
 
     // MARK: what the test declares
 
@@ -63,8 +65,8 @@ final class FakeProcesses: ProcessSpawner, ProcessControl {
     func signalGroup(_ group: Int32, _ signal: Int32) throws { signals.append((.group(group), signal)) }
     func signal(pidfd: OwnedFD, _ signal: Int32) throws { signals.append((.pidfd(pidfd.raw), signal)) }
     func signal(pid: Int32, _ signal: Int32) { signals.append((.pid(pid), signal)) }
-    /// A fake process's group goes with the process: nothing is ever left over.
-    func groupExists(_ group: Int32) -> Bool { false }
+    /// A fake process's group goes with the process unless the test declared it living.
+    func groupExists(_ group: Int32) -> Bool { livingGroups.contains(group) }
     func childrenOfMainThread() -> [Int32] { [] }
     func sessionMembers(of sessions: Set<Int32>, among candidates: [Int32]) -> [Int32] { [] }
     func killAndReapAllChildren(timeoutMicroseconds: UInt64, sparing spares: (Int32) -> Bool) -> Int { 0 }

@@ -92,9 +92,10 @@ final class MountPlannerTests: XCTestCase {
         XCTAssertNil(MountPlanner.templatePlans(fs, paths: paths, devices: []), "a per-instance /tmp would hide /tmp/shared")
     }
 
-    /// The unit's *Directory= paths come and go with instances: each instance opens them itself, in the
-    /// namespace it joins, where "/" is read-only already; a DynamicUser= one through its private/ tmpfs.
-    func testEachAcceptInstanceOpensTheUnitsDirectoriesItselfWritableUnderProtectSystemStrict() throws {
+    /// Only a RuntimeDirectory= that an instance's stop removes comes and goes with instances: each
+    /// instance opens it itself, in the namespace it joins, where "/" is read-only already. The state
+    /// directory (DynamicUser=: through its private/ tmpfs) stays, so the shared namespace opens it.
+    func testOnlyTheRuntimeDirectoryIsOpenedPerAcceptInstanceUnderProtectSystemStrict() throws {
         var exec = ExecContext()
         exec.directories[.runtime] = ExecDirectories()
         exec.directories[.runtime]?.paths = ["rt"]
@@ -108,24 +109,44 @@ final class MountPlannerTests: XCTestCase {
         XCTAssertEqual(directories.map(\.isPrivate), [false, true, true], "RuntimeDirectoryPreserve=no: not private")
         XCTAssertEqual(directories.map(\.onlyCreate), [false, false, true])
         XCTAssertEqual(directories[1].linkTarget, "private/st")
-        ServiceDirectories.openUp(&fs, for: directories)
-        let own = ServiceDirectories.mountPaths(directories)
-        XCTAssertEqual(own, ["/run/rt", "/var/lib/private", "/var/lib/private/st"])
+        let opened = ServiceDirectories.openUp(&fs, for: directories)
+        XCTAssertEqual(opened, [.runtime: ["/run/rt"], .state: ["/var/lib/private", "/var/lib/private/st"]])
 
-        let plans = try XCTUnwrap(MountPlanner.templatePlans(fs, perInstance: own, paths: paths, devices: []))
-        XCTAssertFalse(describe(plans.shared).contains { $0.contains("/run/rt") || $0.contains("/var/lib/private") },
-                       "\(describe(plans.shared))")
+        let plans = try XCTUnwrap(MountPlanner.templatePlans(fs, perInstance: opened[.runtime] ?? [], paths: paths,
+                                                             devices: []))
+        XCTAssertFalse(describe(plans.shared).contains { $0.contains("/run/rt") }, "\(describe(plans.shared))")
         XCTAssertTrue(describe(plans.shared).contains("readOnly / on recursive"))
-        XCTAssertEqual(describe(plans.instance), [
-            "bindSelf /run/rt",
+        XCTAssertEqual(describe(plans.shared).filter { $0.contains("/var/lib/private") }, [
             "mount /var/lib/private <- tmpfs",
             "bind /var/lib/private/st <- /var/lib/private/st",
-            "readOnly /run/rt off recursive",
             "readOnly /var/lib/private on",
             "readOnly /var/lib/private/st off recursive",
         ])
-        XCTAssertEqual(describe(MountPlanner.plan(fs, paths: paths, devices: [])).filter { $0.contains("/var/lib/private") || $0.contains("/run/rt") },
-                       describe(plans.instance), "an Accept=no process gets the same view of them")
+        XCTAssertEqual(describe(plans.instance), ["bindSelf /run/rt", "readOnly /run/rt off recursive"])
+        XCTAssertEqual(plans.instance.unshareFlags, MountPlanner.cloneNewNS)
+        XCTAssertEqual(Set(describe(MountPlanner.plan(fs, paths: paths, devices: [])).filter { $0.contains("/var/lib/private") || $0.contains("/run/rt") }),
+                       Set(describe(plans.shared).filter { $0.contains("/var/lib/private") } + describe(plans.instance)),
+                       "an Accept=no process gets the same view of them")
+    }
+
+    /// No protection covers /var/lib or /run under PrivateTmp= alone: the directories are the host's,
+    /// writable as they are, and get no mount of their own (nor an instance a namespace for them).
+    func testDirectoriesThatNoProtectionCoversGetNoMount() throws {
+        var exec = ExecContext()
+        exec.directories[.runtime] = ExecDirectories()
+        exec.directories[.runtime]?.paths = ["rt"]
+        exec.directories[.state] = ExecDirectories()
+        exec.directories[.state]?.paths = ["st"]
+        var fs = FilesystemProtection()
+        fs.privateTmp = true
+        let before = fs
+        XCTAssertEqual(ServiceDirectories.openUp(&fs, for: try ServiceDirectories.directories(exec, bases: .system)), [:])
+        XCTAssertEqual(fs, before)
+        fs.protectSystem = .full
+        exec.directories[.configuration] = ExecDirectories()
+        exec.directories[.configuration]?.paths = ["cf"]
+        XCTAssertEqual(ServiceDirectories.openUp(&fs, for: try ServiceDirectories.directories(exec, bases: .system)),
+                       [.configuration: ["/etc/cf"]], "ProtectSystem=full makes /etc read-only, not /var/lib or /run")
     }
 
     func testTemporaryFileSystemOptionsBecomeFlagsAndData() {

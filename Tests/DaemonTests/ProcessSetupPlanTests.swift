@@ -59,20 +59,21 @@ final class ProcessSetupPlanTests: XCTestCase {
         var exec = ExecContext()
         exec.directories[.state] = ExecDirectories()
         exec.directories[.state]?.paths = ["app"]
-        try ServiceDirectories.create(exec, bases: bases, owner: nil)
+        func create() throws { try ServiceDirectories.create(try ServiceDirectories.directories(exec, bases: bases), exec: exec, owner: nil) }
+        try create()
         try Data("kept".utf8).write(to: URL(fileURLWithPath: root + "/lib/app/file"))
 
         exec.privileges.dynamicUser = true
-        try ServiceDirectories.create(exec, bases: bases, owner: nil)
+        try create()
         XCTAssertEqual(try FileManager.default.destinationOfSymbolicLink(atPath: root + "/lib/app"), "private/app")
         XCTAssertEqual(try String(contentsOfFile: root + "/lib/private/app/file", encoding: .utf8), "kept")
         let boundary = try FileManager.default.attributesOfItem(atPath: root + "/lib/private")
         XCTAssertEqual((boundary[.posixPermissions] as? NSNumber)?.intValue, 0o700)
-        try ServiceDirectories.create(exec, bases: bases, owner: nil)
+        try create()
         XCTAssertEqual(try FileManager.default.destinationOfSymbolicLink(atPath: root + "/lib/app"), "private/app", "idempotent")
 
         exec.privileges.dynamicUser = false
-        try ServiceDirectories.create(exec, bases: bases, owner: nil)
+        try create()
         XCTAssertThrowsError(try FileManager.default.destinationOfSymbolicLink(atPath: root + "/lib/app"), "a directory again")
         XCTAssertEqual(try String(contentsOfFile: root + "/lib/app/file", encoding: .utf8), "kept")
         XCTAssertFalse(FileManager.default.fileExists(atPath: root + "/lib/private/app"))

@@ -62,6 +62,44 @@ final class TemplateSandboxIntegrationTests: XCTestCase {
         XCTAssertEqual(try harness.stop(), 0)
     }
 
+    /// The state directory stays while the template lives: it is created before the template's namespace
+    /// is built and opened there once, so every instance joins that namespace and builds none. A
+    /// RuntimeDirectory= that each instance's stop removes needs a view of each instance's own.
+    func testInstancesJoinTheTemplatesNamespaceUnlessARemovedRuntimeDirectoryNeedsTheirOwn() throws {
+        let harness = try UsherdHarness()
+        let config = bases + "/xconfig", run = bases + "/xrun"
+        // The namespace once the directory took a write; the instance lives until its client closes, so
+        // two that live at once have different namespace inodes unless they share one.
+        func service(_ directory: String, _ path: String) -> String {
+            """
+            [Service]
+            StandardInput=socket
+            ProtectSystem=strict
+            \(directory)
+            ExecStart=/bin/sh -c "echo x > \(path)/f%i && readlink /proc/self/ns/mnt; read line"
+            """
+        }
+        let runtimePort = try freePort()
+        let statePort = try harness.serve("st", accept: true, service: service("StateDirectory=st", config + "/st"), units: [
+            "rt.socket": "[Socket]\nListenStream=127.0.0.1:\(runtimePort)\nAccept=yes\n",
+            "rt@.service": service("RuntimeDirectory=rt", run + "/rt"),
+        ], arguments: ["--user"], environment: environment)
+        var namespaces: [String: [String]] = [:]
+        for (name, port) in [("state", statePort), ("runtime", runtimePort)] {
+            let clients = try (0..<2).map { _ in try AcceptClient.ipv4(port) }
+            for client in clients {
+                let line = client.readToEnd(timeout: 5, stopAtNewline: true)
+                XCTAssertTrue(line.hasPrefix("mnt:["), "\(name): \(line)")
+                namespaces[name, default: []].append(line)
+            }
+        }
+        let host = try FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/ns/mnt") + "\n"
+        XCTAssertEqual(Set(namespaces["state"] ?? []).count, 1, "every instance joined one namespace: \(namespaces)")
+        XCTAssertNotEqual(namespaces["state"]?.first, host, "the template's namespace is not the host's")
+        XCTAssertEqual(Set(namespaces["runtime"] ?? []).count, 2, "each instance built its own: \(namespaces)")
+        XCTAssertEqual(try harness.stop(), 0)
+    }
+
     /// systemd 252's setup_exec_directory: private/ 0700 root, the directory in it owned by the
     /// dynamic user, a relative symlink where the unit names it; every instance shares the uid.
     func testDynamicUserInstancesShareOnePrivateStateDirectoryOwnedByTheTemplatesUid() throws {

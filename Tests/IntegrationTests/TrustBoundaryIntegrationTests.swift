@@ -178,15 +178,23 @@ final class TrustBoundaryIntegrationTests: XCTestCase {
         XCTAssertEqual(try harness.stop(), 0)
     }
 
-    /// systemd's stop-sigkill is KILL_KILL: FinalKillSignal=, for what an instance left too.
-    func testInstanceLeftoversGetFinalKillSignalAfterTimeoutStopSec() throws {
-        let harness = try UsherdHarness()
+    /// A script to leave behind: it appends "USR1" to the marker file at each SIGUSR1 and runs `then`,
+    /// creates MARKER.ready once that trap is set, and otherwise runs until killed.
+    private func usr1Leftover(_ harness: UsherdHarness, then: String) throws -> (script: String, marker: String) {
         let marker = harness.outDirectory + "/final"
         let script = harness.root + "/leftover.sh"
         try """
-            trap 'echo USR1 > \(marker); exit 0' USR1
+            trap 'echo USR1 >> \(marker); \(then)' USR1
+            : > \(marker).ready
             while :; do sleep 0.1; done
             """.write(toFile: script, atomically: true, encoding: .utf8)
+        return (script, marker)
+    }
+
+    /// systemd's stop-sigkill is KILL_KILL: FinalKillSignal=, for what an instance left too.
+    func testInstanceLeftoversGetFinalKillSignalAfterTimeoutStopSec() throws {
+        let harness = try UsherdHarness()
+        let (script, marker) = try usr1Leftover(harness, then: "exit 0")
         let port = try harness.serve("final", accept: true, service: """
             [Service]
             StandardInput=socket
@@ -201,6 +209,28 @@ final class TrustBoundaryIntegrationTests: XCTestCase {
         try eventually("the leftover to get FinalKillSignal=", timeout: 5) {
             (try? String(contentsOfFile: marker, encoding: .utf8)) == "USR1\n"
         }
+        XCTAssertEqual(try harness.stop(), 0)
+    }
+
+    /// KillMode=mixed: systemd 252's stop-sigterm signals no leftover, stop-sigkill sends FinalKillSignal=
+    /// once, and at the next timeout it gives up on them rather than signalling them again.
+    func testMixedInstanceLeftoversGetFinalKillSignalOnceThenAreGivenUp() throws {
+        let harness = try UsherdHarness()
+        let (script, marker) = try usr1Leftover(harness, then: ":")
+        // The main process exits only once the leftover's trap is set.
+        let port = try harness.serve("mixed", accept: true, service: """
+            [Service]
+            StandardInput=socket
+            KillMode=mixed
+            TimeoutStopSec=1
+            FinalKillSignal=SIGUSR1
+            ExecStart=/bin/sh -c "/bin/sh \(script) & while [ ! -e \(marker).ready ]; do sleep 0.05; done; echo hi; exit 0"
+            """)
+        let answer = try AcceptClient.ipv4(port).readToEnd(timeout: 6, stopAtNewline: true)
+        XCTAssertEqual(answer, "hi\n")
+        try harness.waitForLog("Processes still around after SIGKILL. Ignoring.")
+        XCTAssertFalse(harness.log.contains("State 'stop-sigterm' timed out"), harness.log)
+        XCTAssertEqual(try String(contentsOfFile: marker, encoding: .utf8), "USR1\n", "FinalKillSignal= exactly once")
         XCTAssertEqual(try harness.stop(), 0)
     }
 
