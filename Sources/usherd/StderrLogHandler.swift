@@ -31,22 +31,36 @@ struct StderrLogHandler: LogHandler {
     }
 
     func log(event: LogEvent) {
-        let level = event.level
-        let message = event.message
-        var merged = metadata
-        event.metadata?.forEach { merged[$0.key] = $0.value }
         // The one place every message passes: unit names, paths and service
         // output all come from outside, so no control byte reaches the terminal.
+        let safeMessage = LogEscaping.escape(event.message.description)
+        guard json else {
+            return write(textLine(level: event.level, message: safeMessage, unit: LogLine.unit(of: event, or: metadata)))
+        }
+        var merged = metadata
+        event.metadata?.forEach { merged[$0.key] = $0.value }
         let unit = merged.removeValue(forKey: "unit").map { LogEscaping.escape("\($0)") }
-        let safeMessage = LogEscaping.escape("\(message)")
-        let text = json ? jsonLine(level: level, message: safeMessage, unit: unit, metadata: merged)
-            : textLine(level: level, message: safeMessage, unit: unit)
-        try? BlockingIO.writeAll(2, Array((text + "\n").utf8))
+        write(jsonLine(level: event.level, message: safeMessage, unit: unit, metadata: merged))
     }
 
-    private func textLine(level: Logger.Level, message: String, unit: String?) -> String {
-        "usherd[\(StderrLogHandler.pid)]: <\(level)> \(LogLine.text(message: message, unit: unit))"
+    private func write(_ line: String) {
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(line.utf8.count + 1)
+        bytes += line.utf8
+        bytes.append(UInt8(ascii: "\n"))
+        try? BlockingIO.writeAll(2, bytes)
     }
+
+    /// Built by appending (10,000 sockets log a line each at start-up).
+    private func textLine(level: Logger.Level, message: String, unit: String?) -> String {
+        var line = StderrLogHandler.linePrefix
+        line += level.rawValue
+        line += "> "
+        line += LogLine.text(message: message, unit: unit)
+        return line
+    }
+
+    private static let linePrefix = "usherd[\(pid)]: <"
 
     private func jsonLine(level: Logger.Level, message: String, unit: String?, metadata: Logger.Metadata) -> String {
         var object: [String: String] = ["time": Date().formatted(.iso8601), "level": "\(level)",
