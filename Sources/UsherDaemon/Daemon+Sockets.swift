@@ -52,18 +52,20 @@ extension Daemon {
             serviceNotLoaded(unit)
             return
         }
-        if SocketCommands(unit: unit).hasCommands { return startWithCommands(unit) }
-        guard let (bound, sources) = bindListeners(unit, reporting: { _ in .listenerReadable(unit.name) }) else {
-            markBindFailed(unit.name)
+        let commands = SocketCommands(unit: unit)
+        if commands.hasCommands { return startWithCommands(unit) }
+        let name = unit.name
+        let shared = Shared(unit)
+        guard let (bound, sources) = bindListeners(shared, reporting: { _ in .listenerReadable(name) }) else {
+            markBindFailed(name)
             return
         }
         let machine = SocketMachine(unit: unit)
-        var runtime = SocketRuntime(unit: unit, machine: machine, bound: bound, sources: sources,
-                                    commands: SocketCommands(unit: unit))
+        var runtime = SocketRuntime(unit: shared, machine: machine, bound: bound, sources: sources, commands: commands)
         runtime.times.record(from: .inactive, to: machine.activeState, at: realtimeMicroseconds())
-        units.sockets[unit.name] = runtime
+        units.sockets[name] = runtime
         units.socketUnitsChanged()
-        perform(machine.startActions(), socket: unit.name)
+        perform(machine.startActions(), socket: name)
     }
 
     /// A unit whose listeners could not be bound at start-up: failed, left out.
@@ -81,8 +83,9 @@ extension Daemon {
 
     /// Binds every listener of `unit` and adds a disabled io source for each
     /// (listener index → event); logs the failure (unit, address, reason) and returns nil.
-    func bindListeners(_ unit: SocketUnit, reporting event: (Int) -> DaemonEvent) -> (BoundSocket, [EventSource])? {
-        switch Binder.bind(unit, keeping: adoptableListeners(for: unit)) {
+    func bindListeners(_ shared: Shared<SocketUnit>, reporting event: (Int) -> DaemonEvent) -> (BoundSocket, [EventSource])? {
+        let unit = shared.value
+        switch Binder.bind(shared, keeping: adoptableListeners(for: unit)) {
         case .failure(let failure):
             logger.error("\(failure.description)", metadata: ["unit": "\(unit.name)"])
             lastBindFailure = failure.description
@@ -175,7 +178,7 @@ extension Daemon {
             if !runtime.commands.isBusy { runSocketCommands(name) { $0.start() } }
             return
         }
-        guard let (bound, sources) = bindListeners(runtime.unit, reporting: { _ in .listenerReadable(name) }) else {
+        guard let (bound, sources) = bindListeners(runtime.sharedUnit, reporting: { _ in .listenerReadable(name) }) else {
             return deliver(.reopenFailed, to: name)
         }
         units.sockets[name]?.bound = bound

@@ -10,28 +10,21 @@ import Launch
 import UnitModel
 import UsherSys
 
-/// An immutable heap copy of a unit-sized value. The runtimes keep their units
-/// (and bindings) in one, so that a runtime is small: the dictionaries below hold
-/// their values inline, in about twice as many buckets as entries, and every
-/// copy of a runtime (a scan over all services) moved the whole unit too.
-final class UnitBox<Value> {
-    let value: Value
-    init(_ value: Value) { self.value = value }
-}
+// The runtimes keep their units in a Shared box (UnitModel), so that a runtime
+// is small: the dictionaries below hold their values inline, in about twice as
+// many buckets as entries, and every copy of a runtime (a scan over all
+// services) moved the whole unit too. A bound socket's BoundSocket refers to
+// the same box as its runtime.
 
 struct SocketRuntime {
-    private var unitBox: UnitBox<SocketUnit>
+    var sharedUnit: Shared<SocketUnit>
     var unit: SocketUnit {
-        get { unitBox.value }
-        set { unitBox = UnitBox(newValue) }
+        get { sharedUnit.value }
+        set { sharedUnit = Shared(newValue) }
     }
     var machine: SocketMachine
-    private var boundBox: UnitBox<BoundSocket>?
     /// nil while the unit is failed or stopped: its listeners are closed.
-    var bound: BoundSocket? {
-        get { boundBox?.value }
-        set { boundBox = newValue.map(UnitBox.init) }
-    }
+    var bound: BoundSocket?
     var times = UnitTimes()
     var sources: [EventSource]
     var cooldown: EventSource?
@@ -39,12 +32,17 @@ struct SocketRuntime {
     var commands: SocketCommands
     var commandTimer: EventSource?
 
-    init(unit: SocketUnit, machine: SocketMachine, bound: BoundSocket?, sources: [EventSource], commands: SocketCommands) {
-        unitBox = UnitBox(unit)
+    init(unit: Shared<SocketUnit>, machine: SocketMachine, bound: BoundSocket?, sources: [EventSource],
+         commands: SocketCommands) {
+        sharedUnit = unit
         self.machine = machine
-        boundBox = bound.map(UnitBox.init)
+        self.bound = bound
         self.sources = sources
         self.commands = commands
+    }
+
+    init(unit: SocketUnit, machine: SocketMachine, bound: BoundSocket?, sources: [EventSource], commands: SocketCommands) {
+        self.init(unit: Shared(unit), machine: machine, bound: bound, sources: sources, commands: commands)
     }
 
     var listeners: [BoundListener] { bound?.listeners ?? [] }
@@ -59,10 +57,10 @@ struct SocketRuntime {
 }
 
 struct ServiceRuntime {
-    private var unitBox: UnitBox<ServiceUnit>
+    private var unitBox: Shared<ServiceUnit>
     var unit: ServiceUnit {
         get { unitBox.value }
-        set { unitBox = UnitBox(newValue) }
+        set { unitBox = Shared(newValue) }
     }
     var machine: ServiceMachine
     var timer: EventSource?
@@ -83,17 +81,17 @@ struct ServiceRuntime {
     var sessions: Set<Int32> = []
     /// A main process that is not usherd's child (MAINPID= from root), followed through its pidfd.
     var alienMain: AlienMain?
-    private var pendingBox: UnitBox<ServiceUnit>?
+    private var pendingBox: Shared<ServiceUnit>?
     /// A reloaded definition that waits for the running one to stop (Daemon+Reload).
     var pending: ServiceUnit? {
         get { pendingBox?.value }
-        set { pendingBox = newValue.map(UnitBox.init) }
+        set { pendingBox = newValue.map(Shared.init) }
     }
     /// This run's PrivateTmp= and credentials directories (Daemon+Sandbox), removed when it ends.
     var sandbox: SandboxPaths?
 
     init(unit: ServiceUnit, machine: ServiceMachine) {
-        unitBox = UnitBox(unit)
+        unitBox = Shared(unit)
         self.machine = machine
     }
 }
