@@ -56,7 +56,32 @@ struct SocketRuntime {
     }
 }
 
+/// A service's runtime: its fields in one heap box, copied when written while shared,
+/// so that `UnitTable.services` holds a pointer per bucket instead of the whole
+/// runtime (about 700 bytes, in 1.6 buckets per service). Reads and writes go
+/// through the fields' key paths (`runtime.machine`, `runtime.timer = nil`).
+@dynamicMemberLookup
 struct ServiceRuntime {
+    private final class Storage {
+        var fields: ServiceRuntimeFields
+        init(_ fields: ServiceRuntimeFields) { self.fields = fields }
+    }
+    private var storage: Storage
+
+    init(unit: ServiceUnit, machine: ServiceMachine) {
+        storage = Storage(ServiceRuntimeFields(unit: unit, machine: machine))
+    }
+
+    subscript<Value>(dynamicMember path: WritableKeyPath<ServiceRuntimeFields, Value>) -> Value {
+        get { storage.fields[keyPath: path] }
+        set {
+            if !isKnownUniquelyReferenced(&storage) { storage = Storage(storage.fields) }
+            storage.fields[keyPath: path] = newValue
+        }
+    }
+}
+
+struct ServiceRuntimeFields {
     private var unitBox: Shared<ServiceUnit>
     var unit: ServiceUnit {
         get { unitBox.value }
