@@ -76,7 +76,8 @@ extension UnitLoader {
     /// stays under `name`; a link to a differently named unit makes `name` an alias.
     func resolve(_ name: UnitName, path: String, _ index: UnitDirectoryIndex) -> LocatedUnit? {
         var located = LocatedUnit(requested: name, canonicalName: name, path: path, masked: false)
-        switch UnitFileStatus.of(path) {
+        let (status, isSymlink) = UnitFileStatus.inspect(path)
+        switch status {
         case .masked:
             located.masked = true
             return located
@@ -86,7 +87,7 @@ extension UnitLoader {
         case .file:
             break
         }
-        guard let destination = UnitFileStatus.linkTarget(path) else { return located }
+        guard isSymlink, let destination = UnitFileStatus.linkTarget(path) else { return located }
         var target = UnitName(PathLabels.lastComponents(destination, count: 1))
         if target.isTemplate, let instance = name.instance, !instance.isEmpty, let kind = name.kind {
             // foo@bar.service → foo@.service: an instance of the linked template, not an alias of it.
@@ -112,7 +113,7 @@ extension UnitLoader {
         }
         for (fileIndex, (path, label)) in paths.enumerated() {
             let source = SourceFile(unit: unitLabel, path: path, label: label)
-            let bytes = FileManager.default.contents(atPath: path).map { [UInt8]($0) } ?? []
+            let bytes = UnitFileStatus.contents(path) ?? []
             if fileIndex == 0 && bytes.isEmpty { lexed.mainFileEmpty = true }
             lexed.sources.append(source)
             lexed.files.append(UnitFileLexer.lex(bytes, knownSections: type.sections, source: source, fileIndex: fileIndex))
