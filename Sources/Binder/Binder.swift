@@ -23,7 +23,9 @@ public struct BoundListener: Sendable {
     /// nil for FIFO, special file, message queue.
     public let address: SocketAddress?
     /// The address the Listen line asked for (port 0 stays 0); reload compares this.
-    public let requestedAddress: SocketAddress?
+    public var requestedAddress: SocketAddress? { requestedOtherwise?.value ?? address }
+    /// Only when it differs from `address` (port 0): an address is 132 bytes.
+    private let requestedOtherwise: Shared<SocketAddress>?
     /// The options this fd was created (or last updated) with.
     public let options: SocketOptions
     public let node: ListenerNode?
@@ -34,7 +36,11 @@ public struct BoundListener: Sendable {
         self.fd = fd
         self.localDescription = localDescription
         self.address = address
-        self.requestedAddress = requestedAddress ?? address
+        if let requestedAddress, requestedAddress != address {
+            requestedOtherwise = Shared(requestedAddress)
+        } else {
+            requestedOtherwise = nil
+        }
         self.options = options
         self.node = node
     }

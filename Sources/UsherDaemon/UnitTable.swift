@@ -10,13 +10,66 @@ import Launch
 import UnitModel
 import UsherSys
 
-// The runtimes keep their units in a Shared box (UnitModel), so that a runtime
-// is small: the dictionaries below hold their values inline, in about twice as
-// many buckets as entries, and every copy of a runtime (a scan over all
-// services) moved the whole unit too. A bound socket's BoundSocket refers to
-// the same box as its runtime.
+// The runtimes keep their units in a Shared box (UnitModel): a copy of a
+// runtime (a scan over all services) does not copy its unit, and a bound
+// socket's BoundSocket refers to the same box as its runtime.
 
-struct SocketRuntime {
+/// A runtime's fields in one heap box, copied when written while shared, so that
+/// the dictionaries of UnitTable hold a pointer per bucket instead of the whole
+/// runtime (a service's is about 700 bytes, a socket's about 300, in 1.6 buckets
+/// per unit). Reads and writes go through the fields' key paths
+/// (`runtime.machine`, `runtime.timer = nil`); value semantics stay.
+@dynamicMemberLookup
+struct RuntimeBox<Fields> {
+    private final class Storage {
+        var fields: Fields
+        init(_ fields: Fields) { self.fields = fields }
+    }
+    private var storage: Storage
+
+    init(_ fields: Fields) { storage = Storage(fields) }
+
+    subscript<Value>(dynamicMember path: WritableKeyPath<Fields, Value>) -> Value {
+        get { storage.fields[keyPath: path] }
+        set {
+            if !isKnownUniquelyReferenced(&storage) { storage = Storage(storage.fields) }
+            storage.fields[keyPath: path] = newValue
+        }
+    }
+}
+
+typealias SocketRuntime = RuntimeBox<SocketRuntimeFields>
+typealias ServiceRuntime = RuntimeBox<ServiceRuntimeFields>
+
+extension RuntimeBox where Fields == SocketRuntimeFields {
+    init(unit: Shared<SocketUnit>, machine: SocketMachine, bound: BoundSocket?, sources: [EventSource],
+         commands: SocketCommands) {
+        self.init(SocketRuntimeFields(sharedUnit: unit, machine: machine, bound: bound, sources: sources,
+                                      commands: commands))
+    }
+
+    init(unit: SocketUnit, machine: SocketMachine, bound: BoundSocket?, sources: [EventSource], commands: SocketCommands) {
+        self.init(unit: Shared(unit), machine: machine, bound: bound, sources: sources, commands: commands)
+    }
+
+    var listeners: [BoundListener] { self.bound?.listeners ?? [] }
+
+    /// Stops watching and closes the listeners (RemoveOnStop= decides about nodes).
+    mutating func closeListeners() {
+        self.sources.forEach { $0.cancel() }
+        self.sources = []
+        if let bound = self.bound { Binder.release(bound) }
+        self.bound = nil
+    }
+}
+
+extension RuntimeBox where Fields == ServiceRuntimeFields {
+    init(unit: ServiceUnit, machine: ServiceMachine) {
+        self.init(ServiceRuntimeFields(unit: unit, machine: machine))
+    }
+}
+
+struct SocketRuntimeFields {
     var sharedUnit: Shared<SocketUnit>
     var unit: SocketUnit {
         get { sharedUnit.value }
@@ -31,54 +84,6 @@ struct SocketRuntime {
     /// ExecStartPre=/ExecStartPost=/ExecStopPre=/ExecStopPost= around binding and closing.
     var commands: SocketCommands
     var commandTimer: EventSource?
-
-    init(unit: Shared<SocketUnit>, machine: SocketMachine, bound: BoundSocket?, sources: [EventSource],
-         commands: SocketCommands) {
-        sharedUnit = unit
-        self.machine = machine
-        self.bound = bound
-        self.sources = sources
-        self.commands = commands
-    }
-
-    init(unit: SocketUnit, machine: SocketMachine, bound: BoundSocket?, sources: [EventSource], commands: SocketCommands) {
-        self.init(unit: Shared(unit), machine: machine, bound: bound, sources: sources, commands: commands)
-    }
-
-    var listeners: [BoundListener] { bound?.listeners ?? [] }
-
-    /// Stops watching and closes the listeners (RemoveOnStop= decides about nodes).
-    mutating func closeListeners() {
-        sources.forEach { $0.cancel() }
-        sources = []
-        if let bound { Binder.release(bound) }
-        bound = nil
-    }
-}
-
-/// A service's runtime: its fields in one heap box, copied when written while shared,
-/// so that `UnitTable.services` holds a pointer per bucket instead of the whole
-/// runtime (about 700 bytes, in 1.6 buckets per service). Reads and writes go
-/// through the fields' key paths (`runtime.machine`, `runtime.timer = nil`).
-@dynamicMemberLookup
-struct ServiceRuntime {
-    private final class Storage {
-        var fields: ServiceRuntimeFields
-        init(_ fields: ServiceRuntimeFields) { self.fields = fields }
-    }
-    private var storage: Storage
-
-    init(unit: ServiceUnit, machine: ServiceMachine) {
-        storage = Storage(ServiceRuntimeFields(unit: unit, machine: machine))
-    }
-
-    subscript<Value>(dynamicMember path: WritableKeyPath<ServiceRuntimeFields, Value>) -> Value {
-        get { storage.fields[keyPath: path] }
-        set {
-            if !isKnownUniquelyReferenced(&storage) { storage = Storage(storage.fields) }
-            storage.fields[keyPath: path] = newValue
-        }
-    }
 }
 
 struct ServiceRuntimeFields {
