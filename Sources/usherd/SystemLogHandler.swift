@@ -63,12 +63,16 @@ struct SystemLogHandler: LogHandler {
 enum LogLine {
     /// A diagnostic already starts with its unit (`web.socket:4: …`): name the unit once.
     static func text(message: String, unit: String?) -> String {
-        guard let unit, !(message.utf8.starts(with: unit.utf8)
-                          && message.utf8.dropFirst(unit.utf8.count).first == UInt8(ascii: ":")) else { return message }
+        guard let unit, !startsWithUnit(message, unit) else { return message }
         var text = unit
         text += ": "
         text += message
         return text
+    }
+
+    /// Whether `message` is `UNIT:…` already.
+    static func startsWithUnit(_ message: String, _ unit: String) -> Bool {
+        message.utf8.starts(with: unit.utf8) && message.utf8.dropFirst(unit.utf8.count).first == UInt8(ascii: ":")
     }
 
     /// The "unit" metadata of the event, else of the handler, escaped.
