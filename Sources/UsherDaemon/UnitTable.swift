@@ -118,7 +118,12 @@ struct ServiceRuntimeFields {
         set { pendingBox = newValue.map(Shared.init) }
     }
     /// This run's PrivateTmp= and credentials directories (Daemon+Sandbox), removed when it ends.
-    var sandbox: SandboxPaths?
+    var sandbox: SandboxPaths? {
+        get { sandboxBox?.value }
+        set { sandboxBox = newValue.map(Shared.init) }
+    }
+    /// Boxed: about 150 bytes that most services never use.
+    private var sandboxBox: Shared<SandboxPaths>?
 
     init(unit: ServiceUnit, machine: ServiceMachine) {
         unitBox = Shared(unit)
