@@ -167,8 +167,8 @@ enum Rows {
 
 /// Unit name syntax (systemd's unit_name_is_valid, any unit type).
 public enum UnitNameRules {
-    static let suffixes = [".service", ".socket", ".target", ".mount", ".automount", ".swap", ".path",
-                           ".timer", ".slice", ".scope", ".device"]
+    static let suffixes: Set<String> = [".service", ".socket", ".target", ".mount", ".automount", ".swap", ".path",
+                                        ".timer", ".slice", ".scope", ".device"]
 
     /// Checked on UTF-8 bytes ("." is ASCII, so a byte match is a scalar boundary): it runs
     /// for every file in the unit directories.
@@ -177,7 +177,7 @@ public enum UnitNameRules {
         guard utf8.count <= 255, let dot = utf8.lastIndex(of: UInt8(ascii: ".")), dot != utf8.startIndex else {
             return false
         }
-        guard suffixes.contains(where: { $0.utf8.elementsEqual(utf8[dot...]) }) else { return false }
+        guard suffixes.contains(String(name[dot...])) else { return false }
         let stem = utf8[..<dot]
         guard stem.first != UInt8(ascii: "@") else { return false }
         return stem.allSatisfy(isNameByte)

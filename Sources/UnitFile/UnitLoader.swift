@@ -59,6 +59,10 @@ public struct UnitLoader: Sendable {
         }
         var results = loadConcurrently(candidates, index, run)
         var set = UnitSet()
+        // Reserved: growing these arrays copied every unit value again at each doubling.
+        let socketCount = candidates.count { $0.canonicalName.kind == .socket }
+        set.sockets.reserveCapacity(socketCount)
+        set.services.reserveCapacity(candidates.count - socketCount)
         for (i, located) in candidates.enumerated() {
             // Moved out of the slot, not copied: a unit is a large value with many references.
             var result = LoadResult()
