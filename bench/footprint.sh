@@ -58,8 +58,11 @@ stop_usherd() {
     done
     kill -KILL "$USHERD_PID" 2>/dev/null || true
     wait "$USHERD_PID" 2>/dev/null || true
+    # notifywait unlinks its socket path when it exits: it must be gone before the
+    # next start binds the same path, or the next usherd's READY=1 goes nowhere.
+    [ -z "$WAITER_PID" ] || wait "$WAITER_PID" 2>/dev/null || true
     USHERD_PID=""
-WAITER_PID=""
+    WAITER_PID=""
 }
 
 cleanup() {

@@ -45,19 +45,24 @@ public struct SocketCommands: Sendable, Equatable {
         case terminating(SocketCommandPhase, pid: Int32?, killed: Bool)
     }
 
+    /// The phases that have commands (most sockets have none: an empty dictionary allocates nothing).
     public let commands: [SocketCommandPhase: [CommandLine]]
     public let timeout: TimeSpan
     public private(set) var stage: Stage = .idle
     public private(set) var result: UnitResult?
 
     public init(unit: SocketUnit) {
-        commands = [.startPre: unit.execStartPre, .startPost: unit.execStartPost,
-                    .stopPre: unit.execStopPre, .stopPost: unit.execStopPost]
+        var commands: [SocketCommandPhase: [CommandLine]] = [:]
+        for (phase, lines) in [(SocketCommandPhase.startPre, unit.execStartPre), (.startPost, unit.execStartPost),
+                               (.stopPre, unit.execStopPre), (.stopPost, unit.execStopPost)] where !lines.isEmpty {
+            commands[phase] = lines
+        }
+        self.commands = commands
         timeout = unit.timeout
     }
 
     /// Whether the unit has any command at all (without, the daemon binds and closes directly).
-    public var hasCommands: Bool { commands.values.contains { !$0.isEmpty } }
+    public var hasCommands: Bool { !commands.isEmpty }
     public var isBusy: Bool { stage != .idle }
     /// The phase running now, for status (`activating (start-pre)`).
     public var phase: SocketCommandPhase? {

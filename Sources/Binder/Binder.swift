@@ -23,7 +23,9 @@ public struct BoundListener: Sendable {
     /// nil for FIFO, special file, message queue.
     public let address: SocketAddress?
     /// The address the Listen line asked for (port 0 stays 0); reload compares this.
-    public let requestedAddress: SocketAddress?
+    public var requestedAddress: SocketAddress? { requestedOtherwise?.value ?? address }
+    /// Only when it differs from `address` (port 0): an address is 132 bytes.
+    private let requestedOtherwise: Shared<SocketAddress>?
     /// The options this fd was created (or last updated) with.
     public let options: SocketOptions
     public let node: ListenerNode?
@@ -34,7 +36,11 @@ public struct BoundListener: Sendable {
         self.fd = fd
         self.localDescription = localDescription
         self.address = address
-        self.requestedAddress = requestedAddress ?? address
+        if let requestedAddress, requestedAddress != address {
+            requestedOtherwise = Shared(requestedAddress)
+        } else {
+            requestedOtherwise = nil
+        }
         self.options = options
         self.node = node
     }
@@ -42,7 +48,9 @@ public struct BoundListener: Sendable {
 
 /// Every listener of one socket unit, in Listen line order, plus best-effort warnings.
 public struct BoundSocket: Sendable {
-    public let unit: SocketUnit
+    /// The unit, in the box its socket runtime shares (one copy of the unit, not two).
+    public let sharedUnit: Shared<SocketUnit>
+    public var unit: SocketUnit { sharedUnit.value }
     public let listeners: [BoundListener]
     /// `web.socket: SO_PASSCRED failed: Operation not supported, ignoring`
     public let warnings: [String]
@@ -82,7 +90,14 @@ public enum Binder {
     /// everything created by this call is released and nothing leaks. `reusable`
     /// (reload) offers open listeners; one that still matches is kept, not rebound.
     public static func bind(_ unit: SocketUnit, keeping reusable: [BoundListener] = []) -> Result<BoundSocket, BindFailure> {
-        var context = BindContext(unit: unit)
+        bind(Shared(unit), keeping: reusable)
+    }
+
+    /// The same; the BoundSocket refers to `shared` instead of a copy of the unit.
+    public static func bind(_ shared: Shared<SocketUnit>, keeping reusable: [BoundListener] = [])
+        -> Result<BoundSocket, BindFailure> {
+        let unit = shared.value
+        var context = BindContext(unitName: unit.name)
         var listeners: [BoundListener] = []
         for spec in unit.listens {
             do {
@@ -96,7 +111,7 @@ public enum Binder {
             }
         }
         let symlinks = NodePolicy.createSymlinks(for: unit, listeners: listeners, warnings: &context.warnings)
-        return .success(BoundSocket(unit: unit, listeners: listeners, warnings: context.warnings, symlinks: symlinks))
+        return .success(BoundSocket(sharedUnit: shared, listeners: listeners, warnings: context.warnings, symlinks: symlinks))
     }
 
     private static func bindOne(_ spec: ListenSpec, unit: SocketUnit, reusable: [BoundListener],
@@ -167,16 +182,16 @@ public enum Binder {
 
 /// Per-bind scratch state: the unit's name for messages and the warnings so far.
 struct BindContext {
-    let unit: SocketUnit
+    let unitName: UnitName
     var warnings: [String] = []
 
     /// `web.socket: SO_X failed: reason, ignoring`
     mutating func warn(_ label: String, _ error: Error) {
         let reason = (error as? SystemError)?.reason ?? "\(error)"
-        warnings.append("\(unit.name.full): \(label) failed: \(reason), ignoring")
+        warnings.append("\(unitName.full): \(label) failed: \(reason), ignoring")
     }
 
     mutating func warn(message: String) {
-        warnings.append("\(unit.name.full): \(message)")
+        warnings.append("\(unitName.full): \(message)")
     }
 }

@@ -167,19 +167,30 @@ enum Rows {
 
 /// Unit name syntax (systemd's unit_name_is_valid, any unit type).
 public enum UnitNameRules {
-    static let suffixes = [".service", ".socket", ".target", ".mount", ".automount", ".swap", ".path",
-                           ".timer", ".slice", ".scope", ".device"]
+    static let suffixes: Set<String> = [".service", ".socket", ".target", ".mount", ".automount", ".swap", ".path",
+                                        ".timer", ".slice", ".scope", ".device"]
 
+    /// Checked on UTF-8 bytes ("." is ASCII, so a byte match is a scalar boundary): it runs
+    /// for every file in the unit directories.
     public static func isValid(_ name: String) -> Bool {
-        guard name.utf8.count <= 255, let dot = name.lastIndex(of: "."), dot != name.startIndex else { return false }
+        let utf8 = name.utf8
+        guard utf8.count <= 255, let dot = utf8.lastIndex(of: UInt8(ascii: ".")), dot != utf8.startIndex else {
+            return false
+        }
         guard suffixes.contains(String(name[dot...])) else { return false }
-        let stem = name[..<dot]
-        guard stem.first != "@" else { return false }
-        return stem.utf8.allSatisfy { b in
-            ValueParsers.digitValue(b) != nil || (b >= UInt8(ascii: "a") && b <= UInt8(ascii: "z"))
-                || (b >= UInt8(ascii: "A") && b <= UInt8(ascii: "Z"))
-                || [UInt8(ascii: ":"), UInt8(ascii: "-"), UInt8(ascii: "_"), UInt8(ascii: "."),
-                    UInt8(ascii: "\\"), UInt8(ascii: "@")].contains(b)
+        let stem = utf8[..<dot]
+        guard stem.first != UInt8(ascii: "@") else { return false }
+        return stem.allSatisfy(isNameByte)
+    }
+
+    private static func isNameByte(_ b: UInt8) -> Bool {
+        switch b {
+        case UInt8(ascii: "0")...UInt8(ascii: "9"), UInt8(ascii: "a")...UInt8(ascii: "z"),
+             UInt8(ascii: "A")...UInt8(ascii: "Z"), UInt8(ascii: ":"), UInt8(ascii: "-"), UInt8(ascii: "_"),
+             UInt8(ascii: "."), UInt8(ascii: "\\"), UInt8(ascii: "@"):
+            return true
+        default:
+            return false
         }
     }
 }

@@ -34,6 +34,9 @@ struct UnitDirectoryIndex {
     var searchRank: [String: Int] = [:]
     /// The entries of every `OWNER.wants/` and `OWNER.requires/` directory (enablement links).
     var dependencyLinks: [DependencyLink] = []
+    /// The unit types with at least one drop-in directory (`*.service.d`, `service.d`): every
+    /// name dropIns(for:) could look up ends in its type, so the others need no lookup at all.
+    var typesWithDropIns: Set<UnitName.Kind> = []
 
     init(directories: [String]) {
         let fm = FileManager.default
@@ -46,6 +49,9 @@ struct UnitDirectoryIndex {
                     dependencyLinks += links.map { DependencyLink(owner: owner, unit: UnitName($0), path: path + "/" + $0) }
                 } else if entry.hasSuffix(".d") {
                     dropInDirectories[entry, default: []].append(path)
+                    for kind in [UnitName.Kind.socket, .service] where entry.hasSuffix(kind.rawValue + ".d") {
+                        typesWithDropIns.insert(kind)
+                    }
                     searchRank[path] = rank
                     dropInListings[path] = ((try? fm.contentsOfDirectory(atPath: path)) ?? []).filter { $0.hasSuffix(".conf") }
                 } else if entry.hasSuffix(".socket") || entry.hasSuffix(".service"), files[entry] == nil {
@@ -69,8 +75,9 @@ struct UnitDirectoryIndex {
     /// `foo-@x.service.d`, `foo-@.service.d`), then the type-wide `service.d`; a file
     /// name seen once hides the same name further on; the result is in file-name order.
     func dropIns(for name: UnitName) -> [String] {
+        guard let kind = name.kind, typesWithDropIns.contains(kind) else { return [] }
         let specific = DropInNames.chain(for: name)
-        let typeWide = name.kind.map { [$0.rawValue + ".d"] } ?? []
+        let typeWide = [kind.rawValue + ".d"]
         var chosen: [String: String] = [:]
         for dirNames in [specific, typeWide] {
             for directory in orderedDirectories(named: dirNames) {

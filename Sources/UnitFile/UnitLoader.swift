@@ -57,17 +57,25 @@ public struct UnitLoader: Sendable {
             guard let located = locate(name, index), located.canonicalName == name else { return nil }
             return located
         }
-        let results = loadConcurrently(candidates, index, run)
+        var results = loadConcurrently(candidates, index, run)
         var set = UnitSet()
-        for (located, result) in zip(candidates, results) {
+        // Reserved: growing these arrays copied every unit value again at each doubling.
+        let socketCount = candidates.count { $0.canonicalName.kind == .socket }
+        set.sockets.reserveCapacity(socketCount)
+        set.services.reserveCapacity(candidates.count - socketCount)
+        for (i, located) in candidates.enumerated() {
+            // Moved out of the slot, not copied: a unit is a large value with many references.
+            var result = LoadResult()
+            swap(&result, &results[i])
             if result.masked {
                 set.masked.append(located.canonicalName)
                 continue
             }
             set.diagnostics += result.diagnostics
-            if let socket = result.socket { set.sockets.append(socket) }
-            if let service = result.service { set.services.append(service) }
-            if result.socket == nil && result.service == nil { set.refused.append(located.canonicalName) }
+            let refused = result.socket == nil && result.service == nil
+            if let socket = result.socket.take() { set.sockets.append(socket) }
+            if let service = result.service.take() { set.services.append(service) }
+            if refused { set.refused.append(located.canonicalName) }
         }
         checkPairing(&set, index)
         set.enabledServices = Enablement.enabledServices(index)

@@ -95,5 +95,11 @@ public struct UnitName: Codable, Sendable, Equatable, Hashable, CustomStringConv
         guard let at = s.utf8.firstIndex(of: UInt8(ascii: "@")) else { return nil }
         return String(s[s.utf8.index(after: at)...])
     }
-    public var isTemplate: Bool { instance == "" }
+    /// `foo@.service`: the first "@" of the stem is its last byte (no instance string built).
+    public var isTemplate: Bool {
+        let utf8 = full.utf8
+        let end = utf8.lastIndex(of: UInt8(ascii: ".")) ?? utf8.endIndex
+        guard let at = utf8[..<end].firstIndex(of: UInt8(ascii: "@")) else { return false }
+        return utf8.index(after: at) == end
+    }
 }

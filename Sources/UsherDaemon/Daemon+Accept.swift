@@ -165,7 +165,8 @@ extension Daemon {
 
     /// Binds like any socket, then makes usherd's copies non-blocking (never passed to a service).
     func bindAcceptListeners(_ unit: SocketUnit) -> (BoundSocket, [EventSource])? {
-        guard let (bound, sources) = bindListeners(unit, reporting: { .acceptReadable(unit.name, index: $0) }) else {
+        let name = unit.name
+        guard let (bound, sources) = bindListeners(Shared(unit), reporting: { .acceptReadable(name, index: $0) }) else {
             return nil
         }
         makeNonBlocking(bound)

@@ -162,8 +162,9 @@ extension Daemon {
             return keepPrevious(name, "Socket service \(unit.service) not loaded, refusing.", &summary)
         }
         var runtime = old
+        let shared = Shared(unit)
         if let bound = old.bound {
-            switch rebindListeners(unit, replacing: bound, sources: old.sources, reporting: { _ in .listenerReadable(name) }) {
+            switch rebindListeners(shared, replacing: bound, sources: old.sources, reporting: { _ in .listenerReadable(name) }) {
             case .bound(let rebound, let sources):
                 runtime.bound = rebound
                 runtime.sources = sources
@@ -175,7 +176,7 @@ extension Daemon {
                 return keepPrevious(name, lastBindFailure ?? "Failed to listen.", &summary)
             }
         }
-        runtime.unit = unit
+        runtime.sharedUnit = shared
         runtime.machine = SocketMachine(unit: unit, continuing: old.machine)
         // New commands apply from the next start or stop; a run under way finishes with the old ones.
         if !runtime.commands.isBusy { runtime.commands = SocketCommands(unit: unit) }
@@ -202,7 +203,7 @@ extension Daemon {
         var bound = old.bound
         var sources = old.sources
         if let oldBound = old.bound {
-            switch rebindListeners(unit, replacing: oldBound, sources: old.sources,
+            switch rebindListeners(Shared(unit), replacing: oldBound, sources: old.sources,
                                    reporting: { .acceptReadable(name, index: $0) }) {
             case .bound(let rebound, let newSources):
                 makeNonBlocking(rebound)
@@ -245,9 +246,10 @@ extension Daemon {
     /// the old io sources give way to new ones, and the old listeners not kept are released.
     /// On failure `old` stays bound; its sources too, or (when new sources could not be
     /// added) fresh disabled ones in `.failed(restored:)`.
-    private func rebindListeners(_ unit: SocketUnit, replacing old: BoundSocket, sources oldSources: [EventSource],
+    private func rebindListeners(_ shared: Shared<SocketUnit>, replacing old: BoundSocket, sources oldSources: [EventSource],
                                  reporting event: (Int) -> DaemonEvent) -> Rebinding {
-        switch Binder.bind(unit, keeping: old.listeners) {
+        let unit = shared.value
+        switch Binder.bind(shared, keeping: old.listeners) {
         case .failure(let failure):
             logger.error("\(failure.description)", metadata: ["unit": "\(unit.name)"])
             lastBindFailure = failure.description

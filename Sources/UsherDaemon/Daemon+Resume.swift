@@ -145,10 +145,11 @@ extension Daemon {
 
     private func restoreSocket(_ saved: SavedSocket) {
         let name = saved.unit.name
-        var runtime = SocketRuntime(unit: saved.unit, machine: saved.machine, bound: nil, sources: [],
+        let shared = Shared(saved.unit)
+        var runtime = SocketRuntime(unit: shared, machine: saved.machine, bound: nil, sources: [],
                                     commands: SocketCommands(unit: saved.unit))
         runtime.times = saved.times
-        if let (bound, sources) = rebind(saved.unit, saved.listeners, reporting: { _ in .listenerReadable(name) }) {
+        if let (bound, sources) = rebind(shared, saved.listeners, reporting: { _ in .listenerReadable(name) }) {
             runtime.bound = bound
             runtime.sources = sources
         }
@@ -168,7 +169,7 @@ extension Daemon {
             saved.listeners.forEach { Daemon.takeOver($0).close() }
             return
         }
-        let bound = rebind(saved.unit, saved.listeners, reporting: { .acceptReadable(name, index: $0) })
+        let bound = rebind(Shared(saved.unit), saved.listeners, reporting: { .acceptReadable(name, index: $0) })
         let runtime = AcceptRuntime(unit: saved.unit, bound: bound?.0, sources: bound?.1 ?? [], template: template,
                                     templateUnit: templateUnit, launch: launch, stdio: stdio)
         runtime.restore(machine: saved.machine, times: saved.times, finished: saved.finished)
@@ -180,11 +181,12 @@ extension Daemon {
     }
 
     /// The unit's listeners from the handed-over fds (nothing bound anew when they all match).
-    private func rebind(_ unit: SocketUnit, _ raws: [Int32],
+    private func rebind(_ shared: Shared<SocketUnit>, _ raws: [Int32],
                         reporting event: (Int) -> DaemonEvent) -> (BoundSocket, [EventSource])? {
         guard !raws.isEmpty else { return nil }
+        let unit = shared.value
         let fds = raws.map(Daemon.takeOver)
-        switch Binder.bind(unit, keeping: Binder.adoptable(fds, for: unit)) {
+        switch Binder.bind(shared, keeping: Binder.adoptable(fds, for: unit)) {
         case .failure(let failure):
             logger.error("Lost the listeners across the re-exec: \(failure.description)", metadata: ["unit": "\(unit.name)"])
             return nil

@@ -96,7 +96,8 @@ extension Daemon {
 
     private func bindForCommands(_ name: UnitName) {
         var ok = false
-        if let unit = units.sockets[name]?.unit, let (listeners, sources) = bindListeners(unit, reporting: { _ in .listenerReadable(name) }) {
+        if let unit = units.sockets[name]?.sharedUnit,
+           let (listeners, sources) = bindListeners(unit, reporting: { _ in .listenerReadable(name) }) {
             units.sockets[name]?.bound = listeners
             units.sockets[name]?.sources = sources
             ok = true

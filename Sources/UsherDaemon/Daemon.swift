@@ -254,7 +254,7 @@ public final class Daemon {
         case .warning: level = .warning
         case .error: level = .error
         }
-        logger.log(level: level, "\(note.text)", metadata: ["unit": "\(unit)"])
+        logger.log(level: level, Logger.Message(stringLiteral: note.text), metadata: ["unit": .string(unit.full)])
         if note.level != .debug {
             journal.append(key: key ?? unit.full, unit: unit.full, source: .usherd, priority: note.level.syslogPriority,
                            bytes: Array(note.text.utf8), at: realtimeMicroseconds())

@@ -31,13 +31,13 @@ public struct SystemError: Error, Equatable, CustomStringConvertible, Sendable {
 /// Runs a raw call that returns -1 and sets errno on failure, retrying EINTR.
 /// Never use this for close(2): on Linux the fd is gone even when it fails.
 @inline(__always)
-public func sysCall<T: BinaryInteger>(_ call: String, _ object: @autoclosure () -> String? = nil,
+public func sysCall<T: BinaryInteger>(_ call: @autoclosure () -> String, _ object: @autoclosure () -> String? = nil,
                                       _ body: () -> T) throws -> T {
     while true {
         let result = body()
         if result != -1 { return result }
         let code = Glibc.errno
         if code == EINTR { continue }
-        throw SystemError(call: call, object: object(), errno: code)
+        throw SystemError(call: call(), object: object(), errno: code)
     }
 }

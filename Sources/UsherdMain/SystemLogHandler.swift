@@ -29,10 +29,8 @@ struct SystemLogHandler: LogHandler {
     }
 
     func log(event: LogEvent) {
-        var merged = metadata
-        event.metadata?.forEach { merged[$0.key] = $0.value }
-        let unit = merged.removeValue(forKey: "unit").map { LogEscaping.escape("\($0)") }
-        let line = LogLine.text(message: LogEscaping.escape("\(event.message)"), unit: unit)
+        let unit = LogLine.unit(of: event, or: metadata)
+        let line = LogLine.text(message: LogEscaping.escape(event.message.description), unit: unit)
         let priority = LogLine.syslogPriority(event.level)
         switch destination {
         case .journal:
@@ -65,8 +63,23 @@ struct SystemLogHandler: LogHandler {
 enum LogLine {
     /// A diagnostic already starts with its unit (`web.socket:4: …`): name the unit once.
     static func text(message: String, unit: String?) -> String {
-        guard let unit, !message.hasPrefix(unit + ":") else { return message }
-        return "\(unit): \(message)"
+        guard let unit, !startsWithUnit(message, unit) else { return message }
+        var text = unit
+        text += ": "
+        text += message
+        return text
+    }
+
+    /// Whether `message` is `UNIT:…` already.
+    static func startsWithUnit(_ message: String, _ unit: String) -> Bool {
+        message.utf8.starts(with: unit.utf8) && message.utf8.dropFirst(unit.utf8.count).first == UInt8(ascii: ":")
+    }
+
+    /// The "unit" metadata of the event, else of the handler, escaped.
+    static func unit(of event: LogEvent, or handlerMetadata: Logger.Metadata) -> String? {
+        guard let value = event.metadata?["unit"] ?? handlerMetadata["unit"] else { return nil }
+        if case .string(let text) = value { return LogEscaping.escape(text) }
+        return LogEscaping.escape("\(value)")
     }
 
     static func syslogPriority(_ level: Logger.Level) -> Int32 {
