@@ -143,7 +143,7 @@ public struct SocketCommands: Sendable, Equatable {
 
     private mutating func enter(_ phase: SocketCommandPhase) -> [SocketCommandAction] {
         var actions: [SocketCommandAction] = phase == .stopPost ? [.close] : []
-        if !(commands[phase] ?? []).isEmpty { return actions + run(phase, 0) }
+        if commands[phase] != nil { return actions + run(phase, 0) }
         actions += after(phase)
         return actions
     }

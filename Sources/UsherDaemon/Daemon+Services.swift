@@ -32,19 +32,21 @@ extension Daemon {
     }
 
     func deliver(_ event: ServiceEvent, toService name: UnitName) {
-        guard var runtime = units.services[name] else { return }
-        let before = runtime.machine.activeState
-        let exitBefore = runtime.machine.mainExit
-        let actions = runtime.machine.handle(event)
-        let now = realtimeMicroseconds()
-        runtime.times.record(from: before, to: runtime.machine.activeState, at: now)
-        if case .spawned = event, runtime.machine.mainPID != nil {
-            runtime.times.mainStart = now
-            runtime.times.mainExit = nil
+        let handled = units.services[name]?.update { runtime -> (actions: [ServiceAction], awaiting: Bool) in
+            let before = runtime.machine.activeState
+            let exitBefore = runtime.machine.mainExit
+            let actions = runtime.machine.handle(event)
+            let now = realtimeMicroseconds()
+            runtime.times.record(from: before, to: runtime.machine.activeState, at: now)
+            if case .spawned = event, runtime.machine.mainPID != nil {
+                runtime.times.mainStart = now
+                runtime.times.mainExit = nil
+            }
+            if exitBefore == nil && runtime.machine.mainExit != nil { runtime.times.mainExit = now }
+            return (actions, runtime.machine.awaitingLeftovers || runtime.machine.mainUnknown)
         }
-        if exitBefore == nil && runtime.machine.mainExit != nil { runtime.times.mainExit = now }
-        units.services[name] = runtime
-        units.noteAwaitingLeftovers(name, runtime.machine.awaitingLeftovers || runtime.machine.mainUnknown)
+        guard let (actions, awaiting) = handled else { return }
+        units.noteAwaitingLeftovers(name, awaiting)
         perform(actions, service: name)
         if !controlWaiters.isEmpty { settleControlWaiters(for: name) }
         releaseFDStoreIfStopped(name)

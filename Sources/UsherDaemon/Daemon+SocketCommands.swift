@@ -11,10 +11,9 @@ import UsherSys
 
 extension Daemon {
     /// Starts an Accept=no unit with commands: its runtime exists unbound until ExecStartPre= is done.
-    func startWithCommands(_ unit: SocketUnit) {
+    func startWithCommands(_ unit: SocketUnit, _ commands: SocketCommands) {
         let machine = SocketMachine(unit: unit)
-        var runtime = SocketRuntime(unit: unit, machine: machine, bound: nil, sources: [],
-                                    commands: SocketCommands(unit: unit))
+        var runtime = SocketRuntime(unit: Shared(unit), machine: machine, bound: nil, sources: [], commands: commands)
         runtime.times.record(from: .inactive, to: .activating, at: realtimeMicroseconds())
         units.sockets[unit.name] = runtime
         runSocketCommands(unit.name) { $0.start() }
@@ -23,9 +22,8 @@ extension Daemon {
     /// Changes the unit's commands with `body` and performs what they return.
     func runSocketCommands(_ name: UnitName, _ body: (inout SocketCommands) -> [SocketCommandAction]) {
         let actions: [SocketCommandAction]
-        if var runtime = units.sockets[name] {
-            actions = body(&runtime.commands)
-            units.sockets[name] = runtime
+        if let changed = units.sockets[name]?.update({ body(&$0.commands) }) {
+            actions = changed
         } else if let runtime = units.acceptSockets[name] {
             actions = body(&runtime.commands)
         } else {

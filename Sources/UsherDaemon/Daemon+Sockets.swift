@@ -53,13 +53,14 @@ extension Daemon {
             return
         }
         let commands = SocketCommands(unit: unit)
-        if commands.hasCommands { return startWithCommands(unit) }
+        if commands.hasCommands { return startWithCommands(unit, commands) }
         let name = unit.name
         let shared = Shared(unit)
         let machine = SocketMachine(unit: unit)
         // Sources the start actions will watch at once are added enabled: each disable and
         // re-enable was two epoll_ctl calls per listener (20,000 for 10,000 sockets).
-        let watchAtOnce = machine.startActions().contains(.watch) && !shuttingDown && !units.retiring.contains(name)
+        let startActions = machine.startActions()
+        let watchAtOnce = startActions.contains(.watch) && mayWatch(name)
         guard let (bound, sources) = bindListeners(shared, enabled: watchAtOnce,
                                                    reporting: { _ in .listenerReadable(name) }) else {
             markBindFailed(name)
@@ -69,8 +70,11 @@ extension Daemon {
         runtime.times.record(from: .inactive, to: machine.activeState, at: realtimeMicroseconds())
         units.sockets[name] = runtime
         units.socketUnitsChanged()
-        perform(machine.startActions(), socket: name)
+        perform(startActions, socket: name)
     }
+
+    /// Whether a socket's listeners may be watched now: not while usherd stops or the unit retires.
+    func mayWatch(_ name: UnitName) -> Bool { !shuttingDown && !units.retiring.contains(name) }
 
     /// A unit whose listeners could not be bound at start-up: failed, left out.
     func markBindFailed(_ name: UnitName) {
@@ -147,7 +151,7 @@ extension Daemon {
         for action in actions {
             switch action {
             case .watch:
-                if !shuttingDown && !units.retiring.contains(name) { units.sockets[name]?.sources.forEach { $0.setEnabled(true) } }
+                if mayWatch(name) { units.sockets[name]?.sources.forEach { $0.setEnabled(true) } }
             case .unwatch:
                 units.sockets[name]?.sources.forEach { $0.setEnabled(false) }
             case .activate(let service):

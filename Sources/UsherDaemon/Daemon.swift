@@ -131,9 +131,8 @@ public final class Daemon {
         orphanSnapshot = nil
         switch event {
         case .listenerReadable(let name):
-            guard var runtime = units.sockets[name] else { return }
-            let actions = runtime.machine.handle(.readable(now: monotonicMicroseconds()))
-            units.sockets[name] = runtime
+            let now = monotonicMicroseconds()
+            guard let actions = units.sockets[name]?.update({ $0.machine.handle(.readable(now: now)) }) else { return }
             perform(actions, socket: name)
         case .signal(let signal):
             handleSignal(signal)

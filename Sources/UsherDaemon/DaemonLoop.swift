@@ -16,11 +16,11 @@ public protocol EventSource: AnyObject {
 public protocol DaemonLoop: AnyObject {
     /// Where every event goes; set once by the daemon before the loop runs.
     func setHandler(_ handler: @escaping (DaemonEvent) -> Void)
-    /// Reports `report` while `fd` is readable; `object` names it in errors.
-    func addIO(fd: Int32, reporting report: DaemonEvent, object: String) throws -> EventSource
+    /// Reports `report` while `fd` is readable; `object` names it in errors (built only for one).
+    func addIO(fd: Int32, reporting report: DaemonEvent, object: @autoclosure () -> String) throws -> EventSource
     /// Reports `readable` when `fd` can be read or hung up, `writable` when it can be
     /// written; starts watching for reading only (see EventSource.setInterest).
-    func addDuplexIO(fd: Int32, readable: DaemonEvent, writable: DaemonEvent, object: String) throws -> EventSource
+    func addDuplexIO(fd: Int32, readable: DaemonEvent, writable: DaemonEvent, object: @autoclosure () -> String) throws -> EventSource
     /// A one-shot timer `after` from now on CLOCK_MONOTONIC.
     func addTimer(after: TimeSpan, reporting report: DaemonEvent) throws -> EventSource
     /// Reports `acquired` when `busName` has an owner on the system bus ($DBUS_SYSTEM_BUS_ADDRESS), `lost` when it loses it.

@@ -79,18 +79,18 @@ public final class EventLoop: DaemonLoop {
 
     public func setHandler(_ handler: @escaping (DaemonEvent) -> Void) { dispatch = handler }
 
-    public func addIO(fd: Int32, reporting report: DaemonEvent, object: String) throws -> EventSource {
+    public func addIO(fd: Int32, reporting report: DaemonEvent, object: @autoclosure () -> String) throws -> EventSource {
         let context = SourceContext(event: report, loop: self)
         var source: OpaquePointer?
         let code = sd_event_add_io(event, &source, fd, epollIn, { _, _, _, userdata in
             EventLoop.fire(userdata)
         }, Unmanaged.passUnretained(context).toOpaque())
-        guard code >= 0 else { throw SystemError(call: "sd_event_add_io", object: object, errno: -code) }
+        guard code >= 0 else { throw SystemError(call: "sd_event_add_io", object: object(), errno: -code) }
         return SDEventSource(source: source, context: context)
     }
 
     public func addDuplexIO(fd: Int32, readable: DaemonEvent, writable: DaemonEvent,
-                            object: String) throws -> EventSource {
+                            object: @autoclosure () -> String) throws -> EventSource {
         let context = SourceContext(event: readable, writableEvent: writable, loop: self)
         var source: OpaquePointer?
         let code = sd_event_add_io(event, &source, fd, epollIn, { _, _, revents, userdata in
@@ -98,7 +98,7 @@ public final class EventLoop: DaemonLoop {
             Unmanaged<SourceContext>.fromOpaque(userdata).takeUnretainedValue().fire(revents: revents)
             return 0
         }, Unmanaged.passUnretained(context).toOpaque())
-        guard code >= 0 else { throw SystemError(call: "sd_event_add_io", object: object, errno: -code) }
+        guard code >= 0 else { throw SystemError(call: "sd_event_add_io", object: object(), errno: -code) }
         return SDEventSource(source: source, context: context)
     }
 

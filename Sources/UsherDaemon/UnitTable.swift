@@ -31,10 +31,22 @@ struct RuntimeBox<Fields> {
 
     subscript<Value>(dynamicMember path: WritableKeyPath<Fields, Value>) -> Value {
         get { storage.fields[keyPath: path] }
-        set {
-            if !isKnownUniquelyReferenced(&storage) { storage = Storage(storage.fields) }
-            storage.fields[keyPath: path] = newValue
+        // In place: a field's own arrays and sets are not copied to be changed.
+        _modify {
+            makeUnique()
+            yield &storage.fields[keyPath: path]
         }
+    }
+
+    /// Changes the fields in place, in the dictionary that holds the box
+    /// (`units.services[name]?.update { … }`): no second reference, so no copy.
+    mutating func update<Result>(_ body: (inout Fields) -> Result) -> Result {
+        makeUnique()
+        return body(&storage.fields)
+    }
+
+    private mutating func makeUnique() {
+        if !isKnownUniquelyReferenced(&storage) { storage = Storage(storage.fields) }
     }
 }
 
@@ -46,10 +58,6 @@ extension RuntimeBox where Fields == SocketRuntimeFields {
          commands: SocketCommands) {
         self.init(SocketRuntimeFields(sharedUnit: unit, machine: machine, bound: bound, sources: sources,
                                       commands: commands))
-    }
-
-    init(unit: SocketUnit, machine: SocketMachine, bound: BoundSocket?, sources: [EventSource], commands: SocketCommands) {
-        self.init(unit: Shared(unit), machine: machine, bound: bound, sources: sources, commands: commands)
     }
 
     var listeners: [BoundListener] { self.bound?.listeners ?? [] }

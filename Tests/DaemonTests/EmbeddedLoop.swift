@@ -37,11 +37,11 @@ final class EmbeddedLoop: DaemonLoop {
 
     func setHandler(_ handler: @escaping (DaemonEvent) -> Void) { self.handler = handler }
 
-    func addIO(fd: Int32, reporting report: DaemonEvent, object: String) throws -> EventSource {
+    func addIO(fd: Int32, reporting report: DaemonEvent, object: @autoclosure () -> String) throws -> EventSource {
         register(Source(kind: .io(fd: fd), events: [report]))
     }
 
-    func addDuplexIO(fd: Int32, readable: DaemonEvent, writable: DaemonEvent, object: String) throws -> EventSource {
+    func addDuplexIO(fd: Int32, readable: DaemonEvent, writable: DaemonEvent, object: @autoclosure () -> String) throws -> EventSource {
         register(Source(kind: .io(fd: fd), events: [readable, writable]))
     }
 
