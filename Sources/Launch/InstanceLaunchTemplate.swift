@@ -109,8 +109,10 @@ public final class InstanceLaunchTemplate {
         sandboxRun = run
         (directories, directoryOwner) = Self.resolveDirectories(unit, privileged: privileged, credentials: credentials,
                                                                 dynamic: dynamicUser, context: context)
-        // The first instance's directories, made before the shared namespace that binds them is built.
-        let created = (try? Self.createDirectories(unit.exec, directories, directoryOwner)) != nil
+        // The lasting directories, made before the shared namespace that binds them is built; each
+        // instance makes RuntimeDirectory= itself (systemd makes none before a process needs it).
+        let lasting = directories.map { $0.filter { $0.kind != .runtime } }
+        let created = (try? Self.createDirectories(unit.exec, lasting, directoryOwner)) != nil
         mounts = try Self.instanceMounts(unit, command: command, run: run, directories: directories,
                                          created: created, context: context)
         let ip = try Self.environment(unit, remote: true, credentials: credentials, journal: resolved.journalStream,
@@ -150,9 +152,12 @@ public final class InstanceLaunchTemplate {
     }
 
     /// RuntimeDirectory= and the others for one instance (systemd makes them before each process:
-    /// another unit may have removed a shared RuntimeDirectory=), with the owner resolved once.
+    /// another unit may have removed a shared RuntimeDirectory=), with the owner resolved once; a
+    /// `+`/`!` command's owner lookup that failed is tried again (the user may exist by now).
     public func createDirectories() throws {
-        try Self.createDirectories(unit.exec, directories, directoryOwner)
+        var owner = directoryOwner
+        if case .failure = owner { owner = Result { try ServiceLauncher.directoryOwner(unit.exec, dynamic: dynamicUser) } }
+        try Self.createDirectories(unit.exec, directories, owner)
     }
 
     /// The unit's directories and their owner; the owner from `credentials` unless those are a
@@ -176,9 +181,9 @@ public final class InstanceLaunchTemplate {
     /// The namespaces, built once and joined per instance where that gives the same view
     /// (MountPlanner.templatePlans); otherwise each instance builds its own. The filesystem is the
     /// one an Accept=no service's process gets (its directories writable), from the same function.
-    /// Only directories an instance's stop removes (RuntimeDirectory= unless RuntimeDirectoryPreserve=yes)
-    /// need a view of their own; the others are in the shared namespace, made before it (`created`; when
-    /// that failed, every instance opens them itself, as it then makes them itself).
+    /// RuntimeDirectory=, which each instance makes (and its stop may remove, or another unit's), gets
+    /// a view of each instance's own; the lasting directories are in the shared namespace, made before
+    /// it (`created`; when that failed, every instance opens them itself, as it then makes them itself).
     private static func instanceMounts(_ unit: ServiceUnit, command: CommandLine, run: SandboxPaths?,
                                        directories: Result<[ExecDirectory], any Error>, created: Bool,
                                        context: DaemonContext) throws -> CMountPlan? {
@@ -186,8 +191,7 @@ public final class InstanceLaunchTemplate {
                                                                          context: context),
               var paths = context.sandbox else { return nil }
         paths.credentials = run?.credentials
-        let removed = ServiceDirectories.removesRuntime(unit.exec, restarting: false) ? opened[.runtime] ?? [] : []
-        let perInstance = created ? removed : opened.values.reduce(into: Set<String>()) { $0.formUnion($1) }
+        let perInstance = created ? opened[.runtime] ?? [] : opened.values.reduce(into: Set<String>()) { $0.formUnion($1) }
         guard let plans = MountPlanner.templatePlans(fs, perInstance: perInstance, paths: paths,
                                                      devices: context.deviceNodes) else {
             return ServiceLauncher.mountPlan(fs, paths: paths, joining: nil, devices: context.deviceNodes)

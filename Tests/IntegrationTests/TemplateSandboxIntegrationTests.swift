@@ -49,6 +49,8 @@ final class TemplateSandboxIntegrationTests: XCTestCase {
             ConfigurationDirectory=cf
             ExecStart=\(UsherdHarness.probePath) fs \((allowed + forbidden).map { "write \($0)" }.joined(separator: " "))
             """, arguments: ["--user"], environment: environment)
+        // systemd makes a RuntimeDirectory= only for a process: none while no connection came.
+        XCTAssertFalse(FileManager.default.fileExists(atPath: run + "/rt"), "a runtime directory before any instance")
         for round in 0..<2 {
             let answer = try Client.tcp(port: port)
             for path in allowed { XCTAssertTrue(answer.contains("write \(path): ok\n"), "round \(round): \(answer)") }
