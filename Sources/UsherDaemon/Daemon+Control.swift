@@ -221,8 +221,13 @@ extension Daemon {
         guard let main = runtime.machine.mainPID else {
             return UnitOutcome(unit: name.full, error: ControlError(.failed, "Failed to kill unit \(name.full): No main process to kill"))
         }
-        if let pidfd = runtime.pidfd { try? processes.signal(pidfd: pidfd, signal) } else { processes.signal(pid: main, signal) }
-        if request.killWhom != .main { signalLeftovers(of: name, signal) }
+        // The rest of the sessions, then the main process unless it is in one of their groups: each
+        // process gets the signal once, and only it (no SIGCONT), as systemctl kill sends it.
+        let rest = request.killWhom == .main ? Leftovers() : leftovers(of: runtime.sessions)
+        send(signal, to: rest, resume: false)
+        if !rest.groups.contains(main) || Processes.processGroup(of: main) != main {
+            if let pidfd = runtime.pidfd { try? processes.signal(pidfd: pidfd, signal) } else { processes.signal(pid: main, signal) }
+        }
         return UnitOutcome(unit: name.full)
     }
 

@@ -49,15 +49,16 @@ extension Daemon {
                          processes: processes.sessionMembers(of: sessions, among: orphanCandidates()))
     }
 
-    /// The signal (and SIGCONT, so stopped processes act on it) to every group and process.
-    func send(_ signal: Int32, to leftovers: Leftovers) {
+    /// The signal to every group and process; with `resume`, SIGCONT after it, so stopped
+    /// processes act on it (the stop sequence; `usherctl kill` sends the signal alone, as systemd).
+    func send(_ signal: Int32, to leftovers: Leftovers, resume: Bool = true) {
         for group in leftovers.groups {
             try? processes.signalGroup(group, signal)
-            try? processes.signalGroup(group, Signals.continue_)
+            if resume { try? processes.signalGroup(group, Signals.continue_) }
         }
         for pid in leftovers.processes {
             processes.signal(pid: pid, signal)
-            processes.signal(pid: pid, Signals.continue_)
+            if resume { processes.signal(pid: pid, Signals.continue_) }
         }
     }
 
@@ -65,8 +66,12 @@ extension Daemon {
         !leftovers(of: units.services[name]?.sessions ?? []).isEmpty
     }
 
-    func signalLeftovers(of name: UnitName, _ signal: Int32) {
-        send(signal, to: leftovers(of: units.services[name]?.sessions ?? []))
+    /// The signal (and SIGCONT) to the service's leftovers, but not to the `except` groups,
+    /// which the same kill step signalled already.
+    func signalLeftovers(of name: UnitName, _ signal: Int32, except signalled: Set<Int32> = []) {
+        var rest = leftovers(of: units.services[name]?.sessions ?? [])
+        rest.groups.removeAll { signalled.contains($0) }
+        send(signal, to: rest)
     }
 
     /// After reaping: services waiting for their leftovers, then lingering instances.

@@ -53,13 +53,18 @@ extension Daemon {
     }
 
     func perform(_ actions: [ServiceAction], service name: UnitName) {
+        // The groups each signal went to in this list: the rest of the sessions gets it once, as
+        // systemd's cgroup kill skips the processes it already signalled.
+        var groupsSignalled: [Int32: Set<Int32>] = [:]
         for action in actions {
             switch action {
             case .spawnMain: spawnMain(name)
             case .spawnControl(let phase, let index, let extra): spawnControl(name, phase, index: index, extra: extra)
-            case .signalGroup(let pid, let signal): signalService(name, pid: pid, signal: signal)
+            case .signalGroup(let pid, let signal):
+                signalService(name, pid: pid, signal: signal)
+                groupsSignalled[signal, default: []].insert(pid)
             case .signalProcess(let pid, let signal): signalProcess(name, pid: pid, signal: signal)
-            case .signalLeftovers(let signal): signalLeftovers(of: name, signal)
+            case .signalLeftovers(let signal): signalLeftovers(of: name, signal, except: groupsSignalled[signal] ?? [])
             case .watchMainPID(let pid): watchMainPID(pid, of: name)
             case .armTimer(let span): armTimer(name, span)
             case .cancelTimer: units.services[name]?.timer = nil

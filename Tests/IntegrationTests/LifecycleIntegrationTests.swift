@@ -1,7 +1,7 @@
 // The service lifecycle under a real usherd, one behaviour per test: each
 // Type= (exec, oneshot with RemainAfterExit=, forking with PIDFile= and
 // guessed, dbus on a private bus), the start timeout, the watchdog's kill and
-// Restart=on-watchdog, ExecStop= order and environment, and ExecReload=.
+// Restart=on-watchdog, ExecStop= order and environment, ExecReload=, and usherctl kill.
 import Foundation
 import XCTest
 import UsherSys
@@ -440,5 +440,40 @@ final class PrivateBus {
     deinit {
         process.terminate()
         process.waitUntilExit()
+    }
+}
+
+extension LifecycleIntegrationTests {
+    /// `usherctl kill` as `systemctl kill`: every process of the service gets the signal once (the
+    /// main process's trap runs once though its group and its pidfd both reach it), and the
+    /// signal alone: SIGSTOP leaves the processes stopped, with no SIGCONT after it.
+    func testKillSendsEachProcessTheSignalOnceAndNothingElse() throws {
+        let harness = try UsherdHarness()
+        let out = harness.outDirectory
+        try harness.write("trap.service", """
+            [Service]
+            ExecStart=/bin/sh -c 'echo $$$$ > \(out)/trap.pid; trap "echo usr1 >> \(out)/usr1" USR1; while :; do sleep 0.05; done'
+            """)
+        try harness.start()
+        XCTAssertEqual(try harness.usherctl(["start", "trap.service"]).status, 0)
+        try eventually("the service's pid file", timeout: 5) { !self.read(out + "/trap.pid").isEmpty }
+        let pid = Int32(self.read(out + "/trap.pid").trimmingCharacters(in: .whitespacesAndNewlines)) ?? -1
+        XCTAssertEqual(try harness.usherctl(["kill", "-s", "SIGUSR1", "trap.service"]).status, 0)
+        try eventually("the trap to run", timeout: 5) { !self.read(out + "/usr1").isEmpty }
+        Thread.sleep(forTimeInterval: 0.5)
+        XCTAssertEqual(read(out + "/usr1"), "usr1\n", "the main process got SIGUSR1 once")
+
+        XCTAssertEqual(try harness.usherctl(["kill", "-s", "SIGSTOP", "trap.service"]).status, 0)
+        func state() -> String? {
+            (try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8))?.split(separator: ")").last?
+                .split(separator: " ").first.map(String.init)
+        }
+        try eventually("the main process to stop", timeout: 5) { state() == "T" }
+        Thread.sleep(forTimeInterval: 0.3)
+        XCTAssertEqual(state(), "T", "no SIGCONT followed the SIGSTOP")
+        XCTAssertEqual(try harness.usherctl(["kill", "-s", "SIGCONT", "trap.service"]).status, 0)
+        try eventually("the main process to run again", timeout: 5) { state() != "T" }
+        XCTAssertEqual(try harness.usherctl(["stop", "trap.service"]).status, 0)
+        XCTAssertEqual(try harness.stop(), 0)
     }
 }
