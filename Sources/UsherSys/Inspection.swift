@@ -147,6 +147,11 @@ public struct FileIdentity: Sendable, Equatable {
     public var device: UInt64
     public var inode: UInt64
 
+    public init(device: UInt64, inode: UInt64) {
+        self.device = device
+        self.inode = inode
+    }
+
     public static func of(_ fd: Int32) throws -> FileIdentity {
         var status = stat()
         _ = try sysCall("fstat", "fd \(fd)") { fstat(fd, &status) }

@@ -103,7 +103,7 @@ struct Usherd: ParsableCommand {
         let json = logFormat == "json"
         let target = (LogTarget(rawValue: logTarget) ?? .auto).resolved(
             journalStream: getenv("JOURNAL_STREAM").map { String(cString: $0) },
-            stderrIdentity: LogTarget.stderrIdentity())
+            stderrIdentity: try? FileIdentity.of(2))
         switch target {
         case .journal: LoggingSystem.bootstrap { _ in SystemLogHandler(.journal, level: level) }
         case .syslog: LoggingSystem.bootstrap { _ in SystemLogHandler(.syslog, level: level) }

@@ -2,10 +2,11 @@
 // device and inode (as systemd sets it for a service whose stderr is the
 // journal), the console otherwise; explicit targets are taken as given.
 import XCTest
+import UsherSys
 @testable import UsherDaemon
 
 final class LogTargetTests: XCTestCase {
-    let stderr: (device: UInt64, inode: UInt64) = (device: 23, inode: 4711)
+    let stderr = FileIdentity(device: 23, inode: 4711)
 
     func testAutoPicksTheJournalWhenJournalStreamIsStderr() {
         XCTAssertEqual(LogTarget.auto.resolved(journalStream: "23:4711", stderrIdentity: stderr), .journal)
