@@ -1,7 +1,8 @@
 // sd_notify messages: newline-separated KEY=VALUE assignments in one
 // datagram. Parsed into the keys usherd acts on (READY, RELOADING, STOPPING,
-// STATUS, MAINPID, ERRNO, WATCHDOG, WATCHDOG_USEC, EXTEND_TIMEOUT_USEC);
-// every assignment is kept in order. Pure.
+// STATUS, MAINPID, ERRNO, WATCHDOG, WATCHDOG_USEC, EXTEND_TIMEOUT_USEC, and the
+// fd store's FDSTORE, FDSTOREREMOVE, FDNAME, FDPOLL); every assignment is kept
+// in order. Pure.
 
 public struct NotifyMessage: Sendable, Equatable {
     /// The state a service announces; systemd acts on the last one in a datagram.
@@ -18,6 +19,11 @@ public struct NotifyMessage: Sendable, Equatable {
     public var watchdogTrigger = false
     public var watchdogUSec: String?
     public var extendTimeoutUSec: String?
+    /// FDSTORE=1, FDSTOREREMOVE=1, FDNAME= and FDPOLL= (the last of each wins, as in systemd).
+    public var fdStore = false
+    public var fdStoreRemove = false
+    public var fdName: String?
+    public var fdPoll = true
     /// Every assignment in message order, the understood ones included.
     public var assignments: [(key: String, value: String)] = []
 
@@ -38,6 +44,10 @@ public struct NotifyMessage: Sendable, Equatable {
                 watchdogTrigger = watchdogTrigger || value == "trigger"
             case "WATCHDOG_USEC": watchdogUSec = value
             case "EXTEND_TIMEOUT_USEC": extendTimeoutUSec = value
+            case "FDSTORE": fdStore = value == "1"
+            case "FDSTOREREMOVE": fdStoreRemove = value == "1"
+            case "FDNAME": fdName = value
+            case "FDPOLL": fdPoll = value != "0"
             default: break
             }
         }

@@ -22,7 +22,8 @@ extension Daemon {
             let claim = message.mainPID.map { mainPIDClaim($0, for: name) }
             let sender = NotifySender(pid: datagram.senderPID, uid: datagram.senderUID)
             deliver(.notify(message, sender: sender, claim: claim), toService: name)
-            if units.services[name]?.machine.allowsNotification(from: datagram.senderPID) == true {
+            let touchesStore = message.fdStore || message.fdStoreRemove || !datagram.fds.isEmpty
+            if touchesStore, units.services[name]?.machine.allowsNotification(from: datagram.senderPID) == true {
                 applyFDStore(message, fds: datagram.fds, service: name)
             }
         }

@@ -11,10 +11,8 @@ import UsherSys
 extension Daemon {
     /// The fd-store part of an allowed datagram; fds that are not kept close with `fds`.
     func applyFDStore(_ message: NotifyMessage, fds: [OwnedFD], service name: UnitName) {
-        var keys: [String: String] = [:]
-        for assignment in message.assignments { keys[assignment.key] = assignment.value }
-        let fdName = keys["FDNAME"].flatMap { ServiceFDStore.isValidName($0) ? $0 : nil }
-        if keys["FDSTOREREMOVE"] == "1" {
+        let fdName = message.fdName.flatMap { ServiceFDStore.isValidName($0) ? $0 : nil }
+        if message.fdStoreRemove {
             if let fdName {
                 let removed = units.fdStores[name]?.remove(named: fdName) ?? 0
                 log(Note(.debug, "Removed \(removed) fd(s) named \(fdName) from the fd store."), unit: name)
@@ -22,11 +20,11 @@ extension Daemon {
                 log(Note(.warning, "FDSTOREREMOVE=1 requested, but no valid file descriptor name passed, ignoring."), unit: name)
             }
         }
-        guard keys["FDSTORE"] == "1" else {
+        guard message.fdStore else {
             if !fds.isEmpty { logger.warning("Got extra auxiliary fds with notification message, closing them.") }
             return
         }
-        store(fds, as: fdName ?? "stored", poll: keys["FDPOLL"] != "0", service: name)
+        store(fds, as: fdName ?? "stored", poll: message.fdPoll, service: name)
     }
 
     private func store(_ fds: [OwnedFD], as fdName: String, poll: Bool, service name: UnitName) {
