@@ -157,6 +157,7 @@ extension Daemon {
             runtime.cooldown = try? loop.addTimer(after: span, reporting: .cooldownElapsed(name))
         }
         units.sockets[name] = runtime
+        units.socketUnitsChanged()
         let serviceIdle = units.services[saved.unit.service].map { !$0.machine.isActive && $0.machine.activeState != .activating } ?? true
         if serviceIdle { perform(saved.machine.startActions(), socket: name) }
     }

@@ -16,6 +16,7 @@ extension Daemon {
         var runtime = SocketRuntime(unit: Shared(unit), machine: machine, bound: nil, sources: [], commands: commands)
         runtime.times.record(from: .inactive, to: .activating, at: realtimeMicroseconds())
         units.sockets[unit.name] = runtime
+        units.socketUnitsChanged()
         runSocketCommands(unit.name) { $0.start() }
     }
 

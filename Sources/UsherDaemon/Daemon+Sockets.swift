@@ -139,11 +139,13 @@ extension Daemon {
     }
 
     func deliver(_ event: SocketEvent, to name: UnitName) {
-        guard var runtime = units.sockets[name] else { return }
-        let before = runtime.machine.activeState
-        let actions = runtime.machine.handle(event)
-        runtime.times.record(from: before, to: runtime.machine.activeState, at: realtimeMicroseconds())
-        units.sockets[name] = runtime
+        let handled = units.sockets[name]?.update { runtime -> [SocketAction] in
+            let before = runtime.machine.activeState
+            let actions = runtime.machine.handle(event)
+            runtime.times.record(from: before, to: runtime.machine.activeState, at: realtimeMicroseconds())
+            return actions
+        }
+        guard let actions = handled else { return }
         perform(actions, socket: name)
     }
 

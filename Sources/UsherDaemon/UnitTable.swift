@@ -163,7 +163,6 @@ final class UnitTable {
     var sockets: [UnitName: SocketRuntime] = [:]
     /// `sockets` by the service their Service= names; rebuilt on first use after a change.
     private var socketsByService: [UnitName: [UnitName]]?
-    private var indexedSocketCount = 0
     var acceptSockets: [UnitName: AcceptRuntime] = [:]
     var services: [UnitName: ServiceRuntime] = [:]
     var broken: [UnitName: BrokenUnit] = [:]
@@ -237,12 +236,10 @@ final class UnitTable {
 
     /// The socket units whose Service= is `service`.
     func socketUnits(naming service: UnitName) -> [SocketUnit] {
-        // A socket added or removed without the call still shows in the count.
-        if socketsByService == nil || indexedSocketCount != sockets.count {
+        if socketsByService == nil {
             var index: [UnitName: [UnitName]] = [:]
             for (name, runtime) in sockets { index[runtime.unit.service, default: []].append(name) }
             socketsByService = index
-            indexedSocketCount = sockets.count
         }
         return (socketsByService?[service] ?? []).compactMap { sockets[$0]?.unit }
     }
