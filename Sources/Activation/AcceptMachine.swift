@@ -188,16 +188,15 @@ public struct AcceptMachine: Codable, Sendable, Equatable {
     /// result, the listeners already closed by them. A unit failed for another reason keeps that one.
     public mutating func commandsFailed(_ result: UnitResult) -> [AcceptAction] {
         if case .failed = state { return [] }
-        state = .failed(result: result)
-        var actions: [AcceptAction] = [.unwatch, .log(Note(.error, "Failed with result '\(result)'."))]
-        if let cooldown { actions.append(.armCooldown(cooldown)) }
-        return actions
+        return fail(result: result, nil, closing: false)
     }
 
-    private mutating func fail(result: UnitResult, _ reason: Note) -> [AcceptAction] {
+    /// `closing`: the listeners are still open (not when the unit's own commands closed them).
+    private mutating func fail(result: UnitResult, _ reason: Note?, closing: Bool = true) -> [AcceptAction] {
         state = .failed(result: result)
-        var actions: [AcceptAction] = [.unwatch, .close, .log(reason),
-                                       .log(Note(.error, "Failed with result '\(result)'."))]
+        var actions: [AcceptAction] = closing ? [.unwatch, .close] : [.unwatch]
+        if let reason { actions.append(.log(reason)) }
+        actions.append(.log(Note(.error, "Failed with result '\(result)'.")))
         if let cooldown { actions.append(.armCooldown(cooldown)) }
         return actions
     }

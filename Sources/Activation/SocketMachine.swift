@@ -123,10 +123,7 @@ public struct SocketMachine: Codable, Sendable, Equatable {
     /// result, the listeners already closed by them. A unit failed for another reason keeps that one.
     public mutating func commandsFailed(_ result: UnitResult) -> [SocketAction] {
         if case .failed = state { return [] }
-        state = .failed(result: result)
-        var actions: [SocketAction] = [.unwatch, .log(Note(.error, "Failed with result '\(result)'."))]
-        if let cooldown { actions.append(.armCooldown(cooldown)) }
-        return actions
+        return fail(result: result, nil, closing: false)
     }
 
     /// What a failed unit does when TriggerLimitCooldownSec= has passed (both machines).
@@ -134,9 +131,10 @@ public struct SocketMachine: Codable, Sendable, Equatable {
     static let reopenAfterCooldown: [SocketAction] = [.log(cooldownNote), .reopen]
     static let listeningAgain = Note(.notice, "Listening again.")
 
-    private mutating func fail(result: UnitResult, _ reason: Note?) -> [SocketAction] {
+    /// `closing`: the listeners are still open (not when the unit's own commands closed them).
+    private mutating func fail(result: UnitResult, _ reason: Note?, closing: Bool = true) -> [SocketAction] {
         state = .failed(result: result)
-        var actions: [SocketAction] = [.unwatch, .close]
+        var actions: [SocketAction] = closing ? [.unwatch, .close] : [.unwatch]
         if let reason { actions.append(.log(reason)) }
         actions.append(.log(Note(.error, "Failed with result '\(result)'.")))
         if let cooldown { actions.append(.armCooldown(cooldown)) }

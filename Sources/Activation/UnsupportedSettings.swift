@@ -5,9 +5,7 @@ import UnitModel
 
 public enum UnsupportedSettings {
     public static func notes(for service: ServiceUnit) -> [Note] {
-        var notes: [Note] = []
-        notes += streamNotes(service.exec)
-        return notes
+        streamNotes(service.exec)
     }
 
     /// An Accept=yes template: socket stdio is supported there; ExecStop=,

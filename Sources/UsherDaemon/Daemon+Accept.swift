@@ -55,10 +55,11 @@ final class AcceptRuntime {
     }
 
     init(unit: SocketUnit, bound: BoundSocket?, sources: [EventSource], template: ServiceTemplate,
-         templateUnit: ServiceUnit, launch: InstanceLaunchTemplate?, stdio: ResolvedInstanceStdio) {
+         templateUnit: ServiceUnit, launch: InstanceLaunchTemplate?, stdio: ResolvedInstanceStdio,
+         commands: SocketCommands? = nil) {
         self.unit = unit
         machine = AcceptMachine(unit: unit)
-        commands = SocketCommands(unit: unit)
+        self.commands = commands ?? SocketCommands(unit: unit)
         self.sources = []
         self.template = template
         self.templateUnit = templateUnit
@@ -131,9 +132,11 @@ extension Daemon {
             units.broken[unit.name] = BrokenUnit(loaded: true, reason: "\(error)")
             return
         }
-        if SocketCommands(unit: unit).hasCommands {
+        let commands = SocketCommands(unit: unit)
+        if commands.hasCommands {
             units.acceptSockets[unit.name] = AcceptRuntime(unit: unit, bound: nil, sources: [], template: template,
-                                                           templateUnit: templateUnit, launch: launch, stdio: stdio)
+                                                           templateUnit: templateUnit, launch: launch, stdio: stdio,
+                                                           commands: commands)
             return runSocketCommands(unit.name) { $0.start() }
         }
         guard let (bound, sources) = bindAcceptListeners(unit) else {
@@ -141,7 +144,7 @@ extension Daemon {
             return
         }
         let runtime = AcceptRuntime(unit: unit, bound: bound, sources: sources, template: template,
-                                    templateUnit: templateUnit, launch: launch, stdio: stdio)
+                                    templateUnit: templateUnit, launch: launch, stdio: stdio, commands: commands)
         units.acceptSockets[unit.name] = runtime
         performAccept(runtime.machine.startActions(), socket: unit.name)
     }
