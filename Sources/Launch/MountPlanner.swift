@@ -6,7 +6,7 @@
 import UnitModel
 
 public enum MountPlanner {
-    static let msReadOnly: UInt = 1, msNoSUID: UInt = 2, msNoDev: UInt = 4, msNoExec: UInt = 8
+    static let msNoSUID: UInt = 2, msNoDev: UInt = 4, msNoExec: UInt = 8
     static let msStrictATime: UInt = 1 << 24
     static let cloneNewNS: Int32 = 0x0002_0000, cloneNewUTS: Int32 = 0x0400_0000, cloneNewNet: Int32 = 0x4000_0000
 

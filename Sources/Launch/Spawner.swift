@@ -133,7 +133,7 @@ extension cspawn_request {
     }
 
     /// The plan's scalar settings (fd flags, signals, session, credentials, umask,
-    /// cwd policy, nice, the prepared privileges), shared by the Accept=no and Accept=yes spawners. Pointer
+    /// cwd policy, nice, the controlling terminal, the prepared privileges), shared by the Accept=no and Accept=yes spawners. Pointer
     /// fields (strings, groups, limits) stay with the caller, who owns their lifetime.
     public mutating func applyProcessSettings(of plan: SpawnPlan) {
         nonblock = plan.nonBlocking.map { $0 ? 1 : 0 } ?? -1

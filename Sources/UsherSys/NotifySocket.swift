@@ -40,13 +40,15 @@ public final class NotifySocket {
         node = NodeIdentity.of(path)
     }
 
+    /// Room for one datagram and its fds, kept between reads (not zeroed for each).
+    private var buffer = [UInt8](repeating: 0, count: 4096)
+    private var passed = [Int32](repeating: -1, count: 253)
+
     /// The next pending datagram, or nil when none is waiting.
     public func receive() -> NotifyDatagram? {
-        var buffer = [UInt8](repeating: 0, count: 4096)
         while true {
             var pid: pid_t = 0
             var uid: uid_t = 0
-            var passed = [Int32](repeating: -1, count: 253)
             var count = 0
             let got = buffer.withUnsafeMutableBytes { bytes in
                 passed.withUnsafeMutableBufferPointer {
