@@ -116,9 +116,9 @@ public final class InstanceLaunchTemplate {
         mounts = try Self.instanceMounts(unit, command: command, run: run, directories: directories,
                                          created: created, context: context)
         let ip = try Self.environment(unit, remote: true, credentials: credentials, journal: resolved.journalStream,
-                                      context: context, fd3: passesConnectionAsFD3, run: run)
+                                      directories: directories, context: context, fd3: passesConnectionAsFD3, run: run)
         let local = try Self.environment(unit, remote: false, credentials: credentials, journal: resolved.journalStream,
-                                         context: context, fd3: passesConnectionAsFD3, run: run)
+                                         directories: directories, context: context, fd3: passesConnectionAsFD3, run: run)
         let arguments = command.noEnvironmentExpansion ? command.arguments
             : CommandExpansion.expand(command.arguments, environment: CommandExpansion.dictionary(ip.entries))
         var plan = SpawnPlan(path: ServiceLauncher.resolveProgram(command.path, root: unit.exec.rootDirectory),
@@ -223,8 +223,8 @@ public final class InstanceLaunchTemplate {
     }
 
     private static func environment(_ unit: ServiceUnit, remote: Bool, credentials: ResolvedCredentials?,
-                                    journal: String?, context: DaemonContext, fd3: Bool,
-                                    run: SandboxPaths?) throws -> ServiceEnvironment {
+                                    journal: String?, directories: Result<[ExecDirectory], any Error>,
+                                    context: DaemonContext, fd3: Bool, run: SandboxPaths?) throws -> ServiceEnvironment {
         var base = EnvironmentInputs()
         if let directory = run?.credentials { base.unitEnvironment.append(("CREDENTIALS_DIRECTORY", directory)) }
         base.notifySocket = unit.type == .notify ? context.notifySocketPath : nil
@@ -232,7 +232,7 @@ public final class InstanceLaunchTemplate {
         base.listenFDNames = fd3 ? ["connection"] : []
         return ServiceEnvironment(try ServiceLauncher.environmentInputs(
             base, service: unit, credentials: credentials, journalStream: journal, invocationID: invocationMarker,
-            context: context))
+            directories: directories, context: context))
     }
 
     private static func piece(_ text: String, room: Int, constants: inout [UnsafeMutablePointer<CChar>]) -> LaunchPiece {

@@ -47,10 +47,9 @@ public struct ExecDirectory: Sendable, Equatable {
 }
 
 public enum ServiceDirectories {
-    /// Each kind the unit sets, in systemd's order, with its full paths.
-    public static func paths(_ exec: ExecContext, bases: DirectoryBases) throws -> [(ExecDirectoryKind, [String])] {
-        let all = try directories(exec, bases: bases)
-        return ExecDirectoryKind.allCases.compactMap { kind in
+    /// The kinds among `all` (the unit's directories), in systemd's order, with their full paths.
+    static func paths(of all: [ExecDirectory]) -> [(ExecDirectoryKind, [String])] {
+        ExecDirectoryKind.allCases.compactMap { kind in
             let paths = all.filter { $0.kind == kind }.map(\.path)
             return paths.isEmpty ? nil : (kind, paths)
         }
@@ -82,8 +81,8 @@ public enum ServiceDirectories {
     }
 
     /// RUNTIME_DIRECTORY=/run/a:/run/b and the others, in systemd's order.
-    public static func environment(_ exec: ExecContext, bases: DirectoryBases) throws -> [(String, String)] {
-        try paths(exec, bases: bases).map { ($0.0.environmentName, $0.1.joined(separator: ":")) }
+    public static func environment(of all: [ExecDirectory]) -> [(String, String)] {
+        paths(of: all).map { ($0.0.environmentName, $0.1.joined(separator: ":")) }
     }
 
     /// Whether the unit sets any RuntimeDirectory= or its siblings.

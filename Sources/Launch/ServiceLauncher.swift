@@ -125,11 +125,13 @@ public enum ServiceLauncher {
         let privileged = command.fullPrivileges || command.elevate
         let dynamic = try acquireDynamicUser(service, owner: service.name.full, context: context)
         let credentials = try resolveCredentials(exec, privileged: privileged, dynamic: dynamic)
-        try createDirectories(exec, dynamic: dynamic, context: context)
+        // Computed once for the directories themselves, the environment and the mounts.
+        let directories = Result { try ServiceDirectories.directories(exec, bases: context.directoryBases) }
+        try createDirectories(exec, directories, dynamic: dynamic)
         var launch = try prepareStdio(service, socket: socket, context: context)
         let inputs = try environmentInputs(base, service: service, credentials: credentials,
                                            journalStream: launch.journalStream, invocationID: InvocationIDs.next(),
-                                           context: context)
+                                           directories: directories, context: context)
         let environment = ServiceEnvironment(inputs)
         let arguments = command.noEnvironmentExpansion || !CommandExpansion.needsExpansion(command.arguments)
             ? command.arguments
@@ -141,15 +143,15 @@ public enum ServiceLauncher {
         launch.plan.fds = fds
         try applyExecSettings(service, credentials: credentials, fullPrivileges: command.fullPrivileges,
                               context: context, to: &launch.plan)
-        launch.plan.mounts = try mountPlan(service, command: command, run: run, context: context)
+        launch.plan.mounts = try mountPlan(service, command: command, run: run, directories: directories, context: context)
         return launch
     }
 
     /// The namespaces and mounts of one process of the unit: none for a `+` command (systemd
     /// applies no sandboxing to it) or when usherd is not root (the keys are reported unenforced).
     public static func mountPlan(_ service: ServiceUnit, command: CommandLine, run: SandboxPaths?,
+                                 directories: Result<[ExecDirectory], any Error>,
                                  context: DaemonContext) throws -> CMountPlan? {
-        let directories = Result { try ServiceDirectories.directories(service.exec, bases: context.directoryBases) }
         guard let (fs, _) = try sandboxedFilesystem(service, command: command, directories: directories, context: context),
               var paths = context.sandbox else { return nil }
         paths.privateTmp = run?.privateTmp
@@ -190,6 +192,7 @@ public enum ServiceLauncher {
     /// REMOTE_*, extra variables) with what every launch of the unit shares.
     public static func environmentInputs(_ base: EnvironmentInputs, service: ServiceUnit,
                                   credentials: ResolvedCredentials?, journalStream: String?, invocationID: String,
+                                  directories: Result<[ExecDirectory], any Error>,
                                   context: DaemonContext) throws -> EnvironmentInputs {
         let exec = service.exec
         var inputs = base
@@ -201,7 +204,7 @@ public enum ServiceLauncher {
         inputs.unitEnvironment = base.unitEnvironment + exec.environment
         inputs.fileEnvironment = try readEnvironmentFiles(exec.environmentFiles)
         inputs.unset = exec.unsetEnvironment
-        inputs.directories = try ServiceDirectories.environment(exec, bases: context.directoryBases)
+        inputs.directories = ServiceDirectories.environment(of: try directories.get())
         return inputs
     }
 
@@ -227,12 +230,12 @@ public enum ServiceLauncher {
         plan.privileges = fullPrivileges ? nil : try SpawnPrivileges.prepared(exec.privileges, credentials: plan.credentials)
     }
 
-    /// RuntimeDirectory= and the others, owned by directoryOwner.
-    public static func createDirectories(_ exec: ExecContext, dynamic: DynamicUser? = nil, context: DaemonContext) throws {
+    /// RuntimeDirectory= and the others (`directories`, ServiceDirectories.directories), owned by directoryOwner.
+    static func createDirectories(_ exec: ExecContext, _ directories: Result<[ExecDirectory], any Error>,
+                                  dynamic: DynamicUser?) throws {
         guard ServiceDirectories.any(exec) else { return }
         let owner = try directoryOwner(exec, dynamic: dynamic)
-        try ServiceDirectories.create(try ServiceDirectories.directories(exec, bases: context.directoryBases), exec: exec,
-                                      owner: owner)
+        try ServiceDirectories.create(try directories.get(), exec: exec, owner: owner)
     }
 
     /// Who owns the unit's directories: its User=/Group= even for a `+` command (root when neither is

@@ -47,7 +47,7 @@ final class ProcessSetupPlanTests: XCTestCase {
         var exec = ExecContext()
         exec.directories[.runtime, default: ExecDirectories()].paths = ["a"]
         let noRuntime = DirectoryBases.user(environment: [:], home: "/home/u")
-        XCTAssertThrowsError(try ServiceDirectories.environment(exec, bases: noRuntime))
+        XCTAssertThrowsError(try ServiceDirectories.directories(exec, bases: noRuntime))
     }
 
     /// systemd 252's setup_exec_directory on a real directory tree: DynamicUser= turned on moves the
