@@ -229,11 +229,7 @@ extension Daemon {
             case .armCooldown(let span):
                 runtime.cooldown = try? loop.addTimer(after: span, reporting: .cooldownElapsed(name))
             case .close:
-                if runtime.commands.hasCommands && !runtime.commands.isBusy && runtime.bound != nil {
-                    runSocketCommands(name) { $0.stop() }
-                } else {
-                    runtime.closeListeners()
-                }
+                if !closeThroughCommands(name, bound: runtime.bound != nil) { runtime.closeListeners() }
             case .reopen:
                 reopenAcceptSocket(name)
             case .log(let note):
@@ -253,10 +249,7 @@ extension Daemon {
     /// Nothing is bound again once usherd is stopping.
     func reopenAcceptSocket(_ name: UnitName) {
         guard !shuttingDown, let runtime = units.acceptSockets[name] else { return }
-        if runtime.bound == nil && runtime.commands.hasCommands {
-            if !runtime.commands.isBusy { runSocketCommands(name) { $0.start() } }
-            return
-        }
+        if runtime.bound == nil && reopenThroughCommands(name) { return }
         if runtime.bound == nil {
             guard let (bound, sources) = bindAcceptListeners(runtime.unit) else {
                 return performAccept(runtime.machine.handle(.reopenFailed), socket: name)

@@ -103,7 +103,7 @@ extension Daemon {
             } else if units.services[name] != nil {
                 let goal = beginServiceChange(name, call.request.verb)
                 pending.waits.append(ControlWait(index: index, unit: name, goal: goal))
-            } else if (units.sockets[name]?.commands ?? units.acceptSockets[name]?.commands)?.hasCommands == true {
+            } else if socketCommands(of: name)?.hasCommands == true {
                 pending.waits.append(ControlWait(index: index, unit: name, goal: beginSocketChange(name, call.request.verb)))
             } else {
                 pending.outcomes[index] = changeSocket(name, call.request.verb)

@@ -20,6 +20,27 @@ extension Daemon {
         runSocketCommands(unit.name) { $0.start() }
     }
 
+    /// The unit's own commands, of an Accept=no or an Accept=yes socket.
+    func socketCommands(of name: UnitName) -> SocketCommands? {
+        units.sockets[name]?.commands ?? units.acceptSockets[name]?.commands
+    }
+
+    /// A bound unit with commands closes through them (ExecStopPre=, close, ExecStopPost=);
+    /// true when they took the close over.
+    func closeThroughCommands(_ name: UnitName, bound: Bool) -> Bool {
+        guard bound, let commands = socketCommands(of: name), commands.hasCommands, !commands.isBusy else { return false }
+        runSocketCommands(name) { $0.stop() }
+        return true
+    }
+
+    /// An unbound unit with commands binds again through them (ExecStartPre=, bind, ExecStartPost=),
+    /// unless they are running already; true when they own the reopening.
+    func reopenThroughCommands(_ name: UnitName) -> Bool {
+        guard let commands = socketCommands(of: name), commands.hasCommands else { return false }
+        if !commands.isBusy { runSocketCommands(name) { $0.start() } }
+        return true
+    }
+
     /// Changes the unit's commands with `body` and performs what they return.
     func runSocketCommands(_ name: UnitName, _ body: (inout SocketCommands) -> [SocketCommandAction]) {
         let actions: [SocketCommandAction]
@@ -79,8 +100,7 @@ extension Daemon {
     }
 
     private func spawnSocketCommand(_ name: UnitName, _ phase: SocketCommandPhase, _ index: Int) {
-        let commands = units.sockets[name]?.commands ?? units.acceptSockets[name]?.commands
-        guard let command = commands?.commands[phase]?[index] else { return }
+        guard let command = socketCommands(of: name)?.commands[phase]?[index] else { return }
         do {
             // A socket unit has no [Service] settings: its commands run as usherd's user, with a service's defaults.
             let launch = try ServiceLauncher.prepareControl(ServiceUnit(name: name), command: command, mainPID: nil,

@@ -173,10 +173,7 @@ extension Daemon {
     /// Closes the listeners (RemoveOnStop= decides about nodes): clients are refused from now on.
     /// A unit with commands that is bound runs ExecStopPre=, closes, then runs ExecStopPost=.
     func closeSocket(_ name: UnitName) {
-        guard let runtime = units.sockets[name] else { return }
-        if runtime.commands.hasCommands && !runtime.commands.isBusy && runtime.bound != nil {
-            return runSocketCommands(name) { $0.stop() }
-        }
+        guard let runtime = units.sockets[name], !closeThroughCommands(name, bound: runtime.bound != nil) else { return }
         units.sockets[name]?.closeListeners()
     }
 
@@ -186,10 +183,7 @@ extension Daemon {
     func reopenSocket(_ name: UnitName) {
         guard !shuttingDown, let runtime = units.sockets[name] else { return }
         guard runtime.bound == nil else { return deliver(.listenersReopened, to: name) }
-        if runtime.commands.hasCommands {
-            if !runtime.commands.isBusy { runSocketCommands(name) { $0.start() } }
-            return
-        }
+        if reopenThroughCommands(name) { return }
         guard let (bound, sources) = bindListeners(runtime.sharedUnit, reporting: { _ in .listenerReadable(name) }) else {
             return deliver(.reopenFailed, to: name)
         }
