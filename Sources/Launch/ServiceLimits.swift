@@ -53,8 +53,6 @@ public enum ServiceLimits {
     /// RLIMIT_* number of `NOFILE` or `LimitNOFILE` (Linux's numbering).
     public static func resourceNumber(_ name: String) -> Int32? {
         let bare = name.uppercased().replacing("LIMIT", with: "")
-        let resources = ["CPU", "FSIZE", "DATA", "STACK", "CORE", "RSS", "NPROC", "NOFILE", "MEMLOCK", "AS",
-                         "LOCKS", "SIGPENDING", "MSGQUEUE", "NICE", "RTPRIO", "RTTIME"]
-        return resources.firstIndex(of: bare).map(Int32.init)
+        return ProcessLimits.resourceNames.firstIndex(of: bare).map(Int32.init)
     }
 }

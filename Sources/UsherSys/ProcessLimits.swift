@@ -15,8 +15,10 @@ public struct LimitPair: Sendable, Equatable {
 }
 
 public enum ProcessLimits {
-    /// RLIMIT_CPU (0) … RLIMIT_RTTIME (15), Linux's numbering.
-    public static let resourceCount: Int32 = 16
+    /// RLIMIT_CPU (0) … RLIMIT_RTTIME (15) by their Limit*= names, in Linux's numbering.
+    public static let resourceNames = ["CPU", "FSIZE", "DATA", "STACK", "CORE", "RSS", "NPROC", "NOFILE", "MEMLOCK",
+                                       "AS", "LOCKS", "SIGPENDING", "MSGQUEUE", "NICE", "RTPRIO", "RTTIME"]
+    public static let resourceCount = Int32(resourceNames.count)
     public static let openFiles: Int32 = 7
     public static let lockedMemory: Int32 = 8
 

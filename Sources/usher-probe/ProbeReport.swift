@@ -41,8 +41,7 @@ struct ProbeReport {
 
     /// Every RLIMIT_* by its Limit*= name: [soft, hard], -1 for infinity.
     static func limits() -> [String: [Int64]] {
-        let names = ["CPU", "FSIZE", "DATA", "STACK", "CORE", "RSS", "NPROC", "NOFILE", "MEMLOCK", "AS",
-                     "LOCKS", "SIGPENDING", "MSGQUEUE", "NICE", "RTPRIO", "RTTIME"]
+        let names = ProcessLimits.resourceNames
         var result: [String: [Int64]] = [:]
         for (index, pair) in ProcessLimits.current().enumerated() where index < names.count {
             result[names[index]] = [pair.soft, pair.hard].map { $0 == UInt64.max ? -1 : Int64(clamping: $0) }
