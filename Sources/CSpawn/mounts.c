@@ -5,6 +5,7 @@
  * into stack buffers. */
 #define _GNU_SOURCE 1
 #include "cspawn.h"
+#include "decimal.h"
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -28,15 +29,9 @@
 /* "/proc/self/fd/N" for a pinned fd, in `buffer` (at least 32 bytes). */
 static const char *fd_path(int fd, char *buffer) {
     static const char prefix[] = "/proc/self/fd/";
-    char digits[12];
-    int n = 0, at = 0;
-    do {
-        digits[n++] = (char)('0' + fd % 10);
-        fd /= 10;
-    } while (fd > 0 && n < 11);
+    int at = 0;
     for (; prefix[at] != '\0'; at++) buffer[at] = prefix[at];
-    while (n > 0) buffer[at++] = digits[--n];
-    buffer[at] = '\0';
+    cspawn_write_decimal(buffer + at, fd, 12);
     return buffer;
 }
 

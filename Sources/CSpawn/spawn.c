@@ -7,6 +7,7 @@
  * See include/cspawn.h for the contract. */
 #define _GNU_SOURCE 1
 #include "cspawn.h"
+#include "decimal.h"
 #include <errno.h>
 #include <fcntl.h>
 #include <grp.h>
@@ -49,17 +50,9 @@ static void child_fail(struct child_context *context, int stage) {
 
 /* Writes the decimal pid after the '=' of the slot: no printf, no malloc. */
 static void child_write_pid(char *slot, pid_t pid) {
-    char digits[CSPAWN_PID_DIGITS];
-    int n = 0;
     while (*slot != '=' && *slot != '\0') slot++;
     if (*slot == '\0') return;
-    slot++;
-    do {
-        digits[n++] = (char)('0' + pid % 10);
-        pid /= 10;
-    } while (pid > 0 && n < CSPAWN_PID_DIGITS - 1);
-    while (n > 0) *slot++ = digits[--n];
-    *slot = '\0';
+    cspawn_write_decimal(slot + 1, pid, CSPAWN_PID_DIGITS);
 }
 
 /* Every disposition back to SIG_DFL (or only those in reset_signals, the
