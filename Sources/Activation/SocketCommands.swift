@@ -72,6 +72,19 @@ public struct SocketCommands: Sendable, Equatable {
         }
     }
 
+    /// The socket's ActiveState with its commands counted: activating during ExecStartPre=/
+    /// ExecStartPost=, deactivating during ExecStopPre=/ExecStopPost=, as systemd; else the machine's.
+    public func activeState(over machineState: ActiveState) -> ActiveState {
+        switch phase {
+        case .startPre?, .startPost?: return .activating
+        case .stopPre?, .stopPost?: return .deactivating
+        case nil: return machineState
+        }
+    }
+
+    /// The running phase's SubState (`start-pre`), else the machine's.
+    public func subState(over machineSubState: String) -> String { phase?.subState ?? machineSubState }
+
     public mutating func start() -> [SocketCommandAction] {
         result = nil
         return enter(.startPre)

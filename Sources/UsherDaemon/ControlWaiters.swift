@@ -102,10 +102,10 @@ extension Daemon {
     private func waitedState(of name: UnitName) -> (activeState: ActiveState, result: UnitResult)? {
         if let machine = units.services[name]?.machine { return (machine.activeState, machine.result) }
         if let socket = units.sockets[name] {
-            return (socketActiveState(socket.commands, socket.machine.activeState), socket.machine.result)
+            return (socket.commands.activeState(over: socket.machine.activeState), socket.machine.result)
         }
         if let socket = units.acceptSockets[name] {
-            return (socketActiveState(socket.commands, socket.machine.activeState), socket.machine.result)
+            return (socket.commands.activeState(over: socket.machine.activeState), socket.machine.result)
         }
         return nil
     }

@@ -55,15 +55,6 @@ extension Daemon {
         if !controlWaiters.isEmpty { settleControlWaiters(for: name) }
     }
 
-    /// The socket's ActiveState with its commands counted: activating during ExecStartPre=/
-    /// ExecStartPost=, deactivating during ExecStopPre=/ExecStopPost=, as systemd.
-    func socketActiveState(_ commands: SocketCommands, _ machineState: ActiveState) -> ActiveState {
-        switch commands.phase {
-        case .startPre?, .startPost?: return .activating
-        case .stopPre?, .stopPost?: return .deactivating
-        case nil: return machineState
-        }
-    }
 
     /// Whether a socket's commands still run (usherd waits for them before it exits).
     var socketCommandsRunning: Bool {

@@ -64,8 +64,8 @@ extension Daemon {
 
     private func socketStatus(_ runtime: SocketRuntime) -> UnitStatus {
         let machine = runtime.machine
-        let sub = runtime.commands.phase?.subState ?? machine.subState
-        var status = listenerStatus(runtime.unit, active: socketActiveState(runtime.commands, machine.activeState), sub: sub,
+        var status = listenerStatus(runtime.unit, active: runtime.commands.activeState(over: machine.activeState),
+                                    sub: runtime.commands.subState(over: machine.subState),
                                     result: machine.result, times: runtime.times, triggers: runtime.unit.service)
         status.nAccepted = 0
         status.nConnections = 0
@@ -84,8 +84,8 @@ extension Daemon {
 
     private func acceptStatus(_ runtime: AcceptRuntime) -> UnitStatus {
         let machine = runtime.machine
-        let sub = runtime.commands.phase?.subState ?? machine.subState
-        var status = listenerStatus(runtime.unit, active: socketActiveState(runtime.commands, machine.activeState), sub: sub,
+        var status = listenerStatus(runtime.unit, active: runtime.commands.activeState(over: machine.activeState),
+                                    sub: runtime.commands.subState(over: machine.subState),
                                     result: machine.result, times: runtime.times, triggers: runtime.template.name)
         status.nAccepted = machine.counters.accepted
         status.nConnections = machine.counters.connections
