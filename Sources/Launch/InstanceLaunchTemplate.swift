@@ -204,12 +204,8 @@ public final class InstanceLaunchTemplate {
     private static func credentialsRun(_ unit: ServiceUnit, credentials: ResolvedCredentials?,
                                        context: DaemonContext) throws -> SandboxPaths? {
         guard !unit.exec.filesystem.credentials.isEmpty, let directory = context.runtimeDirectory else { return nil }
-        var credentialsOnly = unit
-        credentialsOnly.exec.filesystem.privateTmp = false
-        credentialsOnly.exec.filesystem.privateNetwork = false
-        let base = context.sandbox ?? SandboxPaths(inaccessibleDirectory: "", inaccessibleFile: "", devStaging: "")
-        let owner = (credentials?.spawn?.uid ?? Users.effectiveUID, credentials?.spawn?.gid ?? Users.effectiveGID)
-        return try SandboxDirectories.prepareRun(credentialsOnly, base: base, runtimeDirectory: directory, owner: owner)
+        return try SandboxDirectories.prepareRun(unit, privateTmp: false, privateNetwork: false, base: context.sandbox,
+                                                 runtimeDirectory: directory, owner: credentials?.spawn)
     }
 
     /// Where the unit's settings depend on the instance beyond argv, the

@@ -19,6 +19,9 @@ public struct SandboxPaths: Sendable, Equatable {
     /// PrivateNetwork=: the run's network namespace, which all its processes join (as systemd's).
     public var network: PreparedNamespaces?
 
+    /// No sandbox base: usherd prepared none (not root), or only a run's own parts matter.
+    public static let unplaced = SandboxPaths(inaccessibleDirectory: "", inaccessibleFile: "", devStaging: "")
+
     public init(inaccessibleDirectory: String, inaccessibleFile: String, devStaging: String,
                 privateTmp: (tmp: String, varTmp: String)? = nil, credentials: String? = nil) {
         self.inaccessibleDirectory = inaccessibleDirectory

@@ -64,7 +64,7 @@ public enum MountPlanner {
 
     /// The paths `fs` puts a mount on (before any run's own directories are known).
     static func protectedPaths(_ fs: FilesystemProtection) -> [String] {
-        entries(fs, paths: SandboxPaths(inaccessibleDirectory: "", inaccessibleFile: "", devStaging: "")).map(\.path)
+        entries(fs, paths: .unplaced).map(\.path)
     }
 
     static func entries(_ fs: FilesystemProtection, paths: SandboxPaths) -> [MountEntry] {

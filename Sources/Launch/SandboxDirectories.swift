@@ -34,23 +34,25 @@ public enum SandboxDirectories {
         }
     }
 
-    /// This run's directories: PrivateTmp= ones and the credentials directory, and its network
-    /// namespace (root only: the caller clears privateTmp and privateNetwork otherwise), as the unit asks.
-    /// `owner`: the service's uid and gid (the credentials belong to it).
-    public static func prepareRun(_ service: ServiceUnit, base: SandboxPaths, runtimeDirectory: String,
-                                  owner: (uid: UInt32, gid: UInt32)) throws -> SandboxPaths {
-        var paths = base
+    /// This run's directories: PrivateTmp= ones (`privateTmp`) and the unit's credentials directory,
+    /// and its network namespace (`privateNetwork`; the caller passes false for both unless usherd
+    /// builds namespaces, as root). `owner`: the service's uid and gid (the credentials belong to
+    /// it), usherd's own when nil; `base`: the sandbox paths the run adds to (none: `.unplaced`).
+    public static func prepareRun(_ service: ServiceUnit, privateTmp: Bool, privateNetwork: Bool, base: SandboxPaths?,
+                                  runtimeDirectory: String, owner: SpawnCredentials?) throws -> SandboxPaths {
+        var paths = base ?? .unplaced
         let fs = service.exec.filesystem
+        let owner = (owner?.uid ?? Users.effectiveUID, owner?.gid ?? Users.effectiveGID)
         do {
-            if fs.privateTmp {
-                paths.privateTmp = (try privateTmp(in: "/tmp", unit: service.name.full),
-                                    try privateTmp(in: "/var/tmp", unit: service.name.full))
+            if privateTmp {
+                paths.privateTmp = (try Self.privateTmp(in: "/tmp", unit: service.name.full),
+                                    try Self.privateTmp(in: "/var/tmp", unit: service.name.full))
             }
             if !fs.credentials.isEmpty {
                 paths.credentials = try writeCredentials(fs.credentials, unit: service.name.full,
                                                          runtimeDirectory: runtimeDirectory, owner: owner)
             }
-            if fs.privateNetwork {
+            if privateNetwork {
                 let loopbackOnly = MountPlan(unshareFlags: MountPlanner.cloneNewNet, steps: [MountStep(.loopbackUp, "lo")])
                 paths.network = try PreparedNamespaces(CMountPlan(loopbackOnly))
             }

@@ -122,7 +122,7 @@ extension Daemon {
     }
 
     private func restoredSandbox(_ saved: SavedSandbox) -> SandboxPaths {
-        var paths = context.sandbox ?? SandboxPaths(inaccessibleDirectory: "", inaccessibleFile: "", devStaging: "")
+        var paths = context.sandbox ?? .unplaced
         if let tmp = saved.privateTmp, let varTmp = saved.privateVarTmp { paths.privateTmp = (tmp, varTmp) }
         paths.credentials = saved.credentials
         paths.network = saved.networkNamespace.map { PreparedNamespaces(network: Daemon.takeOver($0)) }

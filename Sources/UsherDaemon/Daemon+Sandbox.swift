@@ -31,15 +31,12 @@ extension Daemon {
         guard privateTmp || privateNetwork || !fs.credentials.isEmpty, let directory = context.runtimeDirectory else {
             return nil
         }
-        var unit = runtime.unit
-        unit.exec.filesystem.privateTmp = privateTmp
-        unit.exec.filesystem.privateNetwork = privateNetwork
+        let unit = runtime.unit
         // The run's DynamicUser= uid (the same one its processes get: acquiring is per service).
         let dynamic = try ServiceLauncher.acquireDynamicUser(unit, owner: name.full, context: context)
         let owner = try ServiceLauncher.resolveCredentials(unit.exec, privileged: false, dynamic: dynamic)?.spawn
-        let base = context.sandbox ?? SandboxPaths(inaccessibleDirectory: "", inaccessibleFile: "", devStaging: "")
-        let made = try SandboxDirectories.prepareRun(unit, base: base, runtimeDirectory: directory,
-                                                     owner: (owner?.uid ?? Users.effectiveUID, owner?.gid ?? Users.effectiveGID))
+        let made = try SandboxDirectories.prepareRun(unit, privateTmp: privateTmp, privateNetwork: privateNetwork,
+                                                     base: context.sandbox, runtimeDirectory: directory, owner: owner)
         units.services[name]?.sandbox = made
         return made
     }
