@@ -165,9 +165,9 @@ public enum ServiceDirectories {
     /// The runtime directories' full paths (to remove when the service stops): a private one's
     /// link and the directory itself.
     public static func runtimePaths(_ exec: ExecContext, bases: DirectoryBases) -> [String] {
-        guard let base = bases.bases[.runtime] else { return [] }
-        let names = exec.directories[.runtime]?.paths ?? []
-        let hidden = isPrivate(.runtime, exec) ? names.map { base + "/private/" + $0 } : []
-        return names.map { base + "/" + $0 } + hidden
+        var runtimeOnly = exec
+        runtimeOnly.directories = exec.directories.filter { $0.key == .runtime }
+        let runtime = (try? directories(runtimeOnly, bases: bases)) ?? []
+        return runtime.map(\.path) + runtime.filter(\.isPrivate).map(\.privatePath)
     }
 }
