@@ -199,6 +199,20 @@ struct HarnessError: Error, CustomStringConvertible {
     var description: String
 }
 
+/// The XDG base directories (runtime, config, cache) below `directory`: the environment a
+/// `--user` usherd is started with.
+func xdgBases(under directory: String) -> [String: String] {
+    ["XDG_RUNTIME_DIR": directory + "/xrun", "XDG_CONFIG_HOME": directory + "/xconfig",
+     "XDG_CACHE_HOME": directory + "/xcache"]
+}
+
+/// The owner and permission bits of `path` itself (lstat: a symbolic link is not followed); nil if it is absent.
+func owner(_ path: String) -> (uid: UInt32, mode: UInt32)? {
+    var st = stat()
+    guard lstat(path, &st) == 0 else { return nil }
+    return (st.st_uid, UInt32(st.st_mode) & 0o7777)
+}
+
 /// A loopback TCP port that was free a moment ago (bound to port 0, then closed).
 func freePort() throws -> UInt16 {
     let fd = try Socket.open(family: AF_INET, kind: .stream, object: "port probe")
