@@ -62,8 +62,7 @@ test: deps
 
 # Every benchmark scenario (bench/bench.sh); QUICK=1 for a short run.
 bench: release
-	$(MAKE) -C bench all peers
-	QUICK=$(QUICK) bench/bench.sh
+	$(MAKE) -C bench run QUICK=$(QUICK)
 
 bench-unitload: deps
 	$(SWIFT) run -c release unitload-bench

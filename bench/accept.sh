@@ -189,7 +189,7 @@ main() {
     {
         write_header
         awk -v mode="$MODE" -v order="$CONTENDERS" -v handlers="$HANDLERS" -v levels="$CONCURRENCY" \
-            -f "$BENCH_DIR/table.awk" "$RAW" "$SKIPPED"
+            -f "$BENCH_DIR/stats.awk" -f "$BENCH_DIR/table.awk" "$RAW" "$SKIPPED"
         write_notes
     } >"$OUT/table.md"
     [ -n "${ACCEPT_OUT:-}" ] || ln -sfn "$(basename "$OUT")" "$BENCH_DIR/out/accept-$MODE-latest"

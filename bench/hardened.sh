@@ -70,9 +70,7 @@ for round in $(seq 1 "$ROUNDS"); do
 done
 
 # Medians per (name, concurrency) of connections/s, p50 latency and usherd CPU per connection.
-awk '
-function field(name,   i, kv) { for (i = 1; i <= NF; i++) { split($i, kv, "="); if (kv[1] == name) return kv[2] } return "" }
-function median(list,   n, a, i, j, t) { n = split(list, a, " "); for (i = 2; i <= n; i++) for (j = i; j > 1 && a[j-1] + 0 > a[j] + 0; j--) { t = a[j]; a[j] = a[j-1]; a[j-1] = t } return n % 2 ? a[(n+1)/2] : (a[n/2] + a[n/2+1]) / 2 }
+awk -f "$BENCH_DIR/stats.awk" -f /dev/stdin "$OUT/raw.txt" <<'EOF' | tee "$OUT/summary.txt"
 { key = field("label") " " field("concurrency"); cps[key] = cps[key] " " field("cps"); p50[key] = p50[key] " " field("p50_us")
   cpu[key] = cpu[key] " " field("sup_cpu_us_per_conn"); kid[key] = kid[key] " " field("child_cpu_us_per_conn")
   errs[key] += field("errors"); conc[field("concurrency")] = 1 }
@@ -86,4 +84,5 @@ END {
     printf "ratio (hardened/plain) at concurrency %s: time per connection %.2fx, p50 latency %.2fx, CPU (usherd + children) per connection %.2fx\n",
       c, median(cps[p]) / median(cps[h]), median(p50[h]) / median(p50[p]), th / (tp > 0 ? tp : 1)
   }
-}' "$OUT/raw.txt" | tee "$OUT/summary.txt"
+}
+EOF

@@ -2,16 +2,7 @@
 # Per cell (contender, handler, concurrency): median over rounds of conn/s,
 # p50, p99 and RSS; CPU per connection pooled over rounds (total / total);
 # zombies the worst round; errors summed. Ratios are to refloop's same cell.
-
-function median(list,    n, parts, i, j, tmp) {
-    n = split(list, parts, " ")
-    for (i = 2; i <= n; i++)
-        for (j = i; j > 1 && parts[j - 1] + 0 > parts[j] + 0; j--) {
-            tmp = parts[j]; parts[j] = parts[j - 1]; parts[j - 1] = tmp
-        }
-    if (n == 0) return 0
-    return n % 2 ? parts[(n + 1) / 2] : (parts[n / 2] + parts[n / 2 + 1]) / 2
-}
+# median() is in stats.awk: awk -f stats.awk -f table.awk.
 
 function spread(list,    n, parts, i, low, high) {
     n = split(list, parts, " ")

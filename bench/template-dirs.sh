@@ -34,11 +34,9 @@ for round in $(seq 1 "$ROUNDS"); do
             | sed "s/^/round=$round /" >>"$OUT/raw.txt"
     done
 done
-awk '
-function field(name,   i, kv) { for (i = 1; i <= NF; i++) { split($i, kv, "="); if (kv[1] == name) return kv[2] } return "" }
-function median(list,   n, a, i, j, t) { n = split(list, a, " "); for (i = 2; i <= n; i++) for (j = i; j > 1 && a[j-1] + 0 > a[j] + 0; j--) { t = a[j]; a[j] = a[j-1]; a[j-1] = t } return n % 2 ? a[(n+1)/2] : (a[n/2] + a[n/2+1]) / 2 }
+awk -f "$BENCH_DIR/stats.awk" -f /dev/stdin "$OUT/raw.txt" <<'EOF' | tee "$OUT/summary.txt"
 { k = field("label"); cps[k] = cps[k] " " field("cps"); p50[k] = p50[k] " " field("p50_us")
   cpu[k] = cpu[k] " " field("sup_oncpu_us_per_conn"); kid[k] = kid[k] " " field("child_cpu_us_per_conn"); err[k] += field("errors") }
 END { printf "%-10s %10s %10s %16s %14s %7s\n", "usherd", "conn/s", "p50_us", "usherd_cpu_us/c", "child_us/conn", "errors"
-      for (k in cps) printf "%-10s %10.0f %10.1f %16.1f %14.1f %7d\n", k, median(cps[k]), median(p50[k]), median(cpu[k]), median(kid[k]), err[k] }' \
-    "$OUT/raw.txt" | tee "$OUT/summary.txt"
+      for (k in cps) printf "%-10s %10.0f %10.1f %16.1f %14.1f %7d\n", k, median(cps[k]), median(p50[k]), median(cpu[k]), median(kid[k]), err[k] }
+EOF

@@ -8,22 +8,11 @@ import XCTest
 import UsherSys
 
 final class ExecDirectoriesIntegrationTests: XCTestCase {
-    private func bases(_ harness: UsherdHarness) -> [String: String] {
-        ["XDG_RUNTIME_DIR": harness.root + "/xrun", "XDG_CONFIG_HOME": harness.root + "/xconfig",
-         "XDG_CACHE_HOME": harness.root + "/xcache"]
-    }
-
-    private func owner(_ path: String) -> (uid: Int, mode: Int)? {
-        guard let attributes = try? FileManager.default.attributesOfItem(atPath: path) else { return nil }
-        return ((attributes[.ownerAccountID] as? NSNumber)?.intValue ?? -1,
-                (attributes[.posixPermissions] as? NSNumber)?.intValue ?? -1)
-    }
-
     func testDirectoriesExistBeforeExecStartPreOwnedByUserAndExportedInSystemdsOrder() throws {
         try XCTSkipUnless(Users.effectiveUID == 0, "User=nobody needs root")
         let harness = try UsherdHarness()
         try FileManager.default.setAttributes([.posixPermissions: 0o777], ofItemAtPath: harness.outDirectory)
-        let env = bases(harness)
+        let env = xdgBases(under: harness.root)
         let port = try harness.serve("dirs", service: """
             [Service]
             User=nobody
@@ -49,7 +38,7 @@ final class ExecDirectoriesIntegrationTests: XCTestCase {
         let tail = Array(names.suffix(7))
         XCTAssertEqual(tail, ["INVOCATION_ID", "RUNTIME_DIRECTORY", "STATE_DIRECTORY", "CACHE_DIRECTORY",
                               "LOGS_DIRECTORY", "CONFIGURATION_DIRECTORY", "SYSTEMD_EXEC_PID"])
-        let nobody = Int(try Users.user("nobody").uid)
+        let nobody = try Users.user("nobody").uid
         XCTAssertEqual(owner(run + "/app")?.uid, nobody)
         XCTAssertEqual(owner(run + "/app")?.mode, 0o750)
         XCTAssertEqual(owner(config + "/state")?.uid, nobody)
@@ -66,7 +55,7 @@ final class ExecDirectoriesIntegrationTests: XCTestCase {
 
     func testRuntimeDirectoryPreserveYesKeepsItAfterTheServiceStops() throws {
         let harness = try UsherdHarness()
-        let env = bases(harness)
+        let env = xdgBases(under: harness.root)
         let port = try harness.serve("keep", service: """
             [Service]
             RuntimeDirectory=kept
@@ -82,7 +71,7 @@ final class ExecDirectoriesIntegrationTests: XCTestCase {
 
     func testEachAcceptYesInstanceCreatesTheRuntimeDirectoryAndRemovesItWhenItStops() throws {
         let harness = try UsherdHarness()
-        let env = bases(harness)
+        let env = xdgBases(under: harness.root)
         let run = (env["XDG_RUNTIME_DIR"] ?? "") + "/per-conn"
         let port = try harness.serve("conn", accept: true, service: """
             [Service]
@@ -105,7 +94,7 @@ final class ExecDirectoriesIntegrationTests: XCTestCase {
             [Service]
             StateDirectory=/abs ../up good
             ExecStart=\(harness.probeCommand(label: "bad"))
-            """, arguments: ["--user"], environment: bases(harness))
+            """, arguments: ["--user"], environment: xdgBases(under: harness.root))
         XCTAssertEqual(try Client.tcp(port: port), "ok 3 bad.socket\n")
         let environ = try harness.waitForReport(label: "bad")["environ"] as? [String] ?? []
         XCTAssertTrue(environ.contains("STATE_DIRECTORY=\(harness.root)/xconfig/good"), "\(environ)")

@@ -29,7 +29,8 @@ final class InetdDaemonsIntegrationTests: XCTestCase {
         try harness.start()
 
         for attempt in 1...2 {
-            let (status, output) = try runProgram("/usr/bin/curl", ["-sS", "--max-time", "10", "tftp://127.0.0.1:\(port)/hello.txt"])
+            let (status, output) = try runCollectingOutput("/usr/bin/curl", ["-sS", "--max-time", "10", "tftp://127.0.0.1:\(port)/hello.txt"],
+                                                            timeout: 20)
             XCTAssertEqual(status, 0, "attempt \(attempt): \(output)\n\(harness.log)")
             XCTAssertEqual(output, "served by in.tftpd under usherd\n")
         }
@@ -72,32 +73,14 @@ final class InetdDaemonsIntegrationTests: XCTestCase {
         // As under systemd, a stopping instance removes /run/sshd (RuntimeDirectoryPreserve=no)
         // even while another instance starts: let the banner's instance end first.
         try eventually("the banner's instance removed /run/sshd", timeout: 10) { !fm.fileExists(atPath: "/run/sshd") }
-        let (status, output) = try runProgram("/usr/bin/ssh", [
+        let (status, output) = try runCollectingOutput("/usr/bin/ssh", [
             "-p", String(port), "-i", config.clientKey, "-o", "BatchMode=yes", "-o", "StrictHostKeyChecking=no",
             "-o", "UserKnownHostsFile=/dev/null", "-o", "LogLevel=ERROR", "root@127.0.0.1", "echo served-over-ssh",
-        ])
+        ], timeout: 20)
         XCTAssertEqual(status, 0, output + "\n" + harness.log)
         XCTAssertEqual(output, "served-over-ssh\n")
         XCTAssertEqual(try harness.stop(), 0)
     }
-}
-
-/// Runs `program` to its end (terminated after `timeout` seconds); status and stdout+stderr.
-func runProgram(_ program: String, _ arguments: [String], timeout: Double = 20) throws -> (Int32, String) {
-    let process = Process()
-    process.executableURL = URL(fileURLWithPath: program)
-    process.arguments = arguments
-    let pipe = Pipe()
-    process.standardOutput = pipe
-    process.standardError = pipe
-    process.standardInput = FileHandle.nullDevice
-    try process.run()
-    let deadline = Date().addingTimeInterval(timeout)
-    while process.isRunning && Date() < deadline { Thread.sleep(forTimeInterval: 0.05) }
-    if process.isRunning { process.terminate() }
-    let output = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-    process.waitUntilExit()
-    return (process.terminationStatus, output)
 }
 
 /// A host key, a client key allowed in for root, and an sshd_config using them.
@@ -110,7 +93,8 @@ struct SSHFixture {
         try FileManager.default.setAttributes([.posixPermissions: 0o700], ofItemAtPath: directory)
         clientKey = directory + "/client"
         for key in [directory + "/host", clientKey] {
-            let (status, output) = try runProgram("/usr/bin/ssh-keygen", ["-q", "-t", "ed25519", "-N", "", "-f", key])
+            let (status, output) = try runCollectingOutput("/usr/bin/ssh-keygen", ["-q", "-t", "ed25519", "-N", "", "-f", key],
+                                                            timeout: 20)
             guard status == 0 else { throw HarnessError(description: "ssh-keygen: \(output)") }
         }
         try FileManager.default.copyItem(atPath: clientKey + ".pub", toPath: directory + "/authorized_keys")

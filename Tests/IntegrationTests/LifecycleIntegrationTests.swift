@@ -399,25 +399,12 @@ extension LifecycleIntegrationTests {
         var name = [CChar](repeating: 0, count: 256)
         gethostname(&name, name.count)
         let host = String(decoding: name.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self) + ".local"
-        let resolve = try runProgram("/usr/bin/avahi-resolve", ["-n", host], environment: ["DBUS_SYSTEM_BUS_ADDRESS": bus.address])
+        let resolve = try runCollectingOutput("/usr/bin/avahi-resolve", ["-n", host],
+                                                environment: ["DBUS_SYSTEM_BUS_ADDRESS": bus.address], timeout: 10).output
         XCTAssertTrue(resolve.hasPrefix(host), "avahi answers over the bus: \(resolve)")
         XCTAssertEqual(try harness.usherctl(["reload", "avahi-daemon.service"]).status, 0)
         XCTAssertEqual(try harness.stop(), 0)
     }
-}
-
-/// Runs a client program to its end (at most 10 s); its output and errors.
-func runProgram(_ path: String, _ arguments: [String], environment: [String: String]) throws -> String {
-    let process = Process()
-    process.executableURL = URL(fileURLWithPath: path)
-    process.arguments = arguments
-    process.environment = environment
-    let pipe = Pipe()
-    process.standardOutput = pipe
-    process.standardError = pipe
-    try process.run()
-    try eventually("\(path) to end", timeout: 10) { !process.isRunning }
-    return String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
 }
 
 /// A dbus-daemon on a socket in `directory`, standing in for the system bus:

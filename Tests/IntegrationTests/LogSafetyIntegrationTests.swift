@@ -57,7 +57,6 @@ final class LogSafetyIntegrationTests: XCTestCase {
         // output past journald's 30 s window logs one more burst per window, each after a report.
         let reports = lines.compactMap(suppressedCount)
         let windows = reports.count
-        XCTAssertGreaterThanOrEqual(windows, 1)
         XCTAssertEqual(outputLines.count + reports.reduce(0, +), recordCount(random), "lines logged + suppressed")
         XCTAssertGreaterThanOrEqual(outputLines.count, burst)
         XCTAssertLessThanOrEqual(outputLines.count, burst * windows, "the service's lines that reached the log")

@@ -165,7 +165,7 @@ enum ChrootBuilder {
         let fm = FileManager.default
         for program in programs {
             var files = [program]
-            let libraries = try runProgram("/usr/bin/ldd", [program]).1
+            let libraries = try runCollectingOutput("/usr/bin/ldd", [program], timeout: 20).output
             for word in libraries.split(whereSeparator: { $0 == " " || $0 == "\n" || $0 == "\t" }) where word.hasPrefix("/") {
                 files.append(String(word))
             }

@@ -23,16 +23,6 @@ final class TemplateSandboxIntegrationTests: XCTestCase {
         try? FileManager.default.removeItem(atPath: bases)
     }
 
-    private var environment: [String: String] {
-        ["XDG_RUNTIME_DIR": bases + "/xrun", "XDG_CONFIG_HOME": bases + "/xconfig", "XDG_CACHE_HOME": bases + "/xcache"]
-    }
-
-    private func owner(_ path: String) -> (uid: UInt32, mode: UInt32)? {
-        var st = stat()
-        guard lstat(path, &st) == 0 else { return nil }
-        return (st.st_uid, UInt32(st.st_mode) & 0o7777)
-    }
-
     func testEveryInstanceUnderProtectSystemStrictWritesTheUnitsDirectoriesAndNothingElse() throws {
         let harness = try UsherdHarness()
         let run = bases + "/xrun", config = bases + "/xconfig", cache = bases + "/xcache"
@@ -48,7 +38,7 @@ final class TemplateSandboxIntegrationTests: XCTestCase {
             LogsDirectory=lg
             ConfigurationDirectory=cf
             ExecStart=\(UsherdHarness.probePath) fs \((allowed + forbidden).map { "write \($0)" }.joined(separator: " "))
-            """, arguments: ["--user"], environment: environment)
+            """, arguments: ["--user"], environment: xdgBases(under: bases))
         // systemd makes a RuntimeDirectory= only for a process: none while no connection came.
         XCTAssertFalse(FileManager.default.fileExists(atPath: run + "/rt"), "a runtime directory before any instance")
         for round in 0..<2 {
@@ -85,7 +75,7 @@ final class TemplateSandboxIntegrationTests: XCTestCase {
         let statePort = try harness.serve("st", accept: true, service: service("StateDirectory=st", config + "/st"), units: [
             "rt.socket": "[Socket]\nListenStream=127.0.0.1:\(runtimePort)\nAccept=yes\n",
             "rt@.service": service("RuntimeDirectory=rt", run + "/rt"),
-        ], arguments: ["--user"], environment: environment)
+        ], arguments: ["--user"], environment: xdgBases(under: bases))
         var namespaces: [String: [String]] = [:]
         for (name, port) in [("state", statePort), ("runtime", runtimePort)] {
             let clients = try (0..<2).map { _ in try AcceptClient.ipv4(port) }
@@ -114,7 +104,7 @@ final class TemplateSandboxIntegrationTests: XCTestCase {
             StateDirectory=st
             \(UsherdHarness.probeBinding)
             ExecStart=\(UsherdHarness.probePath) fs write \(config)/st/f%i list \(config)/private write \(config)/other
-            """, arguments: ["--user"], environment: environment)
+            """, arguments: ["--user"], environment: xdgBases(under: bases))
         let first = try Client.tcp(port: port)
         XCTAssertTrue(first.contains("write \(config)/st/f"), first)
         XCTAssertFalse(first.contains(": EACCES") || first.contains(": ENOENT"), first)
@@ -146,7 +136,7 @@ final class TemplateSandboxIntegrationTests: XCTestCase {
             \(UsherdHarness.probeBinding)
             ExecStartPre=+/bin/sh -c 'mkdir -p \(config) && : > \(config)/one.out'
             ExecStart=\(UsherdHarness.probePath) fs write \(config)/one/f list \(config)/private write \(config)/other
-            """, arguments: ["--user"], environment: environment)
+            """, arguments: ["--user"], environment: xdgBases(under: bases))
         _ = try? Client.tcp(port: port, timeout: 2000)
         try harness.waitForLog("one.service: Deactivated successfully.")
         let out = try String(contentsOfFile: config + "/one.out", encoding: .utf8)
@@ -166,7 +156,7 @@ final class TemplateSandboxIntegrationTests: XCTestCase {
         let settings = "PrivateTmp=yes\nBindPaths=\(missing):/tmp/usher-probe\nExecStart=/bin/echo never\n"
         let port = try harness.serve("bad", accept: true, service: "[Service]\nStandardInput=socket\n" + settings,
                                      units: ["plain.service": "[Service]\n" + settings],
-                                     arguments: ["--user"], environment: environment)
+                                     arguments: ["--user"], environment: xdgBases(under: bases))
         XCTAssertEqual(try harness.usherctl(["start", "plain.service"]).status, 0)
         try harness.waitForLog("plain.service: Failed with result")
         _ = try? Client.tcp(port: port, timeout: 2000)

@@ -132,19 +132,9 @@ final class UsherdHarness {
         return port
     }
 
-    /// Runs another usherd with `arguments` until it exits; its exit status and stderr.
+    /// Runs another usherd with `arguments` until it exits; its exit status, stdout and stderr.
     static func runToExit(_ arguments: [String], timeout: Double = 10) throws -> (status: Int32, output: String) {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: UsherdHarness.productsDirectory + "/usherd")
-        process.arguments = arguments
-        let pipe = Pipe()
-        process.standardError = pipe
-        process.standardOutput = pipe
-        process.standardInput = FileHandle.nullDevice
-        try process.run()
-        try eventually("usherd \(arguments) to exit", timeout: timeout) { !process.isRunning }
-        let output = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        return (process.terminationStatus, output)
+        try runCollectingOutput(UsherdHarness.productsDirectory + "/usherd", arguments, timeout: timeout)
     }
 
     /// The real usherctl with `arguments` against this usherd: exit status, stdout and stderr together.
@@ -209,6 +199,20 @@ struct HarnessError: Error, CustomStringConvertible {
     var description: String
 }
 
+/// The XDG base directories (runtime, config, cache) below `directory`: the environment a
+/// `--user` usherd is started with.
+func xdgBases(under directory: String) -> [String: String] {
+    ["XDG_RUNTIME_DIR": directory + "/xrun", "XDG_CONFIG_HOME": directory + "/xconfig",
+     "XDG_CACHE_HOME": directory + "/xcache"]
+}
+
+/// The owner and permission bits of `path` itself (lstat: a symbolic link is not followed); nil if it is absent.
+func owner(_ path: String) -> (uid: UInt32, mode: UInt32)? {
+    var st = stat()
+    guard lstat(path, &st) == 0 else { return nil }
+    return (st.st_uid, UInt32(st.st_mode) & 0o7777)
+}
+
 /// A loopback TCP port that was free a moment ago (bound to port 0, then closed).
 func freePort() throws -> UInt16 {
     let fd = try Socket.open(family: AF_INET, kind: .stream, object: "port probe")
@@ -217,19 +221,46 @@ func freePort() throws -> UInt16 {
     return try Socket.localAddress(fd.raw).port ?? 0
 }
 
-/// Runs a program to its end in `directory` (nil: the test's own): exit status, stdout and stderr together.
-func runCollectingOutput(_ path: String, _ arguments: [String], environment: [String: String],
-                         directory: String? = nil) throws -> (status: Int32, output: String) {
+/// Runs a program to its end in `directory` (nil: the test's own), stdin /dev/null, with `environment`
+/// (nil: the test's own): exit status, stdout and stderr together. The output is read while the program
+/// runs, so a full pipe cannot stall it. After `timeout` seconds it is terminated and an error thrown.
+func runCollectingOutput(_ path: String, _ arguments: [String], environment: [String: String]? = nil,
+                         directory: String? = nil, timeout: Double? = nil) throws -> (status: Int32, output: String) {
     let process = Process()
     process.executableURL = URL(fileURLWithPath: path)
     process.arguments = arguments
-    process.environment = environment
+    if let environment { process.environment = environment }
     if let directory { process.currentDirectoryURL = URL(fileURLWithPath: directory) }
     let pipe = Pipe()
     process.standardOutput = pipe
     process.standardError = pipe
+    process.standardInput = FileHandle.nullDevice
     try process.run()
-    let output = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-    process.waitUntilExit()
-    return (process.terminationStatus, output)
+    let output = CollectedOutput(pipe.fileHandleForReading)
+    let deadline = timeout.map { DispatchTime.now() + $0 } ?? .distantFuture
+    while process.isRunning && DispatchTime.now() < deadline { usleep(10_000) }
+    if process.isRunning {
+        process.terminate()
+        process.waitUntilExit()
+        throw HarnessError(description: "\(path) \(arguments) still ran after \(timeout ?? 0) s: terminated")
+    }
+    guard let text = output.text(by: deadline) else {
+        throw HarnessError(description: "\(path) \(arguments) exited, but its output was still open after \(timeout ?? 0) s")
+    }
+    return (process.terminationStatus, text)
+}
+
+/// Reads a pipe to its end on a thread of its own, so the writer never waits on a full pipe.
+private final class CollectedOutput: @unchecked Sendable {
+    private var data = Data()
+    private let reading = DispatchGroup()
+
+    init(_ handle: FileHandle) {
+        DispatchQueue.global().async(group: reading) { self.data = handle.readDataToEndOfFile() }
+    }
+
+    /// The text read, once the pipe is closed; nil if it is still open at `deadline`.
+    func text(by deadline: DispatchTime) -> String? {
+        reading.wait(timeout: deadline) == .success ? String(decoding: data, as: UTF8.self) : nil
+    }
 }
