@@ -40,9 +40,8 @@ extension UnitLoader {
                     outcome.diagnostics += ExecutableCheck.diagnostics(unit: name.full, commands: service.allCommands)
                 }
                 if let service, !service.exec.securityKeys.isEmpty {
-                    let keys = service.exec.securityKeys
-                    let missing = SecurityKeys.unenforced(keys, privileged: sandboxing.privileged)
-                    outcome.protections.append((name.full, keys.filter { !missing.contains($0) }, missing))
+                    let split = SecurityKeys.partition(service.exec.securityKeys, privileged: sandboxing.privileged)
+                    outcome.protections.append((name.full, split.enforced, split.notEnforced))
                 }
             case nil:
                 outcome.diagnostics.append(Diagnostic(severity: .error, unit: name.full,
