@@ -80,7 +80,7 @@ public struct Enablement: Sendable {
         if located.canonicalName != name { return .alias }
         if index.dependencyLinks.contains(where: { links($0.unit, to: name) }) { return .enabled }
         guard let install = try? installSection(name, index) else { return .static }
-        if hasRules(install.section, name) { return .disabled }
+        if hasRules(install.section) { return .disabled }
         return install.section.also.isEmpty ? .static : .indirect
     }
 
@@ -89,7 +89,7 @@ public struct Enablement: Sendable {
         linked == name || (name.isTemplate && linked.prefix == name.prefix && linked.kind == name.kind)
     }
 
-    private func hasRules(_ section: UnitSection, _ name: UnitName) -> Bool {
+    private func hasRules(_ section: UnitSection) -> Bool {
         !section.wantedBy.isEmpty || !section.requiredBy.isEmpty || !section.alias.isEmpty
     }
 
