@@ -75,7 +75,7 @@ int usher_reap_any(pid_t *pid, int *code, int *status) {
     return 1;
 }
 
-/* 1 while any child exists (running or unreaped), 0 when none: ECHILD. */
+/* Makes this process the reaper of its orphaned descendants: 0, or -1 with errno. */
 int usher_set_child_subreaper(void) { return prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0); }
 
 int usher_enable_passcred(int fd) {

@@ -74,13 +74,13 @@ public struct Enablement: Sendable {
 
     /// The unit's state; nil when no unit file of that name exists.
     public func state(_ name: UnitName) -> UnitFileState? {
-        let index = UnitDirectoryIndex(directories: loader.directories)
+        let index = UnitDirectoryIndex(directories: loader.directories, listingDependencyLinks: true)
         guard let located = loader.locate(name, index) else { return nil }
         if located.masked { return .masked }
         if located.canonicalName != name { return .alias }
         if index.dependencyLinks.contains(where: { links($0.unit, to: name) }) { return .enabled }
         guard let install = try? installSection(name, index) else { return .static }
-        if hasRules(install.section, name) { return .disabled }
+        if hasRules(install.section) { return .disabled }
         return install.section.also.isEmpty ? .static : .indirect
     }
 
@@ -89,7 +89,7 @@ public struct Enablement: Sendable {
         linked == name || (name.isTemplate && linked.prefix == name.prefix && linked.kind == name.kind)
     }
 
-    private func hasRules(_ section: UnitSection, _ name: UnitName) -> Bool {
+    private func hasRules(_ section: UnitSection) -> Bool {
         !section.wantedBy.isEmpty || !section.requiredBy.isEmpty || !section.alias.isEmpty
     }
 
@@ -158,7 +158,7 @@ extension Enablement {
     private func disable(_ name: UnitName, in config: String, changes: inout [InstallChange],
                          seen: inout Set<UnitName>) throws {
         guard seen.insert(name).inserted else { return }
-        let index = UnitDirectoryIndex(directories: [config])
+        let index = UnitDirectoryIndex(directories: [config], listingDependencyLinks: true)
         for link in index.dependencyLinks where links(link.unit, to: name) {
             try unlink(link.path, changes: &changes)
         }

@@ -23,7 +23,8 @@ extension ExecRows {
                   flags: [.list, .specifiers]) { s, a in
             if a.value.isEmpty { return s.draft.service.exec.standardInputData = [] }
             guard let text = s.expand(a, failure: .bare) else { return }
-            s.draft.service.exec.standardInputData += StandardInputText.unescape(text) + [0x0A]
+            // C escapes over the whole value (no word splitting); an unknown escape is kept as WordSplitter decodes it.
+            s.draft.service.exec.standardInputData += (CEscapes.unescape(text, strict: false) ?? []) + [0x0A]
         },
         OptionRow(v, "StandardInputData", "base64", "ServiceUnit.exec.standardInputData", flags: .list) { s, a in
             if a.value.isEmpty { return s.draft.service.exec.standardInputData = [] }
@@ -78,23 +79,5 @@ extension ExecRows {
             return nil
         }
         return parts.joined(separator: "/")
-    }
-}
-
-/// StandardInputText= decodes C escapes over the whole value (no word splitting).
-enum StandardInputText {
-    static func unescape(_ text: String) -> [UInt8] {
-        let bytes = Array(text.utf8)
-        var out: [UInt8] = []
-        var i = 0
-        while i < bytes.count {
-            if bytes[i] == UInt8(ascii: "\\"), i + 1 < bytes.count {
-                i = WordSplitter.unescape(bytes, i, into: &out).0
-            } else {
-                out.append(bytes[i])
-                i += 1
-            }
-        }
-        return out
     }
 }

@@ -137,7 +137,7 @@ enum FilesystemRows {
             if a.value.isEmpty { return s.draft.service.exec.filesystem.credentials.removeAll() }
             guard let (id, rest) = credentialPair(&s, a, a.value) else { return }
             guard let value = s.expand(a, rest, failure: .fatal) else { return }
-            guard let bytes = CEscapes.unescape(value) else { return s.warn(a, "Invalid escape sequences in credential value, ignoring: \(a.value)") }
+            guard let bytes = CEscapes.unescape(value, strict: true) else { return s.warn(a, "Invalid escape sequences in credential value, ignoring: \(a.value)") }
             s.draft.service.exec.filesystem.credentials.append(CredentialSource(id: id, origin: .set(value: bytes)))
         },
     ]
@@ -171,20 +171,22 @@ enum FilesystemRows {
 }
 
 /// C-style escapes in a value (`\n`, `\t`, `\\`, `\xNN`, `\NNN`) turned into bytes, as systemd's cunescape.
+/// `strict` (credential values): nil on an unknown escape or a trailing backslash. Not strict
+/// (StandardInputText=): an unknown escape is kept as WordSplitter decodes it, a trailing backslash stays; never nil.
 enum CEscapes {
-    static func unescape(_ text: String) -> [UInt8]? {
+    static func unescape(_ text: String, strict: Bool) -> [UInt8]? {
         let bytes = Array(text.utf8)
         var out: [UInt8] = []
         var i = 0
         while i < bytes.count {
-            guard bytes[i] == UInt8(ascii: "\\") else {
+            guard bytes[i] == UInt8(ascii: "\\"), i + 1 < bytes.count else {
+                if strict, bytes[i] == UInt8(ascii: "\\") { return nil }
                 out.append(bytes[i])
                 i += 1
                 continue
             }
-            guard i + 1 < bytes.count else { return nil }
             let (next, known) = WordSplitter.unescape(bytes, i, into: &out)
-            guard known else { return nil }
+            if strict, !known { return nil }
             i = next
         }
         return out

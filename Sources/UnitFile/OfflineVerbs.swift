@@ -10,6 +10,9 @@ public struct VerifyOutcome: Sendable {
     public var diagnostics: [Diagnostic] = []
     /// Per loaded service that sets security-relevant keys: those enforced and those not.
     public var protections: [(unit: String, enforced: [String], notEnforced: [String])] = []
+    /// The units that loaded, by full name, so later checks need not load them again.
+    public var sockets: [String: SocketUnit] = [:]
+    public var services: [String: ServiceUnit] = [:]
     /// A unit was refused, missing, masked, or its socket's service is missing.
     public var failed: Bool { diagnostics.contains { $0.severity == .error } }
 }
@@ -23,6 +26,7 @@ extension UnitLoader {
             case .socket:
                 let (socket, diagnostics) = loadSocket(name)
                 outcome.diagnostics += diagnostics
+                outcome.sockets[name.full] = socket
                 if let socket { outcome.diagnostics += ExecutableCheck.diagnostics(unit: name.full, commands: socket.allCommands) }
                 if let socket, !serviceExists(socket.service) {
                     outcome.diagnostics.append(Diagnostic(severity: .error, unit: socket.name.full,
@@ -31,13 +35,13 @@ extension UnitLoader {
             case .service:
                 let (service, diagnostics) = loadService(name)
                 outcome.diagnostics += diagnostics
+                outcome.services[name.full] = service
                 if let service, !name.isTemplate {
                     outcome.diagnostics += ExecutableCheck.diagnostics(unit: name.full, commands: service.allCommands)
                 }
                 if let service, !service.exec.securityKeys.isEmpty {
-                    let keys = service.exec.securityKeys
-                    let missing = SecurityKeys.unenforced(keys, privileged: sandboxing.privileged)
-                    outcome.protections.append((name.full, keys.filter { !missing.contains($0) }, missing))
+                    let split = SecurityKeys.partition(service.exec.securityKeys, privileged: sandboxing.privileged)
+                    outcome.protections.append((name.full, split.enforced, split.notEnforced))
                 }
             case nil:
                 outcome.diagnostics.append(Diagnostic(severity: .error, unit: name.full,

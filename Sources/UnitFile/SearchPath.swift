@@ -32,19 +32,21 @@ struct UnitDirectoryIndex {
     var dropInListings: [String: [String]] = [:]
     /// Drop-in directory path → the position of its search directory (0 wins).
     var searchRank: [String: Int] = [:]
-    /// The entries of every `OWNER.wants/` and `OWNER.requires/` directory (enablement links).
+    /// The entries of every `OWNER.wants/` and `OWNER.requires/` directory (enablement links);
+    /// listed only when the index is made with `listingDependencyLinks: true`, else empty.
     var dependencyLinks: [DependencyLink] = []
     /// The unit types with at least one drop-in directory (`*.service.d`, `service.d`): every
     /// name dropIns(for:) could look up ends in its type, so the others need no lookup at all.
     var typesWithDropIns: Set<UnitName.Kind> = []
 
-    init(directories: [String]) {
+    init(directories: [String], listingDependencyLinks: Bool = false) {
         let fm = FileManager.default
         for (rank, directory) in directories.enumerated() {
             guard let entries = try? fm.contentsOfDirectory(atPath: directory) else { continue }
             for entry in entries.sorted() {
                 let path = directory.hasSuffix("/") ? directory + entry : directory + "/" + entry
                 if let owner = DependencyLink.owner(ofDirectory: entry) {
+                    guard listingDependencyLinks else { continue }
                     let links = ((try? fm.contentsOfDirectory(atPath: path)) ?? []).sorted()
                     dependencyLinks += links.map { DependencyLink(owner: owner, unit: UnitName($0), path: path + "/" + $0) }
                 } else if entry.hasSuffix(".d") {

@@ -64,7 +64,17 @@ public enum SecurityKeys {
 
     /// The keys of `keys` this usherd does not enforce; `privileged`: usherd runs as root.
     public static func unenforced(_ keys: [String], privileged: Bool) -> [String] {
-        keys.filter { !isEnforced($0) || (!privileged && needRoot.contains($0)) }
+        keys.filter { !isEnforced($0, privileged: privileged) }
+    }
+
+    /// `keys` split, in their order, into those this usherd enforces and those it does not.
+    public static func partition(_ keys: [String], privileged: Bool)
+        -> (enforced: [String], notEnforced: [String]) {
+        (keys.filter { isEnforced($0, privileged: privileged) }, unenforced(keys, privileged: privileged))
+    }
+
+    private static func isEnforced(_ key: String, privileged: Bool) -> Bool {
+        isEnforced(key) && (privileged || !needRoot.contains(key))
     }
 
     /// One line per key: `KEY<TAB>group<TAB>enforced|not enforced`, for usher.unit(5) and list-keys.

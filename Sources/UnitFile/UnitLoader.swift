@@ -50,7 +50,7 @@ public struct UnitLoader: Sendable {
     /// `run` spreads the parsing over one stripe per core; results and diagnostics keep the
     /// search path's name order.
     public func loadAll(run: StripeRunner = UnitLoader.inOrder) -> UnitSet {
-        let index = UnitDirectoryIndex(directories: directories)
+        let index = UnitDirectoryIndex(directories: directories, listingDependencyLinks: true)
         let candidates: [LocatedUnit] = index.orderedNames.compactMap { fileName in
             let name = UnitName(fileName)
             guard !name.isTemplate, UnitNameRules.isValid(fileName) else { return nil }

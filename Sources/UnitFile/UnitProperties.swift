@@ -81,9 +81,9 @@ public enum UnitProperties {
             p.append(("Limit" + name + "Soft", limit.soft.map { "\($0)" } ?? "infinity"))
         }
         // As a root usherd enforces them (a non-root one cannot unshare namespaces; `usherctl status` says).
-        let missing = SecurityKeys.unenforced(e.securityKeys, privileged: true)
-        p.append(("ProtectionsEnforced", e.securityKeys.filter { !missing.contains($0) }.joined(separator: " ")))
-        p.append(("ProtectionsNotEnforced", missing.joined(separator: " ")))
+        let split = SecurityKeys.partition(e.securityKeys, privileged: true)
+        p.append(("ProtectionsEnforced", split.enforced.joined(separator: " ")))
+        p.append(("ProtectionsNotEnforced", split.notEnforced.joined(separator: " ")))
         return p
     }
 

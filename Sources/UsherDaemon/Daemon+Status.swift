@@ -127,9 +127,9 @@ extension Daemon {
     func setProtections(of unit: ServiceUnit, in status: inout UnitStatus) {
         let keys = unit.exec.securityKeys
         guard !keys.isEmpty else { return }
-        let missing = SecurityKeys.unenforced(keys, privileged: options.sandboxingPolicy.privileged)
-        status.protectionsEnforced = keys.filter { !missing.contains($0) }
-        status.protectionsNotEnforced = missing
+        let split = SecurityKeys.partition(keys, privileged: options.sandboxingPolicy.privileged)
+        status.protectionsEnforced = split.enforced
+        status.protectionsNotEnforced = split.notEnforced
     }
 
     private func brokenStatus(_ name: UnitName, _ broken: BrokenUnit) -> UnitStatus {

@@ -55,8 +55,4 @@ enum ControlExit {
         writeStderr("Failed to \(action): \(error.message)")
         return failed
     }
-
-    static func printError(_ line: String) {
-        writeStderr(line)
-    }
 }

@@ -17,7 +17,7 @@ struct DaemonReload: ParsableCommand {
         if let error = response.error { throw ControlExit.forCommand(error, action: "reload daemon") }
         guard let summary = response.reload else { return }
         for line in summary.lines { print(line) }
-        for failure in summary.failed { ControlExit.printError("Failed to reload \(failure.unit): \(failure.reason)") }
+        for failure in summary.failed { writeStderr("Failed to reload \(failure.unit): \(failure.reason)") }
         if !summary.succeeded { throw ControlExit.failed }
     }
 }

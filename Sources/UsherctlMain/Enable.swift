@@ -18,7 +18,7 @@ struct Enable: ParsableCommand {
         let (enablement, names) = (arguments.enablement, arguments.names)
         let changes = try InstallVerb.run("enable") { try enablement.enable(names) }
         if changes.isEmpty && names.allSatisfy({ enablement.state($0) == .static }) {
-            InstallVerb.say(InstallVerb.noInstallConfig)
+            writeStderr(InstallVerb.noInstallConfig)
         }
         if arguments.now { try arguments.applyNow(.start) }
     }
@@ -49,7 +49,7 @@ struct IsEnabled: ParsableCommand {
         var status: Int32 = 1
         for name in arguments.names {
             guard let state = arguments.enablement.state(name) else {
-                InstallVerb.say("Failed to get unit file state for \(name.full): No such file or directory")
+                writeStderr("Failed to get unit file state for \(name.full): No such file or directory")
                 throw ExitCode(4)
             }
             if !quiet { print(state.rawValue) }
@@ -99,15 +99,11 @@ enum InstallVerb {
     static func run(_ verb: String, _ body: () throws -> [InstallChange]) throws -> [InstallChange] {
         do {
             let changes = try body()
-            changes.forEach { say($0.description) }
+            changes.forEach { writeStderr($0.description) }
             return changes
         } catch let error as EnablementError {
-            say("Failed to \(verb) unit: \(error.description)")
+            writeStderr("Failed to \(verb) unit: \(error.description)")
             throw ExitCode(1)
         }
-    }
-
-    static func say(_ text: String) {
-        writeStderr(text)
     }
 }

@@ -45,7 +45,7 @@ struct ImportOutputOptions: ParsableArguments {
 
     /// Reports the notes, then prints or writes the units; throws exit 1 when the import is incomplete or failed.
     func finish(_ result: ImportResult) throws {
-        for line in result.reportLines { standardError(line) }
+        for line in result.reportLines { writeStderr(line) }
         var failed = !result.complete
         if let output {
             failed = try !write(result.units, to: output) || failed
@@ -60,18 +60,14 @@ struct ImportOutputOptions: ParsableArguments {
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         let existing = units.map { directory + "/" + $0.name }.filter { FileManager.default.fileExists(atPath: $0) }
         if !force && !existing.isEmpty {
-            for path in existing { standardError("usherctl: \(path) exists, not overwriting it (use --force)") }
+            for path in existing { writeStderr("usherctl: \(path) exists, not overwriting it (use --force)") }
             return false
         }
         for unit in units {
             try Data(unit.text.utf8).write(to: URL(fileURLWithPath: directory + "/" + unit.name))
         }
-        standardError("usherctl: wrote \(units.count) unit file(s) to \(directory)")
+        writeStderr("usherctl: wrote \(units.count) unit file(s) to \(directory)")
         return true
-    }
-
-    func standardError(_ line: String) {
-        writeStderr(line)
     }
 }
 

@@ -50,24 +50,25 @@ enum JSONOutput {
     }
 
     static func print<Value: Encodable>(_ value: Value) throws {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-        Swift.print(String(decoding: try encoder.encode(value), as: UTF8.self))
+        try emit(value, [.prettyPrinted, .sortedKeys])
     }
 }
 
 extension JSONOutput {
     /// A ControlProtocol value as pretty JSON with sorted keys (systemd's property names).
     static func printEncoded<Value: Encodable>(_ value: Value) throws {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-        Swift.print(String(decoding: try encoder.encode(value), as: UTF8.self))
+        try emit(value, [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes])
     }
 
     /// One compact object on one line, for streams (`logs --json`).
     static func printLine<Value: Encodable>(_ value: Value) throws {
+        try emit(value, [.sortedKeys, .withoutEscapingSlashes])
+    }
+
+    /// `value` encoded with `formatting`, printed on stdout with a newline.
+    private static func emit<Value: Encodable>(_ value: Value, _ formatting: JSONEncoder.OutputFormatting) throws {
         let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        encoder.outputFormatting = formatting
         Swift.print(String(decoding: try encoder.encode(value), as: UTF8.self))
     }
 }

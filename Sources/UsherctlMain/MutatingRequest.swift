@@ -45,7 +45,7 @@ struct MutatingRequest {
         var first: ExitCode?
         for outcome in response.results ?? [] {
             guard let error = outcome.error else { continue }
-            ControlExit.printError(error.message)
+            writeStderr(error.message)
             first = first ?? exitCode(error)
         }
         if let first { throw first }

@@ -66,14 +66,14 @@ final class RuntimeLookup {
         do {
             let response = try client.send(ControlRequest(verb: .status, units: [unit], lines: 0))
             if let error = response.error {
-                ControlExit.printError("usherctl: runtime properties of \(unit) unavailable: \(error.message)")
+                writeStderr("usherctl: runtime properties of \(unit) unavailable: \(error.message)")
                 return []
             }
             return response.units?.first.map(RuntimeProperties.lines) ?? []
         } catch {
             reachable = false
             let reason = (error as? ClientFailure)?.message ?? "\(error)"
-            ControlExit.printError("usherctl: runtime properties unavailable: \(reason)")
+            writeStderr("usherctl: runtime properties unavailable: \(reason)")
             return []
         }
     }

@@ -38,7 +38,7 @@ struct Verify: ParsableCommand {
         var (loader, names) = UnitLoader.forArguments(arguments, directories: options.directories, specifiers: options.specifiers)
         loader.sandboxing = SandboxingPolicy(strict: strictSandboxing, privileged: true)
         var outcome = loader.verify(names)
-        outcome.diagnostics += Verify.loadNotes(loader, names, strict: strict)
+        outcome.diagnostics += Verify.loadNotes(loader, names, outcome, strict: strict)
         if strict {
             // A key usherd ignores is a setting it would not enforce: a failure too.
             let ignoredKey = ["Unsupported by usherd, ignoring.", "protection not enforced by usherd, ignoring."]
@@ -64,13 +64,14 @@ struct Verify: ParsableCommand {
 
     /// What usherd logs when it loads these units, from the code it uses
     /// (UnsupportedSettings): warnings, or errors with --strict. An Accept=yes
-    /// socket's template is checked as usherd checks each instance.
-    static func loadNotes(_ loader: UnitLoader, _ names: [UnitName], strict: Bool) -> [Diagnostic] {
+    /// socket's template is checked as usherd checks each instance. The named
+    /// units are those `verify` loaded; only a socket's service is loaded here.
+    static func loadNotes(_ loader: UnitLoader, _ names: [UnitName], _ verified: VerifyOutcome, strict: Bool) -> [Diagnostic] {
         var found: [(unit: String, note: Note)] = []
         for name in names {
             switch name.kind {
             case .socket?:
-                guard let socket = loader.loadSocket(name).0 else { continue }
+                guard let socket = verified.sockets[name.full] else { continue }
                 if socket.accept {
                     let instance = UnitName(socket.service.stem + "verify.service")
                     guard let service = loader.loadService(instance).0 else { continue }
@@ -79,7 +80,7 @@ struct Verify: ParsableCommand {
                     found += UnsupportedSettings.notes(for: service).map { (socket.service.full, $0) }
                 }
             case .service?:
-                guard !name.full.hasSuffix("@.service"), let service = loader.loadService(name).0 else { continue }
+                guard !name.full.hasSuffix("@.service"), let service = verified.services[name.full] else { continue }
                 found += UnsupportedSettings.notes(for: service).map { (name.full, $0) }
             case nil:
                 continue
