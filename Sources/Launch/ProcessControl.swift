@@ -14,6 +14,8 @@ public protocol ProcessControl {
     func signal(pid: Int32, _ signal: Int32)
     /// Whether the process group `group` has any member left.
     func groupExists(_ group: Int32) -> Bool
+    /// The process group of `pid`, or nil when it is gone.
+    func processGroup(of pid: Int32) -> Int32?
     /// The processes usherd's main thread forked or adopted (see ProcessTree.childrenOfMainThread).
     func childrenOfMainThread() -> [Int32]
     /// The members of `sessions` (or of the process groups so numbered) among
@@ -34,6 +36,7 @@ public struct SystemProcesses: ProcessControl {
     public func signal(pidfd: OwnedFD, _ signal: Int32) throws { try Processes.signal(pidfd: pidfd, signal) }
     public func signal(pid: Int32, _ signal: Int32) { Processes.signal(pid: pid, signal) }
     public func groupExists(_ group: Int32) -> Bool { ProcessTree.groupExists(group) }
+    public func processGroup(of pid: Int32) -> Int32? { Processes.processGroup(of: pid) }
     public func childrenOfMainThread() -> [Int32] { children.read() }
 
     public func sessionMembers(of sessions: Set<Int32>, among candidates: [Int32]) -> [Int32] {

@@ -225,7 +225,7 @@ extension Daemon {
         // process gets the signal once, and only it (no SIGCONT), as systemctl kill sends it.
         let rest = request.killWhom == .main ? Leftovers() : leftovers(of: runtime.sessions)
         send(signal, to: rest, resume: false)
-        if !rest.groups.contains(main) || Processes.processGroup(of: main) != main {
+        if !groups(Set(rest.groups), reach: main) {
             if let pidfd = runtime.pidfd { try? processes.signal(pidfd: pidfd, signal) } else { processes.signal(pid: main, signal) }
         }
         return UnitOutcome(unit: name.full)

@@ -62,6 +62,12 @@ extension Daemon {
         }
     }
 
+    /// Whether signalling the process groups `groups` reaches the process `pid`: it is in one of
+    /// them, so a signal of its own would be its second.
+    func groups(_ groups: Set<Int32>, reach pid: Int32) -> Bool {
+        processes.processGroup(of: pid).map(groups.contains) ?? false
+    }
+
     func hasLeftovers(_ name: UnitName) -> Bool {
         !leftovers(of: units.services[name]?.sessions ?? []).isEmpty
     }

@@ -61,7 +61,7 @@ extension Daemon {
             case .spawnMain: spawnMain(name)
             case .spawnControl(let phase, let index, let extra): spawnControl(name, phase, index: index, extra: extra)
             case .signalGroup(let pid, let signal):
-                signalService(name, pid: pid, signal: signal)
+                signalService(name, pid: pid, signal: signal, leftoversToo: actions.contains(.signalLeftovers(signal: signal)))
                 groupsSignalled[signal, default: []].insert(pid)
             case .signalProcess(let pid, let signal): signalProcess(name, pid: pid, signal: signal)
             case .signalLeftovers(let signal): signalLeftovers(of: name, signal, except: groupsSignalled[signal] ?? [])
@@ -111,12 +111,14 @@ extension Daemon {
         for socket in socketsFeeding(unit) { body(socket.unit.name) }
     }
 
-    /// The main process's group gets the signal; the main process itself also
-    /// through its pidfd, in case it moved to another group.
-    private func signalService(_ name: UnitName, pid: Int32, signal: Int32) {
+    /// The process group `pid` gets the signal; the main process also through its pidfd, but only when
+    /// it moved to a group this kill step does not signal (not its own, nor with `leftoversToo` one of
+    /// the service's sessions): systemd signals each process once.
+    private func signalService(_ name: UnitName, pid: Int32, signal: Int32, leftoversToo: Bool) {
         do {
             try processes.signalGroup(pid, signal)
-            if let pidfd = units.services[name]?.pidfd, units.services[name]?.machine.mainPID == pid {
+            if let runtime = units.services[name], let pidfd = runtime.pidfd, runtime.machine.mainPID == pid,
+               !groups(leftoversToo ? runtime.sessions.union([pid]) : [pid], reach: pid) {
                 try processes.signal(pidfd: pidfd, signal)
             }
         } catch {

@@ -5,7 +5,8 @@
 // Flags shape its behaviour for tests (see Options); it can also act as a
 // watchdog client (WATCHDOG=1 N times, then silence) and send any sd_notify text.
 // `usher-probe sys` tries system calls instead (SysProbe), `usher-probe fs`
-// filesystem actions (FileSystemProbe).
+// filesystem actions (FileSystemProbe), `usher-probe count-signal` counts a signal's
+// deliveries (SignalCounter).
 import CSystemd
 import Foundation
 import UsherSys
@@ -14,6 +15,10 @@ import UsherSys
 // before anything else runs.
 if CommandLine.arguments.count > 1 && CommandLine.arguments[1] == "sys" {
     exit(SysProbe.run(Array(CommandLine.arguments.dropFirst(2))))
+}
+// `usher-probe count-signal …` counts the deliveries of one signal (SignalCounter.swift).
+if CommandLine.arguments.count > 1 && CommandLine.arguments[1] == "count-signal" {
+    exit(SignalCounter.run(Array(CommandLine.arguments.dropFirst(2))))
 }
 
 struct Options {

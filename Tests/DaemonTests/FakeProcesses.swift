@@ -67,6 +67,8 @@ final class FakeProcesses: ProcessSpawner, ProcessControl {
     func signal(pid: Int32, _ signal: Int32) { signals.append((.pid(pid), signal)) }
     /// A fake process's group goes with the process unless the test declared it living.
     func groupExists(_ group: Int32) -> Bool { livingGroups.contains(group) }
+    /// A fake process leads its own group, as every spawned process does (setsid).
+    func processGroup(of pid: Int32) -> Int32? { pid }
     func childrenOfMainThread() -> [Int32] { [] }
     func sessionMembers(of sessions: Set<Int32>, among candidates: [Int32]) -> [Int32] { [] }
     func killAndReapAllChildren(timeoutMicroseconds: UInt64, sparing spares: (Int32) -> Bool) -> Int { 0 }

@@ -2,8 +2,8 @@
 // exec'd sleep) has a background child in its session. control-group and
 // mixed stop both, process stops the main process only, none signals nothing;
 // at usherd's own shutdown KillMode=process leaves the child running. Which signal
-// a stop sends (RestartKillSignal= for a restart, SendSIGHUP= after KillSignal= only)
-// and how a death by it is judged, as systemd 252 does.
+// a stop sends (RestartKillSignal= for a restart, SendSIGHUP= after KillSignal= only),
+// that the main process gets it once, and how a death by it is judged, as systemd 252 does.
 import Foundation
 import XCTest
 import UsherSys
@@ -55,6 +55,47 @@ final class KillModeIntegrationTests: XCTestCase {
 
     func testControlGroupStopsTheMainProcessAndTheRestOfItsSession() throws {
         try stopAndCheck("control-group", mainSurvives: false, childSurvives: false)
+    }
+
+    /// How often the main process, `usher-probe count-signal`, got KillSignal=SIGRTMIN+3 (37) when
+    /// count.service (`service`: its [Service] lines, `counted` the count file's path) was stopped.
+    /// A real-time signal is queued per send (as a container's init takes SIGRTMIN+3), so a second
+    /// send is a second delivery.
+    private func killSignalsCounted(_ service: (_ counted: String) -> String) throws -> String {
+        let harness = try UsherdHarness()
+        let counted = harness.outDirectory + "/counted"
+        try harness.write("count.service", "[Service]\nKillMode=control-group\nKillSignal=SIGRTMIN+3\n" + service(counted))
+        try harness.start()
+        XCTAssertEqual(try harness.usherctl(["start", "count.service"]).status, 0)
+        let read = { (try? String(contentsOfFile: counted, encoding: .utf8)) ?? "" }
+        try eventually("the service to block its KillSignal=", timeout: 5) { read() == "ready\n" }
+        let stop = try harness.usherctl(["stop", "count.service"])
+        XCTAssertEqual(stop.status, 0, stop.output)
+        XCTAssertEqual(try harness.usherctl(["is-active", "count.service"]).output, "inactive\n")
+        XCTAssertEqual(try harness.stop(), 0)
+        return read()
+    }
+
+    /// systemd signals each process once: the main process, which its process group already
+    /// reaches, does not get KillSignal= again through its pidfd.
+    func testControlGroupSendsKillSignalToTheMainProcessOnce() throws {
+        let count = try killSignalsCounted { "ExecStart=\(UsherdHarness.probePath) count-signal 37 \($0)\n" }
+        XCTAssertEqual(count, "1\n", "deliveries of KillSignal= to the main process")
+    }
+
+    /// A Type=forking main process that stayed in its starter's process group (one of the service's
+    /// sessions) gets KillSignal= through that group, not a second time through its pidfd.
+    func testControlGroupSendsKillSignalOnceToAForkingMainProcessInItsStartersGroup() throws {
+        let count = try killSignalsCounted { counted in
+            let pidFile = counted + ".pid"
+            return """
+                Type=forking
+                PIDFile=\(pidFile)
+                ExecStart=/bin/sh -c '\(UsherdHarness.probePath) count-signal 37 \(counted) </dev/null >/dev/null 2>&1 & echo $$! > \(pidFile)'
+
+                """
+        }
+        XCTAssertEqual(count, "1\n", "deliveries of KillSignal= to the forking main process")
     }
 
     func testMixedSendsSIGTERMToTheMainProcessAndSIGKILLToTheRest() throws {
