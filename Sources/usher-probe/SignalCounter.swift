@@ -11,7 +11,8 @@ enum SignalCounter {
         var set = sigset_t()
         sigemptyset(&set)
         sigaddset(&set, signal)
-        // Blocked in this (the only) thread before anything can send it: every delivery waits in the queue.
+        // Blocked before the probe starts any thread (they inherit the mask) and before anything can
+        // send it: every delivery waits in the queue for sigwaitinfo.
         guard pthread_sigmask(SIG_BLOCK, &set, nil) == 0, write("ready\n", to: path) else { return 1 }
         var info = siginfo_t()
         while sigwaitinfo(&set, &info) < 0 {}
