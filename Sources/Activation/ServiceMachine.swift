@@ -172,6 +172,13 @@ public struct ServiceMachine: Codable, Sendable, Equatable {
         startLimit = RateLimit(interval: newConfig.startLimitInterval, burst: newConfig.startLimitBurst)
     }
 
+    /// A machine read back from a re-exec state takes `config` as this usherd derives it from the
+    /// unit the machine runs: an older image may have stored a rule unresolved (SendSIGHUP= as
+    /// written). State, pids, counters and start limit stay.
+    public mutating func resume(with config: ServiceConfig) {
+        self.config = config
+    }
+
     /// Everything but inactive and failed, including a pending restart.
     public var isActive: Bool {
         switch state {

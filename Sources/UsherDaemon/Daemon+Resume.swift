@@ -1,7 +1,7 @@
 // Re-exec, the new image's side (--deserialize FD): read the state the old
 // image saved, take over its fds (made CLOEXEC again), rebuild every runtime
-// from its saved machine without binding anything anew, reap what exited
-// during the exec, and answer the control client that asked. If the state
+// from its saved machine (its settings derived again from its saved unit)
+// without binding anything anew, reap what exited during the exec, and answer the control client that asked. If the state
 // cannot be read, start fresh but adopt every inherited listener by its
 // address (as socket adoption does), and say so loudly: no socket is lost.
 import Activation
@@ -88,7 +88,9 @@ extension Daemon {
 
     private func restoreService(_ saved: SavedService) {
         let name = saved.unit.name
-        var runtime = ServiceRuntime(unit: saved.unit, machine: saved.machine)
+        var machine = saved.machine
+        machine.resume(with: ServiceConfig(unit: saved.unit))
+        var runtime = ServiceRuntime(unit: saved.unit, machine: machine)
         runtime.times = saved.times
         runtime.pidfd = saved.pidfd.map(Daemon.takeOver)
         runtime.sessions = Set(saved.sessions)

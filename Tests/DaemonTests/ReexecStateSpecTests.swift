@@ -103,6 +103,27 @@ final class ReexecStateSpecTests: DaemonSpecCase {
         XCTAssertEqual(fixture.log.lines.filter { $0 == refusal }.count, 2, "the start logs the refusal again: \(fixture.log.text)")
     }
 
+    /// A state an older usherd wrote keeps SendSIGHUP= as the unit says it (`"sendSIGHUP":true` with
+    /// KillSignal=SIGHUP); the resumed service's stop follows systemd 252 all the same: no SIGHUP after
+    /// a KillSignal= that is SIGHUP already.
+    func testAResumedServiceFromAnOlderStateSendsNoSecondSIGHUPAfterKillSignalSIGHUP() throws {
+        try fixture.writeWebSocket()
+        try fixture.write("web.service", webService + "KillSignal=SIGHUP\nSendSIGHUP=yes\n")
+        let daemon = try fixture.start()
+        XCTAssertTrue(fixture.loop.fireIO(traffic))
+        let pid = try XCTUnwrap(fixture.lastPID)
+        let text = String(decoding: try daemon.savedState(requester: nil).encoded(), as: UTF8.self)
+        XCTAssertTrue(text.contains("\"sendSIGHUP\":false"), text)
+        let older = text.replacingOccurrences(of: "\"sendSIGHUP\":false", with: "\"sendSIGHUP\":true")
+        var resumed = ReexecState()
+        resumed.services = try ReexecState.decode(Array(older.utf8)).services
+        daemon.units.services = [:]
+        daemon.restore(resumed)
+
+        _ = try fixture.send(ControlRequest(verb: .stop, units: ["web.service"]))
+        XCTAssertEqual(fixture.processes.signals(to: .group(pid)), [SIGHUP, SIGCONT])
+    }
+
     func testABrokenUnitSavedWithoutTheMissingServiceMarkDecodesAsAnOrdinaryBrokenUnit() throws {
         try fixture.write("lost.socket", "[Socket]\nListenStream=\(fixture.root)/lost.sock\nService=ghost.service\n")
         let daemon = try fixture.start()
