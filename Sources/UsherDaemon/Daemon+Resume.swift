@@ -1,9 +1,10 @@
 // Re-exec, the new image's side (--deserialize FD): read the state the old
 // image saved, take over its fds (made CLOEXEC again), rebuild every runtime
 // from its saved machine (its settings derived again from its saved unit)
-// without binding anything anew, reap what exited during the exec, and answer the control client that asked. If the state
-// cannot be read, start fresh but adopt every inherited listener by its
-// address (as socket adoption does), and say so loudly: no socket is lost.
+// without binding anything anew, reap what exited during the exec, and
+// answer the control client that asked. If the state cannot be read, start
+// fresh but adopt every inherited listener by its address (as socket
+// adoption does), and say so loudly: no socket is lost.
 import Activation
 import Binder
 import ControlProtocol
