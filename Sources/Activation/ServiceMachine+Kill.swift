@@ -26,7 +26,7 @@ extension ServiceMachine {
         let operation: StopOperation = watchdog ? .watchdog : restarting && !afterStopPost ? .restart : .terminate
         let signal = config.signal(for: operation)
         let targets = [mainPID, controlPID].compactMap { $0 }
-        let leftovers = leftoversSeen && config.killMode == .controlGroup && mainPID == nil
+        let leftovers = leftoversSeen && config.killMode.signalsTheRest(final: false) && mainPID == nil
         guard config.killMode != .none, !targets.isEmpty || leftovers else { return afterFirstSignal() }
         var actions = killActions(targets, signal: signal, final: false)
         if config.sendsSIGHUP(after: operation) { actions += killActions(targets, signal: 1, final: false, resume: false) }
@@ -37,7 +37,7 @@ extension ServiceMachine {
     /// Nothing to wait for after the first signal: the final signal (for mixed's
     /// leftovers), or ExecStopPost=.
     private mutating func afterFirstSignal() -> [ServiceAction] {
-        if config.killMode == .mixed && leftoversSeen && mainPID == nil && config.sendSIGKILL {
+        if leftoversSeen && mainPID == nil && config.killMode.leftoverStop(sendSIGKILL: config.sendSIGKILL) == .kill {
             state = .stopping(.killed)
             awaitingLeftovers = true
             return stopWatchdog() + [.signalLeftovers(signal: config.finalKillSignal)] + armStopTimer()
@@ -45,21 +45,17 @@ extension ServiceMachine {
         return stopWatchdog() + enterStopPost(failure: nil)
     }
 
-    /// The signal, then SIGCONT so stopped processes act on it, to each target as KillMode= says.
+    /// The signal, then SIGCONT so stopped processes act on it, to each target as KillMode= says:
+    /// nothing (none), the targets alone, or their groups and the rest of the sessions (members that
+    /// left the process groups, adopted descendants).
     func killActions(_ targets: [Int32], signal: Int32, final: Bool, resume: Bool = true) -> [ServiceAction] {
         let signals = resume && signal != 9 && signal != 18 ? [signal, 18] : [signal]
-        switch config.killMode {
-        case .none:
-            return []
-        case .process:
+        guard config.killMode != .none else { return [] }
+        guard config.killMode.signalsTheRest(final: final) else {
             return targets.flatMap { pid in signals.map { ServiceAction.signalProcess(pid: pid, signal: $0) } }
-        case .mixed where !final:
-            return targets.flatMap { pid in signals.map { ServiceAction.signalProcess(pid: pid, signal: $0) } }
-        case .mixed, .controlGroup:
-            // The rest of the sessions: members that left the process groups, adopted descendants.
-            let groups = targets.flatMap { pid in signals.map { ServiceAction.signalGroup(pid: pid, signal: $0) } }
-            return groups + [.signalLeftovers(signal: signal)]
         }
+        let groups = targets.flatMap { pid in signals.map { ServiceAction.signalGroup(pid: pid, signal: $0) } }
+        return groups + [.signalLeftovers(signal: signal)]
     }
 
     mutating func timerFired(now: UInt64) -> [ServiceAction] {

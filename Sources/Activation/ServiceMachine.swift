@@ -394,7 +394,8 @@ public struct ServiceMachine: Codable, Sendable, Equatable {
     /// signals no leftover on KILL_TERMINATE, so they get stop-sigkill's FinalKillSignal= at once, or, with
     /// SendSIGKILL=no, nothing at all. ExecStopPost= waits until none that was signalled is left.
     private mutating func stopLeftovers() -> [ServiceAction] {
-        if config.killMode == .mixed && !config.sendSIGKILL { return enterStopPost(failure: nil) }
+        let stop = config.killMode.leftoverStop(sendSIGKILL: config.sendSIGKILL)
+        if stop == .spared { return enterStopPost(failure: nil) }
         awaitingLeftovers = true
         // stop-sigkill sent them FinalKillSignal= with everything else already.
         if state == .stopping(.killed) { return [] }
@@ -405,7 +406,7 @@ public struct ServiceMachine: Codable, Sendable, Equatable {
              .reloading, .stopPost, .autoRestart:
             alreadyStopping = false
         }
-        let next: State = config.killMode == .mixed ? .stopping(.killed) : alreadyStopping ? state : .stopping(.signalled)
+        let next: State = stop == .kill ? .stopping(.killed) : alreadyStopping ? state : .stopping(.signalled)
         let rearm = next != state
         state = next
         let final = state == .stopping(.killed)
@@ -424,15 +425,5 @@ public struct ServiceMachine: Codable, Sendable, Equatable {
         guard awaitingLeftovers, mainPID == nil, controlPID == nil else { return [] }
         awaitingLeftovers = false
         return enterStopPost(failure: nil)
-    }
-}
-
-extension KillMode {
-    /// control-group and mixed stop what a main process leaves behind; process and none leave it running.
-    public var stopsLeftovers: Bool {
-        switch self {
-        case .controlGroup, .mixed: return true
-        case .process, .none: return false
-        }
     }
 }

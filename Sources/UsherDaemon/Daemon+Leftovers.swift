@@ -99,17 +99,17 @@ extension Daemon {
     func settleInstance(_ instance: InstanceRecord, mainPID pid: Int32) {
         let left = leftovers(of: [pid])
         let kill = units.acceptSockets[instance.socket]?.templateUnit.kill ?? KillContext()
-        let mixed = kill.killMode == .mixed
+        let stop = kill.killMode.leftoverStop(sendSIGKILL: kill.sendSIGKILL)
         // KillMode=process or none: what the instance left keeps running, as under systemd.
-        guard !left.isEmpty, let template = units.acceptSockets[instance.socket]?.templateUnit,
-              kill.killMode.stopsLeftovers, !mixed || kill.sendSIGKILL else {
+        guard !left.isEmpty, let template = units.acceptSockets[instance.socket]?.templateUnit, stop != .spared else {
             releaseInstance(instance)
             return
         }
         log(Note(.info, "Stopping what the main process left: \(left.summary)."), instance: instance)
-        send(mixed ? kill.finalKillSignal : kill.killSignal, to: left)
-        if !mixed && kill.sendsSIGHUP { send(Signals.hangup, to: left) }
-        units.lingering[pid] = LingeringInstance(record: instance, timer: lingerTimer(template, pid), killed: mixed)
+        let killed = stop == .kill
+        send(killed ? kill.finalKillSignal : kill.killSignal, to: left)
+        if !killed && kill.sendsSIGHUP { send(Signals.hangup, to: left) }
+        units.lingering[pid] = LingeringInstance(record: instance, timer: lingerTimer(template, pid), killed: killed)
     }
 
     /// TimeoutStopSec= passed for a lingering instance: after stop-sigterm, FinalKillSignal= (systemd's
