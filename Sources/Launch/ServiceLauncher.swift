@@ -127,7 +127,7 @@ public enum ServiceLauncher {
         let credentials = try resolveCredentials(exec, privileged: privileged, dynamic: dynamic)
         // Computed once for the directories themselves, the environment and the mounts.
         let directories = Result { try ServiceDirectories.directories(exec, bases: context.directoryBases) }
-        try createDirectories(exec, directories, dynamic: dynamic)
+        try createDirectories(exec, directories, credentials: credentials, privileged: privileged, dynamic: dynamic)
         var launch = try prepareStdio(service, socket: socket, context: context)
         let inputs = try environmentInputs(base, service: service, credentials: credentials,
                                            journalStream: launch.journalStream, invocationID: InvocationIDs.next(),
@@ -230,11 +230,12 @@ public enum ServiceLauncher {
         plan.privileges = fullPrivileges ? nil : try SpawnPrivileges.prepared(exec.privileges, credentials: plan.credentials)
     }
 
-    /// RuntimeDirectory= and the others (`directories`, ServiceDirectories.directories), owned by directoryOwner.
+    /// RuntimeDirectory= and the others (`directories`, ServiceDirectories.directories), owned by the unit's
+    /// user: `credentials` as the command resolved them, looked up anew only for a `+`/`!` command (none).
     static func createDirectories(_ exec: ExecContext, _ directories: Result<[ExecDirectory], any Error>,
-                                  dynamic: DynamicUser?) throws {
+                                  credentials: ResolvedCredentials?, privileged: Bool, dynamic: DynamicUser?) throws {
         guard ServiceDirectories.any(exec) else { return }
-        let owner = try directoryOwner(exec, dynamic: dynamic)
+        let owner = privileged ? try directoryOwner(exec, dynamic: dynamic) : directoryOwner(of: credentials)
         try ServiceDirectories.create(try directories.get(), exec: exec, owner: owner)
     }
 
