@@ -29,7 +29,7 @@ let package = Package(
         .target(name: "CUsherVersion"),
         .target(name: "UsherSys", dependencies: ["CSysShims"]),
         .target(name: "UnitModel"),
-        .target(name: "UnitFile", dependencies: ["UnitModel"]),
+        .target(name: "UnitFile", dependencies: ["UnitModel", "UsherSys"]),
         .target(name: "Binder", dependencies: ["UnitModel", "UsherSys"]),
         .target(name: "Activation", dependencies: ["UnitModel"]),
         .target(name: "ControlProtocol"),

@@ -5,6 +5,7 @@
 
 import FoundationEssentials
 import Glibc
+import UsherSys
 
 enum UnitFileStatus: Equatable {
     case file
@@ -53,34 +54,10 @@ enum UnitFileStatus: Equatable {
         }
     }
 
-    /// The whole file (open, fstat, one read when the size is right, close), without
-    /// FileManager's Data and path conversions; nil when it cannot be opened or read.
+    /// The whole file (FileReading: open, fstat, one read straight into the bytes when the size is
+    /// right, close), without FileManager's Data and path conversions; nil when it cannot be opened or read.
     static func contents(_ path: String) -> [UInt8]? {
-        let fd = open(path, O_RDONLY | O_CLOEXEC)
-        guard fd >= 0 else { return nil }
-        defer { close(fd) }
-        var info = stat()
-        guard fstat(fd, &info) == 0 else { return nil }
-        let regular = info.st_mode & S_IFMT == S_IFREG
-        var bytes: [UInt8] = []
-        // One byte more than the size: a regular file's short read is its end.
-        var want = max(Int(info.st_size), 0) + 1
-        while true {
-            guard let got = readChunk(fd, want, into: &bytes) else { return nil }
-            if got == 0 || (regular && got < want) { return bytes }
-            want = 65536
-        }
-    }
-
-    private static func readChunk(_ fd: Int32, _ count: Int, into bytes: inout [UInt8]) -> Int? {
-        var chunk = [UInt8](repeating: 0, count: count)
-        while true {
-            let got = chunk.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
-            if got < 0 && errno == EINTR { continue }
-            guard got >= 0 else { return nil }
-            bytes += chunk[..<got]
-            return got
-        }
+        try? FileReading.contents(of: path)
     }
 
     /// `Too many levels of symbolic links`, as strerror(3) words it.

@@ -26,7 +26,7 @@ extension Daemon {
     func readResumeInput(stateFD fd: Int32, controlPath: String, notifyPath: String) -> ResumeInput {
         let file = OwnedFD(adopting: fd)
         do {
-            let state = try ReexecState.decode(try Reexec.readAll(file.raw))
+            let state = try ReexecState.decode(try FileReading.readAll(file.raw, object: "usherd-state"))
             return ResumeInput(state: state, controlListener: state.controlListener.map(Daemon.takeOver),
                                notifySocket: state.notifySocket.map(Daemon.takeOver),
                                requester: state.requester.map(Daemon.takeOver))

@@ -75,17 +75,9 @@ public enum Processes {
     }
 }
 
-/// Reads a small text file (procfs, environment files) in one go.
+/// Reads a small text file (procfs, environment files) in one go: about its first `limit` bytes.
 public func readSmallFile(_ path: String, limit: Int = 1 << 20) throws -> String {
-    let fd = try OwnedFD.open(path, O_RDONLY)
-    var bytes: [UInt8] = []
-    var chunk = [UInt8](repeating: 0, count: 16384)
-    while bytes.count < limit {
-        let got = try sysCall("read", path) { chunk.withUnsafeMutableBytes { read(fd.raw, $0.baseAddress, $0.count) } }
-        if got == 0 { break }
-        bytes.append(contentsOf: chunk[0..<got])
-    }
-    return String(decoding: bytes, as: UTF8.self)
+    String(decoding: try FileReading.contents(of: path, limit: limit), as: UTF8.self)
 }
 
 /// errno as the last failed C call left it (for C shims outside UsherSys).

@@ -1,7 +1,7 @@
 // The system calls of usherd's re-exec: a memfd that carries the saved state
 // across execve (the one fd created without CLOEXEC), marking the fds handed
-// over inheritable and back, execv itself, and reading the state back in the
-// new image. A failed execv returns (throws) and the caller goes on.
+// over inheritable and back, and execv itself. A failed execv returns (throws)
+// and the caller goes on; the new image reads the state with FileReading.readAll.
 import Glibc
 import CSysShims
 
@@ -12,18 +12,6 @@ public enum Reexec {
         try BlockingIO.writeAll(fd.raw, bytes)
         _ = try sysCall("lseek", "usherd-state") { lseek(fd.raw, 0, SEEK_SET) }
         return fd
-    }
-
-    /// Everything `fd` holds from its current offset (the state file in the new image).
-    public static func readAll(_ fd: Int32) throws -> [UInt8] {
-        var bytes: [UInt8] = []
-        let size = 65_536
-        var chunk = [UInt8](repeating: 0, count: size)
-        while true {
-            let count = try sysCall("read", "fd \(fd)") { Glibc.read(fd, &chunk, size) }
-            if count == 0 { return bytes }
-            bytes += chunk[0..<count]
-        }
     }
 
     /// Sets or clears FD_CLOEXEC on `fd`.
