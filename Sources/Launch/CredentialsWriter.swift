@@ -65,36 +65,18 @@ extension SandboxDirectories {
     }
 
     static func readCredential(_ path: String) throws -> [UInt8] {
-        let fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY)
-        guard fd >= 0 else { throw SystemError(call: "open", object: path, errno: errno) }
-        defer { close(fd) }
-        var bytes: [UInt8] = []
-        var buffer = [UInt8](repeating: 0, count: 65536)
-        while true {
-            let n = buffer.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
-            if n < 0 && errno == EINTR { continue }
-            guard n >= 0 else { throw SystemError(call: "read", object: path, errno: errno) }
-            if n == 0 { return bytes }
-            bytes += buffer[..<n]
-            guard bytes.count <= credentialSizeMax else {
-                throw LaunchError(description: "Failed to set up credentials: \(path) is larger than 1M")
-            }
+        let bytes = try FileReading.contents(of: path, limit: credentialSizeMax)
+        guard bytes.count <= credentialSizeMax else {
+            throw LaunchError(description: "Failed to set up credentials: \(path) is larger than 1M")
         }
+        return bytes
     }
 
     /// Written 0400 and owned by the service's user before anyone could open it writable.
     static func writeFile(_ path: String, _ bytes: [UInt8], owner: (uid: UInt32, gid: UInt32)) throws {
-        let fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0o400)
-        guard fd >= 0 else { throw SystemError(call: "open", object: path, errno: errno) }
-        defer { close(fd) }
-        var offset = 0
-        while offset < bytes.count {
-            let n = bytes[offset...].withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }
-            if n < 0 && errno == EINTR { continue }
-            guard n > 0 else { throw SystemError(call: "write", object: path, errno: errno) }
-            offset += n
-        }
-        guard fchown(fd, owner.uid, owner.gid) == 0, fchmod(fd, 0o400) == 0 else {
+        let fd = try OwnedFD.open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW, mode: 0o400)
+        try BlockingIO.writeAll(fd.raw, bytes, object: path)
+        guard fchown(fd.raw, owner.uid, owner.gid) == 0, fchmod(fd.raw, 0o400) == 0 else {
             throw SystemError(call: "fchown", object: path, errno: errno)
         }
     }

@@ -89,10 +89,11 @@ public enum BlockingIO {
         }
     }
 
-    public static func writeAll(_ fd: Int32, _ bytes: [UInt8]) throws {
+    /// Writes all of `bytes`; an error names `object` (the file's path), or the fd.
+    public static func writeAll(_ fd: Int32, _ bytes: [UInt8], object: String? = nil) throws {
         var offset = 0
         while offset < bytes.count {
-            let written = try sysCall("write", "fd \(fd)") {
+            let written = try sysCall("write", object ?? "fd \(fd)") {
                 bytes[offset...].withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }
             }
             offset += written
