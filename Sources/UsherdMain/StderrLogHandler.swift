@@ -48,17 +48,12 @@ struct StderrLogHandler: LogHandler {
     /// `usherd[PID]: <level> UNIT: message`, appended as bytes into one buffer (10,000
     /// sockets log a line each at start-up; joining Strings cost 3,000 instructions a line).
     private func writeTextLine(level: Logger.Level, message: String, unit: String?) {
-        let namesUnit = unit.map { !LogLine.startsWithUnit(message, $0) } ?? false
         var bytes: [UInt8] = []
         bytes.reserveCapacity(StderrLogHandler.linePrefix.count + 12 + (unit?.utf8.count ?? 0) + message.utf8.count)
         bytes += StderrLogHandler.linePrefix
         bytes += level.rawValue.utf8
         bytes += "> ".utf8
-        if namesUnit, let unit {
-            bytes += unit.utf8
-            bytes += ": ".utf8
-        }
-        bytes += message.utf8
+        LogLine.appendText(message: message, unit: unit, to: &bytes)
         bytes.append(UInt8(ascii: "\n"))
         try? BlockingIO.writeAll(2, bytes)
     }

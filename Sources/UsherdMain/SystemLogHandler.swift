@@ -61,17 +61,26 @@ struct SystemLogHandler: LogHandler {
 
 /// What every target shares: the unit named once, and syslog's priorities.
 enum LogLine {
-    /// A diagnostic already starts with its unit (`web.socket:4: …`): name the unit once.
+    /// `UNIT: message`, the unit named once: a diagnostic already starts with it (`web.socket:4: …`).
     static func text(message: String, unit: String?) -> String {
-        guard let unit, !startsWithUnit(message, unit) else { return message }
-        var text = unit
-        text += ": "
-        text += message
-        return text
+        guard unit != nil else { return message }
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity((unit?.utf8.count ?? 0) + 2 + message.utf8.count)
+        appendText(message: message, unit: unit, to: &bytes)
+        return String(decoding: bytes, as: UTF8.self)
+    }
+
+    /// The same text appended to `bytes` (the stderr line builds its bytes in one buffer).
+    static func appendText(message: String, unit: String?, to bytes: inout [UInt8]) {
+        if let unit, !startsWithUnit(message, unit) {
+            bytes += unit.utf8
+            bytes += ": ".utf8
+        }
+        bytes += message.utf8
     }
 
     /// Whether `message` is `UNIT:…` already.
-    static func startsWithUnit(_ message: String, _ unit: String) -> Bool {
+    private static func startsWithUnit(_ message: String, _ unit: String) -> Bool {
         message.utf8.starts(with: unit.utf8) && message.utf8.dropFirst(unit.utf8.count).first == UInt8(ascii: ":")
     }
 
