@@ -65,34 +65,39 @@ static int is_mount_root(const char *path) {
     return (st.stx_attributes & STATX_ATTR_MOUNT_ROOT) ? 1 : 0;
 }
 
-static int bind_pinned(int fd, const char *target, int recursive, int make, int optional) {
+/* A step's result `r`: a failure because its source or target is missing (ENOENT) skips an optional step. */
+static int skip_if_missing(const struct cspawn_mount_op *op, int r) {
+    return (r < 0 && op->optional && errno == ENOENT) ? 0 : r;
+}
+
+/* The pinned `fd` onto op's target; `as_op`: recursive and creating the target as the step says. */
+static int bind_pinned(int fd, const struct cspawn_mount_op *op, int as_op) {
     char source[32];
     struct stat st;
     if (fstat(fd, &st) < 0) return -1;
-    if (make && make_target(target, !S_ISDIR(st.st_mode)) < 0) return -1;
-    int r = mount(fd_path(fd, source), target, NULL, MS_BIND | (recursive ? MS_REC : 0), NULL);
-    if (r < 0 && optional && errno == ENOENT) return 0;
-    return r;
+    if (as_op && op->make_target && make_target(op->target, !S_ISDIR(st.st_mode)) < 0) return -1;
+    unsigned long flags = MS_BIND | (as_op && op->recursive ? MS_REC : 0);
+    return skip_if_missing(op, mount(fd_path(fd, source), op->target, NULL, flags, NULL));
 }
 
 /* An inaccessible path: the empty 0000 directory (or file) over it, then
  * read-only, nosuid, nodev, noexec as systemd's /run/systemd/inaccessible. */
 static int make_inaccessible(const struct cspawn_mount_op *op, int dir_fd, int file_fd) {
     struct stat st;
-    if (stat(op->target, &st) < 0) return (op->optional && errno == ENOENT) ? 0 : -1;
-    if (bind_pinned(S_ISDIR(st.st_mode) ? dir_fd : file_fd, op->target, 0, 0, op->optional) < 0) return -1;
+    if (stat(op->target, &st) < 0) return skip_if_missing(op, -1);
+    if (bind_pinned(S_ISDIR(st.st_mode) ? dir_fd : file_fd, op, 0) < 0) return -1;
     struct mount_attr attr = { .attr_set = MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC };
     return mount_setattr(AT_FDCWD, op->target, 0, &attr, sizeof attr);
 }
 
-/* Read-only on (flags 1) or off (flags 0) for the mount at target, and with
- * data != NULL for every mount below it too (mount_setattr, Linux 5.12).
+/* Read-only on (flags 1) or off (flags 0) for the mount at target, and when
+ * recursive for every mount below it too (mount_setattr, Linux 5.12).
  * Older kernels: a remount of that one mount. */
 static int set_read_only(const struct cspawn_mount_op *op) {
     struct mount_attr attr = { 0 };
     if (op->flags) attr.attr_set = MOUNT_ATTR_RDONLY; else attr.attr_clr = MOUNT_ATTR_RDONLY;
-    int r = mount_setattr(AT_FDCWD, op->target, op->data != NULL ? AT_RECURSIVE : 0, &attr, sizeof attr);
-    if (r == 0 || errno != ENOSYS) return (r < 0 && op->optional && errno == ENOENT) ? 0 : r;
+    int r = mount_setattr(AT_FDCWD, op->target, op->recursive ? AT_RECURSIVE : 0, &attr, sizeof attr);
+    if (r == 0 || errno != ENOSYS) return skip_if_missing(op, r);
     return mount(NULL, op->target, NULL, MS_REMOUNT | MS_BIND | (op->flags ? MS_RDONLY : 0), NULL);
 }
 
@@ -117,15 +122,14 @@ static int run_op(const struct cspawn_mount_op *op, int pinned, int dir_fd, int 
     switch (op->kind) {
     case CSPAWN_OP_MOUNT: {
         if (op->make_target && make_target(op->target, 0) < 0) return -1;
-        int r = mount(op->source, op->target, op->fstype, op->flags, op->data);
-        return (r < 0 && op->optional && errno == ENOENT) ? 0 : r;
+        return skip_if_missing(op, mount(op->source, op->target, op->fstype, op->flags, op->data));
     }
     case CSPAWN_OP_BIND:
         if (pinned < 0) return op->optional ? 0 : -1;
-        return bind_pinned(pinned, op->target, op->flags != 0, op->make_target, op->optional);
+        return bind_pinned(pinned, op, 1);
     case CSPAWN_OP_BIND_SELF: {
         int root = is_mount_root(op->target);
-        if (root < 0) return (op->optional && errno == ENOENT) ? 0 : -1;
+        if (root < 0) return skip_if_missing(op, -1);
         if (root == 1) return 0;
         return mount(op->target, op->target, NULL, MS_BIND | MS_REC, NULL);
     }
@@ -138,7 +142,7 @@ static int run_op(const struct cspawn_mount_op *op, int pinned, int dir_fd, int 
     case CSPAWN_OP_MKDIR:
         return (mkdir(op->target, op->mode) < 0 && errno != EEXIST) ? -1 : 0;
     case CSPAWN_OP_MKNOD:
-        if (mknod(op->target, op->mode, op->device) < 0) return (op->optional && errno == ENOENT) ? 0 : -1;
+        if (mknod(op->target, op->mode, op->device) < 0) return skip_if_missing(op, -1);
         if (chmod(op->target, op->mode & 07777) < 0) return -1;
         return chown(op->target, op->uid, op->gid);
     case CSPAWN_OP_SYMLINK:
@@ -158,7 +162,7 @@ static int pin_sources(const struct cspawn_mounts *m, int *dir_fd, int *file_fd)
     for (int i = 0; i < m->n_ops; i++) {
         if (!m->ops[i].pin_source) continue;
         m->pinned[i] = open(m->ops[i].source, O_PATH | O_CLOEXEC);
-        if (m->pinned[i] < 0 && !(m->ops[i].optional && errno == ENOENT)) {
+        if (m->pinned[i] < 0 && skip_if_missing(&m->ops[i], -1) < 0) {
             *m->failed_op = i;
             return -1;
         }

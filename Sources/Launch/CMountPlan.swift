@@ -38,6 +38,7 @@ public final class CMountPlan: @unchecked Sendable {
             op.uid = step.uid
             op.gid = step.gid
             op.optional = step.optional ? 1 : 0
+            op.recursive = step.recursive ? 1 : 0
             op.pin_source = step.pinSource ? 1 : 0
             op.make_target = step.makeTarget ? 1 : 0
             (ops + index).initialize(to: op)

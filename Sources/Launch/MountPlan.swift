@@ -54,17 +54,20 @@ public struct MountStep: Sendable, Equatable {
     public var uid: UInt32 = 0
     public var gid: UInt32 = 0
     public var optional = false
+    /// bind, readOnly: the mounts below the target too.
+    public var recursive = false
     public var pinSource = false
     public var makeTarget = false
 
     public init(_ kind: Kind, _ target: String, source: String? = nil, fstype: String? = nil, data: String? = nil,
-                flags: UInt = 0, optional: Bool = false) {
+                flags: UInt = 0, recursive: Bool = false, optional: Bool = false) {
         self.kind = kind
         self.target = target
         self.source = source
         self.fstype = fstype
         self.data = data
         self.flags = flags
+        self.recursive = recursive
         self.optional = optional
     }
 }

@@ -32,7 +32,7 @@ extension MountPlanner {
         case .readOnly, .readWrite, .readWriteImplicit:
             return [MountStep(.bindSelf, path, optional: entry.optional)]
         case .bind(let source, let recursive, _):
-            var step = MountStep(.bind, path, source: source, flags: recursive ? 1 : 0, optional: entry.optional)
+            var step = MountStep(.bind, path, source: source, recursive: recursive, optional: entry.optional)
             step.pinSource = true
             step.makeTarget = true
             return [step]
@@ -93,15 +93,15 @@ extension MountPlanner {
             let underReadOnly = entries[..<index].contains { $0.mode.isReadOnly && isBelow(entry.path, $0.path) }
             switch entry.mode {
             case .readOnly, .bind(_, _, true):
-                steps.append(MountStep(.readOnly, entry.path, data: "recursive", flags: 1, optional: entry.optional))
+                steps.append(MountStep(.readOnly, entry.path, flags: 1, recursive: true, optional: entry.optional))
             case .inaccessible, .tmpfs(_, _, true):
                 steps.append(MountStep(.readOnly, entry.path, flags: 1, optional: entry.optional))
             case .privateDev:
-                if underReadOnly { steps.append(MountStep(.readOnly, entry.path, data: "recursive", flags: 0)) }
+                if underReadOnly { steps.append(MountStep(.readOnly, entry.path, flags: 0, recursive: true)) }
                 steps.append(MountStep(.readOnly, entry.path, flags: 1))
             case .readWrite, .readWriteImplicit, .bind(_, _, false), .privateTmp, .procfs, .tmpfs(_, _, false):
                 if underReadOnly {
-                    steps.append(MountStep(.readOnly, entry.path, data: "recursive", flags: 0, optional: entry.optional))
+                    steps.append(MountStep(.readOnly, entry.path, flags: 0, recursive: true, optional: entry.optional))
                 }
             }
         }

@@ -15,7 +15,7 @@ final class MountPlannerTests: XCTestCase {
             var text = "\(step.kind) \(step.target)"
             if let source = step.source { text += " <- \(source)" }
             if step.kind == .readOnly { text += step.flags == 1 ? " on" : " off" }
-            if step.kind == .readOnly && step.data != nil { text += " recursive" }
+            if step.kind == .readOnly && step.recursive { text += " recursive" }
             return text
         }
     }

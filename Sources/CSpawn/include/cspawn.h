@@ -127,10 +127,10 @@ struct cspawn_request {
  * read-only pass); the child only executes them. */
 enum cspawn_mount_op_kind {
     CSPAWN_OP_MOUNT,        /* mount(source, target, fstype, flags, data) */
-    CSPAWN_OP_BIND,         /* bind source (pinned: opened before the first step) onto target */
+    CSPAWN_OP_BIND,         /* bind source (pinned: opened before the first step) onto target; recursive: MS_REC */
     CSPAWN_OP_BIND_SELF,    /* bind target onto itself unless it already is a mount root */
     CSPAWN_OP_INACCESSIBLE, /* the pinned empty dir or file (by target's type) onto target, read-only */
-    CSPAWN_OP_READ_ONLY,    /* mount_setattr: set (flags=1) or clear (flags=0) read-only; data!=NULL: recursively */
+    CSPAWN_OP_READ_ONLY,    /* mount_setattr: set (flags=1) or clear (flags=0) read-only; recursive: below too */
     CSPAWN_OP_MOVE,         /* MS_MOVE source onto target */
     CSPAWN_OP_MKDIR,        /* mkdir target with mode (an existing one is fine) */
     CSPAWN_OP_MKNOD,        /* mknod target mode device, then chmod/chown to mode, uid, gid */
@@ -150,6 +150,7 @@ struct cspawn_mount_op {
     uid_t uid;
     gid_t gid;
     int optional;                 /* a missing source or target (ENOENT) skips the step */
+    int recursive;                /* BIND, READ_ONLY: the mounts below target too */
     int pin_source;               /* BIND: open source O_PATH before any step runs */
     int make_target;              /* BIND, MOUNT: create a missing target (a dir, or a file for a file source) */
 };
