@@ -8,7 +8,7 @@ import UsherSys
 public final class CMountPlan: @unchecked Sendable {
     public let plan: MountPlan
     private let ops: UnsafeMutablePointer<cspawn_mount_op>
-    private var strings: [UnsafeMutablePointer<CChar>] = []
+    private let strings: CStringArena
     private let inaccessibleDirectory: UnsafeMutablePointer<CChar>?
     private let inaccessibleFile: UnsafeMutablePointer<CChar>?
     /// Namespaces every spawn joins before its own steps (an Accept=yes template's, PreparedNamespaces).
@@ -18,13 +18,8 @@ public final class CMountPlan: @unchecked Sendable {
         self.plan = plan
         self.joined = joined
         ops = UnsafeMutablePointer<cspawn_mount_op>.allocate(capacity: max(1, plan.steps.count))
-        var owned: [UnsafeMutablePointer<CChar>] = []
-        func c(_ text: String?) -> UnsafeMutablePointer<CChar>? {
-            guard let text else { return nil }
-            let pointer = makeCString(text)
-            owned.append(pointer)
-            return pointer
-        }
+        let arena = CStringArena()
+        func c(_ text: String?) -> UnsafeMutablePointer<CChar>? { text.map { arena.string($0) } }
         for (index, step) in plan.steps.enumerated() {
             var op = cspawn_mount_op()
             op.kind = step.kind.rawValue
@@ -45,11 +40,11 @@ public final class CMountPlan: @unchecked Sendable {
         }
         inaccessibleDirectory = c(plan.inaccessibleDirectory)
         inaccessibleFile = c(plan.inaccessibleFile)
-        strings = owned
+        strings = arena
     }
 
     deinit {
-        strings.forEach { $0.deallocate() }
+        strings.free()
         ops.deallocate()
     }
 

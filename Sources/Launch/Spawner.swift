@@ -151,8 +151,8 @@ extension cspawn_request {
     }
 }
 
-/// C strings allocated for one spawn and freed together after it.
-private final class CStringArena {
+/// C strings allocated together and freed together: for one spawn, or as long as a CMountPlan lives.
+final class CStringArena {
     private var strings: [UnsafeMutablePointer<CChar>] = []
     private var arrays: [UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>] = []
 
