@@ -61,7 +61,8 @@ extension Daemon {
             case .spawnMain: spawnMain(name)
             case .spawnControl(let phase, let index, let extra): spawnControl(name, phase, index: index, extra: extra)
             case .signalGroup(let pid, let signal):
-                signalService(name, pid: pid, signal: signal, leftoversToo: actions.contains(.signalLeftovers(signal: signal)))
+                let leftoversToo = actions.contains(.signalLeftovers(signal: signal))
+                signalService(name, pid: pid, signal: signal, leftoversToo: leftoversToo)
                 groupsSignalled[signal, default: []].insert(pid)
             case .signalProcess(let pid, let signal): signalProcess(name, pid: pid, signal: signal)
             case .signalLeftovers(let signal): signalLeftovers(of: name, signal, except: groupsSignalled[signal] ?? [])
