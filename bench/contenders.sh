@@ -63,11 +63,13 @@ $user_line
 CONF
 }
 
-# usherd: the systemd units a user would write for the same inetd service.
+# usherd: the systemd units a user would write for the same inetd service,
+# NAME.socket and NAME@.service in DIR (NAME: bench unless given); SETTINGS,
+# lines of Key=value, are added to the service's [Service] section.
 write_usherd_units() {
-    local port=$1 handler=$2 dir=$3
+    local port=$1 handler=$2 dir=$3 name=${4:-bench} settings=${5:-}
     mkdir -p "$dir"
-    cat >"$dir/bench.socket" <<UNIT
+    cat >"$dir/$name.socket" <<UNIT
 [Socket]
 ListenStream=127.0.0.1:$port
 Accept=yes
@@ -75,13 +77,21 @@ MaxConnections=$MAX_CONNECTIONS
 TriggerLimitIntervalSec=0
 TriggerLimitBurst=0
 UNIT
-    cat >"$dir/bench@.service" <<UNIT
+    cat >"$dir/$name@.service" <<UNIT
 [Service]
 StandardInput=socket
 ExecStart=$handler
 UNIT
-    [ "${4:-}" = hardened ] && printf '%s\n' $HARDENING >>"$dir/bench@.service"
-    return 0
+    [ -z "$settings" ] || printf '%s\n' "$settings" >>"$dir/$name@.service"
+}
+
+# usherd_start UNITS RUN LOG: usherd in the background on the unit directory
+# UNITS with RUN as its private runtime directory ($! is its PID).
+usherd_start() {
+    mkdir -p "$2"
+    local args=${USHERD_ARGS//@UNITS@/$1}
+    # shellcheck disable=SC2086 # USHERD_ARGS is a word list on purpose
+    "$USHERD" ${args//@RUN@/$2} </dev/null >"$3" 2>&1 &
 }
 
 # usherd-hardened: the same units with these protections (a typical hardened
@@ -107,12 +117,11 @@ contender_start() {
         # Per-connection logging off, as for xinetd and tcpserver; its stock
         # level (info) writes 5 lines per connection: SOCKET_ACTIVATE_LOG_LEVEL=info.
         SYSTEMD_LOG_LEVEL=${SOCKET_ACTIVATE_LOG_LEVEL:-notice} "$(find_socket_activate)" --accept --inetd -l "127.0.0.1:$port" "$handler" </dev/null >"$log" 2>&1 & ;;
-    usherd | usherd-hardened)
-        write_usherd_units "$port" "$handler" "$work/units" "${name#usherd-}"
-        mkdir -p "$work/run"
-        local args=${USHERD_ARGS//@UNITS@/$work/units}
-        # shellcheck disable=SC2086 # USHERD_ARGS is a word list on purpose
-        "$USHERD" ${args//@RUN@/$work/run} </dev/null >"$log" 2>&1 & ;;
+    usherd) write_usherd_units "$port" "$handler" "$work/units" && usherd_start "$work/units" "$work/run" "$log" ;;
+    usherd-hardened)
+        # shellcheck disable=SC2086 # HARDENING is a word list on purpose
+        write_usherd_units "$port" "$handler" "$work/units" bench "$(printf '%s\n' $HARDENING)" &&
+            usherd_start "$work/units" "$work/run" "$log" ;;
     esac
     SUP_PID=$!
 }
