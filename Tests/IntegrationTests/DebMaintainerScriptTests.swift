@@ -1,26 +1,32 @@
 // The .deb's maintainer scripts, run for real in a private mount namespace
 // (tmpfs on /run and /etc/systemd, so the host is untouched) in the orders
-// dpkg runs them, with a systemctl on PATH that only records its arguments:
-// purge removes usherd's enable symlinks (system and user) and /run/usher and
-// nothing else; an upgrade (or downgrade) stops nothing and removes nothing;
-// without /run/systemd/system (systemd not init) no script calls systemctl.
+// dpkg runs them, with a systemctl and a usherctl on PATH that only record their
+// arguments: purge removes usherd's enable symlinks (system and user) and
+// /run/usher and nothing else; an upgrade (or downgrade) stops nothing, removes
+// nothing, and re-executes a running usherd; without /run/systemd/system
+// (systemd not init) no script calls systemctl.
 import Foundation
 import XCTest
 
 final class DebMaintainerScriptTests: XCTestCase {
     /// $1: the directory of the package's scripts, $2: "systemd" to make
-    /// systemd look like init, $3: the fake systemctl's directory; then one
-    /// word list per script call ("prerm upgrade 0.1.0").
+    /// systemd look like init, $3: the fake systemctl's and usherctl's directory,
+    /// $4: "socket" for a running usherd's control socket at /run/usher/control
+    /// (else a plain file is there); then one word list per script call ("prerm upgrade 0.1.0").
     static let script = """
         set -e
-        scripts=$1 init=$2 bin=$3; shift 3
+        scripts=$1 init=$2 bin=$3 control=$4; shift 4
         mount -t tmpfs tmpfs /run; mount -t tmpfs tmpfs /etc/systemd
         [ "$init" != systemd ] || mkdir -p /run/systemd/system
         mkdir -p /etc/systemd/system/multi-user.target.wants /etc/systemd/user/default.target.wants /run/usher
         ln -s /lib/systemd/system/usherd.service /etc/systemd/system/multi-user.target.wants/usherd.service
         ln -s /usr/lib/systemd/user/usherd.service /etc/systemd/user/default.target.wants/usherd.service
         ln -s /lib/systemd/system/other.service /etc/systemd/system/multi-user.target.wants/other.service
-        touch /run/usher/control
+        if [ "$control" = socket ]; then
+            python3 -c 'import socket, sys; socket.socket(socket.AF_UNIX).bind(sys.argv[1])' /run/usher/control
+        else
+            touch /run/usher/control
+        fi
         for call in "$@"; do
             set -- $call
             script=$1; shift
@@ -32,32 +38,47 @@ final class DebMaintainerScriptTests: XCTestCase {
     struct Outcome {
         /// What the scripts passed to systemctl, one call a line.
         var systemctl: [String]
+        /// What the scripts passed to usherctl, one call a line.
+        var usherctl: [String]
         /// What is left under /etc/systemd and /run/usher.
         var files: [String]
     }
 
     /// Runs `calls` (e.g. "prerm upgrade 0.1.0") in order; fails the test if one exits non-zero.
-    func run(_ calls: [String], systemdIsInit: Bool) throws -> Outcome {
+    /// `usherd`: whether a usherd runs (its control socket at /run/usher/control).
+    func run(_ calls: [String], systemdIsInit: Bool, usherd: ControlSocket = .file) throws -> Outcome {
         let harness = try UsherdHarness()
         let scriptPath = harness.root + "/maintainer-scripts-test.sh"
-        let log = harness.root + "/systemctl.log"
         try DebMaintainerScriptTests.script.write(toFile: scriptPath, atomically: true, encoding: .utf8)
         try FileManager.default.createDirectory(atPath: harness.root + "/bin", withIntermediateDirectories: true)
-        try "#!/bin/sh\necho \"$*\" >> \(log)\n".write(toFile: harness.root + "/bin/systemctl", atomically: true, encoding: .utf8)
-        try FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: harness.root + "/bin/systemctl")
+        for tool in ["systemctl", "usherctl"] {
+            let fake = harness.root + "/bin/" + tool
+            try "#!/bin/sh\necho \"$*\" >> \(harness.root)/\(tool).log\n".write(toFile: fake, atomically: true, encoding: .utf8)
+            try FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: fake)
+        }
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/usr/bin/unshare")
         process.arguments = ["--mount", "/bin/sh", scriptPath, VersionIntegrationTests.packageRoot + "/packaging/deb",
-                             systemdIsInit ? "systemd" : "none", harness.root + "/bin"] + calls
+                             systemdIsInit ? "systemd" : "none", harness.root + "/bin", usherd.rawValue] + calls
         let pipe = Pipe()
         process.standardOutput = pipe
         try process.run()
         let output = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
         process.waitUntilExit()
         XCTAssertEqual(process.terminationStatus, 0, output)
-        let calls = (try? String(contentsOfFile: log, encoding: .utf8)) ?? ""
-        return Outcome(systemctl: calls.split(separator: "\n").map(String.init),
+        let logged = { (tool: String) in
+            ((try? String(contentsOfFile: harness.root + "/" + tool + ".log", encoding: .utf8)) ?? "")
+                .split(separator: "\n").map(String.init)
+        }
+        return Outcome(systemctl: logged("systemctl"), usherctl: logged("usherctl"),
                        files: output.split(separator: "\n").map(String.init))
+    }
+
+    enum ControlSocket: String {
+        /// /run/usher/control is a regular file: no usherd listens.
+        case file
+        /// A bound socket at /run/usher/control: a system usherd runs.
+        case socket
     }
 
     /// The enable symlinks and the runtime directory as the test makes them.
@@ -102,7 +123,19 @@ final class DebMaintainerScriptTests: XCTestCase {
                       DebMaintainerScriptTests.upgradeCalls(from: "0.1.0", to: "0.0.9")] {
             let outcome = try run(calls, systemdIsInit: true)
             XCTAssertEqual(outcome.systemctl, ["daemon-reload"], "\(calls)")
+            XCTAssertEqual(outcome.usherctl, [], "\(calls)")
             XCTAssertEqual(outcome.files, DebMaintainerScriptTests.everything, "\(calls)")
+        }
+    }
+
+    func testUpgradeReexecutesARunningUsherdOntoTheNewBinaryAndAFreshInstallDoesNot() throws {
+        try XCTSkipUnless(getuid() == 0, "private mounts need root")
+        let reexec = ["--control-socket /run/usher/control daemon-reexec"]
+        for systemd in [true, false] {
+            let upgrade = try run(DebMaintainerScriptTests.upgradeCalls(from: "0.0.9", to: "0.1.0"),
+                                  systemdIsInit: systemd, usherd: .socket)
+            XCTAssertEqual(upgrade.usherctl, reexec, "systemd as init: \(systemd)")
+            XCTAssertEqual(try run(["postinst configure"], systemdIsInit: systemd, usherd: .socket).usherctl, [])
         }
     }
 
