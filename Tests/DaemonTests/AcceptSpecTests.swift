@@ -21,6 +21,21 @@ final class AcceptSpecTests: DaemonSpecCase {
     @discardableResult
     private func connect() throws -> OwnedFD { try fixture.connectEcho() }
 
+    /// `count` clients connect before the daemon looks, so one drain finds them all waiting.
+    @discardableResult
+    private func connectTogether(_ count: Int) throws -> [OwnedFD] {
+        let clients = try (0..<count).map { _ in
+            let fd = try Socket.open(family: AF_UNIX, kind: .stream, object: "echo client")
+            try Socket.connect(fd, to: try SocketAddress.unixPath(fixture.root + "/echo.sock"))
+            return fd
+        }
+        fixture.loop.dispatchReadableIO()
+        return clients
+    }
+
+    private var instancePIDs: [Int32] { fixture.daemon?.units.instances(of: echo).map(\.pid).sorted() ?? [] }
+    private var pendingSpawns: Int { fixture.daemon?.units.pendingInstances.count ?? -1 }
+
     /// `pid` exits and is reaped: on SIGCHLD, or at the end of a SIGCHLD batching window.
     private func instanceExits(_ pid: Int32) {
         fixture.processes.exit(pid)
@@ -124,5 +139,112 @@ final class AcceptSpecTests: DaemonSpecCase {
         XCTAssertEqual(fixture.processes.signals(to: .group(pid)), [SIGTERM, SIGCONT])
         XCTAssertTrue(fixture.log.text.contains("State 'stop-sigterm' timed out. Skipping SIGKILL."), fixture.log.text)
         XCTAssertEqual(counters?.connections, 0)
+    }
+
+    // MARK: where a connection's spawn runs
+
+    func testALoneConnectionIsSpawnedOnTheLoopAndItsInstanceIsOwnedWithoutAWakeUp() throws {
+        try startEcho()
+        try connect()
+        XCTAssertEqual(spawned.map(\.onLoopThread), [true])
+        XCTAssertEqual(instancePIDs, [spawned[0].pid], "the result waited for a wake-up")
+        XCTAssertEqual(pendingSpawns, 0)
+        instanceExits(spawned[0].pid)
+        XCTAssertEqual(counters?.connections, 0)
+    }
+
+    func testConnectionsWaitingTogetherGoToThePoolAndTheLastRunsOnTheLoopAfterThePoolsResults() throws {
+        try startEcho()
+        try connectTogether(3)
+        XCTAssertEqual(spawned.map(\.onLoopThread), [false, false, true])
+        XCTAssertEqual(instancePIDs, spawned.map(\.pid).sorted(), "the pool's results were not taken first")
+        XCTAssertEqual(pendingSpawns, 0)
+        XCTAssertEqual(counters?.connections, 3)
+    }
+
+    func testALoneConnectionGoesToThePoolOnceAsManyInstancesRunAsThereAreCores() throws {
+        try startEcho()
+        let limit = Daemon.loopSpawnInstanceLimit
+        for _ in 0...limit { try connect() }
+        XCTAssertEqual(spawned.map(\.onLoopThread), Array(repeating: true, count: limit) + [false])
+        instanceExits(spawned[0].pid)
+        instanceExits(spawned[1].pid)
+        try connect()
+        XCTAssertEqual(spawned.last?.onLoopThread, true, "not back on the loop once instances ended")
+    }
+
+    func testALoneConnectionWhileThePoolIsBusyQueuesBehindItsSpawns() throws {
+        try startEcho()
+        fixture.instanceSpawner?.poolHolds = true
+        try connectTogether(2)
+        try connect()
+        XCTAssertEqual(spawned.map(\.onLoopThread), [false, false, false])
+        XCTAssertEqual(pendingSpawns, 3)
+        fixture.instanceSpawner?.finishPool()
+        XCTAssertTrue(fixture.loop.fireIO(.spawnResults))
+        XCTAssertEqual(instancePIDs, spawned.map(\.pid).sorted())
+        XCTAssertEqual(pendingSpawns, 0)
+    }
+
+    /// A pool instance that exits before its spawn result is collected is matched when the result
+    /// comes, also when a spawn on the loop takes the pool's results first.
+    func testAnEarlyExitOfAPoolInstanceIsMatchedBeforeTheNextSpawnOnTheLoop() throws {
+        try startEcho()
+        fixture.instanceSpawner?.poolHolds = true
+        try connectTogether(2)
+        let (first, second) = (spawned[0].pid, spawned[1].pid)
+        fixture.processes.exit(first)
+        XCTAssertTrue(fixture.loop.raise(SIGCHLD))
+        fixture.loop.advanceTime(by: Daemon.reapBatchWindow)
+        XCTAssertEqual(counters?.connections, 2, "released before its spawn result came")
+        fixture.instanceSpawner?.poolHolds = false
+        fixture.instanceSpawner?.finishPool()
+        try connect()
+        XCTAssertEqual(spawned.last?.onLoopThread, true)
+        XCTAssertEqual(instancePIDs, [second, spawned[2].pid])
+        XCTAssertEqual(counters?.connections, 2)
+        XCTAssertEqual(fixture.daemon?.units.acceptSockets[echo]?.finished.map(\.pid), [first])
+        XCTAssertFalse(fixture.log.text.contains("Reaped orphan process \(first)"), fixture.log.text)
+    }
+
+    func testAForkFailureOnTheLoopIsLoggedAndFreesTheSlot() throws {
+        try startEcho()
+        fixture.instanceSpawner?.nextFailure = .fork(errno: EAGAIN)
+        try connect()
+        XCTAssertEqual(spawned.map(\.onLoopThread), [true])
+        XCTAssertTrue(fixture.log.text.contains("Failed to fork: \(SystemError.describe(EAGAIN))"), fixture.log.text)
+        XCTAssertEqual(counters?.connections, 0)
+        XCTAssertEqual(pendingSpawns, 0)
+    }
+
+    func testAnExecFailureOnTheLoopIsLoggedAndTheInstanceIsReapedWithStatus203() throws {
+        try startEcho()
+        fixture.instanceSpawner?.nextFailure = .setup(stage: 203, errno: ENOENT)
+        try connect()
+        let pid = spawned[0].pid
+        XCTAssertTrue(fixture.log.text.contains("Failed at step EXEC spawning /bin/cat: \(SystemError.describe(ENOENT))"),
+                      fixture.log.text)
+        XCTAssertEqual(instancePIDs, [pid])
+        fixture.processes.exit(pid, status: 203)
+        if !fixture.loop.raise(SIGCHLD) { fixture.loop.advanceTime(by: Daemon.reapBatchWindow) }
+        XCTAssertEqual(counters?.connections, 0)
+        XCTAssertTrue(fixture.log.text.contains("Main process exited, "), fixture.log.text)
+    }
+
+    func testSIGTERMWithSpawnsStillInThePoolSignalsTheirInstancesWhenTheResultsComeAndThenExits() throws {
+        try startEcho()
+        fixture.instanceSpawner?.poolHolds = true
+        try connectTogether(2)
+        XCTAssertTrue(fixture.loop.raise(SIGTERM))
+        XCTAssertNil(fixture.loop.exitCode, "exited with spawns pending")
+        fixture.instanceSpawner?.finishPool()
+        XCTAssertTrue(fixture.loop.fireIO(.spawnResults))
+        for spawn in spawned {
+            XCTAssertEqual(fixture.processes.signals(to: .group(spawn.pid)), [SIGTERM, SIGCONT])
+        }
+        XCTAssertNil(fixture.loop.exitCode, "exited while instances ran")
+        fixture.processes.exit(spawned[1].pid)
+        instanceExits(spawned[0].pid)
+        XCTAssertEqual(fixture.loop.exitCode, 0)
     }
 }
