@@ -82,15 +82,14 @@ extension Daemon {
     /// (the pool's size), so the child finds a free CPU for its exec, which the loop waits for.
     static let loopSpawnInstanceLimit = AcceptSpawner.defaultThreadCount
 
-    /// Starts a prepared spawn. When no other connection waits (`last`), the pool has no work and
-    /// few instances run, it runs on the loop's thread and its result is taken at once (the pool's
-    /// earlier results first): no hand-off to a thread, no wake-up. Otherwise the pool runs it.
+    /// Starts a prepared spawn. When no other connection waits (`last`), the pool has no work and,
+    /// its results taken, few instances run, it runs on the loop's thread and its result is taken
+    /// at once: no hand-off to a thread, no wake-up. Otherwise the pool runs it.
     func startInstance(_ request: InstanceSpawnRequest, last: Bool) {
         guard let spawner = accept.spawner else { return }
-        guard last, units.liveInstances < Self.loopSpawnInstanceLimit, spawner.isIdle else {
-            return spawner.submit(request)
-        }
+        guard last, spawner.isIdle else { return spawner.submit(request) }
         if units.pendingInstances.count > 1 || !accept.earlyExits.isEmpty { collectSpawnResults() }
+        guard units.liveInstances < Self.loopSpawnInstanceLimit else { return spawner.submit(request) }
         finishSpawn(spawner.spawnHere(request))
     }
 

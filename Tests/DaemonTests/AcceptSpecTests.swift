@@ -155,11 +155,12 @@ final class AcceptSpecTests: DaemonSpecCase {
 
     func testConnectionsWaitingTogetherGoToThePoolAndTheLastRunsOnTheLoopAfterThePoolsResults() throws {
         try startEcho()
-        try connectTogether(3)
-        XCTAssertEqual(spawned.map(\.onLoopThread), [false, false, true])
+        let limit = Daemon.loopSpawnInstanceLimit
+        try connectTogether(limit)
+        XCTAssertEqual(spawned.map(\.onLoopThread), Array(repeating: false, count: limit - 1) + [true])
         XCTAssertEqual(instancePIDs, spawned.map(\.pid).sorted(), "the pool's results were not taken first")
         XCTAssertEqual(pendingSpawns, 0)
-        XCTAssertEqual(counters?.connections, 3)
+        XCTAssertEqual(counters?.connections, UInt32(limit))
     }
 
     func testALoneConnectionGoesToThePoolOnceAsManyInstancesRunAsThereAreCores() throws {
@@ -186,25 +187,25 @@ final class AcceptSpecTests: DaemonSpecCase {
         XCTAssertEqual(pendingSpawns, 0)
     }
 
-    /// A pool instance that exits before its spawn result is collected is matched when the result
-    /// comes, also when a spawn on the loop takes the pool's results first.
-    func testAnEarlyExitOfAPoolInstanceIsMatchedBeforeTheNextSpawnOnTheLoop() throws {
+    /// Pool instances that exit before their spawn results are collected are matched when the
+    /// results come, also when a spawn on the loop takes the pool's results first.
+    func testEarlyExitsOfPoolInstancesAreMatchedBeforeTheNextSpawnOnTheLoop() throws {
         try startEcho()
         fixture.instanceSpawner?.poolHolds = true
         try connectTogether(2)
-        let (first, second) = (spawned[0].pid, spawned[1].pid)
-        fixture.processes.exit(first)
+        let pool = spawned.map(\.pid)
+        pool.forEach { fixture.processes.exit($0) }
         XCTAssertTrue(fixture.loop.raise(SIGCHLD))
         fixture.loop.advanceTime(by: Daemon.reapBatchWindow)
-        XCTAssertEqual(counters?.connections, 2, "released before its spawn result came")
+        XCTAssertEqual(counters?.connections, 2, "released before their spawn results came")
         fixture.instanceSpawner?.poolHolds = false
         fixture.instanceSpawner?.finishPool()
         try connect()
         XCTAssertEqual(spawned.last?.onLoopThread, true)
-        XCTAssertEqual(instancePIDs, [second, spawned[2].pid])
-        XCTAssertEqual(counters?.connections, 2)
-        XCTAssertEqual(fixture.daemon?.units.acceptSockets[echo]?.finished.map(\.pid), [first])
-        XCTAssertFalse(fixture.log.text.contains("Reaped orphan process \(first)"), fixture.log.text)
+        XCTAssertEqual(instancePIDs, [spawned[2].pid])
+        XCTAssertEqual(counters?.connections, 1)
+        XCTAssertEqual(fixture.daemon?.units.acceptSockets[echo]?.finished.map(\.pid), pool)
+        XCTAssertFalse(fixture.log.text.contains("Reaped orphan process"), fixture.log.text)
     }
 
     func testAForkFailureOnTheLoopIsLoggedAndFreesTheSlot() throws {
