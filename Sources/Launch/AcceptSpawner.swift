@@ -1,9 +1,9 @@
-// The Accept=yes spawner: runs CSpawn for requests the loop prepared, either
-// on the loop's own thread (spawnHere: nothing else to do, no hand-off) or on a
-// pool of threads (one per core, at most four) so accepting and reaping go on
-// while spawns hold their threads. Pool threads start when first needed; requests
-// reach them through a locked queue and a semaphore, and results wait until the
-// loop collects them. A request's connection fd and strings belong to the spawner.
+// The Accept=yes spawner: a pool of threads (one per core, at most four, each
+// started when a request finds the others busy) that only run CSpawn for
+// requests the loop prepared, so accepting and reaping go on while a spawn holds
+// its thread. Requests arrive through a locked queue and a semaphore; results
+// wait until the loop reaps. A submitted request's connection fd and strings
+// belong to the spawner, which closes and frees them.
 import CSpawn
 import FoundationEssentials
 import UsherSys
@@ -57,7 +57,8 @@ public final class AcceptSpawner {
     private var head = 0
     private let resultsLock = ThreadLock()
     private var results: [InstanceSpawnResult] = []
-    /// Spawns the pool has finished (under resultsLock); `submitted` is the loop's own count.
+    /// Spawns the pool has finished (under resultsLock); `submitted` is the loop's own count:
+    /// the difference is how many are queued or running.
     private var published = 0
     private var submitted = 0
     private var loopNotified = false
@@ -84,21 +85,9 @@ public final class AcceptSpawner {
         results.reserveCapacity(256)
     }
 
-    /// True when no submitted spawn is queued or running (their results may still wait for `collect`).
-    /// The loop's calls (this, submit, spawnHere) come from one thread.
-    public var isIdle: Bool {
-        resultsLock.lock()
-        defer { resultsLock.unlock() }
-        return published == submitted
-    }
-
-    /// Runs the request on the calling thread, which CSpawn holds until the child has exec'd or failed.
-    public func spawnHere(_ request: InstanceSpawnRequest) -> InstanceSpawnResult {
-        Self.spawn(request, resetSignals: resetSignals)
-    }
-
     /// Queues the request for the pool, starting a thread when every started one has work;
     /// when no thread can start at all, spawns it here and keeps the result for `collect`.
+    /// Called from the loop's thread only.
     public func submit(_ request: InstanceSpawnRequest) {
         if threads < maxThreads && submitted - finishedCount() >= threads && !startThread() && threads == 0 {
             submitted += 1

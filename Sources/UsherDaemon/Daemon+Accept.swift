@@ -2,7 +2,7 @@
 // (usherd's copies of these listeners are non-blocking: they are never passed
 // to a service), draining a readable listener in bounded batches, and asking
 // the AcceptMachine about each connection before handing a prepared spawn to
-// the spawner; closing a failed unit's listeners and reopening them.
+// the AcceptSpawner; closing a failed unit's listeners and reopening them.
 // Instances, reaping and shutdown: Daemon+AcceptInstances.
 import Launch
 import Activation
@@ -260,15 +260,11 @@ extension Daemon {
     }
 
     /// Accepts until the listener is drained, the batch is used up, or the unit stops taking connections.
-    /// Each connection's spawn is held until the next accept tells whether another one waits:
-    /// the last one may then be spawned on the loop's thread (Daemon+AcceptInstances).
     func drainListener(_ name: UnitName, index: Int) {
         guard let runtime = units.acceptSockets[name], index < runtime.listeners.count else { return }
         let listener = runtime.listeners[index].fd.raw
         let local = runtime.fixedLocals[index]
         if accept.reapBatchTimer != nil { reapChildren() }
-        var held: InstanceSpawnRequest?
-        defer { if let held { startInstance(held, last: true) } }
         for _ in 0..<Daemon.acceptBatch {
             guard runtime.machine.state == .listening, !shuttingDown else { return }
             switch Socket.acceptNext(listener, knownLocal: local) {
@@ -280,34 +276,26 @@ extension Daemon {
                 pauseAfterAcceptError(runtime, error)
                 return
             case .connection(let connection):
-                if let waiting = held { startInstance(waiting, last: false) }
-                held = admit(connection, runtime, localText: runtime.fixedLocalTexts[index])
+                admit(connection, runtime, localText: runtime.fixedLocalTexts[index])
             }
         }
-        // The batch is used up with connections still waiting, most likely.
-        if let waiting = held { startInstance(waiting, last: false) }
-        held = nil
     }
 
-    /// The connection's prepared spawn, or nil when it gets none (refused, or failed: logged).
-    private func admit(_ connection: AcceptedConnection, _ runtime: AcceptRuntime,
-                       localText: String?) -> InstanceSpawnRequest? {
+    private func admit(_ connection: AcceptedConnection, _ runtime: AcceptRuntime, localText: String?) {
         let source = runtime.machine.countsSources ? Self.source(of: connection) : .unknown
         let now = monotonicMicroseconds()
         accept.lastAdmitted = now
         switch runtime.machine.admit(source: source, now: now) {
         case .refuse(let refusal):
             logRefusal(refusal, connection, unit: runtime.unit.name, now: now)
-            return nil
         case .fail(let actions):
             performAccept(actions, socket: runtime.unit.name)
-            return nil
         case .spawn(let number, let pause):
             if pause {
                 runtime.sources.forEach { $0.setEnabled(false) }
                 resumeChildSignal()
             }
-            return prepareInstance(connection, number: number, source: source, runtime, localText: localText)
+            launchInstance(connection, number: number, source: source, runtime, localText: localText)
         }
     }
 

@@ -1,6 +1,6 @@
 // Accept=yes instances in the daemon: preparing one connection's spawn
-// (instance name, REMOTE_*, INVOCATION_ID), starting it on the loop's thread or
-// the spawner's pool, taking its result back, reaping (an instance's exit releases its connection counters however
+// (instance name, REMOTE_*, INVOCATION_ID) for the spawner, taking its result
+// back, reaping (an instance's exit releases its connection counters however
 // it ended), the per-unit counters, and stopping instances at shutdown.
 import Launch
 import Activation
@@ -46,11 +46,9 @@ final class AcceptState {
 }
 
 extension Daemon {
-    /// The connection's spawn, prepared (instance name, REMOTE_*, directories, output pipe);
-    /// nil when that failed (logged under the instance's name, its slot released).
-    func prepareInstance(_ connection: AcceptedConnection, number: UInt64, source: ConnectionSource,
-                         _ runtime: AcceptRuntime, localText: String?) -> InstanceSpawnRequest? {
-        guard accept.spawner != nil else { return nil }
+    func launchInstance(_ connection: AcceptedConnection, number: UInt64, source: ConnectionSource,
+                        _ runtime: AcceptRuntime, localText: String?) {
+        guard let spawner = accept.spawner else { return }
         let (instance, remote) = connection.describe(number: number, localText: localText)
         let values = InstanceValues(instance: instance, remoteAddress: remote?.address ?? "",
                                     remotePort: remote?.port ?? "",
@@ -64,7 +62,7 @@ extension Daemon {
             log(Note(.error, "\(error)"), unit: UnitName(runtime.template.name.prefix + "@" + instance + ".service"),
                 journalAs: runtime.template.name.full)
             release(source: source, socket: runtime.unit.name)
-            return nil
+            return
         }
         accept.nextToken += 1
         units.pendingInstances[accept.nextToken] = InstanceRecord(socket: runtime.unit.name, source: source, instance: instance,
@@ -74,23 +72,9 @@ extension Daemon {
         // A failure leaves -1: the child then fails at its stdin step (exit 208), as systemd's would.
         let inputData = runtime.stdio.needsOwnData
             ? (try? OwnedFD.sealedData(launch.unit.exec.standardInputData))?.release() ?? -1 : -1
-        return InstanceSpawnRequest(token: accept.nextToken, template: launch, ip: remote != nil, strings: strings,
-                                    connection: connection.fd.release(), outputPipe: outputPipe, inputData: inputData)
-    }
-
-    /// Below this many running instances a spawn may run on the loop's thread: one per core
-    /// (the pool's size), so the child finds a free CPU for its exec, which the loop waits for.
-    static let loopSpawnInstanceLimit = AcceptSpawner.defaultThreadCount
-
-    /// Starts a prepared spawn. When no other connection waits (`last`), the pool has no work and,
-    /// its results taken, few instances run, it runs on the loop's thread and its result is taken
-    /// at once: no hand-off to a thread, no wake-up. Otherwise the pool runs it.
-    func startInstance(_ request: InstanceSpawnRequest, last: Bool) {
-        guard let spawner = accept.spawner else { return }
-        guard last, spawner.isIdle else { return spawner.submit(request) }
-        if units.pendingInstances.count > 1 || !accept.earlyExits.isEmpty { collectSpawnResults() }
-        guard units.liveInstances < Self.loopSpawnInstanceLimit else { return spawner.submit(request) }
-        finishSpawn(spawner.spawnHere(request))
+        spawner.submit(InstanceSpawnRequest(token: accept.nextToken, template: launch, ip: remote != nil,
+                                            strings: strings, connection: connection.fd.release(),
+                                            outputPipe: outputPipe, inputData: inputData))
     }
 
     /// A pipe whose read end usherd watches under the instance's own name (lines kept

@@ -21,18 +21,6 @@ final class AcceptSpecTests: DaemonSpecCase {
     @discardableResult
     private func connect() throws -> OwnedFD { try fixture.connectEcho() }
 
-    /// `count` clients connect before the daemon looks, so one drain finds them all waiting.
-    @discardableResult
-    private func connectTogether(_ count: Int) throws -> [OwnedFD] {
-        let clients = try (0..<count).map { _ in
-            let fd = try Socket.open(family: AF_UNIX, kind: .stream, object: "echo client")
-            try Socket.connect(fd, to: try SocketAddress.unixPath(fixture.root + "/echo.sock"))
-            return fd
-        }
-        fixture.loop.dispatchReadableIO()
-        return clients
-    }
-
     private var instancePIDs: [Int32] { fixture.daemon?.units.instances(of: echo).map(\.pid).sorted() ?? [] }
     private var pendingSpawns: Int { fixture.daemon?.units.pendingInstances.count ?? -1 }
 
@@ -141,87 +129,43 @@ final class AcceptSpecTests: DaemonSpecCase {
         XCTAssertEqual(counters?.connections, 0)
     }
 
-    // MARK: where a connection's spawn runs
+    // MARK: spawn results
 
-    func testALoneConnectionIsSpawnedOnTheLoopAndItsInstanceIsOwnedWithoutAWakeUp() throws {
-        try startEcho()
-        try connect()
-        XCTAssertEqual(spawned.map(\.onLoopThread), [true])
-        XCTAssertEqual(instancePIDs, [spawned[0].pid], "the result waited for a wake-up")
-        XCTAssertEqual(pendingSpawns, 0)
-        instanceExits(spawned[0].pid)
-        XCTAssertEqual(counters?.connections, 0)
-    }
-
-    func testConnectionsWaitingTogetherGoToThePoolAndTheLastRunsOnTheLoopAfterThePoolsResults() throws {
-        try startEcho()
-        let limit = Daemon.loopSpawnInstanceLimit
-        try connectTogether(limit)
-        XCTAssertEqual(spawned.map(\.onLoopThread), Array(repeating: false, count: limit - 1) + [true])
-        XCTAssertEqual(instancePIDs, spawned.map(\.pid).sorted(), "the pool's results were not taken first")
-        XCTAssertEqual(pendingSpawns, 0)
-        XCTAssertEqual(counters?.connections, UInt32(limit))
-    }
-
-    func testALoneConnectionGoesToThePoolOnceAsManyInstancesRunAsThereAreCores() throws {
-        try startEcho()
-        let limit = Daemon.loopSpawnInstanceLimit
-        for _ in 0...limit { try connect() }
-        XCTAssertEqual(spawned.map(\.onLoopThread), Array(repeating: true, count: limit) + [false])
-        instanceExits(spawned[0].pid)
-        instanceExits(spawned[1].pid)
-        try connect()
-        XCTAssertEqual(spawned.last?.onLoopThread, true, "not back on the loop once instances ended")
-    }
-
-    func testALoneConnectionWhileThePoolIsBusyQueuesBehindItsSpawns() throws {
+    /// Pool instances that exit before their spawn results are collected are matched when the results come.
+    func testEarlyExitsOfPoolInstancesAreMatchedWhenTheirSpawnResultsCome() throws {
         try startEcho()
         fixture.instanceSpawner?.poolHolds = true
-        try connectTogether(2)
         try connect()
-        XCTAssertEqual(spawned.map(\.onLoopThread), [false, false, false])
-        XCTAssertEqual(pendingSpawns, 3)
-        fixture.instanceSpawner?.finishPool()
-        XCTAssertTrue(fixture.loop.fireIO(.spawnResults))
-        XCTAssertEqual(instancePIDs, spawned.map(\.pid).sorted())
-        XCTAssertEqual(pendingSpawns, 0)
-    }
-
-    /// Pool instances that exit before their spawn results are collected are matched when the
-    /// results come, also when a spawn on the loop takes the pool's results first.
-    func testEarlyExitsOfPoolInstancesAreMatchedBeforeTheNextSpawnOnTheLoop() throws {
-        try startEcho()
-        fixture.instanceSpawner?.poolHolds = true
-        try connectTogether(2)
+        try connect()
         let pool = spawned.map(\.pid)
         pool.forEach { fixture.processes.exit($0) }
         XCTAssertTrue(fixture.loop.raise(SIGCHLD))
         fixture.loop.advanceTime(by: Daemon.reapBatchWindow)
         XCTAssertEqual(counters?.connections, 2, "released before their spawn results came")
-        fixture.instanceSpawner?.poolHolds = false
         fixture.instanceSpawner?.finishPool()
-        try connect()
-        XCTAssertEqual(spawned.last?.onLoopThread, true)
-        XCTAssertEqual(instancePIDs, [spawned[2].pid])
-        XCTAssertEqual(counters?.connections, 1)
+        XCTAssertTrue(fixture.loop.fireIO(.spawnResults))
+        XCTAssertEqual(instancePIDs, [])
+        XCTAssertEqual(pendingSpawns, 0)
+        XCTAssertEqual(counters?.connections, 0)
         XCTAssertEqual(fixture.daemon?.units.acceptSockets[echo]?.finished.map(\.pid), pool)
         XCTAssertFalse(fixture.log.text.contains("Reaped orphan process"), fixture.log.text)
     }
 
-    func testAForkFailureOnTheLoopIsLoggedAndFreesTheSlot() throws {
+    func testAForkFailureIsLoggedAndFreesTheSlot() throws {
         try startEcho()
         fixture.instanceSpawner?.nextFailure = .fork(errno: EAGAIN)
         try connect()
-        XCTAssertEqual(spawned.map(\.onLoopThread), [true])
+        XCTAssertTrue(fixture.loop.fireIO(.spawnResults))
         XCTAssertTrue(fixture.log.text.contains("Failed to fork: \(SystemError.describe(EAGAIN))"), fixture.log.text)
         XCTAssertEqual(counters?.connections, 0)
         XCTAssertEqual(pendingSpawns, 0)
     }
 
-    func testAnExecFailureOnTheLoopIsLoggedAndTheInstanceIsReapedWithStatus203() throws {
+    func testAnExecFailureIsLoggedAndTheInstanceIsReapedWithStatus203() throws {
         try startEcho()
         fixture.instanceSpawner?.nextFailure = .setup(stage: 203, errno: ENOENT)
         try connect()
+        XCTAssertTrue(fixture.loop.fireIO(.spawnResults))
         let pid = spawned[0].pid
         XCTAssertTrue(fixture.log.text.contains("Failed at step EXEC spawning /bin/cat: \(SystemError.describe(ENOENT))"),
                       fixture.log.text)
@@ -232,10 +176,11 @@ final class AcceptSpecTests: DaemonSpecCase {
         XCTAssertTrue(fixture.log.text.contains("Main process exited, "), fixture.log.text)
     }
 
-    func testSIGTERMWithSpawnsStillInThePoolSignalsTheirInstancesWhenTheResultsComeAndThenExits() throws {
+    func testSIGTERMWithSpawnsStillRunningSignalsTheirInstancesWhenTheResultsComeAndThenExits() throws {
         try startEcho()
         fixture.instanceSpawner?.poolHolds = true
-        try connectTogether(2)
+        try connect()
+        try connect()
         XCTAssertTrue(fixture.loop.raise(SIGTERM))
         XCTAssertNil(fixture.loop.exitCode, "exited with spawns pending")
         fixture.instanceSpawner?.finishPool()

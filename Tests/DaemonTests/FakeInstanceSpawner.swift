@@ -1,9 +1,8 @@
-// The Accept=yes spawner of an in-process daemon: each connection gets a fake
-// pid from FakeProcesses, spawned "here" (the result goes straight back) or
-// submitted to a pretend pool whose results wait until the daemon collects
-// them, on SIGCHLD or on `.spawnResults`. The test can keep the pool busy and
-// make a spawn fail; argv and environment are recorded and each connection
-// is closed (the client sees EOF).
+// The Accept=yes spawner of an in-process daemon: each submitted connection
+// gets a fake pid from FakeProcesses at once, its argv and environment are
+// recorded, and its connection is closed (the client sees EOF). Results wait
+// until the daemon collects them, on SIGCHLD or on `.spawnResults`; the test
+// can hold them back (spawns still running) and make a spawn fail.
 @testable import Launch
 import UsherSys
 
@@ -13,8 +12,6 @@ final class FakeInstanceSpawner: InstanceSpawning {
         var pid: Int32
         var arguments: [String]
         var environment: [String]
-        /// Spawned on the loop's thread (spawnHere), not by the pool.
-        var onLoopThread: Bool
     }
 
     /// How the next spawn fails, as CSpawn would report it.
@@ -33,7 +30,7 @@ final class FakeInstanceSpawner: InstanceSpawning {
     /// Pool spawns still "running" while `poolHolds`, until `finishPool()`.
     private var running: [InstanceSpawnResult] = []
     private(set) var spawned: [Spawn] = []
-    /// While true, submitted spawns keep the pool busy until `finishPool()`.
+    /// While true, submitted spawns stay running (no result) until `finishPool()`.
     var poolHolds = false
     /// The next spawn's failure, then cleared.
     var nextFailure: Failure?
@@ -44,14 +41,9 @@ final class FakeInstanceSpawner: InstanceSpawning {
     }
 
     var wakeFD: Int32 { wake.read.raw }
-    var isIdle: Bool { running.isEmpty }
-
-    func spawnHere(_ request: InstanceSpawnRequest) -> InstanceSpawnResult {
-        spawn(request, onLoopThread: true)
-    }
 
     func submit(_ request: InstanceSpawnRequest) {
-        let result = spawn(request, onLoopThread: false)
+        let result = spawn(request)
         if poolHolds { running.append(result) } else { results.append(result) }
     }
 
@@ -64,13 +56,13 @@ final class FakeInstanceSpawner: InstanceSpawning {
     func collect(into buffer: inout [InstanceSpawnResult], woken: Bool) { swap(&buffer, &results) }
     func wakeWhenResultsArrive() {}
 
-    private func spawn(_ request: InstanceSpawnRequest, onLoopThread: Bool) -> InstanceSpawnResult {
+    private func spawn(_ request: InstanceSpawnRequest) -> InstanceSpawnResult {
         let failure = nextFailure
         nextFailure = nil
         var pid: Int32 = -1
         if case .fork = failure {} else { pid = processes.handOutPID() }
         spawned.append(Spawn(pid: pid, arguments: Self.strings(request.strings.argv),
-                             environment: Self.strings(request.strings.envp), onLoopThread: onLoopThread))
+                             environment: Self.strings(request.strings.envp)))
         OwnedFD.closeRaw(request.connection)
         request.strings.free()
         switch failure {
