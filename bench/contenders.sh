@@ -25,7 +25,7 @@ find_xinetd() {
 # Prints why NAME cannot run here and fails, or succeeds silently.
 contender_check() {
     case $1 in
-    refloop | refloop-fork | refloop-thread | refloop-pool) [ -x "$BENCH_DIR/bin/refloop" ] || { echo "bin/refloop missing (make -C bench)"; return 1; } ;;
+    refloop | refloop-fork | refloop-thread | refloop-pool | refloop-session) [ -x "$BENCH_DIR/bin/refloop" ] || { echo "bin/refloop missing (make -C bench)"; return 1; } ;;
     tcpserver) command -v tcpserver >/dev/null || { echo "tcpserver not installed (Debian package ucspi-tcp)"; return 1; } ;;
     xinetd) find_xinetd >/dev/null || { echo "xinetd not installed (Debian package xinetd)"; return 1; } ;;
     socket-activate) find_socket_activate >/dev/null || { echo "systemd-socket-activate not found (ships with systemd)"; return 1; } ;;
@@ -106,6 +106,7 @@ contender_start() {
     refloop-fork) "$BENCH_DIR/bin/refloop" -f 127.0.0.1 "$port" "$handler" </dev/null >"$log" 2>&1 & ;;
     refloop-thread) "$BENCH_DIR/bin/refloop" -t 127.0.0.1 "$port" "$handler" </dev/null >"$log" 2>&1 & ;;
     refloop-pool) "$BENCH_DIR/bin/refloop" -j "$(nproc)" 127.0.0.1 "$port" "$handler" </dev/null >"$log" 2>&1 & ;;
+    refloop-session) "$BENCH_DIR/bin/refloop" -s 127.0.0.1 "$port" "$handler" </dev/null >"$log" 2>&1 & ;;
     tcpserver)
         # -H -R -l 0: no DNS or ident lookups; -c/-b: no concurrency or backlog cap in the way.
         tcpserver -q -H -R -l 0 -c "$MAX_CONNECTIONS" -b "$MAX_CONNECTIONS" 127.0.0.1 "$port" "$handler" \

@@ -1,8 +1,9 @@
-// The Accept=yes spawner: a pool of threads (one per core, at most four) that
-// only run CSpawn for requests the loop prepared, so accepting and reaping go
-// on while a spawn holds its thread. Requests arrive through a locked queue and
-// a semaphore; results wait until the loop reaps. A submitted request's
-// connection fd and strings belong to the spawner, which closes and frees them.
+// The Accept=yes spawner: a pool of threads (one per core, at most four, each
+// started when a request finds the others busy) that only run CSpawn for
+// requests the loop prepared, so accepting and reaping go on while a spawn holds
+// its thread. Requests arrive through a locked queue and a semaphore; results
+// wait until the loop reaps. A submitted request's connection fd and strings
+// belong to the spawner, which closes and frees them.
 import CSpawn
 import FoundationEssentials
 import UsherSys
@@ -56,8 +57,15 @@ public final class AcceptSpawner {
     private var head = 0
     private let resultsLock = ThreadLock()
     private var results: [InstanceSpawnResult] = []
+    /// Spawns the pool has finished (under resultsLock); `submitted` is the loop's own count:
+    /// the difference is how many are queued or running.
+    private var published = 0
+    private var submitted = 0
     private var loopNotified = false
     private var wakeWanted = false
+    /// Pool threads started so far (by the loop, as submissions outgrow them), and the most there may be.
+    private var threads = 0
+    private let maxThreads: Int
     public let wakeRead: OwnedFD
     private let wakeWrite: OwnedFD
     /// What children must reset: the dispositions usherd changed (taken once, at start).
@@ -65,27 +73,51 @@ public final class AcceptSpawner {
 
     public static var defaultThreadCount: Int { min(4, max(1, ProcessInfo.processInfo.activeProcessorCount)) }
 
+    /// No thread starts here: the first submission that finds every started thread busy starts one.
     public init(threads: Int = AcceptSpawner.defaultThreadCount) throws {
         let pipe = try OwnedFD.pipe(nonBlocking: true)
         wakeRead = pipe.read
         wakeWrite = pipe.write
+        maxThreads = max(1, threads)
         resetSignals = UnsafeMutablePointer<sigset_t>.allocate(capacity: 1)
         resetSignals.initialize(to: Signals.nonDefaultDispositions())
         requests.reserveCapacity(256)
         results.reserveCapacity(256)
-        for _ in 0..<threads {
-            try Threads.startDetached { [self] in
-                while true { publish(Self.spawn(nextRequest(), resetSignals: resetSignals)) }
-            }
-        }
     }
 
+    /// Queues the request for the pool, starting a thread when every started one has work;
+    /// when no thread can start at all, spawns it here and keeps the result for `collect`.
+    /// Called from the loop's thread only.
     public func submit(_ request: InstanceSpawnRequest) {
+        if threads < maxThreads && submitted - finishedCount() >= threads && !startThread() && threads == 0 {
+            submitted += 1
+            return publish(Self.spawn(request, resetSignals: resetSignals))
+        }
+        submitted += 1
         requestsLock.lock()
         requests.append(request)
         requestsLock.unlock()
         // Posted after unlocking, so the woken thread does not block on the lock we still hold.
         requestsReady.post()
+    }
+
+    private func finishedCount() -> Int {
+        resultsLock.lock()
+        defer { resultsLock.unlock() }
+        return published
+    }
+
+    /// One more pool thread; false when the system refused it.
+    private func startThread() -> Bool {
+        do {
+            try Threads.startDetached { [self] in
+                while true { publish(Self.spawn(nextRequest(), resetSignals: resetSignals)) }
+            }
+        } catch {
+            return false
+        }
+        threads += 1
+        return true
     }
 
     /// Moves the finished spawns into `buffer` (which should be empty) and re-arms the wake-up.
@@ -127,6 +159,7 @@ public final class AcceptSpawner {
     private func publish(_ result: InstanceSpawnResult) {
         resultsLock.lock()
         results.append(result)
+        published += 1
         let wake = !loopNotified && (wakeWanted || result.pid < 0)
         if wake { loopNotified = true }
         resultsLock.unlock()

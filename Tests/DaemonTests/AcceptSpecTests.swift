@@ -21,6 +21,9 @@ final class AcceptSpecTests: DaemonSpecCase {
     @discardableResult
     private func connect() throws -> OwnedFD { try fixture.connectEcho() }
 
+    private var instancePIDs: [Int32] { fixture.daemon?.units.instances(of: echo).map(\.pid).sorted() ?? [] }
+    private var pendingSpawns: Int { fixture.daemon?.units.pendingInstances.count ?? -1 }
+
     /// `pid` exits and is reaped: on SIGCHLD, or at the end of a SIGCHLD batching window.
     private func instanceExits(_ pid: Int32) {
         fixture.processes.exit(pid)
@@ -124,5 +127,70 @@ final class AcceptSpecTests: DaemonSpecCase {
         XCTAssertEqual(fixture.processes.signals(to: .group(pid)), [SIGTERM, SIGCONT])
         XCTAssertTrue(fixture.log.text.contains("State 'stop-sigterm' timed out. Skipping SIGKILL."), fixture.log.text)
         XCTAssertEqual(counters?.connections, 0)
+    }
+
+    // MARK: spawn results
+
+    /// Pool instances that exit before their spawn results are collected are matched when the results come.
+    func testEarlyExitsOfPoolInstancesAreMatchedWhenTheirSpawnResultsCome() throws {
+        try startEcho()
+        fixture.instanceSpawner?.poolHolds = true
+        try connect()
+        try connect()
+        let pool = spawned.map(\.pid)
+        pool.forEach { fixture.processes.exit($0) }
+        XCTAssertTrue(fixture.loop.raise(SIGCHLD))
+        fixture.loop.advanceTime(by: Daemon.reapBatchWindow)
+        XCTAssertEqual(counters?.connections, 2, "released before their spawn results came")
+        fixture.instanceSpawner?.finishPool()
+        XCTAssertTrue(fixture.loop.fireIO(.spawnResults))
+        XCTAssertEqual(instancePIDs, [])
+        XCTAssertEqual(pendingSpawns, 0)
+        XCTAssertEqual(counters?.connections, 0)
+        XCTAssertEqual(fixture.daemon?.units.acceptSockets[echo]?.finished.map(\.pid), pool)
+        XCTAssertFalse(fixture.log.text.contains("Reaped orphan process"), fixture.log.text)
+    }
+
+    func testAForkFailureIsLoggedAndFreesTheSlot() throws {
+        try startEcho()
+        fixture.instanceSpawner?.nextFailure = .fork(errno: EAGAIN)
+        try connect()
+        XCTAssertTrue(fixture.loop.fireIO(.spawnResults))
+        XCTAssertTrue(fixture.log.text.contains("Failed to fork: \(SystemError.describe(EAGAIN))"), fixture.log.text)
+        XCTAssertEqual(counters?.connections, 0)
+        XCTAssertEqual(pendingSpawns, 0)
+    }
+
+    func testAnExecFailureIsLoggedAndTheInstanceIsReapedWithStatus203() throws {
+        try startEcho()
+        fixture.instanceSpawner?.nextFailure = .setup(stage: 203, errno: ENOENT)
+        try connect()
+        XCTAssertTrue(fixture.loop.fireIO(.spawnResults))
+        let pid = spawned[0].pid
+        XCTAssertTrue(fixture.log.text.contains("Failed at step EXEC spawning /bin/cat: \(SystemError.describe(ENOENT))"),
+                      fixture.log.text)
+        XCTAssertEqual(instancePIDs, [pid])
+        fixture.processes.exit(pid, status: 203)
+        if !fixture.loop.raise(SIGCHLD) { fixture.loop.advanceTime(by: Daemon.reapBatchWindow) }
+        XCTAssertEqual(counters?.connections, 0)
+        XCTAssertTrue(fixture.log.text.contains("Main process exited, "), fixture.log.text)
+    }
+
+    func testSIGTERMWithSpawnsStillRunningSignalsTheirInstancesWhenTheResultsComeAndThenExits() throws {
+        try startEcho()
+        fixture.instanceSpawner?.poolHolds = true
+        try connect()
+        try connect()
+        XCTAssertTrue(fixture.loop.raise(SIGTERM))
+        XCTAssertNil(fixture.loop.exitCode, "exited with spawns pending")
+        fixture.instanceSpawner?.finishPool()
+        XCTAssertTrue(fixture.loop.fireIO(.spawnResults))
+        for spawn in spawned {
+            XCTAssertEqual(fixture.processes.signals(to: .group(spawn.pid)), [SIGTERM, SIGCONT])
+        }
+        XCTAssertNil(fixture.loop.exitCode, "exited while instances ran")
+        fixture.processes.exit(spawned[1].pid)
+        instanceExits(spawned[0].pid)
+        XCTAssertEqual(fixture.loop.exitCode, 0)
     }
 }

@@ -1,7 +1,9 @@
 /* refloop: the C reference for Accept=yes — accept, then posix_spawn the handler
  * with the connection as fd 0 and 1; reap in a SIGCHLD handler; loopback only.
  * Variants: -f fork+dup2+execve; -t spawn on a thread fed fds through a pipe
- * (issue 5's proposed design); -j N, N threads each running the plain loop. */
+ * (issue 5's proposed design); -j N, N threads each running the plain loop;
+ * -s each handler in a session of its own (POSIX_SPAWN_SETSID), as systemd and
+ * usherd start every instance. */
 #define _GNU_SOURCE /* accept4 */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -19,11 +21,15 @@
 
 extern char **environ;
 
+/* -s: handlers start in sessions of their own (setsid). */
+static int own_session;
+
 static void usage(void)
 {
-    fprintf(stderr, "usage: refloop [-f|-t|-j threads] [-b backlog] ADDRESS PORT PROGRAM [ARG...]\n"
+    fprintf(stderr, "usage: refloop [-f|-t|-j threads] [-s] [-b backlog] ADDRESS PORT PROGRAM [ARG...]\n"
                     "  ADDRESS must be 127.x.y.z; -f: fork+exec instead of posix_spawn;\n"
-                    "  -t: posix_spawn on a dedicated spawner thread; -j N: N accept+spawn threads\n");
+                    "  -t: posix_spawn on a dedicated spawner thread; -j N: N accept+spawn threads;\n"
+                    "  -s: each handler in a session of its own\n");
     exit(100);
 }
 
@@ -86,10 +92,15 @@ static int listen_loopback(const char *address, const char *port, int backlog)
 static int spawn_handler(int connection, char **argv)
 {
     static __thread posix_spawn_file_actions_t actions;
+    static __thread posix_spawnattr_t attributes;
     static __thread int actions_fd = -1;
     pid_t pid;
     int error;
 
+    if (actions_fd < 0) {
+        posix_spawnattr_init(&attributes);
+        if (own_session) posix_spawnattr_setflags(&attributes, POSIX_SPAWN_SETSID);
+    }
     if (actions_fd != connection) {
         if (actions_fd >= 0) posix_spawn_file_actions_destroy(&actions);
         posix_spawn_file_actions_init(&actions);
@@ -97,7 +108,7 @@ static int spawn_handler(int connection, char **argv)
         posix_spawn_file_actions_adddup2(&actions, connection, 1);
         actions_fd = connection;
     }
-    error = posix_spawn(&pid, argv[0], &actions, NULL, argv, environ);
+    error = posix_spawn(&pid, argv[0], &actions, &attributes, argv, environ);
     if (error != 0) {
         fprintf(stderr, "refloop: warning: posix_spawn %s: %s\n", argv[0], strerror(error));
         return -1;
@@ -115,6 +126,7 @@ static int fork_handler(int connection, char **argv)
     }
     if (pid == 0) {
         /* dup2 onto 0 and 1 clears CLOEXEC there; the original closes at exec. */
+        if (own_session && setsid() < 0) _exit(111);
         if (dup2(connection, 0) < 0 || dup2(connection, 1) < 0) _exit(111);
         execve(argv[0], argv, environ);
         _exit(111);
@@ -218,8 +230,9 @@ int main(int argc, char **argv)
     int option;
     int listener;
 
-    while ((option = getopt(argc, argv, "+ftj:b:")) != -1) {
+    while ((option = getopt(argc, argv, "+ftj:sb:")) != -1) {
         if (option == 'f') mode = MODE_FORK;
+        else if (option == 's') own_session = 1;
         else if (option == 't') mode = MODE_THREAD;
         else if (option == 'j') mode = MODE_POOL, threads = atoi(optarg);
         else if (option == 'b') backlog = atoi(optarg);
