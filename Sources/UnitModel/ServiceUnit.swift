@@ -84,12 +84,16 @@ public struct ExecContext: Codable, Sendable, Equatable {
     public var directories: [ExecDirectoryKind: ExecDirectories] = [:]
     public var runtimeDirectoryPreserve: RuntimeDirectoryPreserve = .no
     /// Capabilities, NoNewPrivileges=, DynamicUser= and the system call restrictions.
-    public var privileges = PrivilegeSettings()
+    @Sparse public var privileges = PrivilegeSettings()
     /// Mount, network and UTS namespaces and credentials (FilesystemProtection.swift).
-    public var filesystem = FilesystemProtection()
+    @Sparse public var filesystem = FilesystemProtection()
     /// The security-relevant keys the unit sets, in first-use order (UnitFile's SecurityKeys table).
     public var securityKeys: [String] = []
     public init() {}
+}
+
+extension ExecContext: SparseGroup {
+    public static let defaults = ExecContext()
 }
 
 public struct KillContext: Codable, Sendable, Equatable {
@@ -143,7 +147,8 @@ public struct ServiceUnit: Codable, Sendable, Equatable {
     public var watchdogSec: TimeSpan?
     public var startLimitInterval: TimeSpan = .seconds(10)
     public var startLimitBurst: UInt32 = 5
-    public var exec = ExecContext()
+    /// Sparse: a unit that sets no [Service] execution setting holds no copy of the defaults.
+    @Sparse public var exec = ExecContext()
     public var kill = KillContext()
     public var unit = UnitSection()
     public init(name: UnitName) { self.name = name }

@@ -61,10 +61,15 @@ public struct SocketOptions: Codable, Sendable, Equatable, Hashable {
     public init() {}
 }
 
+extension SocketOptions: SparseGroup {
+    public static let defaults = SocketOptions()
+}
+
 public struct SocketUnit: Codable, Sendable, Equatable {
     public var name: UnitName
     public var listens: [ListenSpec] = []
-    public var options = SocketOptions()
+    /// Sparse: most sockets set none of these, and then hold no copy of the defaults.
+    @Sparse public var options = SocketOptions()
     public var accept = false
     public var flushPending = false
     public var maxConnections: UInt32 = 64

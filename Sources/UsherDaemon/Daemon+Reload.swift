@@ -202,8 +202,9 @@ extension Daemon {
         }
         var bound = old.bound
         var sources = old.sources
+        let shared = Shared(unit)
         if let oldBound = old.bound {
-            switch rebindListeners(Shared(unit), replacing: oldBound, sources: old.sources,
+            switch rebindListeners(shared, replacing: oldBound, sources: old.sources,
                                    reporting: { .acceptReadable(name, index: $0) }) {
             case .bound(let rebound, let newSources):
                 makeNonBlocking(rebound)
@@ -216,7 +217,7 @@ extension Daemon {
                 return keepPrevious(name, lastBindFailure ?? "Failed to listen.", &summary)
             }
         }
-        let runtime = AcceptRuntime(unit: unit, bound: bound, sources: sources, template: template,
+        let runtime = AcceptRuntime(unit: shared, bound: bound, sources: sources, template: template,
                                     templateUnit: templateUnit, launch: launch, stdio: stdio)
         runtime.carryOver(from: old)
         units.acceptSockets[name] = runtime

@@ -170,8 +170,9 @@ extension Daemon {
             saved.listeners.forEach { Daemon.takeOver($0).close() }
             return
         }
-        let bound = rebind(Shared(saved.unit), saved.listeners, reporting: { .acceptReadable(name, index: $0) })
-        let runtime = AcceptRuntime(unit: saved.unit, bound: bound?.0, sources: bound?.1 ?? [], template: template,
+        let shared = Shared(saved.unit)
+        let bound = rebind(shared, saved.listeners, reporting: { .acceptReadable(name, index: $0) })
+        let runtime = AcceptRuntime(unit: shared, bound: bound?.0, sources: bound?.1 ?? [], template: template,
                                     templateUnit: templateUnit, launch: launch, stdio: stdio)
         runtime.restore(machine: saved.machine, times: saved.times, finished: saved.finished)
         if saved.cooldown, let span = saved.machine.cooldown {
