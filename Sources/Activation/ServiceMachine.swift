@@ -172,6 +172,12 @@ public struct ServiceMachine: Codable, Sendable, Equatable {
         startLimit = RateLimit(interval: newConfig.startLimitInterval, burst: newConfig.startLimitBurst)
     }
 
+    /// Puts the machine on the unit box its runtime holds, with the same settings
+    /// (after a re-exec: the state carries the derived settings, not the unit).
+    public mutating func reattach(to config: ServiceConfig) {
+        self.config = config
+    }
+
     /// Everything but inactive and failed, including a pending restart.
     public var isActive: Bool {
         switch state {

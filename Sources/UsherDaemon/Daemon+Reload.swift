@@ -97,7 +97,7 @@ extension Daemon {
         units.retiring.remove(unit.name)
         guard var runtime = units.services[unit.name] else {
             units.broken[unit.name] = nil
-            units.services[unit.name] = ServiceRuntime(unit: unit, machine: ServiceMachine(config: ServiceConfig(unit: unit)))
+            units.services[unit.name] = ServiceRuntime(unit: unit)
             summary.added.append(unit.name.full)
             return
         }
@@ -116,7 +116,6 @@ extension Daemon {
     /// (at once, or when the running one has stopped): the next start uses it.
     func applyPendingDefinition(_ name: UnitName) {
         guard var runtime = units.services[name], let pending = runtime.pending, !runtime.machine.isActive else { return }
-        runtime.unit = pending
         runtime.machine.adopt(ServiceConfig(unit: pending))
         runtime.pending = nil
         units.services[name] = runtime
