@@ -31,7 +31,7 @@ enum ExecutableCheck {
 extension ServiceUnit {
     /// Every command line the service may run, in systemd's order.
     var allCommands: [CommandLine] {
-        execStartPre + execStart + execStartPost + execReload + execStop + execStopPost
+        execStartPre + execStart + self.execStartPost + self.execReload + self.execStop + self.execStopPost
     }
 }
 

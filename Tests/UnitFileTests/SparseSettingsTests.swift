@@ -63,4 +63,42 @@ final class SparseSettingsTests: XCTestCase {
         let plain = try JSONDecoder().decode(ServiceUnit.self, from: try encoder.encode(ServiceUnit(name: UnitName("a.service"))))
         XCTAssertFalse(plain.$exec.isSet)
     }
+
+    func testUnitSectionKeepsItsSettingsAtTheTopLevelWhenEncoded() throws {
+        let (service, _) = try loadService("[Unit]\nDescription=d\nAfter=b.service\n[Service]\nExecStart=/bin/cat\n")
+        var section = try XCTUnwrap(service).unit
+        XCTAssertEqual(section.after, [UnitName("b.service")])
+        section.wantedBy = ["multi-user.target"]
+        let json = try JSONSerialization.jsonObject(with: JSONEncoder().encode(section)) as? [String: Any]
+        let object = try XCTUnwrap(json)
+        XCTAssertEqual(object["description"] as? String, "d")
+        XCTAssertEqual(object["wantedBy"] as? [String], ["multi-user.target"])
+        XCTAssertEqual(object["defaultDependencies"] as? Bool, true)
+        XCTAssertNil(object["relations"])
+        XCTAssertNil(object["defaultInstance"])
+        XCTAssertEqual(object.count, 17)
+        let decoded = try JSONDecoder().decode(UnitSection.self, from: JSONEncoder().encode(section))
+        XCTAssertEqual(decoded, section)
+        XCTAssertNotEqual(decoded, UnitSection())
+    }
+
+    func testAServiceUnitEncodesEverySettingAtTheTopLevelAndDecodesBack() throws {
+        let (loaded, _) = try loadService("[Service]\nExecStart=/bin/cat\nExecStop=/bin/kill $MAINPID\nWatchdogSec=5\n")
+        let service = try XCTUnwrap(loaded)
+        let json = try JSONSerialization.jsonObject(with: JSONEncoder().encode(service)) as? [String: Any]
+        let object = try XCTUnwrap(json)
+        // ServiceUnit's fields before some moved out of line (pidFile, busName, notifyAccess, timeoutAbortSec unset).
+        let keys = """
+            name type execStartPre execStart execStartPost execStop execStopPost execReload restart restartSec
+            timeoutStartSec timeoutStopSec runtimeMaxSec remainAfterExit successExitStatus restartPreventExitStatus
+            successExitSignals restartPreventExitSignals restartForceExitStatus restartForceExitSignals guessMainPID
+            sockets nonBlocking fileDescriptorStoreMax watchdogSec startLimitInterval startLimitBurst exec kill unit
+            """
+        XCTAssertEqual(Set(object.keys), Set(keys.split(whereSeparator: \.isWhitespace).map(String.init)))
+        XCTAssertEqual((object["execStop"] as? [Any])?.count, 1)
+        let decoded = try JSONDecoder().decode(ServiceUnit.self, from: JSONEncoder().encode(service))
+        XCTAssertEqual(decoded, service)
+        XCTAssertEqual(decoded.watchdogSec, .seconds(5))
+        XCTAssertEqual(decoded.execStop.first?.path, "/bin/kill")
+    }
 }
