@@ -28,13 +28,33 @@ public struct Condition: Codable, Sendable, Equatable, Hashable {
 @dynamicMemberLookup
 public struct UnitSection: Codable, Sendable, Equatable {
     /// The unit file and its drop-ins as loaded (for status: `Loaded:` and `Drop-In:`).
-    public var fragmentPath: String?
+    public var fragmentPath: String? {
+        get { fragmentFile.map { file in fragmentDirectory.map { $0 + "/" + file } ?? file } }
+        set { (fragmentDirectory, fragmentFile) = Self.split(newValue, sharing: []) }
+    }
+    /// fragmentPath in two parts, so that the units of one directory can share its name.
+    private var fragmentDirectory: String?
+    private var fragmentFile: String?
     public var dropInPaths: [String] = []
     public var description: String?
     /// Sparse: the settings of Relations, which many units leave at their defaults; read as
     /// the section's own by dynamic member lookup (`unit.requires`, `\UnitSection.after`).
     @Sparse public var relations = Relations()
     public init() {}
+
+    /// Sets fragmentPath, its directory part taken from `directories` when it is one of
+    /// them: one string for every unit of a unit directory, not one per unit.
+    public mutating func setFragmentPath(_ path: String?, sharing directories: [String]) {
+        (fragmentDirectory, fragmentFile) = Self.split(path, sharing: directories)
+    }
+
+    /// Split at the last slash (so both setters store one path the same way).
+    private static func split(_ path: String?, sharing directories: [String]) -> (String?, String?) {
+        guard let path else { return (nil, nil) }
+        guard let slash = path.lastIndex(of: "/") else { return (nil, path) }
+        let directory = path[..<slash]
+        return (directories.first { $0 == directory } ?? String(directory), String(path[path.index(after: slash)...]))
+    }
 
     public subscript<Value>(dynamicMember path: WritableKeyPath<Relations, Value>) -> Value {
         get { relations[keyPath: path] }
@@ -70,12 +90,12 @@ public struct UnitSection: Codable, Sendable, Equatable {
 
     public init(from decoder: any Decoder) throws {
         let container = try decoder.container(keyedBy: CodingKeys.self)
-        fragmentPath = try container.decodeIfPresent(String.self, forKey: .fragmentPath)
         dropInPaths = try container.decode([String].self, forKey: .dropInPaths)
         description = try container.decodeIfPresent(String.self, forKey: .description)
         var relations = Relations()
         try relations.decodeFields(from: container)
         self.relations = relations
+        fragmentPath = try container.decodeIfPresent(String.self, forKey: .fragmentPath)
     }
 
     public func encode(to encoder: any Encoder) throws {

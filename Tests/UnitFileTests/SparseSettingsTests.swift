@@ -101,4 +101,26 @@ final class SparseSettingsTests: XCTestCase {
         XCTAssertEqual(decoded.watchdogSec, .seconds(5))
         XCTAssertEqual(decoded.execStop.first?.path, "/bin/kill")
     }
+
+    func testAFragmentPathReadsBackAsSetWhicheverWayItWasSet() {
+        for path in ["/etc/usher/units/a.service", "/a.service", "a.service", "/etc/usher/units/", nil] {
+            var plain = UnitSection()
+            plain.fragmentPath = path
+            var shared = UnitSection()
+            shared.setFragmentPath(path, sharing: ["/etc/usher/units", "/run/usher"])
+            XCTAssertEqual(plain.fragmentPath, path)
+            XCTAssertEqual(shared.fragmentPath, path)
+            XCTAssertEqual(plain, shared, path ?? "nil")
+        }
+    }
+
+    func testALoadedUnitNamesItsFileAndTheStateCarriesIt() throws {
+        let dir = try UnitDirectory()
+        try dir.write("a.service", "[Service]\nExecStart=/bin/cat\n")
+        let unit = try XCTUnwrap(dir.loader.loadService(UnitName("a.service")).0)
+        XCTAssertEqual(unit.unit.fragmentPath, dir.path + "/a.service")
+        let json = try JSONSerialization.jsonObject(with: JSONEncoder().encode(unit.unit)) as? [String: Any]
+        XCTAssertEqual(json?["fragmentPath"] as? String, dir.path + "/a.service")
+        XCTAssertEqual(try JSONDecoder().decode(UnitSection.self, from: JSONEncoder().encode(unit.unit)), unit.unit)
+    }
 }
