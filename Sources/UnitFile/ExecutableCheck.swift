@@ -36,5 +36,5 @@ extension ServiceUnit {
 }
 
 extension SocketUnit {
-    var allCommands: [CommandLine] { execStartPre + execStartPost + execStopPre + execStopPost }
+    var allCommands: [CommandLine] { self.execStartPre + self.execStartPost + self.execStopPre + self.execStopPost }
 }

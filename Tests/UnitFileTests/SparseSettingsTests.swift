@@ -123,4 +123,23 @@ final class SparseSettingsTests: XCTestCase {
         XCTAssertEqual(json?["fragmentPath"] as? String, dir.path + "/a.service")
         XCTAssertEqual(try JSONDecoder().decode(UnitSection.self, from: JSONEncoder().encode(unit.unit)), unit.unit)
     }
+
+    func testASocketUnitEncodesEverySettingAtTheTopLevelAndDecodesBack() throws {
+        let (loaded, _) = try loadSocket("[Socket]\nListenStream=127.0.0.1:8080\nFileDescriptorName=web\n")
+        let socket = try XCTUnwrap(loaded)
+        XCTAssertEqual(socket.fdName, "web")
+        let json = try JSONSerialization.jsonObject(with: JSONEncoder().encode(socket)) as? [String: Any]
+        let object = try XCTUnwrap(json)
+        // SocketUnit's fields before some moved out of line (explicitService and triggerLimitCooldown unset).
+        let keys = """
+            name listens options accept flushPending maxConnections maxConnectionsPerSource maxConnectionsPolicy
+            resolveHostNames service fileDescriptorName triggerLimitInterval triggerLimitBurst execStartPre
+            execStartPost execStopPre execStopPost timeout unit
+            """
+        XCTAssertEqual(Set(object.keys), Set(keys.split(whereSeparator: \.isWhitespace).map(String.init)))
+        let decoded = try JSONDecoder().decode(SocketUnit.self, from: JSONEncoder().encode(socket))
+        XCTAssertEqual(decoded, socket)
+        XCTAssertEqual(decoded.fileDescriptorName, "web")
+        XCTAssertEqual(SocketUnit(name: UnitName("a.socket")).$uncommon.isSet, false)
+    }
 }
