@@ -84,9 +84,9 @@ public struct ExecContext: Codable, Sendable, Equatable {
     public var directories: [ExecDirectoryKind: ExecDirectories] = [:]
     public var runtimeDirectoryPreserve: RuntimeDirectoryPreserve = .no
     /// Capabilities, NoNewPrivileges=, DynamicUser= and the system call restrictions.
-    @Sparse public var privileges = PrivilegeSettings()
+    @Sparse public var privileges: PrivilegeSettings
     /// Mount, network and UTS namespaces and credentials (FilesystemProtection.swift).
-    @Sparse public var filesystem = FilesystemProtection()
+    @Sparse public var filesystem: FilesystemProtection
     /// The security-relevant keys the unit sets, in first-use order (UnitFile's SecurityKeys table).
     public var securityKeys: [String] = []
     public init() {}
@@ -126,12 +126,12 @@ public struct ServiceUnit: Codable, Sendable, Equatable {
     public var startLimitInterval: TimeSpan = .seconds(10)
     public var startLimitBurst: UInt32 = 5
     /// Sparse: a unit that sets no [Service] execution setting holds no copy of the defaults.
-    @Sparse public var exec = ExecContext()
+    @Sparse public var exec: ExecContext
     public var kill = KillContext()
     public var unit = UnitSection()
     /// Sparse: the settings of ServiceUnit+Uncommon.swift (stop and reload commands, exit
     /// statuses, PIDFile=, BusName=, the watchdog, the fd store, ...), read as the unit's own.
-    @Sparse public var uncommon = Uncommon()
+    @Sparse public var uncommon: Uncommon
     public init(name: UnitName) { self.name = name }
 
     // Codable with every setting at the top level, as before some moved out of line.

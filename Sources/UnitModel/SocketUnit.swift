@@ -70,7 +70,7 @@ public struct SocketUnit: Codable, Sendable, Equatable {
     public var name: UnitName
     public var listens: [ListenSpec] = []
     /// Sparse: most sockets set none of these, and then hold no copy of the defaults.
-    @Sparse public var options = SocketOptions()
+    @Sparse public var options: SocketOptions
     public var accept = false
     public var maxConnections: UInt32 = 64
     /// Derived pairing: `Service=`, or `NAME.service`, or `NAME@.service` with Accept=yes.
@@ -81,7 +81,7 @@ public struct SocketUnit: Codable, Sendable, Equatable {
     public var unit = UnitSection()
     /// Sparse: the settings of SocketUnit.Uncommon (Service=, FileDescriptorName=, the
     /// commands, ...), read as the unit's own by dynamic member lookup (`unit.execStartPre`).
-    @Sparse public var uncommon = Uncommon()
+    @Sparse public var uncommon: Uncommon
 
     public init(name: UnitName) {
         self.name = name

@@ -18,12 +18,18 @@ public struct Sparse<Value: SparseGroup>: @unchecked Sendable {
     /// nil: the group is at its defaults.
     private var box: Box?
 
+    /// At the defaults (`@Sparse var exec: ExecContext`): nothing built or compared.
+    public init() {}
+
     public init(wrappedValue: Value) {
         box = wrappedValue == Value.defaults ? nil : Box(wrappedValue)
     }
 
     public var wrappedValue: Value {
-        get { box?.value ?? Value.defaults }
+        // Borrowed, not copied: reading one setting does not copy the whole group.
+        _read {
+            if let box { yield box.value } else { yield Value.defaults }
+        }
         set { box = newValue == Value.defaults ? nil : Box(newValue) }
         // In place: the group's own arrays are not copied to be changed.
         _modify {

@@ -39,7 +39,7 @@ public struct UnitSection: Codable, Sendable, Equatable {
     public var description: String?
     /// Sparse: the settings of Relations, which many units leave at their defaults; read as
     /// the section's own by dynamic member lookup (`unit.requires`, `\UnitSection.after`).
-    @Sparse public var relations = Relations()
+    @Sparse public var relations: Relations
     public init() {}
 
     /// Sets fragmentPath, its directory part taken from `directories` when it is one of
@@ -51,7 +51,7 @@ public struct UnitSection: Codable, Sendable, Equatable {
     /// Split at the last slash (so both setters store one path the same way).
     private static func split(_ path: String?, sharing directories: [String]) -> (String?, String?) {
         guard let path else { return (nil, nil) }
-        guard let slash = path.lastIndex(of: "/") else { return (nil, path) }
+        guard let slash = path.utf8.lastIndex(of: UInt8(ascii: "/")) else { return (nil, path) }
         let directory = path[..<slash]
         return (directories.first { $0 == directory } ?? String(directory), String(path[path.index(after: slash)...]))
     }
