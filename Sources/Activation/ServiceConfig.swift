@@ -1,88 +1,58 @@
-// The part of a ServiceUnit the service machine needs, resolved once:
+// The part of a ServiceUnit the service machine needs, read from the unit:
 // type and readiness, timeouts, watchdog, KillMode= and its signals, start
-// limit, notify access, the command lists and Restart=. Keeps the machine independent of how the unit
-// was written.
+// limit, notify access, the command lists and Restart=. Keeps the machine
+// independent of how the unit was written, without a copy of its settings.
 import UnitModel
 
 public struct ServiceConfig: Codable, Sendable, Equatable {
-    public var type: ServiceType
-    /// notify and dbus: started only by READY=1 or the bus name.
-    public var waitsForReady: Bool
-    public var startTimeout: TimeSpan
-    public var stopTimeout: TimeSpan
-    /// TimeoutAbortSec= (the watchdog's stop timeout), TimeoutStopSec= when unset.
-    public var abortTimeout: TimeSpan
-    public var watchdog: TimeSpan?
-    public var remainAfterExit: Bool
-    public var killMode: KillMode
-    public var killSignal: Int32
-    /// RestartKillSignal=, KillSignal= when unset.
-    public var restartKillSignal: Int32
-    public var finalKillSignal: Int32
-    public var watchdogSignal: Int32
-    public var sendSIGKILL: Bool
-    /// SendSIGHUP= as KillContext.sendsSIGHUP resolves it (never when KillSignal= is SIGHUP already).
-    public var sendSIGHUP: Bool
-    /// Per ExecStart= command (several only for Type=oneshot): whether `-` ignores its failure.
-    public var start: [Bool]
-    public var stop: [Bool]
-    public var reload: [Bool]
-    /// Type=forking: read the main pid from this file after the start process exited.
-    public var pidFile: String?
-    public var guessMainPID: Bool
-    public var busName: String?
-    public var successExitStatus: [Int32]
-    public var successExitSignals: [Int32]
-    /// Per command of ExecStartPre=/ExecStartPost=/ExecStopPost=: whether `-` ignores its failure.
-    public var startPre: [Bool]
-    public var startPost: [Bool]
-    public var stopPost: [Bool]
-    public var restart: RestartPolicy
-    public var restartSec: TimeSpan
-    public var restartPreventExitStatus: [Int32]
-    public var restartPreventExitSignals: [Int32]
-    public var restartForceExitStatus: [Int32]
-    public var restartForceExitSignals: [Int32]
-    public var startLimitInterval: TimeSpan
-    public var startLimitBurst: UInt32
-    public var notifyAccess: NotifyAccess
+    /// The unit, in the box the daemon's runtime holds too (one copy of the unit per service).
+    public let sharedUnit: Shared<ServiceUnit>
+    private var unit: ServiceUnit { sharedUnit.value }
 
-    public init(unit: ServiceUnit) {
-        type = unit.type
-        waitsForReady = unit.type == .notify || unit.type == .dbus
-        startTimeout = unit.timeoutStartSec
-        stopTimeout = unit.timeoutStopSec
-        abortTimeout = unit.timeoutAbortSec ?? unit.timeoutStopSec
-        watchdog = unit.watchdogSec
-        remainAfterExit = unit.remainAfterExit
-        killMode = unit.kill.killMode
-        killSignal = unit.kill.killSignal
-        restartKillSignal = unit.kill.restartKillSignal ?? unit.kill.killSignal
-        finalKillSignal = unit.kill.finalKillSignal
-        watchdogSignal = unit.kill.watchdogSignal
-        sendSIGKILL = unit.kill.sendSIGKILL
-        sendSIGHUP = unit.kill.sendsSIGHUP
-        start = unit.execStart.map(\.ignoreFailure)
-        stop = unit.execStop.map(\.ignoreFailure)
-        reload = unit.execReload.map(\.ignoreFailure)
-        pidFile = unit.pidFile
-        guessMainPID = unit.guessMainPID
-        busName = unit.busName
-        restartForceExitStatus = unit.restartForceExitStatus
-        restartForceExitSignals = unit.restartForceExitSignals
-        successExitStatus = unit.successExitStatus
-        successExitSignals = unit.successExitSignals
-        startPre = unit.execStartPre.map(\.ignoreFailure)
-        startPost = unit.execStartPost.map(\.ignoreFailure)
-        stopPost = unit.execStopPost.map(\.ignoreFailure)
-        restart = unit.restart
-        restartSec = unit.restartSec
-        restartPreventExitStatus = unit.restartPreventExitStatus
-        restartPreventExitSignals = unit.restartPreventExitSignals
-        startLimitInterval = unit.startLimitInterval
-        startLimitBurst = unit.startLimitBurst
-        notifyAccess = ServiceConfig.effectiveNotifyAccess(unit)
-    }
+    public init(unit: ServiceUnit) { self.init(shared: Shared(unit)) }
+    public init(shared: Shared<ServiceUnit>) { sharedUnit = shared }
+
+    public var type: ServiceType { unit.type }
+    /// notify and dbus: started only by READY=1 or the bus name.
+    public var waitsForReady: Bool { type == .notify || type == .dbus }
+    public var startTimeout: TimeSpan { unit.timeoutStartSec }
+    public var stopTimeout: TimeSpan { unit.timeoutStopSec }
+    /// TimeoutAbortSec= (the watchdog's stop timeout), TimeoutStopSec= when unset.
+    public var abortTimeout: TimeSpan { unit.timeoutAbortSec ?? unit.timeoutStopSec }
+    public var watchdog: TimeSpan? { unit.watchdogSec }
+    public var remainAfterExit: Bool { unit.remainAfterExit }
+    public var killMode: KillMode { unit.kill.killMode }
+    public var killSignal: Int32 { unit.kill.killSignal }
+    /// RestartKillSignal=, KillSignal= when unset.
+    public var restartKillSignal: Int32 { unit.kill.restartKillSignal ?? unit.kill.killSignal }
+    public var finalKillSignal: Int32 { unit.kill.finalKillSignal }
+    public var watchdogSignal: Int32 { unit.kill.watchdogSignal }
+    public var sendSIGKILL: Bool { unit.kill.sendSIGKILL }
+    /// SendSIGHUP= as KillContext.sendsSIGHUP resolves it (never when KillSignal= is SIGHUP already).
+    public var sendSIGHUP: Bool { unit.kill.sendsSIGHUP }
+    /// Per ExecStart= command (several only for Type=oneshot): whether `-` ignores its failure.
+    public var start: [Bool] { ignoreFlags(.start) }
+    public var stop: [Bool] { ignoreFlags(.stop) }
+    public var reload: [Bool] { ignoreFlags(.reload) }
+    /// Type=forking: read the main pid from this file after the start process exited.
+    public var pidFile: String? { unit.pidFile }
+    public var guessMainPID: Bool { unit.guessMainPID }
+    public var busName: String? { unit.busName }
+    public var successExitStatus: [Int32] { unit.successExitStatus }
+    public var successExitSignals: [Int32] { unit.successExitSignals }
+    /// Per command of ExecStartPre=/ExecStartPost=/ExecStopPost=: whether `-` ignores its failure.
+    public var startPre: [Bool] { ignoreFlags(.startPre) }
+    public var startPost: [Bool] { ignoreFlags(.startPost) }
+    public var stopPost: [Bool] { ignoreFlags(.stopPost) }
+    public var restart: RestartPolicy { unit.restart }
+    public var restartSec: TimeSpan { unit.restartSec }
+    public var restartPreventExitStatus: [Int32] { unit.restartPreventExitStatus }
+    public var restartPreventExitSignals: [Int32] { unit.restartPreventExitSignals }
+    public var restartForceExitStatus: [Int32] { unit.restartForceExitStatus }
+    public var restartForceExitSignals: [Int32] { unit.restartForceExitSignals }
+    public var startLimitInterval: TimeSpan { unit.startLimitInterval }
+    public var startLimitBurst: UInt32 { unit.startLimitBurst }
+    public var notifyAccess: NotifyAccess { ServiceConfig.effectiveNotifyAccess(unit) }
 
     /// NotifyAccess=, or main for Type=notify and for a service with WatchdogSec= (as systemd derives it).
     public static func effectiveNotifyAccess(_ unit: ServiceUnit) -> NotifyAccess {
@@ -90,25 +60,42 @@ public struct ServiceConfig: Codable, Sendable, Equatable {
         return unit.type == .notify || unit.watchdogSec != nil ? .main : .none
     }
 
+    /// Equal when the machine would act the same: the derived settings, not the whole unit.
+    public static func == (a: ServiceConfig, b: ServiceConfig) -> Bool {
+        a.sharedUnit === b.sharedUnit || SavedServiceConfig(a) == SavedServiceConfig(b)
+    }
+
+    /// Encoded as the derived settings (what a re-exec state has always carried), not the unit.
+    public func encode(to encoder: any Encoder) throws { try SavedServiceConfig(self).encode(to: encoder) }
+
+    /// From a re-exec state: on a unit rebuilt from the derived settings, until the
+    /// daemon puts the machine back on its saved unit (ServiceMachine.reattach).
+    public init(from decoder: any Decoder) throws {
+        self.init(unit: try SavedServiceConfig(from: decoder).unit)
+    }
+
     public var hasExecStop: Bool { !stop.isEmpty }
 
-    /// Per command of `phase`: whether `-` ignores its failure (so also how many commands it has).
-    func ignoreFlags(_ phase: ExecPhase) -> [Bool] {
+    /// The unit's commands of `phase`.
+    private func commands(_ phase: ExecPhase) -> [CommandLine] {
         switch phase {
-        case .startPre: return startPre
-        case .start: return start
-        case .startPost: return startPost
-        case .reload: return reload
-        case .stop: return stop
-        case .stopPost: return stopPost
+        case .startPre: return unit.execStartPre
+        case .start: return unit.execStart
+        case .startPost: return unit.execStartPost
+        case .reload: return unit.execReload
+        case .stop: return unit.execStop
+        case .stopPost: return unit.execStopPost
         }
     }
 
-    func commandCount(_ phase: ExecPhase) -> Int { ignoreFlags(phase).count }
+    /// Per command of `phase`: whether `-` ignores its failure (so also how many commands it has).
+    func ignoreFlags(_ phase: ExecPhase) -> [Bool] { commands(phase).map(\.ignoreFailure) }
+
+    func commandCount(_ phase: ExecPhase) -> Int { commands(phase).count }
 
     func ignoresFailure(of phase: ExecPhase, index: Int) -> Bool {
-        let flags = ignoreFlags(phase)
-        return index < flags.count && flags[index]
+        let commands = commands(phase)
+        return index < commands.count && commands[index].ignoreFailure
     }
 
     /// systemd's Restart= table: `result` is nil on success, else the failure

@@ -172,10 +172,10 @@ public struct ServiceMachine: Codable, Sendable, Equatable {
         startLimit = RateLimit(interval: newConfig.startLimitInterval, burst: newConfig.startLimitBurst)
     }
 
-    /// A machine read back from a re-exec state takes `config` as this usherd derives it from the
-    /// unit the machine runs: an older image may have stored a rule unresolved (SendSIGHUP= as
-    /// written). State, pids, counters and start limit stay.
-    public mutating func resume(with config: ServiceConfig) {
+    /// Puts the machine on the unit box its runtime holds, its settings derived from
+    /// that unit (after a re-exec the state carries derived settings, and an older
+    /// image's may hold one unresolved, as SendSIGHUP= was written).
+    public mutating func reattach(to config: ServiceConfig) {
         self.config = config
     }
 

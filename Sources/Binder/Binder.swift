@@ -24,10 +24,10 @@ public struct BoundListener: Sendable {
     public let address: SocketAddress?
     /// The address the Listen line asked for (port 0 stays 0); reload compares this.
     public var requestedAddress: SocketAddress? { requestedOtherwise?.value ?? address }
-    /// Only when it differs from `address` (port 0): an address is 132 bytes.
+    /// Only when it differs from `address` (port 0): most listeners carry one address, not two.
     private let requestedOtherwise: Shared<SocketAddress>?
-    /// The options this fd was created (or last updated) with.
-    public let options: SocketOptions
+    /// The options this fd was created (or last updated) with (sparse: no copy when at the defaults).
+    @Sparse public private(set) var options: SocketOptions
     public let node: ListenerNode?
 
     public init(spec: ListenSpec, fd: OwnedFD, localDescription: String, address: SocketAddress?,

@@ -142,15 +142,20 @@ extension ListenerFactory {
         }
         try OptionPlan.run(OptionPlan.afterListen, options, target, context: &context)
         let local = (try? Socket.localAddress(fd.raw)) ?? address
+        // An AF_UNIX path is the same text as the Listen line and the description: one string for all three.
+        let description = sameText(local.description, as: endpoint.spec.text)
         var node: ListenerNode?
         if let path = address.unixPath {
             FileNodes.touch(path)
             try NodePolicy.applyOwner(path: path, options: options)
-            node = .path(path)
+            node = .path(sameText(path, as: description))
         }
-        return BoundListener(spec: endpoint.spec, fd: fd, localDescription: local.description, address: local,
+        return BoundListener(spec: endpoint.spec, fd: fd, localDescription: description, address: local,
                              requestedAddress: address, options: options, node: node)
     }
+
+    /// `other` when it says the same as `text`: kept once, not twice (10,000 listeners hold many paths).
+    private static func sameText(_ text: String, as other: String) -> String { text == other ? other : text }
 }
 
 /// Netlink family names as systemd's ListenNetlink= takes them.

@@ -31,10 +31,10 @@ enum ExecutableCheck {
 extension ServiceUnit {
     /// Every command line the service may run, in systemd's order.
     var allCommands: [CommandLine] {
-        execStartPre + execStart + execStartPost + execReload + execStop + execStopPost
+        execStartPre + execStart + self.execStartPost + self.execReload + self.execStop + self.execStopPost
     }
 }
 
 extension SocketUnit {
-    var allCommands: [CommandLine] { execStartPre + execStartPost + execStopPre + execStopPost }
+    var allCommands: [CommandLine] { self.execStartPre + self.execStartPost + self.execStopPre + self.execStopPost }
 }

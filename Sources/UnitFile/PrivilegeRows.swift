@@ -208,10 +208,13 @@ enum PrivilegeRows {
     /// PrivateDevices= (@raw-io, CAP_MKNOD, CAP_SYS_RAWIO), ProtectHostname= (sethostname).
     static func deriveFilesystemCalls(_ unit: inout ServiceUnit) {
         let fs = unit.exec.filesystem
-        unit.exec.privileges.denyKernelModuleCalls = fs.protectKernelModules
-        unit.exec.privileges.denyKernelLogCalls = fs.protectKernelLogs
-        unit.exec.privileges.denyRawIOCalls = fs.privateDevices
-        unit.exec.privileges.denyHostnameCalls = fs.protectHostname
+        var privileges = unit.exec.privileges
+        privileges.denyKernelModuleCalls = fs.protectKernelModules
+        privileges.denyKernelLogCalls = fs.protectKernelLogs
+        privileges.denyRawIOCalls = fs.privateDevices
+        privileges.denyHostnameCalls = fs.protectHostname
+        // Written only when it changes: a unit at the defaults keeps no ExecContext box.
+        if privileges != unit.exec.privileges { unit.exec.privileges = privileges }
     }
 }
 

@@ -8,8 +8,10 @@ import UnitModel
 enum UnitBuilder {
     static let fatalMessage = "Unit configuration has fatal error, unit will not be started."
 
+    /// `searchDirectories`: the unit directories, whose names the unit's fragmentPath shares.
     static func build(name: UnitName, fragmentPath: String?, sources: LexedSources,
-                      specifiers: SpecifierContext, sandboxing: SandboxingPolicy = SandboxingPolicy()) -> LoadResult {
+                      specifiers: SpecifierContext, sandboxing: SandboxingPolicy = SandboxingPolicy(),
+                      searchDirectories: [String] = []) -> LoadResult {
         let type: UnitType = name.kind == .socket ? .socket : .service
         let expander = SpecifierExpander(host: specifiers, unitName: name, fragmentPath: fragmentPath)
         var session = ParseSession(draft: UnitDraft(name: name, type: type), expander: expander, sources: sources.sources)
@@ -34,9 +36,9 @@ enum UnitBuilder {
             }
         }
         let dropIns = sources.sources.dropFirst().compactMap(\.path)
-        result.socket?.unit.fragmentPath = fragmentPath
+        result.socket?.unit.setFragmentPath(fragmentPath, sharing: searchDirectories)
         result.socket?.unit.dropInPaths = dropIns
-        result.service?.unit.fragmentPath = fragmentPath
+        result.service?.unit.setFragmentPath(fragmentPath, sharing: searchDirectories)
         result.service?.unit.dropInPaths = dropIns
         result.diagnostics = session.diagnostics
         return result

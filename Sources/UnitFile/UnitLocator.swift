@@ -126,7 +126,7 @@ extension UnitLoader {
         let sources = read(located, index)
         if sources.mainFileEmpty { return LoadResult(masked: true, diagnostics: [maskedDiagnostic(located.requested)]) }
         return UnitBuilder.build(name: located.canonicalName, fragmentPath: located.path, sources: sources,
-                                 specifiers: specifiers, sandboxing: sandboxing)
+                                 specifiers: specifiers, sandboxing: sandboxing, searchDirectories: directories)
     }
 
     /// The error for a masked unit or one whose file cannot be loaded; nil when it can be read.

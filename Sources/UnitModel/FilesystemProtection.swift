@@ -82,7 +82,8 @@ public struct CredentialSource: Codable, Sendable, Equatable, Hashable {
 /// filters @raw-io; ProtectKernelModules= drops CAP_SYS_MODULE and filters @module; ProtectKernelLogs=
 /// drops CAP_SYSLOG and filters syslog(2); ProtectHostname= filters sethostname(2) and
 /// setdomainname(2). Read these fields to apply it.
-public struct FilesystemProtection: Codable, Sendable, Equatable, Hashable {
+public struct FilesystemProtection: Codable, Sendable, Equatable, Hashable, SparseGroup {
+    public static let defaults = FilesystemProtection()
     public var protectSystem: ProtectSystem = .no
     public var protectHome: ProtectHome = .no
     public var privateTmp = false

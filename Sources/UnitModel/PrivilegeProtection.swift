@@ -27,7 +27,7 @@ public struct AddressFamilyRestriction: Codable, Sendable, Equatable, Hashable {
     }
 }
 
-public struct PrivilegeSettings: Codable, Sendable, Equatable, Hashable {
+public struct PrivilegeSettings: Codable, Sendable, Equatable, Hashable, SparseGroup {
     /// Every capability bit set: the bounding set is left alone.
     public static let allCapabilities = UInt64.max
 
@@ -67,6 +67,7 @@ public struct PrivilegeSettings: Codable, Sendable, Equatable, Hashable {
 
     /// True when anything here must be enforced in the child (the fast path skips all of it otherwise).
     public var isEmpty: Bool { self == PrivilegeSettings() }
+    public static let defaults = PrivilegeSettings()
 
     /// True when a seccomp program is needed.
     public var needsSeccomp: Bool {

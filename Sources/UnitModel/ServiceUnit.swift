@@ -84,12 +84,16 @@ public struct ExecContext: Codable, Sendable, Equatable {
     public var directories: [ExecDirectoryKind: ExecDirectories] = [:]
     public var runtimeDirectoryPreserve: RuntimeDirectoryPreserve = .no
     /// Capabilities, NoNewPrivileges=, DynamicUser= and the system call restrictions.
-    public var privileges = PrivilegeSettings()
+    @Sparse public var privileges: PrivilegeSettings
     /// Mount, network and UTS namespaces and credentials (FilesystemProtection.swift).
-    public var filesystem = FilesystemProtection()
+    @Sparse public var filesystem: FilesystemProtection
     /// The security-relevant keys the unit sets, in first-use order (UnitFile's SecurityKeys table).
     public var securityKeys: [String] = []
     public init() {}
+}
+
+extension ExecContext: SparseGroup {
+    public static let defaults = ExecContext()
 }
 
 public struct KillContext: Codable, Sendable, Equatable {
@@ -107,46 +111,73 @@ public struct KillContext: Codable, Sendable, Equatable {
     public var sendsSIGHUP: Bool { sendSIGHUP && killSignal != 1 }
 }
 
+@dynamicMemberLookup
 public struct ServiceUnit: Codable, Sendable, Equatable {
     public var name: UnitName
     public var type: ServiceType = .simple
     public var execStartPre: [CommandLine] = []
     public var execStart: [CommandLine] = []
-    public var execStartPost: [CommandLine] = []
-    public var execStop: [CommandLine] = []
-    public var execStopPost: [CommandLine] = []
-    public var execReload: [CommandLine] = []
     public var restart: RestartPolicy = .no
     public var restartSec: TimeSpan = .milliseconds(100)
     public var timeoutStartSec: TimeSpan = .seconds(90)
     public var timeoutStopSec: TimeSpan = .seconds(90)
-    public var timeoutAbortSec: TimeSpan?
-    public var runtimeMaxSec: TimeSpan = .infinity
     public var remainAfterExit = false
-    public var successExitStatus: [Int32] = []
-    public var restartPreventExitStatus: [Int32] = []
-    /// Signal names in SuccessExitStatus= (e.g. SIGTERM) and RestartPreventExitStatus=.
-    public var successExitSignals: [Int32] = []
-    public var restartPreventExitSignals: [Int32] = []
-    /// RestartForceExitStatus=: these exits restart the service whatever Restart= says.
-    public var restartForceExitStatus: [Int32] = []
-    public var restartForceExitSignals: [Int32] = []
-    /// PIDFile= of a Type=forking service (absolute; /var/run/ rewritten to /run/).
-    public var pidFile: String?
-    public var guessMainPID = true
     public var sockets: [UnitName] = []
-    public var nonBlocking = false
-    public var fileDescriptorStoreMax: UInt32 = 0
-    public var notifyAccess: NotifyAccess?
-    /// BusName= (Type=dbus is ready when this name appears on the system bus).
-    public var busName: String?
-    public var watchdogSec: TimeSpan?
     public var startLimitInterval: TimeSpan = .seconds(10)
     public var startLimitBurst: UInt32 = 5
-    public var exec = ExecContext()
+    /// Sparse: a unit that sets no [Service] execution setting holds no copy of the defaults.
+    @Sparse public var exec: ExecContext
     public var kill = KillContext()
     public var unit = UnitSection()
+    /// Sparse: the settings of ServiceUnit+Uncommon.swift (stop and reload commands, exit
+    /// statuses, PIDFile=, BusName=, the watchdog, the fd store, ...), read as the unit's own.
+    @Sparse public var uncommon: Uncommon
     public init(name: UnitName) { self.name = name }
+
+    // Codable with every setting at the top level, as before some moved out of line.
+    enum CodingKeys: String, CodingKey {
+        case name, type, execStartPre, execStart, restart, restartSec, timeoutStartSec, timeoutStopSec
+        case remainAfterExit, sockets, startLimitInterval, startLimitBurst, exec, kill, unit
+    }
+
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        name = try c.decode(UnitName.self, forKey: .name)
+        type = try c.decode(ServiceType.self, forKey: .type)
+        (execStartPre, execStart) = (try c.decode([CommandLine].self, forKey: .execStartPre), try c.decode([CommandLine].self, forKey: .execStart))
+        restart = try c.decode(RestartPolicy.self, forKey: .restart)
+        restartSec = try c.decode(TimeSpan.self, forKey: .restartSec)
+        (timeoutStartSec, timeoutStopSec) = (try c.decode(TimeSpan.self, forKey: .timeoutStartSec), try c.decode(TimeSpan.self, forKey: .timeoutStopSec))
+        remainAfterExit = try c.decode(Bool.self, forKey: .remainAfterExit)
+        sockets = try c.decode([UnitName].self, forKey: .sockets)
+        startLimitInterval = try c.decode(TimeSpan.self, forKey: .startLimitInterval)
+        startLimitBurst = try c.decode(UInt32.self, forKey: .startLimitBurst)
+        exec = try c.decode(ExecContext.self, forKey: .exec)
+        kill = try c.decode(KillContext.self, forKey: .kill)
+        unit = try c.decode(UnitSection.self, forKey: .unit)
+        // The same object: its keys stand beside these, as they did.
+        uncommon = try Uncommon(from: decoder)
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(name, forKey: .name)
+        try c.encode(type, forKey: .type)
+        try c.encode(execStartPre, forKey: .execStartPre)
+        try c.encode(execStart, forKey: .execStart)
+        try c.encode(restart, forKey: .restart)
+        try c.encode(restartSec, forKey: .restartSec)
+        try c.encode(timeoutStartSec, forKey: .timeoutStartSec)
+        try c.encode(timeoutStopSec, forKey: .timeoutStopSec)
+        try c.encode(remainAfterExit, forKey: .remainAfterExit)
+        try c.encode(sockets, forKey: .sockets)
+        try c.encode(startLimitInterval, forKey: .startLimitInterval)
+        try c.encode(startLimitBurst, forKey: .startLimitBurst)
+        try c.encode(exec, forKey: .exec)
+        try c.encode(kill, forKey: .kill)
+        try c.encode(unit, forKey: .unit)
+        try uncommon.encode(to: encoder)
+    }
 }
 
 /// A list of (name, value) pairs that encodes as `[[name, value], ...]`: tuples

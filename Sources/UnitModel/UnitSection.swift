@@ -25,25 +25,120 @@ public struct Condition: Codable, Sendable, Equatable, Hashable {
     }
 }
 
+@dynamicMemberLookup
 public struct UnitSection: Codable, Sendable, Equatable {
     /// The unit file and its drop-ins as loaded (for status: `Loaded:` and `Drop-In:`).
-    public var fragmentPath: String?
+    public var fragmentPath: String? {
+        get { fragmentFile.map { file in fragmentDirectory.map { $0 + "/" + file } ?? file } }
+        set { (fragmentDirectory, fragmentFile) = Self.split(newValue, sharing: []) }
+    }
+    /// fragmentPath in two parts, so that the units of one directory can share its name.
+    private var fragmentDirectory: String?
+    private var fragmentFile: String?
     public var dropInPaths: [String] = []
     public var description: String?
-    public var documentation: [String] = []
-    public var requires: [UnitName] = []
-    public var wants: [UnitName] = []
-    public var after: [UnitName] = []
-    public var before: [UnitName] = []
-    public var bindsTo: [UnitName] = []
-    public var partOf: [UnitName] = []
-    public var conflicts: [UnitName] = []
-    public var defaultDependencies = true
-    public var conditions: [Condition] = []
-    public var wantedBy: [String] = []
-    public var requiredBy: [String] = []
-    public var alias: [String] = []
-    public var also: [String] = []
-    public var defaultInstance: String?
+    /// Sparse: the settings of Relations, which many units leave at their defaults; read as
+    /// the section's own by dynamic member lookup (`unit.requires`, `\UnitSection.after`).
+    @Sparse public var relations: Relations
     public init() {}
+
+    /// Sets fragmentPath, its directory part taken from `directories` when it is one of
+    /// them: one string for every unit of a unit directory, not one per unit.
+    public mutating func setFragmentPath(_ path: String?, sharing directories: [String]) {
+        (fragmentDirectory, fragmentFile) = Self.split(path, sharing: directories)
+    }
+
+    /// Split at the last slash (so both setters store one path the same way).
+    private static func split(_ path: String?, sharing directories: [String]) -> (String?, String?) {
+        guard let path else { return (nil, nil) }
+        guard let slash = path.utf8.lastIndex(of: UInt8(ascii: "/")) else { return (nil, path) }
+        let directory = path[..<slash]
+        return (directories.first { $0 == directory } ?? String(directory), String(path[path.index(after: slash)...]))
+    }
+
+    public subscript<Value>(dynamicMember path: WritableKeyPath<Relations, Value>) -> Value {
+        get { relations[keyPath: path] }
+        set { relations[keyPath: path] = newValue }
+    }
+
+    /// Documentation, dependencies, conditions and [Install]: stored out of line.
+    public struct Relations: SparseGroup {
+        public static let defaults = Relations()
+        public var documentation: [String] = []
+        public var requires: [UnitName] = []
+        public var wants: [UnitName] = []
+        public var after: [UnitName] = []
+        public var before: [UnitName] = []
+        public var bindsTo: [UnitName] = []
+        public var partOf: [UnitName] = []
+        public var conflicts: [UnitName] = []
+        public var defaultDependencies = true
+        public var conditions: [Condition] = []
+        public var wantedBy: [String] = []
+        public var requiredBy: [String] = []
+        public var alias: [String] = []
+        public var also: [String] = []
+        public var defaultInstance: String?
+        public init() {}
+    }
+
+    // Codable with every setting at the top level, as before they moved out of line.
+    enum CodingKeys: String, CodingKey {
+        case fragmentPath, dropInPaths, description, documentation, requires, wants, after, before, bindsTo, partOf
+        case conflicts, defaultDependencies, conditions, wantedBy, requiredBy, alias, also, defaultInstance
+    }
+
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        dropInPaths = try container.decode([String].self, forKey: .dropInPaths)
+        description = try container.decodeIfPresent(String.self, forKey: .description)
+        var relations = Relations()
+        try relations.decodeFields(from: container)
+        self.relations = relations
+        fragmentPath = try container.decodeIfPresent(String.self, forKey: .fragmentPath)
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encodeIfPresent(fragmentPath, forKey: .fragmentPath)
+        try container.encode(dropInPaths, forKey: .dropInPaths)
+        try container.encodeIfPresent(description, forKey: .description)
+        try relations.encodeFields(to: &container)
+    }
+}
+
+extension UnitSection.Relations {
+    typealias Keys = KeyedDecodingContainer<UnitSection.CodingKeys>
+
+    mutating func decodeFields(from container: Keys) throws {
+        documentation = try container.decode([String].self, forKey: .documentation)
+        (requires, wants) = (try container.decode(forKey: .requires), try container.decode(forKey: .wants))
+        (after, before) = (try container.decode(forKey: .after), try container.decode(forKey: .before))
+        (bindsTo, partOf) = (try container.decode(forKey: .bindsTo), try container.decode(forKey: .partOf))
+        conflicts = try container.decode([UnitName].self, forKey: .conflicts)
+        defaultDependencies = try container.decode(Bool.self, forKey: .defaultDependencies)
+        conditions = try container.decode([Condition].self, forKey: .conditions)
+        (wantedBy, requiredBy) = (try container.decode(forKey: .wantedBy), try container.decode(forKey: .requiredBy))
+        (alias, also) = (try container.decode(forKey: .alias), try container.decode(forKey: .also))
+        defaultInstance = try container.decodeIfPresent(String.self, forKey: .defaultInstance)
+    }
+
+    func encodeFields(to container: inout KeyedEncodingContainer<UnitSection.CodingKeys>) throws {
+        try container.encode(documentation, forKey: .documentation)
+        for (list, key) in [(requires, .requires), (wants, .wants), (after, .after), (before, .before), (bindsTo, .bindsTo),
+                            (partOf, .partOf), (conflicts, .conflicts)] as [([UnitName], UnitSection.CodingKeys)] {
+            try container.encode(list, forKey: key)
+        }
+        try container.encode(defaultDependencies, forKey: .defaultDependencies)
+        try container.encode(conditions, forKey: .conditions)
+        for (list, key) in [(wantedBy, .wantedBy), (requiredBy, .requiredBy), (alias, .alias), (also, .also)]
+            as [([String], UnitSection.CodingKeys)] {
+            try container.encode(list, forKey: key)
+        }
+        try container.encodeIfPresent(defaultInstance, forKey: .defaultInstance)
+    }
+}
+
+private extension KeyedDecodingContainer {
+    func decode<T: Decodable>(forKey key: Key) throws -> T { try decode(T.self, forKey: key) }
 }

@@ -13,7 +13,9 @@ import UsherSys
 
 /// One Accept=yes socket unit at run time (a class: the accept path mutates it in place).
 final class AcceptRuntime {
-    let unit: SocketUnit
+    /// The unit, in the box its BoundSocket shares (one copy of the unit, not two).
+    let sharedUnit: Shared<SocketUnit>
+    var unit: SocketUnit { sharedUnit.value }
     var machine: AcceptMachine
     var times = UnitTimes()
     /// The machine's ActiveState when `times` last looked.
@@ -54,10 +56,11 @@ final class AcceptRuntime {
         finished.append(instance)
     }
 
-    init(unit: SocketUnit, bound: BoundSocket?, sources: [EventSource], template: ServiceTemplate,
+    init(unit: Shared<SocketUnit>, bound: BoundSocket?, sources: [EventSource], template: ServiceTemplate,
          templateUnit: ServiceUnit, launch: InstanceLaunchTemplate?, stdio: ResolvedInstanceStdio,
          commands: SocketCommands? = nil) {
-        self.unit = unit
+        sharedUnit = unit
+        let unit = unit.value
         machine = AcceptMachine(unit: unit)
         self.commands = commands ?? SocketCommands(unit: unit)
         self.sources = []
@@ -133,17 +136,18 @@ extension Daemon {
             return
         }
         let commands = SocketCommands(unit: unit)
+        let shared = Shared(unit)
         if commands.hasCommands {
-            units.acceptSockets[unit.name] = AcceptRuntime(unit: unit, bound: nil, sources: [], template: template,
+            units.acceptSockets[unit.name] = AcceptRuntime(unit: shared, bound: nil, sources: [], template: template,
                                                            templateUnit: templateUnit, launch: launch, stdio: stdio,
                                                            commands: commands)
             return runSocketCommands(unit.name) { $0.start() }
         }
-        guard let (bound, sources) = bindAcceptListeners(unit) else {
+        guard let (bound, sources) = bindAcceptListeners(shared) else {
             markBindFailed(unit.name)
             return
         }
-        let runtime = AcceptRuntime(unit: unit, bound: bound, sources: sources, template: template,
+        let runtime = AcceptRuntime(unit: shared, bound: bound, sources: sources, template: template,
                                     templateUnit: templateUnit, launch: launch, stdio: stdio, commands: commands)
         units.acceptSockets[unit.name] = runtime
         performAccept(runtime.machine.startActions(), socket: unit.name)
@@ -167,9 +171,9 @@ extension Daemon {
     }
 
     /// Binds like any socket, then makes usherd's copies non-blocking (never passed to a service).
-    func bindAcceptListeners(_ unit: SocketUnit) -> (BoundSocket, [EventSource])? {
-        let name = unit.name
-        guard let (bound, sources) = bindListeners(Shared(unit), reporting: { .acceptReadable(name, index: $0) }) else {
+    func bindAcceptListeners(_ unit: Shared<SocketUnit>) -> (BoundSocket, [EventSource])? {
+        let name = unit.value.name
+        guard let (bound, sources) = bindListeners(unit, reporting: { .acceptReadable(name, index: $0) }) else {
             return nil
         }
         makeNonBlocking(bound)
@@ -251,7 +255,7 @@ extension Daemon {
         guard !shuttingDown, let runtime = units.acceptSockets[name] else { return }
         if runtime.bound == nil && reopenThroughCommands(name) { return }
         if runtime.bound == nil {
-            guard let (bound, sources) = bindAcceptListeners(runtime.unit) else {
+            guard let (bound, sources) = bindAcceptListeners(runtime.sharedUnit) else {
                 return performAccept(runtime.machine.handle(.reopenFailed), socket: name)
             }
             runtime.adopt(bound, sources: sources)

@@ -97,7 +97,7 @@ extension Daemon {
         units.retiring.remove(unit.name)
         guard var runtime = units.services[unit.name] else {
             units.broken[unit.name] = nil
-            units.services[unit.name] = ServiceRuntime(unit: unit, machine: ServiceMachine(config: ServiceConfig(unit: unit)))
+            units.services[unit.name] = ServiceRuntime(unit: unit)
             summary.added.append(unit.name.full)
             return
         }
@@ -116,7 +116,6 @@ extension Daemon {
     /// (at once, or when the running one has stopped): the next start uses it.
     func applyPendingDefinition(_ name: UnitName) {
         guard var runtime = units.services[name], let pending = runtime.pending, !runtime.machine.isActive else { return }
-        runtime.unit = pending
         runtime.machine.adopt(ServiceConfig(unit: pending))
         runtime.pending = nil
         units.services[name] = runtime
@@ -202,8 +201,9 @@ extension Daemon {
         }
         var bound = old.bound
         var sources = old.sources
+        let shared = Shared(unit)
         if let oldBound = old.bound {
-            switch rebindListeners(Shared(unit), replacing: oldBound, sources: old.sources,
+            switch rebindListeners(shared, replacing: oldBound, sources: old.sources,
                                    reporting: { .acceptReadable(name, index: $0) }) {
             case .bound(let rebound, let newSources):
                 makeNonBlocking(rebound)
@@ -216,7 +216,7 @@ extension Daemon {
                 return keepPrevious(name, lastBindFailure ?? "Failed to listen.", &summary)
             }
         }
-        let runtime = AcceptRuntime(unit: unit, bound: bound, sources: sources, template: template,
+        let runtime = AcceptRuntime(unit: shared, bound: bound, sources: sources, template: template,
                                     templateUnit: templateUnit, launch: launch, stdio: stdio)
         runtime.carryOver(from: old)
         units.acceptSockets[name] = runtime

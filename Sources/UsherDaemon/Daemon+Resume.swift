@@ -89,9 +89,7 @@ extension Daemon {
 
     private func restoreService(_ saved: SavedService) {
         let name = saved.unit.name
-        var machine = saved.machine
-        machine.resume(with: ServiceConfig(unit: saved.unit))
-        var runtime = ServiceRuntime(unit: saved.unit, machine: machine)
+        var runtime = ServiceRuntime(unit: saved.unit, machine: saved.machine)
         runtime.times = saved.times
         runtime.pidfd = saved.pidfd.map(Daemon.takeOver)
         runtime.sessions = Set(saved.sessions)
@@ -173,8 +171,9 @@ extension Daemon {
             saved.listeners.forEach { Daemon.takeOver($0).close() }
             return
         }
-        let bound = rebind(Shared(saved.unit), saved.listeners, reporting: { .acceptReadable(name, index: $0) })
-        let runtime = AcceptRuntime(unit: saved.unit, bound: bound?.0, sources: bound?.1 ?? [], template: template,
+        let shared = Shared(saved.unit)
+        let bound = rebind(shared, saved.listeners, reporting: { .acceptReadable(name, index: $0) })
+        let runtime = AcceptRuntime(unit: shared, bound: bound?.0, sources: bound?.1 ?? [], template: template,
                                     templateUnit: templateUnit, launch: launch, stdio: stdio)
         runtime.restore(machine: saved.machine, times: saved.times, finished: saved.finished)
         if saved.cooldown, let span = saved.machine.cooldown {

@@ -111,7 +111,7 @@ extension Daemon {
             units.sockets[name]?.bound = listeners
             units.sockets[name]?.sources = sources
             ok = true
-        } else if let runtime = units.acceptSockets[name], let (listeners, sources) = bindAcceptListeners(runtime.unit) {
+        } else if let runtime = units.acceptSockets[name], let (listeners, sources) = bindAcceptListeners(runtime.sharedUnit) {
             runtime.adopt(listeners, sources: sources)
             ok = true
         }

@@ -17,7 +17,7 @@ extension Daemon {
         record(set)
         for service in set.services {
             UnsupportedSettings.notes(for: service).forEach { log($0, unit: service.name) }
-            units.services[service.name] = ServiceRuntime(unit: service, machine: ServiceMachine(config: ServiceConfig(unit: service)))
+            units.services[service.name] = ServiceRuntime(unit: service)
         }
         for socket in set.sockets {
             bindSocket(socket)
@@ -134,7 +134,7 @@ extension Daemon {
             logger.warning("\(diagnostic.text)", metadata: ["unit": "\(diagnostic.unit)"])
         }
         guard let loaded else { return false }
-        units.services[name] = ServiceRuntime(unit: loaded, machine: ServiceMachine(config: ServiceConfig(unit: loaded)))
+        units.services[name] = ServiceRuntime(unit: loaded)
         return true
     }
 

@@ -1,4 +1,4 @@
-// A concrete socket address (sockaddr_storage + length) for every family the
+// A concrete socket address (its bytes + length) for every family the
 // binder uses: IPv4, IPv6, AF_UNIX path/abstract, AF_VSOCK, AF_NETLINK. Builds
 // them from typed parts, refuses what does not fit (never truncates a path),
 // and formats them the way systemd 252 prints them in instance names and env.
@@ -6,25 +6,64 @@ import Glibc
 import CSysShims
 
 public struct SocketAddress: @unchecked Sendable, Equatable, CustomStringConvertible {
-    public private(set) var storage = sockaddr_storage()
+    /// Compact: IPv4 and IPv6 inline at their own size, every other family as
+    /// exactly its `length` bytes, instead of a 128-byte sockaddr_storage each.
+    private enum Bytes {
+        case inet(sockaddr_in)
+        case inet6(sockaddr_in6)
+        case other([UInt8])
+    }
+    private var bytes = Bytes.other([])
     public private(set) var length: socklen_t = 0
 
     public init() {}
 
     /// Wraps an address the kernel filled in (getsockname, accept).
     public init(storage: sockaddr_storage, length: socklen_t) {
-        self.storage = storage
         self.length = length
+        let size = Int(length)
+        switch Int32(storage.ss_family) {
+        case AF_INET where size == MemoryLayout<sockaddr_in>.size:
+            bytes = .inet(withUnsafeBytes(of: storage) { $0.loadUnaligned(as: sockaddr_in.self) })
+        case AF_INET6 where size == MemoryLayout<sockaddr_in6>.size:
+            bytes = .inet6(withUnsafeBytes(of: storage) { $0.loadUnaligned(as: sockaddr_in6.self) })
+        default:
+            bytes = .other(withUnsafeBytes(of: storage) { Array($0.prefix(size)) })
+        }
     }
 
-    public var family: Int32 { Int32(storage.ss_family) }
+    /// The address as a sockaddr_storage (zero past `length`).
+    public var storage: sockaddr_storage {
+        var storage = sockaddr_storage()
+        withUnsafeMutableBytes(of: &storage) { target in
+            withRawBytes { source in target.copyMemory(from: source) }
+        }
+        return storage
+    }
+
+    /// The `length` bytes of the address.
+    private func withRawBytes<R>(_ body: (UnsafeRawBufferPointer) throws -> R) rethrows -> R {
+        switch bytes {
+        case .inet(let sin): return try withUnsafeBytes(of: sin) { try body(UnsafeRawBufferPointer(rebasing: $0.prefix(Int(length)))) }
+        case .inet6(let sin6): return try withUnsafeBytes(of: sin6) { try body(UnsafeRawBufferPointer(rebasing: $0.prefix(Int(length)))) }
+        case .other(let array): return try array.withUnsafeBytes(body)
+        }
+    }
+
+    public var family: Int32 {
+        switch bytes {
+        case .inet: return AF_INET
+        case .inet6: return AF_INET6
+        case .other(let array):
+            guard array.count >= MemoryLayout<sa_family_t>.size else { return AF_UNSPEC }
+            return array.withUnsafeBytes { Int32($0.loadUnaligned(as: sa_family_t.self)) }
+        }
+    }
     public var isIP: Bool { family == AF_INET || family == AF_INET6 }
 
     public static func == (a: SocketAddress, b: SocketAddress) -> Bool {
         guard a.length == b.length else { return false }
-        return withUnsafeBytes(of: a.storage) { x in
-            withUnsafeBytes(of: b.storage) { y in x.prefix(Int(a.length)).elementsEqual(y.prefix(Int(b.length))) }
-        }
+        return a.withRawBytes { x in b.withRawBytes { y in x.elementsEqual(y) } }
     }
 
     // MARK: building
@@ -74,23 +113,25 @@ public struct SocketAddress: @unchecked Sendable, Equatable, CustomStringConvert
         }
         let pathOffset = MemoryLayout<sockaddr_un>.offset(of: \sockaddr_un.sun_path) ?? 2
         let used = abstract ? bytes.count : bytes.count + 1
-        var address = SocketAddress(copying: sun)
-        address.length = socklen_t(pathOffset + used)
-        return address
+        var storage = sockaddr_storage()
+        withUnsafeMutableBytes(of: &storage) { target in
+            withUnsafeBytes(of: sun) { source in target.copyMemory(from: source) }
+        }
+        return SocketAddress(storage: storage, length: socklen_t(pathOffset + used))
     }
 
     /// AF_VSOCK; a nil cid means VMADDR_CID_ANY.
     public static func vsock(cid: UInt32?, port: UInt32) -> SocketAddress {
-        var address = SocketAddress()
-        address.length = usher_fill_sockaddr_vm(&address.storage, cid ?? UInt32.max, port)
-        return address
+        var storage = sockaddr_storage()
+        let length = usher_fill_sockaddr_vm(&storage, cid ?? UInt32.max, port)
+        return SocketAddress(storage: storage, length: length)
     }
 
     /// AF_NETLINK bound to a multicast group mask (pid 0: the kernel picks).
     public static func netlink(groups: UInt32) -> SocketAddress {
-        var address = SocketAddress()
-        address.length = usher_fill_sockaddr_nl(&address.storage, groups)
-        return address
+        var storage = sockaddr_storage()
+        let length = usher_fill_sockaddr_nl(&storage, groups)
+        return SocketAddress(storage: storage, length: length)
     }
 
     private init<T>(copying value: T) {
@@ -194,7 +235,7 @@ extension SocketAddress {
         let pathOffset = MemoryLayout<sockaddr_un>.offset(of: \sockaddr_un.sun_path) ?? 2
         let count = Int(length) - pathOffset
         guard count > 0 else { return "(unnamed)" }
-        let bytes = withUnsafeBytes(of: storage) { Array($0[pathOffset..<(pathOffset + count)]) }
+        let bytes = withRawBytes { Array($0[pathOffset..<(pathOffset + count)]) }
         if bytes[0] == 0 { return "@" + String(decoding: bytes.dropFirst(), as: UTF8.self) }
         return String(decoding: bytes.prefix(while: { $0 != 0 }), as: UTF8.self)
     }
