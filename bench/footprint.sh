@@ -4,7 +4,8 @@
 # one is AF_UNIX), and prints its idle RSS and the wakeups of all its threads
 # over 10 s, min/median/max over a few fresh starts, and the time from start
 # to READY=1 (usherd runs under bin/notifywait, which plays its manager).
-# Stops what it starts by PID.
+# The AF_UNIX nodes go in a tmpfs (SOCK_BASE, default /dev/shm), as /run is
+# one on a real system. Stops what it starts by PID.
 set -euo pipefail
 
 BENCH_DIR=$(cd "$(dirname "$0")" && pwd)
@@ -18,6 +19,7 @@ SETTLE=2
 IDLE_WINDOW=10
 RAW=""
 TCP_BASE=${TCP_BASE:-20000}
+SOCK_BASE=${SOCK_BASE:-/dev/shm}
 
 usage() {
     cat <<USAGE
@@ -45,6 +47,7 @@ while [ $# -gt 0 ]; do
 done
 
 WORK=$(mktemp -d /tmp/usher-footprint.XXXXXX)
+SOCK_DIR=$(mktemp -d "$SOCK_BASE/usher-footprint.XXXXXX")
 USHERD_PID=""
 WAITER_PID=""
 
@@ -67,7 +70,7 @@ stop_usherd() {
 
 cleanup() {
     stop_usherd
-    rm -rf "$WORK"
+    rm -rf "$WORK" "$SOCK_DIR"
 }
 trap cleanup EXIT
 
@@ -75,10 +78,10 @@ trap cleanup EXIT
 # services never start; they only have to load.
 write_units() {
     local count=$1 dir=$2 i listen
-    mkdir -p "$dir" "$WORK/sock"
+    mkdir -p "$dir"
     for ((i = 1; i <= count; i++)); do
         if [ "$count" -gt 100 ] && [ $((i % 2)) -eq 1 ]; then
-            listen="$WORK/sock/fp$i.sock"
+            listen="$SOCK_DIR/fp$i.sock"
         else
             listen="127.0.0.1:$((TCP_BASE + i))"
         fi
