@@ -252,7 +252,7 @@ public struct ServiceMachine: Codable, Sendable, Equatable {
         reloadResult = nil
         notifiedStopping = false
         restarting = false
-        if config.startPre.isEmpty {
+        if config.commandCount(.startPre) == 0 {
             state = .spawning
             return [.becameActive, .spawnMain]
         }
@@ -299,7 +299,7 @@ public struct ServiceMachine: Codable, Sendable, Equatable {
     /// After the main process started (and READY=1): ExecStartPost=, or running.
     mutating func enterStartPost() -> [ServiceAction] {
         let watchdog = resetWatchdog()
-        if config.startPost.isEmpty { return watchdog + enterRunning() }
+        if config.commandCount(.startPost) == 0 { return watchdog + enterRunning() }
         state = .startPost
         return watchdog + runControl(.startPost, index: 0, timeout: config.startTimeout)
     }
@@ -357,7 +357,7 @@ public struct ServiceMachine: Codable, Sendable, Equatable {
     /// dbus: ending before being ready is a protocol failure.
     private mutating func mainExitedWhileStarting(_ status: ExitStatus, clean: Bool) -> [ServiceAction] {
         if config.type == .oneshot && clean {
-            if mainCommandIndex + 1 < config.start.count {
+            if mainCommandIndex + 1 < config.commandCount(.start) {
                 mainCommandIndex += 1
                 return [.spawnMain]
             }
