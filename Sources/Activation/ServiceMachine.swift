@@ -385,7 +385,7 @@ public struct ServiceMachine: Codable, Sendable, Equatable {
 
     /// Main and control process are gone: stop what they left (as KillMode= says), or go on to ExecStopPost=.
     mutating func afterLastProcess(leftovers: Bool) -> [ServiceAction] {
-        leftovers && config.killMode.stopsLeftovers ? stopLeftovers() : enterStopPost(failure: nil)
+        leftovers ? stopLeftovers() : enterStopPost(failure: nil)
     }
 
     /// What the main process left behind, as systemd 252 treats it in stop-sigterm (the main process exited
