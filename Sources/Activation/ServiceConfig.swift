@@ -5,7 +5,7 @@
 import UnitModel
 
 public struct ServiceConfig: Codable, Sendable, Equatable {
-    /// The unit, in the box the daemon's runtime holds too (one copy of the unit per service).
+    /// The unit's box: the only copy of a service's unit (its daemon runtime reads it from here).
     public let sharedUnit: Shared<ServiceUnit>
     private var unit: ServiceUnit { sharedUnit.value }
 

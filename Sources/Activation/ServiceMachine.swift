@@ -172,8 +172,8 @@ public struct ServiceMachine: Codable, Sendable, Equatable {
         startLimit = RateLimit(interval: newConfig.startLimitInterval, burst: newConfig.startLimitBurst)
     }
 
-    /// Puts the machine on the unit box its runtime holds, its settings derived from
-    /// that unit (after a re-exec the state carries derived settings, and an older
+    /// Puts the machine on `config`, the unit's box, its settings derived from that
+    /// unit (after a re-exec the state carries derived settings, and an older
     /// image's may hold one unresolved, as SendSIGHUP= was written).
     public mutating func reattach(to config: ServiceConfig) {
         self.config = config
