@@ -96,7 +96,8 @@ start_serving() {
         PORT=$("$LOADGEN" -F "$NEXT_PORT") || { FAILURE="no free loopback port"; return 1; }
         NEXT_PORT=$((PORT + 1))
         : >"$log"
-        contender_start "$contender" "$PORT" "$(handler_path "$handler")" "$log" "$work"
+        contender_start "$contender" "$PORT" "$(handler_path "$handler")" "$log" "$work" ||
+            { FAILURE="could not write its configuration in $work"; return 1; }
         "$LOADGEN" -P -p "$PORT" -t "$PROBE_SECONDS" -s "$SUP_PID" -x hello 2>/dev/null && return 0
         if process_exited "$SUP_PID"; then
             wait "$SUP_PID"

@@ -98,7 +98,8 @@ usherd_start() {
 # Debian service's filesystem and namespace settings), to measure their spawn cost.
 HARDENING=${HARDENING:-"ProtectSystem=strict ProtectHome=yes PrivateTmp=yes PrivateDevices=yes ProtectKernelTunables=yes ProtectKernelModules=yes ProtectKernelLogs=yes ProtectControlGroups=yes ProtectHostname=yes PrivateNetwork=yes"}
 
-# contender_start NAME PORT HANDLER LOG WORKDIR: starts it in the background.
+# contender_start NAME PORT HANDLER LOG WORKDIR: starts it in the background;
+# returns 1 (SUP_PID untouched) when it cannot write the contender's configuration.
 contender_start() {
     local name=$1 port=$2 handler=$3 log=$4 work=$5
     case $name in
@@ -118,11 +119,12 @@ contender_start() {
         # Per-connection logging off, as for xinetd and tcpserver; its stock
         # level (info) writes 5 lines per connection: SOCKET_ACTIVATE_LOG_LEVEL=info.
         SYSTEMD_LOG_LEVEL=${SOCKET_ACTIVATE_LOG_LEVEL:-notice} "$(find_socket_activate)" --accept --inetd -l "127.0.0.1:$port" "$handler" </dev/null >"$log" 2>&1 & ;;
-    usherd) write_usherd_units "$port" "$handler" "$work/units" && usherd_start "$work/units" "$work/run" "$log" ;;
+    usherd) write_usherd_units "$port" "$handler" "$work/units" || return 1
+        usherd_start "$work/units" "$work/run" "$log" ;;
     usherd-hardened)
         # shellcheck disable=SC2086 # HARDENING is a word list on purpose
-        write_usherd_units "$port" "$handler" "$work/units" bench "$(printf '%s\n' $HARDENING)" &&
-            usherd_start "$work/units" "$work/run" "$log" ;;
+        write_usherd_units "$port" "$handler" "$work/units" bench "$(printf '%s\n' $HARDENING)" || return 1
+        usherd_start "$work/units" "$work/run" "$log" ;;
     esac
     SUP_PID=$!
 }

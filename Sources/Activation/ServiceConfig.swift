@@ -5,7 +5,7 @@
 import UnitModel
 
 public struct ServiceConfig: Codable, Sendable, Equatable {
-    /// The unit, in the box the daemon's runtime holds too (one copy of the unit per service).
+    /// The unit's box: the only copy of a service's unit (its daemon runtime reads it from here).
     public let sharedUnit: Shared<ServiceUnit>
     private var unit: ServiceUnit { sharedUnit.value }
 
@@ -30,20 +30,12 @@ public struct ServiceConfig: Codable, Sendable, Equatable {
     public var sendSIGKILL: Bool { unit.kill.sendSIGKILL }
     /// SendSIGHUP= as KillContext.sendsSIGHUP resolves it (never when KillSignal= is SIGHUP already).
     public var sendSIGHUP: Bool { unit.kill.sendsSIGHUP }
-    /// Per ExecStart= command (several only for Type=oneshot): whether `-` ignores its failure.
-    public var start: [Bool] { ignoreFlags(.start) }
-    public var stop: [Bool] { ignoreFlags(.stop) }
-    public var reload: [Bool] { ignoreFlags(.reload) }
     /// Type=forking: read the main pid from this file after the start process exited.
     public var pidFile: String? { unit.pidFile }
     public var guessMainPID: Bool { unit.guessMainPID }
     public var busName: String? { unit.busName }
     public var successExitStatus: [Int32] { unit.successExitStatus }
     public var successExitSignals: [Int32] { unit.successExitSignals }
-    /// Per command of ExecStartPre=/ExecStartPost=/ExecStopPost=: whether `-` ignores its failure.
-    public var startPre: [Bool] { ignoreFlags(.startPre) }
-    public var startPost: [Bool] { ignoreFlags(.startPost) }
-    public var stopPost: [Bool] { ignoreFlags(.stopPost) }
     public var restart: RestartPolicy { unit.restart }
     public var restartSec: TimeSpan { unit.restartSec }
     public var restartPreventExitStatus: [Int32] { unit.restartPreventExitStatus }
@@ -74,7 +66,7 @@ public struct ServiceConfig: Codable, Sendable, Equatable {
         self.init(unit: try SavedServiceConfig(from: decoder).unit)
     }
 
-    public var hasExecStop: Bool { !stop.isEmpty }
+    public var hasExecStop: Bool { commandCount(.stop) > 0 }
 
     /// The unit's commands of `phase`.
     private func commands(_ phase: ExecPhase) -> [CommandLine] {
@@ -88,7 +80,7 @@ public struct ServiceConfig: Codable, Sendable, Equatable {
         }
     }
 
-    /// Per command of `phase`: whether `-` ignores its failure (so also how many commands it has).
+    /// Per command of `phase` (several ExecStart= only for Type=oneshot): whether `-` ignores its failure.
     func ignoreFlags(_ phase: ExecPhase) -> [Bool] { commands(phase).map(\.ignoreFailure) }
 
     func commandCount(_ phase: ExecPhase) -> Int { commands(phase).count }

@@ -140,7 +140,7 @@ extension ServiceMachine {
     /// ExecStopPost= once per run, then the end.
     mutating func enterStopPost(failure: UnitResult?) -> [ServiceAction] {
         if let failure { pendingResult = pendingResult ?? failure }
-        guard !stopPostRan, !config.stopPost.isEmpty else { return enterDead(failure: nil) }
+        guard !stopPostRan, config.commandCount(.stopPost) > 0 else { return enterDead(failure: nil) }
         stopPostRan = true
         state = .stopPost
         return stopWatchdog() + runControl(.stopPost, index: 0, timeout: config.stopTimeout, environment: resultEnvironment)

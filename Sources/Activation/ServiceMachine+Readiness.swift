@@ -69,7 +69,7 @@ extension ServiceMachine {
     mutating func reloadRequested() -> [ServiceAction] {
         guard state == .running || state == .exited else { return [] }
         reloadResult = nil
-        guard !config.reload.isEmpty else {
+        guard config.commandCount(.reload) > 0 else {
             reloadResult = .success
             return []
         }

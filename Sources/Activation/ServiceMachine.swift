@@ -172,8 +172,8 @@ public struct ServiceMachine: Codable, Sendable, Equatable {
         startLimit = RateLimit(interval: newConfig.startLimitInterval, burst: newConfig.startLimitBurst)
     }
 
-    /// Puts the machine on the unit box its runtime holds, its settings derived from
-    /// that unit (after a re-exec the state carries derived settings, and an older
+    /// Puts the machine on `config`, the unit's box, its settings derived from that
+    /// unit (after a re-exec the state carries derived settings, and an older
     /// image's may hold one unresolved, as SendSIGHUP= was written).
     public mutating func reattach(to config: ServiceConfig) {
         self.config = config
@@ -252,7 +252,7 @@ public struct ServiceMachine: Codable, Sendable, Equatable {
         reloadResult = nil
         notifiedStopping = false
         restarting = false
-        if config.startPre.isEmpty {
+        if config.commandCount(.startPre) == 0 {
             state = .spawning
             return [.becameActive, .spawnMain]
         }
@@ -299,7 +299,7 @@ public struct ServiceMachine: Codable, Sendable, Equatable {
     /// After the main process started (and READY=1): ExecStartPost=, or running.
     mutating func enterStartPost() -> [ServiceAction] {
         let watchdog = resetWatchdog()
-        if config.startPost.isEmpty { return watchdog + enterRunning() }
+        if config.commandCount(.startPost) == 0 { return watchdog + enterRunning() }
         state = .startPost
         return watchdog + runControl(.startPost, index: 0, timeout: config.startTimeout)
     }
@@ -357,7 +357,7 @@ public struct ServiceMachine: Codable, Sendable, Equatable {
     /// dbus: ending before being ready is a protocol failure.
     private mutating func mainExitedWhileStarting(_ status: ExitStatus, clean: Bool) -> [ServiceAction] {
         if config.type == .oneshot && clean {
-            if mainCommandIndex + 1 < config.start.count {
+            if mainCommandIndex + 1 < config.commandCount(.start) {
                 mainCommandIndex += 1
                 return [.spawnMain]
             }
@@ -385,7 +385,7 @@ public struct ServiceMachine: Codable, Sendable, Equatable {
 
     /// Main and control process are gone: stop what they left (as KillMode= says), or go on to ExecStopPost=.
     mutating func afterLastProcess(leftovers: Bool) -> [ServiceAction] {
-        leftovers && config.killMode.stopsLeftovers ? stopLeftovers() : enterStopPost(failure: nil)
+        leftovers ? stopLeftovers() : enterStopPost(failure: nil)
     }
 
     /// What the main process left behind, as systemd 252 treats it in stop-sigterm (the main process exited

@@ -70,13 +70,14 @@ static int skip_if_missing(const struct cspawn_mount_op *op, int r) {
     return (r < 0 && op->optional && errno == ENOENT) ? 0 : r;
 }
 
-/* The pinned `fd` onto op's target; `as_op`: recursive and creating the target as the step says. */
-static int bind_pinned(int fd, const struct cspawn_mount_op *op, int as_op) {
+/* The pinned `fd` onto op's target; `recursive`: with the mounts below it, `make`: create a
+ * missing target first (a directory, or a file when `fd` is not one). */
+static int bind_pinned(int fd, const struct cspawn_mount_op *op, int recursive, int make) {
     char source[32];
     struct stat st;
     if (fstat(fd, &st) < 0) return -1;
-    if (as_op && op->make_target && make_target(op->target, !S_ISDIR(st.st_mode)) < 0) return -1;
-    unsigned long flags = MS_BIND | (as_op && op->recursive ? MS_REC : 0);
+    if (make && make_target(op->target, !S_ISDIR(st.st_mode)) < 0) return -1;
+    unsigned long flags = MS_BIND | (recursive ? MS_REC : 0);
     return skip_if_missing(op, mount(fd_path(fd, source), op->target, NULL, flags, NULL));
 }
 
@@ -85,7 +86,7 @@ static int bind_pinned(int fd, const struct cspawn_mount_op *op, int as_op) {
 static int make_inaccessible(const struct cspawn_mount_op *op, int dir_fd, int file_fd) {
     struct stat st;
     if (stat(op->target, &st) < 0) return skip_if_missing(op, -1);
-    if (bind_pinned(S_ISDIR(st.st_mode) ? dir_fd : file_fd, op, 0) < 0) return -1;
+    if (bind_pinned(S_ISDIR(st.st_mode) ? dir_fd : file_fd, op, 0, 0) < 0) return -1;
     struct mount_attr attr = { .attr_set = MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC };
     return mount_setattr(AT_FDCWD, op->target, 0, &attr, sizeof attr);
 }
@@ -126,7 +127,7 @@ static int run_op(const struct cspawn_mount_op *op, int pinned, int dir_fd, int 
     }
     case CSPAWN_OP_BIND:
         if (pinned < 0) return op->optional ? 0 : -1;
-        return bind_pinned(pinned, op, 1);
+        return bind_pinned(pinned, op, op->recursive, op->make_target);
     case CSPAWN_OP_BIND_SELF: {
         int root = is_mount_root(op->target);
         if (root < 0) return skip_if_missing(op, -1);

@@ -89,9 +89,12 @@ public final class AcceptSpawner {
     /// when no thread can start at all, spawns it here and keeps the result for `collect`.
     /// Called from the loop's thread only.
     public func submit(_ request: InstanceSpawnRequest) {
-        if threads < maxThreads && submitted - finishedCount() >= threads && !startThread() && threads == 0 {
-            submitted += 1
-            return publish(Self.spawn(request, resetSignals: resetSignals))
+        if threads < maxThreads && submitted - finishedCount() >= threads {
+            let started = startThread()
+            if !started && threads == 0 {
+                submitted += 1
+                return publish(Self.spawn(request, resetSignals: resetSignals))
+            }
         }
         submitted += 1
         requestsLock.lock()

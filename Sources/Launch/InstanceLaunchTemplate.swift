@@ -167,8 +167,9 @@ public final class InstanceLaunchTemplate {
         -> (Result<[ExecDirectory], any Error>, Result<(uid: UInt32, gid: UInt32)?, any Error>) {
         guard ServiceDirectories.any(unit.exec) else { return (.success([]), .success(nil)) }
         let directories = Result { try ServiceDirectories.directories(unit.exec, bases: context.directoryBases) }
-        guard privileged else { return (directories, .success(ServiceLauncher.directoryOwner(of: credentials))) }
-        return (directories, Result { try ServiceLauncher.directoryOwner(unit.exec, dynamic: dynamic) })
+        return (directories, Result {
+            try ServiceLauncher.directoryOwner(unit.exec, credentials: credentials, privileged: privileged, dynamic: dynamic)
+        })
     }
 
     private static func createDirectories(_ exec: ExecContext, _ directories: Result<[ExecDirectory], any Error>,

@@ -235,8 +235,15 @@ public enum ServiceLauncher {
     static func createDirectories(_ exec: ExecContext, _ directories: Result<[ExecDirectory], any Error>,
                                   credentials: ResolvedCredentials?, privileged: Bool, dynamic: DynamicUser?) throws {
         guard ServiceDirectories.any(exec) else { return }
-        let owner = privileged ? try directoryOwner(exec, dynamic: dynamic) : directoryOwner(of: credentials)
+        let owner = try directoryOwner(exec, credentials: credentials, privileged: privileged, dynamic: dynamic)
         try ServiceDirectories.create(try directories.get(), exec: exec, owner: owner)
+    }
+
+    /// Who owns the unit's directories for a command: from `credentials` as the command resolved them,
+    /// looked up anew for a `+`/`!` command (`privileged`, whose credentials are none).
+    static func directoryOwner(_ exec: ExecContext, credentials: ResolvedCredentials?, privileged: Bool,
+                               dynamic: DynamicUser?) throws -> (uid: UInt32, gid: UInt32)? {
+        privileged ? try directoryOwner(exec, dynamic: dynamic) : directoryOwner(of: credentials)
     }
 
     /// Who owns the unit's directories: its User=/Group= even for a `+` command (root when neither is

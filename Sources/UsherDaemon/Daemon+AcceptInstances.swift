@@ -200,18 +200,10 @@ extension Daemon {
     private func signalInstance(_ pid: Int32, _ instance: InstanceRecord) {
         let kill = units.acceptSockets[instance.socket]?.templateUnit.kill ?? KillContext()
         if !kill.killMode.stopsLeftovers { sparedSessions.insert(pid) }
-        let hangUp = kill.sendsSIGHUP
-        switch kill.killMode {
-        case .controlGroup:
-            try? processes.signalGroup(pid, kill.killSignal)
-            try? processes.signalGroup(pid, Signals.continue_)
-            if hangUp { try? processes.signalGroup(pid, Signals.hangup) }
-        case .mixed, .process:
-            processes.signal(pid: pid, kill.killSignal)
-            processes.signal(pid: pid, Signals.continue_)
-            if hangUp { processes.signal(pid: pid, Signals.hangup) }
-        case .none:
-            break
+        guard kill.killMode != .none else { return }
+        let group = kill.killMode.signalsTheRest(final: false)
+        for signal in [kill.killSignal, Signals.continue_] + (kill.sendsSIGHUP ? [Signals.hangup] : []) {
+            if group { try? processes.signalGroup(pid, signal) } else { processes.signal(pid: pid, signal) }
         }
     }
 

@@ -97,11 +97,15 @@ extension Daemon {
     /// it). KillMode=mixed signals no leftover there, so they get stop-sigkill's FinalKillSignal= at once,
     /// or, with SendSIGKILL=no, nothing: the instance is done and they keep running.
     func settleInstance(_ instance: InstanceRecord, mainPID pid: Int32) {
-        let left = leftovers(of: [pid])
-        let kill = units.acceptSockets[instance.socket]?.templateUnit.kill ?? KillContext()
+        guard let template = units.acceptSockets[instance.socket]?.templateUnit else {
+            releaseInstance(instance)
+            return
+        }
+        let kill = template.kill
         let stop = kill.killMode.leftoverStop(sendSIGKILL: kill.sendSIGKILL)
-        // KillMode=process or none: what the instance left keeps running, as under systemd.
-        guard !left.isEmpty, let template = units.acceptSockets[instance.socket]?.templateUnit, stop != .spared else {
+        // KillMode=process or none: what the instance left keeps running, as under systemd; no scan for it.
+        let left = stop == .spared ? Leftovers() : leftovers(of: [pid])
+        guard !left.isEmpty else {
             releaseInstance(instance)
             return
         }

@@ -10,9 +10,10 @@ import Launch
 import UnitModel
 import UsherSys
 
-// The runtimes keep their units in a Shared box (UnitModel): a copy of a
-// runtime (a scan over all services) does not copy its unit, and a bound
-// socket's BoundSocket refers to the same box as its runtime.
+// Units live in Shared boxes (UnitModel): a socket runtime holds its own, a
+// service's box is in its machine's config. A copy of a runtime (a scan over
+// all services) does not copy its unit, and a bound socket's BoundSocket
+// refers to the same box as its runtime.
 
 /// A runtime's fields in one heap box, copied when written while shared, so that
 /// the dictionaries of UnitTable hold a pointer per bucket instead of the whole
@@ -75,7 +76,7 @@ extension RuntimeBox where Fields == SocketRuntimeFields {
 }
 
 extension RuntimeBox where Fields == ServiceRuntimeFields {
-    /// A new service: its machine's config reads the unit from the runtime's one box.
+    /// A new service: its unit's box is in its machine's config.
     init(unit: ServiceUnit) {
         self.init(ServiceRuntimeFields(machine: ServiceMachine(config: ServiceConfig(unit: unit))))
     }

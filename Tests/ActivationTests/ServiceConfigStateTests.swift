@@ -25,8 +25,8 @@ final class ServiceConfigStateTests: XCTestCase {
 
     func testTheConfigReadsTheUnitsSettingsAndDerivesTheRest() {
         let config = ServiceConfig(unit: unit())
-        XCTAssertEqual(config.start, [false, true])
-        XCTAssertEqual(config.startPre, [true])
+        XCTAssertEqual(config.ignoreFlags(.start), [false, true])
+        XCTAssertEqual(config.ignoreFlags(.startPre), [true])
         XCTAssertEqual(config.abortTimeout, .seconds(7))
         XCTAssertEqual(config.restartKillSignal, 2)
         XCTAssertTrue(config.sendSIGHUP)

@@ -117,6 +117,8 @@ final class DebMaintainerScriptTests: XCTestCase {
         XCTAssertEqual(outcome.files, DebMaintainerScriptTests.everything)
     }
 
+    /// The "downgrade" round runs this tree's scripts too (only the version arguments swap):
+    /// it checks only that the scripts do not depend on the order of the versions.
     func testUpgradeAndDowngradeUnderSystemdOnlyReloadAndKeepUsherdAndItsFiles() throws {
         try XCTSkipUnless(getuid() == 0, "private mounts need root")
         for calls in [DebMaintainerScriptTests.upgradeCalls(from: "0.0.9", to: "0.1.0"),
