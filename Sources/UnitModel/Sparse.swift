@@ -58,10 +58,6 @@ extension Sparse: Equatable {
     }
 }
 
-extension Sparse: Hashable where Value: Hashable {
-    public func hash(into hasher: inout Hasher) { hasher.combine(wrappedValue) }
-}
-
 /// Encoded as the value itself: a saved unit reads the same with or without the box.
 extension Sparse: Codable {
     public init(from decoder: any Decoder) throws {
