@@ -25,6 +25,25 @@ final class SparseSettingsTests: XCTestCase {
         XCTAssertEqual(socket?.options.backlog, 7)
     }
 
+    func testOnlyAFilesystemKeyThatImpliesSystemCallsGivesThePrivilegesABox() throws {
+        let (plain, _) = try loadService("[Service]\nExecStart=/bin/cat\nPrivateTmp=yes\nProtectSystem=full\n")
+        let (devices, _) = try loadService("[Service]\nExecStart=/bin/cat\nPrivateDevices=yes\n")
+        XCTAssertEqual(plain?.exec.$filesystem.isSet, true)
+        XCTAssertEqual(plain?.exec.$privileges.isSet, false)
+        XCTAssertEqual(devices?.exec.$privileges.isSet, true)
+        XCTAssertEqual(devices?.exec.privileges.denyRawIOCalls, true)
+    }
+
+    func testWritingTheDefaultsIntoAGroupAtItsDefaultsLeavesNoBox() {
+        var unit = ServiceUnit(name: UnitName("a.service"))
+        unit.exec.privileges.denyRawIOCalls = false
+        unit.exec.user = nil
+        XCTAssertFalse(unit.$exec.isSet)
+        unit.exec.privileges.denyRawIOCalls = true
+        XCTAssertTrue(unit.$exec.isSet)
+        XCTAssertTrue(unit.exec.$privileges.isSet)
+    }
+
     func testSettingAGroupBackToItsDefaultsDropsTheBox() {
         var unit = ServiceUnit(name: UnitName("a.service"))
         unit.exec.user = "nobody"
