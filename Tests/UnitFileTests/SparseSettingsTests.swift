@@ -101,6 +101,26 @@ final class SparseSettingsTests: XCTestCase {
         XCTAssertNotEqual(decoded, UnitSection())
     }
 
+    func testUnitSectionEncodesTheKeysThePreviousUsherdReadsAndDecodesBack() throws {
+        var section = UnitSection()
+        section.fragmentPath = "/etc/usher/units/a@.service"
+        section.description = "d"
+        section.defaultInstance = "x"
+        section.conditions = [Condition(kind: .pathExists, isAssert: false, negated: true, triggering: false, path: "/etc")]
+        let json = try JSONSerialization.jsonObject(with: JSONEncoder().encode(section)) as? [String: Any]
+        let object = try XCTUnwrap(json)
+        // UnitSection's keys before Relations moved out of line, every one present.
+        let keys = """
+            fragmentPath dropInPaths description documentation requires wants after before bindsTo partOf
+            conflicts defaultDependencies conditions wantedBy requiredBy alias also defaultInstance
+            """
+        XCTAssertEqual(Set(object.keys), Set(keys.split(whereSeparator: \.isWhitespace).map(String.init)))
+        XCTAssertEqual(object["defaultInstance"] as? String, "x")
+        let decoded = try JSONDecoder().decode(UnitSection.self, from: JSONEncoder().encode(section))
+        XCTAssertEqual(decoded, section)
+        XCTAssertEqual(decoded.fragmentPath, "/etc/usher/units/a@.service")
+    }
+
     func testAServiceUnitEncodesEverySettingAtTheTopLevelAndDecodesBack() throws {
         let (loaded, _) = try loadService("[Service]\nExecStart=/bin/cat\nExecStop=/bin/kill $MAINPID\nWatchdogSec=5\n")
         let service = try XCTUnwrap(loaded)
