@@ -21,7 +21,7 @@ extension Binder {
                       let fd = fds.first(where: { isSocket($0, of: endpoint.kind, boundTo: wanted) }),
                       (try? fd.setNonBlocking(false)) != nil else { continue }
                 result.append(BoundListener(spec: endpoint.spec, fd: fd, localDescription: wanted.description,
-                                            address: wanted, options: unit.options, node: node(of: spec)))
+                                            address: wanted, options: unit.$options, node: node(of: spec)))
             }
         }
         return result

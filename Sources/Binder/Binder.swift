@@ -31,7 +31,7 @@ public struct BoundListener: Sendable {
     public let node: ListenerNode?
 
     public init(spec: ListenSpec, fd: OwnedFD, localDescription: String, address: SocketAddress?,
-                requestedAddress: SocketAddress? = nil, options: SocketOptions, node: ListenerNode?) {
+                requestedAddress: SocketAddress? = nil, options: Sparse<SocketOptions>, node: ListenerNode?) {
         self.spec = spec
         self.fd = fd
         self.localDescription = localDescription
@@ -41,7 +41,8 @@ public struct BoundListener: Sendable {
         } else {
             requestedOtherwise = nil
         }
-        self.options = options
+        // The unit's own box (or none), not a fresh copy per listener.
+        _options = options
         self.node = node
     }
 }
@@ -167,7 +168,7 @@ public enum Binder {
         }) else { return nil }
         OptionPlan.applyInPlace(unit.options, to: old, context: &context)
         return BoundListener(spec: endpoint.spec, fd: old.fd, localDescription: old.localDescription,
-                             address: old.address, requestedAddress: old.requestedAddress, options: unit.options,
+                             address: old.address, requestedAddress: old.requestedAddress, options: unit.$options,
                              node: old.node)
     }
 

@@ -108,13 +108,13 @@ extension ListenerFactory {
     static func create(_ endpoint: Endpoint, unit: SocketUnit, context: inout BindContext) throws -> BoundListener {
         do {
             switch endpoint.spec.kind {
-            case .fifo: return try NodePolicy.createFIFO(endpoint.spec, options: unit.options, context: &context)
-            case .special: return try NodePolicy.openSpecial(endpoint.spec, options: unit.options)
-            case .messageQueue: return try NodePolicy.openMessageQueue(endpoint.spec, options: unit.options)
+            case .fifo: return try NodePolicy.createFIFO(endpoint.spec, options: unit.$options, context: &context)
+            case .special: return try NodePolicy.openSpecial(endpoint.spec, options: unit.$options)
+            case .messageQueue: return try NodePolicy.openMessageQueue(endpoint.spec, options: unit.$options)
             case .usbFunction:
                 throw BindFailure(unit: unit.name, address: endpoint.spec.text,
                                   reason: "ListenUSBFunction= is not supported by usherd")
-            default: return try createSocket(endpoint, options: unit.options, context: &context)
+            default: return try createSocket(endpoint, options: unit.$options, context: &context)
             }
         } catch let error as SystemError {
             throw BindFailure(unit: unit.name, address: endpoint.spec.text, systemError: error)
@@ -123,8 +123,9 @@ extension ListenerFactory {
 
     /// socket → options before bind → bind (AF_UNIX: parents, umask, stale node) →
     /// listen → options after listen → node ownership.
-    private static func createSocket(_ endpoint: Endpoint, options: SocketOptions,
+    private static func createSocket(_ endpoint: Endpoint, options shared: Sparse<SocketOptions>,
                                      context: inout BindContext) throws -> BoundListener {
+        let options = shared.wrappedValue
         guard let address = endpoint.address else {
             throw SystemError(call: "socket", object: endpoint.spec.text, errno: 22) // EINVAL: no address
         }
@@ -151,7 +152,7 @@ extension ListenerFactory {
             node = .path(sameText(path, as: description))
         }
         return BoundListener(spec: endpoint.spec, fd: fd, localDescription: description, address: local,
-                             requestedAddress: address, options: options, node: node)
+                             requestedAddress: address, options: shared, node: node)
     }
 
     /// `other` when it says the same as `text`: kept once, not twice (10,000 listeners hold many paths).

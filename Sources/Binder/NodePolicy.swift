@@ -43,7 +43,9 @@ enum NodePolicy {
     /// mkfifo at SocketMode=, opened read-write so it never sees EOF; PipeSize= is
     /// best-effort. An existing FIFO is reused only with the same mode, as systemd
     /// does; anything else at the path fails the unit with "File exists".
-    static func createFIFO(_ spec: ListenSpec, options: SocketOptions, context: inout BindContext) throws -> BoundListener {
+    static func createFIFO(_ spec: ListenSpec, options shared: Sparse<SocketOptions>,
+                           context: inout BindContext) throws -> BoundListener {
+        let options = shared.wrappedValue
         let path = try nodePath(spec)
         _ = try? FileNodes.makeParents(of: path, mode: options.directoryMode)
         try FileNodes.withUmask(~options.socketMode & 0o777) {
@@ -65,23 +67,25 @@ enum NodePolicy {
             }
         }
         try applyOwner(path: path, options: options)
-        return BoundListener(spec: spec, fd: fd, localDescription: path, address: nil, options: options, node: .path(path))
+        return BoundListener(spec: spec, fd: fd, localDescription: path, address: nil, options: shared, node: .path(path))
     }
 
     /// ListenSpecial=: an existing character device or regular file (/dev, /proc, /sys),
     /// read-only unless Writable=yes. Nothing is created, so nothing is removed.
-    static func openSpecial(_ spec: ListenSpec, options: SocketOptions) throws -> BoundListener {
+    static func openSpecial(_ spec: ListenSpec, options shared: Sparse<SocketOptions>) throws -> BoundListener {
+        let options = shared.wrappedValue
         let path = try nodePath(spec)
         let fd = try FileNodes.openNode(path, writable: options.writable)
         let kind = try FileNodes.status(fd: fd.raw).kind
         guard kind == .characterDevice || kind == .regular else {
             throw NodeError("\(path) is not a character device or regular file")
         }
-        return BoundListener(spec: spec, fd: fd, localDescription: path, address: nil, options: options, node: nil)
+        return BoundListener(spec: spec, fd: fd, localDescription: path, address: nil, options: shared, node: nil)
     }
 
     /// ListenMessageQueue=: mq_open with SocketMode= and MessageQueue* sizes.
-    static func openMessageQueue(_ spec: ListenSpec, options: SocketOptions) throws -> BoundListener {
+    static func openMessageQueue(_ spec: ListenSpec, options shared: Sparse<SocketOptions>) throws -> BoundListener {
+        let options = shared.wrappedValue
         let name = try nodePath(spec)
         let fd = try FileNodes.withUmask(~options.socketMode & 0o777) {
             try FileNodes.openMessageQueue(name, mode: options.socketMode, maxMessages: options.messageQueueMaxMessages,
@@ -90,7 +94,7 @@ enum NodePolicy {
         if let ids = try ownerIDs(options) {
             try FileNodes.changeOwner(fd: fd.raw, uid: ids.uid, gid: ids.gid, object: name)
         }
-        return BoundListener(spec: spec, fd: fd, localDescription: name, address: nil, options: options,
+        return BoundListener(spec: spec, fd: fd, localDescription: name, address: nil, options: shared,
                              node: .messageQueue(name))
     }
 

@@ -208,13 +208,15 @@ enum PrivilegeRows {
     /// PrivateDevices= (@raw-io, CAP_MKNOD, CAP_SYS_RAWIO), ProtectHostname= (sethostname).
     static func deriveFilesystemCalls(_ unit: inout ServiceUnit) {
         let fs = unit.exec.filesystem
-        var privileges = unit.exec.privileges
+        // One in-place write (@Sparse: a group left at its defaults gets no box).
+        setFilesystemCalls(&unit.exec.privileges, from: fs)
+    }
+
+    private static func setFilesystemCalls(_ privileges: inout PrivilegeSettings, from fs: FilesystemProtection) {
         privileges.denyKernelModuleCalls = fs.protectKernelModules
         privileges.denyKernelLogCalls = fs.protectKernelLogs
         privileges.denyRawIOCalls = fs.privateDevices
         privileges.denyHostnameCalls = fs.protectHostname
-        // Written only when it changes: a unit at the defaults keeps no ExecContext box.
-        if privileges != unit.exec.privileges { unit.exec.privileges = privileges }
     }
 }
 

@@ -84,6 +84,8 @@ public struct ServiceTemplate: Sendable {
     let sources: LexedSources
     let specifiers: SpecifierContext
     var sandboxing = SandboxingPolicy()
+    /// The loader's unit directories, whose names each instance's fragmentPath shares.
+    var directories: [String] = []
 
     init(name: UnitName, fragmentPath: String?, sources: LexedSources, specifiers: SpecifierContext) {
         self.name = name
@@ -96,7 +98,7 @@ public struct ServiceTemplate: Sendable {
     public func instantiate(_ instance: String) -> (ServiceUnit?, [Diagnostic]) {
         let instanceName = UnitName(name.prefix + "@" + instance + "." + (name.kind?.rawValue ?? "service"))
         let result = UnitBuilder.build(name: instanceName, fragmentPath: fragmentPath, sources: sources,
-                                       specifiers: specifiers, sandboxing: sandboxing)
+                                       specifiers: specifiers, sandboxing: sandboxing, searchDirectories: directories)
         return (result.service, result.diagnostics)
     }
 }

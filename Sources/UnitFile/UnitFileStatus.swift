@@ -54,12 +54,6 @@ enum UnitFileStatus: Equatable {
         }
     }
 
-    /// The whole file (FileReading: open, fstat, one read straight into the bytes when the size is
-    /// right, close), without FileManager's Data and path conversions; nil when it cannot be opened or read.
-    static func contents(_ path: String) -> [UInt8]? {
-        try? FileReading.contents(of: path)
-    }
-
     /// `Too many levels of symbolic links`, as strerror(3) words it.
     static func describe(_ errno: Int32) -> String {
         String(cString: strerror(errno))

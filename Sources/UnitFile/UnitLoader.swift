@@ -117,6 +117,7 @@ public struct UnitLoader: Sendable {
         var template = ServiceTemplate(name: located.canonicalName, fragmentPath: located.path, sources: sources,
                                        specifiers: specifiers)
         template.sandboxing = sandboxing
+        template.directories = directories
         return (template, sources.lexDiagnostics)
     }
 

@@ -5,6 +5,7 @@
 
 import FoundationEssentials
 import UnitModel
+import UsherSys
 
 /// Where a unit's main file is and under which name it loads.
 struct LocatedUnit {
@@ -113,7 +114,8 @@ extension UnitLoader {
         }
         for (fileIndex, (path, label)) in paths.enumerated() {
             let source = SourceFile(unit: unitLabel, path: path, label: label)
-            let bytes = UnitFileStatus.contents(path) ?? []
+            // The whole file in one read, without FileManager's Data; empty when it cannot be read.
+            let bytes = (try? FileReading.contents(of: path)) ?? []
             if fileIndex == 0 && bytes.isEmpty { lexed.mainFileEmpty = true }
             lexed.sources.append(source)
             lexed.files.append(UnitFileLexer.lex(bytes, knownSections: type.sections, source: source, fileIndex: fileIndex))

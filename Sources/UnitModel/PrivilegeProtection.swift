@@ -30,6 +30,7 @@ public struct AddressFamilyRestriction: Codable, Sendable, Equatable, Hashable {
 public struct PrivilegeSettings: Codable, Sendable, Equatable, Hashable, SparseGroup {
     /// Every capability bit set: the bounding set is left alone.
     public static let allCapabilities = UInt64.max
+    public static let defaults = PrivilegeSettings()
 
     public var noNewPrivileges = false
     /// CapabilityBoundingSet=: the capabilities kept, as a bit mask by number.
@@ -65,9 +66,8 @@ public struct PrivilegeSettings: Codable, Sendable, Equatable, Hashable, SparseG
 
     public init() {}
 
-    /// True when anything here must be enforced in the child (the fast path skips all of it otherwise).
-    public var isEmpty: Bool { self == PrivilegeSettings() }
-    public static let defaults = PrivilegeSettings()
+    /// True when nothing here must be enforced in the child (the fast path then skips all of it).
+    public var isEmpty: Bool { self == Self.defaults }
 
     /// True when a seccomp program is needed.
     public var needsSeccomp: Bool {

@@ -31,11 +31,18 @@ public struct Sparse<Value: SparseGroup>: @unchecked Sendable {
             if let box { yield box.value } else { yield Value.defaults }
         }
         set { box = newValue == Value.defaults ? nil : Box(newValue) }
-        // In place: the group's own arrays are not copied to be changed.
+        // In place: the group's own arrays are not copied to be changed. At the defaults the
+        // caller changes a local copy, boxed only if it changed (a write of the defaults allocates nothing).
         _modify {
-            let storage = uniqueBox()
-            yield &storage.value
-            if storage.value == Value.defaults { box = nil }
+            if box == nil {
+                var value = Value.defaults
+                defer { if value != Value.defaults { box = Box(value) } }
+                yield &value
+            } else {
+                let storage = uniqueBox()
+                defer { if storage.value == Value.defaults { box = nil } }
+                yield &storage.value
+            }
         }
     }
 
@@ -44,6 +51,7 @@ public struct Sparse<Value: SparseGroup>: @unchecked Sendable {
 
     public var projectedValue: Sparse<Value> { self }
 
+    /// The box, copied first if another unit shares it (only called when there is one).
     private mutating func uniqueBox() -> Box {
         if isKnownUniquelyReferenced(&box), let box { return box }
         let fresh = Box(box?.value ?? Value.defaults)
@@ -56,10 +64,6 @@ extension Sparse: Equatable {
     public static func == (a: Sparse, b: Sparse) -> Bool {
         a.box === b.box || a.wrappedValue == b.wrappedValue
     }
-}
-
-extension Sparse: Hashable where Value: Hashable {
-    public func hash(into hasher: inout Hasher) { hasher.combine(wrappedValue) }
 }
 
 /// Encoded as the value itself: a saved unit reads the same with or without the box.

@@ -82,19 +82,17 @@ public struct UnitSection: Codable, Sendable, Equatable {
         public init() {}
     }
 
-    // Codable with every setting at the top level, as before they moved out of line.
+    // Codable with every setting at the top level, as before they moved out of line:
+    // Relations' own (synthesized) keys stand beside these in the same object.
     enum CodingKeys: String, CodingKey {
-        case fragmentPath, dropInPaths, description, documentation, requires, wants, after, before, bindsTo, partOf
-        case conflicts, defaultDependencies, conditions, wantedBy, requiredBy, alias, also, defaultInstance
+        case fragmentPath, dropInPaths, description
     }
 
     public init(from decoder: any Decoder) throws {
         let container = try decoder.container(keyedBy: CodingKeys.self)
         dropInPaths = try container.decode([String].self, forKey: .dropInPaths)
         description = try container.decodeIfPresent(String.self, forKey: .description)
-        var relations = Relations()
-        try relations.decodeFields(from: container)
-        self.relations = relations
+        relations = try Relations(from: decoder)
         fragmentPath = try container.decodeIfPresent(String.self, forKey: .fragmentPath)
     }
 
@@ -103,42 +101,6 @@ public struct UnitSection: Codable, Sendable, Equatable {
         try container.encodeIfPresent(fragmentPath, forKey: .fragmentPath)
         try container.encode(dropInPaths, forKey: .dropInPaths)
         try container.encodeIfPresent(description, forKey: .description)
-        try relations.encodeFields(to: &container)
+        try relations.encode(to: encoder)
     }
-}
-
-extension UnitSection.Relations {
-    typealias Keys = KeyedDecodingContainer<UnitSection.CodingKeys>
-
-    mutating func decodeFields(from container: Keys) throws {
-        documentation = try container.decode([String].self, forKey: .documentation)
-        (requires, wants) = (try container.decode(forKey: .requires), try container.decode(forKey: .wants))
-        (after, before) = (try container.decode(forKey: .after), try container.decode(forKey: .before))
-        (bindsTo, partOf) = (try container.decode(forKey: .bindsTo), try container.decode(forKey: .partOf))
-        conflicts = try container.decode([UnitName].self, forKey: .conflicts)
-        defaultDependencies = try container.decode(Bool.self, forKey: .defaultDependencies)
-        conditions = try container.decode([Condition].self, forKey: .conditions)
-        (wantedBy, requiredBy) = (try container.decode(forKey: .wantedBy), try container.decode(forKey: .requiredBy))
-        (alias, also) = (try container.decode(forKey: .alias), try container.decode(forKey: .also))
-        defaultInstance = try container.decodeIfPresent(String.self, forKey: .defaultInstance)
-    }
-
-    func encodeFields(to container: inout KeyedEncodingContainer<UnitSection.CodingKeys>) throws {
-        try container.encode(documentation, forKey: .documentation)
-        for (list, key) in [(requires, .requires), (wants, .wants), (after, .after), (before, .before), (bindsTo, .bindsTo),
-                            (partOf, .partOf), (conflicts, .conflicts)] as [([UnitName], UnitSection.CodingKeys)] {
-            try container.encode(list, forKey: key)
-        }
-        try container.encode(defaultDependencies, forKey: .defaultDependencies)
-        try container.encode(conditions, forKey: .conditions)
-        for (list, key) in [(wantedBy, .wantedBy), (requiredBy, .requiredBy), (alias, .alias), (also, .also)]
-            as [([String], UnitSection.CodingKeys)] {
-            try container.encode(list, forKey: key)
-        }
-        try container.encodeIfPresent(defaultInstance, forKey: .defaultInstance)
-    }
-}
-
-private extension KeyedDecodingContainer {
-    func decode<T: Decodable>(forKey key: Key) throws -> T { try decode(T.self, forKey: key) }
 }

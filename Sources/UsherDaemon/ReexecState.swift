@@ -55,6 +55,21 @@ struct ReexecState: Codable {
         guard version == currentVersion else { throw IncompatibleState(version: version) }
         return try JSONDecoder().decode(ReexecState.self, from: Data(bytes))
     }
+
+    /// Each unit's fragmentPath split again against the unit `directories`, so that the
+    /// resumed units of one directory share its name, as freshly loaded units do.
+    mutating func shareFragmentDirectories(_ directories: [String]) {
+        for index in services.indices {
+            services[index].unit.unit.setFragmentPath(services[index].unit.unit.fragmentPath, sharing: directories)
+        }
+        for index in sockets.indices {
+            sockets[index].unit.unit.setFragmentPath(sockets[index].unit.unit.fragmentPath, sharing: directories)
+        }
+        for index in acceptSockets.indices {
+            let path = acceptSockets[index].unit.unit.fragmentPath
+            acceptSockets[index].unit.unit.setFragmentPath(path, sharing: directories)
+        }
+    }
 }
 
 struct IncompatibleState: Error, CustomStringConvertible {

@@ -9,7 +9,7 @@ public enum Reexec {
     /// A memfd holding `bytes`, rewound, inheritable across execve.
     public static func stateFile(_ bytes: [UInt8]) throws -> OwnedFD {
         let fd = OwnedFD(adopting: try sysCall("memfd_create", "usherd-state") { usher_memfd_inheritable("usherd-state") })
-        try BlockingIO.writeAll(fd.raw, bytes)
+        try BlockingIO.writeAll(fd.raw, bytes, object: "usherd-state")
         _ = try sysCall("lseek", "usherd-state") { lseek(fd.raw, 0, SEEK_SET) }
         return fd
     }

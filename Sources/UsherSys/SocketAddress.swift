@@ -14,13 +14,22 @@ public struct SocketAddress: @unchecked Sendable, Equatable, CustomStringConvert
         case other([UInt8])
     }
     private var bytes = Bytes.other([])
-    public private(set) var length: socklen_t = 0
+
+    /// The address's length in bytes (what bind and connect are given).
+    public var length: socklen_t {
+        switch bytes {
+        case .inet: return socklen_t(MemoryLayout<sockaddr_in>.size)
+        case .inet6: return socklen_t(MemoryLayout<sockaddr_in6>.size)
+        case .other(let array): return socklen_t(array.count)
+        }
+    }
 
     public init() {}
 
+    private init(_ bytes: Bytes) { self.bytes = bytes }
+
     /// Wraps an address the kernel filled in (getsockname, accept).
     public init(storage: sockaddr_storage, length: socklen_t) {
-        self.length = length
         let size = Int(length)
         switch Int32(storage.ss_family) {
         case AF_INET where size == MemoryLayout<sockaddr_in>.size:
@@ -42,10 +51,10 @@ public struct SocketAddress: @unchecked Sendable, Equatable, CustomStringConvert
     }
 
     /// The `length` bytes of the address.
-    private func withRawBytes<R>(_ body: (UnsafeRawBufferPointer) throws -> R) rethrows -> R {
+    func withRawBytes<R>(_ body: (UnsafeRawBufferPointer) throws -> R) rethrows -> R {
         switch bytes {
-        case .inet(let sin): return try withUnsafeBytes(of: sin) { try body(UnsafeRawBufferPointer(rebasing: $0.prefix(Int(length)))) }
-        case .inet6(let sin6): return try withUnsafeBytes(of: sin6) { try body(UnsafeRawBufferPointer(rebasing: $0.prefix(Int(length)))) }
+        case .inet(let sin): return try withUnsafeBytes(of: sin, body)
+        case .inet6(let sin6): return try withUnsafeBytes(of: sin6, body)
         case .other(let array): return try array.withUnsafeBytes(body)
         }
     }
@@ -74,7 +83,7 @@ public struct SocketAddress: @unchecked Sendable, Equatable, CustomStringConvert
         sin.sin_family = sa_family_t(AF_INET)
         sin.sin_port = port.bigEndian
         guard inet_pton(AF_INET, text, &sin.sin_addr) == 1 else { return nil }
-        return SocketAddress(copying: sin)
+        return SocketAddress(.inet(sin))
     }
 
     /// IPv6 from text without brackets; nil when not an IPv6 literal.
@@ -84,7 +93,7 @@ public struct SocketAddress: @unchecked Sendable, Equatable, CustomStringConvert
         sin6.sin6_port = port.bigEndian
         sin6.sin6_scope_id = scopeID
         guard inet_pton(AF_INET6, text, &sin6.sin6_addr) == 1 else { return nil }
-        return SocketAddress(copying: sin6)
+        return SocketAddress(.inet6(sin6))
     }
 
     /// A filesystem AF_UNIX path. Throws ENAMETOOLONG when it does not fit in
@@ -113,11 +122,7 @@ public struct SocketAddress: @unchecked Sendable, Equatable, CustomStringConvert
         }
         let pathOffset = MemoryLayout<sockaddr_un>.offset(of: \sockaddr_un.sun_path) ?? 2
         let used = abstract ? bytes.count : bytes.count + 1
-        var storage = sockaddr_storage()
-        withUnsafeMutableBytes(of: &storage) { target in
-            withUnsafeBytes(of: sun) { source in target.copyMemory(from: source) }
-        }
-        return SocketAddress(storage: storage, length: socklen_t(pathOffset + used))
+        return SocketAddress(copying: sun, length: pathOffset + used)
     }
 
     /// AF_VSOCK; a nil cid means VMADDR_CID_ANY.
@@ -134,12 +139,13 @@ public struct SocketAddress: @unchecked Sendable, Equatable, CustomStringConvert
         return SocketAddress(storage: storage, length: length)
     }
 
-    private init<T>(copying value: T) {
+    /// The first `length` bytes of `value`, a sockaddr of some family.
+    private init<T>(copying value: T, length: Int) {
         var storage = sockaddr_storage()
         withUnsafeMutableBytes(of: &storage) { target in
             withUnsafeBytes(of: value) { source in target.copyMemory(from: source) }
         }
-        self.init(storage: storage, length: socklen_t(MemoryLayout<T>.size))
+        self.init(storage: storage, length: socklen_t(length))
     }
 
     /// Runs `body` with the address as `sockaddr *` and its length.
@@ -149,8 +155,16 @@ public struct SocketAddress: @unchecked Sendable, Equatable, CustomStringConvert
         }
     }
 
-    private func reinterpreted<T>(as type: T.Type) -> T {
-        withUnsafeBytes(of: storage) { $0.loadUnaligned(as: T.self) }
+    /// The IPv4 address as stored (no sockaddr_storage copy); only for family AF_INET.
+    private var inet: sockaddr_in {
+        if case .inet(let sin) = bytes { return sin }
+        return withUnsafeBytes(of: storage) { $0.loadUnaligned(as: sockaddr_in.self) }
+    }
+
+    /// The IPv6 address as stored (no sockaddr_storage copy); only for family AF_INET6.
+    private var inet6: sockaddr_in6 {
+        if case .inet6(let sin6) = bytes { return sin6 }
+        return withUnsafeBytes(of: storage) { $0.loadUnaligned(as: sockaddr_in6.self) }
     }
 }
 
@@ -160,8 +174,8 @@ extension SocketAddress {
     /// The port of an IP address, nil for other families.
     public var port: UInt16? {
         switch family {
-        case AF_INET: return UInt16(bigEndian: reinterpreted(as: sockaddr_in.self).sin_port)
-        case AF_INET6: return UInt16(bigEndian: reinterpreted(as: sockaddr_in6.self).sin6_port)
+        case AF_INET: return UInt16(bigEndian: inet.sin_port)
+        case AF_INET6: return UInt16(bigEndian: inet6.sin6_port)
         default: return nil
         }
     }
@@ -169,7 +183,7 @@ extension SocketAddress {
     /// IPv6 `::ffff:a.b.c.d`: an IPv4 peer seen through a dual-stack listener.
     public var isIPv4Mapped: Bool {
         guard family == AF_INET6 else { return false }
-        let bytes = withUnsafeBytes(of: reinterpreted(as: sockaddr_in6.self).sin6_addr) { Array($0) }
+        let bytes = withUnsafeBytes(of: inet6.sin6_addr) { Array($0) }
         return bytes[0..<10].allSatisfy { $0 == 0 } && bytes[10] == 0xff && bytes[11] == 0xff
     }
 
@@ -178,10 +192,10 @@ extension SocketAddress {
     public func hostText(unmapping: Bool = false) -> String? {
         switch family {
         case AF_INET:
-            var addr = reinterpreted(as: sockaddr_in.self).sin_addr
+            var addr = inet.sin_addr
             return Self.ntop(AF_INET, &addr)
         case AF_INET6:
-            var addr = reinterpreted(as: sockaddr_in6.self).sin6_addr
+            var addr = inet6.sin6_addr
             if unmapping && isIPv4Mapped {
                 var v4 = in_addr()
                 withUnsafeMutableBytes(of: &v4) { target in

@@ -24,6 +24,17 @@ final class ReexecStateSpecTests: DaemonSpecCase {
         return daemon
     }
 
+    func testSharingTheUnitDirectoriesAfterDecodingLeavesEveryUnitAsSaved() throws {
+        let daemon = try startBusyDaemon()
+        let saved = daemon.savedState(requester: nil)
+        var decoded = try ReexecState.decode(try saved.encoded())
+        decoded.shareFragmentDirectories(daemon.loader.directories)
+        XCTAssertEqual(try decoded.encoded(), try saved.encoded())
+        let web = try XCTUnwrap(decoded.services.first { $0.unit.name == UnitName("web.service") })
+        XCTAssertEqual(web.unit, try XCTUnwrap(daemon.units.services[UnitName("web.service")]).unit)
+        XCTAssertTrue(web.unit.unit.fragmentPath?.hasPrefix(daemon.loader.directories[0] + "/") == true)
+    }
+
     func testTheSavedTableSurvivesEncodingAndDecodingUnchanged() throws {
         let daemon = try startBusyDaemon()
         let saved = daemon.savedState(requester: nil)

@@ -25,6 +25,25 @@ final class SparseSettingsTests: XCTestCase {
         XCTAssertEqual(socket?.options.backlog, 7)
     }
 
+    func testOnlyAFilesystemKeyThatImpliesSystemCallsGivesThePrivilegesABox() throws {
+        let (plain, _) = try loadService("[Service]\nExecStart=/bin/cat\nPrivateTmp=yes\nProtectSystem=full\n")
+        let (devices, _) = try loadService("[Service]\nExecStart=/bin/cat\nPrivateDevices=yes\n")
+        XCTAssertEqual(plain?.exec.$filesystem.isSet, true)
+        XCTAssertEqual(plain?.exec.$privileges.isSet, false)
+        XCTAssertEqual(devices?.exec.$privileges.isSet, true)
+        XCTAssertEqual(devices?.exec.privileges.denyRawIOCalls, true)
+    }
+
+    func testWritingTheDefaultsIntoAGroupAtItsDefaultsLeavesNoBox() {
+        var unit = ServiceUnit(name: UnitName("a.service"))
+        unit.exec.privileges.denyRawIOCalls = false
+        unit.exec.user = nil
+        XCTAssertFalse(unit.$exec.isSet)
+        unit.exec.privileges.denyRawIOCalls = true
+        XCTAssertTrue(unit.$exec.isSet)
+        XCTAssertTrue(unit.exec.$privileges.isSet)
+    }
+
     func testSettingAGroupBackToItsDefaultsDropsTheBox() {
         var unit = ServiceUnit(name: UnitName("a.service"))
         unit.exec.user = "nobody"
@@ -80,6 +99,26 @@ final class SparseSettingsTests: XCTestCase {
         let decoded = try JSONDecoder().decode(UnitSection.self, from: JSONEncoder().encode(section))
         XCTAssertEqual(decoded, section)
         XCTAssertNotEqual(decoded, UnitSection())
+    }
+
+    func testUnitSectionEncodesTheKeysThePreviousUsherdReadsAndDecodesBack() throws {
+        var section = UnitSection()
+        section.fragmentPath = "/etc/usher/units/a@.service"
+        section.description = "d"
+        section.defaultInstance = "x"
+        section.conditions = [Condition(kind: .pathExists, isAssert: false, negated: true, triggering: false, path: "/etc")]
+        let json = try JSONSerialization.jsonObject(with: JSONEncoder().encode(section)) as? [String: Any]
+        let object = try XCTUnwrap(json)
+        // UnitSection's keys before Relations moved out of line, every one present.
+        let keys = """
+            fragmentPath dropInPaths description documentation requires wants after before bindsTo partOf
+            conflicts defaultDependencies conditions wantedBy requiredBy alias also defaultInstance
+            """
+        XCTAssertEqual(Set(object.keys), Set(keys.split(whereSeparator: \.isWhitespace).map(String.init)))
+        XCTAssertEqual(object["defaultInstance"] as? String, "x")
+        let decoded = try JSONDecoder().decode(UnitSection.self, from: JSONEncoder().encode(section))
+        XCTAssertEqual(decoded, section)
+        XCTAssertEqual(decoded.fragmentPath, "/etc/usher/units/a@.service")
     }
 
     func testAServiceUnitEncodesEverySettingAtTheTopLevelAndDecodesBack() throws {
