@@ -2,7 +2,8 @@
 // and d2): the inetd echo round trip over IPv4, IPv6 and AF_UNIX; what an
 // inetd-style instance sees (connection on 0, 1, 2, REMOTE_*, no LISTEN_*);
 // the fd 3 variant with LISTEN_FDS=1/connection; instance names and %i (also
-// outside argv); exec failures; non-accepting listeners refused.
+// outside argv); exec failures; non-accepting listeners refused; no spawner
+// thread before the first connection.
 import XCTest
 import UsherSys
 
@@ -32,6 +33,22 @@ final class AcceptIntegrationTests: XCTestCase {
                        "hello unix\n")
         XCTAssertEqual(try harness.stop(), 0)
         XCTAssertTrue(harness.log.contains("echo.socket: Accepted 3 connection(s), 0 active, 0 refused."), harness.log)
+    }
+
+    private func threadCount(_ pid: Int32) throws -> Int {
+        try FileManager.default.contentsOfDirectory(atPath: "/proc/\(pid)/task").count
+    }
+
+    func testTheFirstConnectionStartsTheOnlySpawnerThreadAnIdleUsherdHasNone() throws {
+        let harness = try UsherdHarness()
+        let v4 = try freePort(), v6 = try freePort()
+        try startEcho(harness, v4: v4, v6: v6)
+        let idle = try threadCount(harness.pid)
+        XCTAssertEqual(idle, 1, "the loop's thread only")
+
+        XCTAssertEqual(try AcceptClient.ipv4(v4).exchange("one\n", halfClose: true), "one\n")
+        XCTAssertEqual(try threadCount(harness.pid), idle + 1, "one spawner thread, started by the first connection")
+        XCTAssertEqual(try harness.stop(), 0)
     }
 
     func testInetdInstanceGetsTheConnectionOnStdioWithRemoteAddressAndNoListenVariables() throws {
