@@ -69,7 +69,7 @@ public final class AcceptSpawner {
     public let wakeRead: OwnedFD
     private let wakeWrite: OwnedFD
     /// What children must reset: the dispositions usherd changed (taken once, at start).
-    private let resetSignals: UnsafeMutablePointer<sigset_t>
+    private let resetSignals: UnsafePointer<sigset_t>
 
     public static var defaultThreadCount: Int { min(4, max(1, ProcessInfo.processInfo.activeProcessorCount)) }
 
@@ -79,8 +79,7 @@ public final class AcceptSpawner {
         wakeRead = pipe.read
         wakeWrite = pipe.write
         maxThreads = max(1, threads)
-        resetSignals = UnsafeMutablePointer<sigset_t>.allocate(capacity: 1)
-        resetSignals.initialize(to: Signals.nonDefaultDispositions())
+        resetSignals = ResetSignals().set
         requests.reserveCapacity(256)
         results.reserveCapacity(256)
     }
@@ -171,7 +170,7 @@ public final class AcceptSpawner {
 
     /// Runs CSpawn for one request, then closes the parent's copy of the connection.
     private static func spawn(_ request: InstanceSpawnRequest,
-                              resetSignals: UnsafeMutablePointer<sigset_t>) -> InstanceSpawnResult {
+                              resetSignals: UnsafePointer<sigset_t>) -> InstanceSpawnResult {
         let template = request.template
         var connection = request.connection
         var result = cspawn_result()
@@ -191,7 +190,7 @@ public final class AcceptSpawner {
                             envp: request.strings.envp, pidSlots: slotList, fds: fds, scratch: request.strings.scratch,
                             stdio: stdio, groups: groupList, cwd: template.workingDirectory.map { UnsafePointer($0) },
                             root: template.rootDirectory.map { UnsafePointer($0) }, limits: limitList)
-                        c.reset_signals = UnsafePointer(resetSignals)
+                        c.reset_signals = resetSignals
                         c.no_pidfd = 1
                         guard let mounts = template.mounts else { return cspawn(&c, &result) }
                         let run = mounts.withRequest { pointer in

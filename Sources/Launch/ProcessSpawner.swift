@@ -20,10 +20,12 @@ public struct SystemSpawner: ProcessSpawner {
     }
 }
 
-/// The signals whose disposition usherd changed, taken at the first spawn (after the
-/// daemon's one-time signal set-up, as AcceptSpawner does): the child resets those
-/// (SIGPIPE) instead of calling sigaction 62 times in the vfork window.
-private final class ResetSignals {
+/// The signals whose disposition usherd changed, taken at the first use (after the
+/// daemon's one-time signal set-up): the child resets those (SIGPIPE) instead of
+/// calling sigaction 62 times in the vfork window. The set is never freed: it lives
+/// as long as usherd, and AcceptSpawner keeps only the pointer, taken on the loop's
+/// thread before its threads read it.
+final class ResetSignals {
     lazy var set: UnsafePointer<sigset_t> = {
         let set = UnsafeMutablePointer<sigset_t>.allocate(capacity: 1)
         set.initialize(to: Signals.nonDefaultDispositions())

@@ -87,6 +87,8 @@ final class AcceptIntegrationTests: XCTestCase {
             XCTAssertEqual(fd["FD_CLOEXEC"] as? Bool, false)
         }
         XCTAssertEqual(v4Report["LISTEN_FDS"] as? NSNull, NSNull())
+        XCTAssertEqual(v4Report["signal_mask"] as? [String], [])
+        XCTAssertEqual(v4Report["signals_ignored"] as? [String], ["SIGPIPE"], "IgnoreSIGPIPE=yes and nothing else")
         let v6Report = try XCTUnwrap(reports[v6Label])
         XCTAssertEqual(nonBoringEnvironment(v6Report), ["REMOTE_ADDR=::1", "REMOTE_PORT=\(second.port)",
                                                         "INVOCATION_ID=<varies>", "SYSTEMD_EXEC_PID=<varies>"])
