@@ -79,7 +79,7 @@ public final class AcceptSpawner {
         wakeRead = pipe.read
         wakeWrite = pipe.write
         maxThreads = max(1, threads)
-        resetSignals = ResetSignals().set
+        resetSignals = ResetSignals.set
         requests.reserveCapacity(256)
         results.reserveCapacity(256)
     }

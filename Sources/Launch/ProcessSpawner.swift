@@ -11,22 +11,19 @@ public protocol ProcessSpawner {
 }
 
 public struct SystemSpawner: ProcessSpawner {
-    private let resetSignals = ResetSignals()
-
     public init() {}
 
     public func spawn(_ plan: SpawnPlan) throws -> SpawnOutcome {
-        try Spawner.spawn(plan, resetSignals: resetSignals.set)
+        try Spawner.spawn(plan, resetSignals: ResetSignals.set)
     }
 }
 
-/// The signals whose disposition usherd changed, taken at the first use (after the
-/// daemon's one-time signal set-up): the child resets those (SIGPIPE) instead of
-/// calling sigaction 62 times in the vfork window. The set is never freed: it lives
-/// as long as usherd, and AcceptSpawner keeps only the pointer, taken on the loop's
-/// thread before its threads read it.
-final class ResetSignals {
-    lazy var set: UnsafePointer<sigset_t> = {
+/// The signals whose disposition usherd changed, taken once, at the first spawn of
+/// either spawner (after the daemon's one-time signal set-up): the child resets those
+/// (SIGPIPE) instead of calling sigaction 62 times in the vfork window. One set for
+/// the process, never freed; a static is initialised once, safely across threads.
+enum ResetSignals {
+    static let set: UnsafePointer<sigset_t> = {
         let set = UnsafeMutablePointer<sigset_t>.allocate(capacity: 1)
         set.initialize(to: Signals.nonDefaultDispositions())
         return UnsafePointer(set)

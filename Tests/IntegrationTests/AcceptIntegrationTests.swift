@@ -51,6 +51,24 @@ final class AcceptIntegrationTests: XCTestCase {
         XCTAssertEqual(try harness.stop(), 0)
     }
 
+    func testAnInstanceWithIgnoreSIGPIPENoIgnoresNoSignalAlthoughUsherdIgnoresSIGPIPE() throws {
+        let harness = try UsherdHarness()
+        let port = try freePort()
+        try harness.write("pipe.socket", "[Socket]\nListenStream=127.0.0.1:\(port)\nAccept=yes\n")
+        try harness.write("pipe@.service", """
+            [Service]
+            StandardInput=socket
+            IgnoreSIGPIPE=no
+            ExecStart=\(harness.probeCommand(label: "pipe"))
+            """)
+        try harness.start()
+
+        XCTAssertEqual(try AcceptClient.ipv4(port).exchange(), "ok\n")
+        let report = try harness.waitForReport(label: "pipe")
+        XCTAssertEqual(report["signals_ignored"] as? [String], [], "the child resets the dispositions usherd changed")
+        XCTAssertEqual(try harness.stop(), 0)
+    }
+
     func testInetdInstanceGetsTheConnectionOnStdioWithRemoteAddressAndNoListenVariables() throws {
         let harness = try UsherdHarness()
         let v4 = try freePort(), v6 = try freePort()
