@@ -5,7 +5,6 @@
 
 import FoundationEssentials
 import Glibc
-import UsherSys
 
 enum UnitFileStatus: Equatable {
     case file
