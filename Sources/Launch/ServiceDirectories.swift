@@ -97,6 +97,7 @@ public enum ServiceDirectories {
     /// Returns the paths it added entries for, by kind.
     @discardableResult
     public static func openUp(_ fs: inout FilesystemProtection, for directories: [ExecDirectory]) -> [ExecDirectoryKind: Set<String>] {
+        guard !directories.isEmpty else { return [:] }
         let protected = MountPlanner.protectedPaths(fs)
         var added: [ExecDirectoryKind: Set<String>] = [:]
         var privateRoots: [String] = []
