@@ -3,6 +3,7 @@
 // into the same binary as usherd again and goes on serving; under any other
 // name it exits 2 naming the two. (`--version` by name: VersionIntegrationTests.)
 import Foundation
+import UsherSys
 import XCTest
 
 final class MultiCallIntegrationTests: XCTestCase {
@@ -40,6 +41,8 @@ final class MultiCallIntegrationTests: XCTestCase {
         XCTAssertEqual(try FileManager.default.destinationOfSymbolicLink(atPath: "/proc/\(harness.pid)/exe"),
                        String(cString: usher), "the multi-call binary runs")
         XCTAssertEqual(try Client.tcp(port: port), "hello\n")
+        // The handler exits as its answer arrives; usherd reaps it at its next reap, not before the client reads.
+        try eventually("the re-executed image to reap the handler", timeout: 10) { Processes.children(of: harness.pid).isEmpty }
         XCTAssertEqual(harness.zombieChildren(), [])
         XCTAssertEqual(try harness.stop(), 0)
     }
