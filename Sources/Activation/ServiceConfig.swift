@@ -69,7 +69,8 @@ public struct ServiceConfig: Codable, Sendable, Equatable {
     public var hasExecStop: Bool { commandCount(.stop) > 0 }
 
     /// The unit's commands of `phase`.
-    private func commands(_ phase: ExecPhase) -> [CommandLine] {
+    /// The unit's command lines of `phase`.
+    public func commands(_ phase: ExecPhase) -> [CommandLine] {
         switch phase {
         case .startPre: return unit.execStartPre
         case .start: return unit.execStart

@@ -159,17 +159,7 @@ extension Daemon {
     }
 
     private func spawnControl(_ name: UnitName, _ phase: ExecPhase, index: Int, extra: [ExtraVariable]) {
-        guard let unit = units.services[name]?.unit else { return }
-        let commands: [CommandLine]
-        switch phase {
-        case .startPre: commands = unit.execStartPre
-        case .start: commands = unit.execStart
-        case .startPost: commands = unit.execStartPost
-        case .reload: commands = unit.execReload
-        case .stop: commands = unit.execStop
-        case .stopPost: commands = unit.execStopPost
-        }
-        guard index < commands.count else { return }
+        guard let commands = units.services[name]?.machine.config.commands(phase), index < commands.count else { return }
         spawnControl(name, command: commands[index], extra: extra)
     }
 
