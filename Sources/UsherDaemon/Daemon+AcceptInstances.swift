@@ -59,7 +59,7 @@ extension Daemon {
             try launch.createDirectories()
         } catch {
             // Under the instance's own name (once), kept with the template's journal.
-            log(Note(.error, "\(error)"), unit: UnitName(runtime.template.name.prefix + "@" + instance + ".service"),
+            log(Note(.error, "\(error)"), unit: Self.instanceUnitName(prefix: runtime.template.name.prefix, instance),
                 journalAs: runtime.template.name.full)
             release(source: source, socket: runtime.unit.name)
             return
@@ -80,7 +80,7 @@ extension Daemon {
     /// A pipe whose read end usherd watches under the instance's own name (lines kept
     /// with the template's journal); the write end, for the spawner, or -1 when none.
     private func instanceOutputPipe(_ runtime: AcceptRuntime, instance: String) -> Int32 {
-        let name = UnitName(runtime.template.name.prefix + "@" + instance + ".service")
+        let name = Self.instanceUnitName(prefix: runtime.template.name.prefix, instance)
         do {
             let pipe = try OwnedFD.pipe()
             try pipe.read.setNonBlocking(true)
@@ -179,7 +179,12 @@ extension Daemon {
 
     func instanceUnitName(_ instance: InstanceRecord) -> UnitName {
         let prefix = units.acceptSockets[instance.socket]?.template.name.prefix ?? instance.socket.stem
-        return UnitName(prefix + "@" + instance.instance + ".service")
+        return Self.instanceUnitName(prefix: prefix, instance.instance)
+    }
+
+    /// `prefix@instance.service`, the name an instance's lines are logged under.
+    static func instanceUnitName(prefix: String, _ instance: String) -> UnitName {
+        UnitName(prefix + "@" + instance + ".service")
     }
 
     // MARK: shutdown
