@@ -1,8 +1,9 @@
 // packaging/container/Containerfile without a container engine: its ENTRYPOINT,
 // read from the file, runs as PID 1 of fresh PID, mount and network namespaces
 // (as `podman run` would), the multi-call binary as /usr/bin/usherd, with the
-// units it COPYs, where it copies them, as the only units, serves
-// their port to nc inside that network, and its STOPSIGNAL stops it with status 0.
+// units it COPYs, where it copies them, as the only units, and the system user its
+// RUN line adds, serves their port to nc inside that network, and its STOPSIGNAL
+// stops it with status 0.
 // Its COPY sources must exist: the units in the repository, the .deb build.sh names.
 import Foundation
 import XCTest
@@ -67,13 +68,21 @@ final class ContainerfileIntegrationTests: XCTestCase {
         return (ContainerfileIntegrationTests.root + "/" + units[0], try XCTUnwrap(units.last))
     }
 
+    /// The `useradd` step of the Containerfile's RUN line (its steps are joined by `&&`).
+    func userAdd() throws -> String {
+        let steps = try instruction("RUN").components(separatedBy: "&&").map { $0.trimmingCharacters(in: .whitespaces) }
+        return try XCTUnwrap(steps.first { $0.hasPrefix("useradd ") }, "no useradd in the RUN line")
+    }
+
     /// The namespace's script: the units the Containerfile copies, where it copies
-    /// them, as the only ones in the search path, loopback up, then exec the entry point (PID 1).
-    func script(root: String, entrypoint: [String], units: (source: String, destination: String)) -> String {
+    /// them, as the only ones in the search path, its user added (in a private /etc),
+    /// loopback up, then exec the entry point (PID 1).
+    func script(root: String, entrypoint: [String], units: (source: String, destination: String), userAdd: String) -> String {
         """
         set -e
         mount -t tmpfs tmpfs /run
         \(NamespaceScripts.overlayEtc(root: root)) || exit \(OpenRCRecipeIntegrationTests.noOverlay)
+        \(userAdd)
         rm -rf \(units.destination); mkdir -p \(units.destination); cp \(units.source)/* \(units.destination)/
         if [ -d /usr/lib/usher/units ]; then mount -t tmpfs tmpfs /usr/lib/usher/units; fi
         ip link set lo up
@@ -96,7 +105,7 @@ final class ContainerfileIntegrationTests: XCTestCase {
         let harness = try UsherdHarness()
         // The entry point with the multi-call binary under the name usherd, as the .deb installs it.
         let entry = [try harness.multiCallLink("usherd")] + shipped.dropFirst()
-        try script(root: harness.root, entrypoint: entry, units: try unitsCopy())
+        try script(root: harness.root, entrypoint: entry, units: try unitsCopy(), userAdd: try userAdd())
             .write(toFile: harness.root + "/container.sh", atomically: true, encoding: .utf8)
         let process = try harness.launch("/usr/bin/unshare", ["--mount", "--net", "--pid", "--fork", "--mount-proc", "--kill-child",
                                                               "/bin/sh", harness.root + "/container.sh"])
@@ -111,6 +120,7 @@ final class ContainerfileIntegrationTests: XCTestCase {
         XCTAssertTrue(status.split(separator: "\n").contains { $0.hasPrefix("NSpid:") && $0.hasSuffix("\t1") },
                       "the entry point is not PID 1 in its namespace:\n\(status)")
         XCTAssertTrue(harness.log.contains("echo.socket: Listening on"), harness.log)
+        XCTAssertFalse(harness.log.contains("Special user nobody"), harness.log)
 
         // A client in the container's network, as `podman run -p 7007:7` would forward it.
         let client = try runCollectingOutput("/bin/sh", ["-c", "printf 'from the container\\n' | /usr/bin/nsenter --target \(usherd) --net /usr/bin/nc -N -w 5 127.0.0.1 7"],
