@@ -29,7 +29,7 @@ log() { echo "bench: $(date -u +%H:%M:%S) $*" >&2; }
 describe_machine() {
     {
         echo "started=$(date -u +%Y-%m-%dT%H:%M:%SZ) quick=$QUICK repeats=$REPEATS cpus=$(nproc)"
-        echo "kernel=$(uname -r) load_at_start=$(cut -d' ' -f1 /proc/loadavg)"
+        echo "kernel=$(uname -r) load_at_start=$(cut -d' ' -f1 /proc/loadavg) autogroup=$(cat /proc/sys/kernel/sched_autogroup_enabled 2>/dev/null || echo absent)"
         echo "cpu_model=$(awk -F': ' '/model name/ { print $2; exit }' /proc/cpuinfo | tr ' ' '_')"
         echo "peers=xinetd:$(dpkg-query -W -f='${Version}' xinetd 2>/dev/null),ucspi-tcp:$(dpkg-query -W -f='${Version}' ucspi-tcp 2>/dev/null),systemd:$(dpkg-query -W -f='${Version}' systemd 2>/dev/null)"
     } >"$RUN/machine.txt"
@@ -37,7 +37,7 @@ describe_machine() {
 
 scenario_accept() {
     log "1. Accept=yes against the C loop and the peers"
-    ACCEPT_OUT=$RUN/accept CONTENDERS="refloop tcpserver xinetd socket-activate usherd" HANDLERS="glibc raw" \
+    ACCEPT_OUT=$RUN/accept CONTENDERS="refloop refloop-session tcpserver xinetd socket-activate usherd" HANDLERS="glibc raw" \
         CONCURRENCY="1 16 64" COUNT=$ACCEPT_COUNT WARMUP=$ACCEPT_WARMUP ROUNDS=$REPEATS \
         QUIET_WAIT=$([ "$QUICK" = 1 ] && echo 0 || echo 3) "$BENCH_DIR/accept.sh" >/dev/null
 }

@@ -8,7 +8,7 @@ import statistics
 import sys
 from pathlib import Path
 
-PEERS = ["refloop", "tcpserver", "xinetd", "socket-activate", "usherd"]
+PEERS = ["refloop", "refloop-session", "tcpserver", "xinetd", "socket-activate", "usherd"]
 LEVELS = [1, 16, 64]
 HANDLERS = ["glibc", "raw"]
 ACTIVATORS = ["coldact", "socket-activate", "usherd"]
@@ -208,7 +208,9 @@ def median_of(cell, name):
 def accept_markdown(section):
     lines = ["## 1. Accept=yes against the C loop and the peers", "",
              "conn/s, median (min–max) over the repeats, × refloop (the C accept + posix_spawn loop) "
-             "of the same run; p99 in µs and × refloop's p99; daemon CPU in µs per connection (its own threads, schedstat).", ""]
+             "of the same run; p99 in µs and × refloop's p99; daemon CPU in µs per connection (its own threads, schedstat). "
+             "refloop-session is the same loop starting each handler in a session of its own (setsid), "
+             "as systemd and usherd do; with sched_autogroup on, each session is a scheduling group of its own.", ""]
     cells = {(c["contender"], c["handler"], c["concurrency"]): c for c in section["cells"]}
     for handler in HANDLERS:
         lines += [f"### {handler} handler", "",
@@ -301,7 +303,7 @@ def markdown(report):
     mode = "QUICK (one small round per cell)" if machine.get("quick") == "1" else f"full, {machine.get('repeats')} repeats per cell"
     lines = [f"# usherd benchmark, {machine.get('started', '?')}", "",
              f"- machine: {machine.get('cpus', '?')} CPUs ({machine.get('cpu_model', '?')}), Linux {machine.get('kernel', '?')}, "
-             f"load average at start {machine.get('load_at_start', '?')}",
+             f"load average at start {machine.get('load_at_start', '?')}, sched_autogroup {machine.get('autogroup', '?')}",
              f"- mode: {mode}; peers {machine.get('peers', '?')}",
              "- every figure comes from this one run; ratios compare cells of the same run", ""]
     lines += accept_markdown(report["accept"]) + cold_markdown(report["cold"]) + steady_markdown(report["steady"])
