@@ -3,8 +3,9 @@
 // but KillSignal= again once ExecStopPost= timed out) then FinalKillSignal= after
 // TimeoutStopSec=, sent as KillMode= says (control-group: the process groups and what
 // is left of the sessions; mixed: the main process first, everything at the final
-// signal; process: main and control process only; none: nothing), with SendSIGHUP=
-// after KillSignal= only (systemd 252's unit_kill_context: KILL_TERMINATE alone).
+// signal; process: main and control process only; none: nothing), each step's signals
+// as KillContext.stopSignals orders them (SIGCONT after all but SIGKILL, SendSIGHUP='s
+// SIGHUP after KillSignal= only: systemd 252's unit_kill_context, KILL_TERMINATE alone).
 // Part of the pure ServiceMachine; the timers of every state are here too.
 import UnitModel
 
@@ -24,12 +25,11 @@ extension ServiceMachine {
     mutating func sendKillSignal(watchdog: Bool = false, afterStopPost: Bool = false) -> [ServiceAction] {
         state = watchdog ? .stopping(.watchdog) : .stopping(.signalled)
         let operation: StopOperation = watchdog ? .watchdog : restarting && !afterStopPost ? .restart : .terminate
-        let signal = config.signal(for: operation)
+        let signals = KillContext.stopSignals(config.signal(for: operation), hangUp: config.sendsSIGHUP(after: operation))
         let targets = [mainPID, controlPID].compactMap { $0 }
         let leftovers = leftoversSeen && config.killMode.signalsTheRest(final: false) && mainPID == nil
         guard config.killMode != .none, !targets.isEmpty || leftovers else { return afterFirstSignal() }
-        var actions = killActions(targets, signal: signal, final: false)
-        if config.sendsSIGHUP(after: operation) { actions += killActions(targets, signal: 1, final: false, resume: false) }
+        let actions = killActions(targets, signals: signals, final: false)
         if leftovers { awaitingLeftovers = true }
         return stopWatchdog() + actions + armStopTimer(watchdog ? config.abortTimeout : nil)
     }
@@ -40,22 +40,26 @@ extension ServiceMachine {
         if leftoversSeen && mainPID == nil && config.killMode.leftoverStop(sendSIGKILL: config.sendSIGKILL) == .kill {
             state = .stopping(.killed)
             awaitingLeftovers = true
-            return stopWatchdog() + [.signalLeftovers(signal: config.finalKillSignal)] + armStopTimer()
+            return stopWatchdog() + leftoverActions(KillContext.stopSignals(config.finalKillSignal)) + armStopTimer()
         }
         return stopWatchdog() + enterStopPost(failure: nil)
     }
 
-    /// The signal, then SIGCONT so stopped processes act on it, to each target as KillMode= says:
-    /// nothing (none), the targets alone, or their groups and the rest of the sessions (members that
-    /// left the process groups, adopted descendants).
-    func killActions(_ targets: [Int32], signal: Int32, final: Bool, resume: Bool = true) -> [ServiceAction] {
-        let signals = resume && signal != 9 && signal != 18 ? [signal, 18] : [signal]
+    /// A stop step's `signals` (KillContext.stopSignals) in turn to each target as KillMode= says:
+    /// nothing (none), the targets alone, or their groups and then the rest of the sessions (members
+    /// that left the process groups, adopted descendants).
+    func killActions(_ targets: [Int32], signals: [Int32], final: Bool) -> [ServiceAction] {
         guard config.killMode != .none else { return [] }
         guard config.killMode.signalsTheRest(final: final) else {
             return targets.flatMap { pid in signals.map { ServiceAction.signalProcess(pid: pid, signal: $0) } }
         }
         let groups = targets.flatMap { pid in signals.map { ServiceAction.signalGroup(pid: pid, signal: $0) } }
-        return groups + [.signalLeftovers(signal: signal)]
+        return groups + leftoverActions(signals)
+    }
+
+    /// A stop step's `signals` in turn to what is left of the service's sessions.
+    func leftoverActions(_ signals: [Int32]) -> [ServiceAction] {
+        signals.map { .signalLeftovers(signal: $0) }
     }
 
     mutating func timerFired(now: UInt64) -> [ServiceAction] {
@@ -102,9 +106,10 @@ extension ServiceMachine {
             return [.log(Note(.warning, "State '\(stateName)' timed out. Skipping SIGKILL."))] + abandonProcesses()
         }
         state = .stopping(.killed)
-        var actions = killActions(targets, signal: config.finalKillSignal, final: true)
+        let signals = KillContext.stopSignals(config.finalKillSignal)
+        var actions = killActions(targets, signals: signals, final: true)
         if awaitingLeftovers && !actions.contains(.signalLeftovers(signal: config.finalKillSignal)) {
-            actions.append(.signalLeftovers(signal: config.finalKillSignal))
+            actions += leftoverActions(signals)
         }
         return [.log(Note(.warning, "State '\(stateName)' timed out. Killing."))] + actions + armStopTimer()
     }

@@ -74,7 +74,7 @@ public enum ServiceAction: Sendable, Equatable {
     /// Send to the process `pid` alone (KillMode=process, mixed's SIGTERM).
     case signalProcess(pid: Int32, signal: Int32)
     /// Send to what is left of the service after its main process ended (its
-    /// sessions' and groups' members), then SIGCONT; report `.leftoversGone`.
+    /// sessions' and groups' members); report `.leftoversGone`.
     case signalLeftovers(signal: Int32)
     /// Follow a main process that is not usherd's child (through a pidfd).
     case watchMainPID(Int32)
@@ -410,8 +410,9 @@ public struct ServiceMachine: Codable, Sendable, Equatable {
         let rearm = next != state
         state = next
         let final = state == .stopping(.killed)
-        let hangUp: [ServiceAction] = !final && config.sendsSIGHUP(after: .terminate) ? [.signalLeftovers(signal: 1)] : []
-        return [.signalLeftovers(signal: final ? config.finalKillSignal : config.killSignal)] + hangUp
+        let signals = KillContext.stopSignals(final ? config.finalKillSignal : config.killSignal,
+                                              hangUp: !final && config.sendsSIGHUP(after: .terminate))
+        return leftoverActions(signals)
             + (rearm ? [.cancelTimer] + armStopTimer() : [])
     }
 

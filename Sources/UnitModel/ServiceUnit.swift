@@ -109,6 +109,16 @@ public struct KillContext: Codable, Sendable, Equatable {
 
     /// SendSIGHUP=: SIGHUP right after KillSignal= (not when that is SIGHUP already).
     public var sendsSIGHUP: Bool { sendSIGHUP && killSignal != 1 }
+
+    /// What each process gets, in order, in one step of a stop (KillSignal=, RestartKillSignal=,
+    /// WatchdogSignal=, FinalKillSignal=), as systemd 252's unit_kill_context sends it: the signal,
+    /// then SIGCONT so a stopped process acts on it, except after SIGKILL and SIGCONT
+    /// (process-util.c kill_and_sigcont for the main and control process, cgroup-util.c
+    /// cg_kill_items with CGROUP_SIGCONT for the rest); with `hangUp` (SendSIGHUP= after
+    /// KillSignal=), SIGHUP last and alone. `usherctl kill`'s signal goes alone (unit_kill_common).
+    public static func stopSignals(_ signal: Int32, hangUp: Bool = false) -> [Int32] {
+        [signal] + (signal == 9 || signal == 18 ? [] : [18]) + (hangUp ? [1] : [])
+    }
 }
 
 @dynamicMemberLookup

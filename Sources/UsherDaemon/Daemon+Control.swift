@@ -224,7 +224,7 @@ extension Daemon {
         // The rest of the sessions, then the main process unless it is in one of their groups: each
         // process gets the signal once, and only it (no SIGCONT), as systemctl kill sends it.
         let rest = request.killWhom == .main ? Leftovers() : leftovers(of: runtime.sessions)
-        send(signal, to: rest, resume: false)
+        send([signal], to: rest)
         if !groups(Set(rest.groups), reach: main) {
             if let pidfd = runtime.pidfd { try? processes.signal(pidfd: pidfd, signal) } else { processes.signal(pid: main, signal) }
         }

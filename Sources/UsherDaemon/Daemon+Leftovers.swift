@@ -49,16 +49,14 @@ extension Daemon {
                          processes: processes.sessionMembers(of: sessions, among: orphanCandidates()))
     }
 
-    /// The signal to every group and process; with `resume`, SIGCONT after it, so stopped
-    /// processes act on it (the stop sequence; `usherctl kill` sends the signal alone, as systemd).
-    func send(_ signal: Int32, to leftovers: Leftovers, resume: Bool = true) {
+    /// `signals` in turn to every group and process: a stop step's (KillContext.stopSignals), or
+    /// `usherctl kill`'s signal alone.
+    func send(_ signals: [Int32], to leftovers: Leftovers) {
         for group in leftovers.groups {
-            try? processes.signalGroup(group, signal)
-            if resume { try? processes.signalGroup(group, Signals.continue_) }
+            for signal in signals { try? processes.signalGroup(group, signal) }
         }
         for pid in leftovers.processes {
-            processes.signal(pid: pid, signal)
-            if resume { processes.signal(pid: pid, Signals.continue_) }
+            for signal in signals { processes.signal(pid: pid, signal) }
         }
     }
 
@@ -72,12 +70,12 @@ extension Daemon {
         !leftovers(of: units.services[name]?.sessions ?? []).isEmpty
     }
 
-    /// The signal (and SIGCONT) to the service's leftovers, but not to the `except` groups,
-    /// which the same kill step signalled already.
+    /// The signal (one of a stop step's ServiceAction.signalLeftovers) to the service's leftovers,
+    /// but not to the `except` groups, which the same kill step signalled already.
     func signalLeftovers(of name: UnitName, _ signal: Int32, except signalled: Set<Int32> = []) {
         var rest = leftovers(of: units.services[name]?.sessions ?? [])
         rest.groups.removeAll { signalled.contains($0) }
-        send(signal, to: rest)
+        send([signal], to: rest)
     }
 
     /// After reaping: services waiting for their leftovers, then lingering instances.
@@ -111,8 +109,8 @@ extension Daemon {
         }
         log(Note(.info, "Stopping what the main process left: \(left.summary)."), instance: instance)
         let killed = stop == .kill
-        send(killed ? kill.finalKillSignal : kill.killSignal, to: left)
-        if !killed && kill.sendsSIGHUP { send(Signals.hangup, to: left) }
+        let signals = KillContext.stopSignals(killed ? kill.finalKillSignal : kill.killSignal, hangUp: !killed && kill.sendsSIGHUP)
+        send(signals, to: left)
         units.lingering[pid] = LingeringInstance(record: instance, timer: lingerTimer(template, pid), killed: killed)
     }
 
@@ -132,7 +130,7 @@ extension Daemon {
             return
         }
         log(Note(.warning, "State 'stop-sigterm' timed out. Killing."), instance: lingering.record)
-        send(template.kill.finalKillSignal, to: leftovers(of: [pid]))
+        send(KillContext.stopSignals(template.kill.finalKillSignal), to: leftovers(of: [pid]))
         lingering.killed = true
         lingering.timer = lingerTimer(template, pid)
         units.lingering[pid] = lingering

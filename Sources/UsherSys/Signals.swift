@@ -13,7 +13,6 @@ public enum Signals {
     public static let user2 = SIGUSR2
     public static let child = SIGCHLD
     public static let kill = SIGKILL
-    public static let continue_ = SIGCONT
 
     /// Blocks `signals` in the calling thread (and so in threads it starts later).
     public static func block(_ signals: [Int32]) throws {

@@ -420,7 +420,15 @@ final class ServiceLifecycleTests: XCTestCase {
         var service = running { $0.kill.sendSIGHUP = true; $0.kill.restartKillSignal = 10 }
         _ = service.handle(.restartStopRequested)
         let left = service.handle(.childExited(pid: 100, status: .killed(signal: 15), leftovers: true))
-        XCTAssertTrue(left.contains(.signalLeftovers(signal: 15)), "\(left)")
-        XCTAssertTrue(left.contains(.signalLeftovers(signal: 1)), "\(left)")
+        XCTAssertEqual(sentSignals(left), [15, 18, 1], "KillSignal=, SIGCONT, then SIGHUP alone")
+    }
+
+    func testEachStopStepSendsSIGCONTAfterItsSignalButNotAfterSIGKILLOrSendSIGHUPsSIGHUP() {
+        XCTAssertEqual(KillContext.stopSignals(15), [15, 18])
+        XCTAssertEqual(KillContext.stopSignals(15, hangUp: true), [15, 18, 1])
+        XCTAssertEqual(KillContext.stopSignals(1), [1, 18], "KillSignal=SIGHUP is resumed as any other")
+        XCTAssertEqual(KillContext.stopSignals(3), [3, 18], "a FinalKillSignal= other than SIGKILL")
+        XCTAssertEqual(KillContext.stopSignals(9), [9])
+        XCTAssertEqual(KillContext.stopSignals(18), [18], "no second SIGCONT")
     }
 }

@@ -24,12 +24,6 @@ final class AcceptSpecTests: DaemonSpecCase {
     private var instancePIDs: [Int32] { fixture.daemon?.units.instances(of: echo).map(\.pid).sorted() ?? [] }
     private var pendingSpawns: Int { fixture.daemon?.units.pendingInstances.count ?? -1 }
 
-    /// `pid` exits and is reaped: on SIGCHLD, or at the end of a SIGCHLD batching window.
-    private func instanceExits(_ pid: Int32) {
-        fixture.processes.exit(pid)
-        if !fixture.loop.raise(SIGCHLD) { fixture.loop.advanceTime(by: Daemon.reapBatchWindow) }
-    }
-
     private var counters: AcceptCounters? { fixture.daemon?.units.acceptSockets[echo]?.machine.counters }
     private var spawned: [FakeInstanceSpawner.Spawn] { fixture.instanceSpawner?.spawned ?? [] }
 
@@ -53,7 +47,7 @@ final class AcceptSpecTests: DaemonSpecCase {
         XCTAssertEqual(spawned.count, 1, "the second connection got an instance")
         XCTAssertEqual(BlockingIO.readSome(refused.raw, milliseconds: 1000), [], "not closed")
         XCTAssertEqual(counters?.refused, 1)
-        instanceExits(spawned[0].pid)
+        fixture.reapExit(spawned[0].pid)
         XCTAssertEqual(counters?.connections, 0)
         try connect()
         XCTAssertEqual(spawned.count, 2, "the freed slot was not given to the next connection")
@@ -67,35 +61,46 @@ final class AcceptSpecTests: DaemonSpecCase {
         XCTAssertTrue(fixture.loop.raise(SIGTERM))
         XCTAssertEqual(fixture.processes.signals(to: .group(pid)), [SIGTERM, SIGCONT])
         XCTAssertNil(fixture.loop.exitCode, "exited while an instance ran")
-        instanceExits(pid)
+        fixture.reapExit(pid)
         XCTAssertEqual(fixture.loop.exitCode, 0)
     }
 
-    func testSendSIGHUPFollowsTheKillSignalAnInstanceGetsAtShutdown() throws {
+    /// echo.socket (Accept=yes) and echo@.service with `settings`; one connection, its instance's pid.
+    private func startInstance(_ settings: String) throws -> Int32 {
         try fixture.write("echo.socket", "[Socket]\nListenStream=\(fixture.root)/echo.sock\nAccept=yes\n")
-        try fixture.write("echo@.service", "[Service]\nStandardInput=socket\nSendSIGHUP=yes\nKillSignal=SIGINT\nExecStart=/bin/cat\n")
+        try fixture.write("echo@.service", "[Service]\nStandardInput=socket\n\(settings)\nExecStart=/bin/cat\n")
         try fixture.start()
         try connect()
         fixture.loop.fireIO(.spawnResults)
-        let pid = spawned[0].pid
+        return spawned[0].pid
+    }
+
+    /// What the instance of an echo@.service with `settings` gets when usherd is told to stop;
+    /// usherd exits once the instance is reaped.
+    private func signalsAtShutdown(_ settings: String) throws -> [Int32] {
+        let pid = try startInstance(settings)
         XCTAssertTrue(fixture.loop.raise(SIGTERM))
-        XCTAssertEqual(fixture.processes.signals(to: .group(pid)), [SIGINT, SIGCONT, SIGHUP])
-        instanceExits(pid)
+        let signals = fixture.processes.signals(to: .group(pid))
+        fixture.reapExit(pid)
         XCTAssertEqual(fixture.loop.exitCode, 0)
+        return signals
+    }
+
+    func testSendSIGHUPFollowsTheKillSignalAnInstanceGetsAtShutdown() throws {
+        XCTAssertEqual(try signalsAtShutdown("SendSIGHUP=yes\nKillSignal=SIGINT"), [SIGINT, SIGCONT, SIGHUP])
+    }
+
+    func testKillSignalSIGKILLReachesAnInstanceAtShutdownWithNoSIGCONTAfterIt() throws {
+        XCTAssertEqual(try signalsAtShutdown("KillSignal=SIGKILL"), [SIGKILL])
     }
 
     // MARK: what an instance's main process leaves behind
 
     /// echo@.service with `settings`; one connection whose main process exits leaving its process group.
     private func instanceLeavesItsGroup(_ settings: String) throws -> Int32 {
-        try fixture.write("echo.socket", "[Socket]\nListenStream=\(fixture.root)/echo.sock\nAccept=yes\n")
-        try fixture.write("echo@.service", "[Service]\nStandardInput=socket\nTimeoutStopSec=2\n\(settings)\nExecStart=/bin/cat\n")
-        try fixture.start()
-        try connect()
-        fixture.loop.fireIO(.spawnResults)
-        let pid = spawned[0].pid
+        let pid = try startInstance("TimeoutStopSec=2\n" + settings)
         fixture.processes.livingGroups.insert(pid)
-        instanceExits(pid)
+        fixture.reapExit(pid)
         return pid
     }
 
@@ -110,6 +115,14 @@ final class AcceptSpecTests: DaemonSpecCase {
         XCTAssertTrue(fixture.log.text.contains("Processes still around after SIGKILL. Ignoring."), fixture.log.text)
         XCTAssertFalse(fixture.log.text.contains("State 'stop-sigterm' timed out"), fixture.log.text)
         XCTAssertEqual(counters?.connections, 0)
+    }
+
+    func testInstanceLeftoversGetSIGHUPWithSendSIGHUPAndSIGKILLAtTheTimeoutWithNoSIGCONTAfterEither() throws {
+        let pid = try instanceLeavesItsGroup("SendSIGHUP=yes")
+        XCTAssertEqual(fixture.processes.signals(to: .group(pid)), [SIGTERM, SIGCONT, SIGHUP])
+        fixture.loop.advanceTime(by: .seconds(2))
+        XCTAssertEqual(fixture.processes.signals(to: .group(pid)), [SIGTERM, SIGCONT, SIGHUP, SIGKILL])
+        XCTAssertEqual(counters?.connections, 1, "the slot waits for the killed leftovers")
     }
 
     /// systemd 252 skips stop-sigkill with SendSIGKILL=no: under KillMode=mixed nothing signals the leftovers.
@@ -170,8 +183,7 @@ final class AcceptSpecTests: DaemonSpecCase {
         XCTAssertTrue(fixture.log.text.contains("Failed at step EXEC spawning /bin/cat: \(SystemError.describe(ENOENT))"),
                       fixture.log.text)
         XCTAssertEqual(instancePIDs, [pid])
-        fixture.processes.exit(pid, status: 203)
-        if !fixture.loop.raise(SIGCHLD) { fixture.loop.advanceTime(by: Daemon.reapBatchWindow) }
+        fixture.reapExit(pid, status: 203)
         XCTAssertEqual(counters?.connections, 0)
         XCTAssertTrue(fixture.log.text.contains("Main process exited, "), fixture.log.text)
     }
@@ -190,7 +202,7 @@ final class AcceptSpecTests: DaemonSpecCase {
         }
         XCTAssertNil(fixture.loop.exitCode, "exited while instances ran")
         fixture.processes.exit(spawned[1].pid)
-        instanceExits(spawned[0].pid)
+        fixture.reapExit(spawned[0].pid)
         XCTAssertEqual(fixture.loop.exitCode, 0)
     }
 }

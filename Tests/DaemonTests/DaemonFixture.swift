@@ -88,6 +88,12 @@ final class DaemonFixture {
     /// The pid the fake spawner handed out last.
     var lastPID: Int32? { processes.spawned.last?.pid }
 
+    /// `pid` exits with `status` and is reaped: on SIGCHLD, or at the end of a SIGCHLD batching window.
+    func reapExit(_ pid: Int32, status: Int32 = 0) {
+        processes.exit(pid, status: status)
+        if !loop.raise(SIGCHLD) { loop.advanceTime(by: Daemon.reapBatchWindow) }
+    }
+
     // MARK: control calls
 
     /// Connects to the control socket, sends `request` and lets the daemon read it;

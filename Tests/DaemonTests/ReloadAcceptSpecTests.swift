@@ -26,11 +26,6 @@ final class ReloadAcceptSpecTests: DaemonSpecCase {
         return try XCTUnwrap(response.reload, "no summary")
     }
 
-    private func instanceExits(_ pid: Int32) {
-        fixture.processes.exit(pid)
-        if !fixture.loop.raise(SIGCHLD) { fixture.loop.advanceTime(by: Daemon.reapBatchWindow) }
-    }
-
     private var runtime: AcceptRuntime? { fixture.daemon?.units.acceptSockets[echo] }
     private var spawned: [FakeInstanceSpawner.Spawn] { fixture.instanceSpawner?.spawned ?? [] }
 
@@ -46,7 +41,7 @@ final class ReloadAcceptSpecTests: DaemonSpecCase {
         XCTAssertEqual(runtime?.machine.counters.connections, 1)
         let second = try connect()
         XCTAssertEqual(spawned.map(\.arguments), [["/bin/cat"], ["/bin/echo", "new"]])
-        instanceExits(spawned[0].pid)
+        fixture.reapExit(spawned[0].pid)
         XCTAssertEqual(runtime?.machine.counters.connections, 1)
         withExtendedLifetime((client, second)) {}
     }
@@ -59,7 +54,7 @@ final class ReloadAcceptSpecTests: DaemonSpecCase {
         XCTAssertEqual(try reload().removed, ["echo.socket"])
         XCTAssertFalse(fixture.loop.isWatching(readable))
         XCTAssertEqual(runtime?.listeners.count, 1, "closed while its instance runs")
-        instanceExits(spawned[0].pid)
+        fixture.reapExit(spawned[0].pid)
         XCTAssertNil(runtime)
         XCTAssertThrowsError(try connect())
         withExtendedLifetime(client) {}

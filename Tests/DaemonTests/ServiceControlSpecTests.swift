@@ -68,6 +68,43 @@ final class ServiceControlSpecTests: DaemonSpecCase {
         XCTAssertNotNil(try fixture.reply(on: client))
     }
 
+    // MARK: SIGCONT after a stop's signal (systemd 252's unit_kill_context)
+
+    /// web.service with `settings` whose ExecStartPre= process exits leaving its process group
+    /// alive: a leftover in one of the service's sessions. The pre process's pid and the main one's.
+    private func startWithALeftoverGroup(_ settings: String) throws -> (left: Int32, main: Int32) {
+        let left = try startWebService("ExecStartPre=/bin/true\n" + settings)
+        fixture.processes.livingGroups.insert(left)
+        fixture.reapExit(left)
+        let main = try XCTUnwrap(fixture.lastPID)
+        XCTAssertNotEqual(main, left, "the main process did not start")
+        return (left, main)
+    }
+
+    func testSendSIGHUPStopSendsKillSignalSIGCONTThenSIGHUPWithNoSIGCONTAfterIt() throws {
+        let (left, main) = try startWithALeftoverGroup("SendSIGHUP=yes")
+        _ = try fixture.send(ControlRequest(verb: .stop, units: ["web.service"]))
+        XCTAssertEqual(fixture.processes.signals(to: .group(main)), [SIGTERM, SIGCONT, SIGHUP])
+        XCTAssertEqual(fixture.processes.signals(to: .group(left)), [SIGTERM, SIGCONT, SIGHUP], "the leftover group")
+    }
+
+    func testStopThatEscalatesToSIGKILLSendsNoSIGCONTAfterSIGKILL() throws {
+        let (left, main) = try startWithALeftoverGroup("TimeoutStopSec=10s")
+        _ = try fixture.send(ControlRequest(verb: .stop, units: ["web.service"]))
+        fixture.loop.advanceTime(by: .seconds(10))
+        XCTAssertEqual(fixture.processes.signals(to: .group(main)), [SIGTERM, SIGCONT, SIGKILL])
+        XCTAssertEqual(fixture.processes.signals(to: .group(left)), [SIGTERM, SIGCONT, SIGKILL], "the leftover group")
+    }
+
+    func testLeftoversOfAnExitedMainProcessGetSIGHUPAndThenSIGKILLWithNoSIGCONTAfterEither() throws {
+        let main = try startWebService("SendSIGHUP=yes\nTimeoutStopSec=10s")
+        fixture.processes.livingGroups.insert(main)
+        fixture.reapExit(main)
+        XCTAssertEqual(fixture.processes.signals(to: .group(main)), [SIGTERM, SIGCONT, SIGHUP])
+        fixture.loop.advanceTime(by: .seconds(10))
+        XCTAssertEqual(fixture.processes.signals(to: .group(main)), [SIGTERM, SIGCONT, SIGHUP, SIGKILL])
+    }
+
     func testKillCallSignalsTheMainProcessAndLeavesTheServiceToItsExit() throws {
         let pid = try startWebService("")
         let reply = try fixture.call(ControlRequest(verb: .kill, units: ["web.service"], signal: SIGUSR1))

@@ -28,7 +28,7 @@ final class SupervisionIntegrationTests: XCTestCase {
         let pids = harness.reports(label: "again").map(pid)
         XCTAssertEqual(Set(pids).count, 10, "ten runs, ten processes")
         try eventually("capture pipes to close", timeout: 5) { self.openFDCount(harness.pid) == fdsAfterFirstRun }
-        XCTAssertEqual(harness.zombieChildren(), [])
+        try harness.waitUntilNoZombieChildren()
         XCTAssertEqual(try harness.stop(), 0)
     }
 
@@ -48,7 +48,7 @@ final class SupervisionIntegrationTests: XCTestCase {
         XCTAssertEqual(try Client.tcp(port: port), "ok 3 crash.socket\n")
         let second = pid(try harness.waitForReport(label: "crash", count: 2))
         XCTAssertNotEqual(first, second)
-        XCTAssertEqual(harness.zombieChildren(), [])
+        try harness.waitUntilNoZombieChildren()
         XCTAssertEqual(try harness.stop(), 0)
     }
 
@@ -201,7 +201,7 @@ final class SupervisionIntegrationTests: XCTestCase {
         }
         let grandchild = Int32((try String(contentsOfFile: marker, encoding: .utf8)).trimmingCharacters(in: .whitespacesAndNewlines)) ?? -1
         try harness.waitForLog("Reaped orphan process \(grandchild).")
-        XCTAssertEqual(harness.zombieChildren(), [])
+        try harness.waitUntilNoZombieChildren()
         XCTAssertEqual(try harness.stop(), 0)
     }
 

@@ -175,6 +175,17 @@ final class UsherdHarness {
         return reports(label: label).last ?? [:]
     }
 
+    /// Waits (at most `timeout` seconds) until no child of usherd is a zombie: one that exited a
+    /// moment ago is reaped at usherd's next reap (SIGCHLD batching pauses reaping for ~10 ms), while
+    /// one usherd never reaps stays a zombie and fails the wait, named in the error.
+    func waitUntilNoZombieChildren(timeout: Double = 10) throws {
+        do {
+            try eventually("usherd to reap its exited children", timeout: timeout) { zombieChildren().isEmpty }
+        } catch {
+            throw HarnessError(description: "usherd left zombie children \(zombieChildren()) unreaped for \(timeout)s")
+        }
+    }
+
     /// The child processes of usherd in the zombie state.
     func zombieChildren() -> [Int32] {
         Processes.children(of: pid).filter { child in
