@@ -51,7 +51,7 @@ public struct SocketAddress: @unchecked Sendable, Equatable, CustomStringConvert
     }
 
     /// The `length` bytes of the address.
-    func withRawBytes<R>(_ body: (UnsafeRawBufferPointer) throws -> R) rethrows -> R {
+    private func withRawBytes<R>(_ body: (UnsafeRawBufferPointer) throws -> R) rethrows -> R {
         switch bytes {
         case .inet(let sin): return try withUnsafeBytes(of: sin, body)
         case .inet6(let sin6): return try withUnsafeBytes(of: sin6, body)
@@ -183,8 +183,33 @@ extension SocketAddress {
     /// IPv6 `::ffff:a.b.c.d`: an IPv4 peer seen through a dual-stack listener.
     public var isIPv4Mapped: Bool {
         guard family == AF_INET6 else { return false }
-        let bytes = withUnsafeBytes(of: inet6.sin6_addr) { Array($0) }
-        return bytes[0..<10].allSatisfy { $0 == 0 } && bytes[10] == 0xff && bytes[11] == 0xff
+        let bits = inet6Bits
+        return bits.high == 0 && bits.low >> 32 == 0xffff
+    }
+
+    /// The IP address as 128 bits, IPv4 in its IPv4-mapped form, read in place (nothing allocated);
+    /// nil for other families and for an address too short to hold one.
+    var addressBits: (high: UInt64, low: UInt64)? {
+        switch family {
+        case AF_INET:
+            let offset = MemoryLayout<sockaddr_in>.offset(of: \sockaddr_in.sin_addr) ?? 4
+            guard Int(length) >= offset + 4 else { return nil }
+            return (0, 0xffff_0000_0000 | UInt64(UInt32(bigEndian: inet.sin_addr.s_addr)))
+        case AF_INET6:
+            let offset = MemoryLayout<sockaddr_in6>.offset(of: \sockaddr_in6.sin6_addr) ?? 8
+            guard Int(length) >= offset + 16 else { return nil }
+            return inet6Bits
+        default:
+            return nil
+        }
+    }
+
+    /// sin6_addr as two big-endian 64-bit halves; only for family AF_INET6.
+    private var inet6Bits: (high: UInt64, low: UInt64) {
+        withUnsafeBytes(of: inet6.sin6_addr) { raw in
+            (UInt64(bigEndian: raw.loadUnaligned(as: UInt64.self)),
+             UInt64(bigEndian: raw.loadUnaligned(fromByteOffset: 8, as: UInt64.self)))
+        }
     }
 
     /// The host part as inet_ntop prints it; `unmapping` shows an

@@ -58,4 +58,18 @@ final class SocketAcceptTests: XCTestCase {
         XCTAssertEqual(bits.high, 0)
         XCTAssertEqual(bits.low, 0x0000_FFFF_7F00_0001, "IPv4-mapped form, as a plain IPv4 peer would count")
     }
+
+    func testPeerAddressBitsAreIPv4MappedForIPv4AndTheFullAddressForIPv6() throws {
+        let cases: [(SocketAddress?, (high: UInt64, low: UInt64))] = [
+            (SocketAddress.ipv4("127.0.0.1", port: 0), (0, 0x0000_FFFF_7F00_0001)),
+            (SocketAddress.ipv6("::1", port: 0), (0, 1)),
+        ]
+        for (address, expected) in cases {
+            let fd = try listener(try XCTUnwrap(address))
+            let client = try AcceptClient.connect(try Socket.localAddress(fd.raw))
+            let bits = try withExtendedLifetime(client) { try XCTUnwrap(try acceptOne(fd).peerAddressBits) }
+            XCTAssertEqual(bits.high, expected.high)
+            XCTAssertEqual(bits.low, expected.low)
+        }
+    }
 }
