@@ -11,6 +11,8 @@ public struct SocketAddress: @unchecked Sendable, Equatable, CustomStringConvert
     private enum Bytes {
         case inet(sockaddr_in)
         case inet6(sockaddr_in6)
+        /// Nothing but the family (an unnamed AF_UNIX peer), inline rather than a 2-byte array.
+        case familyOnly(sa_family_t)
         case other([UInt8])
     }
     private var bytes = Bytes.other([])
@@ -20,6 +22,7 @@ public struct SocketAddress: @unchecked Sendable, Equatable, CustomStringConvert
         switch bytes {
         case .inet: return socklen_t(MemoryLayout<sockaddr_in>.size)
         case .inet6: return socklen_t(MemoryLayout<sockaddr_in6>.size)
+        case .familyOnly: return socklen_t(MemoryLayout<sa_family_t>.size)
         case .other(let array): return socklen_t(array.count)
         }
     }
@@ -36,6 +39,8 @@ public struct SocketAddress: @unchecked Sendable, Equatable, CustomStringConvert
             bytes = .inet(withUnsafeBytes(of: storage) { $0.loadUnaligned(as: sockaddr_in.self) })
         case AF_INET6 where size == MemoryLayout<sockaddr_in6>.size:
             bytes = .inet6(withUnsafeBytes(of: storage) { $0.loadUnaligned(as: sockaddr_in6.self) })
+        case _ where size == MemoryLayout<sa_family_t>.size:
+            bytes = .familyOnly(storage.ss_family)
         default:
             bytes = .other(withUnsafeBytes(of: storage) { Array($0.prefix(size)) })
         }
@@ -55,6 +60,7 @@ public struct SocketAddress: @unchecked Sendable, Equatable, CustomStringConvert
         switch bytes {
         case .inet(let sin): return try withUnsafeBytes(of: sin, body)
         case .inet6(let sin6): return try withUnsafeBytes(of: sin6, body)
+        case .familyOnly(let family): return try withUnsafeBytes(of: family, body)
         case .other(let array): return try array.withUnsafeBytes(body)
         }
     }
@@ -63,6 +69,7 @@ public struct SocketAddress: @unchecked Sendable, Equatable, CustomStringConvert
         switch bytes {
         case .inet: return AF_INET
         case .inet6: return AF_INET6
+        case .familyOnly(let family): return Int32(family)
         case .other(let array):
             guard array.count >= MemoryLayout<sa_family_t>.size else { return AF_UNSPEC }
             return array.withUnsafeBytes { Int32($0.loadUnaligned(as: sa_family_t.self)) }
