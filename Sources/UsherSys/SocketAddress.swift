@@ -241,10 +241,14 @@ extension SocketAddress {
         }
     }
 
+    /// The text is formatted in a stack buffer (one per Accept=yes peer: no heap array for it).
     private static func ntop(_ family: Int32, _ addr: UnsafeRawPointer) -> String? {
-        var buffer = [CChar](repeating: 0, count: Int(INET6_ADDRSTRLEN))
-        guard inet_ntop(family, addr, &buffer, socklen_t(buffer.count)) != nil else { return nil }
-        return String(cString: buffer)
+        withUnsafeTemporaryAllocation(of: CChar.self, capacity: Int(INET6_ADDRSTRLEN)) { buffer in
+            guard let base = buffer.baseAddress, inet_ntop(family, addr, base, socklen_t(buffer.count)) != nil else {
+                return nil
+            }
+            return String(cString: base)
+        }
     }
 
     /// systemd 252's instance-string form: `127.0.0.1:8085`, IPv6 without
