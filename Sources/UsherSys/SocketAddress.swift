@@ -129,7 +129,8 @@ public struct SocketAddress: @unchecked Sendable, Equatable, CustomStringConvert
         }
         let pathOffset = MemoryLayout<sockaddr_un>.offset(of: \sockaddr_un.sun_path) ?? 2
         let used = abstract ? bytes.count : bytes.count + 1
-        return SocketAddress(copying: sun, length: pathOffset + used)
+        // Exactly the bytes bind(2) gets, kept as init(storage:length:) keeps an AF_UNIX address.
+        return SocketAddress(.other(withUnsafeBytes(of: sun) { Array($0.prefix(pathOffset + used)) }))
     }
 
     /// AF_VSOCK; a nil cid means VMADDR_CID_ANY.
@@ -144,15 +145,6 @@ public struct SocketAddress: @unchecked Sendable, Equatable, CustomStringConvert
         var storage = sockaddr_storage()
         let length = usher_fill_sockaddr_nl(&storage, groups)
         return SocketAddress(storage: storage, length: length)
-    }
-
-    /// The first `length` bytes of `value`, a sockaddr of some family.
-    private init<T>(copying value: T, length: Int) {
-        var storage = sockaddr_storage()
-        withUnsafeMutableBytes(of: &storage) { target in
-            withUnsafeBytes(of: value) { source in target.copyMemory(from: source) }
-        }
-        self.init(storage: storage, length: socklen_t(length))
     }
 
     /// Runs `body` with the address as `sockaddr *` and its length.
