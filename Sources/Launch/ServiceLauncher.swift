@@ -248,12 +248,12 @@ public enum ServiceLauncher {
 
     /// Who owns the unit's directories: its User=/Group= even for a `+` command (root when neither is
     /// set and usherd is root).
-    public static func directoryOwner(_ exec: ExecContext, dynamic: DynamicUser?) throws -> (uid: UInt32, gid: UInt32)? {
+    static func directoryOwner(_ exec: ExecContext, dynamic: DynamicUser?) throws -> (uid: UInt32, gid: UInt32)? {
         directoryOwner(of: try resolveCredentials(exec, privileged: false, dynamic: dynamic))
     }
 
     /// The same from the unit's credentials resolved without privileges (no `+`/`!`).
-    public static func directoryOwner(of credentials: ResolvedCredentials?) -> (uid: UInt32, gid: UInt32)? {
+    static func directoryOwner(of credentials: ResolvedCredentials?) -> (uid: UInt32, gid: UInt32)? {
         credentials?.spawn.map { (uid: $0.uid, gid: $0.gid) } ?? (Users.effectiveUID == 0 ? (uid: 0, gid: 0) : nil)
     }
 
