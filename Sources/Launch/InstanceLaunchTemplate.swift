@@ -112,7 +112,8 @@ public final class InstanceLaunchTemplate {
         // The lasting directories, made before the shared namespace that binds them is built; each
         // instance makes RuntimeDirectory= itself (systemd makes none before a process needs it).
         let lasting = directories.map { $0.filter { $0.kind != .runtime } }
-        let created = (try? Self.createDirectories(unit.exec, lasting, directoryOwner)) != nil
+        let owner = directoryOwner
+        let created = (try? ServiceLauncher.createDirectories(unit.exec, lasting) { try owner.get() }) != nil
         mounts = try Self.instanceMounts(unit, command: command, run: run, directories: directories,
                                          created: created, context: context)
         let ip = try Self.environment(unit, remote: true, credentials: credentials, journal: resolved.journalStream,
@@ -155,9 +156,10 @@ public final class InstanceLaunchTemplate {
     /// another unit may have removed a shared RuntimeDirectory=), with the owner resolved once; a
     /// `+`/`!` command's owner lookup that failed is tried again (the user may exist by now).
     public func createDirectories() throws {
-        var owner = directoryOwner
-        if case .failure = owner { owner = Result { try ServiceLauncher.directoryOwner(unit.exec, dynamic: dynamicUser) } }
-        try Self.createDirectories(unit.exec, directories, owner)
+        try ServiceLauncher.createDirectories(unit.exec, directories) {
+            if case .success(let owner) = directoryOwner { return owner }
+            return try ServiceLauncher.directoryOwner(unit.exec, dynamic: dynamicUser)
+        }
     }
 
     /// The unit's directories and their owner; the owner from `credentials` unless those are a
@@ -170,13 +172,6 @@ public final class InstanceLaunchTemplate {
         return (directories, Result {
             try ServiceLauncher.directoryOwner(unit.exec, credentials: credentials, privileged: privileged, dynamic: dynamic)
         })
-    }
-
-    private static func createDirectories(_ exec: ExecContext, _ directories: Result<[ExecDirectory], any Error>,
-                                          _ owner: Result<(uid: UInt32, gid: UInt32)?, any Error>) throws {
-        guard ServiceDirectories.any(exec) else { return }
-        let owner = try owner.get()
-        try ServiceDirectories.create(try directories.get(), exec: exec, owner: owner)
     }
 
     /// The namespaces, built once and joined per instance where that gives the same view

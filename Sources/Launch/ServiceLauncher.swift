@@ -127,7 +127,10 @@ public enum ServiceLauncher {
         let credentials = try resolveCredentials(exec, privileged: privileged, dynamic: dynamic)
         // Computed once for the directories themselves, the environment and the mounts.
         let directories = Result { try ServiceDirectories.directories(exec, bases: context.directoryBases) }
-        try createDirectories(exec, directories, credentials: credentials, privileged: privileged, dynamic: dynamic)
+        // Owned by the unit's user: `credentials` as the command resolved them, looked up anew for `+`/`!`.
+        try createDirectories(exec, directories) {
+            try directoryOwner(exec, credentials: credentials, privileged: privileged, dynamic: dynamic)
+        }
         var launch = try prepareStdio(service, socket: socket, context: context)
         let inputs = try environmentInputs(base, service: service, credentials: credentials,
                                            journalStream: launch.journalStream, invocationID: InvocationIDs.next(),
@@ -230,12 +233,12 @@ public enum ServiceLauncher {
         plan.privileges = fullPrivileges ? nil : try SpawnPrivileges.prepared(exec.privileges, credentials: plan.credentials)
     }
 
-    /// RuntimeDirectory= and the others (`directories`, ServiceDirectories.directories), owned by the unit's
-    /// user: `credentials` as the command resolved them, looked up anew only for a `+`/`!` command (none).
+    /// RuntimeDirectory= and the others (`directories`, ServiceDirectories.directories), owned by `owner`,
+    /// asked only when the unit has any (it may look up a user); its error comes before theirs.
     static func createDirectories(_ exec: ExecContext, _ directories: Result<[ExecDirectory], any Error>,
-                                  credentials: ResolvedCredentials?, privileged: Bool, dynamic: DynamicUser?) throws {
+                                  owner: () throws -> (uid: UInt32, gid: UInt32)?) throws {
         guard ServiceDirectories.any(exec) else { return }
-        let owner = try directoryOwner(exec, credentials: credentials, privileged: privileged, dynamic: dynamic)
+        let owner = try owner()
         try ServiceDirectories.create(try directories.get(), exec: exec, owner: owner)
     }
 
