@@ -79,7 +79,8 @@ public final class InstanceLaunchTemplate {
     public let mounts: CMountPlan?
     /// $CREDENTIALS_DIRECTORY shared by the instances, removed with the template.
     private let sandboxRun: SandboxPaths?
-    private var owned: [UnsafeMutablePointer<CChar>] = []
+    /// The constant C strings above (path, directories, constant argv and envp entries).
+    private let strings: CStringArena
     /// The DynamicUser= uid, held as long as this template: every instance shares it, as systemd
     /// 252 gives every instance of `foo@.service` the one dynamic user named by User= or "foo".
     public let dynamicUser: DynamicUser?
@@ -129,25 +130,24 @@ public final class InstanceLaunchTemplate {
         self.plan = plan
         groups = plan.credentials?.groups ?? []
         limits = plan.limits.map { cspawn_rlimit(resource: $0.resource, soft: $0.soft, hard: $0.hard) }
-        path = Self.cString(plan.path)
-        workingDirectory = plan.workingDirectory.map(Self.cString)
-        rootDirectory = plan.rootDirectory.map(Self.cString)
+        let arena = CStringArena()
+        strings = arena
+        path = arena.string(plan.path)
+        workingDirectory = plan.workingDirectory.map { arena.string($0) }
+        rootDirectory = plan.rootDirectory.map { arena.string($0) }
         pidSlotsIP = ip.pidSlots.map(Int32.init)
         pidSlotsLocal = local.pidSlots.map(Int32.init)
-        var constants: [UnsafeMutablePointer<CChar>] = [path] + [workingDirectory, rootDirectory].compactMap { $0 }
-        argv = arguments.map { Self.piece($0, room: 0, constants: &constants) }
+        argv = arguments.map { Self.piece($0, room: 0, arena: arena) }
         environmentIP = ip.entries.indices.map {
-            Self.piece(ip.entries[$0], room: ip.pidSlots.contains($0) ? Int(CSPAWN_PID_DIGITS) : 0, constants: &constants)
+            Self.piece(ip.entries[$0], room: ip.pidSlots.contains($0) ? Int(CSPAWN_PID_DIGITS) : 0, arena: arena)
         }
         environmentLocal = local.entries.indices.map {
-            Self.piece(local.entries[$0], room: local.pidSlots.contains($0) ? Int(CSPAWN_PID_DIGITS) : 0,
-                       constants: &constants)
+            Self.piece(local.entries[$0], room: local.pidSlots.contains($0) ? Int(CSPAWN_PID_DIGITS) : 0, arena: arena)
         }
-        owned = constants
     }
 
     deinit {
-        owned.forEach { $0.deallocate() }
+        strings.free()
         dynamicUsers.release(owner: dynamicOwner)
         if let sandboxRun { SandboxDirectories.removeRun(sandboxRun) }
     }
@@ -227,12 +227,10 @@ public final class InstanceLaunchTemplate {
             directories: directories, context: context))
     }
 
-    private static func piece(_ text: String, room: Int, constants: inout [UnsafeMutablePointer<CChar>]) -> LaunchPiece {
+    private static func piece(_ text: String, room: Int, arena: CStringArena) -> LaunchPiece {
         let segments = segmentsOf(text)
         if room == 0, segments.count <= 1, case .literal = segments.first ?? .literal([]) {
-            let pointer = cString(text)
-            constants.append(pointer)
-            return .constant(pointer)
+            return .constant(arena.string(text))
         }
         return .variable(segments, room: room)
     }
@@ -254,6 +252,4 @@ public final class InstanceLaunchTemplate {
         if !rest.isEmpty || segments.isEmpty { segments.append(.literal(Array(rest.utf8))) }
         return segments
     }
-
-    private static func cString(_ text: String) -> UnsafeMutablePointer<CChar> { makeCString(text) }
 }
