@@ -79,7 +79,8 @@ public final class InstanceLaunchTemplate {
     public let mounts: CMountPlan?
     /// $CREDENTIALS_DIRECTORY shared by the instances, removed with the template.
     private let sandboxRun: SandboxPaths?
-    private var owned: [UnsafeMutablePointer<CChar>] = []
+    /// The constant C strings above (path, directories, constant argv and envp entries).
+    private let strings: CStringArena
     /// The DynamicUser= uid, held as long as this template: every instance shares it, as systemd
     /// 252 gives every instance of `foo@.service` the one dynamic user named by User= or "foo".
     public let dynamicUser: DynamicUser?
@@ -112,7 +113,8 @@ public final class InstanceLaunchTemplate {
         // The lasting directories, made before the shared namespace that binds them is built; each
         // instance makes RuntimeDirectory= itself (systemd makes none before a process needs it).
         let lasting = directories.map { $0.filter { $0.kind != .runtime } }
-        let created = (try? Self.createDirectories(unit.exec, lasting, directoryOwner)) != nil
+        let owner = directoryOwner
+        let created = (try? ServiceLauncher.createDirectories(unit.exec, lasting) { try owner.get() }) != nil
         mounts = try Self.instanceMounts(unit, command: command, run: run, directories: directories,
                                          created: created, context: context)
         let ip = try Self.environment(unit, remote: true, credentials: credentials, journal: resolved.journalStream,
@@ -128,25 +130,24 @@ public final class InstanceLaunchTemplate {
         self.plan = plan
         groups = plan.credentials?.groups ?? []
         limits = plan.limits.map { cspawn_rlimit(resource: $0.resource, soft: $0.soft, hard: $0.hard) }
-        path = Self.cString(plan.path)
-        workingDirectory = plan.workingDirectory.map(Self.cString)
-        rootDirectory = plan.rootDirectory.map(Self.cString)
+        let arena = CStringArena()
+        strings = arena
+        path = arena.string(plan.path)
+        workingDirectory = plan.workingDirectory.map { arena.string($0) }
+        rootDirectory = plan.rootDirectory.map { arena.string($0) }
         pidSlotsIP = ip.pidSlots.map(Int32.init)
         pidSlotsLocal = local.pidSlots.map(Int32.init)
-        var constants: [UnsafeMutablePointer<CChar>] = [path] + [workingDirectory, rootDirectory].compactMap { $0 }
-        argv = arguments.map { Self.piece($0, room: 0, constants: &constants) }
+        argv = arguments.map { Self.piece($0, room: 0, arena: arena) }
         environmentIP = ip.entries.indices.map {
-            Self.piece(ip.entries[$0], room: ip.pidSlots.contains($0) ? Int(CSPAWN_PID_DIGITS) : 0, constants: &constants)
+            Self.piece(ip.entries[$0], room: ip.pidSlots.contains($0) ? Int(CSPAWN_PID_DIGITS) : 0, arena: arena)
         }
         environmentLocal = local.entries.indices.map {
-            Self.piece(local.entries[$0], room: local.pidSlots.contains($0) ? Int(CSPAWN_PID_DIGITS) : 0,
-                       constants: &constants)
+            Self.piece(local.entries[$0], room: local.pidSlots.contains($0) ? Int(CSPAWN_PID_DIGITS) : 0, arena: arena)
         }
-        owned = constants
     }
 
     deinit {
-        owned.forEach { $0.deallocate() }
+        strings.free()
         dynamicUsers.release(owner: dynamicOwner)
         if let sandboxRun { SandboxDirectories.removeRun(sandboxRun) }
     }
@@ -155,9 +156,10 @@ public final class InstanceLaunchTemplate {
     /// another unit may have removed a shared RuntimeDirectory=), with the owner resolved once; a
     /// `+`/`!` command's owner lookup that failed is tried again (the user may exist by now).
     public func createDirectories() throws {
-        var owner = directoryOwner
-        if case .failure = owner { owner = Result { try ServiceLauncher.directoryOwner(unit.exec, dynamic: dynamicUser) } }
-        try Self.createDirectories(unit.exec, directories, owner)
+        try ServiceLauncher.createDirectories(unit.exec, directories) {
+            if case .success(let owner) = directoryOwner { return owner }
+            return try ServiceLauncher.directoryOwner(unit.exec, dynamic: dynamicUser)
+        }
     }
 
     /// The unit's directories and their owner; the owner from `credentials` unless those are a
@@ -170,13 +172,6 @@ public final class InstanceLaunchTemplate {
         return (directories, Result {
             try ServiceLauncher.directoryOwner(unit.exec, credentials: credentials, privileged: privileged, dynamic: dynamic)
         })
-    }
-
-    private static func createDirectories(_ exec: ExecContext, _ directories: Result<[ExecDirectory], any Error>,
-                                          _ owner: Result<(uid: UInt32, gid: UInt32)?, any Error>) throws {
-        guard ServiceDirectories.any(exec) else { return }
-        let owner = try owner.get()
-        try ServiceDirectories.create(try directories.get(), exec: exec, owner: owner)
     }
 
     /// The namespaces, built once and joined per instance where that gives the same view
@@ -232,12 +227,10 @@ public final class InstanceLaunchTemplate {
             directories: directories, context: context))
     }
 
-    private static func piece(_ text: String, room: Int, constants: inout [UnsafeMutablePointer<CChar>]) -> LaunchPiece {
+    private static func piece(_ text: String, room: Int, arena: CStringArena) -> LaunchPiece {
         let segments = segmentsOf(text)
         if room == 0, segments.count <= 1, case .literal = segments.first ?? .literal([]) {
-            let pointer = cString(text)
-            constants.append(pointer)
-            return .constant(pointer)
+            return .constant(arena.string(text))
         }
         return .variable(segments, room: room)
     }
@@ -259,6 +252,4 @@ public final class InstanceLaunchTemplate {
         if !rest.isEmpty || segments.isEmpty { segments.append(.literal(Array(rest.utf8))) }
         return segments
     }
-
-    private static func cString(_ text: String) -> UnsafeMutablePointer<CChar> { makeCString(text) }
 }

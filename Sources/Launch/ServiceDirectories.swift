@@ -47,14 +47,6 @@ public struct ExecDirectory: Sendable, Equatable {
 }
 
 public enum ServiceDirectories {
-    /// The kinds among `all` (the unit's directories), in systemd's order, with their full paths.
-    static func paths(of all: [ExecDirectory]) -> [(ExecDirectoryKind, [String])] {
-        ExecDirectoryKind.allCases.compactMap { kind in
-            let paths = all.filter { $0.kind == kind }.map(\.path)
-            return paths.isEmpty ? nil : (kind, paths)
-        }
-    }
-
     /// Every directory of the unit, in systemd's order.
     public static func directories(_ exec: ExecContext, bases: DirectoryBases) throws -> [ExecDirectory] {
         try ExecDirectoryKind.allCases.flatMap { kind -> [ExecDirectory] in
@@ -80,9 +72,13 @@ public enum ServiceDirectories {
         }
     }
 
-    /// RUNTIME_DIRECTORY=/run/a:/run/b and the others, in systemd's order.
+    /// RUNTIME_DIRECTORY=/run/a:/run/b and the others: each kind among `all` (the unit's directories)
+    /// with its full paths, in systemd's order.
     public static func environment(of all: [ExecDirectory]) -> [(String, String)] {
-        paths(of: all).map { ($0.0.environmentName, $0.1.joined(separator: ":")) }
+        ExecDirectoryKind.allCases.compactMap { kind in
+            let paths = all.filter { $0.kind == kind }.map(\.path)
+            return paths.isEmpty ? nil : (kind.environmentName, paths.joined(separator: ":"))
+        }
     }
 
     /// Whether the unit sets any RuntimeDirectory= or its siblings.

@@ -127,7 +127,10 @@ public enum ServiceLauncher {
         let credentials = try resolveCredentials(exec, privileged: privileged, dynamic: dynamic)
         // Computed once for the directories themselves, the environment and the mounts.
         let directories = Result { try ServiceDirectories.directories(exec, bases: context.directoryBases) }
-        try createDirectories(exec, directories, credentials: credentials, privileged: privileged, dynamic: dynamic)
+        // Owned by the unit's user: `credentials` as the command resolved them, looked up anew for `+`/`!`.
+        try createDirectories(exec, directories) {
+            try directoryOwner(exec, credentials: credentials, privileged: privileged, dynamic: dynamic)
+        }
         var launch = try prepareStdio(service, socket: socket, context: context)
         let inputs = try environmentInputs(base, service: service, credentials: credentials,
                                            journalStream: launch.journalStream, invocationID: InvocationIDs.next(),
@@ -230,12 +233,12 @@ public enum ServiceLauncher {
         plan.privileges = fullPrivileges ? nil : try SpawnPrivileges.prepared(exec.privileges, credentials: plan.credentials)
     }
 
-    /// RuntimeDirectory= and the others (`directories`, ServiceDirectories.directories), owned by the unit's
-    /// user: `credentials` as the command resolved them, looked up anew only for a `+`/`!` command (none).
+    /// RuntimeDirectory= and the others (`directories`, ServiceDirectories.directories), owned by `owner`,
+    /// asked only when the unit has any (it may look up a user); its error comes before theirs.
     static func createDirectories(_ exec: ExecContext, _ directories: Result<[ExecDirectory], any Error>,
-                                  credentials: ResolvedCredentials?, privileged: Bool, dynamic: DynamicUser?) throws {
+                                  owner: () throws -> (uid: UInt32, gid: UInt32)?) throws {
         guard ServiceDirectories.any(exec) else { return }
-        let owner = try directoryOwner(exec, credentials: credentials, privileged: privileged, dynamic: dynamic)
+        let owner = try owner()
         try ServiceDirectories.create(try directories.get(), exec: exec, owner: owner)
     }
 
@@ -248,12 +251,12 @@ public enum ServiceLauncher {
 
     /// Who owns the unit's directories: its User=/Group= even for a `+` command (root when neither is
     /// set and usherd is root).
-    public static func directoryOwner(_ exec: ExecContext, dynamic: DynamicUser?) throws -> (uid: UInt32, gid: UInt32)? {
+    static func directoryOwner(_ exec: ExecContext, dynamic: DynamicUser?) throws -> (uid: UInt32, gid: UInt32)? {
         directoryOwner(of: try resolveCredentials(exec, privileged: false, dynamic: dynamic))
     }
 
     /// The same from the unit's credentials resolved without privileges (no `+`/`!`).
-    public static func directoryOwner(of credentials: ResolvedCredentials?) -> (uid: UInt32, gid: UInt32)? {
+    static func directoryOwner(of credentials: ResolvedCredentials?) -> (uid: UInt32, gid: UInt32)? {
         credentials?.spawn.map { (uid: $0.uid, gid: $0.gid) } ?? (Users.effectiveUID == 0 ? (uid: 0, gid: 0) : nil)
     }
 

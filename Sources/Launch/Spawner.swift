@@ -151,7 +151,8 @@ extension cspawn_request {
     }
 }
 
-/// C strings allocated together and freed together: for one spawn, or as long as a CMountPlan lives.
+/// C strings allocated together and freed together: for one spawn, or as long as a CMountPlan or an
+/// InstanceLaunchTemplate lives.
 final class CStringArena {
     private var strings: [UnsafeMutablePointer<CChar>] = []
     private var arrays: [UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>] = []

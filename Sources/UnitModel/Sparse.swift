@@ -34,14 +34,16 @@ public struct Sparse<Value: SparseGroup>: @unchecked Sendable {
         // In place: the group's own arrays are not copied to be changed. At the defaults the
         // caller changes a local copy, boxed only if it changed (a write of the defaults allocates nothing).
         _modify {
-            if box == nil {
+            if var storage = box.take() {
+                // Taken out of `box`: `storage` is the only reference unless another unit shares the box.
+                if !isKnownUniquelyReferenced(&storage) { storage = Box(storage.value) }
+                box = storage
+                defer { if storage.value == Value.defaults { box = nil } }
+                yield &storage.value
+            } else {
                 var value = Value.defaults
                 defer { if value != Value.defaults { box = Box(value) } }
                 yield &value
-            } else {
-                let storage = uniqueBox()
-                defer { if storage.value == Value.defaults { box = nil } }
-                yield &storage.value
             }
         }
     }
@@ -50,14 +52,6 @@ public struct Sparse<Value: SparseGroup>: @unchecked Sendable {
     public var isSet: Bool { box != nil }
 
     public var projectedValue: Sparse<Value> { self }
-
-    /// The box, copied first if another unit shares it (only called when there is one).
-    private mutating func uniqueBox() -> Box {
-        if isKnownUniquelyReferenced(&box), let box { return box }
-        let fresh = Box(box?.value ?? Value.defaults)
-        box = fresh
-        return fresh
-    }
 }
 
 extension Sparse: Equatable {

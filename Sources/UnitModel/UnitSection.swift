@@ -42,6 +42,10 @@ public struct UnitSection: Codable, Sendable, Equatable {
     @Sparse public var relations: Relations
     public init() {}
 
+    /// The decoder userInfo key for the unit directories: a decoded fragmentPath takes its directory
+    /// part from them, as setFragmentPath(_:sharing:) does (JSONDecoder.userInfo; none: no sharing).
+    public static let unitDirectoriesKey = CodingUserInfoKey(rawValue: "usher.unitDirectories")
+
     /// Sets fragmentPath, its directory part taken from `directories` when it is one of
     /// them: one string for every unit of a unit directory, not one per unit.
     public mutating func setFragmentPath(_ path: String?, sharing directories: [String]) {
@@ -93,7 +97,8 @@ public struct UnitSection: Codable, Sendable, Equatable {
         dropInPaths = try container.decode([String].self, forKey: .dropInPaths)
         description = try container.decodeIfPresent(String.self, forKey: .description)
         relations = try Relations(from: decoder)
-        fragmentPath = try container.decodeIfPresent(String.self, forKey: .fragmentPath)
+        let directories = Self.unitDirectoriesKey.flatMap { decoder.userInfo[$0] as? [String] } ?? []
+        setFragmentPath(try container.decodeIfPresent(String.self, forKey: .fragmentPath), sharing: directories)
     }
 
     public func encode(to encoder: any Encoder) throws {

@@ -4,6 +4,7 @@
 // the AcceptMachine about each connection before handing a prepared spawn to
 // the AcceptSpawner; closing a failed unit's listeners and reopening them.
 // Instances, reaping and shutdown: Daemon+AcceptInstances.
+import Glibc
 import Launch
 import Activation
 import Binder
@@ -37,7 +38,8 @@ final class AcceptRuntime {
     /// nil when settings other than argv/env depend on the instance: built per connection then.
     let launch: InstanceLaunchTemplate?
     let stdio: ResolvedInstanceStdio
-    /// Each listener's own address when it is not a wildcard: every connection's local end.
+    /// Each listener's own address when it is every connection's local end: an IP address that is
+    /// not a wildcard, or an AF_UNIX listener's name (an accepted AF_UNIX socket reports its listener's).
     private(set) var fixedLocals: [SocketAddress?] = []
     /// Their instance-string form, formatted once per binding.
     private(set) var fixedLocalTexts: [String?] = []
@@ -100,7 +102,8 @@ final class AcceptRuntime {
         self.bound = bound
         self.sources = sources
         fixedLocals = bound.listeners.map { listener in
-            guard let local = try? Socket.localAddress(listener.fd.raw), local.isIP, !local.isWildcard else { return nil }
+            guard let local = try? Socket.localAddress(listener.fd.raw),
+                  local.isIP ? !local.isWildcard : local.family == AF_UNIX else { return nil }
             return local
         }
         fixedLocalTexts = fixedLocals.map { $0.map { $0.instanceText(unmapping: $0.isIPv4Mapped) } }

@@ -26,8 +26,8 @@ extension Daemon {
     func readResumeInput(stateFD fd: Int32, controlPath: String, notifyPath: String) -> ResumeInput {
         let file = OwnedFD(adopting: fd)
         do {
-            var state = try ReexecState.decode(try FileReading.readAll(file.raw, object: "usherd-state"))
-            state.shareFragmentDirectories(loader.directories)
+            let state = try ReexecState.decode(try FileReading.readAll(file.raw, object: "usherd-state"),
+                                               sharing: loader.directories)
             return ResumeInput(state: state, controlListener: state.controlListener.map(Daemon.takeOver),
                                notifySocket: state.notifySocket.map(Daemon.takeOver),
                                requester: state.requester.map(Daemon.takeOver))

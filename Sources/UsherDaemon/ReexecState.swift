@@ -48,27 +48,16 @@ struct ReexecState: Codable {
         return Array(try encoder.encode(self))
     }
 
-    /// Refuses a state of another version before decoding the rest.
-    static func decode(_ bytes: [UInt8]) throws -> ReexecState {
+    /// Refuses a state of another version before decoding the rest. Each unit's fragmentPath is
+    /// split against the unit `directories` as it is decoded, so that the resumed units of one
+    /// directory share its name, as freshly loaded units do.
+    static func decode(_ bytes: [UInt8], sharing directories: [String] = []) throws -> ReexecState {
         struct Version: Decodable { var version: Int }
         let version = try JSONDecoder().decode(Version.self, from: Data(bytes)).version
         guard version == currentVersion else { throw IncompatibleState(version: version) }
-        return try JSONDecoder().decode(ReexecState.self, from: Data(bytes))
-    }
-
-    /// Each unit's fragmentPath split again against the unit `directories`, so that the
-    /// resumed units of one directory share its name, as freshly loaded units do.
-    mutating func shareFragmentDirectories(_ directories: [String]) {
-        for index in services.indices {
-            services[index].unit.unit.setFragmentPath(services[index].unit.unit.fragmentPath, sharing: directories)
-        }
-        for index in sockets.indices {
-            sockets[index].unit.unit.setFragmentPath(sockets[index].unit.unit.fragmentPath, sharing: directories)
-        }
-        for index in acceptSockets.indices {
-            let path = acceptSockets[index].unit.unit.fragmentPath
-            acceptSockets[index].unit.unit.setFragmentPath(path, sharing: directories)
-        }
+        let decoder = JSONDecoder()
+        if let key = UnitSection.unitDirectoriesKey { decoder.userInfo[key] = directories }
+        return try decoder.decode(ReexecState.self, from: Data(bytes))
     }
 }
 

@@ -50,35 +50,7 @@ extension Socket {
 
 extension AcceptedConnection {
     /// The peer's IP address as 128 bits, IPv4 in its IPv4-mapped form; nil for other families.
-    public var peerAddressBits: (high: UInt64, low: UInt64)? {
-        var bytes = [UInt8](repeating: 0, count: 16)
-        // Read in place: no sockaddr_storage built per connection.
-        let copied: Bool
-        switch peer.family {
-        case AF_INET:
-            bytes[10] = 0xff
-            bytes[11] = 0xff
-            let offset = MemoryLayout<sockaddr_in>.offset(of: \sockaddr_in.sin_addr) ?? 4
-            copied = peer.withRawBytes { raw in Self.copy(raw, from: offset, count: 4, into: &bytes, at: 12) }
-        case AF_INET6:
-            let offset = MemoryLayout<sockaddr_in6>.offset(of: \sockaddr_in6.sin6_addr) ?? 8
-            copied = peer.withRawBytes { raw in Self.copy(raw, from: offset, count: 16, into: &bytes, at: 0) }
-        default:
-            return nil
-        }
-        guard copied else { return nil }
-        let high = bytes[0..<8].reduce(UInt64(0)) { $0 << 8 | UInt64($1) }
-        let low = bytes[8..<16].reduce(UInt64(0)) { $0 << 8 | UInt64($1) }
-        return (high, low)
-    }
-
-    /// Copies `count` bytes of `raw` from `offset`; false when the address is too short to hold them.
-    private static func copy(_ raw: UnsafeRawBufferPointer, from offset: Int, count: Int,
-                             into bytes: inout [UInt8], at start: Int) -> Bool {
-        guard raw.count >= offset + count else { return false }
-        for index in 0..<count { bytes[start + index] = raw[offset + index] }
-        return true
-    }
+    public var peerAddressBits: (high: UInt64, low: UInt64)? { peer.addressBits }
 }
 
 public enum Threads {

@@ -11,6 +11,8 @@ public struct SocketAddress: @unchecked Sendable, Equatable, CustomStringConvert
     private enum Bytes {
         case inet(sockaddr_in)
         case inet6(sockaddr_in6)
+        /// Nothing but the family (an unnamed AF_UNIX peer), inline rather than a 2-byte array.
+        case familyOnly(sa_family_t)
         case other([UInt8])
     }
     private var bytes = Bytes.other([])
@@ -20,6 +22,7 @@ public struct SocketAddress: @unchecked Sendable, Equatable, CustomStringConvert
         switch bytes {
         case .inet: return socklen_t(MemoryLayout<sockaddr_in>.size)
         case .inet6: return socklen_t(MemoryLayout<sockaddr_in6>.size)
+        case .familyOnly: return socklen_t(MemoryLayout<sa_family_t>.size)
         case .other(let array): return socklen_t(array.count)
         }
     }
@@ -36,6 +39,8 @@ public struct SocketAddress: @unchecked Sendable, Equatable, CustomStringConvert
             bytes = .inet(withUnsafeBytes(of: storage) { $0.loadUnaligned(as: sockaddr_in.self) })
         case AF_INET6 where size == MemoryLayout<sockaddr_in6>.size:
             bytes = .inet6(withUnsafeBytes(of: storage) { $0.loadUnaligned(as: sockaddr_in6.self) })
+        case _ where size == MemoryLayout<sa_family_t>.size:
+            bytes = .familyOnly(storage.ss_family)
         default:
             bytes = .other(withUnsafeBytes(of: storage) { Array($0.prefix(size)) })
         }
@@ -51,10 +56,11 @@ public struct SocketAddress: @unchecked Sendable, Equatable, CustomStringConvert
     }
 
     /// The `length` bytes of the address.
-    func withRawBytes<R>(_ body: (UnsafeRawBufferPointer) throws -> R) rethrows -> R {
+    private func withRawBytes<R>(_ body: (UnsafeRawBufferPointer) throws -> R) rethrows -> R {
         switch bytes {
         case .inet(let sin): return try withUnsafeBytes(of: sin, body)
         case .inet6(let sin6): return try withUnsafeBytes(of: sin6, body)
+        case .familyOnly(let family): return try withUnsafeBytes(of: family, body)
         case .other(let array): return try array.withUnsafeBytes(body)
         }
     }
@@ -63,6 +69,7 @@ public struct SocketAddress: @unchecked Sendable, Equatable, CustomStringConvert
         switch bytes {
         case .inet: return AF_INET
         case .inet6: return AF_INET6
+        case .familyOnly(let family): return Int32(family)
         case .other(let array):
             guard array.count >= MemoryLayout<sa_family_t>.size else { return AF_UNSPEC }
             return array.withUnsafeBytes { Int32($0.loadUnaligned(as: sa_family_t.self)) }
@@ -122,7 +129,8 @@ public struct SocketAddress: @unchecked Sendable, Equatable, CustomStringConvert
         }
         let pathOffset = MemoryLayout<sockaddr_un>.offset(of: \sockaddr_un.sun_path) ?? 2
         let used = abstract ? bytes.count : bytes.count + 1
-        return SocketAddress(copying: sun, length: pathOffset + used)
+        // Exactly the bytes bind(2) gets, kept as init(storage:length:) keeps an AF_UNIX address.
+        return SocketAddress(.other(withUnsafeBytes(of: sun) { Array($0.prefix(pathOffset + used)) }))
     }
 
     /// AF_VSOCK; a nil cid means VMADDR_CID_ANY.
@@ -137,15 +145,6 @@ public struct SocketAddress: @unchecked Sendable, Equatable, CustomStringConvert
         var storage = sockaddr_storage()
         let length = usher_fill_sockaddr_nl(&storage, groups)
         return SocketAddress(storage: storage, length: length)
-    }
-
-    /// The first `length` bytes of `value`, a sockaddr of some family.
-    private init<T>(copying value: T, length: Int) {
-        var storage = sockaddr_storage()
-        withUnsafeMutableBytes(of: &storage) { target in
-            withUnsafeBytes(of: value) { source in target.copyMemory(from: source) }
-        }
-        self.init(storage: storage, length: socklen_t(length))
     }
 
     /// Runs `body` with the address as `sockaddr *` and its length.
@@ -183,8 +182,33 @@ extension SocketAddress {
     /// IPv6 `::ffff:a.b.c.d`: an IPv4 peer seen through a dual-stack listener.
     public var isIPv4Mapped: Bool {
         guard family == AF_INET6 else { return false }
-        let bytes = withUnsafeBytes(of: inet6.sin6_addr) { Array($0) }
-        return bytes[0..<10].allSatisfy { $0 == 0 } && bytes[10] == 0xff && bytes[11] == 0xff
+        let bits = inet6Bits
+        return bits.high == 0 && bits.low >> 32 == 0xffff
+    }
+
+    /// The IP address as 128 bits, IPv4 in its IPv4-mapped form, read in place (nothing allocated);
+    /// nil for other families and for an address too short to hold one.
+    var addressBits: (high: UInt64, low: UInt64)? {
+        switch family {
+        case AF_INET:
+            let offset = MemoryLayout<sockaddr_in>.offset(of: \sockaddr_in.sin_addr) ?? 4
+            guard Int(length) >= offset + 4 else { return nil }
+            return (0, 0xffff_0000_0000 | UInt64(UInt32(bigEndian: inet.sin_addr.s_addr)))
+        case AF_INET6:
+            let offset = MemoryLayout<sockaddr_in6>.offset(of: \sockaddr_in6.sin6_addr) ?? 8
+            guard Int(length) >= offset + 16 else { return nil }
+            return inet6Bits
+        default:
+            return nil
+        }
+    }
+
+    /// sin6_addr as two big-endian 64-bit halves; only for family AF_INET6.
+    private var inet6Bits: (high: UInt64, low: UInt64) {
+        withUnsafeBytes(of: inet6.sin6_addr) { raw in
+            (UInt64(bigEndian: raw.loadUnaligned(as: UInt64.self)),
+             UInt64(bigEndian: raw.loadUnaligned(fromByteOffset: 8, as: UInt64.self)))
+        }
     }
 
     /// The host part as inet_ntop prints it; `unmapping` shows an
@@ -209,10 +233,14 @@ extension SocketAddress {
         }
     }
 
+    /// The text is formatted in a stack buffer (one per Accept=yes peer: no heap array for it).
     private static func ntop(_ family: Int32, _ addr: UnsafeRawPointer) -> String? {
-        var buffer = [CChar](repeating: 0, count: Int(INET6_ADDRSTRLEN))
-        guard inet_ntop(family, addr, &buffer, socklen_t(buffer.count)) != nil else { return nil }
-        return String(cString: buffer)
+        withUnsafeTemporaryAllocation(of: CChar.self, capacity: Int(INET6_ADDRSTRLEN)) { buffer in
+            guard let base = buffer.baseAddress, inet_ntop(family, addr, base, socklen_t(buffer.count)) != nil else {
+                return nil
+            }
+            return String(cString: base)
+        }
     }
 
     /// systemd 252's instance-string form: `127.0.0.1:8085`, IPv6 without

@@ -24,11 +24,10 @@ final class ReexecStateSpecTests: DaemonSpecCase {
         return daemon
     }
 
-    func testSharingTheUnitDirectoriesAfterDecodingLeavesEveryUnitAsSaved() throws {
+    func testSharingTheUnitDirectoriesWhileDecodingLeavesEveryUnitAsSaved() throws {
         let daemon = try startBusyDaemon()
         let saved = daemon.savedState(requester: nil)
-        var decoded = try ReexecState.decode(try saved.encoded())
-        decoded.shareFragmentDirectories(daemon.loader.directories)
+        let decoded = try ReexecState.decode(try saved.encoded(), sharing: daemon.loader.directories)
         XCTAssertEqual(try decoded.encoded(), try saved.encoded())
         let web = try XCTUnwrap(decoded.services.first { $0.unit.name == UnitName("web.service") })
         XCTAssertEqual(web.unit, try XCTUnwrap(daemon.units.services[UnitName("web.service")]).unit)

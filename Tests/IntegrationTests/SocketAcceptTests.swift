@@ -1,7 +1,8 @@
 // The accept path's system-call layer on real loopback sockets: draining a
 // non-blocking listener until "drained", the instance string and REMOTE_*
 // formatted in one go (IPv4, IPv6, IPv4-mapped on a dual-stack listener),
-// and the per-source address bits.
+// the per-source address bits, and an AF_UNIX connection's two ends.
+import Glibc
 import XCTest
 import UsherSys
 
@@ -57,5 +58,37 @@ final class SocketAcceptTests: XCTestCase {
         let bits = try XCTUnwrap(connection.peerAddressBits)
         XCTAssertEqual(bits.high, 0)
         XCTAssertEqual(bits.low, 0x0000_FFFF_7F00_0001, "IPv4-mapped form, as a plain IPv4 peer would count")
+    }
+
+    func testPeerAddressBitsAreIPv4MappedForIPv4AndTheFullAddressForIPv6() throws {
+        let cases: [(SocketAddress?, (high: UInt64, low: UInt64))] = [
+            (SocketAddress.ipv4("127.0.0.1", port: 0), (0, 0x0000_FFFF_7F00_0001)),
+            (SocketAddress.ipv6("::1", port: 0), (0, 1)),
+        ]
+        for (address, expected) in cases {
+            let fd = try listener(try XCTUnwrap(address))
+            let client = try AcceptClient.connect(try Socket.localAddress(fd.raw))
+            let bits = try withExtendedLifetime(client) { try XCTUnwrap(try acceptOne(fd).peerAddressBits) }
+            XCTAssertEqual(bits.high, expected.high)
+            XCTAssertEqual(bits.low, expected.low)
+        }
+    }
+
+    func testUnnamedUnixPeerIsJustItsFamilyAndTheLocalEndIsTheListenersName() throws {
+        let path = "/tmp/usher-accept-\(getpid())-\(UInt32.random(in: 0...UInt32.max)).sock"
+        defer { unlink(path) }
+        let names = [try SocketAddress.unixPath(path), try SocketAddress.abstract(String(path.dropFirst()))]
+        for name in names {
+            let fd = try listener(name)
+            let listening = try Socket.localAddress(fd.raw)
+            let client = try AcceptClient.connect(name)
+            let connection = try withExtendedLifetime(client) { try acceptOne(fd) }
+            XCTAssertEqual(connection.peer.family, AF_UNIX)
+            XCTAssertEqual(connection.peer.length, socklen_t(MemoryLayout<sa_family_t>.size))
+            XCTAssertEqual(connection.peer.unixText, "(unnamed)")
+            XCTAssertEqual(SocketAddress(storage: connection.peer.storage, length: connection.peer.length), connection.peer)
+            XCTAssertEqual(connection.local, listening, "what usherd passes as knownLocal for an AF_UNIX listener")
+            XCTAssertNotNil(connection.credentials)
+        }
     }
 }

@@ -153,6 +153,18 @@ final class SparseSettingsTests: XCTestCase {
         }
     }
 
+    func testAFragmentPathDecodedWithTheUnitDirectoriesReadsBackAsSaved() throws {
+        let decoder = JSONDecoder()
+        decoder.userInfo[try XCTUnwrap(UnitSection.unitDirectoriesKey)] = ["/etc/usher/units", "/run/usher"]
+        for path in ["/etc/usher/units/a.service", "/a.service", "a.service", "/etc/usher/units/", nil] {
+            var section = UnitSection()
+            section.fragmentPath = path
+            let decoded = try decoder.decode(UnitSection.self, from: JSONEncoder().encode(section))
+            XCTAssertEqual(decoded.fragmentPath, path)
+            XCTAssertEqual(decoded, section, path ?? "nil")
+        }
+    }
+
     func testALoadedUnitNamesItsFileAndTheStateCarriesIt() throws {
         let dir = try UnitDirectory()
         try dir.write("a.service", "[Service]\nExecStart=/bin/cat\n")
