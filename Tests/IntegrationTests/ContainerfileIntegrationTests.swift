@@ -11,7 +11,7 @@ import UsherSys
 
 final class ContainerfileIntegrationTests: XCTestCase {
     static let root = VersionIntegrationTests.packageRoot
-    static let tools = ["/usr/bin/unshare", "/usr/bin/nsenter", "/usr/bin/nc", "/usr/sbin/ip"]
+    static let tools = ["/usr/bin/unshare", "/usr/bin/nsenter", "/usr/bin/nc", "/usr/sbin/ip", "/usr/sbin/useradd"]
 
     /// The Containerfile's instructions: (instruction, rest of the line), continuation lines joined.
     func instructions() throws -> [(String, String)] {
