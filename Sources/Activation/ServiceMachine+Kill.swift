@@ -57,9 +57,10 @@ extension ServiceMachine {
         return groups + leftoverActions(signals)
     }
 
-    /// A stop step's `signals` in turn to what is left of the service's sessions.
+    /// A stop step's `signals` in turn to what is left of the service's sessions: one action, so the
+    /// daemon looks the leftovers up once per step.
     func leftoverActions(_ signals: [Int32]) -> [ServiceAction] {
-        signals.map { .signalLeftovers(signal: $0) }
+        [.signalLeftovers(signals: signals)]
     }
 
     mutating func timerFired(now: UInt64) -> [ServiceAction] {
@@ -108,7 +109,7 @@ extension ServiceMachine {
         state = .stopping(.killed)
         let signals = KillContext.stopSignals(config.finalKillSignal)
         var actions = killActions(targets, signals: signals, final: true)
-        if awaitingLeftovers && !actions.contains(.signalLeftovers(signal: config.finalKillSignal)) {
+        if awaitingLeftovers && !actions.contains(.signalLeftovers(signals: signals)) {
             actions += leftoverActions(signals)
         }
         return [.log(Note(.warning, "State '\(stateName)' timed out. Killing."))] + actions + armStopTimer()

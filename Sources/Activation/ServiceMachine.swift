@@ -74,8 +74,8 @@ public enum ServiceAction: Sendable, Equatable {
     /// Send to the process `pid` alone (KillMode=process, mixed's SIGTERM).
     case signalProcess(pid: Int32, signal: Int32)
     /// Send to what is left of the service after its main process ended (its
-    /// sessions' and groups' members); report `.leftoversGone`.
-    case signalLeftovers(signal: Int32)
+    /// sessions' and groups' members), a stop step's signals in turn to each; report `.leftoversGone`.
+    case signalLeftovers(signals: [Int32])
     /// Follow a main process that is not usherd's child (through a pidfd).
     case watchMainPID(Int32)
     case armTimer(TimeSpan)

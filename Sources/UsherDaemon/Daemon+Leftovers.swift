@@ -70,12 +70,12 @@ extension Daemon {
         !leftovers(of: units.services[name]?.sessions ?? []).isEmpty
     }
 
-    /// The signal (one of a stop step's ServiceAction.signalLeftovers) to the service's leftovers,
-    /// but not to the `except` groups, which the same kill step signalled already.
-    func signalLeftovers(of name: UnitName, _ signal: Int32, except signalled: Set<Int32> = []) {
+    /// A stop step's signals (its ServiceAction.signalLeftovers) in turn to each of the service's
+    /// leftovers, looked up once, but not to the `except` groups, which the same step signalled already.
+    func signalLeftovers(of name: UnitName, _ signals: [Int32], except signalled: Set<Int32> = []) {
         var rest = leftovers(of: units.services[name]?.sessions ?? [])
         rest.groups.removeAll { signalled.contains($0) }
-        send([signal], to: rest)
+        send(signals, to: rest)
     }
 
     /// After reaping: services waiting for their leftovers, then lingering instances.

@@ -54,18 +54,22 @@ extension Daemon {
 
     func perform(_ actions: [ServiceAction], service name: UnitName) {
         // The groups each signal went to in this list: the rest of the sessions gets it once, as
-        // systemd's cgroup kill skips the processes it already signalled.
+        // systemd's cgroup kill skips the processes it already signalled. A step's leftovers look
+        // up the groups by the step's first signal (every group of the step got all its signals).
         var groupsSignalled: [Int32: Set<Int32>] = [:]
         for action in actions {
             switch action {
             case .spawnMain: spawnMain(name)
             case .spawnControl(let phase, let index, let extra): spawnControl(name, phase, index: index, extra: extra)
             case .signalGroup(let pid, let signal):
-                let leftoversToo = actions.contains(.signalLeftovers(signal: signal))
+                let leftoversToo = actions.contains {
+                    if case .signalLeftovers(let signals) = $0 { return signals.contains(signal) } else { return false }
+                }
                 signalService(name, pid: pid, signal: signal, leftoversToo: leftoversToo)
                 groupsSignalled[signal, default: []].insert(pid)
             case .signalProcess(let pid, let signal): signalProcess(name, pid: pid, signal: signal)
-            case .signalLeftovers(let signal): signalLeftovers(of: name, signal, except: groupsSignalled[signal] ?? [])
+            case .signalLeftovers(let signals):
+                signalLeftovers(of: name, signals, except: signals.first.flatMap { groupsSignalled[$0] } ?? [])
             case .watchMainPID(let pid): watchMainPID(pid, of: name)
             case .armTimer(let span): armTimer(name, span)
             case .cancelTimer: units.services[name]?.timer = nil

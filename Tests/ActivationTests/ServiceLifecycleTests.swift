@@ -284,19 +284,19 @@ final class ServiceLifecycleTests: XCTestCase {
         XCTAssertTrue(service.handle(.stopRequested).contains(.signalProcess(pid: 100, signal: 15)))
         let final = service.handle(.timerFired(now: 0))
         XCTAssertTrue(final.contains(.signalGroup(pid: 100, signal: 9)))
-        XCTAssertTrue(final.contains(.signalLeftovers(signal: 9)))
+        XCTAssertTrue(final.contains(.signalLeftovers(signals: [9])))
 
         var leftover = running { $0.kill.killMode = .mixed }
         _ = leftover.handle(.stopRequested)
         XCTAssertTrue(leftover.handle(.childExited(pid: 100, status: .killed(signal: 15), leftovers: true))
-                        .contains(.signalLeftovers(signal: 9)), "the main process is gone: the rest gets SIGKILL")
+                        .contains(.signalLeftovers(signals: [9])), "the main process is gone: the rest gets SIGKILL")
         XCTAssertEqual(leftover.subState, "stop-sigkill")
     }
 
     func testMixedSelfExitSendsSIGKILLToWhatIsLeft() {
         var service = running { $0.kill.killMode = .mixed }
         let actions = service.handle(.childExited(pid: 100, status: .exited(0), leftovers: true))
-        XCTAssertTrue(actions.contains(.signalLeftovers(signal: 9)))
+        XCTAssertTrue(actions.contains(.signalLeftovers(signals: [9])))
         XCTAssertEqual(service.state, .stopping(.killed))
     }
 
@@ -313,7 +313,7 @@ final class ServiceLifecycleTests: XCTestCase {
     func testLeftoversOfAMainProcessThatDiedInStopSigkillAreNotSignalledAgain() {
         var service = running()
         _ = service.handle(.stopRequested)
-        XCTAssertTrue(service.handle(.timerFired(now: 0)).contains(.signalLeftovers(signal: 9)))
+        XCTAssertTrue(service.handle(.timerFired(now: 0)).contains(.signalLeftovers(signals: [9])))
         let exited = service.handle(.childExited(pid: 100, status: .killed(signal: 9), leftovers: true))
         XCTAssertTrue(sentSignals(exited).isEmpty, "stop-sigkill already sent them SIGKILL: \(exited)")
         XCTAssertEqual(service.subState, "stop-sigkill")
@@ -365,10 +365,11 @@ final class ServiceLifecycleTests: XCTestCase {
     // MARK: which signal when (systemd 252 state_to_kill_operation, unit_kill_context, is_clean_exit)
 
     private func sentSignals(_ actions: [ServiceAction]) -> [Int32] {
-        actions.compactMap { action in
+        actions.flatMap { action in
             switch action {
-            case .signalGroup(_, let signal), .signalProcess(_, let signal), .signalLeftovers(let signal): return signal
-            default: return nil
+            case .signalGroup(_, let signal), .signalProcess(_, let signal): return [signal]
+            case .signalLeftovers(let signals): return signals
+            default: return [Int32]()
             }
         }
     }

@@ -99,7 +99,7 @@ final class ServiceMachineTests: XCTestCase {
         var machine = running()
         XCTAssertEqual(machine.handle(.stopRequested),
                        [.cancelTimer, .signalGroup(pid: 100, signal: 15), .signalGroup(pid: 100, signal: 18),
-                        .signalLeftovers(signal: 15), .signalLeftovers(signal: 18), .armTimer(.seconds(1))],
+                        .signalLeftovers(signals: [15, 18]), .armTimer(.seconds(1))],
                        "KillMode=control-group: the group, then what else is left of the session")
         let actions = machine.handle(.timerFired(now: 0))
         XCTAssertTrue(actions.contains(.signalGroup(pid: 100, signal: 9)))

@@ -106,7 +106,7 @@ final class ServiceTrustTests: XCTestCase {
     func testMainExitWithLeftoversStopsThemBeforeTheServiceEnds() {
         var machine = started()
         let actions = machine.handle(.childExited(pid: 100, status: .exited(0), leftovers: true))
-        XCTAssertTrue(actions.contains(.signalLeftovers(signal: 15)))
+        XCTAssertTrue(actions.contains(.signalLeftovers(signals: [15, 18])))
         XCTAssertTrue(actions.contains(.armTimer(.seconds(3))))
         XCTAssertFalse(actions.contains(.becameInactive), "the socket waits until the leftovers are gone")
         XCTAssertEqual(machine.state, .stopping(.signalled))
@@ -118,7 +118,7 @@ final class ServiceTrustTests: XCTestCase {
         var machine = started()
         _ = machine.handle(.childExited(pid: 100, status: .exited(0), leftovers: true))
         let timeout = machine.handle(.timerFired(now: 1))
-        XCTAssertTrue(timeout.contains(.signalLeftovers(signal: 9)))
+        XCTAssertTrue(timeout.contains(.signalLeftovers(signals: [9])))
         XCTAssertEqual(machine.state, .stopping(.killed))
         XCTAssertEqual(machine.handle(.leftoversGone).last, .becameInactive)
         XCTAssertEqual(machine.state, .failed(result: .timeout))

@@ -22,6 +22,8 @@ final class FakeProcesses: ProcessSpawner, ProcessControl {
     var nextSpawnError: Error?
     /// Process groups that outlive their leader: what a main process left behind.
     var livingGroups: Set<Int32> = []
+    /// How often the daemon looked for the members of sessions (one lookup of leftovers each).
+    private(set) var sessionScans = 0
 
     // MARK: what the test declares
 
@@ -70,6 +72,9 @@ final class FakeProcesses: ProcessSpawner, ProcessControl {
     /// A fake process leads its own group, as every spawned process does (setsid).
     func processGroup(of pid: Int32) -> Int32? { pid }
     func childrenOfMainThread() -> [Int32] { [] }
-    func sessionMembers(of sessions: Set<Int32>, among candidates: [Int32]) -> [Int32] { [] }
+    func sessionMembers(of sessions: Set<Int32>, among candidates: [Int32]) -> [Int32] {
+        sessionScans += 1
+        return []
+    }
     func killAndReapAllChildren(timeoutMicroseconds: UInt64, sparing spares: (Int32) -> Bool) -> Int { 0 }
 }

@@ -88,6 +88,13 @@ final class ServiceControlSpecTests: DaemonSpecCase {
         XCTAssertEqual(fixture.processes.signals(to: .group(left)), [SIGTERM, SIGCONT, SIGHUP], "the leftover group")
     }
 
+    func testAStopStepLooksTheLeftoversUpOnceForAllItsSignals() throws {
+        _ = try startWithALeftoverGroup("SendSIGHUP=yes")
+        let before = fixture.processes.sessionScans
+        _ = try fixture.send(ControlRequest(verb: .stop, units: ["web.service"]))
+        XCTAssertEqual(fixture.processes.sessionScans - before, 1, "SIGTERM, SIGCONT and SIGHUP from one lookup")
+    }
+
     func testStopThatEscalatesToSIGKILLSendsNoSIGCONTAfterSIGKILL() throws {
         let (left, main) = try startWithALeftoverGroup("TimeoutStopSec=10s")
         _ = try fixture.send(ControlRequest(verb: .stop, units: ["web.service"]))
