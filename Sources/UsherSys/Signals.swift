@@ -12,7 +12,6 @@ public enum Signals {
     /// usherd: re-execute (as `usherctl daemon-reexec`).
     public static let user2 = SIGUSR2
     public static let child = SIGCHLD
-    public static let kill = SIGKILL
 
     /// Blocks `signals` in the calling thread (and so in threads it starts later).
     public static func block(_ signals: [Int32]) throws {
