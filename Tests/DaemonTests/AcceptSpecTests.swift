@@ -67,8 +67,7 @@ final class AcceptSpecTests: DaemonSpecCase {
 
     /// echo.socket (Accept=yes) and echo@.service with `settings`; one connection, its instance's pid.
     private func startInstance(_ settings: String) throws -> Int32 {
-        try fixture.write("echo.socket", "[Socket]\nListenStream=\(fixture.root)/echo.sock\nAccept=yes\n")
-        try fixture.write("echo@.service", "[Service]\nStandardInput=socket\n\(settings)\nExecStart=/bin/cat\n")
+        try fixture.writeEcho(service: settings)
         try fixture.start()
         try connect()
         fixture.loop.fireIO(.spawnResults)

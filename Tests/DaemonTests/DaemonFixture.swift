@@ -40,10 +40,11 @@ final class DaemonFixture {
         try write("web.socket", "[Socket]\nListenStream=\(root)/web.sock\n\(settings)\n")
     }
 
-    /// echo.socket (Accept=yes, plus `settings`) on echo.sock and an inetd-style echo@.service.
-    func writeEcho(_ settings: String = "") throws {
+    /// echo.socket (Accept=yes, plus `settings`) on echo.sock and an inetd-style echo@.service
+    /// (plus `service`).
+    func writeEcho(_ settings: String = "", service: String = "") throws {
         try write("echo.socket", "[Socket]\nListenStream=\(root)/echo.sock\nAccept=yes\n\(settings)\n")
-        try write("echo@.service", "[Service]\nStandardInput=socket\nExecStart=/bin/cat\n")
+        try write("echo@.service", "[Service]\nStandardInput=socket\n\(service)\nExecStart=/bin/cat\n")
     }
 
     /// A client connects to echo.sock and the daemon gets to accept it.
