@@ -140,8 +140,7 @@ final class ServiceControlSpecTests: DaemonSpecCase {
 
     func testStatusOfAServiceThatFailedReportsItsResult() throws {
         let pid = try startWebService("")
-        fixture.processes.exit(pid, status: 3)
-        fixture.loop.raise(SIGCHLD)
+        fixture.reapExit(pid, status: 3)
         let reply = try XCTUnwrap(try fixture.call(ControlRequest(verb: .status, units: ["web.service"])))
         let status = try XCTUnwrap(reply.units?.first)
         XCTAssertEqual([status.activeState, status.subState, status.result], ["failed", "failed", "exit-code"])
