@@ -129,8 +129,8 @@ final class AcceptLimitsIntegrationTests: XCTestCase {
             let echoed = try AcceptClient.ipv4(port).exchange(line, halfClose: true)
             if echoed != line { return XCTFail("connection \(index) got \(echoed.debugDescription)") }
         }
+        // No child at all, so no zombie (a zombie is still a child); the wait throws, failing the test, on timeout.
         try eventually("every handler to be reaped", timeout: 20) { Processes.children(of: harness.pid).isEmpty }
-        XCTAssertEqual(harness.zombieChildren(), [])
         XCTAssertEqual(harness.usherdFDCount, fdsBefore, "usherd's fd count after 2,000 connections")
         XCTAssertEqual(try harness.stop(), 0)
         XCTAssertTrue(harness.log.contains("seq.socket: Accepted 2001 connection(s), 0 active, 0 refused."), harness.log)
