@@ -53,11 +53,12 @@ struct ReexecState: Codable {
     /// directory share its name, as freshly loaded units do.
     static func decode(_ bytes: [UInt8], sharing directories: [String] = []) throws -> ReexecState {
         struct Version: Decodable { var version: Int }
-        let version = try JSONDecoder().decode(Version.self, from: Data(bytes)).version
+        let data = Data(bytes)
+        let version = try JSONDecoder().decode(Version.self, from: data).version
         guard version == currentVersion else { throw IncompatibleState(version: version) }
         let decoder = JSONDecoder()
         if let key = UnitSection.unitDirectoriesKey { decoder.userInfo[key] = directories }
-        return try decoder.decode(ReexecState.self, from: Data(bytes))
+        return try decoder.decode(ReexecState.self, from: data)
     }
 }
 
