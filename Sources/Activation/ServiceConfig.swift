@@ -30,6 +30,8 @@ public struct ServiceConfig: Codable, Sendable, Equatable {
     public var sendSIGKILL: Bool { unit.kill.sendSIGKILL }
     /// SendSIGHUP= as KillContext.sendsSIGHUP resolves it (never when KillSignal= is SIGHUP already).
     public var sendSIGHUP: Bool { unit.kill.sendsSIGHUP }
+    /// One stop step's signals for `operation` (KillContext.stopSignals(for:)).
+    public func stopSignals(for operation: KillOperation) -> [Int32] { unit.kill.stopSignals(for: operation) }
     /// Type=forking: read the main pid from this file after the start process exited.
     public var pidFile: String? { unit.pidFile }
     public var guessMainPID: Bool { unit.guessMainPID }

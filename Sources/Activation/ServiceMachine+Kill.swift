@@ -4,28 +4,19 @@
 // TimeoutStopSec=, sent as KillMode= says (control-group: the process groups and what
 // is left of the sessions; mixed: the main process first, everything at the final
 // signal; process: main and control process only; none: nothing), each step's signals
-// as KillContext.stopSignals orders them (SIGCONT after all but SIGKILL, SendSIGHUP='s
-// SIGHUP after KillSignal= only: systemd 252's unit_kill_context, KILL_TERMINATE alone).
+// as KillContext.stopSignals(for:) picks and orders them (SIGCONT after all but SIGKILL,
+// SendSIGHUP='s SIGHUP after KillSignal= only: systemd 252's unit_kill_context,
+// KILL_TERMINATE alone).
 // Part of the pure ServiceMachine; the timers of every state are here too.
 import UnitModel
-
-/// systemd 252's kill operations (state_to_kill_operation) for the first signal of a stop.
-enum StopOperation {
-    /// KillSignal=, followed by SIGHUP with SendSIGHUP=.
-    case terminate
-    /// RestartKillSignal=: stop-sigterm while an admin's restart runs.
-    case restart
-    /// WatchdogSignal=: stop-watchdog.
-    case watchdog
-}
 
 extension ServiceMachine {
     /// The first step of the kill sequence (stop-sigterm, or stop-watchdog); after ExecStopPost=
     /// (systemd's final-sigterm) it is always KillSignal=.
     mutating func sendKillSignal(watchdog: Bool = false, afterStopPost: Bool = false) -> [ServiceAction] {
         state = watchdog ? .stopping(.watchdog) : .stopping(.signalled)
-        let operation: StopOperation = watchdog ? .watchdog : restarting && !afterStopPost ? .restart : .terminate
-        let signals = KillContext.stopSignals(config.signal(for: operation), hangUp: config.sendsSIGHUP(after: operation))
+        let operation: KillOperation = watchdog ? .watchdog : restarting && !afterStopPost ? .restart : .terminate
+        let signals = config.stopSignals(for: operation)
         let targets = [mainPID, controlPID].compactMap { $0 }
         let leftovers = leftoversSeen && config.killMode.signalsTheRest(final: false) && mainPID == nil
         guard config.killMode != .none, !targets.isEmpty || leftovers else { return afterFirstSignal() }
@@ -40,7 +31,7 @@ extension ServiceMachine {
         if leftoversSeen && mainPID == nil && config.killMode.leftoverStop(sendSIGKILL: config.sendSIGKILL) == .kill {
             state = .stopping(.killed)
             awaitingLeftovers = true
-            return stopWatchdog() + leftoverActions(KillContext.stopSignals(config.finalKillSignal)) + armStopTimer()
+            return stopWatchdog() + leftoverActions(config.stopSignals(for: .kill)) + armStopTimer()
         }
         return stopWatchdog() + enterStopPost(failure: nil)
     }
@@ -107,7 +98,7 @@ extension ServiceMachine {
             return [.log(Note(.warning, "State '\(stateName)' timed out. Skipping SIGKILL."))] + abandonProcesses()
         }
         state = .stopping(.killed)
-        let signals = KillContext.stopSignals(config.finalKillSignal)
+        let signals = config.stopSignals(for: .kill)
         var actions = killActions(targets, signals: signals, final: true)
         if awaitingLeftovers && !actions.contains(.signalLeftovers(signals: signals)) {
             actions += leftoverActions(signals)
@@ -120,20 +111,5 @@ extension ServiceMachine {
         controlPID = nil
         awaitingLeftovers = false
         return enterStopPost(failure: .timeout)
-    }
-}
-
-extension ServiceConfig {
-    func signal(for operation: StopOperation) -> Int32 {
-        switch operation {
-        case .terminate: return killSignal
-        case .restart: return restartKillSignal
-        case .watchdog: return watchdogSignal
-        }
-    }
-
-    /// SendSIGHUP=: after KillSignal= only (KILL_TERMINATE); `sendSIGHUP` is KillContext's rule already.
-    func sendsSIGHUP(after operation: StopOperation) -> Bool {
-        sendSIGHUP && operation == .terminate
     }
 }

@@ -410,9 +410,7 @@ public struct ServiceMachine: Codable, Sendable, Equatable {
         let rearm = next != state
         state = next
         let final = state == .stopping(.killed)
-        let signals = KillContext.stopSignals(final ? config.finalKillSignal : config.killSignal,
-                                              hangUp: !final && config.sendsSIGHUP(after: .terminate))
-        return leftoverActions(signals)
+        return leftoverActions(config.stopSignals(for: final ? .kill : .terminate))
             + (rearm ? [.cancelTimer] + armStopTimer() : [])
     }
 

@@ -119,6 +119,29 @@ public struct KillContext: Codable, Sendable, Equatable {
     public static func stopSignals(_ signal: Int32, hangUp: Bool = false) -> [Int32] {
         [signal] + (signal == 9 || signal == 18 ? [] : [18]) + (hangUp ? [1] : [])
     }
+
+    /// One stop step's signals for `operation`: its signal as systemd 252's operation_to_signal
+    /// picks it, SIGHUP after KillSignal= alone (send_sighup), SIGCONT as stopSignals(_:hangUp:) says.
+    public func stopSignals(for operation: KillOperation) -> [Int32] {
+        switch operation {
+        case .terminate: return Self.stopSignals(killSignal, hangUp: sendsSIGHUP)
+        case .restart: return Self.stopSignals(restartKillSignal ?? killSignal)
+        case .watchdog: return Self.stopSignals(watchdogSignal)
+        case .kill: return Self.stopSignals(finalKillSignal)
+        }
+    }
+}
+
+/// systemd 252's kill operations (state_to_kill_operation): what a stop step sends.
+public enum KillOperation: Sendable {
+    /// KillSignal=, followed by SIGHUP with SendSIGHUP=: stop-sigterm, final-sigterm.
+    case terminate
+    /// RestartKillSignal=: stop-sigterm while an admin's restart runs.
+    case restart
+    /// WatchdogSignal=: stop-watchdog.
+    case watchdog
+    /// FinalKillSignal=: stop-sigkill, final-sigkill.
+    case kill
 }
 
 @dynamicMemberLookup

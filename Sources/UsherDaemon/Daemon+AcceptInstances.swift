@@ -189,7 +189,7 @@ extension Daemon {
 
     // MARK: shutdown
 
-    /// Stops polling Accept=yes listeners and sends each instance its KillSignal= (KillContext.stopSignals).
+    /// Stops polling Accept=yes listeners and sends each instance its KillSignal= (KillContext.stopSignals(for:)).
     func beginStoppingInstances() {
         for runtime in units.acceptSockets.values { runtime.sources.forEach { $0.setEnabled(false) } }
         guard units.liveInstances > 0 || !units.pendingInstances.isEmpty || !units.lingering.isEmpty else { return }
@@ -199,7 +199,7 @@ extension Daemon {
         accept.stopTimer = try? loop.addTimer(after: timeout, reporting: .instancesStopTimeout)
     }
 
-    /// KillSignal= (then SIGCONT, and SIGHUP with SendSIGHUP=: KillContext.stopSignals) as the
+    /// KillSignal= (then SIGCONT, and SIGHUP with SendSIGHUP=: KillContext.stopSignals(for:)) as the
     /// template's KillMode= says: its process group, the main process alone (process, mixed), or
     /// nothing (none); what process and none leave running is spared when usherd exits.
     private func signalInstance(_ pid: Int32, _ instance: InstanceRecord) {
@@ -207,7 +207,7 @@ extension Daemon {
         if !kill.killMode.stopsLeftovers { sparedSessions.insert(pid) }
         guard kill.killMode != .none else { return }
         let group = kill.killMode.signalsTheRest(final: false)
-        for signal in KillContext.stopSignals(kill.killSignal, hangUp: kill.sendsSIGHUP) {
+        for signal in kill.stopSignals(for: .terminate) {
             if group { try? processes.signalGroup(pid, signal) } else { processes.signal(pid: pid, signal) }
         }
     }

@@ -49,7 +49,7 @@ extension Daemon {
                          processes: processes.sessionMembers(of: sessions, among: orphanCandidates()))
     }
 
-    /// `signals` in turn to every group and process: a stop step's (KillContext.stopSignals), or
+    /// `signals` in turn to every group and process: a stop step's (KillContext.stopSignals(for:)), or
     /// `usherctl kill`'s signal alone.
     func send(_ signals: [Int32], to leftovers: Leftovers) {
         for group in leftovers.groups {
@@ -109,8 +109,7 @@ extension Daemon {
         }
         log(Note(.info, "Stopping what the main process left: \(left.summary)."), instance: instance)
         let killed = stop == .kill
-        let signals = KillContext.stopSignals(killed ? kill.finalKillSignal : kill.killSignal, hangUp: !killed && kill.sendsSIGHUP)
-        send(signals, to: left)
+        send(kill.stopSignals(for: killed ? .kill : .terminate), to: left)
         units.lingering[pid] = LingeringInstance(record: instance, timer: lingerTimer(template, pid), killed: killed)
     }
 
@@ -130,7 +129,7 @@ extension Daemon {
             return
         }
         log(Note(.warning, "State 'stop-sigterm' timed out. Killing."), instance: lingering.record)
-        send(KillContext.stopSignals(template.kill.finalKillSignal), to: leftovers(of: [pid]))
+        send(template.kill.stopSignals(for: .kill), to: leftovers(of: [pid]))
         lingering.killed = true
         lingering.timer = lingerTimer(template, pid)
         units.lingering[pid] = lingering

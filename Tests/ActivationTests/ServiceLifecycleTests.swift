@@ -432,4 +432,17 @@ final class ServiceLifecycleTests: XCTestCase {
         XCTAssertEqual(KillContext.stopSignals(9), [9])
         XCTAssertEqual(KillContext.stopSignals(18), [18], "no second SIGCONT")
     }
+
+    func testEachKillOperationPicksItsSignalAndOnlyTerminateAddsSendSIGHUPsSIGHUP() {
+        var kill = KillContext()
+        (kill.sendSIGHUP, kill.restartKillSignal, kill.watchdogSignal, kill.finalKillSignal) = (true, 10, 6, 9)
+        XCTAssertEqual(kill.stopSignals(for: .terminate), [15, 18, 1])
+        XCTAssertEqual(kill.stopSignals(for: .restart), [10, 18])
+        XCTAssertEqual(kill.stopSignals(for: .watchdog), [6, 18])
+        XCTAssertEqual(kill.stopSignals(for: .kill), [9])
+        kill.restartKillSignal = nil
+        XCTAssertEqual(kill.stopSignals(for: .restart), [15, 18], "RestartKillSignal= unset: KillSignal=")
+        kill.killSignal = 1
+        XCTAssertEqual(kill.stopSignals(for: .terminate), [1, 18], "no SIGHUP after KillSignal=SIGHUP")
+    }
 }
