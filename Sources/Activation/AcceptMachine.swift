@@ -6,13 +6,13 @@
 // failed state (listeners closed) with its cooldown reopen. Pure value.
 import UnitModel
 
-/// Whom MaxConnectionsPerSource= counts: an IP address (IPv4 kept as the
-/// IPv4-mapped IPv6 form so both listeners of a dual-stack unit agree) or,
-/// for AF_UNIX peers, the peer's UID.
+/// Whom MaxConnectionsPerSource= counts, as systemd 252 keys its peers: an IP
+/// address (IPv4 kept as the IPv4-mapped IPv6 form so both listeners of a
+/// dual-stack unit agree) or a vsock peer's CID. Peers of other families
+/// (AF_UNIX) have no source: they are not limited per source.
 public enum ConnectionSource: Hashable, Codable, Sendable {
     case address(high: UInt64, low: UInt64)
-    case user(UInt32)
-    case unknown
+    case vsock(cid: UInt32)
 }
 
 /// systemd's NAccepted, NConnections and NRefused.
@@ -107,8 +107,8 @@ public struct AcceptMachine: Codable, Sendable, Equatable {
     /// Whether MaxConnectionsPerSource= needs the connection's source at all.
     public var countsSources: Bool { maxConnectionsPerSource > 0 }
 
-    /// One accepted connection at monotonic `now` (µs), from `source`.
-    public mutating func admit(source: ConnectionSource, now: UInt64) -> Admission {
+    /// One accepted connection at monotonic `now` (µs), from `source` (nil: not counted per source).
+    public mutating func admit(source: ConnectionSource?, now: UInt64) -> Admission {
         guard state == .listening || state == .paused else { return refuse(.notListening) }
         guard triggerLimit.allow(now: now) else {
             counters.refused += 1
@@ -116,7 +116,7 @@ public struct AcceptMachine: Codable, Sendable, Equatable {
                               Note(.warning, "Trigger limit hit, refusing further activation.")))
         }
         if counters.connections >= maxConnections { return refuse(.tooMany(counters.connections)) }
-        if countsSources {
+        if countsSources, let source {
             let count = perSource[source, default: 0] + 1
             if count > maxConnectionsPerSource { return refuse(.tooManyFromSource(count)) }
             perSource[source] = count
@@ -130,9 +130,9 @@ public struct AcceptMachine: Codable, Sendable, Equatable {
     }
 
     /// An instance admitted from `source` is gone (exited, killed, or never started).
-    public mutating func release(source: ConnectionSource) -> [AcceptAction] {
+    public mutating func release(source: ConnectionSource?) -> [AcceptAction] {
         if counters.connections > 0 { counters.connections -= 1 }
-        if countsSources, let count = perSource[source] {
+        if countsSources, let source, let count = perSource[source] {
             perSource[source] = count > 1 ? count - 1 : nil
         }
         guard state == .paused, counters.connections < maxConnections else { return [] }

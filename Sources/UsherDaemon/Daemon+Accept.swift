@@ -289,7 +289,7 @@ extension Daemon {
     }
 
     private func admit(_ connection: AcceptedConnection, _ runtime: AcceptRuntime, localText: String?) {
-        let source = runtime.machine.countsSources ? Self.source(of: connection) : .unknown
+        let source = runtime.machine.countsSources ? Self.source(of: connection.peer) : nil
         let now = monotonicMicroseconds()
         accept.lastAdmitted = now
         switch runtime.machine.admit(source: source, now: now) {
@@ -310,15 +310,17 @@ extension Daemon {
     private func logRefusal(_ refusal: Refusal, _ connection: AcceptedConnection, unit: UnitName, now: UInt64) {
         if case .notListening = refusal { return }
         logConnectionWarning(unit: unit, now: now) {
-            let text = connection.peer.hostText(unmapping: true) ?? connection.credentials.map { "UID \($0.uid)" } ?? "?"
+            let text = connection.peer.hostText(unmapping: true) ?? connection.peer.instanceText()
             return refusal.note(source: text)
         }
     }
 
-    static func source(of connection: AcceptedConnection) -> ConnectionSource {
-        if let bits = connection.peerAddressBits { return .address(high: bits.high, low: bits.low) }
-        if let credentials = connection.credentials { return .user(credentials.uid) }
-        return .unknown
+    /// What MaxConnectionsPerSource= counts `peer` as: its IP address or vsock CID, as systemd 252
+    /// does; nil for every other family (AF_UNIX peers are not limited per source).
+    static func source(of peer: SocketAddress) -> ConnectionSource? {
+        if let bits = peer.addressBits { return .address(high: bits.high, low: bits.low) }
+        if let cid = peer.vsockCID { return .vsock(cid: cid) }
+        return nil
     }
 
     /// EMFILE and the like: stop polling this unit for 100 ms instead of spinning on a readable listener.

@@ -1,9 +1,8 @@
 // The Accept=yes accept path's system calls: one accept4 that tells "drained"
 // (EAGAIN) from "peer already gone" (ECONNABORTED and the network errors
 // accept(2) says to treat as a retry), the instance string and REMOTE_* in one
-// pass, the key MaxConnectionsPerSource= counts by, threads started with every
-// signal blocked (usherd takes signals from a signalfd only), wake-up pipes and
-// a getrandom pool for INVOCATION_ID.
+// pass, threads started with every signal blocked (usherd takes signals from a
+// signalfd only), wake-up pipes and a getrandom pool for INVOCATION_ID.
 import Glibc
 import CSysShims
 
@@ -46,11 +45,6 @@ extension Socket {
         let credentials = local.family == AF_UNIX ? try? PeerCredentials.of(fd) : nil
         return .connection(AcceptedConnection(fd: owned, peer: peer, local: local, credentials: credentials))
     }
-}
-
-extension AcceptedConnection {
-    /// The peer's IP address as 128 bits, IPv4 in its IPv4-mapped form; nil for other families.
-    public var peerAddressBits: (high: UInt64, low: UInt64)? { peer.addressBits }
 }
 
 public enum Threads {

@@ -188,7 +188,7 @@ extension SocketAddress {
 
     /// The IP address as 128 bits, IPv4 in its IPv4-mapped form, read in place (nothing allocated);
     /// nil for other families and for an address too short to hold one.
-    var addressBits: (high: UInt64, low: UInt64)? {
+    public var addressBits: (high: UInt64, low: UInt64)? {
         switch family {
         case AF_INET:
             let offset = MemoryLayout<sockaddr_in>.offset(of: \sockaddr_in.sin_addr) ?? 4
@@ -201,6 +201,16 @@ extension SocketAddress {
         default:
             return nil
         }
+    }
+
+    /// An AF_VSOCK address's CID (what MaxConnectionsPerSource= counts a vsock peer by); nil for other families.
+    public var vsockCID: UInt32? {
+        guard family == AF_VSOCK else { return nil }
+        var cid: UInt32 = 0
+        var port: UInt32 = 0
+        var copy = storage
+        usher_read_sockaddr_vm(&copy, &cid, &port)
+        return cid
     }
 
     /// sin6_addr as two big-endian 64-bit halves; only for family AF_INET6.

@@ -55,7 +55,7 @@ final class SocketAcceptTests: XCTestCase {
         XCTAssertEqual(described.instance, "0-127.0.0.1:\(port)-127.0.0.1:\(client.port)")
         XCTAssertEqual(described.instance, connection.instanceName(number: 0))
         XCTAssertEqual(described.remote?.address, "127.0.0.1")
-        let bits = try XCTUnwrap(connection.peerAddressBits)
+        let bits = try XCTUnwrap(connection.peer.addressBits)
         XCTAssertEqual(bits.high, 0)
         XCTAssertEqual(bits.low, 0x0000_FFFF_7F00_0001, "IPv4-mapped form, as a plain IPv4 peer would count")
     }
@@ -68,7 +68,7 @@ final class SocketAcceptTests: XCTestCase {
         for (address, expected) in cases {
             let fd = try listener(try XCTUnwrap(address))
             let client = try AcceptClient.connect(try Socket.localAddress(fd.raw))
-            let bits = try withExtendedLifetime(client) { try XCTUnwrap(try acceptOne(fd).peerAddressBits) }
+            let bits = try withExtendedLifetime(client) { try XCTUnwrap(try acceptOne(fd).peer.addressBits) }
             XCTAssertEqual(bits.high, expected.high)
             XCTAssertEqual(bits.low, expected.low)
         }
