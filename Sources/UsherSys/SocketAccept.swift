@@ -10,7 +10,8 @@ public enum AcceptOutcome {
     case connection(AcceptedConnection)
     /// Nothing pending: stop draining until the listener polls readable again.
     case drained
-    /// The client left before we got to it: drop it silently and go on.
+    /// The client left before we got to it, or its connection cannot be described
+    /// (getsockname or SO_PEERCRED failed): drop it silently and go on.
     case peerGone
     case failed(SystemError)
 }
@@ -20,7 +21,8 @@ extension Socket {
     static let peerGoneErrors: Set<Int32> = [ECONNABORTED, EPROTO, ENETDOWN, ENOPROTOOPT, EHOSTDOWN, ENONET,
                                              EHOSTUNREACH, EOPNOTSUPP, ENETUNREACH, ECONNRESET, ENOTCONN]
 
-    /// accept4 (CLOEXEC, blocking fd) plus both addresses and, for AF_UNIX, SO_PEERCRED.
+    /// accept4 (CLOEXEC, blocking fd) plus both addresses and, for AF_UNIX, SO_PEERCRED
+    /// (a connection whose local end or credentials cannot be read is closed: `.peerGone`).
     /// `knownLocal`: the listener's own address when it is not a wildcard (saves getsockname).
     public static func acceptNext(_ listener: Int32, knownLocal: SocketAddress? = nil,
                                   nonBlocking: Bool = false) -> AcceptOutcome {
@@ -42,7 +44,12 @@ extension Socket {
         let owned = OwnedFD(adopting: fd)
         let peer = SocketAddress(storage: storage, length: length)
         guard let local = knownLocal ?? (try? localAddress(fd)) else { return .peerGone }
-        let credentials = local.family == AF_UNIX ? try? PeerCredentials.of(fd) : nil
+        var credentials: PeerCredentials?
+        if local.family == AF_UNIX {
+            // Without SO_PEERCRED the connection is refused, as systemd 252 refuses it (closed here).
+            guard let known = try? PeerCredentials.of(fd) else { return .peerGone }
+            credentials = known
+        }
         return .connection(AcceptedConnection(fd: owned, peer: peer, local: local, credentials: credentials))
     }
 }
