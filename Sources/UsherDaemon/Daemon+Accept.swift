@@ -4,7 +4,6 @@
 // the AcceptMachine about each connection before handing a prepared spawn to
 // the AcceptSpawner; closing a failed unit's listeners and reopening them.
 // Instances, reaping and shutdown: Daemon+AcceptInstances.
-import Glibc
 import Launch
 import Activation
 import Binder
@@ -38,10 +37,10 @@ final class AcceptRuntime {
     /// nil when settings other than argv/env depend on the instance: built per connection then.
     let launch: InstanceLaunchTemplate?
     let stdio: ResolvedInstanceStdio
-    /// Each listener's own address when it is every connection's local end: an IP address that is
-    /// not a wildcard, or an AF_UNIX listener's name (an accepted AF_UNIX socket reports its listener's).
+    /// Each listener's own address when it is every connection's local end
+    /// (SocketAddress.namesEveryAcceptedConnection), so accepting needs no getsockname.
     private(set) var fixedLocals: [SocketAddress?] = []
-    /// Their instance-string form, formatted once per binding.
+    /// The IP ones' instance-string form, formatted once per binding (describe reads no other).
     private(set) var fixedLocalTexts: [String?] = []
 
     /// Records a change of the machine's ActiveState since the last look (no clock read when none).
@@ -102,11 +101,15 @@ final class AcceptRuntime {
         self.bound = bound
         self.sources = sources
         fixedLocals = bound.listeners.map { listener in
-            guard let local = try? Socket.localAddress(listener.fd.raw),
-                  local.isIP ? !local.isWildcard : local.family == AF_UNIX else { return nil }
+            guard let local = try? Socket.localAddress(listener.fd.raw), local.namesEveryAcceptedConnection else {
+                return nil
+            }
             return local
         }
-        fixedLocalTexts = fixedLocals.map { $0.map { $0.instanceText(unmapping: $0.isIPv4Mapped) } }
+        fixedLocalTexts = fixedLocals.map { local in
+            guard let local, local.isIP else { return nil }
+            return local.instanceText(unmapping: local.isIPv4Mapped)
+        }
     }
 
     /// Stops watching and closes the listeners (RemoveOnStop= decides about nodes).

@@ -23,7 +23,8 @@ extension Socket {
 
     /// accept4 (CLOEXEC, blocking fd) plus both addresses and, for AF_UNIX, SO_PEERCRED
     /// (a connection whose local end or credentials cannot be read is closed: `.peerGone`).
-    /// `knownLocal`: the listener's own address when it is not a wildcard (saves getsockname).
+    /// `knownLocal`: the listener's own address when it is every connection's local end
+    /// (`namesEveryAcceptedConnection`; saves getsockname).
     public static func acceptNext(_ listener: Int32, knownLocal: SocketAddress? = nil,
                                   nonBlocking: Bool = false) -> AcceptOutcome {
         var storage = sockaddr_storage()
@@ -176,6 +177,11 @@ extension SocketAddress {
         guard isIP else { return false }
         return hostText() == "0.0.0.0" || hostText() == "::"
     }
+
+    /// Whether a listener bound here is the local end of every connection it accepts: an IP
+    /// address that is not a wildcard, or any AF_UNIX listener (unix_listen refuses an unbound
+    /// socket, and af_unix.c's unix_stream_connect gives the accepted socket the listener's address).
+    public var namesEveryAcceptedConnection: Bool { isIP ? !isWildcard : family == AF_UNIX }
 }
 
 /// Random bytes from getrandom(2) in 4 KiB refills, handed out 16 at a time

@@ -6,8 +6,9 @@ import Glibc
 import CSysShims
 
 public struct SocketAddress: @unchecked Sendable, Equatable, CustomStringConvertible {
-    /// Compact: IPv4 and IPv6 inline at their own size, every other family as
-    /// exactly its `length` bytes, instead of a 128-byte sockaddr_storage each.
+    /// Compact: IPv4 and IPv6 inline at their own size, a bare family (an unnamed
+    /// AF_UNIX peer) inline, every other address as exactly its `length` bytes,
+    /// instead of a 128-byte sockaddr_storage each.
     private enum Bytes {
         case inet(sockaddr_in)
         case inet6(sockaddr_in6)
@@ -229,14 +230,11 @@ extension SocketAddress {
             var addr = inet.sin_addr
             return Self.ntop(AF_INET, &addr)
         case AF_INET6:
-            var addr = inet6.sin6_addr
             if unmapping && isIPv4Mapped {
-                var v4 = in_addr()
-                withUnsafeMutableBytes(of: &v4) { target in
-                    withUnsafeBytes(of: addr) { source in target.copyMemory(from: UnsafeRawBufferPointer(rebasing: source[12..<16])) }
-                }
+                var v4 = in_addr(s_addr: UInt32(truncatingIfNeeded: inet6Bits.low).bigEndian)
                 return Self.ntop(AF_INET, &v4)
             }
+            var addr = inet6.sin6_addr
             return Self.ntop(AF_INET6, &addr)
         default:
             return nil

@@ -1,7 +1,8 @@
 // The accept path's system-call layer on real loopback sockets: draining a
 // non-blocking listener until "drained", the instance string and REMOTE_*
 // formatted in one go (IPv4, IPv6, IPv4-mapped on a dual-stack listener),
-// the per-source address bits, and an AF_UNIX connection's two ends.
+// the per-source address bits, which listeners are every connection's local
+// end, and an AF_UNIX connection's two ends.
 import Glibc
 import XCTest
 import UsherSys
@@ -29,6 +30,19 @@ final class SocketAcceptTests: XCTestCase {
     func testDrainedListenerSaysSoInsteadOfBlocking() throws {
         let fd = try listener(try XCTUnwrap(SocketAddress.ipv4("127.0.0.1", port: 0)))
         guard case .drained = Socket.acceptNext(fd.raw) else { return XCTFail("expected drained") }
+    }
+
+    func testOnlyNonWildcardIPAndAFUnixListenersNameEveryAcceptedConnection() throws {
+        let fixed = [SocketAddress.ipv4("127.0.0.1", port: 80), SocketAddress.ipv6("::1", port: 80),
+                     try SocketAddress.unixPath("/run/x.sock")]
+        let varying = [SocketAddress.ipv4("0.0.0.0", port: 80), SocketAddress.ipv6("::", port: 80),
+                       SocketAddress.vsock(cid: 3, port: 80)]
+        for address in try fixed.map({ try XCTUnwrap($0) }) {
+            XCTAssertTrue(address.namesEveryAcceptedConnection, "\(address)")
+        }
+        for address in try varying.map({ try XCTUnwrap($0) }) {
+            XCTAssertFalse(address.namesEveryAcceptedConnection, "\(address)")
+        }
     }
 
     func testDescribeMatchesInstanceNameAndRemoteForIPv4AndIPv6() throws {
