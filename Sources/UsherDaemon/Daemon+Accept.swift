@@ -292,7 +292,7 @@ extension Daemon {
     }
 
     private func admit(_ connection: AcceptedConnection, _ runtime: AcceptRuntime, localText: String?) {
-        let source = runtime.machine.countsSources ? Self.source(of: connection.peer) : nil
+        let source = runtime.machine.countsSources ? Self.source(of: connection.peer) : .uncounted
         let now = monotonicMicroseconds()
         accept.lastAdmitted = now
         switch runtime.machine.admit(source: source, now: now) {
@@ -319,11 +319,11 @@ extension Daemon {
     }
 
     /// What MaxConnectionsPerSource= counts `peer` as: its IP address or vsock CID, as systemd 252
-    /// does; nil for every other family (AF_UNIX peers are not limited per source).
-    static func source(of peer: SocketAddress) -> ConnectionSource? {
+    /// does; uncounted for every other family (AF_UNIX peers are not limited per source).
+    static func source(of peer: SocketAddress) -> ConnectionSource {
         if let bits = peer.addressBits { return .address(high: bits.high, low: bits.low) }
         if let cid = peer.vsockCID { return .vsock(cid: cid) }
-        return nil
+        return .uncounted
     }
 
     /// EMFILE and the like: stop polling this unit for 100 ms instead of spinning on a readable listener.

@@ -10,7 +10,7 @@ import UsherSys
 /// One connection's instance: handed to the spawner (pending), then running under a pid.
 struct InstanceRecord: Codable {
     var socket: UnitName
-    var source: ConnectionSource?
+    var source: ConnectionSource
     var instance: String
     /// When the connection was handed to the spawner (wall clock, µs).
     var started: UInt64
@@ -46,7 +46,7 @@ final class AcceptState {
 }
 
 extension Daemon {
-    func launchInstance(_ connection: AcceptedConnection, number: UInt64, source: ConnectionSource?,
+    func launchInstance(_ connection: AcceptedConnection, number: UInt64, source: ConnectionSource,
                         _ runtime: AcceptRuntime, localText: String?) {
         guard let spawner = accept.spawner else { return }
         let (instance, remote) = connection.describe(number: number, localText: localText)
@@ -165,7 +165,7 @@ extension Daemon {
         if shuttingDown { finishShutdown() }
     }
 
-    private func release(source: ConnectionSource?, socket: UnitName) {
+    private func release(source: ConnectionSource, socket: UnitName) {
         guard let runtime = units.acceptSockets[socket] else { return }
         performAccept(runtime.machine.release(source: source), socket: socket)
     }

@@ -9,7 +9,7 @@ import UnitModel
 
 struct ReexecState: Codable {
     /// Bumped whenever a field changes meaning or a required one is added.
-    static let currentVersion = 2
+    static let currentVersion = 1
 
     var version = ReexecState.currentVersion
     /// usherd's own fds: control listener, notify socket, and the control client

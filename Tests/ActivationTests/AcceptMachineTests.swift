@@ -59,11 +59,11 @@ final class AcceptMachineTests: XCTestCase {
 
     func testPeersWithoutASourceAreNotLimitedPerSource() {
         var machine = AcceptMachine(unit: unit(perSource: 1))
-        XCTAssertEqual(machine.admit(source: nil, now: 1), .spawn(number: 0, pause: false))
-        XCTAssertEqual(machine.admit(source: nil, now: 2), .spawn(number: 1, pause: false))
+        XCTAssertEqual(machine.admit(source: .uncounted, now: 1), .spawn(number: 0, pause: false))
+        XCTAssertEqual(machine.admit(source: .uncounted, now: 2), .spawn(number: 1, pause: false))
         XCTAssertEqual(machine.admit(source: local, now: 3), .spawn(number: 2, pause: false))
         XCTAssertEqual(machine.admit(source: local, now: 4), .refuse(.tooManyFromSource(2)))
-        _ = machine.release(source: nil)
+        _ = machine.release(source: .uncounted)
         XCTAssertEqual(machine.admit(source: local, now: 5), .refuse(.tooManyFromSource(2)),
                        "a release without a source frees no source's slot")
     }
