@@ -6,13 +6,55 @@
 // failed state (listeners closed) with its cooldown reopen. Pure value.
 import UnitModel
 
-/// Whom MaxConnectionsPerSource= counts: an IP address (IPv4 kept as the
-/// IPv4-mapped IPv6 form so both listeners of a dual-stack unit agree) or,
-/// for AF_UNIX peers, the peer's UID.
-public enum ConnectionSource: Hashable, Codable, Sendable {
+/// Whom MaxConnectionsPerSource= counts, as systemd 252 keys its peers: an IP
+/// address (IPv4 kept as the IPv4-mapped IPv6 form so both listeners of a
+/// dual-stack unit agree) or a vsock peer's CID. Peers of other families
+/// (AF_UNIX) are `uncounted`: not limited per source.
+public enum ConnectionSource: Hashable, Sendable {
     case address(high: UInt64, low: UInt64)
-    case user(UInt32)
-    case unknown
+    case vsock(cid: UInt32)
+    case uncounted
+}
+
+/// Coded in the re-exec state's version 1 shape, so usherd images before and after
+/// AF_UNIX peers stopped being counted read each other's state: `uncounted` is the
+/// earlier `unknown`, and an earlier `user` (an AF_UNIX peer's UID) reads as uncounted.
+/// Only `vsock` is new (an earlier image cannot read a state holding one).
+extension ConnectionSource: Codable {
+    private enum CodingKeys: String, CodingKey { case address, vsock, unknown, user }
+    private enum AddressKeys: String, CodingKey { case high, low }
+    private enum VsockKeys: String, CodingKey { case cid }
+
+    public init(from decoder: Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        if container.contains(.address) {
+            let address = try container.nestedContainer(keyedBy: AddressKeys.self, forKey: .address)
+            self = .address(high: try address.decode(UInt64.self, forKey: .high),
+                            low: try address.decode(UInt64.self, forKey: .low))
+        } else if container.contains(.vsock) {
+            let vsock = try container.nestedContainer(keyedBy: VsockKeys.self, forKey: .vsock)
+            self = .vsock(cid: try vsock.decode(UInt32.self, forKey: .cid))
+        } else if container.contains(.unknown) || container.contains(.user) {
+            self = .uncounted
+        } else {
+            throw DecodingError.dataCorrupted(.init(codingPath: decoder.codingPath, debugDescription: "no connection source"))
+        }
+    }
+
+    public func encode(to encoder: Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        switch self {
+        case .address(let high, let low):
+            var address = container.nestedContainer(keyedBy: AddressKeys.self, forKey: .address)
+            try address.encode(high, forKey: .high)
+            try address.encode(low, forKey: .low)
+        case .vsock(let cid):
+            var vsock = container.nestedContainer(keyedBy: VsockKeys.self, forKey: .vsock)
+            try vsock.encode(cid, forKey: .cid)
+        case .uncounted:
+            _ = container.nestedContainer(keyedBy: VsockKeys.self, forKey: .unknown)
+        }
+    }
 }
 
 /// systemd's NAccepted, NConnections and NRefused.
@@ -116,7 +158,7 @@ public struct AcceptMachine: Codable, Sendable, Equatable {
                               Note(.warning, "Trigger limit hit, refusing further activation.")))
         }
         if counters.connections >= maxConnections { return refuse(.tooMany(counters.connections)) }
-        if countsSources {
+        if countsSources, source != .uncounted {
             let count = perSource[source, default: 0] + 1
             if count > maxConnectionsPerSource { return refuse(.tooManyFromSource(count)) }
             perSource[source] = count
@@ -132,7 +174,7 @@ public struct AcceptMachine: Codable, Sendable, Equatable {
     /// An instance admitted from `source` is gone (exited, killed, or never started).
     public mutating func release(source: ConnectionSource) -> [AcceptAction] {
         if counters.connections > 0 { counters.connections -= 1 }
-        if countsSources, let count = perSource[source] {
+        if countsSources, source != .uncounted, let count = perSource[source] {
             perSource[source] = count > 1 ? count - 1 : nil
         }
         guard state == .paused, counters.connections < maxConnections else { return [] }

@@ -4,7 +4,6 @@
 // the AcceptMachine about each connection before handing a prepared spawn to
 // the AcceptSpawner; closing a failed unit's listeners and reopening them.
 // Instances, reaping and shutdown: Daemon+AcceptInstances.
-import Glibc
 import Launch
 import Activation
 import Binder
@@ -38,10 +37,10 @@ final class AcceptRuntime {
     /// nil when settings other than argv/env depend on the instance: built per connection then.
     let launch: InstanceLaunchTemplate?
     let stdio: ResolvedInstanceStdio
-    /// Each listener's own address when it is every connection's local end: an IP address that is
-    /// not a wildcard, or an AF_UNIX listener's name (an accepted AF_UNIX socket reports its listener's).
+    /// Each listener's own address when it is every connection's local end
+    /// (SocketAddress.namesEveryAcceptedConnection), so accepting needs no getsockname.
     private(set) var fixedLocals: [SocketAddress?] = []
-    /// Their instance-string form, formatted once per binding.
+    /// The IP ones' instance-string form, formatted once per binding (describe reads no other).
     private(set) var fixedLocalTexts: [String?] = []
 
     /// Records a change of the machine's ActiveState since the last look (no clock read when none).
@@ -102,11 +101,15 @@ final class AcceptRuntime {
         self.bound = bound
         self.sources = sources
         fixedLocals = bound.listeners.map { listener in
-            guard let local = try? Socket.localAddress(listener.fd.raw),
-                  local.isIP ? !local.isWildcard : local.family == AF_UNIX else { return nil }
+            guard let local = try? Socket.localAddress(listener.fd.raw), local.namesEveryAcceptedConnection else {
+                return nil
+            }
             return local
         }
-        fixedLocalTexts = fixedLocals.map { $0.map { $0.instanceText(unmapping: $0.isIPv4Mapped) } }
+        fixedLocalTexts = fixedLocals.map { local in
+            guard let local, local.isIP else { return nil }
+            return local.instanceText(unmapping: local.isIPv4Mapped)
+        }
     }
 
     /// Stops watching and closes the listeners (RemoveOnStop= decides about nodes).
@@ -289,7 +292,7 @@ extension Daemon {
     }
 
     private func admit(_ connection: AcceptedConnection, _ runtime: AcceptRuntime, localText: String?) {
-        let source = runtime.machine.countsSources ? Self.source(of: connection) : .unknown
+        let source = runtime.machine.countsSources ? Self.source(of: connection.peer) : .uncounted
         let now = monotonicMicroseconds()
         accept.lastAdmitted = now
         switch runtime.machine.admit(source: source, now: now) {
@@ -310,15 +313,17 @@ extension Daemon {
     private func logRefusal(_ refusal: Refusal, _ connection: AcceptedConnection, unit: UnitName, now: UInt64) {
         if case .notListening = refusal { return }
         logConnectionWarning(unit: unit, now: now) {
-            let text = connection.peer.hostText(unmapping: true) ?? connection.credentials.map { "UID \($0.uid)" } ?? "?"
+            let text = connection.peer.hostText(unmapping: true) ?? connection.peer.instanceText()
             return refusal.note(source: text)
         }
     }
 
-    static func source(of connection: AcceptedConnection) -> ConnectionSource {
-        if let bits = connection.peerAddressBits { return .address(high: bits.high, low: bits.low) }
-        if let credentials = connection.credentials { return .user(credentials.uid) }
-        return .unknown
+    /// What MaxConnectionsPerSource= counts `peer` as: its IP address or vsock CID, as systemd 252
+    /// does; uncounted for every other family (AF_UNIX peers are not limited per source).
+    static func source(of peer: SocketAddress) -> ConnectionSource {
+        if let bits = peer.addressBits { return .address(high: bits.high, low: bits.low) }
+        if let cid = peer.vsockCID { return .vsock(cid: cid) }
+        return .uncounted
     }
 
     /// EMFILE and the like: stop polling this unit for 100 ms instead of spinning on a readable listener.

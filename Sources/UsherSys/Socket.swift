@@ -98,14 +98,17 @@ public struct AcceptedConnection: Sendable {
     public let credentials: PeerCredentials?
 
     /// systemd 252's instance string `N-LOCAL-REMOTE` (`0-127.0.0.1:8085-127.0.0.1:55210`,
-    /// `1-::1:8086-::1:46286`); AF_UNIX peers are `N-PID-UID`. When the local end is an
-    /// IPv4-mapped address both ends print as IPv4, as systemd does.
+    /// `1-::1:8086-::1:46286`); AF_UNIX peers are `N-PID-UID`, or `N-unknown` when the kernel
+    /// gives no pid (0: the peer is in a PID namespace usherd cannot see into), as systemd's
+    /// getpeercred treats it. When the local end is an IPv4-mapped address both ends print as
+    /// IPv4, as systemd does.
     public func instanceName(number: UInt64) -> String {
         if local.isIP {
             let unmap = local.isIPv4Mapped
             return "\(number)-\(local.instanceText(unmapping: unmap))-\(peer.instanceText(unmapping: unmap))"
         }
-        if let credentials {
+        if local.family == AF_UNIX {
+            guard let credentials, credentials.pid > 0 else { return "\(number)-unknown" }
             return "\(number)-\(credentials.pid)-\(credentials.uid)"
         }
         return "\(number)-\(local.instanceText())-\(peer.instanceText())"

@@ -1,9 +1,8 @@
 // The Accept=yes accept path's system calls: one accept4 that tells "drained"
 // (EAGAIN) from "peer already gone" (ECONNABORTED and the network errors
 // accept(2) says to treat as a retry), the instance string and REMOTE_* in one
-// pass, the key MaxConnectionsPerSource= counts by, threads started with every
-// signal blocked (usherd takes signals from a signalfd only), wake-up pipes and
-// a getrandom pool for INVOCATION_ID.
+// pass, threads started with every signal blocked (usherd takes signals from a
+// signalfd only), wake-up pipes and a getrandom pool for INVOCATION_ID.
 import Glibc
 import CSysShims
 
@@ -11,7 +10,8 @@ public enum AcceptOutcome {
     case connection(AcceptedConnection)
     /// Nothing pending: stop draining until the listener polls readable again.
     case drained
-    /// The client left before we got to it: drop it silently and go on.
+    /// The client left before we got to it, or its connection cannot be described
+    /// (getsockname or SO_PEERCRED failed): drop it silently and go on.
     case peerGone
     case failed(SystemError)
 }
@@ -21,8 +21,10 @@ extension Socket {
     static let peerGoneErrors: Set<Int32> = [ECONNABORTED, EPROTO, ENETDOWN, ENOPROTOOPT, EHOSTDOWN, ENONET,
                                              EHOSTUNREACH, EOPNOTSUPP, ENETUNREACH, ECONNRESET, ENOTCONN]
 
-    /// accept4 (CLOEXEC, blocking fd) plus both addresses and, for AF_UNIX, SO_PEERCRED.
-    /// `knownLocal`: the listener's own address when it is not a wildcard (saves getsockname).
+    /// accept4 (CLOEXEC, blocking fd) plus both addresses and, for AF_UNIX, SO_PEERCRED
+    /// (a connection whose local end or credentials cannot be read is closed: `.peerGone`).
+    /// `knownLocal`: the listener's own address when it is every connection's local end
+    /// (`namesEveryAcceptedConnection`; saves getsockname).
     public static func acceptNext(_ listener: Int32, knownLocal: SocketAddress? = nil,
                                   nonBlocking: Bool = false) -> AcceptOutcome {
         var storage = sockaddr_storage()
@@ -43,14 +45,14 @@ extension Socket {
         let owned = OwnedFD(adopting: fd)
         let peer = SocketAddress(storage: storage, length: length)
         guard let local = knownLocal ?? (try? localAddress(fd)) else { return .peerGone }
-        let credentials = local.family == AF_UNIX ? try? PeerCredentials.of(fd) : nil
+        var credentials: PeerCredentials?
+        if local.family == AF_UNIX {
+            // Without SO_PEERCRED the connection is refused, as systemd 252 refuses it (closed here).
+            guard let known = try? PeerCredentials.of(fd) else { return .peerGone }
+            credentials = known
+        }
         return .connection(AcceptedConnection(fd: owned, peer: peer, local: local, credentials: credentials))
     }
-}
-
-extension AcceptedConnection {
-    /// The peer's IP address as 128 bits, IPv4 in its IPv4-mapped form; nil for other families.
-    public var peerAddressBits: (high: UInt64, low: UInt64)? { peer.addressBits }
 }
 
 public enum Threads {
@@ -175,6 +177,11 @@ extension SocketAddress {
         guard isIP else { return false }
         return hostText() == "0.0.0.0" || hostText() == "::"
     }
+
+    /// Whether a listener bound here is the local end of every connection it accepts: an IP
+    /// address that is not a wildcard, or any AF_UNIX listener (unix_listen refuses an unbound
+    /// socket, and af_unix.c's unix_stream_connect gives the accepted socket the listener's address).
+    public var namesEveryAcceptedConnection: Bool { isIP ? !isWildcard : family == AF_UNIX }
 }
 
 /// Random bytes from getrandom(2) in 4 KiB refills, handed out 16 at a time

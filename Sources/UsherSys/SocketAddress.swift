@@ -6,8 +6,9 @@ import Glibc
 import CSysShims
 
 public struct SocketAddress: @unchecked Sendable, Equatable, CustomStringConvertible {
-    /// Compact: IPv4 and IPv6 inline at their own size, every other family as
-    /// exactly its `length` bytes, instead of a 128-byte sockaddr_storage each.
+    /// Compact: IPv4 and IPv6 inline at their own size, a bare family (an unnamed
+    /// AF_UNIX peer) inline, every other address as exactly its `length` bytes,
+    /// instead of a 128-byte sockaddr_storage each.
     private enum Bytes {
         case inet(sockaddr_in)
         case inet6(sockaddr_in6)
@@ -188,7 +189,7 @@ extension SocketAddress {
 
     /// The IP address as 128 bits, IPv4 in its IPv4-mapped form, read in place (nothing allocated);
     /// nil for other families and for an address too short to hold one.
-    var addressBits: (high: UInt64, low: UInt64)? {
+    public var addressBits: (high: UInt64, low: UInt64)? {
         switch family {
         case AF_INET:
             let offset = MemoryLayout<sockaddr_in>.offset(of: \sockaddr_in.sin_addr) ?? 4
@@ -201,6 +202,16 @@ extension SocketAddress {
         default:
             return nil
         }
+    }
+
+    /// An AF_VSOCK address's CID (what MaxConnectionsPerSource= counts a vsock peer by); nil for other families.
+    public var vsockCID: UInt32? {
+        guard family == AF_VSOCK else { return nil }
+        var cid: UInt32 = 0
+        var port: UInt32 = 0
+        var copy = storage
+        usher_read_sockaddr_vm(&copy, &cid, &port)
+        return cid
     }
 
     /// sin6_addr as two big-endian 64-bit halves; only for family AF_INET6.
@@ -219,14 +230,11 @@ extension SocketAddress {
             var addr = inet.sin_addr
             return Self.ntop(AF_INET, &addr)
         case AF_INET6:
-            var addr = inet6.sin6_addr
             if unmapping && isIPv4Mapped {
-                var v4 = in_addr()
-                withUnsafeMutableBytes(of: &v4) { target in
-                    withUnsafeBytes(of: addr) { source in target.copyMemory(from: UnsafeRawBufferPointer(rebasing: source[12..<16])) }
-                }
+                var v4 = in_addr(s_addr: UInt32(truncatingIfNeeded: inet6Bits.low).bigEndian)
                 return Self.ntop(AF_INET, &v4)
             }
+            var addr = inet6.sin6_addr
             return Self.ntop(AF_INET6, &addr)
         default:
             return nil

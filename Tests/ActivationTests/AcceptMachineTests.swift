@@ -57,6 +57,24 @@ final class AcceptMachineTests: XCTestCase {
         XCTAssertEqual(machine.admit(source: local, now: 4), .spawn(number: 2, pause: false))
     }
 
+    func testPeersWithoutASourceAreNotLimitedPerSource() {
+        var machine = AcceptMachine(unit: unit(perSource: 1))
+        XCTAssertEqual(machine.admit(source: .uncounted, now: 1), .spawn(number: 0, pause: false))
+        XCTAssertEqual(machine.admit(source: .uncounted, now: 2), .spawn(number: 1, pause: false))
+        XCTAssertEqual(machine.admit(source: local, now: 3), .spawn(number: 2, pause: false))
+        XCTAssertEqual(machine.admit(source: local, now: 4), .refuse(.tooManyFromSource(2)))
+        _ = machine.release(source: .uncounted)
+        XCTAssertEqual(machine.admit(source: local, now: 5), .refuse(.tooManyFromSource(2)),
+                       "a release without a source frees no source's slot")
+    }
+
+    func testVsockPeersAreCountedByCID() {
+        var machine = AcceptMachine(unit: unit(perSource: 1))
+        XCTAssertEqual(machine.admit(source: .vsock(cid: 3), now: 1), .spawn(number: 0, pause: false))
+        XCTAssertEqual(machine.admit(source: .vsock(cid: 3), now: 2), .refuse(.tooManyFromSource(2)))
+        XCTAssertEqual(machine.admit(source: .vsock(cid: 4), now: 3), .spawn(number: 1, pause: false))
+    }
+
     func testDeferPolicyPausesAtTheCapAndResumesBelowIt() {
         var machine = AcceptMachine(unit: unit(max: 2, policy: .defer_))
         XCTAssertEqual(machine.admit(source: local, now: 1), .spawn(number: 0, pause: false))

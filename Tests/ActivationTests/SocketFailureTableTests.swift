@@ -157,7 +157,7 @@ final class SocketFailureTableTests: XCTestCase {
     /// An Accept=yes machine (MaxConnections=1, defer) driven into `state`.
     private func acceptMachine(in state: String, cooldown: TimeSpan? = .seconds(5)) -> AcceptMachine {
         var machine = AcceptMachine(unit: unit(accept: true, cooldown: cooldown))
-        let source = ConnectionSource.user(0)
+        let source = ConnectionSource.address(high: 0, low: 1)
         switch state {
         case "paused":
             _ = machine.admit(source: source, now: 0)
@@ -208,17 +208,17 @@ final class SocketFailureTableTests: XCTestCase {
 
     func testAcceptTriggerLimitClosesTheListenersAndRefusesUntilReopened() {
         var machine = acceptMachine(in: "failed:trigger-limit-hit")
-        XCTAssertEqual(machine.admit(source: .user(0), now: 2), .refuse(.notListening))
+        XCTAssertEqual(machine.admit(source: .vsock(cid: 3), now: 2), .refuse(.notListening))
         _ = machine.handle(.listenersReopened)
-        XCTAssertEqual(machine.admit(source: .user(0), now: 3), .spawn(number: 1, pause: true))
+        XCTAssertEqual(machine.admit(source: .vsock(cid: 3), now: 3), .spawn(number: 1, pause: true))
     }
 
     func testAcceptReopenAtTheDeferCapStaysPausedWithoutWatching() {
         var machine = acceptMachine(in: "paused")
-        _ = machine.admit(source: .user(1), now: 1)
+        _ = machine.admit(source: .vsock(cid: 4), now: 1)
         XCTAssertEqual(Self.label(machine.state), "failed:trigger-limit-hit")
         XCTAssertEqual(machine.handle(.listenersReopened), [.log(Self.listeningNote)])
         XCTAssertEqual(Self.label(machine.state), "paused")
-        XCTAssertEqual(machine.release(source: .user(0)), [.watch], "the instance's end resumes polling")
+        XCTAssertEqual(machine.release(source: .vsock(cid: 3)), [.watch], "the instance's end resumes polling")
     }
 }

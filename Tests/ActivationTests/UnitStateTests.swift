@@ -91,7 +91,7 @@ final class UnitStateTests: XCTestCase {
         unit.maxConnections = 1
         unit.maxConnectionsPolicy = .defer_
         var machine = AcceptMachine(unit: unit)
-        _ = machine.admit(source: .unknown, now: 0)
+        _ = machine.admit(source: .uncounted, now: 0)
         XCTAssertEqual(machine.state, .paused)
         XCTAssertEqual("\(machine.activeState.rawValue) (\(machine.subState))", "active (listening)")
         _ = machine.handle(.stop)

@@ -53,6 +53,23 @@ final class AcceptSpecTests: DaemonSpecCase {
         XCTAssertEqual(spawned.count, 2, "the freed slot was not given to the next connection")
     }
 
+    func testAFUnixPeersAreNotLimitedPerSourceAsInSystemd() throws {
+        try startEcho("MaxConnectionsPerSource=1")
+        try connect()
+        try connect()
+        XCTAssertEqual(spawned.count, 2, "the second AF_UNIX connection of one user was refused")
+        XCTAssertEqual(counters?.refused, 0)
+        XCTAssertEqual(counters?.connections, 2)
+    }
+
+    func testPerSourceKeyIsTheIPAddressOrTheVsockCIDAndUncountedForOtherFamilies() throws {
+        let v4 = try XCTUnwrap(SocketAddress.ipv4("127.0.0.1", port: 80))
+        XCTAssertEqual(Daemon.source(of: v4), .address(high: 0, low: 0xffff_7f00_0001))
+        XCTAssertEqual(Daemon.source(of: .vsock(cid: 3, port: 1024)), .vsock(cid: 3))
+        XCTAssertEqual(Daemon.source(of: .vsock(cid: 3, port: 1025)), .vsock(cid: 3), "the port does not count")
+        XCTAssertEqual(Daemon.source(of: try SocketAddress.unixPath("/run/x.sock")), .uncounted)
+    }
+
     func testSIGTERMSignalsTheRunningInstancesGroupsAndExitsOnceTheyAreReaped() throws {
         try startEcho()
         try connect()

@@ -24,7 +24,7 @@ final class ReexecStateSpecTests: DaemonSpecCase {
         return daemon
     }
 
-    func testSharingTheUnitDirectoriesWhileDecodingLeavesEveryUnitAsSaved() throws {
+    func testDecodingWithTheUnitDirectoriesLeavesEveryUnitAsSaved() throws {
         let daemon = try startBusyDaemon()
         let saved = daemon.savedState(requester: nil)
         let decoded = try ReexecState.decode(try saved.encoded(), sharing: daemon.loader.directories)

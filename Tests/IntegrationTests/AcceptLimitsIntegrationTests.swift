@@ -1,7 +1,7 @@
 // Accept=yes limits and lifetimes under a real usherd (conformance case i):
 // MaxConnections= with systemd's refusal and with MaxConnectionsPolicy=defer,
-// MaxConnectionsPerSource=, the counter released after SIGKILL, the trigger
-// limit with its cooldown (clients refused meanwhile), 2,000 connections
+// MaxConnectionsPerSource= (per IP address; AF_UNIX peers not limited), the
+// counter released after SIGKILL, the trigger limit with its cooldown (clients refused meanwhile), 2,000 connections
 // without fd growth or zombies, a service's exit noticed while connections
 // stream in (SIGCHLD is batched then), and no handler surviving usherd's stop.
 import XCTest
@@ -67,6 +67,19 @@ final class AcceptLimitsIntegrationTests: XCTestCase {
         try harness.waitForLog("mc.socket: Too many incoming connections (2) from source 127.0.0.1, dropping connection.")
         XCTAssertEqual(try AcceptClient.ipv6(v6).request(), "ok\n", "another source is counted apart")
         XCTAssertEqual(try harness.stop(), 0)
+    }
+
+    func testMaxConnectionsPerSourceDoesNotLimitAFUnixPeersAsInSystemd() throws {
+        let harness = try UsherdHarness()
+        let path = harness.runDirectory + "/mc.sock"
+        _ = try serveHolding(harness, socketExtra: "ListenStream=\(path)\nMaxConnectionsPerSource=1", holdMs: 1500)
+
+        let first = try AcceptClient.unix(path)
+        XCTAssertEqual(try first.request(), "ok\n")
+        XCTAssertEqual(try AcceptClient.unix(path).request(), "ok\n", "a second client of the same UID is served too")
+        XCTAssertEqual(try harness.stop(), 0)
+        XCTAssertFalse(harness.log.contains("from source"), harness.log)
+        XCTAssertTrue(harness.log.contains("mc.socket: Accepted 2 connection(s)"), harness.log)
     }
 
     func testSlotIsReleasedWhenTheHandlerIsKilled() throws {

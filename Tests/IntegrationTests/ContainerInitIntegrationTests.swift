@@ -1,6 +1,7 @@
 // usherd as PID 1 of a PID namespace, as in a container: started under
 // `unshare --pid --fork --mount-proc` (root only), it serves a unit, reaps an
-// orphaned grandchild (no zombie left), and SIGTERM or SIGINT stops it with status 0.
+// orphaned grandchild (no zombie left), names an AF_UNIX instance for a client
+// outside its namespace `N-unknown`, and SIGTERM or SIGINT stops it with status 0.
 import Foundation
 import XCTest
 import UsherSys
@@ -55,6 +56,21 @@ final class ContainerInitIntegrationTests: XCTestCase {
         try harness.serve("idle", service: "[Service]\nExecStart=/bin/sleep 60\n",
                           launcher: ContainerInitIntegrationTests.unshare)
         try stop(try namespaceInit(of: harness), with: SIGINT, harness)
+    }
+
+    func testAnAFUnixClientOutsideItsPIDNamespaceGetsInstanceNUnknownAsInSystemd() throws {
+        try skipUnlessRootWithUnshare()
+        let harness = try UsherdHarness()
+        let path = harness.runDirectory + "/ns.sock"
+        try harness.serve("ns", socket: "ListenStream=\(path)", accept: true, service: """
+            [Service]
+            ExecStart=/bin/echo %i
+            StandardInput=socket
+            """, launcher: ContainerInitIntegrationTests.unshare)
+        let usherd = try namespaceInit(of: harness)
+        // SO_PEERCRED gives usherd pid 0 for this test's process: it has no pid in usherd's namespace.
+        XCTAssertEqual(try AcceptClient.unix(path).readToEnd(), "0-unknown\n")
+        try stop(usherd, with: SIGTERM, harness)
     }
 
     /// The signal from outside the namespace (as `podman stop` sends it): usherd stops and unshare passes on its 0.

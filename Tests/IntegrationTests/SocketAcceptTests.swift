@@ -1,7 +1,8 @@
 // The accept path's system-call layer on real loopback sockets: draining a
 // non-blocking listener until "drained", the instance string and REMOTE_*
 // formatted in one go (IPv4, IPv6, IPv4-mapped on a dual-stack listener),
-// the per-source address bits, and an AF_UNIX connection's two ends.
+// the per-source address bits, which listeners are every connection's local
+// end, and an AF_UNIX connection's two ends.
 import Glibc
 import XCTest
 import UsherSys
@@ -31,6 +32,19 @@ final class SocketAcceptTests: XCTestCase {
         guard case .drained = Socket.acceptNext(fd.raw) else { return XCTFail("expected drained") }
     }
 
+    func testOnlyNonWildcardIPAndAFUnixListenersNameEveryAcceptedConnection() throws {
+        let fixed = [SocketAddress.ipv4("127.0.0.1", port: 80), SocketAddress.ipv6("::1", port: 80),
+                     try SocketAddress.unixPath("/run/x.sock")]
+        let varying = [SocketAddress.ipv4("0.0.0.0", port: 80), SocketAddress.ipv6("::", port: 80),
+                       SocketAddress.vsock(cid: 3, port: 80)]
+        for address in try fixed.map({ try XCTUnwrap($0) }) {
+            XCTAssertTrue(address.namesEveryAcceptedConnection, "\(address)")
+        }
+        for address in try varying.map({ try XCTUnwrap($0) }) {
+            XCTAssertFalse(address.namesEveryAcceptedConnection, "\(address)")
+        }
+    }
+
     func testDescribeMatchesInstanceNameAndRemoteForIPv4AndIPv6() throws {
         for address in [SocketAddress.ipv4("127.0.0.1", port: 0), SocketAddress.ipv6("::1", port: 0)] {
             let fd = try listener(try XCTUnwrap(address))
@@ -55,7 +69,7 @@ final class SocketAcceptTests: XCTestCase {
         XCTAssertEqual(described.instance, "0-127.0.0.1:\(port)-127.0.0.1:\(client.port)")
         XCTAssertEqual(described.instance, connection.instanceName(number: 0))
         XCTAssertEqual(described.remote?.address, "127.0.0.1")
-        let bits = try XCTUnwrap(connection.peerAddressBits)
+        let bits = try XCTUnwrap(connection.peer.addressBits)
         XCTAssertEqual(bits.high, 0)
         XCTAssertEqual(bits.low, 0x0000_FFFF_7F00_0001, "IPv4-mapped form, as a plain IPv4 peer would count")
     }
@@ -68,7 +82,7 @@ final class SocketAcceptTests: XCTestCase {
         for (address, expected) in cases {
             let fd = try listener(try XCTUnwrap(address))
             let client = try AcceptClient.connect(try Socket.localAddress(fd.raw))
-            let bits = try withExtendedLifetime(client) { try XCTUnwrap(try acceptOne(fd).peerAddressBits) }
+            let bits = try withExtendedLifetime(client) { try XCTUnwrap(try acceptOne(fd).peer.addressBits) }
             XCTAssertEqual(bits.high, expected.high)
             XCTAssertEqual(bits.low, expected.low)
         }
