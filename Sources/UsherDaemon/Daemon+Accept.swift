@@ -313,7 +313,7 @@ extension Daemon {
     private func logRefusal(_ refusal: Refusal, _ connection: AcceptedConnection, unit: UnitName, now: UInt64) {
         if case .notListening = refusal { return }
         logConnectionWarning(unit: unit, now: now) {
-            let text = connection.peer.hostText(unmapping: true) ?? connection.peer.instanceText()
+            let text = connection.peer.sourceText ?? connection.peer.instanceText()
             return refusal.note(source: text)
         }
     }
@@ -322,7 +322,7 @@ extension Daemon {
     /// does; uncounted for every other family (AF_UNIX peers are not limited per source).
     static func source(of peer: SocketAddress) -> ConnectionSource {
         if let bits = peer.addressBits { return .address(high: bits.high, low: bits.low) }
-        if let cid = peer.vsockCID { return .vsock(cid: cid) }
+        if let vsock = peer.vsockParts { return .vsock(cid: vsock.cid) }
         return .uncounted
     }
 

@@ -100,8 +100,8 @@ public struct AcceptedConnection: Sendable {
     /// systemd 252's instance string `N-LOCAL-REMOTE` (`0-127.0.0.1:8085-127.0.0.1:55210`,
     /// `1-::1:8086-::1:46286`); AF_UNIX peers are `N-PID-UID`, or `N-unknown` when the kernel
     /// gives no pid (0: the peer is in a PID namespace usherd cannot see into), as systemd's
-    /// getpeercred treats it. When the local end is an IPv4-mapped address both ends print as
-    /// IPv4, as systemd does.
+    /// getpeercred treats it; AF_VSOCK ends are `CID:PORT` (`N-2:1024-3:5000`). When the local
+    /// end is an IPv4-mapped address both ends print as IPv4, as systemd does.
     public func instanceName(number: UInt64) -> String {
         if local.isIP {
             let unmap = local.isIPv4Mapped
@@ -111,14 +111,19 @@ public struct AcceptedConnection: Sendable {
             guard let credentials, credentials.pid > 0 else { return "\(number)-unknown" }
             return "\(number)-\(credentials.pid)-\(credentials.uid)"
         }
+        if let here = local.vsockParts, let there = peer.vsockParts {
+            return "\(number)-\(here.cid):\(here.port)-\(there.cid):\(there.port)"
+        }
         return "\(number)-\(local.instanceText())-\(peer.instanceText())"
     }
 
-    /// REMOTE_ADDR/REMOTE_PORT values for IP peers (IPv4-mapped shown as IPv4,
-    /// as systemd's sockaddr_pretty does); nil for other families.
+    /// REMOTE_ADDR/REMOTE_PORT values for IP and AF_VSOCK peers, as systemd 252's service_spawn
+    /// sets them (sockaddr_pretty without the port: IPv4-mapped shown as IPv4, `vsock:CID`);
+    /// nil for other families.
     public var remoteAddressAndPort: (address: String, port: String)? {
-        guard peer.isIP, let host = peer.hostText(unmapping: true), let port = peer.port else { return nil }
-        return (host, String(port))
+        guard let address = peer.sourceText else { return nil }
+        guard let port = peer.port.map(UInt32.init) ?? peer.vsockParts?.port else { return nil }
+        return (address, String(port))
     }
 }
 

@@ -204,14 +204,22 @@ extension SocketAddress {
         }
     }
 
-    /// An AF_VSOCK address's CID (what MaxConnectionsPerSource= counts a vsock peer by); nil for other families.
-    public var vsockCID: UInt32? {
+    /// An AF_VSOCK address's CID and port; nil for other families.
+    public var vsockParts: (cid: UInt32, port: UInt32)? {
         guard family == AF_VSOCK else { return nil }
         var cid: UInt32 = 0
         var port: UInt32 = 0
         var copy = storage
         usher_read_sockaddr_vm(&copy, &cid, &port)
-        return cid
+        return (cid, port)
+    }
+
+    /// systemd 252's sockaddr_pretty without the port: the host (IPv4-mapped shown as
+    /// IPv4) or `vsock:CID`; what REMOTE_ADDR= holds and a per-source refusal names.
+    /// Nil for other families.
+    public var sourceText: String? {
+        if let vsock = vsockParts { return "vsock:\(vsock.cid)" }
+        return hostText(unmapping: true)
     }
 
     /// sin6_addr as two big-endian 64-bit halves; only for family AF_INET6.
@@ -253,7 +261,8 @@ extension SocketAddress {
 
     /// systemd 252's instance-string form: `127.0.0.1:8085`, IPv6 without
     /// brackets `::1:8086`, IPv4-mapped shown as IPv4 when `unmapping`,
-    /// `/path`, `@abstract`, `vsock:CID:PORT`, `netlink:GROUPS`.
+    /// `/path`, `@abstract`, `vsock:CID:PORT` (`vsock::PORT` for any CID, as
+    /// sockaddr_pretty prints it), `netlink:GROUPS`.
     public func instanceText(unmapping: Bool = false) -> String {
         switch family {
         case AF_INET, AF_INET6:
@@ -261,11 +270,8 @@ extension SocketAddress {
         case AF_UNIX:
             return unixText
         case AF_VSOCK:
-            var cid: UInt32 = 0
-            var port: UInt32 = 0
-            var copy = storage
-            usher_read_sockaddr_vm(&copy, &cid, &port)
-            return "vsock:\(cid):\(port)"
+            let vsock = vsockParts ?? (0, 0)
+            return vsock.cid == UInt32.max ? "vsock::\(vsock.port)" : "vsock:\(vsock.cid):\(vsock.port)"
         case AF_NETLINK:
             var copy = storage
             return "netlink:\(usher_read_sockaddr_nl_groups(&copy))"

@@ -14,6 +14,7 @@ final class SocketAddressFormTests: XCTestCase {
             (try SocketAddress.unixPath("/run/x.sock"), AF_UNIX, 2 + 12, "/run/x.sock"),
             (try SocketAddress.abstract("name"), AF_UNIX, 2 + 5, "@name"),
             (SocketAddress.vsock(cid: 3, port: 4), AF_VSOCK, 16, "vsock:3:4"),
+            (SocketAddress.vsock(cid: nil, port: 4), AF_VSOCK, 16, "vsock::4"),
             (SocketAddress.netlink(groups: 1), AF_NETLINK, 12, "netlink:1"),
             (SocketAddress(), AF_UNSPEC, 0, "family 0"),
         ]
@@ -28,6 +29,14 @@ final class SocketAddressFormTests: XCTestCase {
                 XCTAssertEqual(Int(size), length, text)
             }
         }
+    }
+
+    func testSourceTextIsSockaddrPrettyWithoutThePort() throws {
+        XCTAssertEqual(SocketAddress.ipv4("127.0.0.1", port: 80)?.sourceText, "127.0.0.1")
+        XCTAssertEqual(SocketAddress.ipv6("::ffff:127.0.0.1", port: 80)?.sourceText, "127.0.0.1")
+        XCTAssertEqual(SocketAddress.ipv6("::1", port: 80)?.sourceText, "::1")
+        XCTAssertEqual(SocketAddress.vsock(cid: 3, port: 4).sourceText, "vsock:3")
+        XCTAssertNil(try SocketAddress.unixPath("/run/x.sock").sourceText)
     }
 
     func testEqualityComparesFamilyBytesAndLength() throws {

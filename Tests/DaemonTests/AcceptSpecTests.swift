@@ -5,7 +5,7 @@
 import XCTest
 import Activation
 import UnitModel
-import UsherSys
+@testable import UsherSys
 @testable import UsherDaemon
 
 final class AcceptSpecTests: DaemonSpecCase {
@@ -68,6 +68,16 @@ final class AcceptSpecTests: DaemonSpecCase {
         XCTAssertEqual(Daemon.source(of: .vsock(cid: 3, port: 1024)), .vsock(cid: 3))
         XCTAssertEqual(Daemon.source(of: .vsock(cid: 3, port: 1025)), .vsock(cid: 3), "the port does not count")
         XCTAssertEqual(Daemon.source(of: try SocketAddress.unixPath("/run/x.sock")), .uncounted)
+    }
+
+    func testAVsockConnectionIsNamedAndDescribedAsSystemd252Does() throws {
+        let connection = AcceptedConnection(fd: OwnedFD(adopting: -1), peer: .vsock(cid: 3, port: 5000),
+                                            local: .vsock(cid: 2, port: 1024), credentials: nil)
+        XCTAssertEqual(connection.instanceName(number: 7), "7-2:1024-3:5000")
+        XCTAssertEqual(connection.describe(number: 7, localText: nil).instance, "7-2:1024-3:5000")
+        XCTAssertEqual(connection.remoteAddressAndPort?.address, "vsock:3")
+        XCTAssertEqual(connection.remoteAddressAndPort?.port, "5000")
+        XCTAssertEqual(connection.peer.sourceText, "vsock:3", "what a per-source refusal names")
     }
 
     func testSIGTERMSignalsTheRunningInstancesGroupsAndExitsOnceTheyAreReaped() throws {
