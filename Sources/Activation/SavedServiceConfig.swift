@@ -43,9 +43,12 @@ struct SavedServiceConfig: Codable, Equatable {
     init(_ config: ServiceConfig) {
         (type, waitsForReady, startTimeout, stopTimeout) = (config.type, config.waitsForReady, config.startTimeout, config.stopTimeout)
         (abortTimeout, watchdog, remainAfterExit) = (config.abortTimeout, config.watchdog, config.remainAfterExit)
-        (killMode, killSignal, restartKillSignal) = (config.killMode, config.killSignal, config.restartKillSignal)
-        (finalKillSignal, watchdogSignal) = (config.finalKillSignal, config.watchdogSignal)
-        (sendSIGKILL, sendSIGHUP) = (config.sendSIGKILL, config.sendSIGHUP)
+        // The signals as the previous image resolved them (RestartKillSignal= falling back to
+        // KillSignal=, SendSIGHUP= never with KillSignal=SIGHUP); the machine asks stopSignals(for:).
+        let kill = config.sharedUnit.value.kill
+        (killMode, killSignal, restartKillSignal) = (config.killMode, kill.killSignal, kill.restartKillSignal ?? kill.killSignal)
+        (finalKillSignal, watchdogSignal) = (kill.finalKillSignal, kill.watchdogSignal)
+        (sendSIGKILL, sendSIGHUP) = (config.sendSIGKILL, kill.sendsSIGHUP)
         (startPre, start, startPost) = (config.ignoreFlags(.startPre), config.ignoreFlags(.start), config.ignoreFlags(.startPost))
         (reload, stop, stopPost) = (config.ignoreFlags(.reload), config.ignoreFlags(.stop), config.ignoreFlags(.stopPost))
         (pidFile, guessMainPID, busName) = (config.pidFile, config.guessMainPID, config.busName)

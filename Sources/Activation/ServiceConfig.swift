@@ -22,14 +22,7 @@ public struct ServiceConfig: Codable, Sendable, Equatable {
     public var watchdog: TimeSpan? { unit.watchdogSec }
     public var remainAfterExit: Bool { unit.remainAfterExit }
     public var killMode: KillMode { unit.kill.killMode }
-    public var killSignal: Int32 { unit.kill.killSignal }
-    /// RestartKillSignal=, KillSignal= when unset.
-    public var restartKillSignal: Int32 { unit.kill.restartKillSignal ?? unit.kill.killSignal }
-    public var finalKillSignal: Int32 { unit.kill.finalKillSignal }
-    public var watchdogSignal: Int32 { unit.kill.watchdogSignal }
     public var sendSIGKILL: Bool { unit.kill.sendSIGKILL }
-    /// SendSIGHUP= as KillContext.sendsSIGHUP resolves it (never when KillSignal= is SIGHUP already).
-    public var sendSIGHUP: Bool { unit.kill.sendsSIGHUP }
     /// One stop step's signals for `operation` (KillContext.stopSignals(for:)).
     public func stopSignals(for operation: KillOperation) -> [Int32] { unit.kill.stopSignals(for: operation) }
     /// Type=forking: read the main pid from this file after the start process exited.

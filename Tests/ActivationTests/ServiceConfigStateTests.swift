@@ -28,8 +28,8 @@ final class ServiceConfigStateTests: XCTestCase {
         XCTAssertEqual(config.ignoreFlags(.start), [false, true])
         XCTAssertEqual(config.ignoreFlags(.startPre), [true])
         XCTAssertEqual(config.abortTimeout, .seconds(7))
-        XCTAssertEqual(config.restartKillSignal, 2)
-        XCTAssertTrue(config.sendSIGHUP)
+        XCTAssertEqual(config.stopSignals(for: .restart), [2, 18])
+        XCTAssertEqual(config.stopSignals(for: .terminate), [2, 18, 1])
         XCTAssertEqual(config.notifyAccess, .main)
         XCTAssertFalse(config.waitsForReady)
     }
@@ -39,6 +39,7 @@ final class ServiceConfigStateTests: XCTestCase {
         let object = try XCTUnwrap(json)
         XCTAssertEqual(object["start"] as? [Bool], [false, true])
         XCTAssertEqual(object["restartKillSignal"] as? Int, 2)
+        XCTAssertEqual(object["sendSIGHUP"] as? Bool, true)
         XCTAssertEqual(object["notifyAccess"] as? String, "main")
         XCTAssertEqual(object["waitsForReady"] as? Bool, false)
         XCTAssertNil(object["sharedUnit"])
