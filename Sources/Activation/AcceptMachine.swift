@@ -7,9 +7,11 @@
 import UnitModel
 
 /// Whom MaxConnectionsPerSource= counts, as systemd 252 keys its peers: an IP
-/// address (IPv4 kept as the IPv4-mapped IPv6 form so both listeners of a
-/// dual-stack unit agree) or a vsock peer's CID. Peers of other families
-/// (AF_UNIX) are `uncounted`: not limited per source.
+/// address or a vsock peer's CID; peers of other families (AF_UNIX) are
+/// `uncounted`, not limited per source. One difference: IPv4 is kept in the
+/// IPv4-mapped IPv6 form, so a client counts once across a unit's AF_INET and
+/// dual-stack AF_INET6 listeners, where systemd (which compares the family
+/// first) counts it once on each.
 public enum ConnectionSource: Hashable, Sendable {
     case address(high: UInt64, low: UInt64)
     case vsock(cid: UInt32)
@@ -24,6 +26,7 @@ extension ConnectionSource: Codable {
     private enum CodingKeys: String, CodingKey { case address, vsock, unknown, user }
     private enum AddressKeys: String, CodingKey { case high, low }
     private enum VsockKeys: String, CodingKey { case cid }
+    private enum NoKeys: CodingKey {}
 
     public init(from decoder: Decoder) throws {
         let container = try decoder.container(keyedBy: CodingKeys.self)
@@ -52,7 +55,7 @@ extension ConnectionSource: Codable {
             var vsock = container.nestedContainer(keyedBy: VsockKeys.self, forKey: .vsock)
             try vsock.encode(cid, forKey: .cid)
         case .uncounted:
-            _ = container.nestedContainer(keyedBy: VsockKeys.self, forKey: .unknown)
+            _ = container.nestedContainer(keyedBy: NoKeys.self, forKey: .unknown)
         }
     }
 }

@@ -36,7 +36,7 @@ extension ServiceMachine {
         return stopWatchdog() + enterStopPost(failure: nil)
     }
 
-    /// A stop step's `signals` (KillContext.stopSignals) in turn to each target as KillMode= says:
+    /// A stop step's `signals` (KillContext.stopSignals(for:)) in turn to each target as KillMode= says:
     /// nothing (none), the targets alone, or their groups and then the rest of the sessions (members
     /// that left the process groups, adopted descendants).
     func killActions(_ targets: [Int32], signals: [Int32], final: Bool) -> [ServiceAction] {

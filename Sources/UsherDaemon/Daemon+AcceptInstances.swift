@@ -206,10 +206,8 @@ extension Daemon {
         let kill = units.acceptSockets[instance.socket]?.templateUnit.kill ?? KillContext()
         if !kill.killMode.stopsLeftovers { sparedSessions.insert(pid) }
         guard kill.killMode != .none else { return }
-        let group = kill.killMode.signalsTheRest(final: false)
-        for signal in kill.stopSignals(for: .terminate) {
-            if group { try? processes.signalGroup(pid, signal) } else { processes.signal(pid: pid, signal) }
-        }
+        let target = kill.killMode.signalsTheRest(final: false) ? Leftovers(groups: [pid]) : Leftovers(processes: [pid])
+        send(kill.stopSignals(for: .terminate), to: target)
     }
 
     /// True once no instance runs (or their stop timeout passed); then only once.

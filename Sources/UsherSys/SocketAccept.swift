@@ -47,7 +47,8 @@ extension Socket {
         guard let local = knownLocal ?? (try? localAddress(fd)) else { return .peerGone }
         var credentials: PeerCredentials?
         if local.family == AF_UNIX {
-            // Without SO_PEERCRED the connection is refused, as systemd 252 refuses it (closed here).
+            // Without SO_PEERCRED only this connection is closed; systemd 252 fails the whole
+            // socket unit on any getpeercred error but a disconnect (a deliberate leniency).
             guard let known = try? PeerCredentials.of(fd) else { return .peerGone }
             credentials = known
         }

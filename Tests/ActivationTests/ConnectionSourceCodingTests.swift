@@ -32,18 +32,20 @@ final class ConnectionSourceCodingTests: XCTestCase {
         XCTAssertThrowsError(try source(#"{"elsewhere":{}}"#))
     }
 
-    func testAnEarlierImagesPerSourceCountsStillLimitIPPeersOnly() throws {
+    func testAnEarlierImagesPerSourceCountsStillLimitIPPeersAndNoLongerAFUnixUsers() throws {
         var unit = SocketUnit(name: UnitName("echo.socket"))
         unit.accept = true
         unit.maxConnectionsPerSource = 1
         var machine = AcceptMachine(unit: unit)
         let ip = ConnectionSource.address(high: 0, low: 1)
         XCTAssertEqual(machine.admit(source: ip, now: 1), .spawn(number: 0, pause: false))
-        XCTAssertEqual(machine.admit(source: .uncounted, now: 2), .spawn(number: 1, pause: false))
-        let saved = try JSONEncoder().encode(machine)
-        var resumed = try JSONDecoder().decode(AcceptMachine.self, from: saved)
-        XCTAssertEqual(resumed, machine)
-        XCTAssertEqual(resumed.admit(source: ip, now: 3), .refuse(.tooManyFromSource(2)))
+        let saved = String(decoding: try JSONEncoder().encode(machine), as: UTF8.self)
+        // The earlier image also counted an AF_UNIX peer of UID 1000, at its limit.
+        let earlier = saved.replacingOccurrences(of: #""perSource":["#, with: #""perSource":[{"user":{"_0":1000}},1,"#)
+        XCTAssertNotEqual(earlier, saved, "the saved machine has no perSource list: \(saved)")
+        var resumed = try JSONDecoder().decode(AcceptMachine.self, from: Data(earlier.utf8))
+        XCTAssertEqual(resumed.admit(source: ip, now: 2), .refuse(.tooManyFromSource(2)))
+        XCTAssertEqual(resumed.admit(source: .uncounted, now: 3), .spawn(number: 1, pause: false))
         XCTAssertEqual(resumed.admit(source: .uncounted, now: 4), .spawn(number: 2, pause: false))
     }
 }
