@@ -33,17 +33,8 @@ public enum FileReading {
 
     /// One read of up to `count` bytes into a new array's uninitialized storage.
     private static func read(_ fd: Int32, _ count: Int, object: String) throws -> [UInt8] {
-        var failure: Int32 = 0
-        let bytes = [UInt8](unsafeUninitializedCapacity: count) { buffer, initialized in
-            while true {
-                let got = Glibc.read(fd, buffer.baseAddress, count)
-                if got < 0 && errno == EINTR { continue }
-                if got < 0 { failure = errno }
-                initialized = max(got, 0)
-                return
-            }
+        try [UInt8](unsafeUninitializedCapacity: count) { buffer, initialized in
+            initialized = try sysCall("read", object) { Glibc.read(fd, buffer.baseAddress, count) }
         }
-        guard failure == 0 else { throw SystemError(call: "read", object: object, errno: failure) }
-        return bytes
     }
 }
