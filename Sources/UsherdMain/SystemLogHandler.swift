@@ -63,11 +63,8 @@ struct SystemLogHandler: LogHandler {
 enum LogLine {
     /// `UNIT: message`, the unit named once: a diagnostic already starts with it (`web.socket:4: …`).
     static func text(message: String, unit: String?) -> String {
-        guard unit != nil else { return message }
-        var bytes: [UInt8] = []
-        bytes.reserveCapacity((unit?.utf8.count ?? 0) + 2 + message.utf8.count)
-        appendText(message: message, unit: unit, to: &bytes)
-        return String(decoding: bytes, as: UTF8.self)
+        guard let unit, !startsWithUnit(message, unit) else { return message }
+        return unit + ": " + message
     }
 
     /// The same text appended to `bytes` (the stderr line builds its bytes in one buffer).
