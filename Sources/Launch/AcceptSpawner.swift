@@ -68,8 +68,6 @@ public final class AcceptSpawner {
     private let maxThreads: Int
     public let wakeRead: OwnedFD
     private let wakeWrite: OwnedFD
-    /// What children must reset: the dispositions usherd changed (taken once, at start).
-    private let resetSignals: UnsafePointer<sigset_t>
 
     public static var defaultThreadCount: Int { min(4, max(1, ProcessInfo.processInfo.activeProcessorCount)) }
 
@@ -79,7 +77,6 @@ public final class AcceptSpawner {
         wakeRead = pipe.read
         wakeWrite = pipe.write
         maxThreads = max(1, threads)
-        resetSignals = ResetSignals.set
         requests.reserveCapacity(256)
         results.reserveCapacity(256)
     }
@@ -92,7 +89,7 @@ public final class AcceptSpawner {
             let started = startThread()
             if !started && threads == 0 {
                 submitted += 1
-                return publish(Self.spawn(request, resetSignals: resetSignals))
+                return publish(Self.spawn(request))
             }
         }
         submitted += 1
@@ -113,7 +110,7 @@ public final class AcceptSpawner {
     private func startThread() -> Bool {
         do {
             try Threads.startDetached { [self] in
-                while true { publish(Self.spawn(nextRequest(), resetSignals: resetSignals)) }
+                while true { publish(Self.spawn(nextRequest())) }
             }
         } catch {
             return false
@@ -169,8 +166,7 @@ public final class AcceptSpawner {
     }
 
     /// Runs CSpawn for one request, then closes the parent's copy of the connection.
-    private static func spawn(_ request: InstanceSpawnRequest,
-                              resetSignals: UnsafePointer<sigset_t>) -> InstanceSpawnResult {
+    private static func spawn(_ request: InstanceSpawnRequest) -> InstanceSpawnResult {
         let template = request.template
         var connection = request.connection
         var result = cspawn_result()
@@ -190,7 +186,7 @@ public final class AcceptSpawner {
                             envp: request.strings.envp, pidSlots: slotList, fds: fds, scratch: request.strings.scratch,
                             stdio: stdio, groups: groupList, cwd: template.workingDirectory.map { UnsafePointer($0) },
                             root: template.rootDirectory.map { UnsafePointer($0) }, limits: limitList)
-                        c.reset_signals = resetSignals
+                        c.reset_signals = ResetSignals.set
                         c.no_pidfd = 1
                         guard let mounts = template.mounts else { return cspawn(&c, &result) }
                         let run = mounts.withRequest { pointer in
