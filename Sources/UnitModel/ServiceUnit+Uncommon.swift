@@ -35,5 +35,6 @@ extension ServiceUnit {
     public subscript<Value>(dynamicMember path: WritableKeyPath<Uncommon, Value>) -> Value {
         get { uncommon[keyPath: path] }
         set { uncommon[keyPath: path] = newValue }
+        _modify { yield &uncommon[keyPath: path] }
     }
 }

@@ -116,6 +116,7 @@ public struct SocketUnit: Codable, Sendable, Equatable {
     public subscript<Value>(dynamicMember path: WritableKeyPath<Uncommon, Value>) -> Value {
         get { uncommon[keyPath: path] }
         set { uncommon[keyPath: path] = newValue }
+        _modify { yield &uncommon[keyPath: path] }
     }
 
     // Codable with every setting at the top level, as before some moved out of line.

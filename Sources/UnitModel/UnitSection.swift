@@ -63,6 +63,7 @@ public struct UnitSection: Codable, Sendable, Equatable {
     public subscript<Value>(dynamicMember path: WritableKeyPath<Relations, Value>) -> Value {
         get { relations[keyPath: path] }
         set { relations[keyPath: path] = newValue }
+        _modify { yield &relations[keyPath: path] }
     }
 
     /// Documentation, dependencies, conditions and [Install]: stored out of line.
