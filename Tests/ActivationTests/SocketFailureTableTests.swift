@@ -219,6 +219,6 @@ final class SocketFailureTableTests: XCTestCase {
         XCTAssertEqual(Self.label(machine.state), "failed:trigger-limit-hit")
         XCTAssertEqual(machine.handle(.listenersReopened), [.log(Self.listeningNote)])
         XCTAssertEqual(Self.label(machine.state), "paused")
-        XCTAssertEqual(machine.release(source: .vsock(cid: 3)), [.watch], "the instance's end resumes polling")
+        XCTAssertEqual(machine.release(source: .address(high: 0, low: 1)), [.watch], "the instance's end resumes polling")
     }
 }
