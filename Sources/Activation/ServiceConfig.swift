@@ -9,8 +9,7 @@ public struct ServiceConfig: Codable, Sendable, Equatable {
     public let sharedUnit: Shared<ServiceUnit>
     private var unit: ServiceUnit { sharedUnit.value }
 
-    public init(unit: ServiceUnit) { self.init(shared: Shared(unit)) }
-    public init(shared: Shared<ServiceUnit>) { sharedUnit = shared }
+    public init(unit: ServiceUnit) { sharedUnit = Shared(unit) }
 
     public var type: ServiceType { unit.type }
     /// notify and dbus: started only by READY=1 or the bus name.
@@ -63,7 +62,6 @@ public struct ServiceConfig: Codable, Sendable, Equatable {
 
     public var hasExecStop: Bool { commandCount(.stop) > 0 }
 
-    /// The unit's commands of `phase`.
     /// The unit's command lines of `phase`.
     public func commands(_ phase: ExecPhase) -> [CommandLine] {
         switch phase {

@@ -208,7 +208,8 @@ enum PrivilegeRows {
     /// PrivateDevices= (@raw-io, CAP_MKNOD, CAP_SYS_RAWIO), ProtectHostname= (sethostname).
     static func deriveFilesystemCalls(_ unit: inout ServiceUnit) {
         let fs = unit.exec.filesystem
-        // One in-place write (@Sparse: a group left at its defaults gets no box).
+        // One in-place write of the privileges group, not four writes through the unit
+        // (each a @Sparse write and a check against the group's defaults).
         setFilesystemCalls(&unit.exec.privileges, from: fs)
     }
 
