@@ -35,7 +35,7 @@ final class AcceptLimitsIntegrationTests: XCTestCase {
         XCTAssertEqual(try AcceptClient.ipv4(port).request(), "", "accepted and closed at once")
         try harness.waitForLog("mc.socket: Too many incoming connections (2), dropping connection.")
         for client in held { XCTAssertEqual(client.readToEnd(), "", "EOF once the handler exits") }
-        try eventually("both handlers to be reaped", timeout: 10) { Processes.children(of: harness.pid).isEmpty }
+        try harness.waitUntilNoChildren("both handlers to be reaped")
         XCTAssertEqual(try AcceptClient.ipv4(port).request(), "ok\n", "a slot is free again")
         XCTAssertEqual(try harness.stop(), 0)
         XCTAssertTrue(harness.log.contains("mc.socket: Accepted 3 connection(s), 0 active, 1 refused."), harness.log)
@@ -135,15 +135,14 @@ final class AcceptLimitsIntegrationTests: XCTestCase {
                                      service: "[Service]\nStandardInput=socket\nExecStart=/bin/cat\n")
 
         XCTAssertEqual(try AcceptClient.ipv4(port).exchange("warm\n", halfClose: true), "warm\n")
-        try eventually("the warm-up handler to be reaped", timeout: 10) { Processes.children(of: harness.pid).isEmpty }
+        try harness.waitUntilNoChildren("the warm-up handler to be reaped")
         let fdsBefore = harness.usherdFDCount
         for index in 0..<2000 {
             let line = "line \(index)\n"
             let echoed = try AcceptClient.ipv4(port).exchange(line, halfClose: true)
             if echoed != line { return XCTFail("connection \(index) got \(echoed.debugDescription)") }
         }
-        // No child at all, so no zombie (a zombie is still a child); the wait throws, failing the test, on timeout.
-        try eventually("every handler to be reaped", timeout: 20) { Processes.children(of: harness.pid).isEmpty }
+        try harness.waitUntilNoChildren("every handler to be reaped", timeout: 20)
         XCTAssertEqual(harness.usherdFDCount, fdsBefore, "usherd's fd count after 2,000 connections")
         XCTAssertEqual(try harness.stop(), 0)
         XCTAssertTrue(harness.log.contains("seq.socket: Accepted 2001 connection(s), 0 active, 0 refused."), harness.log)
@@ -165,7 +164,7 @@ final class AcceptLimitsIntegrationTests: XCTestCase {
             served += 1
         }
         XCTAssertTrue(harness.log.contains(exitNote), "the service's exit was seen during \(served) connections")
-        try eventually("every handler to be reaped", timeout: 10) { Processes.children(of: harness.pid).isEmpty }
+        try harness.waitUntilNoChildren("every handler to be reaped")
         XCTAssertEqual(try harness.stop(), 0)
         XCTAssertTrue(harness.log.contains("stream.socket: Accepted \(served) connection(s), 0 active, 0 refused."),
                       harness.log)

@@ -42,8 +42,7 @@ final class MultiCallIntegrationTests: XCTestCase {
                        String(cString: usher), "the multi-call binary runs")
         XCTAssertEqual(try Client.tcp(port: port), "hello\n")
         // The handler exits as its answer arrives; usherd reaps it at its next reap, not before the client reads.
-        // No child at all, so no zombie (a zombie is still a child); the wait throws, failing the test, on timeout.
-        try eventually("the re-executed image to reap the handler", timeout: 10) { Processes.children(of: harness.pid).isEmpty }
+        try harness.waitUntilNoChildren("the re-executed image to reap the handler")
         XCTAssertEqual(try harness.stop(), 0)
     }
 }

@@ -139,7 +139,7 @@ final class RestartIntegrationTests: XCTestCase {
 
         XCTAssertEqual(try Client.tcp(port: port), "ok 3 later.socket\n")
         try harness.waitForLog("later.service: Deactivated successfully.")
-        try eventually("the service's process to be reaped", timeout: 5) { Processes.children(of: harness.pid).isEmpty }
+        try harness.waitUntilNoChildren("the service's process to be reaped", timeout: 5)
         let stopped = Date()
         XCTAssertEqual(try harness.stop(), 0)
         XCTAssertLessThan(Date().timeIntervalSince(stopped), 5, "usherd does not wait for RestartSec=")

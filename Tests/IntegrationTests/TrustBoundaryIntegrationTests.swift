@@ -155,7 +155,7 @@ final class TrustBoundaryIntegrationTests: XCTestCase {
             XCTAssertEqual(try AcceptClient.ipv4(port).readToEnd(timeout: 4), "hi\n", "connection \(index)")
             XCTAssertLessThan(Date().timeIntervalSince(started), 3, "EOF came when the leftover sleep was stopped")
         }
-        try eventually("no leftover sleep under usherd", timeout: 5) { Processes.children(of: harness.pid).isEmpty }
+        try harness.waitUntilNoChildren("no leftover sleep under usherd", timeout: 5)
         try harness.waitForLog("Stopping what the main process left: process group(s)")
         XCTAssertEqual(try harness.stop(), 0)
         XCTAssertTrue(harness.log.contains("bg.socket: Accepted 4 connection(s), 0 active, 0 refused."), harness.log)

@@ -186,6 +186,12 @@ final class UsherdHarness {
         }
     }
 
+    /// Waits (at most `timeout` seconds) until usherd has no child at all, so no zombie either (a
+    /// zombie is still a child); throws, failing the test, on timeout. For runs with no service left.
+    func waitUntilNoChildren(_ what: String, timeout: Double = 10) throws {
+        try eventually(what, timeout: timeout) { Processes.children(of: self.pid).isEmpty }
+    }
+
     /// The child processes of usherd in the zombie state.
     func zombieChildren() -> [Int32] {
         Processes.children(of: pid).filter { child in
