@@ -1,4 +1,4 @@
-# contenders.sh (sourced by accept.sh): how to check, start and stop each
+# contenders.sh (sourced by accept.sh and hardened.sh): how to check, start and stop each
 # supervisor under test. Every contender listens on 127.0.0.1:PORT only and
 # runs HANDLER with the connection on fd 0 and 1; contender_start sets SUP_PID
 # to the supervisor process itself (never a wrapper shell), for /proc sampling.
@@ -39,7 +39,7 @@ contender_check() {
 write_xinetd_conf() {
     local port=$1 handler=$2 conf=$3 user_line=""
     [ "$(id -u)" = 0 ] && user_line="    user = root"
-    cat >"$conf" <<CONF
+    cat >"$conf" <<CONF || return 1
 defaults
 {
 }
@@ -68,8 +68,8 @@ CONF
 # lines of Key=value, are added to the service's [Service] section.
 write_usherd_units() {
     local port=$1 handler=$2 dir=$3 name=${4:-bench} settings=${5:-}
-    mkdir -p "$dir"
-    cat >"$dir/$name.socket" <<UNIT
+    mkdir -p "$dir" || return 1
+    cat >"$dir/$name.socket" <<UNIT || return 1
 [Socket]
 ListenStream=127.0.0.1:$port
 Accept=yes
@@ -77,7 +77,7 @@ MaxConnections=$MAX_CONNECTIONS
 TriggerLimitIntervalSec=0
 TriggerLimitBurst=0
 UNIT
-    cat >"$dir/$name@.service" <<UNIT
+    cat >"$dir/$name@.service" <<UNIT || return 1
 [Service]
 StandardInput=socket
 ExecStart=$handler
@@ -113,7 +113,7 @@ contender_start() {
         tcpserver -q -H -R -l 0 -c "$MAX_CONNECTIONS" -b "$MAX_CONNECTIONS" 127.0.0.1 "$port" "$handler" \
             </dev/null >"$log" 2>&1 & ;;
     xinetd)
-        write_xinetd_conf "$port" "$handler" "$work/xinetd.conf"
+        write_xinetd_conf "$port" "$handler" "$work/xinetd.conf" || return 1
         "$(find_xinetd)" -dontfork -f "$work/xinetd.conf" -filelog "$log" </dev/null >>"$log" 2>&1 & ;;
     socket-activate)
         # Per-connection logging off, as for xinetd and tcpserver; its stock
