@@ -140,16 +140,23 @@ public struct SocketCommands: Sendable, Equatable {
             result = result ?? .timeout
             stage = .terminating(phase, pid: pid, killed: false)
             let note = Note(.warning, SocketCommands.timeoutText(phase))
-            return [.log(note)] + (pid.map { [.signal(pid: $0, signal: 15)] } ?? []) + [.armTimer(timeout)]
+            return [.log(note)] + Self.signals(15, to: pid) + [.armTimer(timeout)]
         case .terminating(let phase, let pid, false):
             stage = .terminating(phase, pid: pid, killed: true)
             return [.log(Note(.warning, "Control process still around, killing.")),
-                    .armTimer(timeout)] + (pid.map { [.signal(pid: $0, signal: 9)] } ?? [])
+                    .armTimer(timeout)] + Self.signals(9, to: pid)
         case .terminating(let phase, _, true):
             return [.log(Note(.warning, "Still around after SIGKILL, giving up."))] + afterFailure(of: phase)
         case .idle, .binding:
             return []
         }
+    }
+
+    /// A stop step's signals for the control process's group, as systemd 252's
+    /// socket_enter_signal sends them through unit_kill_context: SIGCONT after SIGTERM, not after SIGKILL.
+    private static func signals(_ signal: Int32, to pid: Int32?) -> [SocketCommandAction] {
+        guard let pid else { return [] }
+        return KillContext.stopSignals(signal).map { .signal(pid: pid, signal: $0) }
     }
 
     // MARK: moving on

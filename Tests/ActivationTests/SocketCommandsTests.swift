@@ -76,13 +76,15 @@ final class SocketCommandsTests: XCTestCase {
         XCTAssertEqual(bind.result, .resources)
     }
 
-    func testTimeoutSecTerminatesThenKillsAndTheResultIsTimeout() {
+    func testTimeoutSecTerminatesWithSIGCONTThenKillsAloneAndTheResultIsTimeout() {
         var run = commands { $0.execStartPre = [self.command("sleep")] }
         _ = run.start()
         run.spawned(pid: 40)
         XCTAssertEqual(run.timerFired(), [.log(Note(.warning, "Starting timed out. Terminating.")),
-                                          .signal(pid: 40, signal: 15), .armTimer(.seconds(5))])
-        XCTAssertEqual(run.timerFired().last, .signal(pid: 40, signal: 9))
+                                          .signal(pid: 40, signal: 15), .signal(pid: 40, signal: 18),
+                                          .armTimer(.seconds(5))])
+        XCTAssertEqual(run.timerFired(), [.log(Note(.warning, "Control process still around, killing.")),
+                                          .armTimer(.seconds(5)), .signal(pid: 40, signal: 9)])
         XCTAssertEqual(run.exited(pid: 40, status: .killed(signal: 9)), [.cancelTimer, .finished(result: .timeout)])
     }
 

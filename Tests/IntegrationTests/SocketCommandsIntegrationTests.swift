@@ -3,7 +3,7 @@
 // ExecStopPre= while it is still bound, ExecStopPost= after it is closed (on
 // `usherctl stop` and when usherd stops), for Accept=no and Accept=yes units;
 // a failing ExecStartPre= fails the socket with result exit-code, and it does
-// not listen; usherctl waits for the commands.
+// not listen; a timed-out command gets SIGTERM and SIGCONT; usherctl waits for the commands.
 import XCTest
 import UsherSys
 
@@ -59,6 +59,23 @@ final class SocketCommandsIntegrationTests: XCTestCase {
         XCTAssertTrue(status.contains("failed (Result: exit-code)"), status)
         XCTAssertThrowsError(try Client.tcp(port: port), "nothing listens")
         XCTAssertFalse(FileManager.default.fileExists(atPath: marker), "systemd runs no stop command after a failed start-pre")
+        XCTAssertEqual(try harness.stop(), 0)
+    }
+
+    func testATimedOutCommandThatStoppedItselfGetsSIGCONTAfterSIGTERMAndActsOnIt() throws {
+        let harness = try UsherdHarness()
+        let port = try freePort(), marker = harness.root + "/terminated"
+        try harness.write("stopped.socket", """
+            [Socket]
+            ListenStream=127.0.0.1:\(port)
+            TimeoutSec=1
+            ExecStartPre=/bin/sh -c 'trap "echo term > \(marker); exit 0" TERM; kill -STOP $$$$; sleep 30'
+            """)
+        try harness.write("stopped.service", "[Service]\nExecStart=\(harness.probeCommand(label: "stopped"))\n")
+        try harness.start()
+        try harness.waitForLog("stopped.socket: Failed with result 'timeout'.", timeout: 15)
+        XCTAssertEqual(try read(marker), "term\n", "the stopped shell was continued and ran its TERM trap")
+        XCTAssertFalse(harness.log.contains("Control process still around, killing."), harness.log)
         XCTAssertEqual(try harness.stop(), 0)
     }
 
