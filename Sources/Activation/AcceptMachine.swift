@@ -97,6 +97,25 @@ public enum Refusal: Sendable, Equatable {
     }
 }
 
+/// MaxConnectionsPerSource='s open connections per counted source, coded as the dictionary
+/// itself (the re-exec state's version 1 shape). An earlier image's count for AF_UNIX users
+/// reads as `.uncounted`, which nothing counts or releases any more: it is dropped on decoding.
+struct SourceCounts: Codable, Sendable, Equatable {
+    var counts: [ConnectionSource: UInt32] = [:]
+
+    init() {}
+
+    init(from decoder: Decoder) throws {
+        counts = try decoder.singleValueContainer().decode([ConnectionSource: UInt32].self)
+        counts[.uncounted] = nil
+    }
+
+    func encode(to encoder: Encoder) throws {
+        var container = encoder.singleValueContainer()
+        try container.encode(counts)
+    }
+}
+
 /// What the daemon does for an Accept=yes socket unit: its listeners and
 /// cooldown only (connections are admitted one by one through `admit`).
 public enum AcceptAction: Sendable, Equatable {
@@ -128,7 +147,7 @@ public struct AcceptMachine: Codable, Sendable, Equatable {
     public private(set) var state: State = .listening
     public private(set) var counters = AcceptCounters()
     private var triggerLimit: RateLimit
-    private var perSource: [ConnectionSource: UInt32] = [:]
+    private var perSource = SourceCounts()
 
     public init(unit: SocketUnit) {
         maxConnections = max(1, unit.maxConnections)
@@ -162,9 +181,9 @@ public struct AcceptMachine: Codable, Sendable, Equatable {
         }
         if counters.connections >= maxConnections { return refuse(.tooMany(counters.connections)) }
         if countsSources, source != .uncounted {
-            let count = perSource[source, default: 0] + 1
+            let count = perSource.counts[source, default: 0] + 1
             if count > maxConnectionsPerSource { return refuse(.tooManyFromSource(count)) }
-            perSource[source] = count
+            perSource.counts[source] = count
         }
         let number = counters.accepted
         counters.accepted += 1
@@ -177,8 +196,8 @@ public struct AcceptMachine: Codable, Sendable, Equatable {
     /// An instance admitted from `source` is gone (exited, killed, or never started).
     public mutating func release(source: ConnectionSource) -> [AcceptAction] {
         if counters.connections > 0 { counters.connections -= 1 }
-        if countsSources, source != .uncounted, let count = perSource[source] {
-            perSource[source] = count > 1 ? count - 1 : nil
+        if countsSources, source != .uncounted, let count = perSource.counts[source] {
+            perSource.counts[source] = count > 1 ? count - 1 : nil
         }
         guard state == .paused, counters.connections < maxConnections else { return [] }
         state = .listening

@@ -47,5 +47,9 @@ final class ConnectionSourceCodingTests: XCTestCase {
         XCTAssertEqual(resumed.admit(source: ip, now: 2), .refuse(.tooManyFromSource(2)))
         XCTAssertEqual(resumed.admit(source: .uncounted, now: 3), .spawn(number: 1, pause: false))
         XCTAssertEqual(resumed.admit(source: .uncounted, now: 4), .spawn(number: 2, pause: false))
+        let resaved = String(decoding: try JSONEncoder().encode(resumed), as: UTF8.self)
+        XCTAssertFalse(resaved.contains("unknown") || resaved.contains("user"),
+                       "the earlier AF_UNIX count is not carried into the next state: \(resaved)")
+        XCTAssertTrue(resaved.contains(#""perSource":[{"address":"#), resaved)
     }
 }
