@@ -193,10 +193,12 @@ final class DebMaintainerScriptTests: XCTestCase {
     }
 
     /// A regular file, a symlink the user made to the system usherd's socket, and a
-    /// socket in uid 1's directory owned by another uid: none is uid 1's usherd.
+    /// socket in uid 1's directory owned by another uid: none is uid 1's usherd. A uid
+    /// no user database knows (4242) has no groups to take on: setpriv refuses to run.
     func testUpgradeSkipsAUserControlNodeThatIsNotThatUsersSocket() throws {
         try XCTSkipUnless(getuid() == 0, "private mounts need root")
-        for node in ["1:1:file", "1:1:symlink", "1:65534:socket"] {
+        let unknownUID = getpwuid(4242) == nil ? ["4242:4242:socket"] : []
+        for node in ["1:1:file", "1:1:symlink", "1:65534:socket"] + unknownUID {
             let upgrade = try run(DebMaintainerScriptTests.upgradeCalls(from: "0.0.9", to: "0.1.0"),
                                   systemdIsInit: false, usherd: .socket, users: [node])
             XCTAssertEqual(upgrade.usherctl, ["0 --control-socket /run/usher/control daemon-reexec"], node)
