@@ -146,8 +146,7 @@ final class SocketCommandsIntegrationTests: XCTestCase {
         var sleeper: Int32 = 0
         for round in 1...3 {
             try eventually("ExecStartPost= to have left sleep behind", timeout: 10) {
-                guard let text = try? self.read(pidFile), let pid = Int32(text.trimmingCharacters(in: .whitespacesAndNewlines)),
-                      pid != sleeper else { return false }
+                guard let pid = self.readPID(pidFile), pid != sleeper else { return false }
                 sleeper = pid
                 return true
             }
@@ -163,6 +162,32 @@ final class SocketCommandsIntegrationTests: XCTestCase {
         let lines = harness.log.split(separator: "\n").filter { $0.contains("leaving.socket: Stopping what the commands left: ") }
         XCTAssertEqual(lines.count, 3, "one final kill per run, usherd's stop included: \(harness.log)")
         XCTAssertFalse(harness.log.contains("timed out"), harness.log)
+    }
+
+    func testAnAcceptYesSocketStopsWhatItsCommandsLeftToo() throws {
+        let harness = try UsherdHarness()
+        let port = try freePort(), pidFile = harness.root + "/sleep.pid"
+        try harness.write("leaving.socket", """
+            [Socket]
+            ListenStream=127.0.0.1:\(port)
+            Accept=yes
+            ExecStartPre=/bin/sh -c 'sleep 313 & echo $$! > \(pidFile)'
+            """)
+        try harness.write("leaving@.service", "[Service]\nStandardInput=socket\nExecStart=/bin/cat\n")
+        try harness.start()
+        var sleeper: Int32 = 0
+        try eventually("ExecStartPre= to have left sleep behind", timeout: 10) {
+            sleeper = self.readPID(pidFile) ?? 0
+            return sleeper > 0
+        }
+        try eventually("the socket to listen after ExecStartPre=", timeout: 10) {
+            (try? AcceptClient.ipv4(port).exchange("echo\n", halfClose: true)) == "echo\n"
+        }
+        XCTAssertTrue(isAlive(sleeper), "the background sleep runs while the socket listens")
+        XCTAssertEqual(try harness.usherctl(["stop", "leaving.socket"]).status, 0)
+        XCTAssertFalse(isAlive(sleeper), "usherctl stop returns once the leftover is gone")
+        XCTAssertEqual(try harness.usherctl(["is-active", "leaving.socket"]).output, "inactive\n")
+        XCTAssertEqual(try harness.stop(), 0)
     }
 
     func testALeftoverThatIgnoresSIGTERMIsKilledAfterTimeoutSecAndTheSocketFailsWithResultTimeout() throws {
@@ -181,7 +206,7 @@ final class SocketCommandsIntegrationTests: XCTestCase {
         try harness.start()
         var stubborn: Int32 = 0
         try eventually("the stubborn leftover to run", timeout: 10) {
-            stubborn = (try? self.read(pidFile)).flatMap { Int32($0.trimmingCharacters(in: .whitespacesAndNewlines)) } ?? 0
+            stubborn = self.readPID(pidFile) ?? 0
             return stubborn > 0
         }
 
@@ -214,6 +239,11 @@ final class SocketCommandsIntegrationTests: XCTestCase {
         XCTAssertEqual(try read(trail), "stoppre\nterm\n", "stop-pre ran while start-post still did; the final kill ended it")
         XCTAssertThrowsError(try Client.tcp(port: port), "closed again")
         XCTAssertEqual(try harness.stop(), 0)
+    }
+
+    /// The pid a command wrote to `path`, once it is there.
+    private func readPID(_ path: String) -> Int32? {
+        (try? read(path)).flatMap { Int32($0.trimmingCharacters(in: .whitespacesAndNewlines)) }
     }
 
     private func read(_ path: String) throws -> String { try String(contentsOfFile: path, encoding: .utf8) }
