@@ -1,9 +1,8 @@
-// A socket unit's own commands in systemd's order (socket.c): a start runs
-// ExecStartPre=, binds, runs ExecStartPost=, then listens; a stop (or a failure
-// after binding) runs ExecStopPre=, closes, runs ExecStopPost=. Each line runs
-// in order under TimeoutSec=; a failure without `-` sets the result (exit-code,
-// signal, core-dump, timeout) and, as systemd, a failing ExecStartPre= skips the
-// stop commands. Pure: returns the actions the daemon performs.
+// A socket unit's own commands in systemd's order (socket.c): ExecStartPre=, bind,
+// ExecStartPost=, listen; on a stop (or a failure after binding) ExecStopPre=, close,
+// ExecStopPost=; each line under TimeoutSec=, a failure without `-` setting the result; a run
+// ends with systemd's final-sigterm/final-sigkill of what its commands left behind.
+// Pure: returns the actions the daemon performs.
 import UnitModel
 
 public enum SocketCommandPhase: String, Sendable, Equatable {
@@ -25,6 +24,9 @@ public enum SocketCommandAction: Sendable, Equatable {
     case armTimer(TimeSpan)
     case cancelTimer
     case signal(pid: Int32, signal: Int32)
+    /// Send `signals` in turn to what is left of `sessions`' processes; the daemon answers
+    /// with `leftoversGone()` at once when none is left, else when the last is reaped.
+    case signalLeftovers(sessions: Set<Int32>, signals: [Int32])
     /// Bind the listeners; the daemon answers with `bound(_:)`.
     case bind
     /// Close the listeners (RemoveOnStop= decides about nodes).
@@ -41,8 +43,10 @@ public struct SocketCommands: Sendable, Equatable {
         case idle
         case binding
         case running(SocketCommandPhase, index: Int, pid: Int32?)
-        /// A command that timed out, signalled (SIGTERM, then SIGKILL).
-        case terminating(SocketCommandPhase, pid: Int32?, killed: Bool)
+        /// A timed-out ExecStopPre= command, signalled (systemd's stop-pre-sigterm, then stop-pre-sigkill).
+        case stopPreSignalled(pid: Int32?, killed: Bool)
+        /// What the run's commands left behind, signalled (systemd's final-sigterm, then final-sigkill).
+        case finalKill(killed: Bool)
     }
 
     /// The phases that have commands (most sockets have none: an empty dictionary allocates nothing).
@@ -50,6 +54,9 @@ public struct SocketCommands: Sendable, Equatable {
     public let timeout: TimeSpan
     public private(set) var stage: Stage = .idle
     public private(set) var result: UnitResult?
+    /// The sessions (each command calls setsid: its pid) of the commands spawned since the start
+    /// began, whose leftovers the final kill signals; forgotten when it is over.
+    public private(set) var sessions: Set<Int32> = []
 
     public init(unit: SocketUnit) {
         var commands: [SocketCommandPhase: [CommandLine]] = [:]
@@ -61,29 +68,50 @@ public struct SocketCommands: Sendable, Equatable {
         timeout = unit.timeout
     }
 
+    /// A reload's commands for `unit` (not while `old` runs): the sessions `old` remembers are still the socket's.
+    public init(unit: SocketUnit, continuing old: SocketCommands) {
+        self.init(unit: unit)
+        sessions = old.sessions
+    }
+
     /// Whether the unit has any command at all (without, the daemon binds and closes directly).
     public var hasCommands: Bool { !commands.isEmpty }
     public var isBusy: Bool { stage != .idle }
+    /// Whether the final kill waits for the leftovers to go (the daemon checks after reaping).
+    public var awaitsLeftovers: Bool {
+        if case .finalKill = stage { return true }
+        return false
+    }
+
     /// The phase running now, for status (`activating (start-pre)`).
     public var phase: SocketCommandPhase? {
         switch stage {
-        case .running(let phase, _, _), .terminating(let phase, _, _): return phase
-        case .idle, .binding: return nil
+        case .running(let phase, _, _): return phase
+        case .stopPreSignalled: return .stopPre
+        case .idle, .binding, .finalKill: return nil
         }
     }
 
     /// The socket's ActiveState with its commands counted: activating during ExecStartPre=/
-    /// ExecStartPost=, deactivating during ExecStopPre=/ExecStopPost=, as systemd; else the machine's.
+    /// ExecStartPost=, deactivating during ExecStopPre=/ExecStopPost= and the final kill, as systemd;
+    /// else the machine's.
     public func activeState(over machineState: ActiveState) -> ActiveState {
-        switch phase {
-        case .startPre?, .startPost?: return .activating
-        case .stopPre?, .stopPost?: return .deactivating
-        case nil: return machineState
+        switch stage {
+        case .running(.startPre, _, _), .running(.startPost, _, _): return .activating
+        case .running(.stopPre, _, _), .running(.stopPost, _, _), .stopPreSignalled, .finalKill: return .deactivating
+        case .idle, .binding: return machineState
         }
     }
 
-    /// The running phase's SubState (`start-pre`), else the machine's.
-    public func subState(over machineSubState: String) -> String { phase?.subState ?? machineSubState }
+    /// systemd's SubState of the stage (`start-pre`, `final-sigterm`), else the machine's.
+    public func subState(over machineSubState: String) -> String {
+        switch stage {
+        case .running(let phase, _, _): return phase.subState
+        case .stopPreSignalled(_, let killed): return killed ? "stop-pre-sigkill" : "stop-pre-sigterm"
+        case .finalKill(let killed): return killed ? "final-sigkill" : "final-sigterm"
+        case .idle, .binding: return machineSubState
+        }
+    }
 
     public mutating func start() -> [SocketCommandAction] {
         result = nil
@@ -106,7 +134,9 @@ public struct SocketCommands: Sendable, Equatable {
     }
 
     public mutating func spawned(pid: Int32) {
-        if case .running(let phase, let index, nil) = stage { stage = .running(phase, index: index, pid: pid) }
+        guard case .running(let phase, let index, nil) = stage else { return }
+        stage = .running(phase, index: index, pid: pid)
+        sessions.insert(pid)
     }
 
     public mutating func spawnFailed() -> [SocketCommandAction] {
@@ -127,26 +157,52 @@ public struct SocketCommands: Sendable, Equatable {
                 return actions + after(phase)
             }
             return actions + failed(phase, status.failureResult)
-        case .terminating(let phase, let running, _) where running == pid:
-            return [.cancelTimer] + afterFailure(of: phase)
-        case .idle, .binding, .running, .terminating:
+        case .stopPreSignalled(let running, _) where running == pid:
+            return [.cancelTimer] + enter(.stopPost)
+        case .idle, .binding, .running, .stopPreSignalled, .finalKill:
+            // In the final kill, a command's exit is one leftover fewer: `leftoversGone()` says when all are.
             return []
         }
     }
 
+    /// None of the run's leftovers is left: the final kill is over, with the result the run had.
+    public mutating func leftoversGone() -> [SocketCommandAction] {
+        switch stage {
+        case .finalKill: return [.cancelTimer] + finish()
+        case .idle, .binding, .running, .stopPreSignalled: return []
+        }
+    }
+
+    /// TimeoutSec= passed, per stage as systemd 252's socket_dispatch_timer: a start-pre or stop-post
+    /// command goes to the final kill, a start-post one to the stop commands (unsignalled: the final kill
+    /// catches it), a stop-pre one is signalled, then killed, then left to the final kill. There SIGTERM
+    /// comes first, as systemd.socket(5) documents, where systemd 252's state_to_kill_operation picks
+    /// SIGKILL (KILL_KILL) unless restarting; only its process group is signalled, the rest waits for
+    /// the final kill.
     public mutating func timerFired() -> [SocketCommandAction] {
         switch stage {
         case .running(let phase, _, let pid):
             result = result ?? .timeout
-            stage = .terminating(phase, pid: pid, killed: false)
             let note = Note(.warning, SocketCommands.timeoutText(phase))
-            return [.log(note)] + Self.signals(15, to: pid) + [.armTimer(timeout)]
-        case .terminating(let phase, let pid, false):
-            stage = .terminating(phase, pid: pid, killed: true)
-            return [.log(Note(.warning, "Control process still around, killing.")),
-                    .armTimer(timeout)] + Self.signals(9, to: pid)
-        case .terminating(let phase, _, true):
-            return [.log(Note(.warning, "Still around after SIGKILL, giving up."))] + afterFailure(of: phase)
+            switch phase {
+            case .startPre, .stopPost: return [.log(note)] + enterFinalKill()
+            case .startPost: return [.log(note)] + enter(.stopPre)
+            case .stopPre:
+                stage = .stopPreSignalled(pid: pid, killed: false)
+                return [.log(note), .armTimer(timeout)] + Self.signals(15, to: pid)
+            }
+        case .stopPreSignalled(let pid, false):
+            stage = .stopPreSignalled(pid: pid, killed: true)
+            return [.log(Note(.warning, "Stopping timed out. Killing.")), .armTimer(timeout)] + Self.signals(9, to: pid)
+        case .stopPreSignalled(_, true):
+            return [.log(Note(.warning, "Processes still around after SIGKILL. Ignoring."))] + enter(.stopPost)
+        case .finalKill(false):
+            result = result ?? .timeout
+            stage = .finalKill(killed: true)
+            return [.log(Note(.warning, "Stopping timed out (2). Killing.")), .armTimer(timeout),
+                    .signalLeftovers(sessions: sessions, signals: KillContext.stopSignals(9))]
+        case .finalKill(true):
+            return [.log(Note(.warning, "Still around after SIGKILL (2). Entering failed mode."))] + finish()
         case .idle, .binding:
             return []
         }
@@ -185,7 +241,7 @@ public struct SocketCommands: Sendable, Equatable {
         case .stopPre:
             return enter(.stopPost)
         case .stopPost:
-            return finish()
+            return enterFinalKill()
         }
     }
 
@@ -194,19 +250,29 @@ public struct SocketCommands: Sendable, Equatable {
         return afterFailure(of: phase)
     }
 
-    /// systemd's transitions on a failure: start-pre ends the run, start-post and
-    /// stop-pre go on to the stop commands, stop-post finishes.
+    /// systemd's transitions on a failure: start-pre and stop-post end the run with the final
+    /// kill, start-post and stop-pre go on to the stop commands.
     private mutating func afterFailure(of phase: SocketCommandPhase) -> [SocketCommandAction] {
         switch phase {
-        case .startPre: return finish()
+        case .startPre, .stopPost: return enterFinalKill()
         case .startPost: return enter(.stopPre)
         case .stopPre: return enter(.stopPost)
-        case .stopPost: return finish()
         }
+    }
+
+    /// systemd's final-sigterm: KillSignal= (SIGTERM; a .socket's KillMode=/KillSignal= are not supported,
+    /// systemd's defaults apply) and SIGCONT to what the commands left, TimeoutSec= armed first, as the
+    /// daemon may answer `leftoversGone()` at once. Unlike systemd 252, which has no cgroup-empty hook
+    /// for sockets and waits for the timer, the run ends as soon as none is left.
+    private mutating func enterFinalKill() -> [SocketCommandAction] {
+        guard !sessions.isEmpty else { return finish() }
+        stage = .finalKill(killed: false)
+        return [.armTimer(timeout), .signalLeftovers(sessions: sessions, signals: KillContext.stopSignals(15))]
     }
 
     private mutating func finish() -> [SocketCommandAction] {
         stage = .idle
+        sessions = []
         return [.finished(result: result)]
     }
 

@@ -81,8 +81,9 @@ final class AcceptRuntime {
         finished = old.finished
         cooldown = old.cooldown
         errorPause = old.errorPause
-        // A run of the old commands under way finishes; new ones apply from the next start or stop.
-        if old.commands.isBusy { commands = old.commands }
+        // A run of the old commands under way finishes; new ones apply from the next start or stop,
+        // and the final kill still finds what the old ones left.
+        commands = old.commands.isBusy ? old.commands : SocketCommands(unit: unit, continuing: old.commands)
         commandTimer = old.commandTimer
     }
 

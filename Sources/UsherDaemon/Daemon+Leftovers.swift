@@ -78,11 +78,15 @@ extension Daemon {
         send(signals, to: rest)
     }
 
-    /// After reaping: services waiting for their leftovers, then lingering instances.
+    /// After reaping: services waiting for their leftovers, socket units whose commands' final
+    /// kill waits for theirs, then lingering instances.
     func checkLingeringProcesses(afterReaping: Bool) {
         guard afterReaping else { return }
         for name in units.awaitingLeftovers where !hasLeftovers(name) {
             deliver(.leftoversGone, toService: name)
+        }
+        for name in units.socketsAwaitingLeftovers where leftovers(of: socketCommands(of: name)?.sessions ?? []).isEmpty {
+            runSocketCommands(name) { $0.leftoversGone() }
         }
         for (pid, lingering) in units.lingering where leftovers(of: [pid]).isEmpty {
             units.lingering[pid] = nil

@@ -1,9 +1,9 @@
 // A socket unit's own commands in the daemon, for Accept=no and Accept=yes
 // units alike: performing what SocketCommands returns (spawning ExecStartPre=…
 // as control processes of the socket, binding and closing around them,
-// TimeoutSec= timers, signals), and handing the outcome to the unit's machine:
-// listening, or failed with the commands' result. A usherd that is stopping
-// waits for the stop commands.
+// TimeoutSec= timers, signals, the final kill of what the commands left), and
+// handing the outcome to the unit's machine: listening, or failed with the
+// commands' result. A usherd that is stopping waits for the stop commands.
 import Activation
 import Launch
 import UnitModel
@@ -49,9 +49,11 @@ extension Daemon {
         } else if let runtime = units.acceptSockets[name] {
             actions = body(&runtime.commands)
         } else {
+            units.noteSocketAwaitingLeftovers(name, false)
             return
         }
         for action in actions { perform(action, socket: name) }
+        units.noteSocketAwaitingLeftovers(name, socketCommands(of: name)?.awaitsLeftovers ?? false)
         if !controlWaiters.isEmpty { settleControlWaiters(for: name) }
     }
 
@@ -71,6 +73,8 @@ extension Daemon {
             setCommandTimer(name, nil)
         case .signal(let pid, let signal):
             try? processes.signalGroup(pid, signal)
+        case .signalLeftovers(let sessions, let signals):
+            signalCommandLeftovers(name, of: sessions, signals)
         case .bind:
             bindForCommands(name)
         case .close:
@@ -102,6 +106,15 @@ extension Daemon {
             log(Note(.error, "Failed to spawn \(phase.rawValue)= command: \(error)"), unit: name)
             runSocketCommands(name) { $0.spawnFailed() }
         }
+    }
+
+    /// The final kill's step: `signals` to what is left of the commands' sessions, or, with none
+    /// left, the end of the final kill at once (reaping tells the machine when the last goes).
+    private func signalCommandLeftovers(_ name: UnitName, of sessions: Set<Int32>, _ signals: [Int32]) {
+        let left = leftovers(of: sessions)
+        guard !left.isEmpty else { return runSocketCommands(name) { $0.leftoversGone() } }
+        log(Note(.info, "\(signals.first == 9 ? "Killing" : "Stopping") what the commands left: \(left.summary)."), unit: name)
+        send(signals, to: left)
     }
 
     private func bindForCommands(_ name: UnitName) {

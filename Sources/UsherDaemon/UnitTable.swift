@@ -242,6 +242,14 @@ final class UnitTable {
         if awaiting { awaitingLeftovers.insert(name) } else { awaitingLeftovers.remove(name) }
     }
 
+    /// The socket units whose commands' final kill waits for their leftovers to go, as
+    /// `Daemon.runSocketCommands` last saw them.
+    private(set) var socketsAwaitingLeftovers: Set<UnitName> = []
+
+    func noteSocketAwaitingLeftovers(_ name: UnitName, _ awaiting: Bool) {
+        if awaiting { socketsAwaitingLeftovers.insert(name) } else { socketsAwaitingLeftovers.remove(name) }
+    }
+
     /// The socket units whose Service= is `service`.
     func socketUnits(naming service: UnitName) -> [SocketUnit] {
         if socketsByService == nil {

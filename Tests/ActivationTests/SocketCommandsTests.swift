@@ -2,7 +2,8 @@
 // (socket.c): start-pre → bind → start-post → listening; stop-pre → close →
 // stop-post; a failing ExecStartPre= ends the run with its result and runs no
 // stop command; a failing ExecStartPost= or a bind failure goes through the
-// stop commands; `-` ignores a failure; TimeoutSec= terminates, then kills.
+// stop commands; `-` ignores a failure; TimeoutSec= per phase as systemd 252's
+// socket_dispatch_timer; every run ends with the final kill of what its commands left.
 import XCTest
 import UnitModel
 @testable import Activation
@@ -39,8 +40,9 @@ final class SocketCommandsTests: XCTestCase {
         run.spawned(pid: 10)
         XCTAssertEqual(run.exited(pid: 10, status: .exited(1)), [
             .cancelTimer, .log(Note(.notice, "Control process (ExecStartPre=) exited, code=exited, status=1/FAILURE")),
-            .finished(result: .exitCode),
+            .armTimer(.seconds(5)), .signalLeftovers(sessions: [10], signals: [15, 18]),
         ])
+        XCTAssertEqual(run.leftoversGone(), [.cancelTimer, .finished(result: .exitCode)])
     }
 
     func testADashPrefixIgnoresAStartPreFailure() {
@@ -56,7 +58,9 @@ final class SocketCommandsTests: XCTestCase {
         run.spawned(pid: 20)
         XCTAssertEqual(run.exited(pid: 20, status: .exited(0)), [.cancelTimer, .close, .spawn(.stopPost, index: 0), .armTimer(.seconds(5))])
         run.spawned(pid: 21)
-        XCTAssertEqual(run.exited(pid: 21, status: .exited(0)), [.cancelTimer, .finished(result: nil)])
+        XCTAssertEqual(run.exited(pid: 21, status: .exited(0)), [.cancelTimer, .armTimer(.seconds(5)),
+                                                                 .signalLeftovers(sessions: [20, 21], signals: [15, 18])])
+        XCTAssertEqual(run.leftoversGone(), [.cancelTimer, .finished(result: nil)])
     }
 
     func testAFailingStartPostAndABindFailureGoThroughTheStopCommands() {
@@ -68,7 +72,8 @@ final class SocketCommandsTests: XCTestCase {
         XCTAssertEqual(Array(actions.suffix(3)), [.close, .spawn(.stopPost, index: 0), .armTimer(.seconds(5))])
         XCTAssertTrue(actions.contains(.log(Note(.warning, "Control process (ExecStartPost=) exited, code=killed, signal=KILL"))))
         post.spawned(pid: 31)
-        XCTAssertEqual(post.exited(pid: 31, status: .exited(0)), [.cancelTimer, .finished(result: .signal)])
+        XCTAssertEqual(post.exited(pid: 31, status: .exited(0)).last, .signalLeftovers(sessions: [30, 31], signals: [15, 18]))
+        XCTAssertEqual(post.leftoversGone(), [.cancelTimer, .finished(result: .signal)])
 
         var bind = commands { $0.execStopPost = [self.command("post")] }
         _ = bind.start()
@@ -76,16 +81,116 @@ final class SocketCommandsTests: XCTestCase {
         XCTAssertEqual(bind.result, .resources)
     }
 
-    func testTimeoutSecTerminatesWithSIGCONTThenKillsAloneAndTheResultIsTimeout() {
+    func testAStartPreTimeoutGoesToTheFinalKillWhichEndsWhenTheLeftoversAreGone() {
         var run = commands { $0.execStartPre = [self.command("sleep")] }
         _ = run.start()
         run.spawned(pid: 40)
         XCTAssertEqual(run.timerFired(), [.log(Note(.warning, "Starting timed out. Terminating.")),
-                                          .signal(pid: 40, signal: 15), .signal(pid: 40, signal: 18),
-                                          .armTimer(.seconds(5))])
-        XCTAssertEqual(run.timerFired(), [.log(Note(.warning, "Control process still around, killing.")),
-                                          .armTimer(.seconds(5)), .signal(pid: 40, signal: 9)])
-        XCTAssertEqual(run.exited(pid: 40, status: .killed(signal: 9)), [.cancelTimer, .finished(result: .timeout)])
+                                          .armTimer(.seconds(5)), .signalLeftovers(sessions: [40], signals: [15, 18])])
+        XCTAssertEqual(run.subState(over: "dead"), "final-sigterm")
+        XCTAssertEqual(run.activeState(over: .inactive), .deactivating)
+        XCTAssertEqual(run.exited(pid: 40, status: .killed(signal: 15)), [], "the control process is one leftover among others")
+        XCTAssertTrue(run.isBusy)
+        XCTAssertEqual(run.leftoversGone(), [.cancelTimer, .finished(result: .timeout)])
+        XCTAssertFalse(run.isBusy)
+        XCTAssertEqual(run.sessions, [], "forgotten once the final kill is over")
+    }
+
+    /// A stop whose one ExecStopPost= command (pid `pid`) ended with `status`: in final-sigterm.
+    private func inFinalKill(pid: Int32, after status: ExitStatus) -> SocketCommands {
+        var run = commands { $0.execStopPost = [self.command("post")] }
+        _ = run.stop()
+        run.spawned(pid: pid)
+        XCTAssertEqual(run.exited(pid: pid, status: status).last, .signalLeftovers(sessions: [pid], signals: [15, 18]))
+        return run
+    }
+
+    func testAFinalKillTimeoutKillsAloneThenGivesUpWithResultTimeout() {
+        var run = inFinalKill(pid: 41, after: .exited(0))
+        XCTAssertEqual(run.timerFired(), [.log(Note(.warning, "Stopping timed out (2). Killing.")),
+                                          .armTimer(.seconds(5)), .signalLeftovers(sessions: [41], signals: [9])])
+        XCTAssertEqual(run.subState(over: "dead"), "final-sigkill")
+        XCTAssertEqual(run.timerFired(), [.log(Note(.warning, "Still around after SIGKILL (2). Entering failed mode.")),
+                                          .finished(result: .timeout)])
+        XCTAssertEqual(run.sessions, [])
+    }
+
+    func testLeftoversGoneAfterTheSIGKILLStillEndWithResultTimeout() {
+        var run = inFinalKill(pid: 42, after: .exited(0))
+        _ = run.timerFired()
+        XCTAssertEqual(run.leftoversGone(), [.cancelTimer, .finished(result: .timeout)], "the SIGTERM step timed out")
+    }
+
+    func testAFinalKillKeepsAnEarlierResult() {
+        var run = inFinalKill(pid: 43, after: .exited(1))
+        _ = run.timerFired()
+        XCTAssertEqual(run.timerFired().last, .finished(result: .exitCode))
+    }
+
+    func testAStopPostTimeoutGoesToTheFinalKillWithEverySessionOfTheRun() {
+        var run = commands { $0.execStartPost = [self.command("post")]; $0.execStopPost = [self.command("sleep")] }
+        _ = run.start()
+        _ = run.bound(true)
+        run.spawned(pid: 44)
+        XCTAssertEqual(run.exited(pid: 44, status: .exited(0)), [.cancelTimer, .listening])
+        _ = run.stop()
+        run.spawned(pid: 45)
+        XCTAssertEqual(run.timerFired(), [.log(Note(.warning, "Stopping timed out (2). Terminating.")),
+                                          .armTimer(.seconds(5)), .signalLeftovers(sessions: [44, 45], signals: [15, 18])])
+    }
+
+    func testAStopPreTimeoutSignalsItsCommandThenKillsItThenIgnoresItAndRunsStopPost() {
+        var run = commands { $0.execStopPre = [self.command("sleep")]; $0.execStopPost = [self.command("post")] }
+        _ = run.stop()
+        run.spawned(pid: 46)
+        XCTAssertEqual(run.timerFired(), [.log(Note(.warning, "Stopping timed out. Terminating.")), .armTimer(.seconds(5)),
+                                          .signal(pid: 46, signal: 15), .signal(pid: 46, signal: 18)])
+        XCTAssertEqual(run.subState(over: "listening"), "stop-pre-sigterm")
+        XCTAssertEqual(run.timerFired(), [.log(Note(.warning, "Stopping timed out. Killing.")), .armTimer(.seconds(5)),
+                                          .signal(pid: 46, signal: 9)])
+        XCTAssertEqual(run.subState(over: "listening"), "stop-pre-sigkill")
+        XCTAssertEqual(run.timerFired(), [.log(Note(.warning, "Processes still around after SIGKILL. Ignoring.")),
+                                          .close, .spawn(.stopPost, index: 0), .armTimer(.seconds(5))])
+        XCTAssertEqual(run.result, .timeout)
+    }
+
+    func testAStopPreCommandThatEndsAfterItsSIGTERMGoesOnToStopPost() {
+        var run = commands { $0.execStopPre = [self.command("sleep")] }
+        _ = run.stop()
+        run.spawned(pid: 47)
+        _ = run.timerFired()
+        XCTAssertEqual(run.exited(pid: 47, status: .killed(signal: 15)), [.cancelTimer, .close, .armTimer(.seconds(5)),
+                                                                           .signalLeftovers(sessions: [47], signals: [15, 18])])
+    }
+
+    func testAStartPostTimeoutStopsWithoutSignallingItsCommandWhichTheFinalKillCatches() {
+        var run = commands { $0.execStartPost = [self.command("sleep")] }
+        _ = run.start()
+        _ = run.bound(true)
+        run.spawned(pid: 48)
+        XCTAssertEqual(run.timerFired(), [.log(Note(.warning, "Starting timed out. Stopping.")), .close,
+                                          .armTimer(.seconds(5)), .signalLeftovers(sessions: [48], signals: [15, 18])])
+        XCTAssertEqual(run.exited(pid: 48, status: .killed(signal: 15)), [])
+        XCTAssertEqual(run.leftoversGone(), [.cancelTimer, .finished(result: .timeout)])
+    }
+
+    func testARunThatSpawnedNothingEndsWithoutAFinalKill() {
+        var run = commands { $0.execStartPre = [self.command("missing")] }
+        _ = run.start()
+        XCTAssertEqual(run.spawnFailed(), [.finished(result: .resources)])
+        XCTAssertEqual(run.leftoversGone(), [], "no final kill to end")
+    }
+
+    func testAReloadKeepsTheSessionsWhoseLeftoversAreStillTheSockets() {
+        var unit = SocketUnit(name: UnitName("s.socket"))
+        unit.execStartPost = [command("post")]
+        var run = SocketCommands(unit: unit)
+        _ = run.start()
+        _ = run.bound(true)
+        run.spawned(pid: 49)
+        _ = run.exited(pid: 49, status: .exited(0))
+        unit.execStopPost = [command("post")]
+        XCTAssertEqual(SocketCommands(unit: unit, continuing: run).sessions, [49])
     }
 
     func testAnExitOfAnotherPidChangesNothing() {

@@ -3,7 +3,8 @@
 // ExecStopPre= while it is still bound, ExecStopPost= after it is closed (on
 // `usherctl stop` and when usherd stops), for Accept=no and Accept=yes units;
 // a failing ExecStartPre= fails the socket with result exit-code, and it does
-// not listen; a timed-out command gets SIGTERM and SIGCONT; usherctl waits for the commands.
+// not listen; a timed-out command gets SIGTERM and SIGCONT; usherctl waits for the commands;
+// what the commands left behind is stopped with the socket (SIGTERM, SIGKILL after TimeoutSec=).
 import XCTest
 import UsherSys
 
@@ -75,7 +76,7 @@ final class SocketCommandsIntegrationTests: XCTestCase {
         try harness.start()
         try harness.waitForLog("stopped.socket: Failed with result 'timeout'.", timeout: 15)
         XCTAssertEqual(try read(marker), "term\n", "the stopped shell was continued and ran its TERM trap")
-        XCTAssertFalse(harness.log.contains("Control process still around, killing."), harness.log)
+        XCTAssertFalse(harness.log.contains("Stopping timed out (2). Killing."), harness.log)
         XCTAssertEqual(try harness.stop(), 0)
     }
 
@@ -130,6 +131,119 @@ final class SocketCommandsIntegrationTests: XCTestCase {
         XCTAssertEqual(try AcceptClient.ipv4(port).exchange("again\n", halfClose: true), "again\n")
         XCTAssertEqual(try harness.stop(), 0)
         XCTAssertEqual(try read(trail), "pre\npost\nstoppre\nstoppost\npre\npost\nstoppre\nstoppost\n")
+    }
+
+    func testWhatACommandLeftRunningIsStoppedWithTheSocketWhichEndsInactive() throws {
+        let harness = try UsherdHarness()
+        let port = try freePort(), pidFile = harness.root + "/sleep.pid"
+        try harness.write("leaving.socket", """
+            [Socket]
+            ListenStream=127.0.0.1:\(port)
+            ExecStartPost=/bin/sh -c 'sleep 313 & echo $$! > \(pidFile)'
+            """)
+        try harness.write("leaving.service", "[Service]\nExecStart=\(harness.probeCommand(label: "leaving"))\n")
+        try harness.start()
+        var sleeper: Int32 = 0
+        for round in 1...3 {
+            try eventually("ExecStartPost= to have left sleep behind", timeout: 10) {
+                guard let pid = self.readPID(pidFile), pid != sleeper else { return false }
+                sleeper = pid
+                return true
+            }
+            XCTAssertTrue(isAlive(sleeper), "round \(round): the background sleep runs while the socket listens")
+            if round == 3 { break }
+            XCTAssertEqual(try harness.usherctl(["stop", "leaving.socket"]).status, 0)
+            XCTAssertFalse(isAlive(sleeper), "round \(round): usherctl stop returns once the leftover is gone")
+            XCTAssertEqual(try harness.usherctl(["is-active", "leaving.socket"]).output, "inactive\n", "stopped, not failed")
+            XCTAssertEqual(try harness.usherctl(["start", "leaving.socket"]).status, 0)
+        }
+        XCTAssertEqual(try harness.stop(), 0)
+        XCTAssertFalse(isAlive(sleeper), "usherd's own stop goes through the final kill too")
+        let lines = harness.log.split(separator: "\n").filter { $0.contains("leaving.socket: Stopping what the commands left: ") }
+        XCTAssertEqual(lines.count, 3, "one final kill per run, usherd's stop included: \(harness.log)")
+        XCTAssertFalse(harness.log.contains("timed out"), harness.log)
+    }
+
+    func testAnAcceptYesSocketStopsWhatItsCommandsLeftToo() throws {
+        let harness = try UsherdHarness()
+        let port = try freePort(), pidFile = harness.root + "/sleep.pid"
+        try harness.write("leaving.socket", """
+            [Socket]
+            ListenStream=127.0.0.1:\(port)
+            Accept=yes
+            ExecStartPre=/bin/sh -c 'sleep 313 & echo $$! > \(pidFile)'
+            """)
+        try harness.write("leaving@.service", "[Service]\nStandardInput=socket\nExecStart=/bin/cat\n")
+        try harness.start()
+        var sleeper: Int32 = 0
+        try eventually("ExecStartPre= to have left sleep behind", timeout: 10) {
+            sleeper = self.readPID(pidFile) ?? 0
+            return sleeper > 0
+        }
+        try eventually("the socket to listen after ExecStartPre=", timeout: 10) {
+            (try? AcceptClient.ipv4(port).exchange("echo\n", halfClose: true)) == "echo\n"
+        }
+        XCTAssertTrue(isAlive(sleeper), "the background sleep runs while the socket listens")
+        XCTAssertEqual(try harness.usherctl(["stop", "leaving.socket"]).status, 0)
+        XCTAssertFalse(isAlive(sleeper), "usherctl stop returns once the leftover is gone")
+        XCTAssertEqual(try harness.usherctl(["is-active", "leaving.socket"]).output, "inactive\n")
+        XCTAssertEqual(try harness.stop(), 0)
+    }
+
+    func testALeftoverThatIgnoresSIGTERMIsKilledAfterTimeoutSecAndTheSocketFailsWithResultTimeout() throws {
+        let harness = try UsherdHarness()
+        let port = try freePort(), pidFile = harness.root + "/stubborn.pid", script = harness.root + "/stubborn"
+        try "#!/bin/sh\ntrap '' TERM\necho $$ > \(pidFile)\nwhile :; do sleep 0.2; done\n"
+            .write(toFile: script, atomically: true, encoding: .utf8)
+        XCTAssertEqual(chmod(script, 0o755), 0)
+        try harness.write("stubborn.socket", """
+            [Socket]
+            ListenStream=127.0.0.1:\(port)
+            TimeoutSec=1
+            ExecStartPost=/bin/sh -c '\(script) > /dev/null &'
+            """)
+        try harness.write("stubborn.service", "[Service]\nExecStart=\(harness.probeCommand(label: "stubborn"))\n")
+        try harness.start()
+        var stubborn: Int32 = 0
+        try eventually("the stubborn leftover to run", timeout: 10) {
+            stubborn = self.readPID(pidFile) ?? 0
+            return stubborn > 0
+        }
+
+        let started = Date()
+        _ = try harness.usherctl(["stop", "stubborn.socket"])
+        XCTAssertGreaterThanOrEqual(Date().timeIntervalSince(started), 0.9, "SIGTERM was ignored for TimeoutSec=")
+        XCTAssertFalse(isAlive(stubborn), "SIGKILL after TimeoutSec=")
+        try harness.waitForLog("stubborn.socket: Stopping timed out (2). Killing.")
+        try harness.waitForLog("stubborn.socket: Failed with result 'timeout'.")
+        XCTAssertFalse(harness.log.contains("Still around after SIGKILL (2)"), harness.log)
+        let status = try harness.usherctl(["status", "stubborn.socket"]).output
+        XCTAssertTrue(status.contains("failed (Result: timeout)"), status)
+        XCTAssertEqual(try harness.stop(), 0)
+    }
+
+    func testATimedOutExecStartPostIsNotSignalledBeforeTheStopCommandsButByTheFinalKill() throws {
+        let harness = try UsherdHarness()
+        let port = try freePort(), trail = harness.root + "/trail"
+        try harness.write("slowpost.socket", """
+            [Socket]
+            ListenStream=127.0.0.1:\(port)
+            TimeoutSec=1
+            ExecStartPost=/bin/sh -c 'trap "echo term >> \(trail); exit 0" TERM; sleep 30 & wait'
+            ExecStopPre=/bin/sh -c 'echo stoppre >> \(trail)'
+            """)
+        try harness.write("slowpost.service", "[Service]\nExecStart=\(harness.probeCommand(label: "slowpost"))\n")
+        try harness.start()
+        try harness.waitForLog("slowpost.socket: Failed with result 'timeout'.", timeout: 15)
+        XCTAssertTrue(harness.log.contains("slowpost.socket: Starting timed out. Stopping."), harness.log)
+        XCTAssertEqual(try read(trail), "stoppre\nterm\n", "stop-pre ran while start-post still did; the final kill ended it")
+        XCTAssertThrowsError(try Client.tcp(port: port), "closed again")
+        XCTAssertEqual(try harness.stop(), 0)
+    }
+
+    /// The pid a command wrote to `path`, once it is there.
+    private func readPID(_ path: String) -> Int32? {
+        (try? read(path)).flatMap { Int32($0.trimmingCharacters(in: .whitespacesAndNewlines)) }
     }
 
     private func read(_ path: String) throws -> String { try String(contentsOfFile: path, encoding: .utf8) }
