@@ -25,10 +25,12 @@ extension Daemon {
         units.sockets[name]?.commands ?? units.acceptSockets[name]?.commands
     }
 
-    /// A bound unit with commands closes through them (ExecStopPre=, close, ExecStopPost=);
-    /// true when they took the close over.
+    /// A bound unit with commands, or whose earlier commands (before a reload took them away) left
+    /// sessions, closes through them (ExecStopPre=, close, ExecStopPost=, the final kill); true when
+    /// they took the close over.
     func closeThroughCommands(_ name: UnitName, bound: Bool) -> Bool {
-        guard bound, let commands = socketCommands(of: name), commands.hasCommands, !commands.isBusy else { return false }
+        guard bound, let commands = socketCommands(of: name), commands.hasCommands || !commands.sessions.isEmpty,
+              !commands.isBusy else { return false }
         runSocketCommands(name) { $0.stop() }
         return true
     }

@@ -164,6 +164,30 @@ final class SocketCommandsIntegrationTests: XCTestCase {
         XCTAssertFalse(harness.log.contains("timed out"), harness.log)
     }
 
+    func testAReloadThatRemovesTheCommandsStillStopsWhatTheEarlierOnesLeft() throws {
+        let harness = try UsherdHarness()
+        let port = try freePort(), pidFile = harness.root + "/sleep.pid"
+        try harness.write("leaving.socket", """
+            [Socket]
+            ListenStream=127.0.0.1:\(port)
+            ExecStartPost=/bin/sh -c 'sleep 313 & echo $$! > \(pidFile)'
+            """)
+        try harness.write("leaving.service", "[Service]\nExecStart=\(harness.probeCommand(label: "leaving"))\n")
+        try harness.start()
+        var sleeper: Int32 = 0
+        try eventually("ExecStartPost= to have left sleep behind", timeout: 10) {
+            sleeper = self.readPID(pidFile) ?? 0
+            return sleeper > 0
+        }
+        try harness.write("leaving.socket", "[Socket]\nListenStream=127.0.0.1:\(port)\n")
+        XCTAssertEqual(try harness.usherctl(["daemon-reload"]).status, 0)
+        XCTAssertTrue(isAlive(sleeper), "a reload stops nothing")
+        XCTAssertEqual(try harness.usherctl(["stop", "leaving.socket"]).status, 0)
+        XCTAssertFalse(isAlive(sleeper), "the stop's final kill still finds what the removed ExecStartPost= left")
+        XCTAssertEqual(try harness.usherctl(["is-active", "leaving.socket"]).output, "inactive\n")
+        XCTAssertEqual(try harness.stop(), 0)
+    }
+
     func testAnAcceptYesSocketStopsWhatItsCommandsLeftToo() throws {
         let harness = try UsherdHarness()
         let port = try freePort(), pidFile = harness.root + "/sleep.pid"
