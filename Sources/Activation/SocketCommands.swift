@@ -68,8 +68,13 @@ public struct SocketCommands: Sendable, Equatable {
         timeout = unit.timeout
     }
 
-    /// A reload's commands for `unit` (not while `old` runs): the sessions `old` remembers are still the socket's.
+    /// A reload's commands for `unit`: `old` itself while it runs (the run finishes with the old
+    /// commands), else the new ones, with the sessions `old` remembers, which are still the socket's.
     public init(unit: SocketUnit, continuing old: SocketCommands) {
+        guard !old.isBusy else {
+            self = old
+            return
+        }
         self.init(unit: unit)
         sessions = old.sessions
     }
@@ -81,15 +86,6 @@ public struct SocketCommands: Sendable, Equatable {
     public var awaitsLeftovers: Bool {
         if case .finalKill = stage { return true }
         return false
-    }
-
-    /// The phase running now, for status (`activating (start-pre)`).
-    public var phase: SocketCommandPhase? {
-        switch stage {
-        case .running(let phase, _, _): return phase
-        case .stopPreSignalled: return .stopPre
-        case .idle, .binding, .finalKill: return nil
-        }
     }
 
     /// The socket's ActiveState with its commands counted: activating during ExecStartPre=/
@@ -263,7 +259,8 @@ public struct SocketCommands: Sendable, Equatable {
     /// systemd's final-sigterm: KillSignal= (SIGTERM; a .socket's KillMode=/KillSignal= are not supported,
     /// systemd's defaults apply) and SIGCONT to what the commands left, TimeoutSec= armed first, as the
     /// daemon may answer `leftoversGone()` at once. Unlike systemd 252, which has no cgroup-empty hook
-    /// for sockets and waits for the timer, the run ends as soon as none is left.
+    /// for sockets and waits for the timer, the run ends as soon as none is left; and where a timed-out
+    /// command's own exit ends systemd 252's final-sigterm, leaving the rest running, this waits for all.
     private mutating func enterFinalKill() -> [SocketCommandAction] {
         guard !sessions.isEmpty else { return finish() }
         stage = .finalKill(killed: false)

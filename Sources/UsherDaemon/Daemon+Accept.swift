@@ -83,7 +83,7 @@ final class AcceptRuntime {
         errorPause = old.errorPause
         // A run of the old commands under way finishes; new ones apply from the next start or stop,
         // and the final kill still finds what the old ones left.
-        commands = old.commands.isBusy ? old.commands : SocketCommands(unit: unit, continuing: old.commands)
+        commands = SocketCommands(unit: unit, continuing: old.commands)
         commandTimer = old.commandTimer
     }
 

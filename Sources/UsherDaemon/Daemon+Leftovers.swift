@@ -1,11 +1,8 @@
-// What a service's or an Accept=yes instance's main process leaves behind when
-// it exits. Without cgroups, a run's processes are the sessions and process
-// groups usherd started for it (each spawn calls setsid) plus their
-// descendants among the orphans usherd adopts as child subreaper. With
-// KillMode=control-group they get KillSignal=, FinalKillSignal= (SIGKILL) after TimeoutStopSec=
-// (KillMode=mixed: FinalKillSignal= at once, nothing with SendSIGKILL=no), and the unit (or the instance's
-// connection slot) is released only when none is left; process and none leave them. A process that calls
-// setsid and leaves its process group while its parent lives escapes this.
+// What a run leaves behind: a service's or an Accept=yes instance's processes after its main
+// process exits, and what a socket unit's commands left (its final kill). Without cgroups, a run's
+// processes are the sessions usherd started for it (each spawn calls setsid) and their descendants
+// among the orphans it adopts as subreaper; KillMode= says what they get, and the unit is released only
+// when none is left. A process that calls setsid and leaves its process group while its parent lives escapes.
 import Launch
 import Activation
 import UnitModel
@@ -70,6 +67,11 @@ extension Daemon {
         !leftovers(of: units.services[name]?.sessions ?? []).isEmpty
     }
 
+    /// Whether a socket unit's commands left processes behind.
+    func hasCommandLeftovers(_ name: UnitName) -> Bool {
+        !leftovers(of: socketCommands(of: name)?.sessions ?? []).isEmpty
+    }
+
     /// A stop step's signals (its ServiceAction.signalLeftovers) in turn to each of the service's
     /// leftovers, looked up once, but not to the `except` groups, which the same step signalled already.
     func signalLeftovers(of name: UnitName, _ signals: [Int32], except signalled: Set<Int32> = []) {
@@ -85,7 +87,7 @@ extension Daemon {
         for name in units.awaitingLeftovers where !hasLeftovers(name) {
             deliver(.leftoversGone, toService: name)
         }
-        for name in units.socketsAwaitingLeftovers where leftovers(of: socketCommands(of: name)?.sessions ?? []).isEmpty {
+        for name in units.socketsAwaitingLeftovers where !hasCommandLeftovers(name) {
             runSocketCommands(name) { $0.leftoversGone() }
         }
         for (pid, lingering) in units.lingering where leftovers(of: [pid]).isEmpty {

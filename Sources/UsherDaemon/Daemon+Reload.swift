@@ -178,7 +178,7 @@ extension Daemon {
         runtime.sharedUnit = shared
         runtime.machine = SocketMachine(unit: unit, continuing: old.machine)
         // New commands apply from the next start or stop; a run under way finishes with the old ones.
-        if !runtime.commands.isBusy { runtime.commands = SocketCommands(unit: unit, continuing: old.commands) }
+        runtime.commands = SocketCommands(unit: unit, continuing: old.commands)
         units.sockets[name] = runtime
         units.socketUnitsChanged()
         perform(runtime.machine.startActions(), socket: name)

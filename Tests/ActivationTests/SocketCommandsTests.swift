@@ -24,7 +24,7 @@ final class SocketCommandsTests: XCTestCase {
         var run = commands { $0.execStartPre = [self.command("a"), self.command("b")]; $0.execStartPost = [self.command("c")] }
         XCTAssertEqual(run.start(), [.spawn(.startPre, index: 0), .armTimer(.seconds(5))])
         run.spawned(pid: 10)
-        XCTAssertEqual(run.phase, .startPre)
+        XCTAssertEqual(run.subState(over: "dead"), "start-pre")
         XCTAssertEqual(run.exited(pid: 10, status: .exited(0)), [.cancelTimer, .spawn(.startPre, index: 1), .armTimer(.seconds(5))])
         run.spawned(pid: 11)
         XCTAssertEqual(run.exited(pid: 11, status: .exited(0)), [.cancelTimer, .bind])
@@ -198,6 +198,6 @@ final class SocketCommandsTests: XCTestCase {
         _ = run.start()
         run.spawned(pid: 50)
         XCTAssertEqual(run.exited(pid: 51, status: .exited(0)), [])
-        XCTAssertEqual(run.phase, .startPre)
+        XCTAssertEqual(run.subState(over: "dead"), "start-pre")
     }
 }
