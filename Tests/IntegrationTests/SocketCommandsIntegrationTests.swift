@@ -134,15 +134,7 @@ final class SocketCommandsIntegrationTests: XCTestCase {
     }
 
     func testWhatACommandLeftRunningIsStoppedWithTheSocketWhichEndsInactive() throws {
-        let harness = try UsherdHarness()
-        let port = try freePort(), pidFile = harness.root + "/sleep.pid"
-        try harness.write("leaving.socket", """
-            [Socket]
-            ListenStream=127.0.0.1:\(port)
-            ExecStartPost=/bin/sh -c 'sleep 313 & echo $$! > \(pidFile)'
-            """)
-        try harness.write("leaving.service", "[Service]\nExecStart=\(harness.probeCommand(label: "leaving"))\n")
-        try harness.start()
+        let (harness, _, pidFile) = try startSocketLeavingSleep()
         var sleeper: Int32 = 0
         for round in 1...3 {
             try eventually("ExecStartPost= to have left sleep behind", timeout: 10) {
@@ -165,15 +157,7 @@ final class SocketCommandsIntegrationTests: XCTestCase {
     }
 
     func testAReloadThatRemovesTheCommandsStillStopsWhatTheEarlierOnesLeft() throws {
-        let harness = try UsherdHarness()
-        let port = try freePort(), pidFile = harness.root + "/sleep.pid"
-        try harness.write("leaving.socket", """
-            [Socket]
-            ListenStream=127.0.0.1:\(port)
-            ExecStartPost=/bin/sh -c 'sleep 313 & echo $$! > \(pidFile)'
-            """)
-        try harness.write("leaving.service", "[Service]\nExecStart=\(harness.probeCommand(label: "leaving"))\n")
-        try harness.start()
+        let (harness, port, pidFile) = try startSocketLeavingSleep()
         var sleeper: Int32 = 0
         try eventually("ExecStartPost= to have left sleep behind", timeout: 10) {
             sleeper = self.readPID(pidFile) ?? 0
@@ -263,6 +247,20 @@ final class SocketCommandsIntegrationTests: XCTestCase {
         XCTAssertEqual(try read(trail), "stoppre\nterm\n", "stop-pre ran while start-post still did; the final kill ended it")
         XCTAssertThrowsError(try Client.tcp(port: port), "closed again")
         XCTAssertEqual(try harness.stop(), 0)
+    }
+
+    /// A usherd with leaving.socket, whose ExecStartPost= leaves `sleep 313` running and writes its pid to `pidFile`.
+    private func startSocketLeavingSleep() throws -> (harness: UsherdHarness, port: UInt16, pidFile: String) {
+        let harness = try UsherdHarness()
+        let port = try freePort(), pidFile = harness.root + "/sleep.pid"
+        try harness.write("leaving.socket", """
+            [Socket]
+            ListenStream=127.0.0.1:\(port)
+            ExecStartPost=/bin/sh -c 'sleep 313 & echo $$! > \(pidFile)'
+            """)
+        try harness.write("leaving.service", "[Service]\nExecStart=\(harness.probeCommand(label: "leaving"))\n")
+        try harness.start()
+        return (harness, port, pidFile)
     }
 
     /// The pid a command wrote to `path`, once it is there.
