@@ -163,6 +163,9 @@ extension Daemon {
     private func beginSocketChange(_ name: UnitName, _ verb: ControlVerb) -> ControlGoal {
         switch verb {
         case .start:
+            // While the stop commands (or their final kill) run, systemd 252's socket_start answers
+            // -EAGAIN and the start job waits: the start follows the end of the run, as a restart's.
+            if socketCommands(of: name)?.activeState(over: .inactive) == .deactivating { return .restarted }
             changeSocket(name, to: .start)
             return .active
         case .stop:

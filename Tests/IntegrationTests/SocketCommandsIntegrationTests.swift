@@ -2,9 +2,9 @@
 // ExecStartPre= before the listener exists, ExecStartPost= once it is bound,
 // ExecStopPre= while it is still bound, ExecStopPost= after it is closed (on
 // `usherctl stop` and when usherd stops), for Accept=no and Accept=yes units;
-// a failing ExecStartPre= fails the socket with result exit-code, and it does
-// not listen; a timed-out command gets SIGTERM and SIGCONT; usherctl waits for the commands;
-// what the commands left behind is stopped with the socket (SIGTERM, SIGKILL after TimeoutSec=).
+// a failing ExecStartPre= fails the socket with result exit-code, and it does not listen; a timed-out
+// command gets SIGTERM and SIGCONT; usherctl waits for the commands, and a start during the stop
+// commands follows them; what they left is stopped with the socket (SIGTERM, SIGKILL after TimeoutSec=).
 import XCTest
 import UsherSys
 
@@ -169,6 +169,30 @@ final class SocketCommandsIntegrationTests: XCTestCase {
         XCTAssertEqual(try harness.usherctl(["stop", "leaving.socket"]).status, 0)
         XCTAssertFalse(isAlive(sleeper), "the stop's final kill still finds what the removed ExecStartPost= left")
         XCTAssertEqual(try harness.usherctl(["is-active", "leaving.socket"]).output, "inactive\n")
+        XCTAssertEqual(try harness.stop(), 0)
+    }
+
+    func testAStartDuringTheStopCommandsWaitsForThemThenStartsTheSocket() throws {
+        let harness = try UsherdHarness()
+        let port = try freePort()
+        try harness.write("slow.socket", "[Socket]\nListenStream=127.0.0.1:\(port)\nExecStopPost=/bin/sleep 1\n")
+        try harness.write("slow.service", "[Service]\nExecStart=\(harness.probeCommand(label: "slow"))\n")
+        try harness.start()
+        try harness.waitForLog("slow.socket: Listening on 127.0.0.1:\(port).")
+        let stopper = Process()
+        stopper.executableURL = URL(fileURLWithPath: UsherdHarness.productsDirectory + "/usherctl")
+        stopper.arguments = ["stop", "slow.socket"]
+        stopper.environment = ["USHER_CONTROL_SOCKET": harness.root + "/rt/control"]
+        try stopper.run()
+        try eventually("ExecStopPost= to run", timeout: 10) {
+            (try? harness.usherctl(["is-active", "slow.socket"]).output) == "deactivating\n"
+        }
+        XCTAssertEqual(try harness.usherctl(["start", "slow.socket"]).status, 0)
+        XCTAssertEqual(try harness.usherctl(["is-active", "slow.socket"]).output, "active\n",
+                       "the start came after the stop's run, not swallowed by it")
+        XCTAssertEqual(try Client.tcp(port: port), "ok 3 slow.socket\n")
+        stopper.waitUntilExit()
+        XCTAssertEqual(stopper.terminationStatus, 0, "the stop that was under way ended as it was")
         XCTAssertEqual(try harness.stop(), 0)
     }
 
