@@ -68,6 +68,12 @@ public struct SocketCommands: Sendable, Equatable {
         timeout = unit.timeout
     }
 
+    /// The commands of `unit` after a re-exec, with the sessions the earlier image remembered.
+    public init(unit: SocketUnit, resuming sessions: [Int32]) {
+        self.init(unit: unit)
+        self.sessions = Set(sessions)
+    }
+
     /// A reload's commands for `unit`: `old` itself while it runs (the run finishes with the old
     /// commands), else the new ones, with the sessions `old` remembers, which are still the socket's.
     public init(unit: SocketUnit, continuing old: SocketCommands) {

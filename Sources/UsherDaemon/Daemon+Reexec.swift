@@ -98,11 +98,12 @@ extension Daemon {
         state.requester = requester
         state.sockets = units.sockets.values.sorted { $0.unit.name < $1.unit.name }.map {
             SavedSocket(unit: $0.unit, machine: $0.machine, times: $0.times, listeners: $0.listeners.map(\.fd.raw),
-                        cooldown: $0.cooldown != nil)
+                        cooldown: $0.cooldown != nil, commandSessions: Self.saved($0.commands.sessions))
         }
         state.acceptSockets = units.acceptSockets.values.sorted { $0.unit.name < $1.unit.name }.map {
             SavedAcceptSocket(unit: $0.unit, machine: $0.machine, times: $0.times, finished: $0.finished,
-                              listeners: $0.listeners.map(\.fd.raw), cooldown: $0.cooldown != nil)
+                              listeners: $0.listeners.map(\.fd.raw), cooldown: $0.cooldown != nil,
+                              commandSessions: Self.saved($0.commands.sessions))
         }
         state.services = units.services.values.sorted { $0.unit.name < $1.unit.name }.map(savedService)
         state.broken = units.broken.sorted { $0.key < $1.key }.map { SavedBroken(name: $0.key, $0.value) }
@@ -115,6 +116,9 @@ extension Daemon {
         state.managerStored = manager.stored.keys.sorted()
         return state
     }
+
+    /// A socket's command sessions as saved: nil when there are none (most sockets), so the key is left out.
+    private static func saved(_ sessions: Set<Int32>) -> [Int32]? { sessions.isEmpty ? nil : sessions.sorted() }
 
     private func savedService(_ runtime: ServiceRuntime) -> SavedService {
         SavedService(unit: runtime.unit, machine: runtime.machine, times: runtime.times, pidfd: runtime.pidfd?.raw,

@@ -149,7 +149,7 @@ extension Daemon {
         let name = saved.unit.name
         let shared = Shared(saved.unit)
         var runtime = SocketRuntime(unit: shared, machine: saved.machine, bound: nil, sources: [],
-                                    commands: SocketCommands(unit: saved.unit))
+                                    commands: SocketCommands(unit: saved.unit, resuming: saved.commandSessions ?? []))
         runtime.times = saved.times
         if let (bound, sources) = rebind(shared, saved.listeners, reporting: { _ in .listenerReadable(name) }) {
             runtime.bound = bound
@@ -175,7 +175,8 @@ extension Daemon {
         let shared = Shared(saved.unit)
         let bound = rebind(shared, saved.listeners, reporting: { .acceptReadable(name, index: $0) })
         let runtime = AcceptRuntime(unit: shared, bound: bound?.0, sources: bound?.1 ?? [], template: template,
-                                    templateUnit: templateUnit, launch: launch, stdio: stdio)
+                                    templateUnit: templateUnit, launch: launch, stdio: stdio,
+                                    commands: SocketCommands(unit: saved.unit, resuming: saved.commandSessions ?? []))
         runtime.restore(machine: saved.machine, times: saved.times, finished: saved.finished)
         if saved.cooldown, let span = saved.machine.cooldown {
             runtime.cooldown = try? loop.addTimer(after: span, reporting: .cooldownElapsed(name))

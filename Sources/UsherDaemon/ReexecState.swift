@@ -75,6 +75,9 @@ struct SavedSocket: Codable {
     var listeners: [Int32]
     /// A TriggerLimit cooldown was armed: it is armed afresh (full length) after the re-exec.
     var cooldown: Bool
+    /// The sessions of the socket's own commands, whose leftovers its next stop ends (absent in an
+    /// earlier image's state, and ignored by one).
+    var commandSessions: [Int32]?
 }
 
 /// An Accept=yes socket unit; its template is read again from the unit files.
@@ -85,6 +88,8 @@ struct SavedAcceptSocket: Codable {
     var finished: [FinishedInstance]
     var listeners: [Int32]
     var cooldown: Bool
+    /// As SavedSocket's.
+    var commandSessions: [Int32]?
 }
 
 struct SavedService: Codable {

@@ -93,6 +93,18 @@ final class ReexecStateSpecTests: DaemonSpecCase {
         XCTAssertTrue(decoded.services.allSatisfy { $0.storedFDs.isEmpty })
     }
 
+    /// Sockets without commands' sessions (all but those whose commands left processes) are saved as an
+    /// earlier image saved them, and an earlier image's state reads back with none.
+    func testSocketsWithoutCommandSessionsAreSavedWithoutTheKeyAsBefore() throws {
+        let daemon = try startBusyDaemon()
+        let text = String(decoding: try daemon.savedState(requester: nil).encoded(), as: UTF8.self)
+        XCTAssertTrue(text.contains("\"acceptSockets\":[{"), text)
+        XCTAssertFalse(text.contains("commandSessions"), text)
+        let decoded = try ReexecState.decode(Array(text.utf8))
+        XCTAssertTrue(decoded.sockets.allSatisfy { $0.commandSessions == nil })
+        XCTAssertTrue(decoded.acceptSockets.allSatisfy { $0.commandSessions == nil })
+    }
+
     /// systemd's socket_start refuses a socket whose service does not load again at each start; a re-exec
     /// must not turn such a socket into an ordinary broken one that refuses silently.
     func testASocketRefusedForItsMissingServiceStillLogsTheRefusalAtEachStartAfterAReexec() throws {

@@ -1,10 +1,7 @@
-// A socket unit's own commands under a real usherd, in systemd's order:
-// ExecStartPre= before the listener exists, ExecStartPost= once it is bound,
-// ExecStopPre= while it is still bound, ExecStopPost= after it is closed (on
-// `usherctl stop` and when usherd stops), for Accept=no and Accept=yes units;
-// a failing ExecStartPre= fails the socket with result exit-code, and it does not listen; a timed-out
-// command gets SIGTERM and SIGCONT; usherctl waits for the commands, and a start during the stop
-// commands follows them; what they left is stopped with the socket (SIGTERM, SIGKILL after TimeoutSec=).
+// A socket unit's own commands under a real usherd: systemd's order around binding and closing (on
+// usherctl stop and usherd's stop, Accept=no and Accept=yes); a failing ExecStartPre= fails the socket;
+// timeouts (SIGTERM with SIGCONT, then SIGKILL); a start during the stop commands follows them; what
+// the commands left is ended with the socket, also after a reload or a re-exec.
 import XCTest
 import UsherSys
 
@@ -158,16 +155,24 @@ final class SocketCommandsIntegrationTests: XCTestCase {
 
     func testAReloadThatRemovesTheCommandsStillStopsWhatTheEarlierOnesLeft() throws {
         let (harness, port, pidFile) = try startSocketLeavingSleep()
-        var sleeper: Int32 = 0
-        try eventually("ExecStartPost= to have left sleep behind", timeout: 10) {
-            sleeper = self.readPID(pidFile) ?? 0
-            return sleeper > 0
-        }
+        let sleeper = try leftPID(pidFile, by: "ExecStartPost=")
         try harness.write("leaving.socket", "[Socket]\nListenStream=127.0.0.1:\(port)\n")
         XCTAssertEqual(try harness.usherctl(["daemon-reload"]).status, 0)
         XCTAssertTrue(isAlive(sleeper), "a reload stops nothing")
         XCTAssertEqual(try harness.usherctl(["stop", "leaving.socket"]).status, 0)
         XCTAssertFalse(isAlive(sleeper), "the stop's final kill still finds what the removed ExecStartPost= left")
+        XCTAssertEqual(try harness.usherctl(["is-active", "leaving.socket"]).output, "inactive\n")
+        XCTAssertEqual(try harness.stop(), 0)
+    }
+
+    func testAStopAfterAReexecStillEndsWhatTheCommandsLeftBeforeIt() throws {
+        let (harness, _, pidFile) = try startSocketLeavingSleep()
+        let sleeper = try leftPID(pidFile, by: "ExecStartPost=")
+        let reexec = try harness.usherctl(["daemon-reexec"])
+        XCTAssertTrue(reexec.output.hasPrefix("Re-executed "), reexec.output)
+        XCTAssertTrue(isAlive(sleeper), "a re-exec stops nothing")
+        XCTAssertEqual(try harness.usherctl(["stop", "leaving.socket"]).status, 0)
+        XCTAssertFalse(isAlive(sleeper), "the new image's final kill finds what the commands left before the re-exec")
         XCTAssertEqual(try harness.usherctl(["is-active", "leaving.socket"]).output, "inactive\n")
         XCTAssertEqual(try harness.stop(), 0)
     }
@@ -207,11 +212,7 @@ final class SocketCommandsIntegrationTests: XCTestCase {
             """)
         try harness.write("leaving@.service", "[Service]\nStandardInput=socket\nExecStart=/bin/cat\n")
         try harness.start()
-        var sleeper: Int32 = 0
-        try eventually("ExecStartPre= to have left sleep behind", timeout: 10) {
-            sleeper = self.readPID(pidFile) ?? 0
-            return sleeper > 0
-        }
+        let sleeper = try leftPID(pidFile, by: "ExecStartPre=")
         try eventually("the socket to listen after ExecStartPre=", timeout: 10) {
             (try? AcceptClient.ipv4(port).exchange("echo\n", halfClose: true)) == "echo\n"
         }
@@ -285,6 +286,16 @@ final class SocketCommandsIntegrationTests: XCTestCase {
         try harness.write("leaving.service", "[Service]\nExecStart=\(harness.probeCommand(label: "leaving"))\n")
         try harness.start()
         return (harness, port, pidFile)
+    }
+
+    /// The pid of what a `command` left running, once it wrote it to `pidFile`.
+    private func leftPID(_ pidFile: String, by command: String) throws -> Int32 {
+        var pid: Int32 = 0
+        try eventually("\(command) to have left a process behind", timeout: 10) {
+            pid = self.readPID(pidFile) ?? 0
+            return pid > 0
+        }
+        return pid
     }
 
     /// The pid a command wrote to `path`, once it is there.
