@@ -1,6 +1,6 @@
-// Re-exec, the old image's side (`usherctl daemon-reexec`, SIGUSR2): stop
-// admitting Accept=yes connections until the spawner has handed back every
-// pending instance, save the whole state (ReexecState) into a memfd, make
+// Re-exec, the old image's side (`usherctl daemon-reexec`, SIGUSR2): wait for the
+// socket units' own commands to finish, stop admitting Accept=yes connections until
+// the spawner has handed back every pending instance, save the state (ReexecState) into a memfd, make
 // exactly the handed-over fds inheritable, and execv the binary with
 // --deserialize. If execv fails, everything is made CLOEXEC again, accepting
 // resumes and the failure is answered: usherd goes on as it was.
@@ -10,12 +10,14 @@ import ControlProtocol
 import UnitModel
 import UsherSys
 
-/// A re-exec waiting for the Accept=yes spawner to finish its pending spawns.
+/// A re-exec waiting for the socket units' commands, then for the Accept=yes spawner's pending spawns.
 struct PendingReexec {
     var binary: String
     /// The control client that asked (nil: SIGUSR2); the new image answers it.
     var client: ControlClientID?
     var timer: EventSource?
+    /// Accept=yes listeners are no longer polled: the socket units' commands were done.
+    var acceptPaused = false
 }
 
 extension Daemon {
@@ -39,18 +41,35 @@ extension Daemon {
             return
         }
         let path = binary ?? Reexec.currentExecutable()
-        logger.notice("Re-executing \(path): waiting for pending Accept=yes spawns.")
-        for runtime in units.acceptSockets.values { runtime.sources.forEach { $0.setEnabled(false) } }
         reexec = PendingReexec(binary: path, client: client)
+        // A run of a socket's commands is not in the saved state: it finishes first, while accepting goes on.
+        if socketCommandsRunning { return logger.notice("Re-executing \(path): waiting for socket units' own commands.") }
+        pauseAcceptingForReexec()
         reexecWhenQuiet()
     }
 
-    /// Execs once no Accept=yes spawn is pending; polls the spawner until then.
+    /// A socket's commands finished (or went with their unit): a re-exec that waited for them all goes
+    /// on from the loop's next turn, once the event at hand (its replies, its waiters) is handled.
+    func reexecAfterSocketCommands() {
+        guard let pending = reexec, !pending.acceptPaused, !socketCommandsRunning else { return }
+        pauseAcceptingForReexec()
+        reexec?.timer = try? loop.addTimer(after: Daemon.reexecPoll, reporting: .reexecDue)
+    }
+
+    private func pauseAcceptingForReexec() {
+        guard let binary = reexec?.binary else { return }
+        logger.notice("Re-executing \(binary): waiting for pending Accept=yes spawns.")
+        for runtime in units.acceptSockets.values { runtime.sources.forEach { $0.setEnabled(false) } }
+        reexec?.acceptPaused = true
+    }
+
+    /// Execs once no Accept=yes spawn is pending (nor a socket's commands, should a run have begun
+    /// since); polls until then.
     func reexecWhenQuiet() {
-        guard var pending = reexec else { return }
+        guard var pending = reexec, pending.acceptPaused else { return }
         pending.timer = nil
         collectSpawnResults()
-        guard units.pendingInstances.isEmpty else {
+        guard units.pendingInstances.isEmpty, !socketCommandsRunning else {
             pending.timer = try? loop.addTimer(after: Daemon.reexecPoll, reporting: .reexecDue)
             reexec = pending
             return

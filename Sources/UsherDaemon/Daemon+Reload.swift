@@ -36,6 +36,8 @@ extension Daemon {
         for name in units.names.subtracting(present).sorted(by: { $0.full < $1.full }) {
             removeUnit(name, &summary)
         }
+        // A removed socket's commands are gone with it: a re-exec that waited for them goes on.
+        reexecAfterSocketCommands()
         Memory.releaseFreePages()
         let sorted = summary.sortedByName()
         logSummary(sorted)

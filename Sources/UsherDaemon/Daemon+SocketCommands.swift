@@ -156,5 +156,6 @@ extension Daemon {
             performAccept(runtime.machine.commandsFailed(result), socket: name)
         }
         if shuttingDown { exitOnceSocketCommandsEnd() }
+        reexecAfterSocketCommands()
     }
 }

@@ -1,6 +1,6 @@
 // A socket unit's own commands under a real usherd: systemd's order around binding and closing (on
 // usherctl stop and usherd's stop, Accept=no and Accept=yes); a failing ExecStartPre= fails the socket;
-// timeouts (SIGTERM with SIGCONT, then SIGKILL); a start during the stop commands follows them; what
+// timeouts (SIGTERM with SIGCONT, then SIGKILL); a start or a re-exec during the stop commands waits; what
 // the commands left is ended with the socket, also after a reload or a re-exec.
 import XCTest
 import UsherSys
@@ -177,6 +177,28 @@ final class SocketCommandsIntegrationTests: XCTestCase {
         XCTAssertEqual(try harness.stop(), 0)
     }
 
+    func testAReexecDuringTheStopCommandsWaitsForThemAndTheStopIsAnswered() throws {
+        let harness = try UsherdHarness()
+        let port = try freePort()
+        try harness.write("slow.socket", "[Socket]\nListenStream=127.0.0.1:\(port)\nExecStopPost=/bin/sleep 1\n")
+        try harness.write("slow.service", "[Service]\nExecStart=\(harness.probeCommand(label: "slow"))\n")
+        try harness.start()
+        try harness.waitForLog("slow.socket: Listening on 127.0.0.1:\(port).")
+        let stopper = try startUsherctl(harness, ["stop", "slow.socket"])
+        try eventually("ExecStopPost= to run", timeout: 10) {
+            (try? harness.usherctl(["is-active", "slow.socket"]).output) == "deactivating\n"
+        }
+        let reexec = try harness.usherctl(["daemon-reexec"])
+        XCTAssertTrue(reexec.output.hasPrefix("Re-executed "), reexec.output)
+        stopper.waitUntilExit()
+        XCTAssertEqual(stopper.terminationStatus, 0, "the stop under way was answered by the image that ran it")
+        XCTAssertTrue(harness.log.contains("waiting for socket units' own commands"), harness.log)
+        XCTAssertEqual(try harness.usherctl(["is-active", "slow.socket"]).output, "inactive\n")
+        XCTAssertEqual(try harness.usherctl(["start", "slow.socket"]).status, 0)
+        XCTAssertEqual(try Client.tcp(port: port), "ok 3 slow.socket\n")
+        XCTAssertEqual(try harness.stop(), 0)
+    }
+
     func testAStartDuringTheStopCommandsWaitsForThemThenStartsTheSocket() throws {
         let harness = try UsherdHarness()
         let port = try freePort()
@@ -184,11 +206,7 @@ final class SocketCommandsIntegrationTests: XCTestCase {
         try harness.write("slow.service", "[Service]\nExecStart=\(harness.probeCommand(label: "slow"))\n")
         try harness.start()
         try harness.waitForLog("slow.socket: Listening on 127.0.0.1:\(port).")
-        let stopper = Process()
-        stopper.executableURL = URL(fileURLWithPath: UsherdHarness.productsDirectory + "/usherctl")
-        stopper.arguments = ["stop", "slow.socket"]
-        stopper.environment = ["USHER_CONTROL_SOCKET": harness.root + "/rt/control"]
-        try stopper.run()
+        let stopper = try startUsherctl(harness, ["stop", "slow.socket"])
         try eventually("ExecStopPost= to run", timeout: 10) {
             (try? harness.usherctl(["is-active", "slow.socket"]).output) == "deactivating\n"
         }
@@ -286,6 +304,16 @@ final class SocketCommandsIntegrationTests: XCTestCase {
         try harness.write("leaving.service", "[Service]\nExecStart=\(harness.probeCommand(label: "leaving"))\n")
         try harness.start()
         return (harness, port, pidFile)
+    }
+
+    /// usherctl `arguments` against `harness`'s usherd, running in the background.
+    private func startUsherctl(_ harness: UsherdHarness, _ arguments: [String]) throws -> Process {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: UsherdHarness.productsDirectory + "/usherctl")
+        process.arguments = arguments
+        process.environment = ["USHER_CONTROL_SOCKET": harness.root + "/rt/control"]
+        try process.run()
+        return process
     }
 
     /// The pid of what a `command` left running, once it wrote it to `pidFile`.
