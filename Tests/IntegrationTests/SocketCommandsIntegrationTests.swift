@@ -178,16 +178,7 @@ final class SocketCommandsIntegrationTests: XCTestCase {
     }
 
     func testAReexecDuringTheStopCommandsWaitsForThemAndTheStopIsAnswered() throws {
-        let harness = try UsherdHarness()
-        let port = try freePort()
-        try harness.write("slow.socket", "[Socket]\nListenStream=127.0.0.1:\(port)\nExecStopPost=/bin/sleep 1\n")
-        try harness.write("slow.service", "[Service]\nExecStart=\(harness.probeCommand(label: "slow"))\n")
-        try harness.start()
-        try harness.waitForLog("slow.socket: Listening on 127.0.0.1:\(port).")
-        let stopper = try startUsherctl(harness, ["stop", "slow.socket"])
-        try eventually("ExecStopPost= to run", timeout: 10) {
-            (try? harness.usherctl(["is-active", "slow.socket"]).output) == "deactivating\n"
-        }
+        let (harness, port, stopper) = try stopSlowSocketInTheBackground()
         let reexec = try harness.usherctl(["daemon-reexec"])
         XCTAssertTrue(reexec.output.hasPrefix("Re-executed "), reexec.output)
         stopper.waitUntilExit()
@@ -200,16 +191,7 @@ final class SocketCommandsIntegrationTests: XCTestCase {
     }
 
     func testAStartDuringTheStopCommandsWaitsForThemThenStartsTheSocket() throws {
-        let harness = try UsherdHarness()
-        let port = try freePort()
-        try harness.write("slow.socket", "[Socket]\nListenStream=127.0.0.1:\(port)\nExecStopPost=/bin/sleep 1\n")
-        try harness.write("slow.service", "[Service]\nExecStart=\(harness.probeCommand(label: "slow"))\n")
-        try harness.start()
-        try harness.waitForLog("slow.socket: Listening on 127.0.0.1:\(port).")
-        let stopper = try startUsherctl(harness, ["stop", "slow.socket"])
-        try eventually("ExecStopPost= to run", timeout: 10) {
-            (try? harness.usherctl(["is-active", "slow.socket"]).output) == "deactivating\n"
-        }
+        let (harness, port, stopper) = try stopSlowSocketInTheBackground()
         XCTAssertEqual(try harness.usherctl(["start", "slow.socket"]).status, 0)
         XCTAssertEqual(try harness.usherctl(["is-active", "slow.socket"]).output, "active\n",
                        "the start came after the stop's run, not swallowed by it")
@@ -304,6 +286,22 @@ final class SocketCommandsIntegrationTests: XCTestCase {
         try harness.write("leaving.service", "[Service]\nExecStart=\(harness.probeCommand(label: "leaving"))\n")
         try harness.start()
         return (harness, port, pidFile)
+    }
+
+    /// A usherd with slow.socket (ExecStopPost=/bin/sleep 1) and a `usherctl stop` of it in the
+    /// background, returned once the stop commands run.
+    private func stopSlowSocketInTheBackground() throws -> (harness: UsherdHarness, port: UInt16, stopper: Process) {
+        let harness = try UsherdHarness()
+        let port = try freePort()
+        try harness.write("slow.socket", "[Socket]\nListenStream=127.0.0.1:\(port)\nExecStopPost=/bin/sleep 1\n")
+        try harness.write("slow.service", "[Service]\nExecStart=\(harness.probeCommand(label: "slow"))\n")
+        try harness.start()
+        try harness.waitForLog("slow.socket: Listening on 127.0.0.1:\(port).")
+        let stopper = try startUsherctl(harness, ["stop", "slow.socket"])
+        try eventually("ExecStopPost= to run", timeout: 10) {
+            (try? harness.usherctl(["is-active", "slow.socket"]).output) == "deactivating\n"
+        }
+        return (harness, port, stopper)
     }
 
     /// usherctl `arguments` against `harness`'s usherd, running in the background.
