@@ -57,6 +57,8 @@ extension Daemon {
         for action in actions { perform(action, socket: name) }
         units.noteSocketAwaitingLeftovers(name, socketCommands(of: name)?.awaitsLeftovers ?? false)
         if !controlWaiters.isEmpty { settleControlWaiters(for: name) }
+        // A run ends in `.finished` (a stop's) or `.listening` (a start's): either may let a re-exec go on.
+        reexecAfterSocketCommands()
     }
 
 
@@ -156,6 +158,5 @@ extension Daemon {
             performAccept(runtime.machine.commandsFailed(result), socket: name)
         }
         if shuttingDown { exitOnceSocketCommandsEnd() }
-        reexecAfterSocketCommands()
     }
 }

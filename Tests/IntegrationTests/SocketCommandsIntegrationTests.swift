@@ -190,6 +190,22 @@ final class SocketCommandsIntegrationTests: XCTestCase {
         XCTAssertEqual(try harness.stop(), 0)
     }
 
+    func testAReexecDuringTheStartCommandsWaitsForThemAndTheSocketListensAfter() throws {
+        let harness = try UsherdHarness()
+        let port = try freePort()
+        try harness.write("slow.socket", "[Socket]\nListenStream=127.0.0.1:\(port)\nExecStartPost=/bin/sleep 3\n")
+        try harness.write("slow.service", "[Service]\nExecStart=\(harness.probeCommand(label: "slow"))\n")
+        try harness.start()
+        XCTAssertEqual(try harness.usherctl(["is-active", "slow.socket"]).output, "activating\n", "ExecStartPost= runs")
+        let reexec = try runCollectingOutput(UsherdHarness.productsDirectory + "/usherctl", ["daemon-reexec"],
+                                             environment: ["USHER_CONTROL_SOCKET": harness.root + "/rt/control"],
+                                             timeout: 15)
+        XCTAssertTrue(reexec.output.hasPrefix("Re-executed "), "once the start run ended: \(reexec.output)")
+        XCTAssertEqual(try harness.usherctl(["is-active", "slow.socket"]).output, "active\n")
+        XCTAssertEqual(try Client.tcp(port: port), "ok 3 slow.socket\n")
+        XCTAssertEqual(try harness.stop(), 0)
+    }
+
     func testAStartDuringTheStopCommandsWaitsForThemThenStartsTheSocket() throws {
         let (harness, port, stopper) = try stopSlowSocketInTheBackground()
         XCTAssertEqual(try harness.usherctl(["start", "slow.socket"]).status, 0)
