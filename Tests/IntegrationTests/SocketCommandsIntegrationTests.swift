@@ -4,7 +4,8 @@
 // `usherctl stop` and when usherd stops), for Accept=no and Accept=yes units;
 // a failing ExecStartPre= fails the socket with result exit-code, and it does not listen; a timed-out
 // command gets SIGTERM and SIGCONT; usherctl waits for the commands, and a start during the stop
-// commands follows them; what they left is stopped with the socket (SIGTERM, SIGKILL after TimeoutSec=).
+// commands follows them; what they left is stopped with the socket (SIGTERM, SIGKILL after TimeoutSec=);
+// a TriggerLimitCooldownSec= that elapses while a failure's stop commands run reopens the socket after them.
 import XCTest
 import UsherSys
 
@@ -274,6 +275,61 @@ final class SocketCommandsIntegrationTests: XCTestCase {
     }
 
     /// A usherd with leaving.socket, whose ExecStartPost= leaves `sleep 313` running and writes its pid to `pidFile`.
+    func testACooldownThatElapsesDuringTheFailuresExecStopPostReopensTheSocketAfterIt() throws {
+        let (harness, port) = try cooledDuringStopPost("cool", accept: false)
+        try harness.waitForLog("cool.socket: Listening again.", timeout: 15)
+        XCTAssertEqual(try harness.usherctl(["is-active", "cool.socket"]).output, "active\n")
+        XCTAssertEqual(try Client.tcp(port: port), "ok 3 cool.socket\n", "served again")
+        XCTAssertEqual(try harness.stop(), 0)
+    }
+
+    func testACooldownThatElapsesDuringAnAcceptYesFailuresExecStopPostReopensTheSocketAfterIt() throws {
+        let (harness, port) = try cooledDuringStopPost("coolx", accept: true)
+        try harness.waitForLog("coolx.socket: Listening again.", timeout: 15)
+        XCTAssertEqual(try harness.usherctl(["is-active", "coolx.socket"]).output, "active\n")
+        XCTAssertEqual(try AcceptClient.ipv4(port).exchange("y\n", halfClose: true), "y\n", "served again")
+        XCTAssertEqual(try harness.stop(), 0)
+    }
+
+    func testAStartAfterTheCooldownElapsedDuringTheStopCommandsIsAnsweredOnceTheSocketListens() throws {
+        let (harness, port) = try cooledDuringStopPost("both", accept: false)
+        let start = try harness.usherctl(["start", "both.socket"])
+        XCTAssertEqual(start.status, 0, start.output)
+        XCTAssertEqual(try harness.usherctl(["is-active", "both.socket"]).output, "active\n")
+        XCTAssertEqual(try Client.tcp(port: port), "ok 3 both.socket\n")
+        XCTAssertEqual(harness.log.components(separatedBy: "both.socket: Listening again.").count, 2, "reopened once")
+        XCTAssertEqual(try harness.stop(), 0)
+    }
+
+    /// A socket (Accept=`accept`) with TriggerLimitCooldownSec=1 and ExecStopPost=/bin/sleep 4, driven
+    /// into trigger-limit-hit; returned once the cooldown elapsed while ExecStopPost= still runs.
+    private func cooledDuringStopPost(_ name: String, accept: Bool) throws -> (harness: UsherdHarness, port: UInt16) {
+        let harness = try UsherdHarness()
+        let limits = "TriggerLimitIntervalSec=30s\nTriggerLimitBurst=3\nTriggerLimitCooldownSec=1s\nExecStopPost=/bin/sleep 4\n"
+        let port: UInt16
+        if accept {
+            port = try harness.serve(name, socket: limits, accept: true, service: "[Service]\nStandardInput=socket\nExecStart=/bin/cat\n")
+            for _ in 0..<3 { XCTAssertEqual(try AcceptClient.ipv4(port).exchange("x\n", halfClose: true), "x\n") }
+            XCTAssertEqual(try AcceptClient.ipv4(port).readToEnd(), "", "closed without being served")
+        } else {
+            port = try harness.serve(name, socket: limits, service: """
+                [Unit]
+                StartLimitIntervalSec=0
+                [Service]
+                ExecStart=\(harness.probeCommand(label: name))
+                """)
+            for round in 1...3 {
+                XCTAssertEqual(try Client.tcp(port: port), "ok 3 \(name).socket\n")
+                try harness.waitForLog("\(name).service: Deactivated successfully.", count: round)
+            }
+            _ = try Client.connectOnly(port: port)
+        }
+        try harness.waitForLog("\(name).socket: Failed with result 'trigger-limit-hit'.")
+        try harness.waitForLog("\(name).socket: Trigger limit cooldown elapsed, reopening the listeners.")
+        XCTAssertEqual(try harness.usherctl(["is-active", "\(name).socket"]).output, "deactivating\n", "ExecStopPost= still runs")
+        return (harness, port)
+    }
+
     private func startSocketLeavingSleep() throws -> (harness: UsherdHarness, port: UInt16, pidFile: String) {
         let harness = try UsherdHarness()
         let port = try freePort(), pidFile = harness.root + "/sleep.pid"
