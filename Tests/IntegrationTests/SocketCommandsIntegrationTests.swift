@@ -291,6 +291,16 @@ final class SocketCommandsIntegrationTests: XCTestCase {
         XCTAssertEqual(try harness.stop(), 0)
     }
 
+    func testACooldownThatElapsesDuringExecStopPreWhileStillBoundReopensAfterTheCloseNotBeforeIt() throws {
+        let (harness, port) = try cooledDuringStopPost("early", accept: false, stop: "ExecStopPre=/bin/sleep 4")
+        try eventually("the stop commands to end", timeout: 15) {
+            (try? harness.usherctl(["is-active", "early.socket"]).output) == "active\n"
+        }
+        XCTAssertEqual(try Client.tcp(port: port), "ok 3 early.socket\n", "listening on listeners bound after the close")
+        XCTAssertEqual(harness.log.components(separatedBy: "early.socket: Listening again.").count, 2, "reopened once")
+        XCTAssertEqual(try harness.stop(), 0)
+    }
+
     func testAStartAfterTheCooldownElapsedDuringTheStopCommandsIsAnsweredOnceTheSocketListens() throws {
         let (harness, port) = try cooledDuringStopPost("both", accept: false)
         let start = try harness.usherctl(["start", "both.socket"])
@@ -301,11 +311,12 @@ final class SocketCommandsIntegrationTests: XCTestCase {
         XCTAssertEqual(try harness.stop(), 0)
     }
 
-    /// A socket (Accept=`accept`) with TriggerLimitCooldownSec=1 and ExecStopPost=/bin/sleep 4, driven
-    /// into trigger-limit-hit; returned once the cooldown elapsed while ExecStopPost= still runs.
-    private func cooledDuringStopPost(_ name: String, accept: Bool) throws -> (harness: UsherdHarness, port: UInt16) {
+    /// A socket (Accept=`accept`) with TriggerLimitCooldownSec=1 and `stop` (a stop command that
+    /// sleeps 4 s), driven into trigger-limit-hit; returned once the cooldown elapsed while it still runs.
+    private func cooledDuringStopPost(_ name: String, accept: Bool,
+                                      stop: String = "ExecStopPost=/bin/sleep 4") throws -> (harness: UsherdHarness, port: UInt16) {
         let harness = try UsherdHarness()
-        let limits = "TriggerLimitIntervalSec=30s\nTriggerLimitBurst=3\nTriggerLimitCooldownSec=1s\nExecStopPost=/bin/sleep 4\n"
+        let limits = "TriggerLimitIntervalSec=30s\nTriggerLimitBurst=3\nTriggerLimitCooldownSec=1s\n\(stop)\n"
         let port: UInt16
         if accept {
             port = try harness.serve(name, socket: limits, accept: true, service: "[Service]\nStandardInput=socket\nExecStart=/bin/cat\n")
@@ -326,7 +337,7 @@ final class SocketCommandsIntegrationTests: XCTestCase {
         }
         try harness.waitForLog("\(name).socket: Failed with result 'trigger-limit-hit'.")
         try harness.waitForLog("\(name).socket: Trigger limit cooldown elapsed, reopening the listeners.")
-        XCTAssertEqual(try harness.usherctl(["is-active", "\(name).socket"]).output, "deactivating\n", "ExecStopPost= still runs")
+        XCTAssertEqual(try harness.usherctl(["is-active", "\(name).socket"]).output, "deactivating\n", "\(stop) still runs")
         return (harness, port)
     }
 
