@@ -1,8 +1,8 @@
 // A socket unit's own commands in systemd's order (socket.c): ExecStartPre=, bind,
 // ExecStartPost=, listen; on a stop (or a failure after binding) ExecStopPre=, close,
 // ExecStopPost=; each line under TimeoutSec=, a failure without `-` setting the result; a run
-// ends with systemd's final-sigterm/final-sigkill of what its commands left behind.
-// Pure: returns the actions the daemon performs.
+// ends with systemd's final-sigterm/final-sigkill of what its commands left behind. A start
+// asked for while a stop run is under way begins when that run ends. Pure: returns the actions the daemon performs.
 import UnitModel
 
 public enum SocketCommandPhase: String, Sendable, Equatable {
@@ -57,6 +57,8 @@ public struct SocketCommands: Sendable, Equatable {
     /// The sessions (each command calls setsid: its pid) of the commands spawned since the start
     /// began, whose leftovers the final kill signals; forgotten when it is over.
     public private(set) var sessions: Set<Int32> = []
+    /// A start asked for while a stop run was under way (a cooldown's reopen), begun when the run ends.
+    public private(set) var startPending = false
 
     public init(unit: SocketUnit) {
         var commands: [SocketCommandPhase: [CommandLine]] = [:]
@@ -88,6 +90,13 @@ public struct SocketCommands: Sendable, Equatable {
     /// Whether the unit has any command at all (without, the daemon binds and closes directly).
     public var hasCommands: Bool { !commands.isEmpty }
     public var isBusy: Bool { stage != .idle }
+    /// Whether a stop run is under way: ExecStopPre=, ExecStopPost=, their signals, or the final kill.
+    public var isStopping: Bool {
+        switch stage {
+        case .running(.stopPre, _, _), .running(.stopPost, _, _), .stopPreSignalled, .finalKill: return true
+        case .idle, .binding, .running(.startPre, _, _), .running(.startPost, _, _): return false
+        }
+    }
     /// Whether the final kill waits for the leftovers to go (the daemon checks after reaping).
     public var awaitsLeftovers: Bool {
         if case .finalKill = stage { return true }
@@ -115,14 +124,30 @@ public struct SocketCommands: Sendable, Equatable {
         }
     }
 
+    /// Begins a start; during a stop run, remembers it for the run's end; during a start run, nothing.
     public mutating func start() -> [SocketCommandAction] {
-        result = nil
-        return enter(.startPre)
+        switch stage {
+        case .idle:
+            result = nil
+            return enter(.startPre)
+        case .running(.stopPre, _, _), .running(.stopPost, _, _), .stopPreSignalled, .finalKill:
+            startPending = true
+            return []
+        case .binding, .running(.startPre, _, _), .running(.startPost, _, _):
+            return []
+        }
     }
 
+    /// Begins a stop; during a stop run, which is that stop already, forgets a remembered start.
     public mutating func stop() -> [SocketCommandAction] {
-        result = nil
-        return enter(.stopPre)
+        switch stage {
+        case .idle, .binding, .running(.startPre, _, _), .running(.startPost, _, _):
+            result = nil
+            return enter(.stopPre)
+        case .running(.stopPre, _, _), .running(.stopPost, _, _), .stopPreSignalled, .finalKill:
+            startPending = false
+            return []
+        }
     }
 
     /// The daemon bound the listeners (or failed to: result resources, then the stop commands).
@@ -273,10 +298,14 @@ public struct SocketCommands: Sendable, Equatable {
         return [.armTimer(timeout), .signalLeftovers(sessions: sessions, signals: KillContext.stopSignals(15))]
     }
 
+    /// The run is over with its result; a start remembered meanwhile begins after it.
     private mutating func finish() -> [SocketCommandAction] {
         stage = .idle
         sessions = []
-        return [.finished(result: result)]
+        let finished = SocketCommandAction.finished(result: result)
+        guard startPending else { return [finished] }
+        startPending = false
+        return [finished] + start()
     }
 
     static func timeoutText(_ phase: SocketCommandPhase) -> String {

@@ -63,6 +63,10 @@ extension Daemon {
         if wait.goal == .reloaded, let service = units.services[wait.unit]?.machine {
             return reloadSettled(wait, call, service)
         }
+        if wait.goal == .restarted, socketCommands(of: wait.unit)?.startPending == true {
+            // A start remembered for the end of the socket's stop run (a cooldown's reopen) is the one awaited.
+            return advance(ControlWait(index: wait.index, unit: wait.unit, goal: .active), call)
+        }
         guard let machine = waitedState(of: wait.unit) else {
             call.outcomes[wait.index] = UnitOutcome(unit: wait.unit.full, error: ControlError(.noSuchUnit, "Unit \(wait.unit.full) is gone."))
             return nil

@@ -260,7 +260,7 @@ extension Daemon {
     /// Nothing is bound again once usherd is stopping.
     func reopenAcceptSocket(_ name: UnitName) {
         guard !shuttingDown, let runtime = units.acceptSockets[name] else { return }
-        if runtime.bound == nil && reopenThroughCommands(name) { return }
+        if reopenThroughCommands(name, bound: runtime.bound != nil) { return }
         if runtime.bound == nil {
             guard let (bound, sources) = bindAcceptListeners(runtime.sharedUnit) else {
                 return performAccept(runtime.machine.handle(.reopenFailed), socket: name)

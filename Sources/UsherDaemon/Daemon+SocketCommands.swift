@@ -27,19 +27,21 @@ extension Daemon {
 
     /// A bound unit with commands, or whose earlier commands (before a reload took them away) left
     /// sessions, closes through them (ExecStopPre=, close, ExecStopPost=, the final kill); true when
-    /// they took the close over.
+    /// they took the close over. While they run a stop already, a start remembered for its end is forgotten.
     func closeThroughCommands(_ name: UnitName, bound: Bool) -> Bool {
-        guard bound, let commands = socketCommands(of: name), commands.hasCommands || !commands.sessions.isEmpty,
-              !commands.isBusy else { return false }
+        guard let commands = socketCommands(of: name) else { return false }
+        if commands.isStopping { runSocketCommands(name) { $0.stop() } }
+        guard bound, commands.hasCommands || !commands.sessions.isEmpty, !commands.isBusy else { return false }
         runSocketCommands(name) { $0.stop() }
         return true
     }
 
-    /// An unbound unit with commands binds again through them (ExecStartPre=, bind, ExecStartPost=),
-    /// unless they are running already; true when they own the reopening.
-    func reopenThroughCommands(_ name: UnitName) -> Bool {
-        guard let commands = socketCommands(of: name), commands.hasCommands else { return false }
-        if !commands.isBusy { runSocketCommands(name) { $0.start() } }
+    /// A unit with commands binds again through them (ExecStartPre=, bind, ExecStartPost=) when it is
+    /// unbound, or when they run a stop (which closes what is still bound): then the start follows the
+    /// stop's end; a start they run already is the reopening. True when they own the reopening.
+    func reopenThroughCommands(_ name: UnitName, bound: Bool) -> Bool {
+        guard let commands = socketCommands(of: name), commands.hasCommands, !bound || commands.isStopping else { return false }
+        runSocketCommands(name) { $0.start() }
         return true
     }
 

@@ -182,8 +182,8 @@ extension Daemon {
     /// Nothing is bound again once usherd is stopping.
     func reopenSocket(_ name: UnitName) {
         guard !shuttingDown, let runtime = units.sockets[name] else { return }
+        if reopenThroughCommands(name, bound: runtime.bound != nil) { return }
         guard runtime.bound == nil else { return deliver(.listenersReopened, to: name) }
-        if reopenThroughCommands(name) { return }
         guard let (bound, sources) = bindListeners(runtime.sharedUnit, reporting: { _ in .listenerReadable(name) }) else {
             return deliver(.reopenFailed, to: name)
         }

@@ -3,7 +3,8 @@
 // stop-post; a failing ExecStartPre= ends the run with its result and runs no
 // stop command; a failing ExecStartPost= or a bind failure goes through the
 // stop commands; `-` ignores a failure; TimeoutSec= per phase as systemd 252's
-// socket_dispatch_timer; every run ends with the final kill of what its commands left.
+// socket_dispatch_timer; every run ends with the final kill of what its commands left; a start
+// asked for during a stop run begins after it, unless a stop forgets it.
 import XCTest
 import UnitModel
 @testable import Activation
@@ -199,5 +200,66 @@ final class SocketCommandsTests: XCTestCase {
         run.spawned(pid: 50)
         XCTAssertEqual(run.exited(pid: 51, status: .exited(0)), [])
         XCTAssertEqual(run.subState(over: "dead"), "start-pre")
+    }
+
+    func testAStartDuringTheFinalKillBeginsWhenTheLeftoversAreGone() {
+        var run = commands { $0.execStartPre = [self.command("pre")]; $0.execStopPost = [self.command("post")] }
+        _ = run.stop()
+        run.spawned(pid: 60)
+        _ = run.exited(pid: 60, status: .exited(1))
+        XCTAssertEqual(run.subState(over: "dead"), "final-sigterm")
+        XCTAssertEqual(run.start(), [], "remembered, not begun in the middle of the stop")
+        XCTAssertTrue(run.startPending)
+        XCTAssertEqual(run.leftoversGone(), [.cancelTimer, .finished(result: .exitCode),
+                                             .spawn(.startPre, index: 0), .armTimer(.seconds(5))])
+        XCTAssertEqual(run.result, nil, "the start's own result, the stop's went with .finished")
+        XCTAssertFalse(run.startPending)
+        XCTAssertEqual(run.subState(over: "failed"), "start-pre")
+    }
+
+    func testAStartDuringStopPostBeginsAfterItAndAfterAFinalKillThatGaveUp() {
+        var run = commands { $0.execStopPost = [self.command("sleep")] }
+        _ = run.stop()
+        _ = run.start()
+        XCTAssertEqual(run.spawnFailed(), [.finished(result: .resources), .bind], "stop-post ended, nothing left to kill")
+
+        var killed = inFinalKill(pid: 61, after: .exited(0))
+        _ = killed.start()
+        _ = killed.timerFired()
+        XCTAssertEqual(killed.timerFired(), [.log(Note(.warning, "Still around after SIGKILL (2). Entering failed mode.")),
+                                             .finished(result: .timeout), .bind])
+        XCTAssertEqual(killed.bound(true), [.listening])
+    }
+
+    func testAStartDuringStopPreWaitsForTheCloseAndStopPost() {
+        var run = commands { $0.execStopPre = [self.command("pre")]; $0.execStopPost = [self.command("post")] }
+        _ = run.stop()
+        run.spawned(pid: 62)
+        XCTAssertEqual(run.start(), [])
+        XCTAssertEqual(run.exited(pid: 62, status: .exited(0)), [.cancelTimer, .close, .spawn(.stopPost, index: 0), .armTimer(.seconds(5))])
+        run.spawned(pid: 63)
+        _ = run.exited(pid: 63, status: .exited(0))
+        XCTAssertEqual(run.leftoversGone(), [.cancelTimer, .finished(result: nil), .bind])
+    }
+
+    func testAStopDuringTheStopRunForgetsARememberedStart() {
+        var run = inFinalKill(pid: 64, after: .exited(0))
+        _ = run.start()
+        XCTAssertEqual(run.stop(), [], "the stop under way is that stop")
+        XCTAssertFalse(run.startPending)
+        XCTAssertEqual(run.subState(over: "dead"), "final-sigterm")
+        XCTAssertEqual(run.leftoversGone(), [.cancelTimer, .finished(result: nil)])
+    }
+
+    func testAStartDuringAStartRunStaysOneRun() {
+        var run = commands { $0.execStartPre = [self.command("pre")]; $0.execStopPost = [self.command("post")] }
+        _ = run.start()
+        run.spawned(pid: 65)
+        XCTAssertEqual(run.start(), [])
+        XCTAssertFalse(run.startPending)
+        XCTAssertEqual(run.exited(pid: 65, status: .exited(0)), [.cancelTimer, .bind])
+        XCTAssertEqual(run.start(), [], "binding")
+        XCTAssertEqual(run.bound(true), [.listening])
+        XCTAssertFalse(run.isBusy)
     }
 }

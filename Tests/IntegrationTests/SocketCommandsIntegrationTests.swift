@@ -1,7 +1,7 @@
 // A socket unit's own commands under a real usherd: systemd's order around binding and closing (on
 // usherctl stop and usherd's stop, Accept=no and Accept=yes); a failing ExecStartPre= fails the socket;
-// timeouts (SIGTERM with SIGCONT, then SIGKILL); a start or a re-exec during the stop commands waits; what
-// the commands left is ended with the socket, also after a reload or a re-exec.
+// timeouts (SIGTERM with SIGCONT, then SIGKILL); a start, a re-exec or a cooldown's reopen during the
+// commands waits for them; what the commands left is ended with the socket, also after a reload or a re-exec.
 import XCTest
 import UsherSys
 
@@ -291,6 +291,72 @@ final class SocketCommandsIntegrationTests: XCTestCase {
     }
 
     /// A usherd with leaving.socket, whose ExecStartPost= leaves `sleep 313` running and writes its pid to `pidFile`.
+    func testACooldownThatElapsesDuringTheFailuresExecStopPostReopensTheSocketAfterIt() throws {
+        let (harness, port) = try cooledDuringStopPost("cool", accept: false)
+        try harness.waitForLog("cool.socket: Listening again.", timeout: 15)
+        XCTAssertEqual(try harness.usherctl(["is-active", "cool.socket"]).output, "active\n")
+        XCTAssertEqual(try Client.tcp(port: port), "ok 3 cool.socket\n", "served again")
+        XCTAssertEqual(try harness.stop(), 0)
+    }
+
+    func testACooldownThatElapsesDuringAnAcceptYesFailuresExecStopPostReopensTheSocketAfterIt() throws {
+        let (harness, port) = try cooledDuringStopPost("coolx", accept: true)
+        try harness.waitForLog("coolx.socket: Listening again.", timeout: 15)
+        XCTAssertEqual(try harness.usherctl(["is-active", "coolx.socket"]).output, "active\n")
+        XCTAssertEqual(try AcceptClient.ipv4(port).exchange("y\n", halfClose: true), "y\n", "served again")
+        XCTAssertEqual(try harness.stop(), 0)
+    }
+
+    func testACooldownThatElapsesDuringExecStopPreWhileStillBoundReopensAfterTheCloseNotBeforeIt() throws {
+        let (harness, port) = try cooledDuringStopPost("early", accept: false, stop: "ExecStopPre=/bin/sleep 4")
+        try eventually("the stop commands to end", timeout: 15) {
+            (try? harness.usherctl(["is-active", "early.socket"]).output) == "active\n"
+        }
+        XCTAssertEqual(try Client.tcp(port: port), "ok 3 early.socket\n", "listening on listeners bound after the close")
+        XCTAssertEqual(harness.log.components(separatedBy: "early.socket: Listening again.").count, 2, "reopened once")
+        XCTAssertEqual(try harness.stop(), 0)
+    }
+
+    func testAStartAfterTheCooldownElapsedDuringTheStopCommandsIsAnsweredOnceTheSocketListens() throws {
+        let (harness, port) = try cooledDuringStopPost("both", accept: false)
+        let start = try harness.usherctl(["start", "both.socket"])
+        XCTAssertEqual(start.status, 0, start.output)
+        XCTAssertEqual(try harness.usherctl(["is-active", "both.socket"]).output, "active\n")
+        XCTAssertEqual(try Client.tcp(port: port), "ok 3 both.socket\n")
+        XCTAssertEqual(harness.log.components(separatedBy: "both.socket: Listening again.").count, 2, "reopened once")
+        XCTAssertEqual(try harness.stop(), 0)
+    }
+
+    /// A socket (Accept=`accept`) with TriggerLimitCooldownSec=1 and `stop` (a stop command that
+    /// sleeps 4 s), driven into trigger-limit-hit; returned once the cooldown elapsed while it still runs.
+    private func cooledDuringStopPost(_ name: String, accept: Bool,
+                                      stop: String = "ExecStopPost=/bin/sleep 4") throws -> (harness: UsherdHarness, port: UInt16) {
+        let harness = try UsherdHarness()
+        let limits = "TriggerLimitIntervalSec=30s\nTriggerLimitBurst=3\nTriggerLimitCooldownSec=1s\n\(stop)\n"
+        let port: UInt16
+        if accept {
+            port = try harness.serve(name, socket: limits, accept: true, service: "[Service]\nStandardInput=socket\nExecStart=/bin/cat\n")
+            for _ in 0..<3 { XCTAssertEqual(try AcceptClient.ipv4(port).exchange("x\n", halfClose: true), "x\n") }
+            XCTAssertEqual(try AcceptClient.ipv4(port).readToEnd(), "", "closed without being served")
+        } else {
+            port = try harness.serve(name, socket: limits, service: """
+                [Unit]
+                StartLimitIntervalSec=0
+                [Service]
+                ExecStart=\(harness.probeCommand(label: name))
+                """)
+            for round in 1...3 {
+                XCTAssertEqual(try Client.tcp(port: port), "ok 3 \(name).socket\n")
+                try harness.waitForLog("\(name).service: Deactivated successfully.", count: round)
+            }
+            _ = try Client.connectOnly(port: port)
+        }
+        try harness.waitForLog("\(name).socket: Failed with result 'trigger-limit-hit'.")
+        try harness.waitForLog("\(name).socket: Trigger limit cooldown elapsed, reopening the listeners.")
+        XCTAssertEqual(try harness.usherctl(["is-active", "\(name).socket"]).output, "deactivating\n", "\(stop) still runs")
+        return (harness, port)
+    }
+
     private func startSocketLeavingSleep() throws -> (harness: UsherdHarness, port: UInt16, pidFile: String) {
         let harness = try UsherdHarness()
         let port = try freePort(), pidFile = harness.root + "/sleep.pid"
