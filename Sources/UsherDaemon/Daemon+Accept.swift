@@ -234,7 +234,9 @@ extension Daemon {
         for action in actions {
             switch action {
             case .watch:
-                if !shuttingDown && reexec == nil && !units.retiring.contains(name) { runtime.sources.forEach { $0.setEnabled(true) } }
+                if !shuttingDown && reexec?.acceptPaused != true && !units.retiring.contains(name) {
+                    runtime.sources.forEach { $0.setEnabled(true) }
+                }
             case .unwatch:
                 runtime.sources.forEach { $0.setEnabled(false) }
             case .armCooldown(let span):

@@ -48,11 +48,19 @@ extension Daemon {
         reexecWhenQuiet()
     }
 
+    /// usherd is stopping: a re-exec still waiting (for socket commands or spawns) does not happen.
+    func dropPendingReexec() {
+        guard let pending = reexec else { return }
+        reexec = nil
+        logger.warning("Not re-executing: usherd is stopping.")
+        if let client = pending.client { control?.reply(client, .failure(.failed, "Not re-executing: usherd is stopping.")) }
+    }
+
     /// A socket's commands finished (or went with their unit): a re-exec that waited for them all goes
     /// on from the loop's next turn, once the event at hand (its replies, its waiters) is handled.
     func reexecAfterSocketCommands() {
-        guard let pending = reexec, !pending.acceptPaused, !socketCommandsRunning else { return }
-        pauseAcceptingForReexec()
+        guard let pending = reexec, pending.timer == nil, !socketCommandsRunning else { return }
+        if !pending.acceptPaused { pauseAcceptingForReexec() }
         reexec?.timer = try? loop.addTimer(after: Daemon.reexecPoll, reporting: .reexecDue)
     }
 
@@ -63,13 +71,17 @@ extension Daemon {
         reexec?.acceptPaused = true
     }
 
-    /// Execs once no Accept=yes spawn is pending (nor a socket's commands, should a run have begun
-    /// since); polls until then.
+    /// Execs once no Accept=yes spawn is pending; polls the spawner until then. A run of a socket's
+    /// commands begun since is waited for without polling: its end calls reexecAfterSocketCommands.
     func reexecWhenQuiet() {
         guard var pending = reexec, pending.acceptPaused else { return }
         pending.timer = nil
         collectSpawnResults()
-        guard units.pendingInstances.isEmpty, !socketCommandsRunning else {
+        if socketCommandsRunning {
+            reexec = pending
+            return
+        }
+        guard units.pendingInstances.isEmpty else {
             pending.timer = try? loop.addTimer(after: Daemon.reexecPoll, reporting: .reexecDue)
             reexec = pending
             return

@@ -36,8 +36,6 @@ extension Daemon {
         for name in units.names.subtracting(present).sorted(by: { $0.full < $1.full }) {
             removeUnit(name, &summary)
         }
-        // A removed socket's commands are gone with it: a re-exec that waited for them goes on.
-        reexecAfterSocketCommands()
         Memory.releaseFreePages()
         let sorted = summary.sortedByName()
         logSummary(sorted)
@@ -68,22 +66,27 @@ extension Daemon {
         dropStoppedRetiringUnits()
     }
 
-    /// Drops the retiring units that no longer run; a socket's listeners are closed then.
+    /// Drops the retiring units that no longer run; a socket's listeners are closed then, through its
+    /// stop commands if it has any (it is dropped once they are done: runSocketCommands calls this again).
     func dropStoppedRetiringUnits() {
         for name in units.retiring where !stillRuns(name) {
-            units.retiring.remove(name)
             if units.sockets[name] != nil {
                 closeSocket(name)
+                if socketCommands(of: name)?.isBusy == true { continue }
                 units.sockets[name] = nil
                 units.socketUnitsChanged()
             }
+            units.retiring.remove(name)
             units.acceptSockets.removeValue(forKey: name)?.closeListeners()
             units.services[name] = nil
             log(Note(.info, "Removed by a reload; stopped, dropped."), unit: name)
         }
+        // A dropped socket's commands are gone with it: a re-exec that waited for them goes on.
+        reexecAfterSocketCommands()
     }
 
     private func stillRuns(_ name: UnitName) -> Bool {
+        if socketCommands(of: name)?.isBusy == true { return true }
         if let socket = units.sockets[name] {
             return units.services[socket.unit.service]?.machine.isActive ?? false
         }

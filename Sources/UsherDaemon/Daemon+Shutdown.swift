@@ -18,6 +18,7 @@ extension Daemon {
         shuttingDown = true
         tellManager("STOPPING=1")
         logger.notice("Received SIG\(ExitStatus.signalName(signal)), stopping.")
+        dropPendingReexec()
         for runtime in units.sockets.values { runtime.sources.forEach { $0.setEnabled(false) } }
         beginStoppingInstances()
         // No Restart= fires while the others stop.

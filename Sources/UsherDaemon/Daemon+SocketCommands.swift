@@ -30,7 +30,11 @@ extension Daemon {
     /// they took the close over. While they run a stop already, a start remembered for its end is forgotten.
     func closeThroughCommands(_ name: UnitName, bound: Bool) -> Bool {
         guard let commands = socketCommands(of: name) else { return false }
-        if commands.isStopping { runSocketCommands(name) { $0.stop() } }
+        // systemd 252's socket_stop in a stop state: already on it; the run closes the listeners itself.
+        if commands.isStopping {
+            runSocketCommands(name) { $0.stop() }
+            return true
+        }
         guard bound, commands.hasCommands || !commands.sessions.isEmpty, !commands.isBusy else { return false }
         runSocketCommands(name) { $0.stop() }
         return true
@@ -40,7 +44,7 @@ extension Daemon {
     /// unbound, or when they run a stop (which closes what is still bound): then the start follows the
     /// stop's end; a start they run already is the reopening. True when they own the reopening.
     func reopenThroughCommands(_ name: UnitName, bound: Bool) -> Bool {
-        guard let commands = socketCommands(of: name), commands.hasCommands, !bound || commands.isStopping else { return false }
+        guard let commands = socketCommands(of: name), commands.hasCommands, !bound || commands.isBusy else { return false }
         runSocketCommands(name) { $0.start() }
         return true
     }
@@ -59,7 +63,9 @@ extension Daemon {
         for action in actions { perform(action, socket: name) }
         units.noteSocketAwaitingLeftovers(name, socketCommands(of: name)?.awaitsLeftovers ?? false)
         if !controlWaiters.isEmpty { settleControlWaiters(for: name) }
-        // A run ends in `.finished` (a stop's) or `.listening` (a start's): either may let a re-exec go on.
+        // A run ends in `.finished` (a stop's) or `.listening` (a start's): either may let a socket removed
+        // by a reload be dropped, and a re-exec go on.
+        if units.retiring.contains(name) && socketCommands(of: name)?.isBusy == false { dropStoppedRetiringUnits() }
         reexecAfterSocketCommands()
     }
 

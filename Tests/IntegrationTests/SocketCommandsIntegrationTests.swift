@@ -206,6 +206,61 @@ final class SocketCommandsIntegrationTests: XCTestCase {
         XCTAssertEqual(try harness.stop(), 0)
     }
 
+    func testAReexecStillWaitingWhenUsherdIsToldToStopIsDroppedAndUsherdStops() throws {
+        let (harness, _, stopper) = try stopSlowSocketInTheBackground()
+        try harness.write("lingering.service", "[Service]\nExecStart=/bin/sh -c 'trap \"sleep 3; exit 0\" TERM; while :; do sleep 0.1; done'\n")
+        XCTAssertEqual(try harness.usherctl(["daemon-reload"]).status, 0)
+        XCTAssertEqual(try harness.usherctl(["start", "lingering.service"]).status, 0)
+        let reexec = try startUsherctl(harness, ["daemon-reexec"])
+        try harness.waitForLog("waiting for socket units' own commands")
+        // The socket's run ends while lingering.service still takes 3 s to stop.
+        XCTAssertEqual(try harness.stop(), 0, "usherd stopped, not re-executed in the middle of its stop")
+        reexec.waitUntilExit()
+        stopper.waitUntilExit()
+        XCTAssertNotEqual(reexec.terminationStatus, 0)
+        XCTAssertTrue(harness.log.contains("Not re-executing: usherd is stopping."), harness.log)
+        XCTAssertFalse(harness.log.contains("Re-executed "), harness.log)
+    }
+
+    func testAStopOfAFailedSocketDuringItsStopCommandsLeavesTheCloseToThem() throws {
+        let harness = try UsherdHarness()
+        let limits = "TriggerLimitIntervalSec=30s\nTriggerLimitBurst=3\nExecStopPre=/bin/sleep 3\n"
+        let port = try harness.serve("failing", socket: limits, accept: true,
+                                     service: "[Service]\nStandardInput=socket\nExecStart=/bin/cat\n")
+        for _ in 0..<3 { XCTAssertEqual(try AcceptClient.ipv4(port).exchange("x\n", halfClose: true), "x\n") }
+        _ = try? AcceptClient.ipv4(port).readToEnd()
+        try harness.waitForLog("failing.socket: Failed with result 'trigger-limit-hit'.")
+        XCTAssertEqual(try harness.usherctl(["is-active", "failing.socket"]).output, "deactivating\n", "ExecStopPre= runs")
+        let stopper = try startUsherctl(harness, ["stop", "failing.socket"])
+        usleep(300_000) // the stop reaches usherd well inside ExecStopPre='s 3 s
+        XCTAssertNoThrow(try Client.connectOnly(port: port), "still bound while ExecStopPre= runs, as systemd's 'already on it'")
+        stopper.waitUntilExit()
+        XCTAssertEqual(stopper.terminationStatus, 0)
+        XCTAssertThrowsError(try Client.connectOnly(port: port), "closed by the run")
+        XCTAssertEqual(try harness.stop(), 0)
+    }
+
+    func testASocketRemovedByAReloadRunsAllItsStopCommandsBeforeItIsDropped() throws {
+        let harness = try UsherdHarness()
+        let port = try freePort(), marker = harness.root + "/stop-post-ran"
+        try harness.write("gone.socket", """
+            [Socket]
+            ListenStream=127.0.0.1:\(port)
+            ExecStopPre=/bin/sleep 1
+            ExecStopPost=/bin/touch \(marker)
+            """)
+        try harness.write("gone.service", "[Service]\nExecStart=\(harness.probeCommand(label: "gone"))\n")
+        try harness.start()
+        try harness.waitForLog("gone.socket: Listening on 127.0.0.1:\(port).")
+        try FileManager.default.removeItem(atPath: harness.unitDirectory + "/gone.socket")
+        try FileManager.default.removeItem(atPath: harness.unitDirectory + "/gone.service")
+        XCTAssertEqual(try harness.usherctl(["daemon-reload"]).status, 0)
+        try harness.waitForLog("gone.socket: Removed by a reload; stopped, dropped.")
+        XCTAssertTrue(FileManager.default.fileExists(atPath: marker), "ExecStopPost= ran before the socket was dropped")
+        XCTAssertThrowsError(try Client.tcp(port: port), "closed")
+        XCTAssertEqual(try harness.stop(), 0)
+    }
+
     func testAStartDuringTheStopCommandsWaitsForThemThenStartsTheSocket() throws {
         let (harness, port, stopper) = try stopSlowSocketInTheBackground()
         XCTAssertEqual(try harness.usherctl(["start", "slow.socket"]).status, 0)
@@ -290,9 +345,8 @@ final class SocketCommandsIntegrationTests: XCTestCase {
         XCTAssertEqual(try harness.stop(), 0)
     }
 
-    /// A usherd with leaving.socket, whose ExecStartPost= leaves `sleep 313` running and writes its pid to `pidFile`.
     func testACooldownThatElapsesDuringTheFailuresExecStopPostReopensTheSocketAfterIt() throws {
-        let (harness, port) = try cooledDuringStopPost("cool", accept: false)
+        let (harness, port) = try cooledDuringStopCommands("cool", accept: false)
         try harness.waitForLog("cool.socket: Listening again.", timeout: 15)
         XCTAssertEqual(try harness.usherctl(["is-active", "cool.socket"]).output, "active\n")
         XCTAssertEqual(try Client.tcp(port: port), "ok 3 cool.socket\n", "served again")
@@ -300,7 +354,7 @@ final class SocketCommandsIntegrationTests: XCTestCase {
     }
 
     func testACooldownThatElapsesDuringAnAcceptYesFailuresExecStopPostReopensTheSocketAfterIt() throws {
-        let (harness, port) = try cooledDuringStopPost("coolx", accept: true)
+        let (harness, port) = try cooledDuringStopCommands("coolx", accept: true)
         try harness.waitForLog("coolx.socket: Listening again.", timeout: 15)
         XCTAssertEqual(try harness.usherctl(["is-active", "coolx.socket"]).output, "active\n")
         XCTAssertEqual(try AcceptClient.ipv4(port).exchange("y\n", halfClose: true), "y\n", "served again")
@@ -308,7 +362,7 @@ final class SocketCommandsIntegrationTests: XCTestCase {
     }
 
     func testACooldownThatElapsesDuringExecStopPreWhileStillBoundReopensAfterTheCloseNotBeforeIt() throws {
-        let (harness, port) = try cooledDuringStopPost("early", accept: false, stop: "ExecStopPre=/bin/sleep 4")
+        let (harness, port) = try cooledDuringStopCommands("early", accept: false, stop: "ExecStopPre=/bin/sleep 4")
         try eventually("the stop commands to end", timeout: 15) {
             (try? harness.usherctl(["is-active", "early.socket"]).output) == "active\n"
         }
@@ -318,7 +372,7 @@ final class SocketCommandsIntegrationTests: XCTestCase {
     }
 
     func testAStartAfterTheCooldownElapsedDuringTheStopCommandsIsAnsweredOnceTheSocketListens() throws {
-        let (harness, port) = try cooledDuringStopPost("both", accept: false)
+        let (harness, port) = try cooledDuringStopCommands("both", accept: false)
         let start = try harness.usherctl(["start", "both.socket"])
         XCTAssertEqual(start.status, 0, start.output)
         XCTAssertEqual(try harness.usherctl(["is-active", "both.socket"]).output, "active\n")
@@ -329,8 +383,8 @@ final class SocketCommandsIntegrationTests: XCTestCase {
 
     /// A socket (Accept=`accept`) with TriggerLimitCooldownSec=1 and `stop` (a stop command that
     /// sleeps 4 s), driven into trigger-limit-hit; returned once the cooldown elapsed while it still runs.
-    private func cooledDuringStopPost(_ name: String, accept: Bool,
-                                      stop: String = "ExecStopPost=/bin/sleep 4") throws -> (harness: UsherdHarness, port: UInt16) {
+    private func cooledDuringStopCommands(_ name: String, accept: Bool,
+                                          stop: String = "ExecStopPost=/bin/sleep 4") throws -> (harness: UsherdHarness, port: UInt16) {
         let harness = try UsherdHarness()
         let limits = "TriggerLimitIntervalSec=30s\nTriggerLimitBurst=3\nTriggerLimitCooldownSec=1s\n\(stop)\n"
         let port: UInt16
@@ -357,6 +411,7 @@ final class SocketCommandsIntegrationTests: XCTestCase {
         return (harness, port)
     }
 
+    /// A usherd with leaving.socket, whose ExecStartPost= leaves `sleep 313` running and writes its pid to `pidFile`.
     private func startSocketLeavingSleep() throws -> (harness: UsherdHarness, port: UInt16, pidFile: String) {
         let harness = try UsherdHarness()
         let port = try freePort(), pidFile = harness.root + "/sleep.pid"
