@@ -76,8 +76,12 @@ extension Daemon {
                 units.sockets[name] = nil
                 units.socketUnitsChanged()
             }
+            if let runtime = units.acceptSockets[name] {
+                if !closeThroughCommands(name, bound: runtime.bound != nil) { runtime.closeListeners() }
+                if runtime.commands.isBusy { continue }
+                units.acceptSockets[name] = nil
+            }
             units.retiring.remove(name)
-            units.acceptSockets.removeValue(forKey: name)?.closeListeners()
             units.services[name] = nil
             log(Note(.info, "Removed by a reload; stopped, dropped."), unit: name)
         }

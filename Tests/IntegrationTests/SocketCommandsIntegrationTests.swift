@@ -241,19 +241,31 @@ final class SocketCommandsIntegrationTests: XCTestCase {
     }
 
     func testASocketRemovedByAReloadRunsAllItsStopCommandsBeforeItIsDropped() throws {
+        try assertRemovedByAReloadAfterItsStopCommands(accept: false)
+    }
+
+    func testAnAcceptYesSocketRemovedByAReloadRunsItsStopCommandsToo() throws {
+        try assertRemovedByAReloadAfterItsStopCommands(accept: true)
+    }
+
+    private func assertRemovedByAReloadAfterItsStopCommands(accept: Bool) throws {
         let harness = try UsherdHarness()
         let port = try freePort(), marker = harness.root + "/stop-post-ran"
         try harness.write("gone.socket", """
             [Socket]
             ListenStream=127.0.0.1:\(port)
+            Accept=\(accept ? "yes" : "no")
             ExecStopPre=/bin/sleep 1
             ExecStopPost=/bin/touch \(marker)
             """)
-        try harness.write("gone.service", "[Service]\nExecStart=\(harness.probeCommand(label: "gone"))\n")
+        let service = accept ? "[Service]\nStandardInput=socket\nExecStart=/bin/cat\n"
+                             : "[Service]\nExecStart=\(harness.probeCommand(label: "gone"))\n"
+        try harness.write(accept ? "gone@.service" : "gone.service", service)
         try harness.start()
         try harness.waitForLog("gone.socket: Listening on 127.0.0.1:\(port).")
-        try FileManager.default.removeItem(atPath: harness.unitDirectory + "/gone.socket")
-        try FileManager.default.removeItem(atPath: harness.unitDirectory + "/gone.service")
+        for file in try FileManager.default.contentsOfDirectory(atPath: harness.unitDirectory) where file.hasPrefix("gone") {
+            try FileManager.default.removeItem(atPath: harness.unitDirectory + "/" + file)
+        }
         XCTAssertEqual(try harness.usherctl(["daemon-reload"]).status, 0)
         try harness.waitForLog("gone.socket: Removed by a reload; stopped, dropped.")
         XCTAssertTrue(FileManager.default.fileExists(atPath: marker), "ExecStopPost= ran before the socket was dropped")
